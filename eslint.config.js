@@ -1,0 +1,29 @@
+// One lint configuration for the whole monorepo; packages run `eslint src` against it.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.tools/**', '.data/**', '**/*.js', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportAllDeclaration', message: 'No `export *` barrels: export names explicitly.' },
+      ],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../packages/*', '../../services/*', '**/src/*'], message: 'Import another package by its name, never by path.' }] }],
+    },
+  },
+  {
+    // Domain rules and workflow code run inside Temporal's deterministic sandbox: no Node built-ins, no I/O.
+    files: ['packages/domain/src/**/*.ts', 'services/workflows/src/workflows/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'http', 'pino', 'pg', '@electric-sql/*', '@nats-io/*', 'fastify'], message: 'Deterministic code: no Node built-ins, loggers or I/O.' }] }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Pass the clock in.' }, { object: 'Math', property: 'random', message: 'Pass the id generator in.' }],
+    },
+  },
+);

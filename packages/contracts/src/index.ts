@@ -1,0 +1,27 @@
+/**
+ * Contracts between Kundval's services and its workflows: the event catalog (every NATS subject
+ * with its zod schema) and the shapes of the commands the journey sends to the services.
+ *
+ * @packageDocumentation
+ */
+export {
+  ApplicationReceived,
+  AssessmentRecorded,
+  DecisionMade,
+  ProviderChosen,
+  OrderPlaced,
+  OrderAccepted,
+  CarePlanAgreed,
+  MonthApproved,
+  FeeCharged,
+  ProviderPaymentCreated,
+  eventCatalog,
+  EVENT_STREAM,
+  PARKED_STREAM,
+  parkedSubject,
+  EventEnvelope,
+  eventNameOf,
+  parseEvent,
+} from './events.js';
+export type { EventCatalog, EventName, EventPayload, CatalogEvent, ParseEventResult } from './events.js';
+export { Role, Principal } from './auth.js';

@@ -1,0 +1,160 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type FastifyPluginAsyncZod,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Principal, Role } from '@kundval/contracts';
+import { AppError, forbidden } from './errors.js';
+import { verifyToken, type TokenSettings } from './auth.js';
+import type { Logger } from './logger.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified caller; set on every route except the open ones (docs, health). */
+    principal: Principal;
+    /** Carried from the HTTP request through the events to the workflow, for tracing one change. */
+    correlationId: string;
+  }
+  interface FastifyContextConfig {
+    /** Roles allowed on the route; checked after authentication. Omitted means any authenticated caller. */
+    roles?: readonly Role[];
+    /** Open routes need no token (health, docs). */
+    public?: boolean;
+  }
+}
+
+/** The body of every error answer: a stable code, a message, and for a 400 each field with its reason. */
+export const ErrorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+const STATUS: Record<AppError['kind'], number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+export type ServiceAppOptions = {
+  name: string;
+  version: string;
+  description: string;
+  logger: Logger;
+  auth: TokenSettings;
+  routes: FastifyPluginAsyncZod;
+  /** Called when the app closes, after requests have drained: release the service's resources. */
+  onClose?: () => Promise<void>;
+};
+
+/**
+ * Builds a service's Fastify app: zod validation and serialisation, OpenAPI at /docs, bearer-token
+ * authentication on every route that is not marked public, role checks from route config, one error
+ * handler that maps domain refusals to HTTP answers, and a correlation id on every request.
+ * The process (listen, signals) stays in the service's server.ts.
+ */
+export async function createServiceApp(options: ServiceAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: `Kundval ${options.name}`, version: options.version, description: options.description },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(authentication, { settings: options.auth });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }));
+  await app.register(options.routes);
+  if (options.onClose) {
+    const release = options.onClose;
+    app.addHook('onClose', async () => release());
+  }
+  return app as unknown as FastifyInstance;
+}
+
+const authentication = fp<{ settings: TokenSettings }>(
+  async (app, { settings }) => {
+    app.decorateRequest('principal', null as unknown as Principal);
+    app.decorateRequest('correlationId', '');
+    app.addHook('onRequest', async (req: FastifyRequest, reply) => {
+      req.correlationId = String(req.id);
+      void reply.header('x-correlation-id', req.correlationId);
+      const config = req.routeOptions.config;
+      if (config.public || req.url.startsWith('/docs')) return;
+      const header = req.headers.authorization;
+      if (!header?.startsWith('Bearer ')) {
+        throw new AppError('unauthenticated', 'AUTH.MISSING_TOKEN', 'Send a bearer token in the Authorization header.');
+      }
+      req.principal = await verifyToken(settings, header.slice('Bearer '.length));
+      if (config.roles && !config.roles.includes(req.principal.role)) {
+        throw forbidden(`The role ${req.principal.role} may not call this endpoint.`);
+      }
+    });
+  },
+  { name: 'kundval-authentication' },
+);
+
+function errorHandler(err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = (err as FastifyError).validationContext ?? 'body';
+    const issues = err.validation.map((v) => ({
+      field: [where, ...v.instancePath.split('/').filter(Boolean)].join('.'),
+      reason: v.message ?? 'invalid',
+    }));
+    return reply.code(400).send({ error: 'VALIDATION', message: `Invalid request: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues });
+  }
+  if (err instanceof AppError) {
+    const fields = err.details?.['field'] ? [{ field: String(err.details['field']), reason: err.message }] : undefined;
+    return reply.code(STATUS[err.kind]).send({ error: err.code, message: err.message, ...(fields ? { issues: fields } : {}) });
+  }
+  const status = (err as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    return reply.code(status).send({ error: (err as FastifyError).code ?? 'BAD_REQUEST', message: err.message });
+  }
+  req.log.error({ err }, 'unexpected error');
+  return reply.code(500).send({ error: 'INTERNAL', message: 'Something went wrong; the error was logged with this request id.' });
+}
+
+/** Refuses unless the caller is the provider named (providers see only their own customers and orders). */
+export function assertProviderScope(principal: Principal, providerId: string): void {
+  if (principal.role === 'provider' && principal.providerId !== providerId) throw forbidden('A provider sees only its own customers.');
+}
+
+/** Refuses unless the caller is the citizen named (a citizen sees only their own journey). */
+export function assertCustomerScope(principal: Principal, customerId: string): void {
+  if (principal.role === 'citizen' && principal.customerId !== customerId) throw forbidden('A citizen sees only their own journey.');
+}
+
+export type { FastifyPluginAsyncZod };

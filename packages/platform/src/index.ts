@@ -1,0 +1,23 @@
+/**
+ * Plumbing shared by every Kundval service: configuration, logging with identity numbers redacted,
+ * the database with migrations (PGlite or PostgreSQL), the outbox and inbox, JetStream publishing
+ * and consuming with poison-event parking, signed-token authentication and the HTTP app factory.
+ *
+ * @packageDocumentation
+ */
+export { loadConfig, BaseServiceConfig } from './config.js';
+export { createLogger, scrubIdentityNumbers } from './logger.js';
+export type { Logger } from './logger.js';
+export { AppError, notFound, forbidden, conflict, invalid } from './errors.js';
+export { openDatabase, dbNow } from './database.js';
+export type { Database, DatabaseOptions } from './database.js';
+export { messagingMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
+export type { MessagingTables, EventPublisher, Actor } from './outbox.js';
+export { connectEventBus, startConsumer } from './nats.js';
+export type { EventBus, EventHandler, ConsumerOptions } from './nats.js';
+export { issueToken, verifyToken } from './auth.js';
+export type { TokenSettings } from './auth.js';
+export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
+export type { ServiceAppOptions, FastifyPluginAsyncZod } from './http.js';
+export { runService, closeOnSignals } from './service.js';
+export type { ServiceRuntime, ServiceSpec } from './service.js';

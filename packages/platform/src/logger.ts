@@ -1,0 +1,54 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+/**
+ * A personnummer or samordningsnummer written with or without century and separator
+ * (YYMMDD-NNNC, YYYYMMDDNNNC, …). Sensitive personal data: it must never reach a log line.
+ */
+const IDENTITY_NUMBER = /\b(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01]|[6-8]\d|9[01])[-+]?\d{4}\b/g;
+
+/** Replaces every identity number in a text with a marker. */
+export function scrubIdentityNumbers(text: string): string {
+  return text.replace(IDENTITY_NUMBER, '[identity-number]');
+}
+
+/** Field names whose value is an identity number wherever they appear in a logged object. */
+const REDACTED_PATHS = [
+  'personnummer',
+  'identityNumber',
+  '*.personnummer',
+  '*.identityNumber',
+  '*.*.personnummer',
+  '*.*.identityNumber',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+/**
+ * The platform's logger: pino, JSON lines, identity numbers redacted by field name and scrubbed
+ * from every message and string field, so a careless `log.info(body)` cannot leak one.
+ */
+export function createLogger(name: string, options: LoggerOptions = {}): Logger {
+  return pino({
+    name,
+    level: options.level ?? 'info',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    hooks: {
+      logMethod(args, method) {
+        const scrubbed = args.map((arg) => scrubValue(arg, 0)) as typeof args;
+        method.apply(this, scrubbed);
+      },
+    },
+    ...options,
+  });
+}
+
+function scrubValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubIdentityNumbers(value);
+  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  // Only plain objects are copied: requests, responses and errors have their own serializers.
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubValue(v, depth + 1)]));
+}
+
+export type { Logger };

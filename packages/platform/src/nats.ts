@@ -1,0 +1,142 @@
+import { connect } from '@nats-io/transport-node';
+import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import {
+  EVENT_STREAM,
+  PARKED_STREAM,
+  eventCatalog,
+  parkedSubject,
+  parseEvent,
+  type CatalogEvent,
+  type EventEnvelope,
+  type EventName,
+} from '@kundval/contracts';
+import type { Logger } from './logger.js';
+
+/** How long JetStream remembers a message id: a re-publish of the same event inside it is dropped. */
+const DUPLICATE_WINDOW_MS = 10 * 60_000;
+
+export type EventBus = {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  publish(envelope: EventEnvelope): Promise<{ duplicate: boolean }>;
+  close(): Promise<void>;
+};
+
+/** Connects to NATS and makes sure the platform's streams exist (creating them is idempotent). */
+export async function connectEventBus(url: string, name: string): Promise<EventBus> {
+  const nc = await connect({ servers: url, name, maxReconnectAttempts: -1 });
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(jsm, { name: EVENT_STREAM.name, subjects: [...EVENT_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+  await ensureStream(jsm, { name: PARKED_STREAM.name, subjects: [...PARKED_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+  const js = jetstream(nc);
+  return {
+    nc,
+    js,
+    async publish(envelope) {
+      const ack = await js.publish(envelope.subject, JSON.stringify(envelope), { msgID: envelope.eventId });
+      return { duplicate: ack.duplicate };
+    },
+    close: () => nc.drain(),
+  };
+}
+
+async function ensureStream(
+  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
+  config: { name: string; subjects: string[]; duplicate_window: number },
+) {
+  try {
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, { subjects: config.subjects, duplicate_window: config.duplicate_window });
+  } catch (err) {
+    if (!(err instanceof Error) || !/stream not found/i.test(err.message)) throw err;
+    await jsm.streams.add(config);
+  }
+}
+
+export type EventHandler = (event: CatalogEvent) => Promise<void>;
+
+export type ConsumerOptions = {
+  bus: EventBus;
+  /** Durable consumer name: one per consuming service and purpose; restarts resume where it left off. */
+  durable: string;
+  /** The catalog events this consumer wants, by name: subjects come from the catalog. */
+  events: EventName[];
+  handler: EventHandler;
+  logger: Logger;
+  /** Deliveries before an event whose handler keeps failing is parked. */
+  maxDeliveries?: number;
+};
+
+/**
+ * Consumes catalog events from JetStream with explicit acks. A message that fails its schema is a
+ * poison event: it is parked on `parked.<subject>` with the reason and acknowledged, never retried.
+ * A handler failure is retried with back-off; after `maxDeliveries` the event is parked as well, so
+ * one bad event never blocks a stream forever and nothing is silently lost.
+ */
+export async function startConsumer(options: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
+  const { bus, durable, handler, logger } = options;
+  const maxDeliveries = options.maxDeliveries ?? 10;
+  const jsm = await jetstreamManager(bus.nc);
+  const config = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subjects: options.events.map((n) => eventCatalog[n].subject),
+    ack_wait: nanos(30_000),
+    max_deliver: -1,
+  };
+  try {
+    await jsm.consumers.info(EVENT_STREAM.name, durable);
+    await jsm.consumers.update(EVENT_STREAM.name, durable, { filter_subjects: config.filter_subjects, ack_wait: config.ack_wait });
+  } catch {
+    await jsm.consumers.add(EVENT_STREAM.name, config);
+  }
+  const consumer = await bus.js.consumers.get(EVENT_STREAM.name, durable);
+  const messages = await consumer.consume({ max_messages: 64 });
+
+  const loop = (async () => {
+    for await (const msg of messages) {
+      await handleOne(msg);
+    }
+  })();
+
+  async function handleOne(msg: JsMsg) {
+    let json: unknown;
+    try {
+      json = msg.json();
+    } catch {
+      return park(msg, 'not JSON');
+    }
+    const parsed = parseEvent(json);
+    if (!parsed.ok) return park(msg, parsed.reason);
+    try {
+      await handler(parsed.event);
+      msg.ack();
+    } catch (err) {
+      if (msg.info.deliveryCount >= maxDeliveries) {
+        logger.error({ err, eventId: parsed.event.eventId, subject: msg.subject }, 'event failed too often; parking it');
+        return park(msg, `handler failed ${msg.info.deliveryCount} times: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const delayMs = Math.min(30_000, 250 * 2 ** msg.info.deliveryCount);
+      logger.warn({ err, eventId: parsed.event.eventId, subject: msg.subject, delayMs }, 'event handler failed; will retry');
+      msg.nak(delayMs);
+    }
+  }
+
+  async function park(msg: JsMsg, reason: string) {
+    const h = headers();
+    h.set('Kundval-Park-Reason', reason.slice(0, 1000));
+    h.set('Kundval-Consumer', durable);
+    await bus.js.publish(parkedSubject(msg.subject), msg.data, { headers: h, msgID: `${durable}:${msg.info.streamSequence}` });
+    logger.error({ subject: msg.subject, streamSequence: msg.info.streamSequence, reason }, 'poison event parked');
+    msg.term(reason.slice(0, 200));
+  }
+
+  return {
+    async stop() {
+      await messages.close();
+      await loop;
+    },
+  };
+}

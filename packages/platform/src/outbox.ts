@@ -1,0 +1,216 @@
+import { sql, type ColumnType, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { eventCatalog, type EventName, type EventPayload, type EventEnvelope } from '@kundval/contracts';
+import type { Logger } from './logger.js';
+
+/**
+ * The tables every service needs for reliable messaging:
+ * - `outbox`: events written in the same transaction as the change they describe, relayed to JetStream after commit;
+ * - `inbox`: ids of events a consumer has applied, so a redelivered event changes nothing the second time;
+ * - `audit_log`: who changed what, when, before and after.
+ */
+export const messagingMigration: Migration = {
+  async up(db) {
+    await db.schema
+      .createTable('outbox')
+      .addColumn('seq', 'bigserial', (c) => c.primaryKey())
+      .addColumn('event_id', 'uuid', (c) => c.notNull().unique())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('envelope', 'jsonb', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('published_at', 'timestamptz')
+      .execute();
+    await db.schema.createIndex('outbox_unpublished').on('outbox').column('seq').where(sql.ref('published_at'), 'is', null).execute();
+    await db.schema
+      .createTable('inbox')
+      .addColumn('consumer', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'uuid', (c) => c.notNull())
+      .addColumn('processed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addPrimaryKeyConstraint('inbox_pk', ['consumer', 'event_id'])
+      .execute();
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'bigserial', (c) => c.primaryKey())
+      .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('actor_role', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('entity', 'text', (c) => c.notNull())
+      .addColumn('entity_id', 'text', (c) => c.notNull())
+      .addColumn('before', 'jsonb')
+      .addColumn('after', 'jsonb')
+      .addColumn('correlation_id', 'text')
+      .execute();
+    await db.schema.createIndex('audit_log_entity').on('audit_log').columns(['entity', 'entity_id']).execute();
+  },
+};
+
+/** The messaging tables as Kysely sees them; a service's DB type intersects with this. */
+export type MessagingTables = {
+  outbox: {
+    seq: Generated<string>;
+    event_id: string;
+    subject: string;
+    envelope: ColumnType<EventEnvelope, string, string>;
+    created_at: Generated<Date>;
+    published_at: Date | null;
+  };
+  inbox: { consumer: string; event_id: string; processed_at: Generated<Date> };
+  audit_log: {
+    id: Generated<string>;
+    at: Generated<Date>;
+    actor: string;
+    actor_role: string;
+    action: string;
+    entity: string;
+    entity_id: string;
+    before: ColumnType<unknown, string | null, string | null>;
+    after: ColumnType<unknown, string | null, string | null>;
+    correlation_id: string | null;
+  };
+};
+
+/**
+ * Writes an event to the outbox inside the caller's transaction: the event exists exactly when the
+ * change it describes was committed. The payload is validated against the catalog here, so a
+ * service cannot publish an event that its consumers would have to park.
+ */
+export async function enqueueEvent<N extends EventName>(
+  trx: Transaction<MessagingTables> | Kysely<MessagingTables>,
+  name: N,
+  payload: EventPayload<N>,
+  context: { correlationId?: string | null; occurredAt?: Date } = {},
+): Promise<string> {
+  const { subject, schema } = eventCatalog[name];
+  const checked = schema.parse(payload);
+  const eventId = randomUUID();
+  const envelope: EventEnvelope = {
+    eventId,
+    subject,
+    occurredAt: (context.occurredAt ?? new Date()).toISOString(),
+    correlationId: context.correlationId ?? null,
+    payload: checked,
+  };
+  await trx.insertInto('outbox').values({ event_id: eventId, subject, envelope: JSON.stringify(envelope), published_at: null }).execute();
+  return eventId;
+}
+
+/** The publishing side the relay needs: JetStream publish with a de-duplication id. */
+export type EventPublisher = (envelope: EventEnvelope) => Promise<void>;
+
+/**
+ * Relays committed outbox rows to JetStream, oldest first, with the event id as the message id so
+ * that a row published twice (a crash between publish and mark) is dropped by JetStream's
+ * de-duplication window. Runs on a short poll and whenever `kick()` says a transaction committed.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Kysely<MessagingTables>,
+    private readonly publish: EventPublisher,
+    private readonly logger: Logger,
+    private readonly options: { pollMs?: number; batchSize?: number } = {},
+  ) {}
+
+  start(): void {
+    const schedule = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        this.kick();
+        schedule();
+      }, this.options.pollMs ?? 500);
+    };
+    this.kick();
+    schedule();
+  }
+
+  /** Asks for a relay pass now; passes never overlap, and a kick during a pass runs one more. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .then(() => undefined)
+      .catch((err: unknown) => this.logger.warn({ err }, 'outbox relay pass failed; will retry'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Publishes every pending row; resolves when the outbox is empty (tests and shutdown use it). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('outbox')
+        .select(['seq', 'envelope'])
+        .where('published_at', 'is', null)
+        .orderBy('seq')
+        .limit(this.options.batchSize ?? 100)
+        .execute();
+      if (rows.length === 0) return total;
+      for (const row of rows) {
+        await this.publish(row.envelope);
+        await this.db.updateTable('outbox').set({ published_at: new Date() }).where('seq', '=', row.seq).execute();
+        total++;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
+
+/** Who did something, for the audit trail. */
+export type Actor = { sub: string; role: string };
+
+/** Records one change in the audit trail, inside the transaction that makes the change. */
+export async function audit(
+  trx: Transaction<MessagingTables> | Kysely<MessagingTables>,
+  actor: Actor,
+  change: { action: string; entity: string; entityId: string; before?: unknown; after?: unknown; correlationId?: string | null },
+): Promise<void> {
+  await trx
+    .insertInto('audit_log')
+    .values({
+      actor: actor.sub,
+      actor_role: actor.role,
+      action: change.action,
+      entity: change.entity,
+      entity_id: change.entityId,
+      before: change.before === undefined ? null : JSON.stringify(change.before),
+      after: change.after === undefined ? null : JSON.stringify(change.after),
+      correlation_id: change.correlationId ?? null,
+    })
+    .execute();
+}
+
+/**
+ * Marks an event as applied by `consumer` in the caller's transaction. Returns false when it was
+ * applied before: the caller then skips the change, so a redelivered event changes nothing.
+ */
+export async function markEventProcessed(
+  trx: Transaction<MessagingTables>,
+  consumer: string,
+  eventId: string,
+): Promise<boolean> {
+  const result = await trx
+    .insertInto('inbox')
+    .values({ consumer, event_id: eventId })
+    .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely, Migration } from 'kysely';
+import type { BaseServiceConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { openDatabase, type Database } from './database.js';
+import { OutboxRelay, messagingMigration, type MessagingTables } from './outbox.js';
+import { connectEventBus, type EventBus } from './nats.js';
+import { createServiceApp, type FastifyPluginAsyncZod } from './http.js';
+
+/** What a running service hands to its routes and consumers. */
+export type ServiceRuntime<DB> = {
+  config: BaseServiceConfig;
+  logger: Logger;
+  database: Database<DB & MessagingTables>;
+  bus: EventBus;
+  relay: OutboxRelay;
+};
+
+export type ServiceSpec<DB> = {
+  name: string;
+  version: string;
+  description: string;
+  schema: string;
+  migrations: Record<string, Migration>;
+  config: BaseServiceConfig;
+  routes: (runtime: ServiceRuntime<DB>) => FastifyPluginAsyncZod;
+  consumers?: (runtime: ServiceRuntime<DB>) => Promise<Array<{ stop(): Promise<void> }>>;
+};
+
+/**
+ * Starts a service process's parts in order — database and migrations, NATS and streams, the outbox
+ * relay, consumers, HTTP — and returns one `close()` that stops them in reverse: stop taking
+ * requests, stop consuming, flush the outbox, close connections.
+ */
+export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: FastifyInstance; runtime: ServiceRuntime<DB>; close(): Promise<void> }> {
+  const logger = createLogger(spec.name, { level: spec.config.LOG_LEVEL });
+  const database = await openDatabase<DB & MessagingTables>({
+    url: spec.config.DATABASE_URL,
+    schema: spec.schema,
+    migrations: { '0000_messaging': messagingMigration, ...spec.migrations },
+    logger,
+  });
+  const bus = await connectEventBus(spec.config.NATS_URL, spec.name);
+  const relay = new OutboxRelay(database.db as unknown as Kysely<MessagingTables>, async (e) => void (await bus.publish(e)), logger);
+  relay.start();
+  const runtime: ServiceRuntime<DB> = { config: spec.config, logger, database, bus, relay };
+  const consumers = spec.consumers ? await spec.consumers(runtime) : [];
+  const app = await createServiceApp({
+    name: spec.name,
+    version: spec.version,
+    description: spec.description,
+    logger,
+    auth: { secret: spec.config.AUTH_SECRET, issuer: spec.config.AUTH_ISSUER },
+    routes: spec.routes(runtime),
+  });
+  await app.listen({ host: spec.config.HOST, port: spec.config.PORT });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      for (const c of consumers) await c.stop();
+      await relay.stop();
+      await relay.drain().catch((err: unknown) => logger.warn({ err }, 'outbox not fully drained at shutdown; it will be relayed on next start'));
+      await bus.close();
+      await database.close();
+    })());
+  return { app, runtime, close };
+}
+
+/** Wires SIGINT/SIGTERM to a graceful close, for a service's server.ts. */
+export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
