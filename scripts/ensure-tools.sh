@@ -52,6 +52,8 @@ ensure_go_tool() {
   command -v go >/dev/null 2>&1 || die "$name is missing and Go is not installed to build it; install Go or put $name $version on PATH."
   echo "ensure-tools: installing $name $version into $tools_bin"
   mkdir -p "$tools_bin"
+  # go install refuses to overwrite a file it does not recognise as a Go binary.
+  rm -f "$tools_bin/$name"
   GOBIN="$tools_bin" go install "$module@$version"
   has_version "$tools_bin/$name" "$version" || die "$tools_bin/$name does not report $version after installing."
 }

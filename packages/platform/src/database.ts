@@ -21,6 +21,19 @@ export type Database<DB> = {
   close(): Promise<void>;
 };
 
+/** Calendar dates stay 'YYYY-MM-DD' strings: turning them into instants would shift them across time zones. */
+const DATE_OID = 1082;
+pg.types.setTypeParser(DATE_OID, (v: string) => v);
+
+/** bigint columns hold öre and sequence numbers: plain numbers, refused past 2^53 rather than rounded. */
+const INT8_OID = 20;
+function parseInt8(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new Error(`bigint ${v} is beyond safe integer range`);
+  return n;
+}
+pg.types.setTypeParser(INT8_OID, parseInt8);
+
 const SCHEMA_NAME = /^[a-z][a-z0-9_]{0,40}$/;
 
 /**
@@ -36,7 +49,7 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
 
   if (url.startsWith('pglite://')) {
     const location = url.slice('pglite://'.length);
-    const client = location === 'memory' || location === '' ? new PGlite() : new PGlite(location);
+    const client = new PGlite(location === 'memory' || location === '' ? undefined : location, { parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: parseInt8 } });
     await client.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
     db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
     engine = 'pglite';

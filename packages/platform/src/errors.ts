@@ -20,3 +20,8 @@ export const conflict = (code: string, message: string, details?: Record<string,
   new AppError('conflict', code, message, details);
 export const invalid = (code: string, message: string, details?: Record<string, unknown>) =>
   new AppError('invalid', code, message, details);
+
+/** True when a database error is a unique-constraint violation (PostgreSQL SQLSTATE 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}

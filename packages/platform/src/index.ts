@@ -8,11 +8,11 @@
 export { loadConfig, BaseServiceConfig } from './config.js';
 export { createLogger, scrubIdentityNumbers } from './logger.js';
 export type { Logger } from './logger.js';
-export { AppError, notFound, forbidden, conflict, invalid } from './errors.js';
+export { AppError, notFound, forbidden, conflict, invalid, isUniqueViolation } from './errors.js';
 export { openDatabase, dbNow } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
 export { messagingMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
-export type { MessagingTables, EventPublisher, Actor } from './outbox.js';
+export type { MessagingTables, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
 export { connectEventBus, startConsumer } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions } from './nats.js';
 export { issueToken, verifyToken } from './auth.js';

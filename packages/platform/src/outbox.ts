@@ -1,4 +1,4 @@
-import { sql, type ColumnType, type Generated, type Kysely, type Migration, type Transaction } from 'kysely';
+import { sql, type ColumnType, type Generated, type Kysely, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { eventCatalog, type EventName, type EventPayload, type EventEnvelope } from '@kundval/contracts';
 import type { Logger } from './logger.js';
@@ -45,10 +45,17 @@ export const messagingMigration: Migration = {
   },
 };
 
+/**
+ * A service's database handle or transaction: any schema that includes the messaging tables.
+ * Kysely's types are invariant in the schema, so the helpers below accept any and narrow inside.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type AnyServiceDb = Kysely<any>;
+
 /** The messaging tables as Kysely sees them; a service's DB type intersects with this. */
 export type MessagingTables = {
   outbox: {
-    seq: Generated<string>;
+    seq: Generated<number>;
     event_id: string;
     subject: string;
     envelope: ColumnType<EventEnvelope, string, string>;
@@ -57,7 +64,7 @@ export type MessagingTables = {
   };
   inbox: { consumer: string; event_id: string; processed_at: Generated<Date> };
   audit_log: {
-    id: Generated<string>;
+    id: Generated<number>;
     at: Generated<Date>;
     actor: string;
     actor_role: string;
@@ -76,7 +83,7 @@ export type MessagingTables = {
  * service cannot publish an event that its consumers would have to park.
  */
 export async function enqueueEvent<N extends EventName>(
-  trx: Transaction<MessagingTables> | Kysely<MessagingTables>,
+  service: AnyServiceDb,
   name: N,
   payload: EventPayload<N>,
   context: { correlationId?: string | null; occurredAt?: Date } = {},
@@ -91,6 +98,7 @@ export async function enqueueEvent<N extends EventName>(
     correlationId: context.correlationId ?? null,
     payload: checked,
   };
+  const trx = service as Kysely<MessagingTables>;
   await trx.insertInto('outbox').values({ event_id: eventId, subject, envelope: JSON.stringify(envelope), published_at: null }).execute();
   return eventId;
 }
@@ -110,7 +118,7 @@ export class OutboxRelay {
   private stopped = false;
 
   constructor(
-    private readonly db: Kysely<MessagingTables>,
+    private readonly service: AnyServiceDb,
     private readonly publish: EventPublisher,
     private readonly logger: Logger,
     private readonly options: { pollMs?: number; batchSize?: number } = {},
@@ -149,9 +157,10 @@ export class OutboxRelay {
 
   /** Publishes every pending row; resolves when the outbox is empty (tests and shutdown use it). */
   async drain(): Promise<number> {
+    const db = this.service as Kysely<MessagingTables>;
     let total = 0;
     for (;;) {
-      const rows = await this.db
+      const rows = await db
         .selectFrom('outbox')
         .select(['seq', 'envelope'])
         .where('published_at', 'is', null)
@@ -161,7 +170,7 @@ export class OutboxRelay {
       if (rows.length === 0) return total;
       for (const row of rows) {
         await this.publish(row.envelope);
-        await this.db.updateTable('outbox').set({ published_at: new Date() }).where('seq', '=', row.seq).execute();
+        await db.updateTable('outbox').set({ published_at: new Date() }).where('seq', '=', row.seq).execute();
         total++;
       }
     }
@@ -179,10 +188,11 @@ export type Actor = { sub: string; role: string };
 
 /** Records one change in the audit trail, inside the transaction that makes the change. */
 export async function audit(
-  trx: Transaction<MessagingTables> | Kysely<MessagingTables>,
+  service: AnyServiceDb,
   actor: Actor,
   change: { action: string; entity: string; entityId: string; before?: unknown; after?: unknown; correlationId?: string | null },
 ): Promise<void> {
+  const trx = service as Kysely<MessagingTables>;
   await trx
     .insertInto('audit_log')
     .values({
@@ -203,10 +213,11 @@ export async function audit(
  * applied before: the caller then skips the change, so a redelivered event changes nothing.
  */
 export async function markEventProcessed(
-  trx: Transaction<MessagingTables>,
+  service: AnyServiceDb,
   consumer: string,
   eventId: string,
 ): Promise<boolean> {
+  const trx = service as Kysely<MessagingTables>;
   const result = await trx
     .insertInto('inbox')
     .values({ consumer, event_id: eventId })

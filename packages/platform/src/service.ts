@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kysely, Migration } from 'kysely';
+import type { Migration } from 'kysely';
 import type { BaseServiceConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { openDatabase, type Database } from './database.js';
@@ -41,7 +41,7 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     logger,
   });
   const bus = await connectEventBus(spec.config.NATS_URL, spec.name);
-  const relay = new OutboxRelay(database.db as unknown as Kysely<MessagingTables>, async (e) => void (await bus.publish(e)), logger);
+  const relay = new OutboxRelay(database.db, async (e) => void (await bus.publish(e)), logger);
   relay.start();
   const runtime: ServiceRuntime<DB> = { config: spec.config, logger, database, bus, relay };
   const consumers = spec.consumers ? await spec.consumers(runtime) : [];

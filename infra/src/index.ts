@@ -1,0 +1,28 @@
+/**
+ * `@kundval/infra` starts the real components Kundval runs against, for development, tests and
+ * demos: the Temporal dev server, nats-server with JetStream and a throwaway PostgreSQL.
+ *
+ * The binaries are pinned and installed by `bash scripts/ensure-tools.sh` into the git-ignored
+ * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.10.22; PostgreSQL from Debian's package).
+ * Every server listens on 127.0.0.1 only, on free ports unless told otherwise, and is stopped
+ * (its whole process group) when `stop()` is called or when this process exits.
+ *
+ * @example
+ * ```ts
+ * import { startNatsServer } from '@kundval/infra';
+ * const nats = await startNatsServer();
+ * // ... connect to nats.url ...
+ * await nats.stop();
+ * ```
+ *
+ * @module
+ */
+export { startNatsServer } from './nats.js';
+export type { NatsServer, NatsServerOptions } from './nats.js';
+export { freePort } from './ports.js';
+export { startPostgres } from './postgres.js';
+export type { PostgresOptions, PostgresServer } from './postgres.js';
+export { startTemporalDevServer } from './temporal.js';
+export type { SearchAttributeType, TemporalDevServer, TemporalDevServerOptions } from './temporal.js';
+export { findPostgresBinDir, findRepoRoot, resolveTool } from './tools.js';
+export type { ToolName } from './tools.js';

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { DomainError } from './errors.js';
+
+const MS_PER_DAY = 86_400_000;
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= daysInMonthOf(year, month);
+}
+
+function daysInMonthOf(year: number, month: number): number {
+  // Proleptic Gregorian calendar; a civil date has no time zone, so UTC arithmetic is exact here.
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** A calendar date `YYYY-MM-DD` (no time, no zone). */
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine((value) => isRealDate(Number(value.slice(0, 4)), Number(value.slice(5, 7)), Number(value.slice(8, 10))), 'not a calendar date');
+/** A calendar date `YYYY-MM-DD`. */
+export type IsoDate = z.infer<typeof IsoDate>;
+
+/** A calendar month `YYYY-MM`. */
+export const IsoMonth = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+/** A calendar month `YYYY-MM`. */
+export type IsoMonth = z.infer<typeof IsoMonth>;
+
+/** Throws `DOMAIN.INVALID_DATE` unless `value` is a real `YYYY-MM-DD` date. */
+export function assertIsoDate(value: unknown, what = 'date'): asserts value is string {
+  if (!IsoDate.safeParse(value).success) {
+    throw new DomainError('DOMAIN.INVALID_DATE', `${what} must be a calendar date YYYY-MM-DD, got ${String(value)}.`, { what, value });
+  }
+}
+
+/** Throws `DOMAIN.INVALID_MONTH` unless `value` is a `YYYY-MM` month. */
+export function assertIsoMonth(value: unknown, what = 'month'): asserts value is string {
+  if (!IsoMonth.safeParse(value).success) {
+    throw new DomainError('DOMAIN.INVALID_MONTH', `${what} must be a month YYYY-MM, got ${String(value)}.`, { what, value });
+  }
+}
+
+function toUtcMs(date: string): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+}
+
+function fromUtcMs(ms: number): string {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  return `${String(y).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+/** `date` plus `days` calendar days. */
+export function addDays(date: string, days: number): string {
+  return fromUtcMs(toUtcMs(date) + days * MS_PER_DAY);
+}
+
+/** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((toUtcMs(to) - toUtcMs(from)) / MS_PER_DAY);
+}
+
+/** ISO weekday of a date: 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: string): number {
+  const day = new Date(toUtcMs(date)).getUTCDay();
+  return day === 0 ? 7 : day;
+}
+
+/** A date built from numeric parts, or `null` when the parts are not a real calendar date. */
+export function dateFromParts(year: number, month: number, day: number): string | null {
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return null;
+  if (year < 1 || year > 9999 || !isRealDate(year, month, day)) return null;
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** First day of a `YYYY-MM` month. */
+export function firstDayOfMonth(month: string): string {
+  return `${month}-01`;
+}
+
+/** The day after the last day of a `YYYY-MM` month (an exclusive end). */
+export function firstDayOfNextMonth(month: string): string {
+  const year = Number(month.slice(0, 4));
+  const m = Number(month.slice(5, 7));
+  return m === 12 ? `${String(year + 1).padStart(4, '0')}-01-01` : `${month.slice(0, 4)}-${String(m + 1).padStart(2, '0')}-01`;
+}
+
+/** Number of days in a `YYYY-MM` month. */
+export function daysInMonth(month: string): number {
+  return daysInMonthOf(Number(month.slice(0, 4)), Number(month.slice(5, 7)));
+}

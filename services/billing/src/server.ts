@@ -1,0 +1,16 @@
+import { closeOnSignals, loadConfig, runService } from '@kundval/platform';
+import { BillingConfig } from './config.js';
+import { BILLING_SERVICE, billingRoutes, type BillingDb } from './app.js';
+import { billingMigrations } from './store/migrations.js';
+import type { BillingTables } from './store/schema.js';
+import { startOrdersConsumer } from './consumers/orders.consumer.js';
+
+const config = loadConfig(BillingConfig);
+const service = await runService<BillingTables>({
+  ...BILLING_SERVICE,
+  migrations: billingMigrations,
+  config,
+  routes: (rt) => billingRoutes({ db: rt.database.db as BillingDb, afterCommit: () => rt.relay.kick(), tariffOrePerHour: config.HOME_CARE_TARIFF_ORE_PER_HOUR }),
+  consumers: async (rt) => [await startOrdersConsumer({ bus: rt.bus, db: rt.database.db as BillingDb, logger: rt.logger })],
+});
+closeOnSignals(service.close, service.runtime.logger);

@@ -1,0 +1,96 @@
+import { sql, type Migration } from 'kysely';
+
+/** Migrations of the billing schema. Never edit one that has shipped: add the next. */
+export const billingMigrations: Record<string, Migration> = {
+  '0001_visits_fees_payments': {
+    async up(db) {
+      await db.schema
+        .createTable('orders')
+        .addColumn('order_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('application_id', 'uuid', (c) => c.notNull())
+        .addColumn('customer_id', 'uuid', (c) => c.notNull())
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('provider_kind', 'text', (c) => c.notNull())
+        .addColumn('area_id', 'text', (c) => c.notNull())
+        .addColumn('municipality', 'text', (c) => c.notNull())
+        .addColumn('valid_from', 'date', (c) => c.notNull())
+        .addColumn('valid_to', 'date', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('visits')
+        .addColumn('visit_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('order_id', 'uuid', (c) => c.notNull().references('orders.order_id'))
+        .addColumn('customer_id', 'uuid', (c) => c.notNull())
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('start_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('end_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('local_month', 'char(7)', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reported_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('visits_provider_external_id', ['provider_id', 'external_id'])
+        .execute();
+      await db.schema.createIndex('visits_customer_time').on('visits').columns(['customer_id', 'start_at']).execute();
+      await db.schema.createIndex('visits_order_month').on('visits').columns(['order_id', 'local_month']).execute();
+      await db.schema
+        .createTable('month_approvals')
+        .addColumn('order_id', 'uuid', (c) => c.notNull().references('orders.order_id'))
+        .addColumn('month', 'char(7)', (c) => c.notNull())
+        .addColumn('approved_by', 'text', (c) => c.notNull())
+        .addColumn('approved_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('approved_visits', 'integer', (c) => c.notNull())
+        .addColumn('disputed_visits', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('month_approvals_pk', ['order_id', 'month'])
+        .execute();
+      await db.schema
+        .createTable('rate_tables')
+        .addColumn('rate_table_id', 'text', (c) => c.primaryKey())
+        .addColumn('municipality', 'text', (c) => c.notNull())
+        .addColumn('area_id', 'text', (c) => c.notNull())
+        .addColumn('valid_from', 'date', (c) => c.notNull())
+        .addColumn('valid_to', 'date')
+        .addColumn('rates', 'jsonb', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('fee_bases')
+        .addColumn('customer_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('net_income_ore', 'bigint', (c) => c.notNull())
+        .addColumn('housing_cost_ore', 'bigint', (c) => c.notNull())
+        .addColumn('household', 'text', (c) => c.notNull())
+        .addColumn('minimum_amount_raise_ore', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('declared_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('fee_invoices')
+        .addColumn('invoice_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('invoice_number', 'bigserial', (c) => c.notNull().unique())
+        .addColumn('customer_id', 'uuid', (c) => c.notNull())
+        .addColumn('application_id', 'uuid', (c) => c.notNull())
+        .addColumn('month', 'char(7)', (c) => c.notNull())
+        .addColumn('approved_minutes', 'integer', (c) => c.notNull())
+        .addColumn('tariff_ore', 'bigint', (c) => c.notNull())
+        .addColumn('maxtaxa_ore', 'bigint', (c) => c.notNull())
+        .addColumn('fee_room_ore', 'bigint')
+        .addColumn('fee_ore', 'bigint', (c) => c.notNull())
+        .addColumn('applied_cap', 'text', (c) => c.notNull())
+        .addColumn('ocr_reference', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        // One maxtaxa covers all of a customer's areas in a month: one fee invoice per customer and month.
+        .addUniqueConstraint('fee_invoices_customer_month', ['customer_id', 'month'])
+        .execute();
+      await db.schema
+        .createTable('provider_payments')
+        .addColumn('payment_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('order_id', 'uuid', (c) => c.notNull().references('orders.order_id'))
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('month', 'char(7)', (c) => c.notNull())
+        .addColumn('amount_ore', 'bigint', (c) => c.notNull())
+        .addColumn('unpriced_minutes', 'integer', (c) => c.notNull())
+        .addColumn('lines', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('provider_payments_order_month', ['order_id', 'month'])
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,11 @@
+/**
+ * The decisions service: applications, assessments and decisions. `server.ts` is the process;
+ * these exports let tests build the routes against a database of their own.
+ *
+ * @packageDocumentation
+ */
+export { decisionsRoutes, DECISIONS_SERVICE } from './app.js';
+export type { DecisionsDeps, DecisionsDb } from './app.js';
+export { decisionsMigrations } from './store/migrations.js';
+export type { DecisionsTables } from './store/schema.js';
+export { DecisionsConfig } from './config.js';

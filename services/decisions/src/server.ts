@@ -1,0 +1,14 @@
+import { closeOnSignals, loadConfig, runService } from '@kundval/platform';
+import { DecisionsConfig } from './config.js';
+import { DECISIONS_SERVICE, decisionsRoutes, type DecisionsDb } from './app.js';
+import { decisionsMigrations } from './store/migrations.js';
+import type { DecisionsTables } from './store/schema.js';
+
+const config = loadConfig(DecisionsConfig);
+const service = await runService<DecisionsTables>({
+  ...DECISIONS_SERVICE,
+  migrations: decisionsMigrations,
+  config,
+  routes: (rt) => decisionsRoutes({ db: rt.database.db as DecisionsDb, afterCommit: () => rt.relay.kick(), municipality: config.MUNICIPALITY }),
+});
+closeOnSignals(service.close, service.runtime.logger);

@@ -1,0 +1,94 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { startConsumer, type EventBus, type Logger } from '@kundval/platform';
+import type { CatalogEvent } from '@kundval/contracts';
+import {
+  TASK_QUEUE,
+  journeyEventSignal,
+  journeyWorkflowId,
+  searchAttributes,
+  type JourneyEvent,
+  type JourneyTiming,
+} from '../contracts.js';
+import { customerJourneyWorkflow } from '../workflows/customer-journey.workflow.js';
+
+/**
+ * Turns service events into journey signals. An application starts its journey (signal-with-start,
+ * so a redelivered application event finds the journey already there); every later event signals
+ * the journey of its application. The journey ignores an event id it has seen.
+ */
+export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger: Logger; timing: JourneyTiming }) {
+  const { client, timing } = deps;
+  return startConsumer({
+    bus: deps.bus,
+    durable: 'workflows-journeys',
+    events: ['applicationReceived', 'assessmentRecorded', 'decisionMade', 'providerChosen', 'orderAccepted', 'carePlanAgreed', 'monthApproved'],
+    logger: deps.logger,
+    handler: async (event) => {
+      const signal = toJourneyEvent(event);
+      if (!signal) return;
+      const workflowId = journeyWorkflowId(event.payload.applicationId);
+      if (event.name === 'applicationReceived') {
+        const p = event.payload;
+        try {
+          await client.workflow.signalWithStart(customerJourneyWorkflow, {
+            workflowId,
+            taskQueue: TASK_QUEUE,
+            args: [{ applicationId: p.applicationId, customerId: p.customerId, areaId: p.areaId, municipality: p.municipality, timing }],
+            signal: journeyEventSignal,
+            signalArgs: [signal],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: searchAttributes.area, value: p.areaId },
+              { key: searchAttributes.customer, value: p.customerId },
+              { key: searchAttributes.municipality, value: p.municipality },
+              { key: searchAttributes.stage, value: 'application-received' },
+            ],
+          });
+        } catch (err) {
+          // The journey ran and closed already: the application was handled; nothing to do.
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+        return;
+      }
+      await client.workflow.getHandle(workflowId).signal(journeyEventSignal, signal);
+    },
+  });
+}
+
+/** The part of a catalog event the journey needs, tagged with its event id for de-duplication. */
+export function toJourneyEvent(event: CatalogEvent): JourneyEvent | undefined {
+  const { eventId } = event;
+  switch (event.name) {
+    case 'applicationReceived':
+      // Starts the journey; sent as its first signal so that start and event are one atomic call.
+      return { eventId, kind: 'applicationReceived' };
+    case 'assessmentRecorded':
+      return { eventId, kind: 'assessmentRecorded', assessmentId: event.payload.assessmentId };
+    case 'decisionMade': {
+      const p = event.payload;
+      return {
+        eventId,
+        kind: 'decisionMade',
+        decisionId: p.decisionId,
+        outcome: p.outcome,
+        careHoursPerMonth: p.careHoursPerMonth,
+        serviceHoursPerMonth: p.serviceHoursPerMonth,
+        validFrom: p.validFrom,
+        validTo: p.validTo,
+        denialReason: p.denialReason,
+      };
+    }
+    case 'providerChosen':
+      return { eventId, kind: 'providerChosen', providerId: event.payload.providerId, chosenBy: event.payload.chosenBy };
+    case 'orderAccepted':
+      return { eventId, kind: 'orderAccepted', orderId: event.payload.orderId };
+    case 'carePlanAgreed':
+      return { eventId, kind: 'carePlanAgreed', orderId: event.payload.orderId, agreedOn: event.payload.agreedOn };
+    case 'monthApproved': {
+      const p = event.payload;
+      return { eventId, kind: 'monthApproved', orderId: p.orderId, month: p.month, approvedVisits: p.approvedVisits, disputedVisits: p.disputedVisits };
+    }
+    default:
+      return undefined;
+  }
+}

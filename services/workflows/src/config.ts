@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** The workflows service's environment: where Temporal, NATS and the other services are. */
+export const WorkflowsConfig = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4104),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  ORDERS_URL: z.url(),
+  BILLING_URL: z.url(),
+  AUTH_SECRET: z.string().min(32),
+  AUTH_ISSUER: z.string().default('kundval-dev'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long a customer has to choose a provider (ms) before the default provider is assigned. */
+  CHOICE_DEADLINE_MS: z.coerce.number().int().positive().default(14 * 24 * 3600_000),
+  /** Concurrent workflow and activity tasks of one worker process. */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
+});
+export type WorkflowsConfig = z.infer<typeof WorkflowsConfig>;

@@ -1,0 +1,33 @@
+import { Client, Connection } from '@temporalio/client';
+import { closeOnSignals, connectEventBus, createLogger, createServiceApp, loadConfig } from '@kundval/platform';
+import { WorkflowsConfig } from './config.js';
+import { startJourneyBridge } from './bridge/journey-bridge.js';
+import { journeyRoutes } from './routes/journeys.js';
+
+/**
+ * The workflows service process: the bridge from NATS events to journey signals, and the
+ * operators' view over HTTP. The Temporal worker runs as its own process (worker.ts), so that it can
+ * be scaled, restarted or killed without stopping event intake.
+ */
+const config = loadConfig(WorkflowsConfig);
+const logger = createLogger('workflows', { level: config.LOG_LEVEL });
+const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const bus = await connectEventBus(config.NATS_URL, 'workflows');
+const bridge = await startJourneyBridge({ bus, client, logger, timing: { choiceDeadlineMs: config.CHOICE_DEADLINE_MS } });
+const app = await createServiceApp({
+  name: 'workflows',
+  version: '0.1.0',
+  description: "Customer journeys: the operators' view of every journey, with links to the Temporal Web UI.",
+  logger,
+  auth: { secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER },
+  routes: journeyRoutes({ client, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: config.TEMPORAL_UI_URL }),
+});
+await app.listen({ host: config.HOST, port: config.PORT });
+
+closeOnSignals(async () => {
+  await app.close();
+  await bridge.stop();
+  await bus.close();
+  await connection.close();
+}, logger);

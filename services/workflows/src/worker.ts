@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createLogger, loadConfig } from '@kundval/platform';
+import { WorkflowsConfig } from './config.js';
+import { TASK_QUEUE } from './contracts.js';
+import { createServiceClient } from './activities/service-client.js';
+import { createOrdersActivities } from './activities/orders.activities.js';
+import { createBillingActivities } from './activities/billing.activities.js';
+
+/** The journey worker process: runs the journey workflows and their activities. */
+const config = loadConfig(WorkflowsConfig);
+const logger = createLogger('worker', { level: config.LOG_LEVEL });
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+const auth = { secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER };
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const worker = await Worker.create({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: TASK_QUEUE,
+  workflowsPath: fileURLToPath(new URL('./workflows/index.js', import.meta.url)),
+  activities: {
+    ...createOrdersActivities(createServiceClient(config.ORDERS_URL, auth)),
+    ...createBillingActivities(createServiceClient(config.BILLING_URL, auth)),
+  },
+  maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+});
+logger.info({ taskQueue: TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+await worker.run();
+await connection.close();
+logger.info('worker stopped');
