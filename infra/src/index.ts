@@ -26,3 +26,5 @@ export { startTemporalDevServer } from './temporal.js';
 export type { SearchAttributeType, TemporalDevServer, TemporalDevServerOptions } from './temporal.js';
 export { findPostgresBinDir, findRepoRoot, resolveTool } from './tools.js';
 export type { ToolName } from './tools.js';
+export { startLocalPlatform } from './local-platform.js';
+export type { LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';

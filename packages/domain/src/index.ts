@@ -96,3 +96,12 @@ export { NURSING_HOME } from './areas/nursing-home.js';
 export { DAY_ACTIVITIES } from './areas/day-activities.js';
 export { FAMILY_COUNSELLING } from './areas/family-counselling.js';
 export { ADULT_EDUCATION } from './areas/adult-education.js';
+
+export { UnitDelivery, priceUnitStatement, requireUnitArea } from './unit-statement.js';
+export type { UnitStatementInput, UnitStatement, UnitStatementLine } from './unit-statement.js';
+export { areaFeeCharge } from './area-fees.js';
+export type { AreaFeeCharge } from './area-fees.js';
+export { HospitalStay, Placement, nursingHomeLevel, occupancyDays, nursingHomeStatement } from './nursing-home.js';
+export type { Occupancy, NursingHomeStatementInput, NursingHomeStatement } from './nursing-home.js';
+export { Attendance, dayActivitiesStatement, dayActivityTariffOre } from './day-activities.js';
+export type { DayActivitiesStatementInput } from './day-activities.js';

@@ -15,7 +15,7 @@ export function luhnCheckDigit(digits: string): number {
   return (10 - (sum % 10)) % 10;
 }
 
-/** Shortest and longest OCR reference, check and length digits included (Bankgirot; DOMAIN.md §6). */
+/** Shortest OCR reference, check and length digits included (Bankgirot; DOMAIN.md §6). */
 export const OCR_MIN_LENGTH = 2;
 /** Longest OCR reference (Bankgirot; DOMAIN.md §6). */
 export const OCR_MAX_LENGTH = 25;

@@ -2,6 +2,7 @@ import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationP
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { mkdirSync } from 'node:fs';
 import type { Logger } from './logger.js';
 
 export type DatabaseOptions = {
@@ -49,7 +50,9 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
 
   if (url.startsWith('pglite://')) {
     const location = url.slice('pglite://'.length);
-    const client = new PGlite(location === 'memory' || location === '' ? undefined : location, { parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: parseInt8 } });
+    const inMemory = location === 'memory' || location === '';
+    if (!inMemory) mkdirSync(location, { recursive: true });
+    const client = new PGlite(inMemory ? undefined : location, { parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: parseInt8 } });
     await client.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
     db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
     engine = 'pglite';

@@ -23,7 +23,7 @@ export function createServiceClient(baseUrl: string, auth: TokenSettings): Servi
       method,
       headers: {
         authorization: `Bearer ${await bearer()}`,
-        'content-type': 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         // The workflow id traces the command back to the journey in every service's log.
         'x-correlation-id': info.workflowExecution?.workflowId ?? info.activityId,
       },

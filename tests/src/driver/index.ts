@@ -1,0 +1,10 @@
+/**
+ * Drives the platform through its HTTP APIs as its users would: the demo (`npm run demo`) and the
+ * end-to-end tests share it, so the demo shows exactly what the tests prove.
+ */
+export { Actor, eventually } from './http.js';
+export type { Answer } from './http.js';
+export { actors, homeCareSteps, journeyReaches, journeyState, runHomeCareJourney } from './journey.js';
+export type { HomeCareScenario, JourneyState, Platform, PlatformUrls, VisitPlan } from './journey.js';
+export { DEMO_PROVIDERS, loadDemoData } from './demo-data.js';
+export { nextIdentityNumber, testIdentityNumber } from './identity.js';

@@ -1,0 +1,154 @@
+import { Actor, eventually } from './http.js';
+
+export type PlatformUrls = { decisions: string; orders: string; billing: string; workflows: string };
+export type Platform = { urls: PlatformUrls; auth: { secret: string; issuer: string } };
+
+export type VisitPlan = { externalId: string; kind: 'care' | 'service'; start: string; end: string };
+
+export type HomeCareScenario = {
+  identityNumber: string;
+  careHoursPerMonth: number;
+  serviceHoursPerMonth: number;
+  validFrom: string;
+  validTo: string;
+  /** Net income, housing cost and household in öre; omitted means no fee basis was declared. */
+  feeBasis?: { netIncomeOre: number; housingCostOre: number; household: 'single' | 'couple' };
+  /** The provider the customer chooses, or null to let the choice deadline pass (default provider). */
+  choose: string | null;
+  month: string;
+  visits: VisitPlan[];
+  /** External ids of visits the customer disputes. */
+  dispute?: string[];
+};
+
+export type JourneyState = {
+  stage: string;
+  providerId: string | null;
+  chosenBy: string | null;
+  orderId: string | null;
+  decisionId: string | null;
+  denialReason: string | null;
+  settledMonths: Array<{ month: string; feeOre: number; appliedCap: string; ocrReference: string; paymentOre: number; unpricedMinutes: number }>;
+};
+
+/** The people of a home-care journey, each with their own token. */
+export function actors(platform: Platform, ids: { customerId?: string; providerId?: string } = {}) {
+  return {
+    caseHandler: new Actor(platform.auth, { sub: 'handlaggare-1', role: 'case-handler' }),
+    operator: new Actor(platform.auth, { sub: 'operator-1', role: 'operator' }),
+    citizen: (customerId: string) => new Actor(platform.auth, { sub: `citizen-${customerId}`, role: 'citizen', customerId }),
+    provider: (providerId: string) => new Actor(platform.auth, { sub: `${providerId}-staff`, role: 'provider', providerId }),
+    ...ids,
+  };
+}
+
+/** The journey's state as the operators' view reports it. */
+export async function journeyState(platform: Platform, applicationId: string): Promise<JourneyState | undefined> {
+  const answer = await actors(platform).operator.call<JourneyState>('GET', `${platform.urls.workflows}/journeys/${applicationId}`);
+  return answer.status === 200 ? answer.body : undefined;
+}
+
+/** Waits until the journey reaches one of `stages`, and returns its state. */
+export function journeyReaches(platform: Platform, applicationId: string, stages: string[], timeoutMs = 60_000) {
+  return eventually(async () => {
+    const state = await journeyState(platform, applicationId);
+    return state && stages.includes(state.stage) ? state : undefined;
+  }, `journey ${applicationId} to reach ${stages.join(' or ')}`, timeoutMs);
+}
+
+/**
+ * Steps of a home-care journey through the HTTP APIs, as the case handler, the customer and the
+ * provider would take them. Each step returns what the next needs; `runHomeCareJourney` chains them.
+ */
+export function homeCareSteps(platform: Platform) {
+  const { urls } = platform;
+  const people = actors(platform);
+  return {
+    async apply(identityNumber: string) {
+      return people.caseHandler.ok<{ applicationId: string; customerId: string }>('POST', `${urls.decisions}/applications`, {
+        identityNumber,
+        areaId: 'home-care',
+        channel: 'citizen',
+      });
+    },
+    async assess(applicationId: string) {
+      return people.caseHandler.ok('POST', `${urls.decisions}/applications/${applicationId}/assessment`, {
+        lifeAreas: [
+          { area: 'self-care', need: 'Help with showering and dressing in the morning' },
+          { area: 'domestic-life', need: 'Cleaning every other week and weekly shopping' },
+        ],
+        instruments: [{ instrument: 'katz-adl', score: 3 }],
+        assessedOn: '2026-01-10',
+      });
+    },
+    async decide(applicationId: string, s: Pick<HomeCareScenario, 'careHoursPerMonth' | 'serviceHoursPerMonth' | 'validFrom' | 'validTo'>) {
+      return people.caseHandler.ok<{ decisionId: string }>('POST', `${urls.decisions}/applications/${applicationId}/decision`, { outcome: 'granted', ...s });
+    },
+    async deny(applicationId: string, reason: string) {
+      return people.caseHandler.ok<{ decisionId: string }>('POST', `${urls.decisions}/applications/${applicationId}/decision`, {
+        outcome: 'denied',
+        careHoursPerMonth: 0,
+        serviceHoursPerMonth: 0,
+        validFrom: '2026-02-01',
+        validTo: '2026-02-28',
+        denialReason: reason,
+      });
+    },
+    async declareFeeBasis(customerId: string, basis: NonNullable<HomeCareScenario['feeBasis']>) {
+      return people.caseHandler.ok('PUT', `${urls.billing}/customers/${customerId}/fee-basis`, basis);
+    },
+    async choose(customerId: string, decisionId: string, providerId: string) {
+      // The orders service learns of the decision through NATS: retry until it has.
+      return eventually(async () => {
+        const answer = await people.citizen(customerId).call('POST', `${urls.orders}/decisions/${decisionId}/choice`, { providerId });
+        if (answer.status === 404) return undefined;
+        if (answer.status !== 201) throw new Error(`choice answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+        return answer.body;
+      }, 'the orders service to know the decision');
+    },
+    /** The provider finds the order the journey placed, accepts it and agrees the care plan. */
+    async acceptAndPlan(providerId: string, decisionId: string) {
+      const provider = people.provider(providerId);
+      const order = await eventually(async () => {
+        const orders = await provider.ok<Array<{ orderId: string; decisionId: string }>>('GET', `${urls.orders}/orders?status=placed`);
+        return orders.find((o) => o.decisionId === decisionId);
+      }, `an order for decision ${decisionId} at ${providerId}`);
+      await provider.ok('POST', `${urls.orders}/orders/${order.orderId}/accept`);
+      await provider.ok('POST', `${urls.orders}/orders/${order.orderId}/care-plan`, {
+        agreedOn: '2026-02-03',
+        summary: 'Morning visits for personal care; cleaning every other Tuesday; shopping on Fridays.',
+      });
+      return order.orderId;
+    },
+    async reportVisits(providerId: string, orderId: string, visits: VisitPlan[]) {
+      const provider = people.provider(providerId);
+      return eventually(async () => {
+        const answer = await provider.call<{ visits: Array<{ visitId: string; externalId: string }> }>('POST', `${urls.billing}/orders/${orderId}/visits`, { visits });
+        if (answer.status === 404) return undefined;
+        if (answer.status !== 201) throw new Error(`visits answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+        return answer.body.visits;
+      }, 'billing to know the order');
+    },
+    async approveMonth(customerId: string, orderId: string, month: string, disputedVisitIds: string[] = []) {
+      return people.citizen(customerId).ok('POST', `${urls.billing}/orders/${orderId}/months/${month}/approval`, { disputedVisitIds });
+    },
+  };
+}
+
+/** Runs one complete home-care journey, application to payment, and returns what it produced. */
+export async function runHomeCareJourney(platform: Platform, s: HomeCareScenario) {
+  const steps = homeCareSteps(platform);
+  const { applicationId, customerId } = await steps.apply(s.identityNumber);
+  await steps.assess(applicationId);
+  if (s.feeBasis) await steps.declareFeeBasis(customerId, s.feeBasis);
+  const { decisionId } = await steps.decide(applicationId, s);
+  if (s.choose) await steps.choose(customerId, decisionId, s.choose);
+  const chosen = await journeyReaches(platform, applicationId, ['awaiting-acceptance', 'awaiting-care-plan', 'in-service', 'completed']);
+  const providerId = chosen.providerId!;
+  const orderId = await steps.acceptAndPlan(providerId, decisionId);
+  const reported = await steps.reportVisits(providerId, orderId, s.visits);
+  const disputed = reported.filter((v) => s.dispute?.includes(v.externalId)).map((v) => v.visitId);
+  await steps.approveMonth(customerId, orderId, s.month, disputed);
+  const done = await journeyReaches(platform, applicationId, ['completed']);
+  return { applicationId, customerId, decisionId, orderId, providerId, state: done, settled: done.settledMonths.find((m) => m.month === s.month)! };
+}

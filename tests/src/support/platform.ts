@@ -1,0 +1,33 @@
+import { createWriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findRepoRoot, startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '@kundval/infra';
+import { SEARCH_ATTRIBUTE_TYPES } from '@kundval/workflows';
+import { loadDemoData } from '../driver/index.js';
+
+/** How long a customer has to choose in the tests, so the default-provider path runs in seconds. */
+export const TEST_CHOICE_DEADLINE_MS = 4_000;
+
+/**
+ * Starts the whole platform for one test file, with demo data loaded. Every process's output goes
+ * to `.data/test-logs/<name>.log` (git-ignored) so a failure can be read after the fact.
+ */
+export async function startTestPlatform(name: string, options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const logDir = join(findRepoRoot(), '.data', 'test-logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = createWriteStream(join(logDir, `${name}.log`), { flags: 'w' });
+  const platform = await startLocalPlatform({
+    searchAttributes: SEARCH_ATTRIBUTE_TYPES,
+    logLevel: 'warn',
+    log: (source, line) => logFile.write(`[${source}] ${line}\n`),
+    ...options,
+    env: { CHOICE_DEADLINE_MS: String(TEST_CHOICE_DEADLINE_MS), ...options.env },
+  });
+  await loadDemoData(platform.urls, platform.auth);
+  const stop = platform.stop;
+  platform.stop = async () => {
+    await stop();
+    logFile.end();
+  };
+  return platform;
+}
