@@ -73,7 +73,6 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
       const given = req.headers['x-correlation-id'];
       return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

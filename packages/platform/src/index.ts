@@ -13,7 +13,7 @@ export { openDatabase, dbNow } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
 export { messagingMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
 export type { MessagingTables, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
-export { connectEventBus, startConsumer } from './nats.js';
+export { connectEventBus, startConsumer, UnprocessableEventError } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions } from './nats.js';
 export { issueToken, verifyToken } from './auth.js';
 export type { TokenSettings } from './auth.js';

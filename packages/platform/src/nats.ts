@@ -56,6 +56,14 @@ async function ensureStream(
 
 export type EventHandler = (event: CatalogEvent) => Promise<void>;
 
+/**
+ * Thrown by a handler for an event that can never be applied (it refers to a journey that has
+ * closed, say): the event is parked at once for an operator instead of being retried.
+ */
+export class UnprocessableEventError extends Error {
+  override name = 'UnprocessableEventError';
+}
+
 export type ConsumerOptions = {
   bus: EventBus;
   /** Durable consumer name: one per consuming service and purpose; restarts resume where it left off. */
@@ -97,7 +105,11 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
 
   const loop = (async () => {
     for await (const msg of messages) {
-      await handleOne(msg);
+      // Nothing a single message does may end the loop: that would silently stop the consumer.
+      await handleOne(msg).catch((err: unknown) => {
+        logger.error({ err, subject: msg.subject, streamSequence: msg.info.streamSequence }, 'consumer failed on a message; it will be redelivered');
+        msg.nak(5_000);
+      });
     }
   })();
 
@@ -114,6 +126,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
       await handler(parsed.event);
       msg.ack();
     } catch (err) {
+      if (err instanceof UnprocessableEventError) return park(msg, err.message);
       if (msg.info.deliveryCount >= maxDeliveries) {
         logger.error({ err, eventId: parsed.event.eventId, subject: msg.subject }, 'event failed too often; parking it');
         return park(msg, `handler failed ${msg.info.deliveryCount} times: ${err instanceof Error ? err.message : String(err)}`);
@@ -126,7 +139,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
 
   async function park(msg: JsMsg, reason: string) {
     const h = headers();
-    h.set('Kundval-Park-Reason', reason.slice(0, 1000));
+    // Header values are one line of printable ASCII; zod's reasons span lines and use symbols.
+    h.set('Kundval-Park-Reason', reason.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 1000));
     h.set('Kundval-Consumer', durable);
     await bus.js.publish(parkedSubject(msg.subject), msg.data, { headers: h, msgID: `${durable}:${msg.info.streamSequence}` });
     logger.error({ subject: msg.subject, streamSequence: msg.info.streamSequence, reason }, 'poison event parked');

@@ -1,5 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { startConsumer, type EventBus, type Logger } from '@kundval/platform';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { UnprocessableEventError, startConsumer, type EventBus, type Logger } from '@kundval/platform';
 import type { CatalogEvent } from '@kundval/contracts';
 import {
   TASK_QUEUE,
@@ -50,7 +50,13 @@ export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger
         }
         return;
       }
-      await client.workflow.getHandle(workflowId).signal(journeyEventSignal, signal);
+      try {
+        await client.workflow.getHandle(workflowId).signal(journeyEventSignal, signal);
+      } catch (err) {
+        // No running journey takes this event (it closed, or never started): an operator must look.
+        if (err instanceof WorkflowNotFoundError) throw new UnprocessableEventError(`no running journey ${workflowId} for ${event.name}`);
+        throw err;
+      }
     },
   });
 }

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { loadConfig } from '@kundval/platform';
+import { Bic, SwedishIban } from './bank-accounts.js';
+
+const Account = z.string().regex(/^\d{4}$/, 'a BAS account: four digits');
+
+/**
+ * The finance settings in the environment. Every default is a DEMO value — a fictitious account
+ * and organisation, BAS accounts picked as plausible — for the local platform and tests; a
+ * municipality sets its own (ADR 0005).
+ */
+export const FinanceConfig = z.object({
+  FINANCE_PAYER_NAME: z.string().min(1).max(70).default('Demo kommun'),
+  /** The municipality's account that provider payments are debited to (IBAN, and its bank's BIC). */
+  FINANCE_PAYER_IBAN: SwedishIban.default('SE4550000000058398257466'),
+  FINANCE_PAYER_BIC: Bic.default('ESSESESS'),
+  /** The initiating party's id as the bank's agreement names it (InitgPty/Id/OrgId/Othr/Id). */
+  FINANCE_INITIATOR_ID: z.string().min(1).max(35).optional(),
+  FINANCE_ORGANISATION_NUMBER: z.string().regex(/^\d{6}-\d{4}$/).default('212000-0001'),
+  /** The ledger's voucher series for vouchers from Kundval. */
+  FINANCE_SIE_SERIES: z.string().regex(/^[A-Za-z0-9]{1,10}$/).default('KV'),
+  /** Cost of provider payments (debit). */
+  FINANCE_ACCOUNT_PROVIDER_PAYMENTS: Account.default('4510'),
+  /** Revenue from customer fees (credit). */
+  FINANCE_ACCOUNT_CUSTOMER_FEES: Account.default('3010'),
+  /** Accounts payable to providers (credit until paid). */
+  FINANCE_ACCOUNT_PAYABLE: Account.default('2440'),
+  /** Customer receivables (debit until paid). */
+  FINANCE_ACCOUNT_RECEIVABLE: Account.default('1510'),
+});
+export type FinanceConfig = z.infer<typeof FinanceConfig>;
+
+export type FinanceSettings = {
+  payer: { name: string; iban: string; bic: string; initiatorId?: string; organisationNumber: string };
+  sie: { series: string; program: { name: string; version: string } };
+  accounts: { providerPayments: string; customerFees: string; payable: string; receivable: string };
+};
+
+export function financeSettings(config: FinanceConfig): FinanceSettings {
+  return {
+    payer: {
+      name: config.FINANCE_PAYER_NAME,
+      iban: config.FINANCE_PAYER_IBAN,
+      bic: config.FINANCE_PAYER_BIC,
+      ...(config.FINANCE_INITIATOR_ID ? { initiatorId: config.FINANCE_INITIATOR_ID } : {}),
+      organisationNumber: config.FINANCE_ORGANISATION_NUMBER,
+    },
+    sie: { series: config.FINANCE_SIE_SERIES, program: { name: 'Kundval', version: '0.1.0' } },
+    accounts: {
+      providerPayments: config.FINANCE_ACCOUNT_PROVIDER_PAYMENTS,
+      customerFees: config.FINANCE_ACCOUNT_CUSTOMER_FEES,
+      payable: config.FINANCE_ACCOUNT_PAYABLE,
+      receivable: config.FINANCE_ACCOUNT_RECEIVABLE,
+    },
+  };
+}
+
+/**
+ * The settings from the environment, with the demo defaults. Read where the routes are built
+ * because the service's config.ts is shared; folding FinanceConfig into BillingConfig is the
+ * tidier home once that file is free to change.
+ */
+export function loadFinanceSettings(env: Record<string, string | undefined> = process.env): FinanceSettings {
+  return financeSettings(loadConfig(FinanceConfig, env));
+}
