@@ -56,7 +56,7 @@ describe('faults: the journey survives a dead worker and repeated or broken even
   }
 
   it('completes a journey whose worker is killed mid-journey, charging and paying exactly once', async () => {
-    const { steps, applicationId, customerId, decisionId } = await journeyToOrder(nextIdentityNumber('1936-02-14'));
+    const { steps, applicationId, customerId, decisionId } = await journeyToOrder(nextIdentityNumber(1936));
 
     // The worker dies while the order waits; the provider and the customer go on regardless.
     await platform.worker.kill('SIGKILL');
@@ -76,7 +76,7 @@ describe('faults: the journey survives a dead worker and repeated or broken even
   });
 
   it('ignores an event published twice with the same id, inside and past the de-duplication window', async () => {
-    const { steps, applicationId, customerId, decisionId } = await journeyToOrder(nextIdentityNumber('1939-09-09'));
+    const { steps, applicationId, customerId, decisionId } = await journeyToOrder(nextIdentityNumber(1939));
     const [chosen] = await tap.find('providerChosen', (p) => p['applicationId'] === applicationId);
     const [placed] = await tap.find('orderPlaced', (p) => p['applicationId'] === applicationId);
     expect(chosen && placed).toBeTruthy();
@@ -121,7 +121,7 @@ describe('faults: the journey survives a dead worker and repeated or broken even
     expect(parked[1]!.reason).toMatch(/payload/);
 
     // The consumer is not stuck: a journey behind the poison events still moves.
-    const { applicationId } = await journeyToOrder(nextIdentityNumber('1944-05-17'));
+    const { applicationId } = await journeyToOrder(nextIdentityNumber(1944));
     expect((await journeyReaches(platform, applicationId, ['awaiting-acceptance'])).providerId).toBe('trygga-hander');
   });
 });

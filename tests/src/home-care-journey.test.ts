@@ -27,7 +27,7 @@ describe('the home-care journey, end to end on real Temporal, NATS and services'
 
   it('takes a customer who chooses a private provider from application to payment, fee capped by the fee room', async () => {
     const result = await runHomeCareJourney(platform, {
-      identityNumber: nextIdentityNumber('1938-04-12'),
+      identityNumber: nextIdentityNumber(1938),
       careHoursPerMonth: 8,
       serviceHoursPerMonth: 2,
       validFrom: '2026-02-01',
@@ -66,7 +66,7 @@ describe('the home-care journey, end to end on real Temporal, NATS and services'
       end: `2026-02-${String(day).padStart(2, '0')}T10:00:00+01:00`,
     }));
     const result = await runHomeCareJourney(platform, {
-      identityNumber: nextIdentityNumber('1941-11-30'),
+      identityNumber: nextIdentityNumber(1941),
       careHoursPerMonth: 10,
       serviceHoursPerMonth: 0,
       validFrom: '2026-02-01',
@@ -86,7 +86,7 @@ describe('the home-care journey, end to end on real Temporal, NATS and services'
 
   it('ends the journey of a denied application with the reason', async () => {
     const steps = homeCareSteps(platform);
-    const { applicationId } = await steps.apply(nextIdentityNumber('1950-06-01'));
+    const { applicationId } = await steps.apply(nextIdentityNumber(1950));
     await steps.assess(applicationId);
     await steps.deny(applicationId, 'The need is met by the housing adaptation already granted.');
     const state = await journeyReaches(platform, applicationId, ['denied']);

@@ -52,7 +52,7 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
     const location = url.slice('pglite://'.length);
     const inMemory = location === 'memory' || location === '';
     if (!inMemory) mkdirSync(location, { recursive: true });
-    const client = new PGlite(inMemory ? undefined : location, { parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: parseInt8 } });
+    const client = new PGlite({ ...(inMemory ? {} : { dataDir: location }), parsers: { [DATE_OID]: (v: string) => v, [INT8_OID]: parseInt8 } });
     await client.exec(`create schema if not exists ${schema}; set search_path to ${schema}`);
     db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
     engine = 'pglite';

@@ -30,7 +30,7 @@ export async function createTestService<DB>(spec: {
     name: spec.name,
     version: 'test',
     description: 'test',
-    logger: createLogger(spec.name, { level: 'silent' }),
+    logger: createLogger(spec.name, { level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     auth,
     routes: spec.routes({ db: database.db, afterCommit: () => void commits++ }),
   });

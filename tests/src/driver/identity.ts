@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { identityCheckDigit } from '@kundval/domain';
 
 /** A valid personnummer (YYMMDD-NNNC) for a birth date and birth number, for test customers. */
@@ -6,9 +7,11 @@ export function testIdentityNumber(birthDate: string, birthNumber: number): stri
   return `${nine.slice(0, 6)}-${nine.slice(6)}${identityCheckDigit(nine)}`;
 }
 
-let serial = 0;
-/** A fresh valid personnummer on each call, so journeys in one run never share a customer. */
-export function nextIdentityNumber(birthDate = '1938-04-12'): string {
-  serial = (serial + 1) % 1000;
-  return testIdentityNumber(birthDate, (Date.now() + serial) % 1000);
+/**
+ * A fresh valid personnummer of someone born in the given year (a random day and birth number),
+ * so that journeys of one run, or of repeated demo runs, practically never share a customer.
+ */
+export function nextIdentityNumber(birthYear = 1938): string {
+  const date = new Date(Date.UTC(birthYear, 0, 1) + randomInt(0, 365) * 86_400_000).toISOString().slice(0, 10);
+  return testIdentityNumber(date, randomInt(0, 1000));
 }

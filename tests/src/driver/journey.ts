@@ -146,8 +146,10 @@ export async function runHomeCareJourney(platform: Platform, s: HomeCareScenario
   const chosen = await journeyReaches(platform, applicationId, ['awaiting-acceptance', 'awaiting-care-plan', 'in-service', 'completed']);
   const providerId = chosen.providerId!;
   const orderId = await steps.acceptAndPlan(providerId, decisionId);
-  const reported = await steps.reportVisits(providerId, orderId, s.visits);
-  const disputed = reported.filter((v) => s.dispute?.includes(v.externalId)).map((v) => v.visitId);
+  // A provider's visit ids are unique across its customers: qualify the plan's ids by the journey.
+  const visits = s.visits.map((v) => ({ ...v, externalId: `${applicationId}-${v.externalId}` }));
+  const reported = await steps.reportVisits(providerId, orderId, visits);
+  const disputed = reported.filter((v) => s.dispute?.some((id) => v.externalId === `${applicationId}-${id}`)).map((v) => v.visitId);
   await steps.approveMonth(customerId, orderId, s.month, disputed);
   const done = await journeyReaches(platform, applicationId, ['completed']);
   return { applicationId, customerId, decisionId, orderId, providerId, state: done, settled: done.settledMonths.find((m) => m.month === s.month)! };

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Starts the whole platform locally: Temporal dev server, nats-server, the four services, the
+# worker and demo data. Data is kept in .data/local between runs. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+bash scripts/ensure-tools.sh
+npx turbo run build --output-logs=errors-only
+exec npx tsx scripts/start.ts

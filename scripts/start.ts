@@ -1,0 +1,67 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startLocalPlatform } from '@kundval/infra';
+import { issueToken } from '@kundval/platform';
+import { SEARCH_ATTRIBUTE_TYPES } from '@kundval/workflows';
+import { loadDemoData } from '@kundval/tests/driver';
+import { LOCAL_CHOICE_DEADLINE_MS, LOCAL_DATA_DIR, PLATFORM_FILE } from './local-settings.js';
+
+const logDir = join(LOCAL_DATA_DIR, 'logs');
+mkdirSync(logDir, { recursive: true });
+const logs = new Map<string, ReturnType<typeof createWriteStream>>();
+const log = (source: string, line: string) => {
+  let stream = logs.get(source);
+  if (!stream) logs.set(source, (stream = createWriteStream(join(logDir, `${source}.log`), { flags: 'a' })));
+  stream.write(`${line}\n`);
+};
+
+console.log('Starting Temporal, NATS, the services and the worker…');
+const platform = await startLocalPlatform({
+  dataDir: LOCAL_DATA_DIR,
+  preferWellKnownPorts: true,
+  searchAttributes: SEARCH_ATTRIBUTE_TYPES,
+  env: { CHOICE_DEADLINE_MS: String(LOCAL_CHOICE_DEADLINE_MS) },
+  log,
+});
+await loadDemoData(platform.urls, platform.auth);
+await writeFile(PLATFORM_FILE, JSON.stringify({ urls: platform.urls, auth: platform.auth, temporal: platform.temporal }, null, 2), { mode: 0o600 });
+
+const token = (role: 'case-handler' | 'operator' | 'administrator' | 'finance' | 'provider', extra: Record<string, string> = {}) =>
+  issueToken(platform.auth, { sub: `local-${role}`, role, ...extra }, 7 * 24 * 3600);
+
+console.log(`
+Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).
+
+  decisions   ${platform.urls.decisions}    OpenAPI docs: ${platform.urls.decisions}/docs
+  orders      ${platform.urls.orders}    OpenAPI docs: ${platform.urls.orders}/docs
+  billing     ${platform.urls.billing}    OpenAPI docs: ${platform.urls.billing}/docs
+  workflows   ${platform.urls.workflows}    OpenAPI docs: ${platform.urls.workflows}/docs  (operators' view: GET /journeys)
+  Temporal    ${platform.temporal.address}   Web UI: ${platform.temporal.uiUrl}
+  NATS        ${platform.nats.url}   monitoring: ${platform.nats.monitorUrl}
+
+Development tokens (paste into "Authorize" in the docs; valid 7 days):
+  case handler   ${await token('case-handler')}
+  operator       ${await token('operator')}
+  finance        ${await token('finance')}
+  administrator  ${await token('administrator')}
+  provider (nacka-hemtjanst)  ${await token('provider', { providerId: 'nacka-hemtjanst' })}
+
+Run \`npm run demo\` in another terminal to drive a few journeys. Ctrl-C stops everything.
+`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    void (async () => {
+      await platform.stop();
+      await rm(PLATFORM_FILE, { force: true });
+      for (const stream of logs.values()) stream.end();
+      console.log('Stopped. Data is kept for the next npm start.');
+      process.exit(0);
+    })();
+  });
+}

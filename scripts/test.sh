@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The full test suite, from a fresh clone: installs what is missing, then lint, type-check, unit
+# tests of every package, and the end-to-end and fault tests against real Temporal, NATS and
+# PostgreSQL. `npm test` runs this; so does CI (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+bash scripts/ensure-tools.sh
+npx turbo run build lint typecheck --output-logs=errors-only
+# The root scripts (start, demo) are type-checked and linted too.
+npx tsc -p tsconfig.json
+npx eslint scripts
+# Unit and route tests first; the end-to-end tests each start a whole platform, so they run alone.
+npx turbo run test --filter='!@kundval/tests' --concurrency=2 --output-logs=full
+npm run test --workspace @kundval/tests
