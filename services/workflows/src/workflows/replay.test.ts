@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+
+/**
+ * Replay tests: every recorded journey history (histories/*.json, recorded from the end-to-end
+ * tests with RECORD_HISTORIES=1) must replay against today's workflow code without a determinism
+ * error. A change that breaks one needs Temporal's patching (see docs/workflow-versioning.md).
+ */
+const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
+const historyDir = fileURLToPath(new URL('./histories/', import.meta.url));
+const histories = readdirSync(historyDir).filter((f) => f.endsWith('.json'));
+const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, 'utf8')) as unknown;
+
+describe('journey workflow replay', () => {
+  it('has recorded histories to replay', () => {
+    expect(histories.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(histories)('replays %s with the current workflow code', async (file) => {
+    await Worker.runReplayHistory({ workflowsPath, replayName: file }, load(file));
+  });
+
+  it('fails a deliberately non-deterministic change of the journey', async () => {
+    const reordered = fileURLToPath(new URL('../test-fixtures/reordered-journey.workflow.ts', import.meta.url));
+    await expect(Worker.runReplayHistory({ workflowsPath: reordered, replayName: 'reordered' }, load('home-care-chosen-provider.json'))).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
+  });
+});
+
+describe('the workflow bundle', () => {
+  it('builds the journey workflows for the sandbox', async () => {
+    const bundle = await bundleWorkflowCode({ workflowsPath, logger: quiet });
+    expect(bundle.code.length).toBeGreaterThan(1000);
+  });
+
+  it('refuses workflow code that imports a Node built-in, which the type checker lets through', async () => {
+    const forbidden = fileURLToPath(new URL('../test-fixtures/forbidden-import.workflow.ts', import.meta.url));
+    await expect(bundleWorkflowCode({ workflowsPath: forbidden, logger: quiet })).rejects.toThrow(/Webpack finished with errors/);
+  });
+});
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
