@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /**
  * A personnummer or samordningsnummer written with or without century and separator
@@ -27,8 +27,8 @@ const REDACTED_PATHS = [
  * The platform's logger: pino, JSON lines, identity numbers redacted by field name and scrubbed
  * from every message and string field, so a careless `log.info(body)` cannot leak one.
  */
-export function createLogger(name: string, options: LoggerOptions = {}): Logger {
-  return pino({
+export function createLogger(name: string, options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const config: LoggerOptions = {
     name,
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -39,7 +39,8 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
       },
     },
     ...options,
-  });
+  };
+  return destination ? pino(config, destination) : pino(config);
 }
 
 function scrubValue(value: unknown, depth: number): unknown {

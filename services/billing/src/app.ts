@@ -4,6 +4,8 @@ import type { BillingTables } from './store/schema.js';
 import { visitRoutes } from './routes/visits/index.js';
 import { settlementRoutes } from './routes/settlement/index.js';
 import { rateRoutes } from './routes/rates/index.js';
+import { financeRoutes } from './routes/finance/index.js';
+import { importRoutes } from './routes/imports/index.js';
 
 export type BillingDb = Kysely<BillingTables & MessagingTables>;
 export type BillingDeps = { db: BillingDb; afterCommit: () => void; tariffOrePerHour: number };
@@ -14,6 +16,8 @@ export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     await app.register(visitRoutes(deps));
     await app.register(settlementRoutes(deps));
     await app.register(rateRoutes(deps));
+    await app.register(financeRoutes(deps));
+    await app.register(importRoutes(deps));
   };
 }
 

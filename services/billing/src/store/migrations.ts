@@ -1,4 +1,5 @@
 import { sql, type Migration } from 'kysely';
+import { financeMigrations } from './migrations-finance.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -93,4 +94,5 @@ export const billingMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  ...financeMigrations,
 };

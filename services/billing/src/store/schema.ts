@@ -80,4 +80,39 @@ export type BillingTables = {
     lines: Json<unknown>;
     created_at: Generated<Date>;
   };
+  /** Where a provider is paid: a Bankgiro number and the payee name the bank shows (finance keeps it). */
+  provider_accounts: {
+    provider_id: string;
+    name: string;
+    bankgiro: string;
+    updated_by: string;
+    updated_at: Generated<Date>;
+  };
+  /** A payment file (pain.001): provider payments of a month, or the rejected ones of an earlier batch. */
+  payment_batches: {
+    batch_id: string;
+    /** The file's MsgId; the bank refuses a second file with the same one. */
+    message_id: string;
+    month: string;
+    execution_date: string;
+    status: 'created' | 'sent' | 'rejected-partly';
+    retry_of: string | null;
+    created_by: string;
+    created_at: Generated<Date>;
+    sent_at: Date | null;
+  };
+  /** A provider payment in a batch, with the payee as it was when the file was made. */
+  payment_batch_items: {
+    batch_id: string;
+    payment_id: string;
+    end_to_end_id: string;
+    provider_id: string;
+    order_id: string;
+    creditor_name: string;
+    bankgiro: string;
+    amount_ore: number;
+    status: 'included' | 'rejected';
+    rejection_reason: string | null;
+    retried_in: string | null;
+  };
 };

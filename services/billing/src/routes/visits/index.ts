@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { sql } from 'kysely';
 import {
   ErrorBody,
   assertCustomerScope,
@@ -13,7 +11,7 @@ import {
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
 import type { BillingDb, BillingDeps } from '../../app.js';
-import { localMonthOf } from '../../local-time.js';
+import { recordVisit } from '../../visits/record-visit.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
@@ -78,43 +76,7 @@ export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyn
           assertProviderScope(req.principal, order.provider_id);
           const out = [];
           for (const [i, v] of req.body.visits.entries()) {
-            const field = `body.visits.${i}`;
-            const existing = await trx.selectFrom('visits').selectAll().where('provider_id', '=', order.provider_id).where('external_id', '=', v.externalId).executeTakeFirst();
-            if (existing) {
-              if (existing.start_at.getTime() !== Date.parse(v.start) || existing.end_at.getTime() !== Date.parse(v.end) || existing.kind !== v.kind || existing.order_id !== order.order_id)
-                throw conflict('BILLING.VISIT_CHANGED', `Visit ${v.externalId} was reported before with other details; correct it through the case handler.`, { field });
-              out.push(toVisit(existing));
-              continue;
-            }
-            const month = localMonthOf(v.start);
-            const startDate = localDateOf(v.start);
-            if (startDate < order.valid_from || startDate > order.valid_to)
-              throw invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${order.valid_to}.`, { field: `${field}.start` });
-            const approved = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
-            if (approved) throw conflict('BILLING.MONTH_APPROVED', `${month} is already approved by the customer; report a correction through the case handler.`, { field: `${field}.start` });
-            const overlap = await trx
-              .selectFrom('visits')
-              .select('external_id')
-              .where('customer_id', '=', order.customer_id)
-              .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${v.start}::timestamptz, ${v.end}::timestamptz)`)
-              .executeTakeFirst();
-            if (overlap) throw invalid('BILLING.VISIT_OVERLAPS', `The visit overlaps visit ${overlap.external_id} of the same customer.`, { field: `${field}.start` });
-            const row = await trx
-              .insertInto('visits')
-              .values({
-                visit_id: randomUUID(),
-                order_id: order.order_id,
-                customer_id: order.customer_id,
-                provider_id: order.provider_id,
-                external_id: v.externalId,
-                kind: v.kind,
-                start_at: new Date(v.start),
-                end_at: new Date(v.end),
-                local_month: month,
-                status: 'reported',
-              })
-              .returningAll()
-              .executeTakeFirstOrThrow();
+            const { row } = await recordVisit(trx, order, v, `body.visits.${i}`);
             out.push(toVisit(row));
           }
           await audit(trx, req.principal, { action: 'visits.reported', entity: 'order', entityId: order.order_id, after: req.body.visits, correlationId: req.correlationId });
@@ -190,10 +152,6 @@ export async function scopedOrder(db: BillingDb, orderId: string, principal: Par
   assertProviderScope(principal, order.provider_id);
   assertCustomerScope(principal, order.customer_id);
   return order;
-}
-
-function localDateOf(instant: string): string {
-  return localMonthOf(instant, 'day');
 }
 
 type VisitRow = { visit_id: string; order_id: string; external_id: string; kind: 'care' | 'service'; start_at: Date; end_at: Date; local_month: string; status: 'reported' | 'approved' | 'disputed' };

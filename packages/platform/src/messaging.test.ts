@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { startNatsServer, type NatsServer } from '@kundval/infra';
+import { PARKED_STREAM, type CatalogEvent } from '@kundval/contracts';
+import type { Kysely } from 'kysely';
+import { openDatabase, type Database } from './database.js';
+import { OutboxRelay, enqueueEvent, markEventProcessed, messagingMigration, type MessagingTables } from './outbox.js';
+import { UnprocessableEventError, connectEventBus, startConsumer, type EventBus } from './nats.js';
+import { createLogger } from './logger.js';
+
+const logger = createLogger('messaging-test', { level: 'silent' });
+const accepted = (orderId: string) => ({ orderId, applicationId: 'a-1', customerId: 'c-1', providerId: 'p-1' });
+
+describe('outbox, relay and consumer against a real nats-server and PGlite', () => {
+  let nats: NatsServer;
+  let bus: EventBus;
+  let database: Database<MessagingTables>;
+  let db: Kysely<MessagingTables>;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    bus = await connectEventBus(nats.url, 'messaging-test');
+    database = await openDatabase<MessagingTables>({ url: 'pglite://memory', schema: 'messaging_test', migrations: { '0000': messagingMigration } });
+    db = database.db;
+  });
+  afterAll(async () => {
+    await bus?.close();
+    await database?.close();
+    await nats?.stop();
+  });
+
+  async function collect(durable: string, handler: (e: CatalogEvent) => Promise<void>, events: Parameters<typeof startConsumer>[0]['events'] = ['orderAccepted']) {
+    return startConsumer({ bus, durable, events, logger, handler, maxDeliveries: 3 });
+  }
+
+  it('refuses to enqueue an event whose payload breaks the catalog schema, so nothing invalid is ever published', async () => {
+    await expect(enqueueEvent(db, 'orderAccepted', { orderId: 'o' } as never)).rejects.toThrow(/applicationId/);
+    expect(await db.selectFrom('outbox').selectAll().execute()).toHaveLength(0);
+  });
+
+  it('relays committed events in order, marks them published, and a consumer applies each once', async () => {
+    const ids = await db.transaction().execute(async (trx) => [await enqueueEvent(trx, 'orderAccepted', accepted('o-1')), await enqueueEvent(trx, 'orderAccepted', accepted('o-2'))]);
+    const seen: string[] = [];
+    const consumer = await collect('relay-order', async (e) => {
+      await db.transaction().execute(async (trx) => {
+        if (await markEventProcessed(trx, 'relay-order', e.eventId)) seen.push(e.eventId);
+      });
+    });
+    const relay = new OutboxRelay(db, async (e) => void (await bus.publish(e)), logger);
+    expect(await relay.drain()).toBe(2);
+    await waitFor(() => seen.length === 2);
+    expect(seen).toEqual(ids);
+    expect((await db.selectFrom('outbox').select('published_at').execute()).every((r) => r.published_at !== null)).toBe(true);
+
+    // Published again (a crash between publish and mark): JetStream drops it, the inbox would too.
+    const [row] = await db.selectFrom('outbox').select('envelope').orderBy('seq').limit(1).execute();
+    expect(await bus.publish(row!.envelope)).toEqual({ duplicate: true });
+    await consumer.stop();
+  });
+
+  it('retries a failing handler and parks the event after the last delivery, with the reason', async () => {
+    let calls = 0;
+    const eventId = await enqueueEvent(db, 'orderAccepted', accepted('o-3'));
+    const consumer = await collect('always-fails', async (e) => {
+      if (e.eventId === eventId) calls++;
+      throw new Error('store unavailable');
+    });
+    await new OutboxRelay(db, async (e) => void (await bus.publish(e)), logger).drain();
+    const parked = await waitForParked((p) => p.consumer === 'always-fails' && p.eventId === eventId);
+    expect(calls).toBe(3);
+    expect(parked.reason).toMatch(/handler failed 3 times: store unavailable/);
+    expect(parked.eventId).toBe(eventId);
+    await consumer.stop();
+  });
+
+  it('parks an unprocessable event at once, and goes on with the next', async () => {
+    const handled: string[] = [];
+    const consumer = await collect('unprocessable', async (e) => {
+      if (e.name === 'orderAccepted' && e.payload.orderId === 'o-bad') throw new UnprocessableEventError('no journey takes it');
+      handled.push(e.name === 'orderAccepted' ? e.payload.orderId : '');
+    });
+    await enqueueEvent(db, 'orderAccepted', accepted('o-bad'));
+    await enqueueEvent(db, 'orderAccepted', accepted('o-good'));
+    await new OutboxRelay(db, async (e) => void (await bus.publish(e)), logger).drain();
+    const parked = await waitForParked((p) => p.consumer === 'unprocessable');
+    expect(parked.reason).toBe('no journey takes it');
+    await waitFor(() => handled.includes('o-good'));
+    await consumer.stop();
+  });
+
+  async function waitForParked(match: (p: { consumer: string; reason: string; eventId: string }) => boolean) {
+    const jsm = await jetstreamManager(bus.nc);
+    let found: { consumer: string; reason: string; eventId: string } | undefined;
+    await waitFor(async () => {
+      const info = await jsm.streams.info(PARKED_STREAM.name);
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+        const m = await jsm.streams.getMessage(PARKED_STREAM.name, { seq }).catch(() => null);
+        if (!m) continue;
+        const p = { consumer: m.header.get('Kundval-Consumer'), reason: m.header.get('Kundval-Park-Reason'), eventId: m.json<{ eventId: string }>().eventId };
+        if (match(p)) found = p;
+      }
+      return found !== undefined;
+    });
+    return found!;
+  }
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+

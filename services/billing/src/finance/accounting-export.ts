@@ -1,0 +1,55 @@
+import type { BillingDb } from '../app.js';
+import type { FinanceSettings } from './config.js';
+import type { SieVoucher } from './sie.js';
+
+/**
+ * The month's vouchers for the ledger: one per provider payment (cost against accounts payable)
+ * and one per customer fee invoice (receivable against fee revenue), dated the month's last day
+ * because that is the period they belong to. Zero amounts make no voucher: nothing happened.
+ */
+export async function monthVouchers(db: BillingDb, month: string, settings: FinanceSettings): Promise<SieVoucher[]> {
+  const { accounts, sie } = settings;
+  const date = lastDayOfMonth(month);
+  const payments = await db
+    .selectFrom('provider_payments')
+    .select(['provider_id', 'order_id', 'amount_ore'])
+    .where('month', '=', month)
+    .where('amount_ore', '>', 0)
+    .orderBy('provider_id')
+    .orderBy('order_id')
+    .execute();
+  const invoices = await db
+    .selectFrom('fee_invoices')
+    .select(['invoice_number', 'ocr_reference', 'fee_ore'])
+    .where('month', '=', month)
+    .where('fee_ore', '>', 0)
+    .orderBy('invoice_number')
+    .execute();
+  return [
+    ...payments.map((p) => ({
+      series: sie.series,
+      date,
+      text: `Ersättning ${month} ${p.provider_id} order ${p.order_id}`,
+      transactions: [
+        { account: accounts.providerPayments, amountOre: p.amount_ore },
+        { account: accounts.payable, amountOre: -p.amount_ore },
+      ],
+    })),
+    ...invoices.map((i) => ({
+      series: sie.series,
+      date,
+      text: `Avgift ${month} faktura ${i.invoice_number} OCR ${i.ocr_reference}`,
+      transactions: [
+        { account: accounts.receivable, amountOre: i.fee_ore },
+        { account: accounts.customerFees, amountOre: -i.fee_ore },
+      ],
+    })),
+  ];
+}
+
+/** `2024-02` → `2024-02-29`. */
+export function lastDayOfMonth(month: string): string {
+  const [year, mm] = month.split('-').map(Number) as [number, number];
+  // Day 0 of the next month is the last day of this one; UTC keeps the time zone out of it.
+  return new Date(Date.UTC(year, mm, 0)).toISOString().slice(0, 10);
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { conflict, notFound } from '@kundval/platform';
+import type { BillingDb } from '../app.js';
+import type { BillingTables } from '../store/schema.js';
+import type { FinanceSettings } from './config.js';
+import { buildPain001 } from './pain001.js';
+
+/**
+ * Payment batches: which provider payments go to the bank in which pain.001 file, and what the
+ * bank rejected. A payment is in at most one live batch (the database enforces it); a rejected
+ * item is retried only through a retry batch of its own batch, to the provider's account as it is
+ * at retry time — the usual cause of a rejection is a wrong account that finance has corrected.
+ */
+
+export type BatchRow = Selectable<BillingTables['payment_batches']>;
+export type BatchItemRow = Selectable<BillingTables['payment_batch_items']>;
+export type SkippedPayment = { paymentId: string; providerId: string; reason: string };
+
+/** A batch of the month's provider payments that are in no batch yet. Throws a 409 when none can be paid. */
+export async function createMonthBatch(trx: BillingDb, args: { month: string; executionDate: string; createdBy: string }) {
+  const candidates = await trx
+    .selectFrom('provider_payments as p')
+    .leftJoin('provider_accounts as a', 'a.provider_id', 'p.provider_id')
+    .select(['p.payment_id', 'p.order_id', 'p.provider_id', 'p.amount_ore', 'a.name', 'a.bankgiro'])
+    .where('p.month', '=', args.month)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))))
+    .orderBy('p.provider_id')
+    .orderBy('p.payment_id')
+    .execute();
+  const skipped: SkippedPayment[] = [];
+  const payable = [];
+  for (const c of candidates) {
+    // Left out, not refused: one provider without an account must not hold up everyone else's pay.
+    if (c.amount_ore <= 0) skipped.push({ paymentId: c.payment_id, providerId: c.provider_id, reason: 'nothing to pay: the amount is zero' });
+    else if (c.bankgiro === null || c.name === null) skipped.push({ paymentId: c.payment_id, providerId: c.provider_id, reason: 'no Bankgiro account is registered for the provider' });
+    else payable.push({ ...c, bankgiro: c.bankgiro, name: c.name });
+  }
+  if (payable.length === 0) {
+    const why = skipped.length > 0 ? ` ${skipped.length} wait for an account or have nothing to pay.` : '';
+    throw conflict('BILLING.NOTHING_TO_PAY', `No provider payment of ${args.month} is ready for a payment batch.${why}`);
+  }
+  const batchId = await insertBatch(trx, { month: args.month, executionDate: args.executionDate, createdBy: args.createdBy, retryOf: null });
+  await trx
+    .insertInto('payment_batch_items')
+    .values(payable.map((p) => ({ ...itemValues(batchId), payment_id: p.payment_id, order_id: p.order_id, provider_id: p.provider_id, amount_ore: p.amount_ore, creditor_name: p.name, bankgiro: p.bankgiro })))
+    .execute();
+  return { batchId, skipped };
+}
+
+/** A batch of the rejected, not yet retried items of `batch`, paid to the providers' current accounts. */
+export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; executionDate: string; createdBy: string }) {
+  const rejected = await trx
+    .selectFrom('payment_batch_items as i')
+    .leftJoin('provider_accounts as a', 'a.provider_id', 'i.provider_id')
+    .select(['i.payment_id', 'i.order_id', 'i.provider_id', 'i.amount_ore', 'a.name', 'a.bankgiro'])
+    .where('i.batch_id', '=', args.batch.batch_id)
+    .where('i.status', '=', 'rejected')
+    .where('i.retried_in', 'is', null)
+    .orderBy('i.provider_id')
+    .orderBy('i.payment_id')
+    .execute();
+  if (rejected.length === 0) throw conflict('BILLING.NOTHING_TO_RETRY', 'The batch has no rejected payment that is not retried already.');
+  const batchId = await insertBatch(trx, { month: args.batch.month, executionDate: args.executionDate, createdBy: args.createdBy, retryOf: args.batch.batch_id });
+  await trx
+    .insertInto('payment_batch_items')
+    .values(
+      rejected.map((r) => {
+        // Accounts are never deleted, so a rejected item's provider still has one.
+        if (r.bankgiro === null || r.name === null) throw conflict('BILLING.PROVIDER_ACCOUNT_MISSING', `Provider ${r.provider_id} has no Bankgiro account.`);
+        return { ...itemValues(batchId), payment_id: r.payment_id, order_id: r.order_id, provider_id: r.provider_id, amount_ore: r.amount_ore, creditor_name: r.name, bankgiro: r.bankgiro };
+      }),
+    )
+    .execute();
+  await trx.updateTable('payment_batch_items').set({ retried_in: batchId }).where('batch_id', '=', args.batch.batch_id).where('status', '=', 'rejected').where('retried_in', 'is', null).execute();
+  return { batchId };
+}
+
+async function insertBatch(trx: BillingDb, b: { month: string; executionDate: string; createdBy: string; retryOf: string | null }) {
+  const batchId = randomUUID();
+  await trx
+    .insertInto('payment_batches')
+    .values({
+      batch_id: batchId,
+      // MsgId: the bank refuses a file whose MsgId it has seen, so each batch has its own; 30 characters leave room for PmtInfId suffixes.
+      message_id: `KV${batchId.replaceAll('-', '').slice(0, 28)}`,
+      month: b.month,
+      execution_date: b.executionDate,
+      status: 'created',
+      retry_of: b.retryOf,
+      created_by: b.createdBy,
+    })
+    .execute();
+  return batchId;
+}
+
+function itemValues(batchId: string) {
+  // A new EndToEndId per attempt: the bank's status report for a retry must not be mistaken for the first try's.
+  return { batch_id: batchId, end_to_end_id: randomUUID().replaceAll('-', ''), status: 'included' as const, rejection_reason: null, retried_in: null };
+}
+
+export async function findBatch(db: BillingDb, batchId: string): Promise<{ batch: BatchRow; items: BatchItemRow[] }> {
+  const batch = await db.selectFrom('payment_batches').selectAll().where('batch_id', '=', batchId).executeTakeFirst();
+  if (!batch) throw notFound('BILLING.BATCH_NOT_FOUND', 'No such payment batch.');
+  const items = await db.selectFrom('payment_batch_items').selectAll().where('batch_id', '=', batchId).orderBy('provider_id').orderBy('payment_id').execute();
+  return { batch, items };
+}
+
+/**
+ * The batch's pain.001 file. Built from what the batch stored, so a second download is the same
+ * message with the same MsgId, which the bank refuses as a duplicate rather than paying twice.
+ */
+export function batchPain001(batch: BatchRow, items: readonly BatchItemRow[], settings: FinanceSettings): string {
+  const debtor = { name: settings.payer.name, iban: settings.payer.iban, bic: settings.payer.bic };
+  return buildPain001({
+    messageId: batch.message_id,
+    createdAt: batch.created_at,
+    initiatingParty: { name: settings.payer.name, ...(settings.payer.initiatorId ? { id: settings.payer.initiatorId } : {}) },
+    // Every item, rejected ones too: the file is the record of what was sent, and rejections live beside it.
+    payments: items.map((i) => ({
+      endToEndId: i.end_to_end_id,
+      debtor,
+      executionDate: batch.execution_date,
+      amountOre: i.amount_ore,
+      creditor: { name: i.creditor_name, bankgiro: i.bankgiro },
+      remittance: { kind: 'text' as const, text: `Kundval ${batch.month} order ${i.order_id}` },
+    })),
+  });
+}
+
+export function toBatch(batch: BatchRow, items: readonly BatchItemRow[]) {
+  const included = items.filter((i) => i.status === 'included');
+  return {
+    batchId: batch.batch_id,
+    messageId: batch.message_id,
+    month: batch.month,
+    executionDate: batch.execution_date,
+    status: batch.status,
+    retryOf: batch.retry_of,
+    createdAt: batch.created_at.toISOString(),
+    sentAt: batch.sent_at?.toISOString() ?? null,
+    includedPayments: included.length,
+    includedOre: included.reduce((s, i) => s + i.amount_ore, 0),
+    items: items.map((i) => ({
+      paymentId: i.payment_id,
+      orderId: i.order_id,
+      providerId: i.provider_id,
+      creditorName: i.creditor_name,
+      bankgiro: i.bankgiro,
+      amountOre: i.amount_ore,
+      endToEndId: i.end_to_end_id,
+      status: i.status,
+      rejectionReason: i.rejection_reason,
+      retriedIn: i.retried_in,
+    })),
+  };
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { createTestService } from '@kundval/platform/testing';
+import { billingRoutes, type BillingDb } from '../../app.js';
+import { billingMigrations } from '../../store/migrations.js';
+import type { BillingTables } from '../../store/schema.js';
+
+/** The real billing app over a database of its own (see `testDatabaseUrl`), for route tests. */
+export async function startBilling(databaseUrl: string) {
+  return createTestService<BillingTables>({
+    name: 'billing',
+    schema: 'billing',
+    migrations: billingMigrations,
+    routes: (deps) => billingRoutes({ ...deps, tariffOrePerHour: 31_200 }),
+    databaseUrl,
+  });
+}
+export type TestBilling = Awaited<ReturnType<typeof startBilling>>;
+
+/** An order as billing knows it from `orderPlaced`, written straight into the table. */
+export async function seedOrder(db: BillingDb, o: { providerId: string; validFrom?: string; validTo?: string; customerId?: string }) {
+  const orderId = randomUUID();
+  await db
+    .insertInto('orders')
+    .values({
+      order_id: orderId,
+      application_id: randomUUID(),
+      customer_id: o.customerId ?? randomUUID(),
+      provider_id: o.providerId,
+      provider_kind: 'private',
+      area_id: 'home-care',
+      municipality: 'demo',
+      valid_from: o.validFrom ?? '2025-01-01',
+      valid_to: o.validTo ?? '2025-12-31',
+    })
+    .execute();
+  return orderId;
+}
+
+/** A provider payment of a month, as POST /provider-payments would have written it. */
+export async function seedProviderPayment(db: BillingDb, p: { providerId: string; month: string; amountOre: number }) {
+  const orderId = await seedOrder(db, { providerId: p.providerId });
+  const paymentId = randomUUID();
+  await db
+    .insertInto('provider_payments')
+    .values({ payment_id: paymentId, order_id: orderId, provider_id: p.providerId, month: p.month, amount_ore: p.amountOre, unpriced_minutes: 0, lines: JSON.stringify([]) })
+    .execute();
+  return { paymentId, orderId };
+}
+
+/** A customer fee invoice of a month, as POST /fees would have written it. */
+export async function seedFeeInvoice(db: BillingDb, f: { month: string; feeOre: number; ocrReference: string }) {
+  const invoiceId = randomUUID();
+  await db
+    .insertInto('fee_invoices')
+    .values({
+      invoice_id: invoiceId,
+      customer_id: randomUUID(),
+      application_id: randomUUID(),
+      month: f.month,
+      approved_minutes: 600,
+      tariff_ore: f.feeOre,
+      maxtaxa_ore: 257_600,
+      fee_room_ore: null,
+      fee_ore: f.feeOre,
+      applied_cap: 'tariff',
+      ocr_reference: f.ocrReference,
+    })
+    .execute();
+  return invoiceId;
+}

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
+import { parseSie } from '../../finance/sie-parse.js';
+import { controlTotalProblems, validateAgainstXsd } from '../../finance/test-support/pain001-checks.js';
+import { seedFeeInvoice, seedProviderPayment, startBilling, type TestBilling } from '../../finance/test-support/billing-service.js';
+
+describe.each(testEngines())('finance routes on %s', (engine) => {
+  let t: TestBilling;
+  let finance: Record<string, string>;
+  let provider: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startBilling(await testDatabaseUrl(engine, inject('postgresUrl'), 'billing_finance'));
+    finance = await t.as({ role: 'finance' });
+    provider = await t.as({ role: 'provider', providerId: 'vard-ost' });
+  });
+  afterAll(async () => t?.close());
+
+  const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+
+  async function registerAccount(providerId: string, bankgiro: string, name = `${providerId} AB`) {
+    const res = await t.app.inject({ method: 'PUT', url: `/providers/${providerId}/account`, headers: finance, payload: { name, bankgiro } });
+    expect(res.statusCode).toBe(200);
+  }
+
+  async function createBatch(month: string) {
+    const res = await t.app.inject({ method: 'POST', url: '/payment-batches', headers: finance, payload: { month } });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json();
+  }
+
+  async function auditActions(entityId: string) {
+    const rows = await t.db.selectFrom('audit_log').select('action').where('entity_id', '=', entityId).orderBy('id').execute();
+    return rows.map((r) => r.action);
+  }
+
+  describe('PUT /providers/:providerId/account', () => {
+    it('registers the Bankgiro number as digits and audits the change', async () => {
+      const res = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-syd/account', headers: finance, payload: { name: 'Omsorg Syd AB', bankgiro: '5050-1055' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ providerId: 'omsorg-syd', name: 'Omsorg Syd AB', bankgiro: '50501055' });
+      const again = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-syd/account', headers: await t.as({ role: 'administrator' }), payload: { name: 'Omsorg Syd AB', bankgiro: '902-0900' } });
+      expect(again.json().bankgiro).toBe('9020900');
+      expect(await auditActions('omsorg-syd')).toEqual(['provider-account.registered', 'provider-account.registered']);
+    });
+
+    it('refuses a Bankgiro number whose check digit is wrong (400)', async () => {
+      const res = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-syd/account', headers: finance, payload: { name: 'Omsorg Syd AB', bankgiro: '5050-1056' } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'VALIDATION', issues: [{ field: 'body.bankgiro', reason: 'the Bankgiro check digit does not match' }] });
+    });
+
+    it('needs a token (401) and the finance or administrator role (403)', async () => {
+      expect((await t.app.inject({ method: 'PUT', url: '/providers/x/account', payload: { name: 'X', bankgiro: '50501055' } })).statusCode).toBe(401);
+      const res = await t.app.inject({ method: 'PUT', url: '/providers/vard-ost/account', headers: provider, payload: { name: 'X', bankgiro: '50501055' } });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error).toBe('AUTH.FORBIDDEN');
+    });
+  });
+
+  describe('payment batches', () => {
+    it("batches the month's unbatched payments, leaves out providers without an account, and picks them up later", async () => {
+      await registerAccount('batch-a', '5050-1055');
+      const a = await seedProviderPayment(t.db, { providerId: 'batch-a', month: '2025-03', amountOre: 1_234_550 });
+      const b = await seedProviderPayment(t.db, { providerId: 'batch-b', month: '2025-03', amountOre: 20_000 });
+      await seedProviderPayment(t.db, { providerId: 'batch-a', month: '2025-04', amountOre: 999 });
+
+      const first = await createBatch('2025-03');
+      expect(first).toMatchObject({ month: '2025-03', status: 'created', retryOf: null, includedPayments: 1, includedOre: 1_234_550 });
+      expect(first.messageId).toMatch(/^KV[0-9a-f]{28}$/);
+      expect(first.items).toMatchObject([{ paymentId: a.paymentId, providerId: 'batch-a', bankgiro: '50501055', creditorName: 'batch-a AB', status: 'included' }]);
+      expect(first.skipped).toEqual([{ paymentId: b.paymentId, providerId: 'batch-b', reason: 'no Bankgiro account is registered for the provider' }]);
+      expect(await auditActions(first.batchId)).toEqual(['payment-batch.created']);
+
+      const none = await t.app.inject({ method: 'POST', url: '/payment-batches', headers: finance, payload: { month: '2025-03' } });
+      expect(none.statusCode).toBe(409);
+      expect(none.json()).toMatchObject({ error: 'BILLING.NOTHING_TO_PAY' });
+
+      await registerAccount('batch-b', '1234566');
+      const second = await createBatch('2025-03');
+      expect(second.items.map((i: { paymentId: string }) => i.paymentId)).toEqual([b.paymentId]);
+      expect(second.skipped).toEqual([]);
+    });
+
+    it('serves the batch as a pain.001.001.03 file that the official schema accepts', async () => {
+      await registerAccount('file-a', '5050-1055');
+      await registerAccount('file-b', '902-0900', 'Hemtjänst Åkesson & Dotter');
+      await seedProviderPayment(t.db, { providerId: 'file-a', month: '2025-05', amountOre: 1_234_550 });
+      await seedProviderPayment(t.db, { providerId: 'file-b', month: '2025-05', amountOre: 99 });
+      const batch = await createBatch('2025-05');
+
+      const res = await t.app.inject({ method: 'GET', url: `/payment-batches/${batch.batchId}/pain001`, headers: finance });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/xml; charset=utf-8');
+      const xml = res.body;
+      expect(await validateAgainstXsd(xml)).toEqual({ valid: true, errors: [] });
+      expect(controlTotalProblems(xml)).toEqual([]);
+      expect(xml).toContain(`<MsgId>${batch.messageId}</MsgId>`);
+      expect(xml).toContain('<CtrlSum>12346.49</CtrlSum>');
+      expect(xml).toContain('<Nm>Hemtjänst Åkesson &amp; Dotter</Nm>');
+      expect(xml).toContain('<Id>9020900</Id>');
+
+      const again = await t.app.inject({ method: 'GET', url: `/payment-batches/${batch.batchId}/pain001`, headers: finance });
+      expect(again.body).toBe(xml);
+    });
+
+    it('records rejections and retries only the rejected payments, to the corrected account', async () => {
+      await registerAccount('retry-a', '5050-1055');
+      await registerAccount('retry-b', '1234566');
+      const a = await seedProviderPayment(t.db, { providerId: 'retry-a', month: '2025-06', amountOre: 50_000 });
+      const b = await seedProviderPayment(t.db, { providerId: 'retry-b', month: '2025-06', amountOre: 70_000 });
+      const batch = await createBatch('2025-06');
+
+      const sent = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/sent`, headers: finance });
+      expect(sent.statusCode).toBe(200);
+      expect(sent.json()).toMatchObject({ status: 'sent' });
+
+      const rejected = await t.app.inject({
+        method: 'POST',
+        url: `/payment-batches/${batch.batchId}/rejections`,
+        headers: finance,
+        payload: { rejections: [{ providerId: 'retry-b', reason: 'AC01 wrong account number' }] },
+      });
+      expect(rejected.statusCode).toBe(200);
+      expect(rejected.json()).toMatchObject({ status: 'rejected-partly', includedPayments: 1, includedOre: 50_000 });
+      expect(rejected.json().items.find((i: { providerId: string }) => i.providerId === 'retry-b')).toMatchObject({ status: 'rejected', rejectionReason: 'AC01 wrong account number' });
+
+      await registerAccount('retry-b', '902-0900');
+      const retry = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/retry`, headers: finance, payload: {} });
+      expect(retry.statusCode).toBe(201);
+      const retryBatch = retry.json();
+      expect(retryBatch).toMatchObject({ retryOf: batch.batchId, month: '2025-06', status: 'created', includedPayments: 1 });
+      expect(retryBatch.items).toMatchObject([{ paymentId: b.paymentId, bankgiro: '9020900', status: 'included' }]);
+      expect(retryBatch.items[0].endToEndId).not.toBe(batch.items.find((i: { paymentId: string }) => i.paymentId === b.paymentId).endToEndId);
+      expect(retryBatch.items.some((i: { paymentId: string }) => i.paymentId === a.paymentId)).toBe(false);
+
+      const original = await t.app.inject({ method: 'GET', url: `/payment-batches/${batch.batchId}`, headers: finance });
+      expect(original.json().items.find((i: { paymentId: string }) => i.paymentId === b.paymentId)).toMatchObject({ retriedIn: retryBatch.batchId });
+
+      const twice = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/retry`, headers: finance });
+      expect(twice.statusCode).toBe(409);
+      expect(twice.json().error).toBe('BILLING.NOTHING_TO_RETRY');
+
+      const file = await t.app.inject({ method: 'GET', url: `/payment-batches/${retryBatch.batchId}/pain001`, headers: finance });
+      expect((await validateAgainstXsd(file.body)).valid).toBe(true);
+      expect(await auditActions(batch.batchId)).toEqual(['payment-batch.created', 'payment-batch.sent', 'payment-batch.rejections-recorded']);
+      expect(await auditActions(retryBatch.batchId)).toEqual(['payment-batch.retried']);
+    });
+
+    it('refuses a rejection for a provider that has no payment in the batch (400)', async () => {
+      await registerAccount('rej-a', '5050-1055');
+      await seedProviderPayment(t.db, { providerId: 'rej-a', month: '2025-07', amountOre: 100 });
+      const batch = await createBatch('2025-07');
+      const res = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/rejections`, headers: finance, payload: { rejections: [{ providerId: 'somebody-else', reason: 'AC01' }] } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BILLING.NOT_IN_BATCH', issues: [{ field: 'body.rejections.0.providerId' }] });
+    });
+
+    it('refuses an execution date in the past and a malformed month (400)', async () => {
+      const past = await t.app.inject({ method: 'POST', url: '/payment-batches', headers: finance, payload: { month: '2025-03', executionDate: '2001-01-01' } });
+      expect(past.statusCode).toBe(400);
+      expect(past.json().error).toBe('BILLING.EXECUTION_DATE_PAST');
+      const month = await t.app.inject({ method: 'POST', url: '/payment-batches', headers: finance, payload: { month: '2025-13' } });
+      expect(month.statusCode).toBe(400);
+      expect(month.json().issues).toEqual([{ field: 'body.month', reason: 'expected YYYY-MM' }]);
+    });
+
+    const batchRoutes = [
+      { method: 'GET', path: '' },
+      { method: 'GET', path: '/pain001' },
+      { method: 'POST', path: '/sent' },
+      { method: 'POST', path: '/rejections', payload: { rejections: [{ providerId: 'x', reason: 'AC01' }] } },
+      { method: 'POST', path: '/retry', payload: {} },
+    ] as const;
+
+    it.each(batchRoutes)('$method /payment-batches/:batchId$path answers 404 for an unknown batch and 400 for a malformed id', async ({ method, path, ...rest }) => {
+      const payload = 'payload' in rest ? rest.payload : undefined;
+      const unknown = await t.app.inject({ method, url: `/payment-batches/${UNKNOWN}${path}`, headers: finance, ...(payload ? { payload } : {}) });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json()).toMatchObject({ error: 'BILLING.BATCH_NOT_FOUND' });
+      const malformed = await t.app.inject({ method, url: `/payment-batches/not-a-uuid${path}`, headers: finance, ...(payload ? { payload } : {}) });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json().error).toBe('VALIDATION');
+    });
+
+    it.each([{ method: 'POST', path: '/payment-batches', payload: { month: '2025-03' } }, ...batchRoutes.map((r) => ({ ...r, path: `/payment-batches/${UNKNOWN}${r.path}` }))])(
+      '$method $path needs a token (401) and the finance role (403)',
+      async ({ method, path, ...rest }) => {
+        const payload = 'payload' in rest ? rest.payload : undefined;
+        const anonymous = await t.app.inject({ method, url: path, ...(payload ? { payload } : {}) });
+        expect(anonymous.statusCode).toBe(401);
+        expect(anonymous.json().error).toBe('AUTH.MISSING_TOKEN');
+        const administrator = await t.app.inject({ method, url: path, headers: await t.as({ role: 'administrator' }), ...(payload ? { payload } : {}) });
+        expect(administrator.statusCode).toBe(403);
+      },
+    );
+  });
+
+  describe('GET /exports/sie', () => {
+    it("exports one balanced voucher per provider payment and per fee invoice of the month, in CP437", async () => {
+      await seedProviderPayment(t.db, { providerId: 'sie-a', month: '2025-08', amountOre: 1_234_550 });
+      await seedProviderPayment(t.db, { providerId: 'sie-b', month: '2025-08', amountOre: 0 });
+      await seedProviderPayment(t.db, { providerId: 'sie-a', month: '2025-09', amountOre: 500 });
+      await seedFeeInvoice(t.db, { month: '2025-08', feeOre: 31_200, ocrReference: '1234574' });
+
+      const res = await t.app.inject({ method: 'GET', url: '/exports/sie?month=2025-08', headers: finance });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/plain; charset=IBM437');
+      const sie = parseSie(res.rawPayload);
+      expect(sie).toMatchObject({ flagga: '0', format: 'PC8', sieType: '4', companyName: 'Demo kommun' });
+      expect(sie.vouchers).toHaveLength(2);
+      expect(sie.vouchers.map((v) => ({ date: v.date, transactions: v.transactions }))).toEqual([
+        { date: '2025-08-31', transactions: [{ account: '4510', amountOre: 1_234_550 }, { account: '2440', amountOre: -1_234_550 }] },
+        { date: '2025-08-31', transactions: [{ account: '1510', amountOre: 31_200 }, { account: '3010', amountOre: -31_200 }] },
+      ]);
+      expect(sie.vouchers[0]!.text).toMatch(/^Ersättning 2025-08 sie-a order /);
+      expect(sie.vouchers[1]!.text).toMatch(/OCR 1234574$/);
+    });
+
+    it('refuses a malformed month (400), a caller without a token (401) and a provider (403)', async () => {
+      expect((await t.app.inject({ method: 'GET', url: '/exports/sie?month=2025-8', headers: finance })).statusCode).toBe(400);
+      expect((await t.app.inject({ method: 'GET', url: '/exports/sie', headers: finance })).statusCode).toBe(400);
+      expect((await t.app.inject({ method: 'GET', url: '/exports/sie?month=2025-08' })).statusCode).toBe(401);
+      expect((await t.app.inject({ method: 'GET', url: '/exports/sie?month=2025-08', headers: provider })).statusCode).toBe(403);
+    });
+  });
+});

@@ -1,0 +1,287 @@
+import { z } from 'zod';
+import { ErrorBody, audit, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { BillingDeps } from '../../app.js';
+import { localMonthOf } from '../../local-time.js';
+import { Bankgiro } from '../../finance/bank-accounts.js';
+import { loadFinanceSettings, type FinanceSettings } from '../../finance/config.js';
+import { batchPain001, createMonthBatch, createRetryBatch, findBatch, toBatch } from '../../finance/payment-batches.js';
+import { monthVouchers } from '../../finance/accounting-export.js';
+import { buildSie4i } from '../../finance/sie.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+const BatchParams = z.object({ batchId: z.uuid() });
+const ExecutionDate = z.iso.date().describe('The day the bank pays (ReqdExctnDt); today in Stockholm if left out');
+
+const BatchItem = z.object({
+  paymentId: z.uuid(),
+  orderId: z.uuid(),
+  providerId: z.string(),
+  creditorName: z.string(),
+  bankgiro: z.string(),
+  amountOre: z.number(),
+  endToEndId: z.string(),
+  status: z.enum(['included', 'rejected']),
+  rejectionReason: z.string().nullable(),
+  retriedIn: z.uuid().nullable(),
+});
+const PaymentBatch = z.object({
+  batchId: z.uuid(),
+  messageId: z.string(),
+  month: z.string(),
+  executionDate: z.string(),
+  status: z.enum(['created', 'sent', 'rejected-partly']),
+  retryOf: z.uuid().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  includedPayments: z.number(),
+  includedOre: z.number(),
+  items: z.array(BatchItem),
+});
+const CreatedBatch = PaymentBatch.extend({
+  skipped: z.array(z.object({ paymentId: z.uuid(), providerId: z.string(), reason: z.string() })).describe('Payments of the month left for a later batch, and why'),
+});
+
+/**
+ * Finance: where providers are paid, payment files (pain.001) of provider payments with the bank's
+ * rejections and their retry, and the month's vouchers for the ledger (SIE 4I). DOMAIN.md §6.
+ */
+export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.put(
+      '/providers/:providerId/account',
+      {
+        config: { roles: ['finance', 'administrator'] },
+        schema: {
+          summary: "Register or change the provider's Bankgiro account",
+          description: 'Payments in batches made from now on go to this account; a batch already made keeps the account it was made with.',
+          tags: ['payments'],
+          params: z.object({ providerId: z.string().min(1).max(100) }),
+          body: z.object({ name: z.string().trim().min(1).max(70).describe('The payee name the bank shows'), bankgiro: Bankgiro }),
+          response: { 200: z.object({ providerId: z.string(), name: z.string(), bankgiro: z.string() }), ...errors },
+        },
+      },
+      async (req) => {
+        const { providerId } = req.params;
+        const values = { name: req.body.name, bankgiro: req.body.bankgiro, updated_by: req.principal.sub };
+        await db.transaction().execute(async (trx) => {
+          const before = await trx.selectFrom('provider_accounts').select(['name', 'bankgiro']).where('provider_id', '=', providerId).executeTakeFirst();
+          await trx
+            .insertInto('provider_accounts')
+            .values({ provider_id: providerId, ...values })
+            .onConflict((oc) => oc.column('provider_id').doUpdateSet({ ...values, updated_at: new Date() }))
+            .execute();
+          await audit(trx, req.principal, { action: 'provider-account.registered', entity: 'provider', entityId: providerId, before: before ?? null, after: req.body, correlationId: req.correlationId });
+        });
+        return { providerId, name: req.body.name, bankgiro: req.body.bankgiro };
+      },
+    );
+
+    app.post(
+      '/payment-batches',
+      {
+        config: { roles: ['finance'] },
+        schema: {
+          summary: "Batch the month's provider payments for the bank",
+          description:
+            'Takes every provider payment of the month that is in no batch yet. Payments to a provider without a registered account, and zero amounts, are left out and listed under `skipped`; a later batch of the same month picks them up.',
+          tags: ['payments'],
+          body: z.object({ month: Month, executionDate: ExecutionDate.optional() }),
+          response: { 201: CreatedBatch, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const executionDate = checkedExecutionDate(req.body.executionDate);
+        const { batchId, skipped } = await uniqueOrConflict(() =>
+          db.transaction().execute(async (trx) => {
+            const made = await createMonthBatch(trx, { month: req.body.month, executionDate, createdBy: req.principal.sub });
+            await audit(trx, req.principal, { action: 'payment-batch.created', entity: 'payment-batch', entityId: made.batchId, after: { month: req.body.month, executionDate, skipped: made.skipped }, correlationId: req.correlationId });
+            return made;
+          }),
+        );
+        const { batch, items } = await findBatch(db, batchId);
+        return reply.code(201).send({ ...toBatch(batch, items), skipped });
+      },
+    );
+
+    app.get(
+      '/payment-batches/:batchId',
+      {
+        config: { roles: ['finance'] },
+        schema: { summary: 'A payment batch with its payments and their status at the bank', tags: ['payments'], params: BatchParams, response: { 200: PaymentBatch, ...errors } },
+      },
+      async (req) => {
+        const { batch, items } = await findBatch(db, req.params.batchId);
+        return toBatch(batch, items);
+      },
+    );
+
+    app.get(
+      '/payment-batches/:batchId/pain001',
+      {
+        config: { roles: ['finance'] },
+        schema: {
+          summary: "The batch's payment file (ISO 20022 pain.001.001.03)",
+          description: 'The same message each time it is fetched, with the same MsgId: a file uploaded twice is refused by the bank as a duplicate, not paid twice.',
+          tags: ['payments'],
+          params: BatchParams,
+          response: { 200: { description: 'The credit transfer initiation, UTF-8 XML', content: { 'application/xml': { schema: z.string() } } }, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { batch, items } = await findBatch(db, req.params.batchId);
+        const xml = batchPain001(batch, items, settings);
+        return reply
+          .type('application/xml; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${batch.message_id}.xml"`)
+          .send(xml);
+      },
+    );
+
+    app.post(
+      '/payment-batches/:batchId/sent',
+      {
+        config: { roles: ['finance'] },
+        schema: { summary: 'Record that the payment file was sent to the bank', tags: ['payments'], params: BatchParams, response: { 200: PaymentBatch, ...errors } },
+      },
+      async (req) => {
+        await db.transaction().execute(async (trx) => {
+          const { batch } = await findBatch(trx, req.params.batchId);
+          if (batch.status === 'sent') return;
+          if (batch.status !== 'created') throw conflict('BILLING.BATCH_STATUS', `The batch is ${batch.status}; only a created batch can be marked sent.`);
+          await trx.updateTable('payment_batches').set({ status: 'sent', sent_at: new Date() }).where('batch_id', '=', batch.batch_id).execute();
+          await audit(trx, req.principal, { action: 'payment-batch.sent', entity: 'payment-batch', entityId: batch.batch_id, before: { status: batch.status }, after: { status: 'sent' }, correlationId: req.correlationId });
+        });
+        const { batch, items } = await findBatch(db, req.params.batchId);
+        return toBatch(batch, items);
+      },
+    );
+
+    app.post(
+      '/payment-batches/:batchId/rejections',
+      {
+        config: { roles: ['finance'] },
+        schema: {
+          summary: 'Record the providers whose payment the bank rejected',
+          description:
+            "From the bank's status report: each provider's payments in the batch are marked rejected with the reason (e.g. the bank's code AC01). Recording a rejection twice changes nothing. Rejected payments are paid again only through POST /payment-batches/{batchId}/retry.",
+          tags: ['payments'],
+          params: BatchParams,
+          body: z.object({
+            rejections: z.array(z.object({ providerId: z.string().min(1).max(100), reason: z.string().trim().min(1).max(140) })).min(1).max(1000),
+          }),
+          response: { 200: PaymentBatch, ...errors },
+        },
+      },
+      async (req) => {
+        await db.transaction().execute(async (trx) => {
+          const { batch, items } = await findBatch(trx, req.params.batchId);
+          const newlyRejected: string[] = [];
+          for (const [i, r] of req.body.rejections.entries()) {
+            const own = items.filter((item) => item.provider_id === r.providerId);
+            if (own.length === 0) throw invalid('BILLING.NOT_IN_BATCH', `Provider ${r.providerId} has no payment in this batch.`, { field: `body.rejections.${i}.providerId` });
+            const live = own.filter((item) => item.status === 'included');
+            if (live.length === 0) continue;
+            await trx
+              .updateTable('payment_batch_items')
+              .set({ status: 'rejected', rejection_reason: r.reason })
+              .where('batch_id', '=', batch.batch_id)
+              .where('provider_id', '=', r.providerId)
+              .where('status', '=', 'included')
+              .execute();
+            newlyRejected.push(...live.map((item) => item.payment_id));
+          }
+          if (newlyRejected.length === 0) return;
+          // A rejection implies the file reached the bank, whether or not someone marked it sent.
+          await trx.updateTable('payment_batches').set({ status: 'rejected-partly' }).where('batch_id', '=', batch.batch_id).execute();
+          await audit(trx, req.principal, {
+            action: 'payment-batch.rejections-recorded',
+            entity: 'payment-batch',
+            entityId: batch.batch_id,
+            before: { status: batch.status },
+            after: { status: 'rejected-partly', rejections: req.body.rejections, payments: newlyRejected },
+            correlationId: req.correlationId,
+          });
+        });
+        const { batch, items } = await findBatch(db, req.params.batchId);
+        return toBatch(batch, items);
+      },
+    );
+
+    app.post(
+      '/payment-batches/:batchId/retry',
+      {
+        config: { roles: ['finance'] },
+        schema: {
+          summary: 'Pay the rejected payments of a batch again, in a new batch',
+          description: "The new batch holds only the batch's rejected payments that no earlier retry took, paid to each provider's account as registered now — correct the account first.",
+          tags: ['payments'],
+          params: BatchParams,
+          // Optional: a retry with no body at all pays today.
+          body: z.object({ executionDate: ExecutionDate.optional() }).nullish(),
+          response: { 201: CreatedBatch, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const executionDate = checkedExecutionDate(req.body?.executionDate);
+        const { batchId } = await uniqueOrConflict(() =>
+          db.transaction().execute(async (trx) => {
+            const { batch } = await findBatch(trx, req.params.batchId);
+            const made = await createRetryBatch(trx, { batch, executionDate, createdBy: req.principal.sub });
+            await audit(trx, req.principal, { action: 'payment-batch.retried', entity: 'payment-batch', entityId: made.batchId, after: { retryOf: batch.batch_id, executionDate }, correlationId: req.correlationId });
+            return made;
+          }),
+        );
+        const { batch, items } = await findBatch(db, batchId);
+        return reply.code(201).send({ ...toBatch(batch, items), skipped: [] });
+      },
+    );
+
+    app.get(
+      '/exports/sie',
+      {
+        config: { roles: ['finance'] },
+        schema: {
+          summary: "The month's vouchers for the ledger (SIE 4I)",
+          description:
+            'One voucher per provider payment (cost against accounts payable) and one per customer fee invoice (receivable against fee revenue), dated the last day of the month, in code page 437. The voucher numbers are left to the ledger.',
+          tags: ['accounting'],
+          querystring: z.object({ month: Month }),
+          response: { 200: { description: 'The SIE 4I file, CP437', content: { 'text/plain': { schema: z.string() } } }, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const vouchers = await monthVouchers(db, req.query.month, settings);
+        const file = buildSie4i({
+          program: settings.sie.program,
+          generatedOn: localMonthOf(new Date(), 'day'),
+          companyName: settings.payer.name,
+          organisationNumber: settings.payer.organisationNumber,
+          vouchers,
+        });
+        return reply
+          .type('text/plain; charset=IBM437')
+          .header('content-disposition', `attachment; filename="kundval-${req.query.month}.si"`)
+          // Bytes, sent as they are; the string schema above only documents the body for OpenAPI.
+          .send(file as unknown as string);
+      },
+    );
+  };
+}
+
+/** The execution date asked for, or today in Stockholm; the bank refuses a date already past. */
+function checkedExecutionDate(asked: string | undefined): string {
+  const today = localMonthOf(new Date(), 'day');
+  if (asked !== undefined && asked < today) throw invalid('BILLING.EXECUTION_DATE_PAST', `The execution date ${asked} is before today (${today}).`, { field: 'body.executionDate' });
+  return asked ?? today;
+}
+
+/** Two batches racing for the same payment: the database lets one win; the other is told to look again. */
+async function uniqueOrConflict<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('BILLING.BATCH_CONFLICT', 'Another batch took some of these payments at the same time; fetch the batches and try again.');
+    throw err;
+  }
+}

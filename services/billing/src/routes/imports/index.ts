@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { sql } from 'kysely';
+import { parse } from 'csv-parse/sync';
+import { AppError, ErrorBody, assertProviderScope, audit, invalid, isUniqueViolation, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { BillingDeps } from '../../app.js';
+import { recordVisit } from '../../visits/record-visit.js';
+import { VisitReport } from '../visits/index.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+/** The columns a time-registration system exports, in this order (semicolon-separated, a header row). */
+const COLUMNS = ['external_id', 'kind', 'start', 'end'] as const;
+/** A month of visits of one order is a few hundred rows; the limits stop a wrong file, not a real one. */
+const MAX_ROWS = 5000;
+const MAX_CSV_BYTES = 1024 * 1024;
+
+// Column names as the file has them, so that a reason names the column the provider can find.
+const CsvVisitRow = z.object({ external_id: VisitReport.shape.externalId, kind: VisitReport.shape.kind, start: VisitReport.shape.start, end: VisitReport.shape.end });
+
+const Rejection = z.object({
+  line: z.number().describe('Line in the file, the header being line 1'),
+  externalId: z.string().nullable(),
+  reason: z.string(),
+  code: z.string().describe('A stable code: BILLING.CSV_ROW for a malformed row, otherwise the code the JSON route would answer with'),
+});
+const ImportResult = z.object({
+  imported: z.number().describe('Visits recorded by this file'),
+  unchanged: z.number().describe('Rows that repeat a visit recorded before with the same details'),
+  rejected: z.array(Rejection),
+});
+
+/** Delivered visits from a file, for providers whose time registration exports CSV rather than calling the API. */
+export function importRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    // Registered inside this encapsulated plugin: text/csv is a body only these routes accept.
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => done(null, body));
+
+    app.post(
+      '/orders/:orderId/visits/import',
+      {
+        config: { roles: ['provider'] },
+        schema: {
+          summary: 'Import delivered visits from a CSV file',
+          description:
+            'A `text/csv` body: a header row `external_id;kind;start;end`, then one visit per row (start and end as ISO instants with an offset). Each row is checked like a visit sent to POST /orders/{orderId}/visits; good rows are recorded, each bad row is listed with its line and reason and changes nothing. Re-sending a file is safe.',
+          tags: ['visits'],
+          consumes: ['text/csv'],
+          params: z.object({ orderId: z.uuid() }),
+          body: z.string(),
+          response: { 200: ImportResult, ...errors },
+        },
+      },
+      async (req) => {
+        const order = await db.selectFrom('orders').selectAll().where('order_id', '=', req.params.orderId).executeTakeFirst();
+        if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', 'No such order (it may not have reached billing yet).');
+        assertProviderScope(req.principal, order.provider_id);
+        const { rows, unreadable } = readCsv(req.body);
+
+        return db.transaction().execute(async (trx) => {
+          const rejected: z.infer<typeof Rejection>[] = unreadable.map((u) => ({ ...u, externalId: null, code: 'BILLING.CSV_ROW' }));
+          const imported: string[] = [];
+          let unchanged = 0;
+          for (const { line, fields } of rows) {
+            const externalId = fields[0]?.trim() || null;
+            if (fields.length !== COLUMNS.length) {
+              rejected.push({ line, externalId, reason: `expected ${COLUMNS.length} columns, found ${fields.length}`, code: 'BILLING.CSV_ROW' });
+              continue;
+            }
+            const parsed = CsvVisitRow.safeParse(Object.fromEntries(COLUMNS.map((c, i) => [c, fields[i]!.trim()])));
+            if (!parsed.success) {
+              rejected.push({ line, externalId, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), code: 'BILLING.CSV_ROW' });
+              continue;
+            }
+            const v = parsed.data;
+            // A savepoint per row: a refused or failed row leaves nothing behind, and the rows around it stay.
+            await sql`savepoint import_row`.execute(trx);
+            try {
+              const { created } = await recordVisit(trx, order, { externalId: v.external_id, kind: v.kind, start: v.start, end: v.end }, `line ${line}`);
+              await sql`release savepoint import_row`.execute(trx);
+              if (created) imported.push(v.external_id);
+              else unchanged++;
+            } catch (err) {
+              await sql`rollback to savepoint import_row`.execute(trx);
+              if (err instanceof AppError) rejected.push({ line, externalId, reason: err.message, code: err.code });
+              else if (isUniqueViolation(err)) rejected.push({ line, externalId, reason: 'The same visit was reported at the same moment by another request; send the row again.', code: 'BILLING.VISIT_CONCURRENT' });
+              else throw err;
+            }
+          }
+          rejected.sort((a, b) => a.line - b.line);
+          await audit(trx, req.principal, {
+            action: 'visits.imported',
+            entity: 'order',
+            entityId: order.order_id,
+            after: { imported, unchanged, rejected: rejected.map(({ line, externalId, code }) => ({ line, externalId, code })) },
+            correlationId: req.correlationId,
+          });
+          return { imported: imported.length, unchanged, rejected };
+        });
+      },
+    );
+  };
+}
+
+/**
+ * The data rows with their line numbers, and the lines the CSV reader could not make a row of.
+ * A file whose header is not the expected one is refused whole: its columns cannot be trusted.
+ */
+function readCsv(text: string): { rows: { line: number; fields: string[] }[]; unreadable: { line: number; reason: string }[] } {
+  const unreadable: { line: number; reason: string }[] = [];
+  const records = parse(text, {
+    delimiter: ';',
+    bom: true,
+    info: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    // A stray quote inside a field is taken literally rather than derailing every row after it.
+    relax_quotes: true,
+    skip_records_with_error: true,
+    on_skip: (err) => {
+      // csv-parse puts the line where the bad record ends on the error; its type leaves it unknown.
+      unreadable.push({ line: typeof err?.['lines'] === 'number' ? err['lines'] : 0, reason: err?.message ?? 'unreadable row' });
+      return undefined;
+    },
+  }) as unknown as { info: { lines: number }; record: string[] }[];
+  const [header, ...data] = records;
+  if (!header) throw invalid('BILLING.CSV_EMPTY', 'The file has no header row and no visits.', { field: 'body' });
+  const names = header.record.map((h) => h.trim().toLowerCase());
+  if (names.length !== COLUMNS.length || names.some((n, i) => n !== COLUMNS[i]))
+    throw invalid('BILLING.CSV_HEADER', `The first line must be the header ${COLUMNS.join(';')}, found ${header.record.join(';')}.`, { field: 'body' });
+  if (data.length > MAX_ROWS) throw invalid('BILLING.CSV_TOO_MANY_ROWS', `A file holds at most ${MAX_ROWS} visits; split it.`, { field: 'body' });
+  return { rows: data.map((r) => ({ line: r.info.lines, fields: r.record })), unreadable };
+}

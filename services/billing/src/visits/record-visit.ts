@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
+import { conflict, invalid } from '@kundval/platform';
+import type { BillingDb } from '../app.js';
+import type { BillingTables } from '../store/schema.js';
+import { localMonthOf } from '../local-time.js';
+
+export type OrderRow = Selectable<BillingTables['orders']>;
+export type VisitRow = Selectable<BillingTables['visits']>;
+
+/** One delivered visit as a provider reports it, by JSON or in an imported file. */
+export type ReportedVisit = { externalId: string; kind: 'care' | 'service'; start: string; end: string };
+
+/** The longest single visit accepted: a report longer than a day is a typing error, not a visit. */
+const MAX_VISIT_MS = 24 * 3600_000;
+
+/**
+ * Records one delivered visit of an order, inside the caller's transaction, or refuses it with a
+ * coded AppError that names `field`. A visit re-sent with the same externalId and details is
+ * returned as it is (`created: false`), so a provider may safely send a report twice.
+ *
+ * The rules: a visit lasts (0, 24 h], starts inside the order's validity (Stockholm date), not in
+ * a month the customer has approved, and overlaps no other visit of the same customer.
+ */
+export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
+  const existing = await trx.selectFrom('visits').selectAll().where('provider_id', '=', order.provider_id).where('external_id', '=', v.externalId).executeTakeFirst();
+  if (existing) {
+    if (existing.start_at.getTime() !== Date.parse(v.start) || existing.end_at.getTime() !== Date.parse(v.end) || existing.kind !== v.kind || existing.order_id !== order.order_id)
+      throw conflict('BILLING.VISIT_CHANGED', `Visit ${v.externalId} was reported before with other details; correct it through the case handler.`, { field });
+    return { row: existing, created: false };
+  }
+  // The JSON route checks the duration in its body schema already; a file import reaches here unchecked.
+  const ms = Date.parse(v.end) - Date.parse(v.start);
+  if (!(ms > 0)) throw invalid('BILLING.VISIT_DURATION', 'A visit ends after it starts.', { field: `${field}.end` });
+  if (ms > MAX_VISIT_MS) throw invalid('BILLING.VISIT_DURATION', 'A visit lasts at most 24 hours.', { field: `${field}.end` });
+  const month = localMonthOf(v.start);
+  const startDate = localMonthOf(v.start, 'day');
+  if (startDate < order.valid_from || startDate > order.valid_to)
+    throw invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${order.valid_to}.`, { field: `${field}.start` });
+  const approved = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
+  if (approved) throw conflict('BILLING.MONTH_APPROVED', `${month} is already approved by the customer; report a correction through the case handler.`, { field: `${field}.start` });
+  const overlap = await trx
+    .selectFrom('visits')
+    .select('external_id')
+    .where('customer_id', '=', order.customer_id)
+    .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${v.start}::timestamptz, ${v.end}::timestamptz)`)
+    .executeTakeFirst();
+  if (overlap) throw invalid('BILLING.VISIT_OVERLAPS', `The visit overlaps visit ${overlap.external_id} of the same customer.`, { field: `${field}.start` });
+  const row = await trx
+    .insertInto('visits')
+    .values({
+      visit_id: randomUUID(),
+      order_id: order.order_id,
+      customer_id: order.customer_id,
+      provider_id: order.provider_id,
+      external_id: v.externalId,
+      kind: v.kind,
+      start_at: new Date(v.start),
+      end_at: new Date(v.end),
+      local_month: month,
+      status: 'reported',
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { row, created: true };
+}
