@@ -43,6 +43,10 @@ export const DecisionMade = z.object({
   validFrom: IsoDate,
   validTo: IsoDate,
   denialReason: z.string().nullable(),
+  /** The voucher level where the area has levels (nursing home 1–8, day activities 1–3); null otherwise. */
+  level: z.number().int().positive().nullable().default(null),
+  /** A decision made by another municipality that places the customer here (pays the voucher); null for our own. */
+  decidingMunicipality: Id.nullable().default(null),
 });
 export type DecisionMade = z.infer<typeof DecisionMade>;
 
@@ -124,6 +128,121 @@ export const ProviderPaymentCreated = z.object({
 });
 export type ProviderPaymentCreated = z.infer<typeof ProviderPaymentCreated>;
 
+export const DecisionChanged = z.object({
+  changeId: Id,
+  applicationId: Id,
+  decisionId: Id,
+  customerId: Id,
+  /** The first day the new hours apply (omprövning). */
+  effectiveFrom: IsoDate,
+  careHoursPerMonth: z.number().nonnegative(),
+  serviceHoursPerMonth: z.number().nonnegative(),
+  /** The validity end after the change: an extension (renewal) moves it later. */
+  validTo: IsoDate,
+  level: z.number().int().positive().nullable(),
+});
+export type DecisionChanged = z.infer<typeof DecisionChanged>;
+
+export const DecisionEnded = z.object({
+  applicationId: Id,
+  decisionId: Id,
+  customerId: Id,
+  reason: z.enum(['expired', 'moved', 'deceased', 'withdrawn', 'replaced']),
+  /** The last day of service. */
+  endDate: IsoDate,
+});
+export type DecisionEnded = z.infer<typeof DecisionEnded>;
+
+export const ProviderSwitched = z.object({
+  switchId: Id,
+  applicationId: Id,
+  decisionId: Id,
+  customerId: Id,
+  fromProviderId: Id,
+  toProviderId: Id,
+  toProviderKind: z.enum(['municipal', 'private']),
+  /** The first day the new provider delivers; the old order ends the day before. */
+  effectiveFrom: IsoDate,
+});
+export type ProviderSwitched = z.infer<typeof ProviderSwitched>;
+
+export const OrderEnded = z.object({
+  orderId: Id,
+  applicationId: Id,
+  customerId: Id,
+  providerId: Id,
+  /** The last day the order is in force. */
+  endDate: IsoDate,
+  reason: z.enum(['switched', 'decision-ended', 'decision-changed']),
+});
+export type OrderEnded = z.infer<typeof OrderEnded>;
+
+export const OrderRefused = z.object({
+  orderId: Id,
+  applicationId: Id,
+  customerId: Id,
+  providerId: Id,
+  /** A provider may refuse only outside its declared capacity or service area. */
+  reason: z.enum(['over-capacity', 'outside-service-area']),
+  explanation: z.string(),
+});
+export type OrderRefused = z.infer<typeof OrderRefused>;
+
+export const PlaceQueued = z.object({
+  applicationId: Id,
+  decisionId: Id,
+  customerId: Id,
+  providerId: Id,
+  queuedAt: z.iso.datetime({ offset: true }),
+});
+export type PlaceQueued = z.infer<typeof PlaceQueued>;
+
+export const PlaceOffered = z.object({
+  offerId: Id,
+  applicationId: Id,
+  decisionId: Id,
+  customerId: Id,
+  providerId: Id,
+  /** The offer lapses if not answered by then. */
+  answerBy: IsoDate,
+});
+export type PlaceOffered = z.infer<typeof PlaceOffered>;
+
+export const OfferAnswered = z.object({
+  offerId: Id,
+  applicationId: Id,
+  customerId: Id,
+  providerId: Id,
+  accepted: z.boolean(),
+  /** Accepting another home than the first choice while staying in that home's queue. */
+  stayInQueueFor: Id.nullable(),
+});
+export type OfferAnswered = z.infer<typeof OfferAnswered>;
+
+export const DeliveryPeriodRecorded = z.object({
+  /** Occupancy (nursing home: move-in, hospital stay, move-out) or attendance, as billing records it. */
+  orderId: Id,
+  applicationId: Id,
+  customerId: Id,
+  providerId: Id,
+  kind: z.enum(['moved-in', 'hospital-stay', 'moved-out', 'attendance']),
+  from: IsoDate,
+  to: IsoDate.nullable(),
+});
+export type DeliveryPeriodRecorded = z.infer<typeof DeliveryPeriodRecorded>;
+
+export const DisputeResolved = z.object({
+  orderId: Id,
+  applicationId: Id,
+  customerId: Id,
+  providerId: Id,
+  month: Month,
+  /** Visits the case handler found delivered (now approved) and those rejected (never paid). */
+  approvedVisits: z.number().int().nonnegative(),
+  rejectedVisits: z.number().int().nonnegative(),
+});
+export type DisputeResolved = z.infer<typeof DisputeResolved>;
+
 /** Every event the platform publishes: its NATS subject and its payload schema. */
 export const eventCatalog = {
   applicationReceived: { subject: 'kundval.decisions.application.received.v1', schema: ApplicationReceived },
@@ -136,11 +255,23 @@ export const eventCatalog = {
   monthApproved: { subject: 'kundval.billing.month.approved.v1', schema: MonthApproved },
   feeCharged: { subject: 'kundval.billing.fee.charged.v1', schema: FeeCharged },
   providerPaymentCreated: { subject: 'kundval.billing.provider-payment.created.v1', schema: ProviderPaymentCreated },
+  decisionChanged: { subject: 'kundval.decisions.decision.changed.v1', schema: DecisionChanged },
+  decisionEnded: { subject: 'kundval.decisions.decision.ended.v1', schema: DecisionEnded },
+  providerSwitched: { subject: 'kundval.orders.provider.switched.v1', schema: ProviderSwitched },
+  orderEnded: { subject: 'kundval.orders.order.ended.v1', schema: OrderEnded },
+  orderRefused: { subject: 'kundval.orders.order.refused.v1', schema: OrderRefused },
+  placeQueued: { subject: 'kundval.orders.place.queued.v1', schema: PlaceQueued },
+  placeOffered: { subject: 'kundval.orders.place.offered.v1', schema: PlaceOffered },
+  offerAnswered: { subject: 'kundval.orders.offer.answered.v1', schema: OfferAnswered },
+  deliveryPeriodRecorded: { subject: 'kundval.billing.delivery-period.recorded.v1', schema: DeliveryPeriodRecorded },
+  disputeResolved: { subject: 'kundval.billing.dispute.resolved.v1', schema: DisputeResolved },
 } as const;
 
 export type EventCatalog = typeof eventCatalog;
 export type EventName = keyof EventCatalog;
 export type EventPayload<N extends EventName> = z.infer<EventCatalog[N]['schema']>;
+/** What a publisher supplies: fields with a default in the schema may be left out. */
+export type EventInput<N extends EventName> = z.input<EventCatalog[N]['schema']>;
 
 /** The JetStream stream that holds every platform event, and the one that holds parked (poison) events. */
 export const EVENT_STREAM = { name: 'KUNDVAL', subjects: ['kundval.>'] } as const;

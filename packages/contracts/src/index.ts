@@ -15,6 +15,16 @@ export {
   MonthApproved,
   FeeCharged,
   ProviderPaymentCreated,
+  DecisionChanged,
+  DecisionEnded,
+  ProviderSwitched,
+  OrderEnded,
+  OrderRefused,
+  PlaceQueued,
+  PlaceOffered,
+  OfferAnswered,
+  DeliveryPeriodRecorded,
+  DisputeResolved,
   eventCatalog,
   EVENT_STREAM,
   PARKED_STREAM,
@@ -23,5 +33,5 @@ export {
   eventNameOf,
   parseEvent,
 } from './events.js';
-export type { EventCatalog, EventName, EventPayload, CatalogEvent, ParseEventResult } from './events.js';
+export type { EventCatalog, EventName, EventPayload, EventInput, CatalogEvent, ParseEventResult } from './events.js';
 export { Role, Principal } from './auth.js';

@@ -1,6 +1,6 @@
 import { sql, type ColumnType, type Generated, type Kysely, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { eventCatalog, type EventName, type EventPayload, type EventEnvelope } from '@kundval/contracts';
+import { eventCatalog, type EventInput, type EventName, type EventEnvelope } from '@kundval/contracts';
 import type { Logger } from './logger.js';
 
 /**
@@ -85,7 +85,7 @@ export type MessagingTables = {
 export async function enqueueEvent<N extends EventName>(
   service: AnyServiceDb,
   name: N,
-  payload: EventPayload<N>,
+  payload: EventInput<N>,
   context: { correlationId?: string | null; occurredAt?: Date } = {},
 ): Promise<string> {
   const { subject, schema } = eventCatalog[name];
