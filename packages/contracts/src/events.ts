@@ -72,8 +72,11 @@ export const OrderPlaced = z.object({
   municipality: Id,
   careHoursPerMonth: z.number().nonnegative(),
   serviceHoursPerMonth: z.number().nonnegative(),
+  /** First and last day the order is in force (a switch starts a new order mid-decision). */
   validFrom: IsoDate,
   validTo: IsoDate,
+  /** The decision's voucher level where the area has levels; null otherwise. */
+  level: z.number().int().positive().nullable().default(null),
 });
 export type OrderPlaced = z.infer<typeof OrderPlaced>;
 
