@@ -1,8 +1,11 @@
-// Micro-benchmark of home-care statement pricing (@kundval/domain).
-//   node bench/domain/statement.bench.mjs [path-to-domain-index.js]
-// Builds the package first (npm run build -w @kundval/domain). Prices 6 000 and 60 000 realistic
-// visits (care and service, every band, visits across 19:00, 22:00 and midnight, a DST change) and
-// reports µs per visit. Deterministic: a seeded generator, no clock in the visits.
+// Micro-benchmark of home-care statement pricing (@kundval/domain), not part of the test suite.
+//   npm run build -w @kundval/domain && node bench/domain/statement.bench.mjs [path/to/domain/dist/index.js]
+// Prices 6 000 and 60 000 realistic visits of one provider in March 2025 (spring forward) and
+// October 2025 (fall back, the eve of All Saints' Day): care and service, every band, visits across
+// 19:00, 22:00 and midnight, some reported or disputed, instants in UTC or with a local offset.
+// Reports µs per visit, best and median of repeated calls after a warm-up, for
+// priceProviderStatement and for the streaming accumulator. Deterministic visits (seeded generator).
+// Pass another build's index.js to compare (e.g. a copy of the previous dist).
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { DateTime } from 'luxon';
@@ -56,34 +59,42 @@ export function makeVisits(count, month, seed = 1) {
   return visits;
 }
 
-function time(fn, minMs = 1500) {
-  fn(); // warm-up
-  let runs = 0;
+/** Best and median wall time of one call, in ms (the best is the least disturbed by other load). */
+function time(fn, minMs = 2000) {
+  fn(); // warm-up: the day memo and the JIT
+  const runs = [];
   const t0 = performance.now();
-  let t = t0;
   do {
+    const t = performance.now();
     fn();
-    runs++;
-    t = performance.now();
-  } while (t - t0 < minMs || runs < 2);
-  return (t - t0) / runs;
+    runs.push(performance.now() - t);
+  } while (performance.now() - t0 < minMs || runs.length < 5);
+  runs.sort((a, b) => a - b);
+  return { best: runs[0], median: runs[Math.floor(runs.length / 2)] };
 }
 
+const perVisit = (ms, n) => `${((ms * 1000) / n).toFixed(2).padStart(7)}`;
+
+console.log('month    visits  API                      µs/visit best  median   (ms per call, best)');
 for (const month of ['2025-03', '2025-10']) {
   for (const count of [6_000, 60_000]) {
     const visits = makeVisits(count, month, count);
     const input = { providerId: 'p1', providerKind: 'private', month, visits, rateTables: domain.NACKA_HOME_CARE_RATES };
+    const t0 = performance.now();
     const statement = domain.priceProviderStatement(input);
-    const ms = time(() => domain.priceProviderStatement(input));
-    let line = `${month} ${String(visits.length).padStart(6)} visits  priceProviderStatement ${((ms * 1000) / visits.length).toFixed(2).padStart(8)} µs/visit  (${ms.toFixed(1)} ms, total ${statement.totalOre} öre, ${statement.lines.length} lines)`;
+    const first = performance.now() - t0;
+    const batch = time(() => domain.priceProviderStatement(input));
+    const head = `${month} ${String(visits.length).padStart(6)}`;
+    console.log(`${head}  priceProviderStatement   ${perVisit(batch.best, visits.length)} ${perVisit(batch.median, visits.length)}   (${batch.best.toFixed(1)} ms; first call ${first.toFixed(1)} ms; total ${statement.totalOre} öre)`);
     if (domain.createStatementAccumulator) {
-      const streamed = time(() => {
+      const stream = () => {
         const acc = domain.createStatementAccumulator({ providerId: 'p1', providerKind: 'private', month, rateTables: domain.NACKA_HOME_CARE_RATES });
         for (const v of visits) acc.add(v);
         return acc.finish();
-      });
-      line += `\n${' '.repeat(21)}accumulator (add/finish) ${((streamed * 1000) / visits.length).toFixed(2).padStart(6)} µs/visit`;
+      };
+      if (stream().totalOre !== statement.totalOre) throw new Error('accumulator and priceProviderStatement disagree');
+      const streamed = time(stream);
+      console.log(`${head}  accumulator add/finish   ${perVisit(streamed.best, visits.length)} ${perVisit(streamed.median, visits.length)}   (${streamed.best.toFixed(1)} ms)`);
     }
-    console.log(line);
   }
 }

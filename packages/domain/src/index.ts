@@ -50,8 +50,16 @@ export type { CheckedVisit } from './visits.js';
 export { HourlyRate, RateTable, NACKA_HOME_CARE_RATES, validateRateTables, tableValidOn, hourlyRateIn } from './rate-tables.js';
 export type { EffectiveDated } from './rate-tables.js';
 
-export { priceProviderStatement } from './statement.js';
-export type { ProviderStatementInput, ProviderStatement, StatementLine, ExcludedVisit, StatementVisit } from './statement.js';
+export { priceProviderStatement, createStatementAccumulator } from './statement.js';
+export type {
+  ProviderStatementInput,
+  ProviderStatement,
+  StatementLine,
+  ExcludedVisit,
+  StatementVisit,
+  StatementAccumulatorInput,
+  StatementAccumulator,
+} from './statement.js';
 
 export {
   PRICE_BASE_AMOUNTS_ORE,

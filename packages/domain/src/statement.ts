@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { DomainError, parseWith } from './errors.js';
 import { IsoMonth } from './calendar-date.js';
 import { divideRoundHalfUp, multiplySafe, sumOre } from './money.js';
-import { NACKA_TIME_BANDS, classifyInterval, validateTimeBandConfig, type TimeBandConfig } from './time-bands.js';
+import { NACKA_TIME_BANDS, forEachBandStretch, localDateAt, prepareTimeBands, type PreparedTimeBands, type TimeBandConfig } from './time-bands.js';
 import { hourlyRateIn, tableValidOn, validateRateTables, type RateTable } from './rate-tables.js';
-import { ProviderKind, validateVisits, type DeliveredVisit, type VisitKind } from './visits.js';
-import { DateTime } from 'luxon';
+import { ProviderKind, VisitLedger, checkVisit, validateVisits, type CheckedVisit, type DeliveredVisit, type VisitKind } from './visits.js';
 
 /** Input of {@link priceProviderStatement}. */
 export type ProviderStatementInput = {
@@ -59,15 +58,225 @@ export type ProviderStatement = {
   visits: StatementVisit[];
 };
 
-const Header = z.object({
+/** Input of {@link createStatementAccumulator}: a statement's input without the visits, which are added one by one. */
+export type StatementAccumulatorInput = Omit<ProviderStatementInput, 'visits'>;
+
+/**
+ * Prices a provider's month one visit at a time, for a billing run that streams visits instead of
+ * holding them: made by {@link createStatementAccumulator}.
+ */
+export type StatementAccumulator = {
+  /**
+   * Checks and adds one visit (any status; non-approved and other months' visits are listed as
+   * excluded). Throws a {@link DomainError} for a bad visit, with the codes of
+   * {@link priceProviderStatement}: `DOMAIN.INVALID_VISIT`, `DOMAIN.VISIT_NOT_WHOLE_MINUTES`,
+   * `DOMAIN.VISIT_ENDS_BEFORE_START`, `DOMAIN.VISIT_EMPTY`, `DOMAIN.DUPLICATE_VISIT_ID` and
+   * `DOMAIN.VISIT_OVERLAP` against the visits added before it, `DOMAIN.NO_RATE_TABLE` and
+   * `DOMAIN.RATE_MISSING`. A visit that throws is not added and leaves the accumulator as it was.
+   */
+  add(visit: DeliveredVisit): void;
+  /** The number of visits added so far (priced or excluded). */
+  readonly count: number;
+  /**
+   * The statement of the visits added: minutes summed per (kind, band, rate), each line rounded
+   * half up once (DOMAIN.md §2). Ends the accumulator: `add` and `finish` afterwards throw an `Error`.
+   */
+  finish(): ProviderStatement;
+};
+
+const AccumulatorHeader = z.object({
   providerId: z.string().min(1),
   providerKind: ProviderKind,
   month: IsoMonth,
   rateTables: z.array(z.unknown()),
-  visits: z.array(z.unknown()),
   municipality: z.string().min(1).optional(),
   areaId: z.string().min(1).optional(),
 });
+
+const Header = AccumulatorHeader.extend({ visits: z.array(z.unknown()) });
+
+type Line = { kind: VisitKind; band: string; orePerHour: number | null; minutes: number };
+/** The lines minutes of one local date go to: chosen once per date, then reused. */
+type DateLines = { table: RateTable; service: Line | undefined; care: (Line | undefined)[] };
+
+type Pricer = {
+  /** Prices a visit that passed the visit checks (all of them, or the ones across visits too); atomic. */
+  addChecked(visit: CheckedVisit): void;
+  finish(): ProviderStatement;
+};
+
+/** The one pricing path behind {@link createStatementAccumulator} and {@link priceProviderStatement}. */
+function openPricer(header: z.infer<typeof AccumulatorHeader>, bandsInput: TimeBandConfig | undefined): Pricer {
+  const bands: PreparedTimeBands = prepareTimeBands(bandsInput ?? NACKA_TIME_BANDS);
+  const config = bands.config;
+  const allTables = validateRateTables(header.rateTables);
+  const tables = allTables.filter(
+    (t) => (header.municipality === undefined || t.municipality === header.municipality) && (header.areaId === undefined || t.areaId === header.areaId),
+  );
+  const groups = new Set(tables.map((t) => `${t.municipality}/${t.areaId}`));
+  if (groups.size > 1) {
+    throw new DomainError('DOMAIN.RATE_TABLES_AMBIGUOUS', 'Rate tables of several municipalities or areas were given; pass municipality and areaId.', {
+      groups: [...groups],
+    });
+  }
+  const providerKind = header.providerKind;
+  const month = header.month;
+  const bandIds = config.bands.map((b) => b.id);
+
+  const lines = new Map<string, Line>();
+  const byDate = new Map<string, DateLines>();
+  const unpricedLine: Line = { kind: 'care', band: 'unpriced', orePerHour: null, minutes: 0 };
+  const excluded: ExcludedVisit[] = [];
+  const priced: StatementVisit[] = [];
+  let unpricedMinutes = 0;
+  let finished = false;
+
+  const lineFor = (kind: VisitKind, band: string, orePerHour: number): Line => {
+    const key = `${kind}|${band}|${orePerHour}`;
+    let line = lines.get(key);
+    if (!line) {
+      line = { kind, band, orePerHour, minutes: 0 };
+      lines.set(key, line);
+    }
+    return line;
+  };
+  const linesOn = (date: string): DateLines => {
+    let entry = byDate.get(date);
+    if (!entry) {
+      // A minute is priced by the table valid on its local date (DOMAIN.md §2).
+      entry = { table: tableValidOn(tables, date), service: undefined, care: [] };
+      byDate.set(date, entry);
+    }
+    return entry;
+  };
+
+  // The visit being priced: its stretches go to `pending` and are committed only when all are priced.
+  let kind: VisitKind = 'care';
+  const pendingLines: Line[] = [];
+  const pendingMinutes: number[] = [];
+  let pending = 0;
+  const price = (date: string, band: number, minutes: number): void => {
+    let line: Line;
+    if (kind === 'service') {
+      // Service is paid at the single service rate whatever the time (DOMAIN.md §2).
+      const entry = linesOn(date);
+      line = entry.service ??= lineFor('service', 'any', hourlyRateIn(entry.table, 'service', 'any', providerKind));
+    } else if (band === -1) {
+      // Minutes in no band are not payable under these rates, but shown (DOMAIN.md §2).
+      line = unpricedLine;
+    } else {
+      const entry = linesOn(date);
+      const id = bandIds[band] as string;
+      line = entry.care[band] ??= lineFor('care', id, hourlyRateIn(entry.table, 'care', id, providerKind));
+    }
+    pendingLines[pending] = line;
+    pendingMinutes[pending] = minutes;
+    pending += 1;
+  };
+
+  const assertOpen = (): void => {
+    if (finished) throw new Error('This statement accumulator is finished.');
+  };
+
+  return {
+    addChecked(visit) {
+      assertOpen();
+      // A visit belongs to the month of its local start date, so a visit across midnight at month end is paid once.
+      const startDate = localDateAt(bands, visit.startMs);
+      if (startDate.slice(0, 7) !== month) {
+        excluded.push({ visitId: visit.visitId, reason: 'outside-month' });
+        return;
+      }
+      if (visit.status === 'disputed') {
+        // A disputed visit is not paid until resolved (DOMAIN.md §2).
+        excluded.push({ visitId: visit.visitId, reason: 'disputed' });
+        return;
+      }
+      if (visit.status !== 'approved') {
+        // Visits are approved by the customer before they are payable (DOMAIN.md §2).
+        excluded.push({ visitId: visit.visitId, reason: 'not-approved' });
+        return;
+      }
+      kind = visit.kind;
+      pending = 0;
+      forEachBandStretch(bands, visit.startMs, visit.endMs, price);
+      let visitUnpriced = 0;
+      for (let i = 0; i < pending; i++) {
+        const line = pendingLines[i] as Line;
+        const minutes = pendingMinutes[i] as number;
+        line.minutes += minutes;
+        if (line === unpricedLine) visitUnpriced += minutes;
+      }
+      unpricedMinutes += visitUnpriced;
+      priced.push({ visitId: visit.visitId, customerId: visit.customerId, kind: visit.kind, minutes: (visit.endMs - visit.startMs) / 60_000, unpricedMinutes: visitUnpriced });
+    },
+    finish() {
+      assertOpen();
+      finished = true;
+      const rank = (band: string): number => (band === 'any' ? bandIds.length : band === 'unpriced' ? bandIds.length + 1 : bandIds.indexOf(band));
+      // A line looked up by a visit that then failed may hold no minutes: it is not a line.
+      const result: StatementLine[] = [...lines.values(), unpricedLine]
+        .filter((line) => line.minutes > 0)
+        .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'care' ? -1 : 1) || rank(a.band) - rank(b.band) || (a.orePerHour ?? 0) - (b.orePerHour ?? 0))
+        .map((line) => ({
+          ...line,
+          // Rounded half up once per line, not per visit (DOMAIN.md §2).
+          amountOre: line.orePerHour === null ? 0 : divideRoundHalfUp(multiplySafe(line.minutes, line.orePerHour), 60),
+        }));
+      return {
+        providerId: header.providerId,
+        providerKind,
+        month,
+        lines: result,
+        totalOre: sumOre(result.map((l) => l.amountOre)),
+        unpricedMinutes,
+        excluded,
+        visits: priced,
+      };
+    },
+  };
+}
+
+/**
+ * Starts a provider's statement for a month whose visits are streamed in one at a time with
+ * `add`, then priced with `finish`: for a billing run that must not hold all visits in memory. It
+ * keeps the sums per (kind, band, rate), the statement's appendix (one small entry per visit) and,
+ * to refuse duplicates and overlaps, each visit's id and each customer's intervals; not the visits.
+ * The result equals {@link priceProviderStatement} of the same visits (which is built on it),
+ * except that a duplicate or overlap is reported when its second visit is added.
+ *
+ * Checks the header, the band configuration and the rate tables once, up front, with the codes of
+ * {@link priceProviderStatement} (`DOMAIN.INVALID_INPUT`, the band and rate-table codes,
+ * `DOMAIN.RATE_TABLES_AMBIGUOUS`). Pure: no I/O or clock, safe in workflow code.
+ *
+ * @example
+ * ```ts
+ * const acc = createStatementAccumulator({ providerId: 'p1', providerKind: 'private', month: '2025-03', rateTables: NACKA_HOME_CARE_RATES });
+ * for await (const visit of visitsOfProvider('p1', '2025-03')) acc.add(visit);
+ * const statement = acc.finish();
+ * ```
+ */
+export function createStatementAccumulator(input: StatementAccumulatorInput): StatementAccumulator {
+  const header = parseWith(AccumulatorHeader, input, 'DOMAIN.INVALID_INPUT', 'statement input');
+  const pricer = openPricer(header, input.bands);
+  const ledger = new VisitLedger();
+  let count = 0;
+  let offered = 0;
+  return {
+    add(raw) {
+      // The index in an error message is the visit's position among all `add` calls.
+      const visit = checkVisit(raw, offered++);
+      ledger.check(visit);
+      pricer.addChecked(visit);
+      ledger.record(visit);
+      count += 1;
+    },
+    get count() {
+      return count;
+    },
+    finish: () => pricer.finish(),
+  };
+}
 
 /**
  * Prices a provider's approved visits of a month: every minute is classified into a band in local
@@ -76,6 +285,7 @@ const Header = z.object({
  * `unpriced` line with amount 0. Disputed and not yet approved visits are excluded and listed;
  * visits starting (local date) in another month are listed as `outside-month`.
  *
+ * Checks all the visits first, then prices them with {@link createStatementAccumulator}'s pricing.
  * Throws a {@link DomainError} on bad input instead of returning a wrong amount: malformed,
  * overlapping, backwards or duplicate visits, rate tables with gaps or overlaps, a missing rate.
  *
@@ -89,86 +299,7 @@ const Header = z.object({
  */
 export function priceProviderStatement(input: ProviderStatementInput): ProviderStatement {
   const header = parseWith(Header, input, 'DOMAIN.INVALID_INPUT', 'statement input');
-  const bands = input.bands ?? NACKA_TIME_BANDS;
-  validateTimeBandConfig(bands);
-  const allTables = validateRateTables(header.rateTables);
-  const tables = allTables.filter(
-    (t) => (header.municipality === undefined || t.municipality === header.municipality) && (header.areaId === undefined || t.areaId === header.areaId),
-  );
-  const groups = new Set(tables.map((t) => `${t.municipality}/${t.areaId}`));
-  if (groups.size > 1) {
-    throw new DomainError('DOMAIN.RATE_TABLES_AMBIGUOUS', 'Rate tables of several municipalities or areas were given; pass municipality and areaId.', {
-      groups: [...groups],
-    });
-  }
-  const visits = validateVisits(header.visits);
-
-  const excluded: ExcludedVisit[] = [];
-  const priced: StatementVisit[] = [];
-  const acc = new Map<string, { kind: VisitKind; band: string; orePerHour: number | null; minutes: number }>();
-  let unpricedMinutes = 0;
-
-  for (const visit of visits) {
-    // A visit belongs to the month of its local start date, so a visit across midnight at month end is paid once.
-    const startMonth = DateTime.fromMillis(visit.startMs, { zone: bands.timeZone }).toFormat('yyyy-MM');
-    if (startMonth !== header.month) {
-      excluded.push({ visitId: visit.visitId, reason: 'outside-month' });
-      continue;
-    }
-    if (visit.status === 'disputed') {
-      // A disputed visit is not paid until resolved (DOMAIN.md §2).
-      excluded.push({ visitId: visit.visitId, reason: 'disputed' });
-      continue;
-    }
-    if (visit.status !== 'approved') {
-      // Visits are approved by the customer before they are payable (DOMAIN.md §2).
-      excluded.push({ visitId: visit.visitId, reason: 'not-approved' });
-      continue;
-    }
-    const classification = classifyInterval(visit.start, visit.end, bands);
-    let visitUnpriced = 0;
-    for (const segment of classification.segments) {
-      let band: string;
-      let orePerHour: number | null;
-      if (visit.kind === 'service') {
-        // Service is paid at the single service rate whatever the time (DOMAIN.md §2).
-        band = 'any';
-        orePerHour = hourlyRateIn(tableValidOn(tables, segment.localDate), 'service', 'any', header.providerKind);
-      } else if (segment.band === null) {
-        // Minutes in no band are not payable under these rates, but shown (DOMAIN.md §2).
-        band = 'unpriced';
-        orePerHour = null;
-        unpricedMinutes += segment.minutes;
-        visitUnpriced += segment.minutes;
-      } else {
-        band = segment.band;
-        orePerHour = hourlyRateIn(tableValidOn(tables, segment.localDate), 'care', segment.band, header.providerKind);
-      }
-      const key = `${visit.kind}|${band}|${orePerHour ?? ''}`;
-      const line = acc.get(key) ?? { kind: visit.kind, band, orePerHour, minutes: 0 };
-      line.minutes += segment.minutes;
-      acc.set(key, line);
-    }
-    priced.push({ visitId: visit.visitId, customerId: visit.customerId, kind: visit.kind, minutes: classification.minutes, unpricedMinutes: visitUnpriced });
-  }
-
-  const bandOrder = bands.bands.map((b) => b.id);
-  const rank = (band: string): number => (band === 'any' ? bandOrder.length : band === 'unpriced' ? bandOrder.length + 1 : bandOrder.indexOf(band));
-  const lines: StatementLine[] = [...acc.values()]
-    .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'care' ? -1 : 1) || rank(a.band) - rank(b.band) || (a.orePerHour ?? 0) - (b.orePerHour ?? 0))
-    .map((line) => ({
-      ...line,
-      amountOre: line.orePerHour === null ? 0 : divideRoundHalfUp(multiplySafe(line.minutes, line.orePerHour), 60),
-    }));
-
-  return {
-    providerId: header.providerId,
-    providerKind: header.providerKind,
-    month: header.month,
-    lines,
-    totalOre: sumOre(lines.map((l) => l.amountOre)),
-    unpricedMinutes,
-    excluded,
-    visits: priced,
-  };
+  const pricer = openPricer(header, input.bands);
+  for (const visit of validateVisits(header.visits)) pricer.addChecked(visit);
+  return pricer.finish();
 }

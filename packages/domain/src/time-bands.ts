@@ -115,7 +115,47 @@ type Compiled = {
   bands: CompiledBand[];
   boundaries: number[];
   dayContext: Map<string, { weekday: number; holiday: boolean; eve: boolean }>;
+  /** Pieces of each UTC day (key: days since the epoch), shared by configurations with the same content. */
+  chunks: Map<number, Piece[]>;
 };
+
+/**
+ * A stretch of time in which the local date, the UTC offset and the band stay the same: the
+ * local clock reads `minute` at `start` and advances one minute per real minute up to `end`.
+ * Pieces are cut at local midnight, at every window edge of the configuration and at every
+ * offset change, so the band is the same for all their minutes.
+ */
+type Piece = {
+  /** Epoch ms, inclusive. */
+  readonly start: number;
+  /** Epoch ms, exclusive. */
+  readonly end: number;
+  /** Local date `YYYY-MM-DD`. */
+  readonly date: string;
+  /** Local minute of the day at `start`. */
+  readonly minute: number;
+  /** Index into the compiled bands, `-1` for no band; `undefined` until first asked (it needs the holiday calendar). */
+  band: number | undefined;
+};
+
+const DAY_MS = 86_400_000;
+/** At most this many UTC days are kept per configuration (over five years); then its memo starts over. */
+const MAX_CACHED_DAYS = 2048;
+/** At most this many configurations (by content) keep day memos; then the memo starts over. */
+const MAX_CACHED_CONFIGS = 16;
+const chunkCaches = new Map<string, Map<number, Piece[]>>();
+
+function chunkCacheFor(config: TimeBandConfig): Map<number, Piece[]> {
+  // Keyed by content, not identity: a configuration read afresh from storage shares the memo.
+  const key = JSON.stringify(config);
+  let cache = chunkCaches.get(key);
+  if (!cache) {
+    if (chunkCaches.size >= MAX_CACHED_CONFIGS) chunkCaches.clear();
+    cache = new Map();
+    chunkCaches.set(key, cache);
+  }
+  return cache;
+}
 
 const compiledCache = new WeakMap<object, Compiled>();
 
@@ -123,13 +163,14 @@ function matches(condition: DayCondition, value: boolean): boolean {
   return condition === 'any' || (condition === 'only') === value;
 }
 
-function bandAt(bands: CompiledBand[], weekday: number, holiday: boolean, eve: boolean, minute: number): string | null {
-  for (const band of bands) {
-    for (const w of band.windows) {
-      if (minute >= w.from && minute < w.to && w.days.has(weekday) && matches(w.holiday, holiday) && matches(w.eve, eve)) return band.id;
+/** Index of the band containing `minute` of a day of this kind, or `-1`. */
+function bandAt(bands: CompiledBand[], weekday: number, holiday: boolean, eve: boolean, minute: number): number {
+  for (let i = 0; i < bands.length; i++) {
+    for (const w of (bands[i] as CompiledBand).windows) {
+      if (minute >= w.from && minute < w.to && w.days.has(weekday) && matches(w.holiday, holiday) && matches(w.eve, eve)) return i;
     }
   }
-  return null;
+  return -1;
 }
 
 /**
@@ -192,7 +233,7 @@ function compile(input: unknown): Compiled {
     }
   }
   const boundaries = [...new Set([...edges, 1440])].filter((m) => m > 0).sort((a, b) => a - b);
-  const compiled: Compiled = { config, zone: config.timeZone, bands, boundaries, dayContext: new Map() };
+  const compiled: Compiled = { config, zone: config.timeZone, bands, boundaries, dayContext: new Map(), chunks: chunkCacheFor(config) };
   if (typeof input === 'object' && input !== null) compiledCache.set(input, compiled);
   return compiled;
 }
@@ -236,16 +277,87 @@ export type BandClassification = {
 
 const MINUTE_MS = 60_000;
 
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+function daysInMonthOf(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
+}
+
+/**
+ * Epoch ms of an instant in a strict RFC 3339 form (`YYYY-MM-DDTHH:MM:SS`, an optional all-zero
+ * fraction, then `Z` or `±HH:MM`), read with plain integer arithmetic; `null` for any other text,
+ * which the caller then reads with luxon. Every text it accepts is one `DeliveredVisit`'s `start`
+ * and `end` accept, and the result is the one luxon gives. Internal to the package.
+ */
+export function strictInstantMs(iso: unknown): number | null {
+  if (typeof iso !== 'string') return null;
+  const n = iso.length;
+  if (n < 20 || iso.charCodeAt(4) !== 45 || iso.charCodeAt(7) !== 45 || iso.charCodeAt(10) !== 84 || iso.charCodeAt(13) !== 58 || iso.charCodeAt(16) !== 58) {
+    return null;
+  }
+  const century = twoDigits(iso, 0);
+  const yy = twoDigits(iso, 2);
+  const month = twoDigits(iso, 5);
+  const day = twoDigits(iso, 8);
+  const hour = twoDigits(iso, 11);
+  const minute = twoDigits(iso, 14);
+  const second = twoDigits(iso, 17);
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return null;
+  }
+  const year = century * 100 + yy;
+  if (day > daysInMonthOf(year, month)) return null;
+  let at = 19;
+  if (iso.charCodeAt(at) === 46) {
+    // A fraction of zeros only (luxon reads at most 30 digits); any other fraction goes to luxon.
+    const from = ++at;
+    while (at < n && iso.charCodeAt(at) === 48) at++;
+    if (at === from || at - from > 30) return null;
+  }
+  let offsetMinutes: number;
+  const sign = iso.charCodeAt(at);
+  if (sign === 90 && at === n - 1) {
+    offsetMinutes = 0;
+  } else if ((sign === 43 || sign === 45) && at === n - 6 && iso.charCodeAt(at + 3) === 58) {
+    const offsetHours = twoDigits(iso, at + 1);
+    const offsetMins = twoDigits(iso, at + 4);
+    if (offsetHours < 0 || offsetHours > 23 || offsetMins < 0 || offsetMins > 59) return null;
+    offsetMinutes = (sign === 45 ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  } else {
+    return null;
+  }
+  return (daysFromCivil(year, month, day) * 1440 + hour * 60 + minute - offsetMinutes) * MINUTE_MS + second * 1000;
+}
+
 /** Milliseconds since the epoch of an ISO-8601 instant with offset or `Z`, or `null`. */
 export function instantMs(iso: string): number | null {
+  const strict = strictInstantMs(iso);
+  if (strict !== null) return strict;
   const dt = DateTime.fromISO(iso, { setZone: true });
   return dt.isValid ? dt.toMillis() : null;
 }
 
 function requireInstant(iso: string, what: string): number {
-  const ms = instantMs(iso);
-  if (ms === null || !/(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(iso)) {
-    throw new DomainError('DOMAIN.INVALID_VISIT', `${what} must be an ISO-8601 instant with offset, got ${iso}.`, { what, value: iso });
+  let ms = strictInstantMs(iso);
+  if (ms === null) {
+    ms = instantMs(iso);
+    if (ms === null || !/(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(iso)) {
+      throw new DomainError('DOMAIN.INVALID_VISIT', `${what} must be an ISO-8601 instant with offset, got ${iso}.`, { what, value: iso });
+    }
   }
   if (ms % MINUTE_MS !== 0) {
     throw new DomainError('DOMAIN.VISIT_NOT_WHOLE_MINUTES', `${what} must fall on a whole minute, got ${iso}.`, { what, value: iso });
@@ -263,21 +375,143 @@ function offsetAt(ms: number, zone: string): number {
 }
 
 /**
+ * The pieces of one UTC day (`day` = days since the epoch), computed once with luxon and then
+ * memoised: cut at local midnight, at every window edge and at every offset change, so that a
+ * 23- or 25-hour local day, or a zone whose clock changes at midnight, is read exactly as the
+ * local clock reads it.
+ */
+function piecesOfDay(compiled: Compiled, day: number): Piece[] {
+  const cached = compiled.chunks.get(day);
+  if (cached) return cached;
+  const zone = compiled.zone;
+  const dayEnd = (day + 1) * DAY_MS;
+  const pieces: Piece[] = [];
+  let t = day * DAY_MS;
+  while (t < dayEnd) {
+    const local = localParts(t, zone);
+    const nextBoundary = compiled.boundaries.find((b) => b > local.minute) as number;
+    let next = t + (nextBoundary - local.minute) * MINUTE_MS;
+    // A daylight-saving change before the boundary shifts the local clock: cut the piece there.
+    if (offsetAt(next - MINUTE_MS, zone) !== local.offset) {
+      let lo = t;
+      let hi = next - MINUTE_MS;
+      while (hi - lo > MINUTE_MS) {
+        const mid = lo + Math.floor((hi - lo) / MINUTE_MS / 2) * MINUTE_MS;
+        if (offsetAt(mid, zone) === local.offset) lo = mid;
+        else hi = mid;
+      }
+      next = hi;
+    }
+    const end = Math.min(next, dayEnd);
+    pieces.push({ start: t, end, date: local.date, minute: local.minute, band: undefined });
+    t = end;
+  }
+  if (compiled.chunks.size >= MAX_CACHED_DAYS) compiled.chunks.clear();
+  compiled.chunks.set(day, pieces);
+  return pieces;
+}
+
+/** The band index of a piece (`-1`: none), memoised on the piece. Throws `DOMAIN.YEAR_OUT_OF_RANGE` outside the holiday calendar. */
+function bandOf(compiled: Compiled, piece: Piece): number {
+  let band = piece.band;
+  if (band === undefined) {
+    const ctx = contextOf(compiled, piece.date);
+    band = bandAt(compiled.bands, ctx.weekday, ctx.holiday, ctx.eve, piece.minute);
+    piece.band = band;
+  }
+  return band;
+}
+
+/** The piece containing the instant `ms`. */
+function pieceAt(compiled: Compiled, ms: number): Piece {
+  const pieces = piecesOfDay(compiled, Math.floor(ms / DAY_MS));
+  let i = 0;
+  while ((pieces[i] as Piece).end <= ms) i++;
+  return pieces[i] as Piece;
+}
+
+/**
+ * Calls `fn` for each piece overlapping `[startMs, endMs)`, in time order, with the part of it
+ * inside the interval. Integer arithmetic on memoised pieces: no time-zone work per call.
+ */
+function walk(compiled: Compiled, startMs: number, endMs: number, fn: (piece: Piece, from: number, to: number) => void): void {
+  if (startMs >= endMs) return;
+  let day = Math.floor(startMs / DAY_MS);
+  let pieces = piecesOfDay(compiled, day);
+  let i = 0;
+  while ((pieces[i] as Piece).end <= startMs) i++;
+  let t = startMs;
+  for (;;) {
+    const piece = pieces[i] as Piece;
+    const to = piece.end < endMs ? piece.end : endMs;
+    fn(piece, t, to);
+    if (to >= endMs) return;
+    t = to;
+    if (++i === pieces.length) {
+      pieces = piecesOfDay(compiled, ++day);
+      i = 0;
+    }
+  }
+}
+
+/**
+ * A band configuration validated and prepared for fast classification by
+ * {@link prepareTimeBands}. Internal to the package (the statement pricing uses it); not exported
+ * from the package root.
+ */
+export interface PreparedTimeBands {
+  /** The parsed configuration. */
+  readonly config: TimeBandConfig;
+}
+
+/**
+ * Validates a band configuration (the errors of {@link validateTimeBandConfig}) and returns it
+ * prepared for {@link localDateAt} and {@link forEachBandStretch}. Memoised per configuration
+ * object; the per-day pieces are memoised per configuration content.
+ */
+export function prepareTimeBands(config: unknown): PreparedTimeBands {
+  return compile(config);
+}
+
+/** The local date (`YYYY-MM-DD`, in the configuration's zone) of the instant `ms`. */
+export function localDateAt(prepared: PreparedTimeBands, ms: number): string {
+  return pieceAt(prepared as Compiled, ms).date;
+}
+
+/**
+ * Calls `fn(localDate, band, minutes)` for each stretch of `[startMs, endMs)` (whole-minute epoch
+ * ms) whose minutes share one local date and one band, in time order; `band` is the band's index
+ * in `prepared.config.bands`, or `-1` for minutes in no band. Adjacent stretches may share date
+ * and band (they are cut at window edges and offset changes too); their minutes add up.
+ * Throws `DOMAIN.YEAR_OUT_OF_RANGE` for a date outside the holiday calendar.
+ */
+export function forEachBandStretch(prepared: PreparedTimeBands, startMs: number, endMs: number, fn: (localDate: string, band: number, minutes: number) => void): void {
+  const compiled = prepared as Compiled;
+  walk(compiled, startMs, endMs, (piece, from, to) => fn(piece.date, bandOf(compiled, piece), (to - from) / MINUTE_MS));
+}
+
+function clock(minute: number): string {
+  return `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+}
+
+/**
  * The band of the minute starting at `instant`, read on the local clock of the configuration's
  * zone, or `null` when it is in no band.
  */
 export function classifyMinute(instant: string, config: TimeBandConfig = NACKA_TIME_BANDS): string | null {
   const compiled = compile(config);
   const ms = requireInstant(instant, 'instant');
-  const local = localParts(ms, compiled.zone);
-  const ctx = contextOf(compiled, local.date);
-  return bandAt(compiled.bands, ctx.weekday, ctx.holiday, ctx.eve, local.minute);
+  const band = bandOf(compiled, pieceAt(compiled, ms));
+  return band === -1 ? null : (compiled.bands[band] as CompiledBand).id;
 }
 
 /**
  * Classifies every minute of `[start, end)` into the configured bands, in local time of the
  * configuration's zone (luxon's tz data), across midnight, band boundaries and daylight-saving
  * changes. Minutes in no band are reported as unpriced, never dropped (DOMAIN.md §2).
+ *
+ * The local days are worked out with luxon once per UTC day and configuration and memoised
+ * (bounded), so classifying an interval is integer arithmetic.
  *
  * Throws `DOMAIN.INVALID_VISIT` for an instant without offset, `DOMAIN.VISIT_NOT_WHOLE_MINUTES`,
  * `DOMAIN.VISIT_ENDS_BEFORE_START`, and the configuration errors of {@link validateTimeBandConfig}.
@@ -295,47 +529,33 @@ export function classifyInterval(start: string, end: string, config: TimeBandCon
   if (endMs < startMs) {
     throw new DomainError('DOMAIN.VISIT_ENDS_BEFORE_START', 'The interval ends before it starts.', { start, end });
   }
-  const zone = compiled.zone;
-  const segments: BandSegment[] = [];
+  type Run = { start: number; end: number; date: string; minute: number; band: number };
+  const runs: Run[] = [];
   const byBand: Record<string, number> = {};
   let unpricedMinutes = 0;
-  let t = startMs;
-  while (t < endMs) {
-    const local = localParts(t, zone);
-    const ctx = contextOf(compiled, local.date);
-    const band = bandAt(compiled.bands, ctx.weekday, ctx.holiday, ctx.eve, local.minute);
-    const nextBoundary = compiled.boundaries.find((b) => b > local.minute) as number;
-    let next = t + (nextBoundary - local.minute) * MINUTE_MS;
-    // A daylight-saving change before the boundary shifts the local clock: cut the segment there.
-    if (offsetAt(next - MINUTE_MS, zone) !== local.offset) {
-      let lo = t;
-      let hi = next - MINUTE_MS;
-      while (hi - lo > MINUTE_MS) {
-        const mid = lo + Math.floor((hi - lo) / MINUTE_MS / 2) * MINUTE_MS;
-        if (offsetAt(mid, zone) === local.offset) lo = mid;
-        else hi = mid;
-      }
-      next = hi;
+  let last: Run | undefined;
+  walk(compiled, startMs, endMs, (piece, from, to) => {
+    const band = bandOf(compiled, piece);
+    const minutes = (to - from) / MINUTE_MS;
+    if (band === -1) unpricedMinutes += minutes;
+    else {
+      const id = (compiled.bands[band] as CompiledBand).id;
+      byBand[id] = (byBand[id] ?? 0) + minutes;
     }
-    const segmentEnd = Math.min(next, endMs);
-    const minutes = (segmentEnd - t) / MINUTE_MS;
-    const previous = segments[segments.length - 1];
-    if (previous && previous.band === band && previous.localDate === local.date && previous.end === new Date(t).toISOString()) {
-      previous.end = new Date(segmentEnd).toISOString();
-      previous.minutes += minutes;
-    } else {
-      segments.push({
-        start: new Date(t).toISOString(),
-        end: new Date(segmentEnd).toISOString(),
-        localDate: local.date,
-        localStart: `${String(Math.floor(local.minute / 60)).padStart(2, '0')}:${String(local.minute % 60).padStart(2, '0')}`,
-        band,
-        minutes,
-      });
+    // Minutes of one local date and one band form one segment, whatever cuts lie between them.
+    if (last && last.band === band && last.date === piece.date) last.end = to;
+    else {
+      last = { start: from, end: to, date: piece.date, minute: piece.minute + (from - piece.start) / MINUTE_MS, band };
+      runs.push(last);
     }
-    if (band === null) unpricedMinutes += minutes;
-    else byBand[band] = (byBand[band] ?? 0) + minutes;
-    t = segmentEnd;
-  }
+  });
+  const segments: BandSegment[] = runs.map((run) => ({
+    start: new Date(run.start).toISOString(),
+    end: new Date(run.end).toISOString(),
+    localDate: run.date,
+    localStart: clock(run.minute),
+    band: run.band === -1 ? null : (compiled.bands[run.band] as CompiledBand).id,
+    minutes: (run.end - run.start) / MINUTE_MS,
+  }));
   return { minutes: (endMs - startMs) / MINUTE_MS, segments, byBand, unpricedMinutes };
 }
