@@ -1,5 +1,6 @@
 /**
- * The decisions service: applications, assessments and decisions. `server.ts` is the process;
+ * The decisions service: applications, assessments, decisions and their changes and ends, imports
+ * from external case systems and the case handlers' tasks. `server.ts` is the process;
  * these exports let tests build the routes against a database of their own.
  *
  * @packageDocumentation

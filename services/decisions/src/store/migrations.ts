@@ -49,4 +49,107 @@ export const decisionsMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_versions_ends_imports_tasks_idempotency': {
+    async up(db) {
+      await db.schema
+        .alterTable('applications')
+        .addColumn('on_behalf_name', 'text')
+        .addColumn('on_behalf_relation', 'text')
+        .execute();
+      await db.schema
+        .alterTable('decisions')
+        .addColumn('level', 'integer')
+        .addColumn('care_need_points', 'integer')
+        .addColumn('days_per_week', 'integer')
+        .addColumn('denied_part', 'text')
+        .addColumn('deciding_municipality', 'text')
+        .addColumn('decided_on', 'date')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('effective_from', 'date')
+        .addColumn('end_date', 'date')
+        .addColumn('end_reason', 'text')
+        .addColumn('ended_by', 'text')
+        .addColumn('ended_at', 'timestamptz')
+        .execute();
+      // Decisions made before this migration: their terms took effect on their first day, and they
+      // were decided on the Stockholm date of their timestamp.
+      await sql`update decisions set effective_from = valid_from, decided_on = (decided_at at time zone 'Europe/Stockholm')::date`.execute(db);
+      await db.schema.alterTable('decisions').alterColumn('effective_from', (c) => c.setNotNull()).execute();
+      await db.schema.alterTable('decisions').alterColumn('decided_on', (c) => c.setNotNull()).execute();
+
+      await db.schema
+        .createTable('decision_versions')
+        .addColumn('decision_id', 'uuid', (c) => c.notNull().references('decisions.decision_id'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('change_id', 'uuid', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('effective_from', 'date', (c) => c.notNull())
+        .addColumn('care_hours_per_month', 'decimal(6, 2)', (c) => c.notNull())
+        .addColumn('service_hours_per_month', 'decimal(6, 2)', (c) => c.notNull())
+        .addColumn('level', 'integer')
+        .addColumn('care_need_points', 'integer')
+        .addColumn('days_per_week', 'integer')
+        .addColumn('valid_to', 'date', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('changed_by', 'text', (c) => c.notNull())
+        .addColumn('changed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('decision_versions_pk', ['decision_id', 'version'])
+        .execute();
+      await sql`
+        insert into decision_versions (decision_id, version, change_id, kind, effective_from, care_hours_per_month, service_hours_per_month, valid_to, changed_by, changed_at)
+        select decision_id, 1, gen_random_uuid(), 'decided', valid_from, care_hours_per_month, service_hours_per_month, valid_to, decided_by, decided_at from decisions`.execute(db);
+
+      // A decision imported from an external case system, by the system's name and its own id. The
+      // record is kept as normalised on import with the customer id in place of the identity number.
+      await db.schema
+        .createTable('decision_imports')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text', (c) => c.notNull())
+        .addColumn('decision_id', 'uuid', (c) => c.notNull().unique().references('decisions.decision_id'))
+        .addColumn('record', 'jsonb', (c) => c.notNull())
+        .addColumn('imported_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('decision_imports_pk', ['source', 'external_id'])
+        .execute();
+
+      await db.schema
+        .createTable('tasks')
+        .addColumn('task_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('application_id', 'uuid', (c) => c.notNull().references('applications.application_id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('done_by', 'text')
+        .addColumn('done_at', 'timestamptz')
+        .addColumn('note', 'text')
+        .addUniqueConstraint('tasks_application_kind_key', ['application_id', 'kind', 'key'])
+        .execute();
+      await db.schema.createIndex('tasks_status_kind').on('tasks').columns(['status', 'kind', 'created_at']).execute();
+
+      // One table for every command's Idempotency-Key (ADR 0009), replacing applications.idempotency_key.
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text')
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('response', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'actor', 'key'])
+        .execute();
+      // Keys given before this migration keep answering retries; their request was not fingerprinted
+      // (request_hash null), so any retry with the key gets the application back.
+      await sql`
+        insert into idempotency_keys (scope, actor, key, request_hash, status, response)
+        select 'POST /applications', created_by, idempotency_key, null, 201, jsonb_build_object(
+          'applicationId', application_id, 'customerId', customer_id, 'areaId', area_id, 'municipality', municipality,
+          'channel', channel, 'status', status, 'onBehalfOf', null,
+          'receivedAt', to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        from applications where idempotency_key is not null`.execute(db);
+    },
+  },
 };

@@ -2,6 +2,10 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Json<T> = ColumnType<T, string, string>;
 
+export type Outcome = 'granted' | 'partly-granted' | 'denied';
+export type EndReason = 'expired' | 'moved' | 'deceased' | 'withdrawn' | 'replaced';
+export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-overdue' | 'dispute' | 'order-refused' | 'decision-expiring' | 'queue-waiting';
+
 /** The decisions service's tables. Identity numbers live in `customers` and nowhere else in the platform. */
 export type DecisionsTables = {
   customers: {
@@ -18,8 +22,12 @@ export type DecisionsTables = {
     channel: 'citizen' | 'relative' | 'discharge-planner' | 'case-handler';
     status: 'received' | 'assessed' | 'decided';
     received_at: Date;
-    idempotency_key: string | null;
+    /** Superseded by `idempotency_keys` (migration 0002); no longer written. */
+    idempotency_key: ColumnType<string | null, string | null | undefined, never>;
     created_by: string;
+    /** Who applied for the customer (a relative, a discharge planner): free text, never an identity number. */
+    on_behalf_name: ColumnType<string | null, string | null | undefined, string | null>;
+    on_behalf_relation: ColumnType<string | null, string | null | undefined, string | null>;
   };
   assessments: {
     assessment_id: string;
@@ -30,12 +38,13 @@ export type DecisionsTables = {
     recorded_by: string;
     recorded_at: Generated<Date>;
   };
+  /** A decision as it now stands: its latest version's terms, and its end once ended. */
   decisions: {
     decision_id: string;
     application_id: string;
     customer_id: string;
     area_id: string;
-    outcome: 'granted' | 'partly-granted' | 'denied';
+    outcome: Outcome;
     care_hours_per_month: string;
     service_hours_per_month: string;
     valid_from: string;
@@ -43,5 +52,72 @@ export type DecisionsTables = {
     denial_reason: string | null;
     decided_by: string;
     decided_at: Generated<Date>;
+    /** The voucher level, 1-based position in the area's level list (ADR 0009); null for areas without levels. */
+    level: number | null;
+    care_need_points: number | null;
+    days_per_week: number | null;
+    /** What a partly granted decision did not grant. */
+    denied_part: string | null;
+    /** Another municipality whose decision places the customer here; null for our own decisions. */
+    deciding_municipality: string | null;
+    decided_on: string;
+    version: Generated<number>;
+    /** First day of the current version's terms. */
+    effective_from: string;
+    end_date: string | null;
+    end_reason: EndReason | null;
+    ended_by: string | null;
+    ended_at: Date | null;
+  };
+  /** Every version of a decision's terms: version 1 is the decision, later ones its changes (omprövning). */
+  decision_versions: {
+    decision_id: string;
+    version: number;
+    change_id: string;
+    kind: 'decided' | 'change' | 'renewal';
+    effective_from: string;
+    care_hours_per_month: string;
+    service_hours_per_month: string;
+    level: number | null;
+    care_need_points: number | null;
+    days_per_week: number | null;
+    valid_to: string;
+    reason: string | null;
+    changed_by: string;
+    changed_at: Generated<Date>;
+  };
+  decision_imports: {
+    source: string;
+    external_id: string;
+    decision_id: string;
+    /** The record as normalised on import, with `customerId` in place of the identity number. */
+    record: Json<Record<string, unknown>>;
+    imported_at: Generated<Date>;
+    updated_at: Generated<Date>;
+  };
+  /** The case handlers' work queue, fed by the journey's escalations. */
+  tasks: {
+    task_id: string;
+    application_id: string;
+    kind: TaskKind;
+    key: string;
+    message: string;
+    status: 'open' | 'done';
+    created_by: string;
+    created_at: Generated<Date>;
+    done_by: string | null;
+    done_at: Date | null;
+    note: string | null;
+  };
+  /** Answers of commands sent with an Idempotency-Key, per route, caller and key (ADR 0009). */
+  idempotency_keys: {
+    scope: string;
+    actor: string;
+    key: string;
+    /** Fingerprint of the request's params and body; null for keys carried over from before it was kept. */
+    request_hash: string | null;
+    status: number;
+    response: Json<unknown>;
+    created_at: Generated<Date>;
   };
 };

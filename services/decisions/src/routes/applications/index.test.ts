@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestService } from '@kundval/platform/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestService, testDatabaseUrl, testEngines } from '@kundval/platform/testing';
 import { decisionsMigrations } from '../../store/migrations.js';
 import type { DecisionsTables } from '../../store/schema.js';
 import { applicationRoutes } from './index.js';
@@ -10,7 +10,7 @@ const VALID_PNR = '19811218-9876';
 const decision = { outcome: 'granted', careHoursPerMonth: 10, serviceHoursPerMonth: 4, validFrom: '2026-02-01', validTo: '2026-07-31' };
 const assessment = { lifeAreas: [{ area: 'self-care', need: 'Help with dressing' }], assessedOn: '2026-01-15' };
 
-describe('decisions routes', () => {
+describe.each(testEngines())('decisions routes on %s', (engine) => {
   let svc: Service;
   let caseHandler: Record<string, string>;
 
@@ -20,10 +20,11 @@ describe('decisions routes', () => {
       schema: 'decisions',
       migrations: decisionsMigrations,
       routes: ({ db, afterCommit }) => applicationRoutes({ db, afterCommit, municipality: 'nacka' }),
+      databaseUrl: await testDatabaseUrl(engine, inject('postgresUrl'), 'decisions_routes'),
     });
     caseHandler = await svc.as({ role: 'case-handler' });
   });
-  afterAll(() => svc.close());
+  afterAll(() => svc?.close());
 
   const count = async (table: 'applications' | 'customers' | 'assessments' | 'decisions' | 'outbox') =>
     Number((await svc.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);

@@ -1,74 +1,62 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { parseIdentityNumber, voucherAreaRegistry, DomainError } from '@kundval/domain';
-import {
-  AppError,
-  ErrorBody,
-  assertCustomerScope,
-  audit,
-  conflict,
-  enqueueEvent,
-  invalid,
-  notFound,
-  type FastifyPluginAsyncZod,
-} from '@kundval/platform';
+import { parseIdentityNumber } from '@kundval/domain';
+import { ErrorBody, assertCustomerScope, audit, conflict, enqueueEvent, invalid, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from '../../app.js';
-import { Application, ApplicationBody, Assessment, AssessmentBody, Decision, DecisionBody, IdParams } from './schemas.js';
-
-/** How a denied customer appeals (Social Services Act ch. 16 §3, via the administrative court). */
-const APPEAL_INFORMATION =
-  'You may appeal this decision to the administrative court (förvaltningsrätten). Send your appeal to the municipality within three weeks of receiving the decision.';
+import { areaOf, storedArea } from '../../areas.js';
+import { checkTerms } from '../../decision-terms.js';
+import { commandRunner, IdempotencyHeaders } from '../../http/commands.js';
+import { answerInvalidFields, invalidFields } from '../../http/field-issues.js';
+import { Decision } from '../../schemas.js';
+import { customerIdFor, insertDecision, stockholmToday } from '../../store/decisions.js';
+import type { DecisionsTables } from '../../store/schema.js';
+import type { Selectable } from 'kysely';
+import { Application, ApplicationBody, Assessment, AssessmentBody, DecisionBody, IdParams } from './schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** Applications, their assessment and the decision: the case handler's part of the journey. */
 export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
-  const { db, afterCommit, municipality } = deps;
+  const { db, municipality } = deps;
+  const runCommand = commandRunner(db, deps.afterCommit);
   return async (app) => {
+    answerInvalidFields(app);
+
     app.post(
       '/applications',
       {
         config: { roles: ['case-handler'] },
         schema: {
           summary: 'Register an application for a voucher area',
-          description: 'Creates the customer (pseudonymous id) on first contact. Send an Idempotency-Key header to make a retry safe.',
+          description:
+            'From the citizen, a relative or a hospital discharge planner (channel; onBehalfOf names who applied for the customer). Creates the customer (pseudonymous id) on first contact. Send an Idempotency-Key header to make a retry safe.',
           tags: ['applications'],
-          headers: z.object({ 'idempotency-key': z.string().min(8).max(100).optional() }),
+          headers: IdempotencyHeaders,
           body: ApplicationBody,
           response: { 201: Application, 200: Application, ...errors },
         },
       },
       async (req, reply) => {
-        const identity = parseIdentityNumber(req.body.identityNumber, { referenceDate: new Date().toISOString().slice(0, 10) });
+        const identity = parseIdentityNumber(req.body.identityNumber, { referenceDate: stockholmToday() });
         if (!identity.ok) throw invalid(identity.error.code, identity.error.message, { field: 'body.identityNumber' });
-        const area = findArea(req.body.areaId);
-        const idempotencyKey = req.headers['idempotency-key'] ?? null;
-        if (idempotencyKey) {
-          const existing = await db.selectFrom('applications').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-          if (existing) return reply.code(200).send(toApplication(existing));
-        }
-        const row = await db.transaction().execute(async (trx) => {
-          const customer = await trx
-            .insertInto('customers')
-            .values({ customer_id: randomUUID(), identity_number: identity.value.digits })
-            .onConflict((oc) => oc.column('identity_number').doUpdateSet((eb) => ({ identity_number: eb.ref('excluded.identity_number') })))
-            .returning('customer_id')
-            .executeTakeFirstOrThrow();
+        const area = areaOf(req.body.areaId);
+        return runCommand(req, reply, async (trx) => {
           const application = await trx
             .insertInto('applications')
             .values({
               application_id: randomUUID(),
-              customer_id: customer.customer_id,
+              customer_id: await customerIdFor(trx, identity.value.digits),
               area_id: area.id,
               municipality,
               channel: req.body.channel,
               status: 'received',
               received_at: new Date(req.body.receivedAt ?? Date.now()),
-              idempotency_key: idempotencyKey,
               created_by: req.principal.sub,
+              on_behalf_name: req.body.onBehalfOf?.name ?? null,
+              on_behalf_relation: req.body.onBehalfOf?.relation ?? null,
             })
             .returningAll()
             .executeTakeFirstOrThrow();
+          // Who applied on the customer's behalf stays here: the event carries only the channel.
           await enqueueEvent(
             trx,
             'applicationReceived',
@@ -83,10 +71,8 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             { correlationId: req.correlationId },
           );
           await audit(trx, req.principal, { action: 'application.registered', entity: 'application', entityId: application.application_id, after: toApplication(application), correlationId: req.correlationId });
-          return application;
+          return { status: 201, body: toApplication(application) };
         });
-        afterCommit();
-        return reply.code(201).send(toApplication(row));
       },
     );
 
@@ -113,12 +99,13 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           description: 'Needs per IBIC life area and assessment instruments such as Katz ADL. One assessment per application.',
           tags: ['applications'],
           params: IdParams,
+          headers: IdempotencyHeaders,
           body: AssessmentBody,
-          response: { 201: Assessment, ...errors },
+          response: { 201: Assessment, 200: Assessment, ...errors },
         },
       },
-      async (req, reply) => {
-        const result = await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        runCommand(req, reply, async (trx) => {
           const application = await trx.selectFrom('applications').selectAll().where('application_id', '=', req.params.applicationId).forUpdate().executeTakeFirst();
           if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
           if (application.status !== 'received') throw conflict('DECISIONS.ALREADY_ASSESSED', `The application is already ${application.status}.`);
@@ -147,11 +134,8 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             { correlationId: req.correlationId },
           );
           await audit(trx, req.principal, { action: 'assessment.recorded', entity: 'application', entityId: application.application_id, before: { status: application.status }, after: { status: 'assessed', assessment: req.body }, correlationId: req.correlationId });
-          return { assessmentId: assessment.assessment_id, applicationId: application.application_id, assessedOn: assessment.assessed_on };
-        });
-        afterCommit();
-        return reply.code(201).send(result);
-      },
+          return { status: 201, body: { assessmentId: assessment.assessment_id, applicationId: application.application_id, assessedOn: assessment.assessed_on } };
+        }),
     );
 
     app.post(
@@ -160,121 +144,56 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
         config: { roles: ['case-handler'] },
         schema: {
           summary: 'Decide an application (biståndsbeslut)',
-          description: 'Granted, partly granted or denied, in hours per month of care and of service, with a validity period. A denial states its reason and carries appeal information.',
+          description:
+            "Granted, partly granted (naming the part denied and why) or denied (with its reason and appeal information), with a validity period. The terms follow the area's definition: hours of care and service per month for home care; a level for areas with levels (day activities 1–3, with days per week); care-need points for the nursing home, which give its level. Simplified areas need no assessment first.",
           tags: ['applications'],
           params: IdParams,
+          headers: IdempotencyHeaders,
           body: DecisionBody,
-          response: { 201: Decision, ...errors },
+          response: { 201: Decision, 200: Decision, ...errors },
         },
       },
-      async (req, reply) => {
-        const body = req.body;
-        const decision = await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        runCommand(req, reply, async (trx) => {
+          const body = req.body;
           const application = await trx.selectFrom('applications').selectAll().where('application_id', '=', req.params.applicationId).forUpdate().executeTakeFirst();
           if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
-          const area = findArea(application.area_id);
+          const area = storedArea(application.area_id);
           if (application.status === 'decided') throw conflict('DECISIONS.ALREADY_DECIDED', 'The application is already decided.');
-          if (application.status === 'received' && area.decisionKind === 'full')
-            throw conflict('DECISIONS.NOT_ASSESSED', 'Record the assessment before the decision.');
-          const row = await trx
-            .insertInto('decisions')
-            .values({
-              decision_id: randomUUID(),
-              application_id: application.application_id,
-              customer_id: application.customer_id,
-              area_id: application.area_id,
-              outcome: body.outcome,
-              care_hours_per_month: String(body.careHoursPerMonth),
-              service_hours_per_month: String(body.serviceHoursPerMonth),
-              valid_from: body.validFrom,
-              valid_to: body.validTo,
-              denial_reason: body.denialReason ?? null,
-              decided_by: req.principal.sub,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await trx.updateTable('applications').set({ status: 'decided' }).where('application_id', '=', application.application_id).execute();
-          const out = toDecision(row);
-          await enqueueEvent(
+          if (application.status === 'received' && area.decisionKind === 'full') throw conflict('DECISIONS.NOT_ASSESSED', 'Record the assessment before the decision.');
+          const checked = checkTerms(area, body.outcome, body);
+          if (!checked.ok) throw invalidFields(checked.issues);
+          const decision = await insertDecision(
             trx,
-            'decisionMade',
             {
-              applicationId: out.applicationId,
-              decisionId: out.decisionId,
-              customerId: out.customerId,
-              areaId: out.areaId,
-              municipality: application.municipality,
-              outcome: out.outcome,
-              careHoursPerMonth: out.careHoursPerMonth,
-              serviceHoursPerMonth: out.serviceHoursPerMonth,
-              validFrom: out.validFrom,
-              validTo: out.validTo,
-              denialReason: out.denialReason,
+              application,
+              outcome: body.outcome,
+              terms: checked.terms,
+              validFrom: body.validFrom,
+              validTo: body.validTo,
+              denialReason: body.denialReason ?? null,
+              deniedPart: body.deniedPart ?? null,
+              decidedOn: stockholmToday(),
+              decidingMunicipality: null,
             },
-            { correlationId: req.correlationId },
+            { actor: req.principal, correlationId: req.correlationId },
           );
-          await audit(trx, req.principal, { action: 'decision.made', entity: 'application', entityId: application.application_id, before: { status: application.status }, after: out, correlationId: req.correlationId });
-          return out;
-        });
-        afterCommit();
-        return reply.code(201).send(decision);
-      },
-    );
-
-    app.get(
-      '/decisions/:decisionId',
-      {
-        config: { roles: ['case-handler', 'operator', 'citizen'] },
-        schema: { summary: 'Read a decision', tags: ['decisions'], params: z.object({ decisionId: z.uuid() }), response: { 200: Decision, ...errors } },
-      },
-      async (req) => {
-        const row = await db.selectFrom('decisions').selectAll().where('decision_id', '=', req.params.decisionId).executeTakeFirst();
-        if (!row) throw notFound('DECISIONS.DECISION_NOT_FOUND', 'No such decision.');
-        assertCustomerScope(req.principal, row.customer_id);
-        return toDecision(row);
-      },
+          await audit(trx, req.principal, { action: 'decision.made', entity: 'application', entityId: application.application_id, before: { status: application.status }, after: { ...decision, history: undefined }, correlationId: req.correlationId });
+          return { status: 201, body: decision };
+        }),
     );
   };
 }
 
-function findArea(areaId: string) {
-  try {
-    return voucherAreaRegistry.get(areaId);
-  } catch (err) {
-    if (err instanceof DomainError) throw new AppError('invalid', err.code, `Unknown voucher area ${areaId}.`, { field: 'body.areaId' });
-    throw err;
-  }
-}
-
-type ApplicationRow = { application_id: string; customer_id: string; area_id: string; municipality: string; channel: string; status: 'received' | 'assessed' | 'decided'; received_at: Date };
-function toApplication(row: ApplicationRow) {
+function toApplication(row: Selectable<DecisionsTables['applications']>) {
   return {
     applicationId: row.application_id,
     customerId: row.customer_id,
     areaId: row.area_id,
     municipality: row.municipality,
     channel: row.channel,
+    onBehalfOf: row.on_behalf_name !== null && row.on_behalf_relation !== null ? { name: row.on_behalf_name, relation: row.on_behalf_relation } : null,
     status: row.status,
     receivedAt: row.received_at.toISOString(),
-  };
-}
-
-type DecisionRow = {
-  decision_id: string; application_id: string; customer_id: string; area_id: string; outcome: 'granted' | 'partly-granted' | 'denied';
-  care_hours_per_month: string; service_hours_per_month: string; valid_from: string; valid_to: string; denial_reason: string | null;
-};
-function toDecision(row: DecisionRow) {
-  return {
-    decisionId: row.decision_id,
-    applicationId: row.application_id,
-    customerId: row.customer_id,
-    areaId: row.area_id,
-    outcome: row.outcome,
-    careHoursPerMonth: Number(row.care_hours_per_month),
-    serviceHoursPerMonth: Number(row.service_hours_per_month),
-    validFrom: row.valid_from,
-    validTo: row.valid_to,
-    denialReason: row.denial_reason,
-    appealInformation: row.outcome === 'denied' ? APPEAL_INFORMATION : null,
   };
 }

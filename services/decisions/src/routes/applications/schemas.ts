@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { outcomeIssues } from '../../decision-terms.js';
+import { FreeText, IsoDate, Outcome, TermsFields } from '../../schemas.js';
 
 /**
  * IBIC life areas (Socialstyrelsen's "Individens behov i centrum"): the ICF activity chapters d1–d9
@@ -18,14 +20,22 @@ export const IbicLifeArea = z.enum([
   'carer-support',
 ]);
 
-const IsoDate = z.iso.date();
+const Channel = z.enum(['citizen', 'relative', 'discharge-planner', 'case-handler']);
 
-export const ApplicationBody = z.object({
-  identityNumber: z.string().min(10).max(13).describe('Personnummer or samordningsnummer, 10 or 12 digits, with or without - or +'),
-  areaId: z.string().min(1).max(50),
-  channel: z.enum(['citizen', 'relative', 'discharge-planner', 'case-handler']),
-  receivedAt: z.iso.datetime({ offset: true }).optional(),
-});
+/** Who applied for the customer: free text (a name, "daughter", "discharge planner, Danderyd hospital"). */
+const OnBehalfOf = z.object({ name: FreeText(200), relation: FreeText(200) });
+
+export const ApplicationBody = z
+  .object({
+    identityNumber: z.string().min(10).max(13).describe('Personnummer or samordningsnummer, 10 or 12 digits, with or without - or +'),
+    areaId: z.string().min(1).max(50),
+    channel: Channel,
+    onBehalfOf: OnBehalfOf.optional().describe('Who applied for the customer, when not the customer; never an identity number'),
+    receivedAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.channel === 'citizen' && a.onBehalfOf) ctx.addIssue({ code: 'custom', path: ['onBehalfOf'], message: 'a citizen applying for themselves applies for nobody else' });
+  });
 
 export const Application = z.object({
   applicationId: z.uuid(),
@@ -33,6 +43,7 @@ export const Application = z.object({
   areaId: z.string(),
   municipality: z.string(),
   channel: z.string(),
+  onBehalfOf: OnBehalfOf.nullable(),
   status: z.enum(['received', 'assessed', 'decided']),
   receivedAt: z.string(),
 });
@@ -45,38 +56,22 @@ export const AssessmentBody = z.object({
 
 export const Assessment = z.object({ assessmentId: z.uuid(), applicationId: z.uuid(), assessedOn: z.string() });
 
-const Hours = z.number().min(0).max(744).multipleOf(0.25, 'hours are given in quarter hours');
-
+/**
+ * A decision on an application. Which terms apply depends on the voucher area (hours, level,
+ * care-need points, days per week): the route checks them against the area's definition.
+ */
 export const DecisionBody = z
   .object({
-    outcome: z.enum(['granted', 'partly-granted', 'denied']),
-    careHoursPerMonth: Hours,
-    serviceHoursPerMonth: Hours,
+    outcome: Outcome,
+    ...TermsFields,
     validFrom: IsoDate,
     validTo: IsoDate,
-    denialReason: z.string().min(1).max(2000).optional(),
+    deniedPart: FreeText(2000).optional().describe('A partial grant: what was applied for and not granted'),
+    denialReason: FreeText(2000).optional().describe('A denial, whole or partial: why'),
   })
   .superRefine((d, ctx) => {
     if (d.validTo <= d.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'validTo must be after validFrom' });
-    if (d.outcome === 'denied' && !d.denialReason) ctx.addIssue({ code: 'custom', path: ['denialReason'], message: 'a denial states its reason' });
-    if (d.outcome === 'denied' && d.careHoursPerMonth + d.serviceHoursPerMonth > 0)
-      ctx.addIssue({ code: 'custom', path: ['careHoursPerMonth'], message: 'a denial grants no hours' });
-    if (d.outcome !== 'denied' && d.careHoursPerMonth + d.serviceHoursPerMonth === 0)
-      ctx.addIssue({ code: 'custom', path: ['careHoursPerMonth'], message: 'a grant gives hours of care or service' });
+    for (const issue of outcomeIssues(d)) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.reason });
   });
-
-export const Decision = z.object({
-  decisionId: z.uuid(),
-  applicationId: z.uuid(),
-  customerId: z.uuid(),
-  areaId: z.string(),
-  outcome: z.enum(['granted', 'partly-granted', 'denied']),
-  careHoursPerMonth: z.number(),
-  serviceHoursPerMonth: z.number(),
-  validFrom: z.string(),
-  validTo: z.string(),
-  denialReason: z.string().nullable(),
-  appealInformation: z.string().nullable(),
-});
 
 export const IdParams = z.object({ applicationId: z.uuid() });

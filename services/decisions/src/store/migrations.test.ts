@@ -1,0 +1,65 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { messagingMigration, openDatabase, type MessagingTables } from '@kundval/platform';
+import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
+import { decisionsMigrations } from './migrations.js';
+import type { DecisionsTables } from './schema.js';
+
+type Db = DecisionsTables & MessagingTables;
+const CUSTOMER = '00000000-0000-4000-8000-0000000000c1';
+const APPLICATION = '00000000-0000-4000-8000-0000000000a1';
+const DECISION = '00000000-0000-4000-8000-0000000000d1';
+
+describe.each(testEngines())('decisions migrations on %s', (engine) => {
+  const folders: string[] = [];
+  afterAll(() => Promise.all(folders.map((f) => rm(f, { recursive: true, force: true }))));
+
+  /** A database that outlives one connection, so it can be migrated in two steps. */
+  async function databaseUrl() {
+    if (engine === 'postgres') return testDatabaseUrl(engine, inject('postgresUrl'), 'decisions_migrations');
+    const folder = await mkdtemp(join(tmpdir(), 'kundval-decisions-'));
+    folders.push(folder);
+    return `pglite://${folder}`;
+  }
+
+  it('carries decisions and Idempotency-Keys made before 0002 into versions and the key table', async () => {
+    const url = await databaseUrl();
+    const { '0001_applications_assessments_decisions': first } = decisionsMigrations;
+    const old = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, '0001_applications_assessments_decisions': first! } });
+    await old.db.insertInto('customers').values({ customer_id: CUSTOMER, identity_number: '198112189876' }).execute();
+    await old.db
+      .insertInto('applications')
+      .values({ application_id: APPLICATION, customer_id: CUSTOMER, area_id: 'home-care', municipality: 'nacka', channel: 'citizen', status: 'decided', received_at: new Date('2026-01-05T09:30:00Z'), idempotency_key: 'old-key-12345', created_by: 'handlaggare-1' } as never)
+      .execute();
+    await old.db
+      .insertInto('decisions')
+      .values({ decision_id: DECISION, application_id: APPLICATION, customer_id: CUSTOMER, area_id: 'home-care', outcome: 'granted', care_hours_per_month: '10', service_hours_per_month: '4', valid_from: '2026-02-01', valid_to: '2026-07-31', denial_reason: null, decided_by: 'handlaggare-1', decided_at: new Date('2026-01-20T23:30:00Z') } as never)
+      .execute();
+    await old.close();
+
+    const current = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...decisionsMigrations } });
+    try {
+      const decision = await current.db.selectFrom('decisions').selectAll().executeTakeFirstOrThrow();
+      // 23:30 UTC on 20 January is already the 21st in Stockholm.
+      expect(decision).toMatchObject({ version: 1, effective_from: '2026-02-01', decided_on: '2026-01-21', level: null, end_date: null });
+      const versions = await current.db.selectFrom('decision_versions').selectAll().execute();
+      expect(versions).toEqual([expect.objectContaining({ decision_id: DECISION, version: 1, kind: 'decided', effective_from: '2026-02-01', valid_to: '2026-07-31', changed_by: 'handlaggare-1' })]);
+      const key = await current.db.selectFrom('idempotency_keys').selectAll().executeTakeFirstOrThrow();
+      expect(key).toMatchObject({ scope: 'POST /applications', actor: 'handlaggare-1', key: 'old-key-12345', request_hash: null, status: 201 });
+      expect(key.response).toEqual({
+        applicationId: APPLICATION,
+        customerId: CUSTOMER,
+        areaId: 'home-care',
+        municipality: 'nacka',
+        channel: 'citizen',
+        status: 'decided',
+        onBehalfOf: null,
+        receivedAt: '2026-01-05T09:30:00.000Z',
+      });
+    } finally {
+      await current.close();
+    }
+  });
+});
