@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kysely, Migration } from 'kysely';
-import type { Principal } from '@kundval/contracts';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { Role, type Principal } from '@kundval/contracts';
 import { openDatabase } from './database.js';
-import { messagingMigration, type MessagingTables } from './outbox.js';
+import { messagingMigration, type AnyServiceDb, type MessagingTables } from './outbox.js';
 import { createServiceApp, type FastifyPluginAsyncZod } from './http.js';
 import { issueToken } from './auth.js';
 import { createLogger } from './logger.js';
@@ -55,4 +55,141 @@ export async function createTestService<DB>(spec: {
       await database.close();
     },
   };
+}
+
+export { TEST_ENGINES, testEngines, testDatabaseUrl, postgresGlobalSetup } from './testing-postgres.js';
+export type { TestEngine, TestPostgresServer } from './testing-postgres.js';
+
+/**
+ * Rows in every table of the service's schema, outbox, inbox and audit_log included, by table
+ * name. Compare before and after a refused call to show that it stored nothing anywhere, however
+ * many tables the service grows.
+ */
+export async function tableCounts(db: AnyServiceDb): Promise<Record<string, number>> {
+  const { rows: tables } = await sql<{ name: string }>`
+    select table_name as name from information_schema.tables
+    where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db);
+  if (tables.length === 0) return {};
+  const counts = sql.join(
+    tables.map((t) => sql`select ${sql.lit(t.name)} as name, count(*) as n from ${sql.table(t.name)}`),
+    sql` union all `,
+  );
+  const { rows } = await sql<{ name: string; n: number | string }>`${counts}`.execute(db);
+  return Object.fromEntries(rows.map((r) => [r.name, Number(r.n)]));
+}
+
+/** Every role of the platform, in the order the matrices list them. */
+export const ROLES: readonly Role[] = Role.options;
+
+/**
+ * One row of a service's authorization matrix: a route, the roles its config allows, and which of
+ * those roles are held to their own records. Keep one row per route, mirroring the route's config.
+ */
+export type RouteAccess = {
+  /** `METHOD /path` as registered, e.g. `POST /orders/:orderId/accept`. */
+  route: string;
+  /** The roles in the route's config; `'any'` when it names none (any authenticated caller). */
+  roles: readonly Role[] | 'any';
+  /** Roles refused (403) on another's record: a provider by its `providerId`, a citizen by its `customerId`. */
+  ownOnly?: ReadonlyArray<'provider' | 'citizen'>;
+  /** Roles that list only their own records: another's are left out, and a token without the id claim is refused. */
+  listsOwn?: ReadonlyArray<'provider' | 'citizen'>;
+};
+
+/** One call of the matrix: who calls which route, and whether they must be let through or refused. */
+export type AuthorizationCase = {
+  route: string;
+  /** Readable caller, for the test name: `anonymous`, `finance`, `provider (other)`, … */
+  caller: string;
+  role: Role | null;
+  /** Whose id the token's claim carries: the record's own, another's, or none at all. */
+  owner: 'own' | 'other' | 'none';
+  expected: 'allowed' | 'refused';
+  /** The refusal's status: 401 without a token, 403 with one. */
+  status?: 401 | 403;
+};
+
+/**
+ * Expands a matrix into its calls: for every route, a call without a token, one per role, and for
+ * the roles held to their own records one with their own id, one with another's and one without
+ * the claim. Roles outside the route's config carry their own id, so their refusal is by role.
+ */
+export function authorizationCases(table: readonly RouteAccess[]): AuthorizationCase[] {
+  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [] }) => {
+    const cases: AuthorizationCase[] = [{ route, caller: 'anonymous', role: null, owner: 'none', expected: 'refused', status: 401 }];
+    for (const role of ROLES) {
+      const allowed = roles === 'any' || roles.includes(role);
+      const scoped = (ownOnly as readonly Role[]).includes(role);
+      const listing = (listsOwn as readonly Role[]).includes(role);
+      if (!allowed) cases.push({ route, caller: role, role, owner: 'own', expected: 'refused', status: 403 });
+      else if (!scoped && !listing) cases.push({ route, caller: role, role, owner: 'own', expected: 'allowed' });
+      else {
+        cases.push(
+          { route, caller: `${role} (own)`, role, owner: 'own', expected: 'allowed' },
+          scoped
+            ? { route, caller: `${role} (other)`, role, owner: 'other', expected: 'refused', status: 403 }
+            : { route, caller: `${role} (other, sees only its own)`, role, owner: 'other', expected: 'allowed' },
+          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: 403 },
+        );
+      }
+    }
+    return cases;
+  });
+}
+
+/** The ids a matrix's records belong to (own), and the ids of somebody else (other). */
+export type MatrixOwners = { providerId: string; customerId: string };
+const OTHER_OWNERS: MatrixOwners = { providerId: 'someone-else', customerId: '00000000-0000-4000-8000-00000000ffff' };
+
+/** The token claims for a case; `null` for the anonymous call. */
+export function principalFor(c: AuthorizationCase, own: MatrixOwners, other: MatrixOwners = OTHER_OWNERS): (Partial<Principal> & Pick<Principal, 'role'>) | null {
+  if (c.role === null) return null;
+  const ids = c.owner === 'own' ? own : c.owner === 'other' ? other : undefined;
+  if (c.role === 'provider') return { role: c.role, ...(ids ? { providerId: ids.providerId } : {}) };
+  if (c.role === 'citizen') return { role: c.role, ...(ids ? { customerId: ids.customerId } : {}) };
+  return { role: c.role };
+}
+
+/**
+ * Wraps a service's routes so that every route they register is written to `into` with the roles
+ * of its config: a matrix test compares its table with it, so a new route, or a changed role
+ * list, cannot go untested.
+ */
+export function recordingRoutes(routes: FastifyPluginAsyncZod, into: RouteAccess[]): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) {
+        if (method === 'HEAD' || route.config?.public) continue;
+        into.push({ route: `${method} ${route.url}`, roles: route.config?.roles ?? 'any' });
+      }
+    });
+    await app.register(routes);
+  };
+}
+
+/** One request of a matrix row, as `app.inject` takes it; the case supplies the token. */
+export type MatrixRequest = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: Record<string, unknown> };
+
+/**
+ * Makes one matrix call: signs the case's token (none for the anonymous call), and counts the rows
+ * of every table before and after, so the test can show that a refusal changed nothing.
+ */
+export async function callAs(
+  svc: { app: FastifyInstance; db: AnyServiceDb; as: (principal: Partial<Principal> & Pick<Principal, 'role'>) => Promise<Record<string, string>> },
+  c: AuthorizationCase,
+  request: MatrixRequest,
+  own: MatrixOwners,
+): Promise<{ status: number; body: string; before: Record<string, number>; after: Record<string, number> }> {
+  const principal = principalFor(c, own);
+  const headers = principal ? await svc.as(principal) : {};
+  const before = await tableCounts(svc.db);
+  const res = await svc.app.inject({ ...request, headers });
+  return { status: res.statusCode, body: res.body, before, after: await tableCounts(svc.db) };
+}
+
+/** Route → its allowed roles, sorted, for comparing a matrix with the routes as registered. */
+export function accessByRoute(rows: readonly RouteAccess[]): Record<string, string> {
+  return Object.fromEntries(
+    [...rows].sort((a, b) => a.route.localeCompare(b.route)).map((r) => [r.route, r.roles === 'any' ? 'any' : [...r.roles].sort().join(', ')]),
+  );
 }

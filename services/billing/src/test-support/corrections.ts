@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import type { CatalogEvent } from '@kundval/contracts';
+import { createTestService, testDatabaseUrl, type TestEngine } from '@kundval/platform/testing';
+import { billingRoutes, type BillingDb, type BillingDeps } from '../app.js';
+import { billingMigrations } from '../store/migrations.js';
+import type { BillingTables } from '../store/schema.js';
+import { applyOrderEvent } from '../consumers/orders.consumer.js';
+import { NACKA_RATES } from './billing-routes.js';
+
+/** The whole billing app (every route group, Idempotency-Key, the unit areas' demo tables for nacka) over a database of its own. */
+export async function startFullBilling(engine: TestEngine, label: string, deps: Partial<Omit<BillingDeps, 'db' | 'afterCommit'>> = {}) {
+  const svc = await createTestService<BillingTables>({
+    name: 'billing',
+    schema: 'billing',
+    migrations: billingMigrations,
+    routes: (d) => billingRoutes({ ...d, tariffOrePerHour: 31_200, demoUnitRateTablesFor: 'nacka', ...deps }),
+    databaseUrl: await testDatabaseUrl(engine, inject('postgresUrl'), label),
+  });
+  await svc.db
+    .insertInto('rate_tables')
+    .values({ rate_table_id: 'nacka-home-care-2024', municipality: 'nacka', area_id: 'home-care', valid_from: NACKA_RATES.validFrom, valid_to: null, rates: JSON.stringify(NACKA_RATES.rates) })
+    .execute();
+  return svc;
+}
+export type FullBilling = Awaited<ReturnType<typeof startFullBilling>>;
+
+export type PlacedOrder = { orderId: string; applicationId: string; customerId: string; providerId: string };
+
+/** An order as billing learns it from `orderPlaced`, through the consumer's own handler. */
+export async function placeOrder(
+  db: BillingDb,
+  o: { providerId: string; customerId?: string; providerKind?: 'municipal' | 'private'; areaId?: string; level?: number | null; validFrom?: string; validTo?: string; municipality?: string },
+): Promise<PlacedOrder> {
+  const order = {
+    orderId: randomUUID(),
+    applicationId: randomUUID(),
+    decisionId: randomUUID(),
+    customerId: o.customerId ?? randomUUID(),
+    providerId: o.providerId,
+    providerKind: o.providerKind ?? 'private',
+    areaId: o.areaId ?? 'home-care',
+    municipality: o.municipality ?? 'nacka',
+    careHoursPerMonth: 10,
+    serviceHoursPerMonth: 2,
+    validFrom: o.validFrom ?? '2025-01-01',
+    validTo: o.validTo ?? '2025-12-31',
+    level: o.level ?? null,
+  };
+  await applyOrderEvent(db, orderEvent('orderPlaced', order));
+  return { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: order.providerId };
+}
+
+/** Ends an order as the orders service's `orderEnded` does (a switch, the decision ended). */
+export async function endOrder(db: BillingDb, order: PlacedOrder, endDate: string, reason: 'switched' | 'decision-ended' | 'decision-changed' = 'switched') {
+  await applyOrderEvent(db, orderEvent('orderEnded', { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: order.providerId, endDate, reason }));
+}
+
+export function orderEvent<N extends 'orderPlaced' | 'orderEnded'>(name: N, payload: Extract<CatalogEvent, { name: N }>['payload']): CatalogEvent {
+  const subject = name === 'orderPlaced' ? 'kundval.orders.order.placed.v1' : 'kundval.orders.order.ended.v1';
+  return { name, eventId: randomUUID(), subject, occurredAt: new Date().toISOString(), correlationId: null, payload } as CatalogEvent;
+}
+
+let visitNo = 0;
+/** A visit report; `day` and times are local (give the offset: +01:00 in winter, +02:00 in summer). */
+export function visit(date: string, from: string, to: string, kind: 'care' | 'service' = 'care', offset = '+01:00') {
+  return { externalId: `cv-${++visitNo}`, kind, start: `${date}T${from}:00${offset}`, end: `${date}T${to}:00${offset}` };
+}
+
+export const fieldsOf = (res: { json: () => unknown }) => ((res.json() as { issues?: Array<{ field: string }> }).issues ?? []).map((i) => i.field);
