@@ -1,23 +1,35 @@
 import type { Kysely } from 'kysely';
 import type { FastifyPluginAsyncZod, MessagingTables } from '@kundval/platform';
 import type { OrdersTables } from './store/schema.js';
+import type { Clock } from './calendar.js';
 import { providerRoutes } from './routes/providers/index.js';
+import { authorizationRoutes } from './routes/authorizations/index.js';
+import { choiceRoutes } from './routes/choice/index.js';
 import { orderRoutes } from './routes/orders/index.js';
+import { placeRoutes } from './routes/places/index.js';
 
 export type OrdersDb = Kysely<OrdersTables & MessagingTables>;
-export type OrdersDeps = { db: OrdersDb; afterCommit: () => void };
+export type OrdersDeps = {
+  db: OrdersDb;
+  afterCommit: () => void;
+  /** The clock deadlines and "tomorrow" are read from; the system clock unless a test fixes it. */
+  clock?: Clock;
+};
 
 /** All routes of the orders service. */
 export function ordersRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
   return async (app) => {
     await app.register(providerRoutes(deps));
+    await app.register(authorizationRoutes(deps));
+    await app.register(choiceRoutes(deps));
     await app.register(orderRoutes(deps));
+    await app.register(placeRoutes(deps));
   };
 }
 
 export const ORDERS_SERVICE = {
   name: 'orders',
   version: '0.1.0',
-  description: 'Providers and their authorization, provider choice, orders and care plans.',
+  description: 'Providers and their authorization, provider choice and switching, orders, care plans and nursing-home queues.',
   schema: 'orders',
 } as const;

@@ -1,5 +1,6 @@
 /**
- * The orders service: providers, provider choice, orders and care plans. `server.ts` is the
+ * The orders service: providers and their authorization, provider choice and switching, orders,
+ * care plans and nursing-home queues. `server.ts` is the
  * process; these exports let tests build the routes against a database of their own.
  *
  * @packageDocumentation
@@ -9,4 +10,6 @@ export type { OrdersDeps, OrdersDb } from './app.js';
 export { ordersMigrations } from './store/migrations.js';
 export type { OrdersTables } from './store/schema.js';
 export { OrdersConfig } from './config.js';
-export { startDecisionsConsumer } from './consumers/decisions.consumer.js';
+export { startDecisionsConsumer, applyDecisionEvent } from './consumers/decisions.consumer.js';
+export { systemClock, stockholmDate } from './calendar.js';
+export type { Clock } from './calendar.js';

@@ -1,39 +1,71 @@
-import { markEventProcessed, startConsumer, type EventBus, type Logger } from '@kundval/platform';
+import type { CatalogEvent } from '@kundval/contracts';
+import { audit, markEventProcessed, startConsumer, type Actor, type EventBus, type Logger } from '@kundval/platform';
 import type { OrdersDb } from '../app.js';
+
+export const DECISIONS_CONSUMER = 'orders-decisions';
+/** Who changes the copy, in the audit trail: the consumer, on the decisions service's word. */
+const CONSUMER_ACTOR: Actor = { sub: DECISIONS_CONSUMER, role: 'system' };
 
 /**
  * Keeps the orders service's copy of decisions: a customer can only choose, and a provider can only
- * be ordered, against a decision the case handler made. Applied once per event id (inbox).
+ * be ordered, against a decision the case handler made; orders carry its hours, level and validity.
  */
 export function startDecisionsConsumer(deps: { bus: EventBus; db: OrdersDb; logger: Logger }) {
-  const consumer = 'orders-decisions';
   return startConsumer({
     bus: deps.bus,
-    durable: consumer,
-    events: ['decisionMade'],
+    durable: DECISIONS_CONSUMER,
+    events: ['decisionMade', 'decisionChanged', 'decisionEnded'],
     logger: deps.logger,
-    handler: async (event) => {
-      if (event.name !== 'decisionMade') return;
+    handler: (event) => applyDecisionEvent(deps.db, event),
+  });
+}
+
+/**
+ * Applies one decisions event to the copy, once per event id (inbox, same transaction). A change
+ * or an end for a decision the copy does not hold yet throws, so the event is redelivered after
+ * the decision has arrived (and parked if it never does).
+ */
+export async function applyDecisionEvent(db: OrdersDb, event: CatalogEvent): Promise<void> {
+  if (event.name !== 'decisionMade' && event.name !== 'decisionChanged' && event.name !== 'decisionEnded') return;
+  await db.transaction().execute(async (trx) => {
+    if (!(await markEventProcessed(trx, DECISIONS_CONSUMER, event.eventId))) return;
+    if (event.name === 'decisionMade') {
       const d = event.payload;
-      await deps.db.transaction().execute(async (trx) => {
-        if (!(await markEventProcessed(trx, consumer, event.eventId))) return;
-        await trx
-          .insertInto('decisions')
-          .values({
-            decision_id: d.decisionId,
-            application_id: d.applicationId,
-            customer_id: d.customerId,
-            area_id: d.areaId,
-            municipality: d.municipality,
-            outcome: d.outcome,
-            care_hours_per_month: String(d.careHoursPerMonth),
-            service_hours_per_month: String(d.serviceHoursPerMonth),
-            valid_from: d.validFrom,
-            valid_to: d.validTo,
-          })
-          .onConflict((oc) => oc.column('decision_id').doNothing())
-          .execute();
-      });
-    },
+      await trx
+        .insertInto('decisions')
+        .values({
+          decision_id: d.decisionId,
+          application_id: d.applicationId,
+          customer_id: d.customerId,
+          area_id: d.areaId,
+          municipality: d.municipality,
+          outcome: d.outcome,
+          care_hours_per_month: String(d.careHoursPerMonth),
+          service_hours_per_month: String(d.serviceHoursPerMonth),
+          valid_from: d.validFrom,
+          valid_to: d.validTo,
+          level: d.level,
+        })
+        .onConflict((oc) => oc.column('decision_id').doNothing())
+        .execute();
+      await audit(trx, CONSUMER_ACTOR, { action: 'decision.copied', entity: 'decision', entityId: d.decisionId, after: d, correlationId: event.correlationId });
+      return;
+    }
+    if (event.name === 'decisionChanged') {
+      // The copy holds the decision as it stands; orders placed before keep the hours they were placed with.
+      const c = event.payload;
+      const updated = await trx
+        .updateTable('decisions')
+        .set({ care_hours_per_month: String(c.careHoursPerMonth), service_hours_per_month: String(c.serviceHoursPerMonth), valid_to: c.validTo, level: c.level })
+        .where('decision_id', '=', c.decisionId)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) throw new Error(`decisionChanged for decision ${c.decisionId}, which has not arrived yet`);
+      await audit(trx, CONSUMER_ACTOR, { action: 'decision.changed', entity: 'decision', entityId: c.decisionId, after: c, correlationId: event.correlationId });
+      return;
+    }
+    const e = event.payload;
+    const updated = await trx.updateTable('decisions').set({ ended_on: e.endDate, end_reason: e.reason }).where('decision_id', '=', e.decisionId).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw new Error(`decisionEnded for decision ${e.decisionId}, which has not arrived yet`);
+    await audit(trx, CONSUMER_ACTOR, { action: 'decision.ended', entity: 'decision', entityId: e.decisionId, after: e, correlationId: event.correlationId });
   });
 }

@@ -69,4 +69,127 @@ export const ordersMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_authorization_switching_queues': {
+    async up(db) {
+      // Authorization per voucher area: declared service area, the requirements checked so far
+      // (the area's definition says which), places occupied for areas paid per occupancy day.
+      await sql`alter table authorizations
+        add column service_area text[] not null default '{}',
+        add column checked_requirements text[] not null default '{}',
+        add column occupied_places integer not null default 0,
+        add column applied_at timestamptz,
+        add column decided_at timestamptz,
+        add column status_reason text`.execute(db);
+      // Authorizations registered before the checklist existed were approved on every requirement.
+      await sql`update authorizations
+        set checked_requirements = '{registered-company,f-skatt,liability-insurance,experience,quality-system,state-permit}'
+        where status <> 'applied'`.execute(db);
+
+      await sql`alter table decisions
+        add column level integer,
+        add column district text,
+        add column ended_on date,
+        add column end_reason text`.execute(db);
+
+      // Choices become a timeline per decision: a switch adds one from its date, a refusal voids one.
+      await sql`alter table choices drop constraint choices_decision_id_key`.execute(db);
+      await sql`alter table choices
+        add column seq bigserial,
+        add column effective_from date,
+        add column status text not null default 'active',
+        add column switched_from text references providers (provider_id)`.execute(db);
+      await sql`update choices c set effective_from = d.valid_from from decisions d where d.decision_id = c.decision_id`.execute(db);
+      await sql`alter table choices alter column effective_from set not null`.execute(db);
+      await db.schema.createIndex('choices_decision').on('choices').columns(['decision_id', 'effective_from']).execute();
+
+      // Orders become many per decision, each in force from valid_from to valid_to (or end_date).
+      await sql`alter table orders drop constraint orders_decision_id_key`.execute(db);
+      await sql`alter table orders
+        add column choice_id uuid references choices (choice_id),
+        add column area_id text,
+        add column valid_from date,
+        add column valid_to date,
+        add column level integer,
+        add column care_hours_per_month decimal(6, 2),
+        add column service_hours_per_month decimal(6, 2),
+        add column end_date date,
+        add column end_reason text,
+        add column ended_at timestamptz,
+        add column refusal_reason text,
+        add column refusal_explanation text,
+        add column refused_at timestamptz,
+        add column care_plan_due_by date`.execute(db);
+      await sql`update orders o set
+          area_id = d.area_id, valid_from = d.valid_from, valid_to = d.valid_to,
+          care_hours_per_month = d.care_hours_per_month, service_hours_per_month = d.service_hours_per_month,
+          choice_id = (select c.choice_id from choices c where c.decision_id = o.decision_id order by c.seq limit 1)
+        from decisions d where d.decision_id = o.decision_id`.execute(db);
+      for (const column of ['area_id', 'valid_from', 'valid_to', 'care_hours_per_month', 'service_hours_per_month']) {
+        await sql`alter table orders alter column ${sql.ref(column)} set not null`.execute(db);
+      }
+      await db.schema.createIndex('orders_decision').on('orders').columns(['decision_id', 'valid_from']).execute();
+      // One live order per decision and start date: what makes POST /orders idempotent under concurrency.
+      // A refused order, or one ended before it began, no longer holds its start date.
+      await sql`create unique index orders_one_per_start on orders (decision_id, valid_from)
+        where status <> 'refused' and (end_date is null or end_date >= valid_from)`.execute(db);
+
+      await db.schema
+        .createTable('reminders')
+        .addColumn('reminder_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('order_id', 'uuid', (c) => c.notNull().references('orders.order_id'))
+        .addColumn('about', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('reminders_once', ['order_id', 'about', 'key'])
+        .execute();
+
+      await db.schema
+        .createTable('queue_entries')
+        .addColumn('queue_entry_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('seq', 'bigserial', (c) => c.notNull())
+        .addColumn('provider_id', 'text', (c) => c.notNull().references('providers.provider_id'))
+        .addColumn('area_id', 'text', (c) => c.notNull())
+        .addColumn('decision_id', 'uuid', (c) => c.notNull().references('decisions.decision_id'))
+        .addColumn('application_id', 'uuid', (c) => c.notNull())
+        .addColumn('customer_id', 'uuid', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('queued_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('left_at', 'timestamptz')
+        .execute();
+      // A customer waits at most once in each home's queue.
+      await sql`create unique index queue_entries_once on queue_entries (provider_id, area_id, decision_id)
+        where status in ('waiting', 'offered')`.execute(db);
+      await db.schema.createIndex('queue_entries_home').on('queue_entries').columns(['provider_id', 'area_id', 'status', 'seq']).execute();
+
+      await db.schema
+        .createTable('offers')
+        .addColumn('offer_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('queue_entry_id', 'uuid', (c) => c.notNull().references('queue_entries.queue_entry_id'))
+        .addColumn('provider_id', 'text', (c) => c.notNull().references('providers.provider_id'))
+        .addColumn('area_id', 'text', (c) => c.notNull())
+        .addColumn('decision_id', 'uuid', (c) => c.notNull())
+        .addColumn('application_id', 'uuid', (c) => c.notNull())
+        .addColumn('customer_id', 'uuid', (c) => c.notNull())
+        .addColumn('answer_by', 'date', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('offered_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('answered_at', 'timestamptz')
+        .addColumn('stay_in_queue_for', 'text')
+        .execute();
+      await db.schema.createIndex('offers_home').on('offers').columns(['provider_id', 'area_id', 'status']).execute();
+
+      // Idempotency-Key: the first successful answer to a key is kept and replayed to a retry.
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer', (c) => c.notNull())
+        .addColumn('body', 'jsonb')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['actor', 'key'])
+        .execute();
+    },
+  },
 };

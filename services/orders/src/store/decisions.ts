@@ -1,0 +1,29 @@
+import type { Selectable } from 'kysely';
+import { conflict, notFound } from '@kundval/platform';
+import type { OrdersDb } from '../app.js';
+import type { OrdersTables } from './schema.js';
+
+export type DecisionRow = Selectable<OrdersTables['decisions']>;
+
+/**
+ * A granted (or partly granted) decision from the service's copy, locked for the rest of the
+ * transaction when `lock` is set: commands on one decision's choices and orders then run one at a time.
+ */
+export async function grantedDecision(db: OrdersDb, decisionId: string, lock = false): Promise<DecisionRow> {
+  let query = db.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId);
+  if (lock) query = query.forUpdate();
+  const decision = await query.executeTakeFirst();
+  if (!decision) throw notFound('ORDERS.DECISION_NOT_FOUND', 'No such decision (it may not have reached this service yet).');
+  if (decision.outcome === 'denied') throw conflict('ORDERS.DECISION_DENIED', 'A denied decision has no provider.');
+  return decision;
+}
+
+/** Refuses a new choice on a decision that has ended. */
+export function assertNotEnded(decision: DecisionRow): void {
+  if (decision.ended_on !== null) throw conflict('ORDERS.DECISION_ENDED', `The decision ended on ${decision.ended_on}; it takes no new choice.`);
+}
+
+/** The last day of service under the decision: its validity end, or the day it ended early. */
+export function lastDay(decision: Pick<DecisionRow, 'valid_to' | 'ended_on'>): string {
+  return decision.ended_on !== null && decision.ended_on < decision.valid_to ? decision.ended_on : decision.valid_to;
+}

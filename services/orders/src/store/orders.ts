@@ -1,0 +1,102 @@
+import type { Selectable } from 'kysely';
+import { notFound } from '@kundval/platform';
+import type { OrdersDb } from '../app.js';
+import type { OrderEndReason, OrderStatus, OrdersTables, RefusalReason, ReminderAbout } from './schema.js';
+
+export type OrderRow = Selectable<OrdersTables['orders']>;
+
+export type OrderView = {
+  orderId: string;
+  decisionId: string;
+  applicationId: string;
+  customerId: string;
+  providerId: string;
+  areaId: string;
+  status: OrderStatus;
+  validFrom: string;
+  validTo: string;
+  level: number | null;
+  careHoursPerMonth: number;
+  serviceHoursPerMonth: number;
+  endDate: string | null;
+  endReason: OrderEndReason | null;
+  refusal: { reason: RefusalReason; explanation: string } | null;
+  carePlanAgreedOn: string | null;
+  carePlanDueBy: string | null;
+  carePlanOverdue: boolean;
+};
+
+export type ReminderView = { reminderId: string; orderId: string; about: ReminderAbout; key: string; createdAt: string };
+
+/** The order row, locked for the rest of the transaction when `lock` is set; 404 when there is none. */
+export async function orderRow(db: OrdersDb, orderId: string, lock = false): Promise<OrderRow> {
+  let query = db.selectFrom('orders').selectAll().where('order_id', '=', orderId);
+  if (lock) query = query.forUpdate();
+  const order = await query.executeTakeFirst();
+  if (!order) throw notFound('ORDERS.ORDER_NOT_FOUND', 'No such order.');
+  return order;
+}
+
+function ordersWithCarePlans(db: OrdersDb) {
+  return db.selectFrom('orders as o').leftJoin('care_plans as cp', 'cp.order_id', 'o.order_id').selectAll('o').select('cp.agreed_on');
+}
+
+/** One order as the API shows it, or undefined. */
+export async function findOrder(db: OrdersDb, orderId: string, today: string): Promise<OrderView | undefined> {
+  const row = await ordersWithCarePlans(db).where('o.order_id', '=', orderId).executeTakeFirst();
+  return row ? toOrder(row, today) : undefined;
+}
+
+/** Like {@link findOrder} for an order the caller knows exists (it wrote it in this transaction). */
+export async function readOrder(db: OrdersDb, orderId: string, today: string): Promise<OrderView> {
+  const order = await findOrder(db, orderId, today);
+  if (!order) throw new Error(`order ${orderId} vanished inside its own transaction`);
+  return order;
+}
+
+/** Orders matching the filter (a provider's, a decision's, a status), oldest first; at most 500. */
+export async function listOrders(db: OrdersDb, filter: { providerId?: string; decisionId?: string; status?: OrderStatus }, today: string): Promise<OrderView[]> {
+  let query = ordersWithCarePlans(db);
+  if (filter.providerId) query = query.where('o.provider_id', '=', filter.providerId);
+  if (filter.decisionId) query = query.where('o.decision_id', '=', filter.decisionId);
+  if (filter.status) query = query.where('o.status', '=', filter.status);
+  const rows = await query.orderBy('o.placed_at').orderBy('o.valid_from').limit(500).execute();
+  return rows.map((r) => toOrder(r, today));
+}
+
+export async function remindersOf(db: OrdersDb, orderId: string): Promise<ReminderView[]> {
+  const rows = await db.selectFrom('reminders').selectAll().where('order_id', '=', orderId).orderBy('created_at').orderBy('about').orderBy('key').execute();
+  return rows.map(toReminder);
+}
+
+export function toReminder(r: Selectable<OrdersTables['reminders']>): ReminderView {
+  return { reminderId: r.reminder_id, orderId: r.order_id, about: r.about, key: r.key, createdAt: new Date(r.created_at).toISOString() };
+}
+
+/**
+ * The API's order. The care plan is overdue once its due date has passed without one agreed,
+ * while the order is accepted and still in force.
+ */
+export function toOrder(row: OrderRow & { agreed_on: string | null }, today: string): OrderView {
+  const inForce = row.end_date === null || row.end_date >= today;
+  return {
+    orderId: row.order_id,
+    decisionId: row.decision_id,
+    applicationId: row.application_id,
+    customerId: row.customer_id,
+    providerId: row.provider_id,
+    areaId: row.area_id,
+    status: row.status,
+    validFrom: row.valid_from,
+    validTo: row.valid_to,
+    level: row.level,
+    careHoursPerMonth: Number(row.care_hours_per_month),
+    serviceHoursPerMonth: Number(row.service_hours_per_month),
+    endDate: row.end_date,
+    endReason: row.end_reason,
+    refusal: row.refusal_reason ? { reason: row.refusal_reason, explanation: row.refusal_explanation ?? '' } : null,
+    carePlanAgreedOn: row.agreed_on,
+    carePlanDueBy: row.care_plan_due_by,
+    carePlanOverdue: row.status === 'accepted' && inForce && row.agreed_on === null && row.care_plan_due_by !== null && row.care_plan_due_by < today,
+  };
+}

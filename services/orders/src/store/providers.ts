@@ -1,0 +1,81 @@
+import { sql, type Selectable } from 'kysely';
+import { voucherAreaRegistry, type AuthorizationRequirement, type VoucherAreaDefinition } from '@kundval/domain';
+import type { OrdersDb } from '../app.js';
+import type { OrdersTables, ProviderKind } from './schema.js';
+
+export type AuthorizationRow = Selectable<OrdersTables['authorizations']>;
+
+/** The area's definition, or undefined for an area the registry does not know (data from before it). */
+export function areaDefinition(areaId: string): VoucherAreaDefinition | undefined {
+  return voucherAreaRegistry.has(areaId) ? voucherAreaRegistry.get(areaId) : undefined;
+}
+
+/** Areas paid per occupancy day (nursing home) count capacity in places, and queue when they are full. */
+export function isPlaceArea(areaId: string): boolean {
+  return areaDefinition(areaId)?.deliveryUnit === 'occupancy-day';
+}
+
+/** What a provider must show to be authorized in the area (DOMAIN.md §8), from the area's definition. */
+export function requirementsOf(areaId: string): readonly AuthorizationRequirement[] {
+  return areaDefinition(areaId)?.authorization ?? [];
+}
+
+/** Days from acceptance within which the care plan is due, or null where the area requires none. */
+export function carePlanDeadlineDays(areaId: string): number | null {
+  const carePlan = areaDefinition(areaId)?.carePlan;
+  return carePlan?.required ? carePlan.deadlineDays : null;
+}
+
+/** Districts and postcodes compare without case and spaces: "131 30" is "13130". */
+export function normaliseDistrict(value: string): string {
+  return value.toLowerCase().replace(/\s+/g, '');
+}
+
+/**
+ * Whether a declared service area covers a district: an empty area is the whole municipality; an
+ * entry of digits covers every postcode it begins (`131` covers `131 30`); a name matches whole.
+ */
+export function coversDistrict(serviceArea: readonly string[], district: string): boolean {
+  if (serviceArea.length === 0) return true;
+  const d = normaliseDistrict(district);
+  return serviceArea.some((entry) => {
+    const e = normaliseDistrict(entry);
+    return e === d || (/^\d+$/.test(e) && /^\d+$/.test(d) && d.startsWith(e));
+  });
+}
+
+/** A provider authorized (approved, not suspended) in the area, with its kind. */
+export async function approvedProvider(db: OrdersDb, providerId: string, areaId: string): Promise<{ provider_id: string; kind: ProviderKind } | undefined> {
+  return db
+    .selectFrom('authorizations as a')
+    .innerJoin('providers as p', 'p.provider_id', 'a.provider_id')
+    .select(['p.provider_id', 'p.kind'])
+    .where('a.provider_id', '=', providerId)
+    .where('a.area_id', '=', areaId)
+    .where('a.status', '=', 'approved')
+    .executeTakeFirst();
+}
+
+/**
+ * Customers a provider holds in an area on `today`: its orders not refused, in force today or later
+ * (an order ended before it began holds nothing). `acceptedOnly` counts what it has taken on.
+ */
+export async function customersHeld(
+  db: OrdersDb,
+  providerId: string,
+  areaId: string,
+  today: string,
+  options: { acceptedOnly?: boolean; excludeOrderId?: string } = {},
+): Promise<number> {
+  let query = db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('provider_id', '=', providerId)
+    .where('area_id', '=', areaId)
+    .where('status', 'in', options.acceptedOnly ? ['accepted'] : ['placed', 'accepted'])
+    .where(sql<boolean>`coalesce(end_date, valid_to) >= ${today}::date`)
+    .where(sql<boolean>`coalesce(end_date, valid_to) >= valid_from`);
+  if (options.excludeOrderId) query = query.where('order_id', '<>', options.excludeOrderId);
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.n);
+}
