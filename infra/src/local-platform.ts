@@ -92,6 +92,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_UI_URL: temporal.uiUrl,
+      DECISIONS_URL: urls.decisions,
       ORDERS_URL: urls.orders,
       BILLING_URL: urls.billing,
       ...options.env,

@@ -8,13 +8,17 @@ export const WorkflowsConfig = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  DECISIONS_URL: z.url(),
   ORDERS_URL: z.url(),
   BILLING_URL: z.url(),
   AUTH_SECRET: z.string().min(32),
   AUTH_ISSUER: z.string().default('kundval-dev'),
+  MUNICIPALITY: z.string().regex(/^[a-z0-9-]+$/).default('nacka'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a customer has to choose a provider (ms) before the default provider is assigned. */
   CHOICE_DEADLINE_MS: z.coerce.number().int().positive().default(14 * 24 * 3600_000),
+  /** Divides every other journey duration (reminders, escalations, a day): 1 in production, large in tests. */
+  JOURNEY_TIME_SCALE: z.coerce.number().positive().default(1),
   /** Concurrent workflow and activity tasks of one worker process. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),

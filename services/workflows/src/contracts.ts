@@ -1,4 +1,5 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AreaPolicy } from './area-policy.js';
 import { defineSearchAttributeKey } from '@temporalio/common';
 
 /**
@@ -15,9 +16,40 @@ export const journeyWorkflowId = (applicationId: string) => `journey-${applicati
 export type JourneyTiming = {
   /** How long the customer has to choose before the default provider is assigned. */
   choiceDeadlineMs: number;
+  /** After an order is placed: remind the provider, then escalate to the case handler. */
+  acceptanceReminderMs?: number;
+  acceptanceEscalationMs?: number;
+  /** After the care-plan deadline: escalate when still not agreed (the reminder is at the deadline). */
+  carePlanEscalationMs?: number;
+  /** After a month ends: remind about its approval, then escalate to the case handler. */
+  approvalReminderMs?: number;
+  approvalEscalationMs?: number;
+  /** Before a decision expires: tell the case handler so it can be renewed. */
+  expiryNoticeMs?: number;
+  /** In a queue for a place: escalate when waiting this long. */
+  queueEscalationMs?: number;
+  /** One calendar day, in the journey's time: scaled down with everything else in tests. */
+  dayMs?: number;
 };
 
-export const DEFAULT_TIMING: JourneyTiming = { choiceDeadlineMs: 14 * 24 * 3600_000 };
+const DAY = 24 * 3600_000;
+export const DEFAULT_TIMING: Required<JourneyTiming> = {
+  choiceDeadlineMs: 14 * DAY,
+  acceptanceReminderMs: 2 * DAY,
+  acceptanceEscalationMs: 5 * DAY,
+  carePlanEscalationMs: 7 * DAY,
+  approvalReminderMs: 5 * DAY,
+  approvalEscalationMs: 10 * DAY,
+  expiryNoticeMs: 30 * DAY,
+  queueEscalationMs: 90 * DAY,
+  dayMs: DAY,
+};
+
+/** The production timing divided by `scale` (tests run the journey's days in seconds). */
+export function scaledTiming(scale: number, overrides: Partial<JourneyTiming> = {}): Required<JourneyTiming> {
+  const scaled = Object.fromEntries(Object.entries(DEFAULT_TIMING).map(([k, v]) => [k, Math.max(1, Math.round(v / scale))]));
+  return { ...(scaled as Required<JourneyTiming>), ...overrides };
+}
 
 export type JourneyInput = {
   applicationId: string;
@@ -25,6 +57,16 @@ export type JourneyInput = {
   areaId: string;
   municipality: string;
   timing: JourneyTiming;
+};
+
+/** Input of the voucher journey (every area, the whole life); `carried` is set by continue-as-new. */
+export type VoucherJourneyInput = {
+  applicationId: string;
+  customerId: string;
+  municipality: string;
+  policy: AreaPolicy;
+  timing: Required<JourneyTiming>;
+  carried?: unknown;
 };
 
 /** A service event as the journey receives it: the catalog event reduced to what the journey needs. */
@@ -45,6 +87,14 @@ export type JourneyEvent = { eventId: string } & (
   | { kind: 'orderAccepted'; orderId: string }
   | { kind: 'carePlanAgreed'; orderId: string; agreedOn: string }
   | { kind: 'monthApproved'; orderId: string; month: string; approvedVisits: number; disputedVisits: number }
+  | { kind: 'decisionChanged'; effectiveFrom: string; careHoursPerMonth: number; serviceHoursPerMonth: number; validTo: string; level: number | null }
+  | { kind: 'decisionEnded'; reason: 'expired' | 'moved' | 'deceased' | 'withdrawn' | 'replaced'; endDate: string }
+  | { kind: 'providerSwitched'; toProviderId: string; effectiveFrom: string }
+  | { kind: 'orderRefused'; orderId: string; reason: string; explanation: string }
+  | { kind: 'placeQueued'; providerId: string }
+  | { kind: 'placeOffered'; providerId: string; answerBy: string }
+  | { kind: 'deliveryPeriodRecorded'; orderId: string; period: 'moved-in' | 'hospital-stay' | 'moved-out' | 'attendance'; from: string; to: string | null }
+  | { kind: 'disputeResolved'; orderId: string; month: string; approvedVisits: number; rejectedVisits: number }
 );
 
 export type JourneyStage =
@@ -52,13 +102,19 @@ export type JourneyStage =
   | 'assessed'
   | 'decided'
   | 'awaiting-choice'
+  | 'queued'
   | 'awaiting-acceptance'
   | 'awaiting-care-plan'
+  | 'awaiting-move-in'
   | 'in-service'
+  | 'ending'
   | 'completed'
   | 'denied';
 
 export type MonthSettlement = { month: string; feeOre: number; appliedCap: string; ocrReference: string; paymentOre: number; unpricedMinutes: number };
+
+/** Something a person must act on, raised by a missed deadline or a dispute; cleared when done. */
+export type Escalation = { kind: string; key: string; raisedAt: string; to: 'provider' | 'case-handler'; message: string; open: boolean };
 
 export type JourneyState = {
   applicationId: string;
@@ -75,10 +131,23 @@ export type JourneyState = {
   /** Months the journey still waits for, in order, and those settled. */
   pendingMonths: string[];
   settledMonths: MonthSettlement[];
+  /** Reminders and escalations raised so far (voucher journeys only). */
+  escalations?: Escalation[];
+  /** Why and when service ended (voucher journeys only). */
+  ended?: { reason: string; endDate: string } | null;
+  /** How many times this journey has continued as new (voucher journeys only). */
+  runs?: number;
 };
 
 export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
+
+/** The customer's choice, waited for by the caller: validated before it reaches the journey's history. */
+export const chooseProviderUpdate = defineUpdate<{ providerId: string; chosenBy: string }, [{ providerId: string }]>('chooseProvider');
+/** The customer's approval of a month, waited for by the caller. */
+export const approveMonthUpdate = defineUpdate<{ orderId: string; month: string; approvedVisits: number }, [{ orderId: string; month: string; disputedVisitIds: string[] }]>(
+  'approveMonth',
+);
 
 /** Search attributes on every journey, so the Temporal Web UI and the operators' view can filter them. */
 export const searchAttributes = {
@@ -87,6 +156,7 @@ export const searchAttributes = {
   provider: defineSearchAttributeKey('KundvalProvider', 'KEYWORD'),
   customer: defineSearchAttributeKey('KundvalCustomer', 'KEYWORD'),
   municipality: defineSearchAttributeKey('KundvalMunicipality', 'KEYWORD'),
+  attention: defineSearchAttributeKey('KundvalAttention', 'KEYWORD'),
 } as const;
 
 /** The search attributes as the dev server's `--search-attribute` flags declare them. */
@@ -96,4 +166,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword'> = {
   KundvalProvider: 'Keyword',
   KundvalCustomer: 'Keyword',
   KundvalMunicipality: 'Keyword',
+  KundvalAttention: 'Keyword',
 };

@@ -3,6 +3,8 @@ import { closeOnSignals, connectEventBus, createLogger, createServiceApp, loadCo
 import { WorkflowsConfig } from './config.js';
 import { startJourneyBridge } from './bridge/journey-bridge.js';
 import { journeyRoutes } from './routes/journeys.js';
+import { scaledTiming } from './contracts.js';
+import { ensureBillingSchedule } from './schedules.js';
 
 /**
  * The workflows service process: the bridge from NATS events to journey signals, and the
@@ -13,8 +15,9 @@ const config = loadConfig(WorkflowsConfig);
 const logger = createLogger('workflows', { level: config.LOG_LEVEL });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+await ensureBillingSchedule(client, config.MUNICIPALITY, logger);
 const bus = await connectEventBus(config.NATS_URL, 'workflows');
-const bridge = await startJourneyBridge({ bus, client, logger, timing: { choiceDeadlineMs: config.CHOICE_DEADLINE_MS } });
+const bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(config.JOURNEY_TIME_SCALE, { choiceDeadlineMs: config.CHOICE_DEADLINE_MS }) });
 const app = await createServiceApp({
   name: 'workflows',
   version: '0.1.0',

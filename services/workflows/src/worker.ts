@@ -6,6 +6,7 @@ import { TASK_QUEUE } from './contracts.js';
 import { createServiceClient } from './activities/service-client.js';
 import { createOrdersActivities } from './activities/orders.activities.js';
 import { createBillingActivities } from './activities/billing.activities.js';
+import { createDecisionsActivities } from './activities/decisions.activities.js';
 
 /** The journey worker process: runs the journey workflows and their activities. */
 const config = loadConfig(WorkflowsConfig);
@@ -22,6 +23,7 @@ const worker = await Worker.create({
   activities: {
     ...createOrdersActivities(createServiceClient(config.ORDERS_URL, auth)),
     ...createBillingActivities(createServiceClient(config.BILLING_URL, auth)),
+    ...createDecisionsActivities(createServiceClient(config.DECISIONS_URL, auth)),
   },
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

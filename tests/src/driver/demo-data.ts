@@ -1,17 +1,35 @@
-import { NACKA_HOME_CARE_RATES } from '@kundval/domain';
+import { BUILT_IN_AREAS, NACKA_HOME_CARE_RATES } from '@kundval/domain';
 import { Actor } from './http.js';
 import type { PlatformUrls } from './journey.js';
 
+type DemoProvider = {
+  providerId: string;
+  name: string;
+  kind: 'municipal' | 'private';
+  organisationNumber: string;
+  languages: string[];
+  satisfactionScore: number;
+  /** Areas it is authorized for: capacity in customers (places for a nursing home) and whether it is the default provider. */
+  areas: Array<{ areaId: string; capacity: number; isDefault?: boolean }>;
+};
+
 /**
- * Demo data: the seed's Nacka rate table and a handful of authorized home-care providers, one of
- * them the municipality's own default provider (ickevalsalternativ). Names are made up.
+ * Demo data: the seed's Nacka rate table, the voucher tables of every area's definition, and
+ * authorized providers in every area — one of them the municipality's own default provider
+ * (ickevalsalternativ) where the area has one. Names and organisation numbers are made up.
  */
-export const DEMO_PROVIDERS = [
-  { providerId: 'nacka-hemtjanst', name: 'Nacka kommuns hemtjänst', kind: 'municipal', organisationNumber: '212000-0167', languages: ['sv', 'en', 'fi'], satisfactionScore: 4.4, isDefault: true },
-  { providerId: 'saltsjo-omsorg', name: 'Saltsjö Omsorg AB', kind: 'private', organisationNumber: '556677-8899', languages: ['sv', 'en'], satisfactionScore: 4.7, isDefault: false },
-  { providerId: 'trygga-hander', name: 'Trygga Händer Hemtjänst AB', kind: 'private', organisationNumber: '556123-4567', languages: ['sv', 'ar', 'fa'], satisfactionScore: 4.5, isDefault: false },
-  { providerId: 'fisksatra-vard', name: 'Fisksätra Vård & Service AB', kind: 'private', organisationNumber: '559012-3456', languages: ['sv', 'es', 'pl'], satisfactionScore: 4.2, isDefault: false },
-] as const;
+export const DEMO_PROVIDERS: DemoProvider[] = [
+  { providerId: 'nacka-hemtjanst', name: 'Nacka kommuns hemtjänst', kind: 'municipal', organisationNumber: '212000-0167', languages: ['sv', 'en', 'fi'], satisfactionScore: 4.4, areas: [{ areaId: 'home-care', capacity: 500, isDefault: true }] },
+  { providerId: 'saltsjo-omsorg', name: 'Saltsjö Omsorg AB', kind: 'private', organisationNumber: '556677-8899', languages: ['sv', 'en'], satisfactionScore: 4.7, areas: [{ areaId: 'home-care', capacity: 200 }] },
+  { providerId: 'trygga-hander', name: 'Trygga Händer Hemtjänst AB', kind: 'private', organisationNumber: '556123-4567', languages: ['sv', 'ar', 'fa'], satisfactionScore: 4.5, areas: [{ areaId: 'home-care', capacity: 200 }] },
+  { providerId: 'fisksatra-vard', name: 'Fisksätra Vård & Service AB', kind: 'private', organisationNumber: '559012-3456', languages: ['sv', 'es', 'pl'], satisfactionScore: 4.2, areas: [{ areaId: 'home-care', capacity: 200 }] },
+  { providerId: 'dagcentralen', name: 'Dagcentralen Nacka (kommunal)', kind: 'municipal', organisationNumber: '212000-0168', languages: ['sv'], satisfactionScore: 4.3, areas: [{ areaId: 'day-activities', capacity: 60, isDefault: true }] },
+  { providerId: 'aktiva-dagar', name: 'Aktiva Dagar i Nacka AB', kind: 'private', organisationNumber: '556345-6789', languages: ['sv', 'fi'], satisfactionScore: 4.6, areas: [{ areaId: 'day-activities', capacity: 40 }] },
+  { providerId: 'sjotorpsgarden', name: 'Sjötorpsgården (kommunalt boende)', kind: 'municipal', organisationNumber: '212000-0169', languages: ['sv'], satisfactionScore: 4.1, areas: [{ areaId: 'nursing-home', capacity: 0 }] },
+  { providerId: 'ektorps-hage', name: 'Ektorps Hage Vård AB', kind: 'private', organisationNumber: '556456-7890', languages: ['sv', 'en'], satisfactionScore: 4.5, areas: [{ areaId: 'nursing-home', capacity: 40 }] },
+  { providerId: 'familjeradgivningen', name: 'Familjerådgivningen i Nacka', kind: 'municipal', organisationNumber: '212000-0170', languages: ['sv', 'en'], satisfactionScore: 4.4, areas: [{ areaId: 'family-counselling', capacity: 100, isDefault: true }] },
+  { providerId: 'komvux-nacka', name: 'Komvux Nacka', kind: 'municipal', organisationNumber: '212000-0171', languages: ['sv'], satisfactionScore: 4.0, areas: [{ areaId: 'adult-education', capacity: 300, isDefault: true }] },
+];
 
 /** Loads the demo data through the APIs, as an administrator and a finance officer would. Safe to run twice. */
 export async function loadDemoData(urls: PlatformUrls, auth: { secret: string; issuer: string }): Promise<void> {
@@ -24,12 +42,19 @@ export async function loadDemoData(urls: PlatformUrls, auth: { secret: string; i
       organisationNumber: p.organisationNumber,
       languages: p.languages,
       satisfactionScore: p.satisfactionScore,
-      authorizations: [{ areaId: 'home-care', capacityCustomers: 200, isDefault: p.isDefault }],
+      authorizations: p.areas.map((a) => ({ areaId: a.areaId, capacityCustomers: a.capacity, isDefault: a.isDefault ?? false })),
     });
     if (answer.status !== 201 && answer.status !== 409) throw new Error(`Loading provider ${p.providerId} failed: ${JSON.stringify(answer.body)}`);
   }
   for (const table of NACKA_HOME_CARE_RATES) {
     const { id, ...body } = table;
     await admin.ok('PUT', `${urls.billing}/rate-tables/${id}`, body);
+  }
+  for (const area of BUILT_IN_AREAS) {
+    if (area.deliveryUnit === 'minutes-by-band') continue;
+    for (const table of area.rateTables) {
+      const { id, ...body } = table;
+      await admin.ok('PUT', `${urls.billing}/unit-rate-tables/${id}`, body);
+    }
   }
 }

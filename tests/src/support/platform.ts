@@ -7,6 +7,8 @@ import { loadDemoData } from '../driver/index.js';
 
 /** How long a customer has to choose in the tests, so the default-provider path runs in seconds. */
 export const TEST_CHOICE_DEADLINE_MS = 4_000;
+/** The journey's other durations run at one second a day in the tests (reminders, escalations, care-plan deadlines). */
+export const TEST_JOURNEY_TIME_SCALE = 86_400;
 
 /**
  * Starts the whole platform for one test file, with demo data loaded. Every process's output goes
@@ -21,7 +23,7 @@ export async function startTestPlatform(name: string, options: LocalPlatformOpti
     logLevel: 'warn',
     log: (source, line) => logFile.write(`[${source}] ${line}\n`),
     ...options,
-    env: { CHOICE_DEADLINE_MS: String(TEST_CHOICE_DEADLINE_MS), ...options.env },
+    env: { CHOICE_DEADLINE_MS: String(TEST_CHOICE_DEADLINE_MS), JOURNEY_TIME_SCALE: String(TEST_JOURNEY_TIME_SCALE), ...options.env },
   });
   await loadDemoData(platform.urls, platform.auth);
   const stop = platform.stop;

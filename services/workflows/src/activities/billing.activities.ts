@@ -2,15 +2,26 @@ import type { ServiceClient } from './service-client.js';
 
 export type FeeInvoice = { invoiceId: string; feeOre: number; appliedCap: 'tariff' | 'maxtaxa' | 'fee-room'; ocrReference: string };
 export type ProviderPayment = { paymentId: string; amountOre: number; unpricedMinutes: number };
+export type PaymentBasis = 'approval' | 'dispute-resolution' | 'occupancy' | 'attendance';
 
-/** The journey's commands to the billing service; each is idempotent per customer or order and month. */
+/** The journey's commands to the billing service; each is idempotent per customer or order, month and basis. */
 export function createBillingActivities(call: ServiceClient) {
   return {
-    async chargeFee(input: { customerId: string; applicationId: string; month: string }): Promise<FeeInvoice> {
+    /** Charges what the customer now owes for the month across all areas, less what earlier invoices charged. */
+    async chargeFee(input: { customerId: string; applicationId: string; month: string; basis?: string }): Promise<FeeInvoice> {
       return call<FeeInvoice>('POST', '/fees', input);
     },
-    async payProvider(input: { orderId: string; month: string }): Promise<ProviderPayment> {
+    /** Pays the provider what is now payable for the order's month, less what earlier payments paid. */
+    async payProvider(input: { orderId: string; month: string; basis?: PaymentBasis }): Promise<ProviderPayment> {
       return call<ProviderPayment>('POST', '/provider-payments', input);
+    },
+    /** Runs the month's billing for the whole municipality (idempotent per month at the service). */
+    async runBillingMonth(input: { month: string }): Promise<unknown> {
+      return call('POST', '/billing-runs', input, { timeoutMs: 2 * 3600_000 });
+    },
+    /** Records the customer's approval (the journey's approve-month update). */
+    async approveMonth(input: { orderId: string; month: string; disputedVisitIds: string[] }): Promise<{ approvedVisits: number; disputedVisits: number }> {
+      return call('POST', `/orders/${input.orderId}/months/${input.month}/approval`, { disputedVisitIds: input.disputedVisitIds });
     },
   };
 }

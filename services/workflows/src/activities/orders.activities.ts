@@ -1,7 +1,7 @@
 import type { ServiceClient } from './service-client.js';
 
 export type Choice = { choiceId: string; decisionId: string; providerId: string; chosenBy: 'customer' | 'default' };
-export type Order = { orderId: string; decisionId: string; providerId: string; status: 'placed' | 'accepted' };
+export type Order = { orderId: string; decisionId: string; providerId: string; status: string };
 
 /** The journey's commands to the orders service; each is idempotent on the service side. */
 export function createOrdersActivities(call: ServiceClient) {
@@ -10,9 +10,21 @@ export function createOrdersActivities(call: ServiceClient) {
     async assignDefaultProvider(input: { decisionId: string }): Promise<Choice> {
       return call<Choice>('POST', `/decisions/${input.decisionId}/default-choice`);
     },
-    /** Places the order with the chosen provider; placing it again returns the same order. */
-    async placeOrder(input: { decisionId: string }): Promise<Order> {
-      return call<Order>('POST', '/orders', { decisionId: input.decisionId });
+    /** Records the customer's choice on their behalf (the journey's choose-provider update). */
+    async recordChoice(input: { decisionId: string; providerId: string }): Promise<Choice> {
+      return call<Choice>('POST', `/decisions/${input.decisionId}/choice`, { providerId: input.providerId });
+    },
+    /** Places the order with the current choice from `effectiveFrom`; placing it again returns the same order. */
+    async placeOrder(input: { decisionId: string; effectiveFrom?: string }): Promise<Order> {
+      return call<Order>('POST', '/orders', input.effectiveFrom ? { decisionId: input.decisionId, effectiveFrom: input.effectiveFrom } : { decisionId: input.decisionId });
+    },
+    /** Ends an order on its last day (a switch, a changed or ended decision). */
+    async endOrder(input: { orderId: string; endDate: string; reason: 'switched' | 'decision-ended' | 'decision-changed' }): Promise<Order> {
+      return call<Order>('POST', `/orders/${input.orderId}/end`, { endDate: input.endDate, reason: input.reason });
+    },
+    /** Reminds the provider of something overdue; the key makes a repeated reminder one reminder. */
+    async remindProvider(input: { orderId: string; about: 'acceptance' | 'care-plan' | 'approval'; key: string }): Promise<void> {
+      await call('POST', `/orders/${input.orderId}/reminders`, { about: input.about, key: input.key });
     },
   };
 }

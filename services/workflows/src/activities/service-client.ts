@@ -6,7 +6,7 @@ import { issueToken, type TokenSettings } from '@kundval/platform';
  * 401, 403) fails the activity for good; 404 and 409 are retried, because the service may not have
  * consumed the event that makes the command valid yet; network errors and 5xx are retried too.
  */
-export type ServiceClient = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => Promise<T>;
+export type ServiceClient = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options?: { timeoutMs?: number }) => Promise<T>;
 
 export function createServiceClient(baseUrl: string, auth: TokenSettings): ServiceClient {
   let token: { value: string; expires: number } | undefined;
@@ -17,7 +17,7 @@ export function createServiceClient(baseUrl: string, auth: TokenSettings): Servi
     return token.value;
   };
 
-  return async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> => {
+  return async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> => {
     const info = Context.current().info;
     const response = await fetch(new URL(path, baseUrl), {
       method,
@@ -28,7 +28,7 @@ export function createServiceClient(baseUrl: string, auth: TokenSettings): Servi
         'x-correlation-id': info.workflowExecution?.workflowId ?? info.activityId,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
     });
     const text = await response.text();
     if (response.ok) return JSON.parse(text) as T;

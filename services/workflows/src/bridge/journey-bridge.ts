@@ -1,27 +1,38 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { UnprocessableEventError, startConsumer, type EventBus, type Logger } from '@kundval/platform';
 import type { CatalogEvent } from '@kundval/contracts';
-import {
-  TASK_QUEUE,
-  journeyEventSignal,
-  journeyWorkflowId,
-  searchAttributes,
-  type JourneyEvent,
-  type JourneyTiming,
-} from '../contracts.js';
-import { customerJourneyWorkflow } from '../workflows/customer-journey.workflow.js';
+import { isDomainError, voucherAreaRegistry } from '@kundval/domain';
+import { TASK_QUEUE, journeyEventSignal, journeyWorkflowId, searchAttributes, type JourneyEvent, type JourneyTiming } from '../contracts.js';
+import { areaPolicyOf } from '../area-policy.js';
+import { voucherJourneyWorkflow } from '../workflows/voucher-journey.workflow.js';
 
 /**
  * Turns service events into journey signals. An application starts its journey (signal-with-start,
  * so a redelivered application event finds the journey already there); every later event signals
  * the journey of its application. The journey ignores an event id it has seen.
  */
-export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger: Logger; timing: JourneyTiming }) {
+export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger: Logger; timing: Required<JourneyTiming> }) {
   const { client, timing } = deps;
   return startConsumer({
     bus: deps.bus,
     durable: 'workflows-journeys',
-    events: ['applicationReceived', 'assessmentRecorded', 'decisionMade', 'providerChosen', 'orderAccepted', 'carePlanAgreed', 'monthApproved'],
+    events: [
+      'applicationReceived',
+      'assessmentRecorded',
+      'decisionMade',
+      'decisionChanged',
+      'decisionEnded',
+      'providerChosen',
+      'providerSwitched',
+      'placeQueued',
+      'placeOffered',
+      'orderAccepted',
+      'orderRefused',
+      'carePlanAgreed',
+      'deliveryPeriodRecorded',
+      'monthApproved',
+      'disputeResolved',
+    ],
     logger: deps.logger,
     handler: async (event) => {
       const signal = toJourneyEvent(event);
@@ -29,11 +40,13 @@ export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger
       const workflowId = journeyWorkflowId(event.payload.applicationId);
       if (event.name === 'applicationReceived') {
         const p = event.payload;
+        // The area's definition is read once, here: the running journey keeps the policy it started with.
+        const policy = policyFor(p.areaId);
         try {
-          await client.workflow.signalWithStart(customerJourneyWorkflow, {
+          await client.workflow.signalWithStart(voucherJourneyWorkflow, {
             workflowId,
             taskQueue: TASK_QUEUE,
-            args: [{ applicationId: p.applicationId, customerId: p.customerId, areaId: p.areaId, municipality: p.municipality, timing }],
+            args: [{ applicationId: p.applicationId, customerId: p.customerId, municipality: p.municipality, policy, timing }],
             signal: journeyEventSignal,
             signalArgs: [signal],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -59,6 +72,16 @@ export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger
       }
     },
   });
+}
+
+function policyFor(areaId: string) {
+  try {
+    return areaPolicyOf(voucherAreaRegistry.get(areaId));
+  } catch (err) {
+    // An area this platform does not define cannot start a journey, however often it is retried.
+    if (isDomainError(err)) throw new UnprocessableEventError(`unknown voucher area ${areaId}`);
+    throw err;
+  }
 }
 
 /** The part of a catalog event the journey needs, tagged with its event id for de-duplication. */
@@ -93,6 +116,28 @@ export function toJourneyEvent(event: CatalogEvent): JourneyEvent | undefined {
     case 'monthApproved': {
       const p = event.payload;
       return { eventId, kind: 'monthApproved', orderId: p.orderId, month: p.month, approvedVisits: p.approvedVisits, disputedVisits: p.disputedVisits };
+    }
+    case 'decisionChanged': {
+      const p = event.payload;
+      return { eventId, kind: 'decisionChanged', effectiveFrom: p.effectiveFrom, careHoursPerMonth: p.careHoursPerMonth, serviceHoursPerMonth: p.serviceHoursPerMonth, validTo: p.validTo, level: p.level };
+    }
+    case 'decisionEnded':
+      return { eventId, kind: 'decisionEnded', reason: event.payload.reason, endDate: event.payload.endDate };
+    case 'providerSwitched':
+      return { eventId, kind: 'providerSwitched', toProviderId: event.payload.toProviderId, effectiveFrom: event.payload.effectiveFrom };
+    case 'orderRefused':
+      return { eventId, kind: 'orderRefused', orderId: event.payload.orderId, reason: event.payload.reason, explanation: event.payload.explanation };
+    case 'placeQueued':
+      return { eventId, kind: 'placeQueued', providerId: event.payload.providerId };
+    case 'placeOffered':
+      return { eventId, kind: 'placeOffered', providerId: event.payload.providerId, answerBy: event.payload.answerBy };
+    case 'deliveryPeriodRecorded': {
+      const p = event.payload;
+      return { eventId, kind: 'deliveryPeriodRecorded', orderId: p.orderId, period: p.kind, from: p.from, to: p.to };
+    }
+    case 'disputeResolved': {
+      const p = event.payload;
+      return { eventId, kind: 'disputeResolved', orderId: p.orderId, month: p.month, approvedVisits: p.approvedVisits, rejectedVisits: p.rejectedVisits };
     }
     default:
       return undefined;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { ErrorBody, assertCustomerScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import { journeyStateQuery, journeyWorkflowId } from '../contracts.js';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { AppError, ErrorBody, assertCustomerScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { approveMonthUpdate, chooseProviderUpdate, journeyStateQuery, journeyWorkflowId } from '../contracts.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 const JourneyState = z.object({
   applicationId: z.string(),
@@ -20,6 +20,11 @@ const JourneyState = z.object({
   settledMonths: z.array(
     z.object({ month: z.string(), feeOre: z.number(), appliedCap: z.string(), ocrReference: z.string(), paymentOre: z.number(), unpricedMinutes: z.number() }),
   ),
+  escalations: z
+    .array(z.object({ kind: z.string(), key: z.string(), raisedAt: z.string(), to: z.string(), message: z.string(), open: z.boolean() }))
+    .optional(),
+  ended: z.object({ reason: z.string(), endDate: z.string() }).nullable().optional(),
+  runs: z.number().optional(),
 });
 
 const JourneySummary = z.object({
@@ -66,21 +71,32 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         schema: {
           summary: 'Find journeys by customer, area, provider and stage',
           tags: ['journeys'],
-          querystring: z.object({ customer: Keyword.optional(), area: Keyword.optional(), provider: Keyword.optional(), stage: Keyword.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+          querystring: z.object({
+            customer: Keyword.optional(),
+            area: Keyword.optional(),
+            provider: Keyword.optional(),
+            stage: Keyword.optional(),
+            attention: Keyword.optional().describe('journeys with an open escalation of this kind, e.g. approval-overdue'),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+          }),
           response: { 200: z.array(JourneySummary), ...errors },
         },
       },
       async (req) => {
         const q = req.query;
-        const clauses = [`WorkflowType = 'customerJourneyWorkflow'`];
+        const clauses = [`WorkflowType IN ('customerJourneyWorkflow', 'voucherJourneyWorkflow')`];
         if (q.customer) clauses.push(`KundvalCustomer = '${q.customer}'`);
         if (q.area) clauses.push(`KundvalArea = '${q.area}'`);
         if (q.provider) clauses.push(`KundvalProvider = '${q.provider}'`);
         if (q.stage) clauses.push(`KundvalStage = '${q.stage}'`);
+        if (q.attention) clauses.push(`KundvalAttention = '${q.attention}'`);
         const out: z.infer<typeof JourneySummary>[] = [];
         for await (const wf of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
           const sa = wf.searchAttributes;
-          const first = (k: string) => (Array.isArray(sa[k]) && sa[k]!.length > 0 ? String(sa[k]![0]) : null);
+          const first = (k: string) => {
+            const v = sa[k];
+            return Array.isArray(v) && v.length > 0 ? String(v[0]) : null;
+          };
           out.push({
             workflowId: wf.workflowId,
             status: wf.status.name,
@@ -96,5 +112,70 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         return out;
       },
     );
+
+    app.post(
+      '/journeys/:applicationId/choice',
+      {
+        config: { roles: ['citizen', 'case-handler'] },
+        schema: {
+          summary: 'The customer chooses a provider, and waits for the journey to take it',
+          description: 'A Temporal update: refused before it reaches the journey when there is no decision to choose for or a choice exists.',
+          tags: ['journeys'],
+          params: z.object({ applicationId: z.uuid() }),
+          body: z.object({ providerId: z.string().regex(/^[a-z0-9-]{2,50}$/) }),
+          response: { 200: z.object({ providerId: z.string(), chosenBy: z.string() }), ...errors },
+        },
+      },
+      async (req) => {
+        const handle = await ownJourney(req.params.applicationId, req.principal);
+        return runUpdate(() => handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: req.body.providerId }] }));
+      },
+    );
+
+    app.post(
+      '/journeys/:applicationId/months/:month/approval',
+      {
+        config: { roles: ['citizen', 'case-handler'] },
+        schema: {
+          summary: "The customer approves a month's deliveries of an order, and waits for the journey to take it",
+          tags: ['journeys'],
+          params: z.object({ applicationId: z.uuid(), month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM') }),
+          body: z.object({ orderId: z.uuid(), disputedVisitIds: z.array(z.uuid()).default([]) }),
+          response: { 200: z.object({ orderId: z.string(), month: z.string(), approvedVisits: z.number() }), ...errors },
+        },
+      },
+      async (req) => {
+        const handle = await ownJourney(req.params.applicationId, req.principal);
+        return runUpdate(() =>
+          handle.executeUpdate(approveMonthUpdate, { args: [{ orderId: req.body.orderId, month: req.params.month, disputedVisitIds: req.body.disputedVisitIds }] }),
+        );
+      },
+    );
   };
+
+  /** The journey's handle, if the caller may act on it (a citizen only on their own). */
+  async function ownJourney(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
+    const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
+    try {
+      const state = await handle.query(journeyStateQuery);
+      assertCustomerScope(principal, state.customerId);
+      return handle;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
+      throw err;
+    }
+  }
+}
+
+/** An update the journey's validator refused is the caller's 409, with the validator's reason. */
+async function runUpdate<T>(update: () => Promise<T>): Promise<T> {
+  try {
+    return await update();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause instanceof Error ? err.cause.message : err.message;
+      throw new AppError('conflict', 'WORKFLOWS.UPDATE_REFUSED', cause);
+    }
+    throw err;
+  }
 }

@@ -1,4 +1,10 @@
-/** The calendar months (YYYY-MM) that a validity period from `from` to `to` (inclusive dates) touches. */
+/**
+ * Calendar arithmetic on `YYYY-MM-DD` dates and `YYYY-MM` months, safe in workflow code. Deadlines
+ * computed from them are days apart, so a day's start is taken in UTC: the hour or two between UTC
+ * and Stockholm midnight does not change which day a deadline falls on in any way that matters.
+ */
+
+/** The calendar months (YYYY-MM) that a period from `from` to `to` (inclusive dates) touches. */
 export function monthsCovered(from: string, to: string): string[] {
   const months: string[] = [];
   let [y, m] = [Number(from.slice(0, 4)), Number(from.slice(5, 7))];
@@ -9,4 +15,19 @@ export function monthsCovered(from: string, to: string): string[] {
     if (m === 13) [y, m] = [y + 1, 1];
   }
   return months;
+}
+
+export const monthOf = (date: string) => date.slice(0, 7);
+
+export function addDays(date: string, days: number): string {
+  return new Date(startOfDayMs(date) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function lastDayOfMonth(month: string): string {
+  const [y, m] = [Number(month.slice(0, 4)), Number(month.slice(5, 7))];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+export function startOfDayMs(date: string): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
 }

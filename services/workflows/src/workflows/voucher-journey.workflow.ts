@@ -1,0 +1,621 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { BillingActivities } from '../activities/billing.activities.js';
+import type { DecisionsActivities } from '../activities/decisions.activities.js';
+import type { OrdersActivities } from '../activities/orders.activities.js';
+import {
+  approveMonthUpdate,
+  chooseProviderUpdate,
+  journeyEventSignal,
+  journeyStateQuery,
+  searchAttributes,
+  type Escalation,
+  type JourneyEvent,
+  type JourneyStage,
+  type JourneyState,
+  type MonthSettlement,
+  type VoucherJourneyInput,
+} from '../contracts.js';
+import { addDays, lastDayOfMonth, monthOf, monthsCovered, startOfDayMs } from './months.js';
+
+/** Commands to the services: idempotent there (keyed by decision, order, month and basis), so retries never double anything. */
+const commandOptions: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['BadRequest'] },
+};
+const orders = proxyActivities<OrdersActivities>(commandOptions);
+const billing = proxyActivities<BillingActivities>(commandOptions);
+const decisions = proxyActivities<DecisionsActivities>(commandOptions);
+/**
+ * Reminders and escalations: tried a few times, then recorded as undelivered in the journey's state
+ * (which operators see) — a notice that cannot be delivered must not hold up payments.
+ */
+const noticeOptions: ActivityOptions = { ...commandOptions, retry: { ...commandOptions.retry, maximumAttempts: 5 } };
+const providerNotices = proxyActivities<Pick<OrdersActivities, 'remindProvider'>>(noticeOptions);
+const caseHandlerNotices = proxyActivities<Pick<DecisionsActivities, 'createTask'>>(noticeOptions);
+
+/** Settled months per run before the journey continues as new, keeping each run's history short. */
+const MONTHS_PER_RUN = 6;
+/** Event ids remembered for de-duplication; older ids belong to events long applied. */
+const SEEN_EVENT_IDS_KEPT = 500;
+
+type Decision = {
+  decisionId: string;
+  outcome: 'granted' | 'partly-granted' | 'denied';
+  validFrom: string;
+  validTo: string;
+  denialReason: string | null;
+};
+
+type OrderState = {
+  orderId: string;
+  providerId: string;
+  validFrom: string;
+  /** Last day in force: the decision's end, or the day before a switch. */
+  endDate: string | null;
+  acceptedAt: number | null;
+  placedAt: number;
+  carePlanAgreed: boolean;
+  movedIn: boolean;
+  remindedAcceptance: boolean;
+  escalatedAcceptance: boolean;
+  escalatedCarePlan: boolean;
+  remindedCarePlan: boolean;
+};
+
+/** Per order and month: approved, disputed and settled. */
+type OrderMonth = {
+  orderId: string;
+  month: string;
+  approved: boolean;
+  disputed: number;
+  disputeResolved: boolean;
+  settled: boolean;
+  reminded: boolean;
+  escalated: boolean;
+  disputeEscalated: boolean;
+};
+
+/** Everything the journey knows; carried whole into the next run by continue-as-new. */
+type Carried = {
+  stage: JourneyStage;
+  assessed: boolean;
+  decision: Decision | null;
+  choice: { providerId: string; chosenBy: 'customer' | 'default' } | null;
+  choiceDeadlineAt: number | null;
+  queuedFor: string | null;
+  queuedAt: number | null;
+  queueEscalated: boolean;
+  pendingSwitch: { toProviderId: string; effectiveFrom: string } | null;
+  orders: OrderState[];
+  orderMonths: OrderMonth[];
+  settlements: Array<MonthSettlement & { orderId: string; basis: string }>;
+  escalations: Escalation[];
+  expiryNoticeSent: boolean;
+  expiryRequested: boolean;
+  ended: { reason: string; endDate: string } | null;
+  seen: string[];
+  runs: number;
+  settledThisRun: number;
+};
+
+function initial(): Carried {
+  return {
+    stage: 'application-received',
+    assessed: false,
+    decision: null,
+    choice: null,
+    choiceDeadlineAt: null,
+    queuedFor: null,
+    queuedAt: null,
+    queueEscalated: false,
+    pendingSwitch: null,
+    orders: [],
+    orderMonths: [],
+    settlements: [],
+    escalations: [],
+    expiryNoticeSent: false,
+    expiryRequested: false,
+    ended: null,
+    seen: [],
+    runs: 0,
+    settledThisRun: 0,
+  };
+}
+
+/**
+ * One customer's journey in any voucher area, for its whole life (DESIGN.md §2–3): intake,
+ * decision, choice (or default provider, or a queue for a place), order and acceptance, care plan,
+ * then month after month of deliveries, approvals, fees and payments, through switches of provider,
+ * changed decisions, disputes, expiry and the end of service. The area's definition, read once into
+ * `input.policy`, decides which steps apply; no area is special-cased here.
+ *
+ * The journey is a reactive loop: service events arrive through `journeyEvent` (an event id seen
+ * before changes nothing), and after each event or passed deadline `reconcile` issues whatever
+ * commands are now due. Every command is idempotent at the service, so a crash between a command
+ * and its recording is harmless. History stays bounded by continuing as new every few months.
+ */
+export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promise<JourneyState> {
+  const { policy, timing } = input;
+  const s: Carried = (input.carried as Carried | undefined) ?? initial();
+  const inbox: JourneyEvent[] = [];
+  const seen = new Set(s.seen);
+
+  setHandler(journeyStateQuery, () => view(input, s, nextDeadline()));
+  setHandler(journeyEventSignal, (event) => {
+    if (seen.has(event.eventId)) return;
+    seen.add(event.eventId);
+    inbox.push(event);
+  });
+  setHandler(
+    chooseProviderUpdate,
+    async ({ providerId }) => {
+      const choice = await orders.recordChoice({ decisionId: s.decision!.decisionId, providerId });
+      s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
+      return { providerId: choice.providerId, chosenBy: choice.chosenBy };
+    },
+    {
+      validator: ({ providerId }) => {
+        if (!/^[a-z0-9-]{2,50}$/.test(providerId)) throw new Error('providerId: not a provider id');
+        if (!s.decision || s.decision.outcome === 'denied') throw new Error('There is no granted decision to choose for.');
+        if (s.choice) throw new Error('A provider is already chosen; switching is a separate request.');
+      },
+    },
+  );
+  setHandler(
+    approveMonthUpdate,
+    async ({ orderId, month, disputedVisitIds }) => {
+      const answer = await billing.approveMonth({ orderId, month, disputedVisitIds });
+      return { orderId, month, approvedVisits: answer.approvedVisits };
+    },
+    {
+      validator: ({ orderId, month }) => {
+        if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Error('month: expected YYYY-MM');
+        const om = s.orderMonths.find((m) => m.orderId === orderId && m.month === month);
+        if (!om) throw new Error(`Order ${orderId} has no deliveries to approve in ${month}.`);
+        if (om.approved) throw new Error(`${month} is already approved.`);
+      },
+    },
+  );
+
+  upsertSearchAttributes([
+    { key: searchAttributes.area, value: policy.areaId },
+    { key: searchAttributes.customer, value: input.customerId },
+    { key: searchAttributes.municipality, value: input.municipality },
+    { key: searchAttributes.stage, value: s.stage },
+  ]);
+
+  const now = () => Date.now();
+  const day = timing.dayMs;
+
+  function enter(stage: JourneyStage) {
+    if (s.stage === stage) return;
+    s.stage = stage;
+    upsertSearchAttributes([{ key: searchAttributes.stage, value: stage }]);
+  }
+
+  async function escalate(kind: Parameters<DecisionsActivities['createTask']>[0]['kind'], key: string, message: string) {
+    const delivered = await caseHandlerNotices.createTask({ applicationId: input.applicationId, kind, key, message }).then(
+      () => true,
+      () => false,
+    );
+    s.escalations.push({ kind, key, raisedAt: new Date(now()).toISOString(), to: 'case-handler', message: delivered ? message : `${message} (the task could not be delivered)`, open: true });
+    upsertSearchAttributes([{ key: searchAttributes.attention, value: kind }]);
+  }
+
+  async function remind(orderId: string, about: 'acceptance' | 'care-plan' | 'approval', key: string, message: string) {
+    const delivered = await providerNotices.remindProvider({ orderId, about, key }).then(
+      () => true,
+      () => false,
+    );
+    s.escalations.push({ kind: `${about}-reminder`, key: `${orderId}:${key}`, raisedAt: new Date(now()).toISOString(), to: 'provider', message: delivered ? message : `${message} (not delivered)`, open: false });
+  }
+
+  function resolveEscalations(match: (e: Escalation) => boolean) {
+    for (const e of s.escalations) if (e.open && match(e)) e.open = false;
+    const open = s.escalations.filter((e) => e.open);
+    upsertSearchAttributes([{ key: searchAttributes.attention, value: open.length > 0 ? open[open.length - 1]!.kind : 'none' }]);
+  }
+
+  /** Refusals applied but not yet escalated: `apply` records, `reconcile` acts. */
+  const refusedOrders: Array<Extract<JourneyEvent, { kind: 'orderRefused' }>> = [];
+  const activeOrder = () => s.orders.find((o) => o.endDate === null) ?? null;
+  const serviceEnd = () => s.ended?.endDate ?? s.decision?.validTo ?? null;
+
+  /** Applies one service event to the journey's knowledge; commands follow in `reconcile`. */
+  function apply(event: JourneyEvent) {
+    switch (event.kind) {
+      case 'applicationReceived':
+        return;
+      case 'assessmentRecorded':
+        s.assessed = true;
+        if (s.stage === 'application-received') enter('assessed');
+        return;
+      case 'decisionMade':
+        s.decision ??= { decisionId: event.decisionId, outcome: event.outcome, validFrom: event.validFrom, validTo: event.validTo, denialReason: event.denialReason };
+        return;
+      case 'decisionChanged':
+        if (!s.decision) return;
+        // A renewal moves the end later: the expiry notice is answered and a new one will come.
+        if (event.validTo > s.decision.validTo) {
+          s.expiryNoticeSent = false;
+          s.expiryRequested = false;
+          resolveEscalations((e) => e.kind === 'decision-expiring');
+        }
+        s.decision.validTo = event.validTo;
+        return;
+      case 'decisionEnded':
+        s.ended ??= { reason: event.reason, endDate: event.endDate };
+        return;
+      case 'providerChosen':
+        if (!s.choice) s.choice = { providerId: event.providerId, chosenBy: event.chosenBy };
+        s.queuedFor = s.queuedFor === event.providerId ? null : s.queuedFor;
+        resolveEscalations((e) => e.kind === 'queue-waiting' || e.kind === 'order-refused');
+        return;
+      case 'placeQueued':
+        s.queuedFor = event.providerId;
+        s.queuedAt ??= now();
+        return;
+      case 'placeOffered':
+        return;
+      case 'providerSwitched':
+        s.pendingSwitch = { toProviderId: event.toProviderId, effectiveFrom: event.effectiveFrom };
+        return;
+      case 'orderAccepted': {
+        const order = s.orders.find((o) => o.orderId === event.orderId);
+        if (order && order.acceptedAt === null) order.acceptedAt = now();
+        resolveEscalations((e) => e.kind === 'acceptance-overdue' && e.key.startsWith(event.orderId));
+        return;
+      }
+      case 'orderRefused': {
+        // The provider showed it is over capacity: the choice is void and the customer chooses again.
+        s.orders = s.orders.filter((o) => o.orderId !== event.orderId);
+        s.choice = null;
+        s.choiceDeadlineAt = null;
+        refusedOrders.push(event);
+        return;
+      }
+      case 'carePlanAgreed': {
+        const order = s.orders.find((o) => o.orderId === event.orderId);
+        if (order) order.carePlanAgreed = true;
+        resolveEscalations((e) => e.kind === 'care-plan-overdue' && e.key.startsWith(event.orderId));
+        return;
+      }
+      case 'deliveryPeriodRecorded': {
+        const order = s.orders.find((o) => o.orderId === event.orderId);
+        if (order && event.period === 'moved-in') order.movedIn = true;
+        return;
+      }
+      case 'monthApproved': {
+        const om = orderMonth(event.orderId, event.month);
+        om.approved = true;
+        om.disputed = event.disputedVisits;
+        resolveEscalations((e) => e.kind === 'approval-overdue' && e.key === `${event.orderId}:${event.month}`);
+        return;
+      }
+      case 'disputeResolved': {
+        const om = orderMonth(event.orderId, event.month);
+        om.disputeResolved = true;
+        resolveEscalations((e) => e.kind === 'dispute' && e.key === `${event.orderId}:${event.month}`);
+        return;
+      }
+    }
+  }
+  function orderMonth(orderId: string, month: string): OrderMonth {
+    let om = s.orderMonths.find((m) => m.orderId === orderId && m.month === month);
+    if (!om) {
+      om = { orderId, month, approved: false, disputed: 0, disputeResolved: false, settled: false, reminded: false, escalated: false, disputeEscalated: false };
+      s.orderMonths.push(om);
+    }
+    return om;
+  }
+
+  /** The months an order delivers in: each needs its approval (or its days of stay) settled. */
+  function dueOrderMonths(order: OrderState): string[] {
+    const end = order.endDate ?? serviceEnd();
+    return !end || end < order.validFrom ? [] : monthsCovered(order.validFrom, end);
+  }
+
+  /** Issues every command that is now due. Safe to run at any time: it only does what state says is missing. */
+  async function reconcile() {
+    for (const refusal of refusedOrders.splice(0)) {
+      await escalate('order-refused', refusal.orderId, `Provider refused the order: ${refusal.explanation}. The customer must choose again.`);
+    }
+    const decision = s.decision;
+    if (!decision) {
+      if (s.assessed || policy.decisionKind === 'simplified') return;
+      return;
+    }
+    if (decision.outcome === 'denied') {
+      enter('denied');
+      return;
+    }
+
+    // Choice: the customer's, a place from a queue, or the default provider when the deadline passes.
+    if (!s.choice && !s.ended) {
+      if (s.queuedFor) {
+        enter('queued');
+        if (!s.queueEscalated && now() >= (s.queuedAt ?? now()) + timing.queueEscalationMs) {
+          s.queueEscalated = true;
+          await escalate('queue-waiting', s.queuedFor, `The customer has waited for a place at ${s.queuedFor} since ${new Date(s.queuedAt ?? now()).toISOString().slice(0, 10)}.`);
+        }
+        return;
+      }
+      enter('awaiting-choice');
+      if (policy.defaultProvider) {
+        s.choiceDeadlineAt ??= now() + timing.choiceDeadlineMs;
+        if (now() < s.choiceDeadlineAt) return;
+        const assigned = await orders.assignDefaultProvider({ decisionId: decision.decisionId });
+        s.choice ??= { providerId: assigned.providerId, chosenBy: assigned.chosenBy };
+      } else {
+        return;
+      }
+    }
+
+    // A switch: the old order ends the day before, a new order starts with the new provider.
+    if (s.pendingSwitch && !s.ended) {
+      const current = activeOrder();
+      if (current) {
+        const lastDay = addDays(s.pendingSwitch.effectiveFrom, -1);
+        await orders.endOrder({ orderId: current.orderId, endDate: lastDay, reason: 'switched' });
+        current.endDate = lastDay;
+      }
+      s.choice = { providerId: s.pendingSwitch.toProviderId, chosenBy: 'customer' };
+      const placed = await orders.placeOrder({ decisionId: decision.decisionId, effectiveFrom: s.pendingSwitch.effectiveFrom });
+      s.orders.push(newOrder(placed.orderId, placed.providerId, s.pendingSwitch.effectiveFrom));
+      s.pendingSwitch = null;
+    }
+
+    // The first order, once there is a choice.
+    if (s.choice && s.orders.length === 0 && !s.ended) {
+      const placed = await orders.placeOrder({ decisionId: decision.decisionId });
+      s.orders.push(newOrder(placed.orderId, placed.providerId, decision.validFrom));
+      upsertSearchAttributes([{ key: searchAttributes.provider, value: placed.providerId }]);
+    }
+
+    // Acceptance and care plan of the current order, with reminders and escalations.
+    const current = activeOrder();
+    if (current && !s.ended) {
+      upsertSearchAttributes([{ key: searchAttributes.provider, value: current.providerId }]);
+      if (current.acceptedAt === null) {
+        enter('awaiting-acceptance');
+        if (!current.remindedAcceptance && now() >= current.placedAt + timing.acceptanceReminderMs) {
+          current.remindedAcceptance = true;
+          await remind(current.orderId, 'acceptance', 'acceptance-1', 'Reminded the provider to accept the order.');
+        }
+        if (!current.escalatedAcceptance && now() >= current.placedAt + timing.acceptanceEscalationMs) {
+          current.escalatedAcceptance = true;
+          await escalate('acceptance-overdue', `${current.orderId}`, `${current.providerId} has not accepted the order placed ${new Date(current.placedAt).toISOString().slice(0, 10)}; providers may not refuse within their capacity.`);
+        }
+      } else if (policy.carePlanDeadlineDays !== null && !current.carePlanAgreed) {
+        enter('awaiting-care-plan');
+        const dueAt = current.acceptedAt + policy.carePlanDeadlineDays * day;
+        if (!current.remindedCarePlan && now() >= dueAt) {
+          current.remindedCarePlan = true;
+          await remind(current.orderId, 'care-plan', 'care-plan-1', 'Reminded the provider that the care plan is due.');
+        }
+        if (!current.escalatedCarePlan && now() >= dueAt + timing.carePlanEscalationMs) {
+          current.escalatedCarePlan = true;
+          await escalate('care-plan-overdue', current.orderId, `No care plan agreed with ${current.providerId} within ${policy.carePlanDeadlineDays} days of acceptance.`);
+        }
+      } else if (policy.deliveryUnit === 'occupancy-day' && !current.movedIn) {
+        enter('awaiting-move-in');
+      } else {
+        enter('in-service');
+      }
+    }
+
+    await settleDueMonths();
+
+    // The decision's end: a notice before expiry; once past its last day and with every month of it
+    // settled, the decision expires (a decision made after its own period still gets its months paid).
+    if (!s.ended) {
+      const expiresAt = startOfDayMs(addDays(decision.validTo, 1));
+      if (!s.expiryNoticeSent && now() >= expiresAt - timing.expiryNoticeMs && now() < expiresAt) {
+        s.expiryNoticeSent = true;
+        await escalate('decision-expiring', decision.validTo, `The decision ends on ${decision.validTo}: renew it or let it expire.`);
+      }
+      if (!s.expiryRequested && now() >= expiresAt && s.orders.length > 0 && allSettled()) {
+        s.expiryRequested = true;
+        await decisions.expireDecision({ decisionId: decision.decisionId });
+      }
+    } else {
+      const open = activeOrder();
+      if (open) {
+        await orders.endOrder({ orderId: open.orderId, endDate: s.ended.endDate, reason: 'decision-ended' });
+        open.endDate = s.ended.endDate;
+      }
+      if (s.orders.length === 0 || allSettled()) enter('completed');
+      else enter('ending');
+    }
+  }
+
+  function newOrder(orderId: string, providerId: string, validFrom: string): OrderState {
+    return {
+      orderId,
+      providerId,
+      validFrom,
+      endDate: null,
+      acceptedAt: null,
+      placedAt: now(),
+      carePlanAgreed: false,
+      movedIn: false,
+      remindedAcceptance: false,
+      escalatedAcceptance: false,
+      escalatedCarePlan: false,
+      remindedCarePlan: false,
+    };
+  }
+
+  /** Every order month through the end of service is settled and no dispute is open. */
+  function allSettled(): boolean {
+    return s.orders.every((o) => dueOrderMonths(o).every((m) => {
+      const om = s.orderMonths.find((x) => x.orderId === o.orderId && x.month === m);
+      return om !== undefined && om.settled && (om.disputed === 0 || om.disputeResolved);
+    }));
+  }
+
+  async function settleDueMonths() {
+    for (const order of s.orders) {
+      if (order.acceptedAt === null) continue;
+      for (const month of dueOrderMonths(order)) {
+        const om = orderMonth(order.orderId, month);
+        const monthOver = now() >= startOfDayMs(addDays(lastDayOfMonth(month), 1));
+        if (!om.settled) {
+          if (policy.customerApprovesMonths) {
+            if (!om.approved) {
+              if (monthOver) await remindOrEscalateApproval(order, om);
+              continue;
+            }
+            await settle(order, om, 'approval');
+          } else {
+            // Paid per day of stay once the month is over (or service has ended within it).
+            const end = order.endDate ?? serviceEnd();
+            const endedInMonth = end !== null && monthOf(end) === month && end < new Date(now()).toISOString().slice(0, 10);
+            if (!monthOver && !endedInMonth) continue;
+            await settle(order, om, 'occupancy');
+          }
+        }
+        if (om.disputed > 0 && !om.disputeResolved && !om.disputeEscalated) {
+          om.disputeEscalated = true;
+          await escalate('dispute', `${om.orderId}:${om.month}`, `The customer disputes ${om.disputed} visit(s) of ${om.month}; resolve them so they can be paid or rejected.`);
+        }
+        if (om.disputed > 0 && om.disputeResolved && !s.settlements.some((x) => x.orderId === om.orderId && x.month === om.month && x.basis === 'dispute-resolution')) {
+          await settle(order, om, 'dispute-resolution');
+        }
+      }
+    }
+  }
+
+  async function remindOrEscalateApproval(order: OrderState, om: OrderMonth) {
+    const monthEnd = startOfDayMs(addDays(lastDayOfMonth(om.month), 1));
+    if (!om.reminded && now() >= monthEnd + timing.approvalReminderMs) {
+      om.reminded = true;
+      await remind(order.orderId, 'approval', om.month, `Reminded about the approval of ${om.month}.`);
+    }
+    if (!om.escalated && now() >= monthEnd + timing.approvalEscalationMs) {
+      om.escalated = true;
+      await escalate('approval-overdue', `${om.orderId}:${om.month}`, `${om.month} at ${order.providerId} is not approved; nothing is paid or charged until it is.`);
+    }
+  }
+
+  async function settle(order: OrderState, om: OrderMonth, basis: 'approval' | 'occupancy' | 'dispute-resolution') {
+    const payment = await billing.payProvider({ orderId: order.orderId, month: om.month, basis });
+    const fee = policy.chargesFee
+      ? await billing.chargeFee({ customerId: input.customerId, applicationId: input.applicationId, month: om.month, basis: `${basis}:${order.orderId}` })
+      : null;
+    s.settlements.push({
+      orderId: order.orderId,
+      basis,
+      month: om.month,
+      feeOre: fee?.feeOre ?? 0,
+      appliedCap: fee?.appliedCap ?? 'none',
+      ocrReference: fee?.ocrReference ?? '',
+      paymentOre: payment.amountOre,
+      unpricedMinutes: payment.unpricedMinutes,
+    });
+    if (basis !== 'dispute-resolution') {
+      om.settled = true;
+      s.settledThisRun += 1;
+    }
+  }
+
+  /** The earliest moment the journey must act on its own, or undefined when only events can move it. */
+  function nextDeadline(): number | undefined {
+    const times: number[] = [];
+    const d = s.decision;
+    if (!d || d.outcome === 'denied' || s.stage === 'completed') return undefined;
+    if (!s.choice && !s.queuedFor && policy.defaultProvider && s.choiceDeadlineAt !== null) times.push(s.choiceDeadlineAt);
+    if (s.queuedFor && !s.queueEscalated) times.push((s.queuedAt ?? now()) + timing.queueEscalationMs);
+    const current = activeOrder();
+    if (current && current.acceptedAt === null) {
+      if (!current.remindedAcceptance) times.push(current.placedAt + timing.acceptanceReminderMs);
+      if (!current.escalatedAcceptance) times.push(current.placedAt + timing.acceptanceEscalationMs);
+    } else if (current && current.acceptedAt !== null && policy.carePlanDeadlineDays !== null && !current.carePlanAgreed) {
+      const dueAt = current.acceptedAt + policy.carePlanDeadlineDays * day;
+      if (!current.remindedCarePlan) times.push(dueAt);
+      if (!current.escalatedCarePlan) times.push(dueAt + timing.carePlanEscalationMs);
+    }
+    // The next month end brings a new month to settle, or an approval to chase.
+    const end = serviceEnd();
+    if (end) {
+      const today = new Date(now()).toISOString().slice(0, 10);
+      if (today <= end) times.push(startOfDayMs(addDays(lastDayOfMonth(monthOf(today)), 1)));
+    }
+    for (const om of s.orderMonths) {
+      if (om.approved || !policy.customerApprovesMonths) continue;
+      const monthEnd = startOfDayMs(addDays(lastDayOfMonth(om.month), 1));
+      if (!om.reminded) times.push(monthEnd + timing.approvalReminderMs);
+      if (!om.escalated) times.push(monthEnd + timing.approvalEscalationMs);
+    }
+    if (!s.ended) {
+      const expiresAt = startOfDayMs(addDays(d.validTo, 1));
+      if (!s.expiryNoticeSent && now() < expiresAt) times.push(expiresAt - timing.expiryNoticeMs);
+      if (!s.expiryRequested && now() < expiresAt) times.push(expiresAt);
+    }
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  // The loop: apply what arrived, do what is due, sleep until the next event or deadline.
+  for (;;) {
+    while (inbox.length > 0) apply(inbox.shift()!);
+    await reconcile();
+    if (s.stage === 'completed' || s.stage === 'denied') break;
+    if (inbox.length > 0) continue;
+    if (s.settledThisRun >= MONTHS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (inbox.length === 0) {
+        s.seen = [...seen].slice(-SEEN_EVENT_IDS_KEPT);
+        s.runs += 1;
+        s.settledThisRun = 0;
+        await continueAsNew<typeof voucherJourneyWorkflow>({ ...input, carried: s });
+      }
+      continue;
+    }
+    const deadline = nextDeadline();
+    await condition(() => inbox.length > 0, deadline === undefined ? undefined : Math.max(1, deadline - now()));
+  }
+  await condition(allHandlersFinished);
+  return view(input, s, undefined);
+}
+
+/** The journey as its query reports it: where it stands, what it waits for, what it settled. */
+function view(input: VoucherJourneyInput, s: Carried, nextDeadline: number | undefined): JourneyState {
+  const current = s.orders.find((o) => o.endDate === null) ?? s.orders[s.orders.length - 1] ?? null;
+  const byMonth = new Map<string, MonthSettlement>();
+  for (const x of s.settlements) {
+    const m = byMonth.get(x.month);
+    byMonth.set(
+      x.month,
+      m
+        ? { ...m, feeOre: m.feeOre + x.feeOre, paymentOre: m.paymentOre + x.paymentOre, unpricedMinutes: m.unpricedMinutes + x.unpricedMinutes, appliedCap: x.feeOre > 0 ? x.appliedCap : m.appliedCap, ocrReference: x.ocrReference || m.ocrReference }
+        : { month: x.month, feeOre: x.feeOre, appliedCap: x.appliedCap, ocrReference: x.ocrReference, paymentOre: x.paymentOre, unpricedMinutes: x.unpricedMinutes },
+    );
+  }
+  return {
+    applicationId: input.applicationId,
+    customerId: input.customerId,
+    areaId: input.policy.areaId,
+    stage: s.stage,
+    decisionId: s.decision?.decisionId ?? null,
+    providerId: current?.providerId ?? s.choice?.providerId ?? null,
+    chosenBy: s.choice?.chosenBy ?? null,
+    orderId: current?.orderId ?? null,
+    denialReason: s.decision?.outcome === 'denied' ? s.decision.denialReason : null,
+    nextDeadline: nextDeadline === undefined ? null : new Date(nextDeadline).toISOString(),
+    pendingMonths: s.orderMonths.filter((m) => !m.settled).map((m) => m.month),
+    settledMonths: [...byMonth.values()].sort((a, b) => a.month.localeCompare(b.month)),
+    escalations: s.escalations,
+    ended: s.ended,
+    runs: s.runs,
+  };
+}
+

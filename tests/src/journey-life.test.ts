@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalPlatform } from '@kundval/infra';
+import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type VisitPlan } from './driver/index.js';
+import { startTestPlatform } from './support/platform.js';
+
+/**
+ * The whole life of a home-care journey against the real platform: a switch of provider in the
+ * middle of a month, a changed and then ended decision, a deadline missed and escalated, and a
+ * disputed month resolved by the case handler. Amounts are asserted in öre.
+ */
+describe('the life of a home-care journey', () => {
+  let platform: LocalPlatform;
+  beforeAll(async () => {
+    platform = await startTestPlatform('journey-life');
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const visit = (applicationId: string, id: string, kind: 'care' | 'service', start: string, end: string): VisitPlan => ({ externalId: `${applicationId}-${id}`, kind, start, end });
+
+  async function grantedJourney(validFrom: string, validTo: string, careHoursPerMonth = 6) {
+    const steps = homeCareSteps(platform);
+    const { applicationId, customerId } = await steps.apply(nextIdentityNumber(1937));
+    await steps.assess(applicationId);
+    const { decisionId } = await steps.decide(applicationId, { careHoursPerMonth, serviceHoursPerMonth: 0, validFrom, validTo });
+    return { steps, applicationId, customerId, decisionId };
+  }
+
+  it('switches provider from tomorrow: each provider is paid for its own visits, one fee across both', async () => {
+    // A switch takes effect tomorrow at the earliest, so this journey runs in today's calendar.
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const firstOfMonth = `${today.slice(0, 7)}-01`;
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney(firstOfMonth, tomorrow);
+    await steps.choose(customerId, decisionId, 'saltsjo-omsorg');
+    const firstOrder = await steps.acceptAndPlan('saltsjo-omsorg', decisionId);
+    // Service visits are paid at one rate whatever the hour: 60 minutes at the private 263 kr/h.
+    await steps.reportVisits('saltsjo-omsorg', firstOrder, [visit(applicationId, 'first', 'service', `${firstOfMonth}T10:00:00Z`, `${firstOfMonth}T11:00:00Z`)]);
+
+    const citizen = actors(platform).citizen(customerId);
+    await citizen.ok('POST', `${platform.urls.orders}/decisions/${decisionId}/switch`, { providerId: 'trygga-hander', effectiveFrom: tomorrow });
+    const secondOrder = await steps.acceptAndPlan('trygga-hander', decisionId);
+    expect(secondOrder).not.toBe(firstOrder);
+    // 120 minutes at 263 kr/h with the new provider.
+    await steps.reportVisits('trygga-hander', secondOrder, [visit(applicationId, 'second', 'service', `${tomorrow}T10:00:00Z`, `${tomorrow}T12:00:00Z`)]);
+    // The old provider's order ended today: a visit of its tomorrow is refused.
+    await eventually(async () => {
+      const late = await actors(platform).provider('saltsjo-omsorg').call('POST', `${platform.urls.billing}/orders/${firstOrder}/visits`, {
+        visits: [visit(applicationId, 'late', 'service', `${tomorrow}T14:00:00Z`, `${tomorrow}T15:00:00Z`)],
+      });
+      return late.status === 400 ? late : undefined;
+    }, 'billing to know that the first order ended');
+
+    await steps.approveMonth(customerId, firstOrder, firstOfMonth.slice(0, 7));
+    await steps.approveMonth(customerId, secondOrder, tomorrow.slice(0, 7));
+    const settled = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      const months = state?.settledMonths ?? [];
+      return months.reduce((sum, m) => sum + m.paymentOre, 0) === 26_300 + 52_600 ? months : undefined;
+    }, 'both providers to be paid', 60_000);
+    // 180 approved minutes × 312 kr/h = 936 kr, charged once in all (the second approval as a delta).
+    expect(settled.reduce((sum, m) => sum + m.feeOre, 0)).toBe(93_600);
+    const paid = (provider: string, orderId: string) =>
+      actors(platform)
+        .provider(provider)
+        .ok<Array<{ orderId: string; amountOre: number }>>('GET', `${platform.urls.billing}/providers/${provider}/payments`)
+        .then((all) => all.filter((p) => p.orderId === orderId).map((p) => p.amountOre));
+    expect(await paid('saltsjo-omsorg', firstOrder)).toEqual([26_300]);
+    expect(await paid('trygga-hander', secondOrder)).toEqual([52_600]);
+  });
+
+  it('follows a changed decision and ends the journey when the customer moves, with a final statement', async () => {
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-05-01', '2026-10-31');
+    await steps.choose(customerId, decisionId, 'fisksatra-vard');
+    const orderId = await steps.acceptAndPlan('fisksatra-vard', decisionId);
+    const caseHandler = actors(platform).caseHandler;
+    await caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
+      effectiveFrom: '2026-06-01',
+      careHoursPerMonth: 10,
+      serviceHoursPerMonth: 2,
+      validTo: '2026-10-31',
+      reason: 'Re-assessment after a fall: more help in the mornings.',
+    });
+    await caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/end`, { endDate: '2026-06-30', reason: 'moved' });
+    await steps.reportVisits('fisksatra-vard', orderId, [
+      visit(applicationId, 'may-5', 'care', '2026-05-05T08:00:00+02:00', '2026-05-05T09:00:00+02:00'),
+      visit(applicationId, 'jun-2', 'service', '2026-06-02T10:00:00+02:00', '2026-06-02T12:00:00+02:00'),
+    ]);
+    await steps.approveMonth(customerId, orderId, '2026-05');
+    await steps.approveMonth(customerId, orderId, '2026-06');
+    const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
+    expect(done.ended).toEqual({ reason: 'moved', endDate: '2026-06-30' });
+    // May: 60 day minutes at 310 kr/h; June: 120 service minutes at 263 kr/h.
+    expect(done.settledMonths.map((m) => [m.month, m.paymentOre])).toEqual([
+      ['2026-05', 31_000],
+      ['2026-06', 52_600],
+    ]);
+  });
+
+  it('reminds the provider, then escalates to the case handler, when an order is not accepted; never accepts it for them', async () => {
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-07-01', '2026-07-31');
+    await steps.choose(customerId, decisionId, 'trygga-hander');
+    // One day is one second in the tests: the escalation comes five "days" after the order.
+    const escalated = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.some((e) => e.kind === 'acceptance-overdue' && e.open) ? state : undefined;
+    }, 'the acceptance escalation', 60_000);
+    expect(escalated.stage).toBe('awaiting-acceptance');
+    expect(escalated.escalations?.some((e) => e.kind === 'acceptance-reminder')).toBe(true);
+    const tasks = await actors(platform).caseHandler.ok<Array<{ applicationId: string; kind: string }>>('GET', `${platform.urls.decisions}/tasks?status=open`);
+    expect(tasks.some((t) => t.applicationId === applicationId && t.kind === 'acceptance-overdue')).toBe(true);
+    const operatorView = await actors(platform).operator.ok<Array<{ workflowId: string }>>('GET', `${platform.urls.workflows}/journeys?attention=acceptance-overdue`);
+    expect(operatorView.some((j) => j.workflowId === `journey-${applicationId}`)).toBe(true);
+
+    await steps.acceptAndPlan('trygga-hander', decisionId);
+    const resolved = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.every((e) => e.kind !== 'acceptance-overdue' || !e.open) ? state : undefined;
+    }, 'the escalation to close');
+    expect(['awaiting-care-plan', 'in-service']).toContain(resolved.stage);
+  });
+
+  it('pays the undisputed part of a month at once and the rest when the case handler resolves the dispute', async () => {
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-08-01', '2026-08-31');
+    await steps.choose(customerId, decisionId, 'saltsjo-omsorg');
+    const orderId = await steps.acceptAndPlan('saltsjo-omsorg', decisionId);
+    const reported = await steps.reportVisits('saltsjo-omsorg', orderId, [
+      visit(applicationId, 'aug-3', 'care', '2026-08-03T08:00:00+02:00', '2026-08-03T09:00:00+02:00'),
+      visit(applicationId, 'aug-4', 'care', '2026-08-04T08:00:00+02:00', '2026-08-04T09:00:00+02:00'),
+    ]);
+    const disputed = reported.find((v) => v.externalId.endsWith('aug-4'))!.visitId;
+    await steps.approveMonth(customerId, orderId, '2026-08', [disputed]);
+    const waiting = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.some((e) => e.kind === 'dispute' && e.open) ? state : undefined;
+    }, 'the dispute escalation');
+    expect(waiting.settledMonths.find((m) => m.month === '2026-08')?.paymentOre).toBe(31_000);
+
+    await actors(platform).caseHandler.ok('POST', `${platform.urls.billing}/orders/${orderId}/months/2026-08/disputes/resolve`, { approve: [disputed], reject: [] });
+    const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
+    const august = done.settledMonths.find((m) => m.month === '2026-08')!;
+    expect(august.paymentOre).toBe(62_000);
+    // 120 minutes × 312 kr/h = 624 kr in all: 312 kr at approval, 312 kr when the dispute was resolved.
+    expect(august.feeOre).toBe(62_400);
+  });
+});
