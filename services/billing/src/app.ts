@@ -1,29 +1,48 @@
 import type { Kysely } from 'kysely';
 import type { FastifyPluginAsyncZod, MessagingTables } from '@kundval/platform';
 import type { BillingTables } from './store/schema.js';
+import type { FinanceSettings } from './finance/config.js';
+import { ensureDemoUnitRateTables } from './areas.js';
+import { withIdempotency } from './idempotency.js';
 import { visitRoutes } from './routes/visits/index.js';
 import { settlementRoutes } from './routes/settlement/index.js';
 import { rateRoutes } from './routes/rates/index.js';
 import { financeRoutes } from './routes/finance/index.js';
 import { importRoutes } from './routes/imports/index.js';
+import { deliveryRoutes } from './routes/deliveries/index.js';
+import { statementRoutes } from './routes/statements/index.js';
+import { billingRunRoutes } from './routes/billing-runs/index.js';
 
 export type BillingDb = Kysely<BillingTables & MessagingTables>;
-export type BillingDeps = { db: BillingDb; afterCommit: () => void; tariffOrePerHour: number };
+export type BillingDeps = {
+  db: BillingDb;
+  afterCommit: () => void;
+  tariffOrePerHour: number;
+  /** Payer account and names for payment files; read from the environment where left out. */
+  finance?: FinanceSettings;
+  /** Seed the unit areas' demo rate tables for this municipality at start (nothing when absent). */
+  demoUnitRateTablesFor?: string;
+};
 
-/** All routes of the billing service. */
+/** All routes of the billing service, every command taking an Idempotency-Key. */
 export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
-  return async (app) => {
+  return withIdempotency(deps.db, async (app) => {
+    if (deps.demoUnitRateTablesFor) await ensureDemoUnitRateTables(deps.db, deps.demoUnitRateTablesFor);
     await app.register(visitRoutes(deps));
     await app.register(settlementRoutes(deps));
     await app.register(rateRoutes(deps));
-    await app.register(financeRoutes(deps));
+    await app.register(financeRoutes(deps, deps.finance));
     await app.register(importRoutes(deps));
-  };
+    await app.register(deliveryRoutes(deps));
+    await app.register(statementRoutes(deps));
+    await app.register(billingRunRoutes(deps));
+  });
 }
 
 export const BILLING_SERVICE = {
   name: 'billing',
   version: '0.1.0',
-  description: 'Delivered visits and their approval, customer fees with OCR invoices, provider payments by time band.',
+  description:
+    'Delivered visits, attendance and occupancy and their approval, disputes, customer fees with OCR invoices, provider payments by time band and level as append-only corrections, statements and the monthly billing run.',
   schema: 'billing',
 } as const;

@@ -1,6 +1,8 @@
 /**
- * The billing service: delivered visits, approvals, customer fees and provider payments.
- * `server.ts` is the process; these exports let tests build the routes against a database of their own.
+ * The billing service: delivered visits, attendance and occupancy, approvals and disputes, customer
+ * fees and provider payments as append-only corrections, statements and the monthly billing run.
+ * `server.ts` is the process; these exports let tests and benchmarks build the routes, or run a
+ * month's billing, against a database of their own.
  *
  * @packageDocumentation
  */
@@ -9,4 +11,9 @@ export type { BillingDeps, BillingDb } from './app.js';
 export { billingMigrations } from './store/migrations.js';
 export type { BillingTables } from './store/schema.js';
 export { BillingConfig } from './config.js';
-export { startOrdersConsumer } from './consumers/orders.consumer.js';
+export { startOrdersConsumer, applyOrderEvent } from './consumers/orders.consumer.js';
+export { runBillingMonth, RUN_BASIS } from './billing-run/run-month.js';
+export type { BillingRunOptions, BillingRunResult } from './billing-run/run-month.js';
+export { priceProviderMonth } from './billing-run/provider-month.js';
+export type { ProviderMonthStatement } from './billing-run/provider-month.js';
+export { ensureDemoUnitRateTables } from './areas.js';

@@ -10,7 +10,13 @@ const service = await runService<BillingTables>({
   ...BILLING_SERVICE,
   migrations: billingMigrations,
   config,
-  routes: (rt) => billingRoutes({ db: rt.database.db as BillingDb, afterCommit: () => rt.relay.kick(), tariffOrePerHour: config.HOME_CARE_TARIFF_ORE_PER_HOUR }),
+  routes: (rt) =>
+    billingRoutes({
+      db: rt.database.db as BillingDb,
+      afterCommit: () => rt.relay.kick(),
+      tariffOrePerHour: config.HOME_CARE_TARIFF_ORE_PER_HOUR,
+      ...(config.DEMO_UNIT_RATE_TABLES ? { demoUnitRateTablesFor: config.MUNICIPALITY } : {}),
+    }),
   consumers: async (rt) => [await startOrdersConsumer({ bus: rt.bus, db: rt.database.db as BillingDb, logger: rt.logger })],
 });
 closeOnSignals(service.close, service.runtime.logger);

@@ -3,25 +3,26 @@ import type { FinanceSettings } from './config.js';
 import type { SieVoucher } from './sie.js';
 
 /**
- * The month's vouchers for the ledger: one per provider payment (cost against accounts payable)
- * and one per customer fee invoice (receivable against fee revenue), dated the month's last day
- * because that is the period they belong to. Zero amounts make no voucher: nothing happened.
+ * The period's vouchers for the ledger: one per provider payment (cost against accounts payable)
+ * and one per customer fee invoice (receivable against fee revenue) booked in `month` — the month's
+ * own and corrections of earlier months booked after those were paid (ADR 0011) — dated the
+ * period's last day. Zero amounts make no voucher: nothing happened.
  */
 export async function monthVouchers(db: BillingDb, month: string, settings: FinanceSettings): Promise<SieVoucher[]> {
   const { accounts, sie } = settings;
   const date = lastDayOfMonth(month);
   const payments = await db
     .selectFrom('provider_payments')
-    .select(['provider_id', 'order_id', 'amount_ore'])
-    .where('month', '=', month)
+    .select(['provider_id', 'order_id', 'amount_ore', 'month'])
+    .where('period_month', '=', month)
     .where('amount_ore', '>', 0)
     .orderBy('provider_id')
     .orderBy('order_id')
     .execute();
   const invoices = await db
     .selectFrom('fee_invoices')
-    .select(['invoice_number', 'ocr_reference', 'fee_ore'])
-    .where('month', '=', month)
+    .select(['invoice_number', 'ocr_reference', 'fee_ore', 'month'])
+    .where('period_month', '=', month)
     .where('fee_ore', '>', 0)
     .orderBy('invoice_number')
     .execute();
@@ -29,7 +30,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     ...payments.map((p) => ({
       series: sie.series,
       date,
-      text: `Ersättning ${month} ${p.provider_id} order ${p.order_id}`,
+      text: `Ersättning ${p.month} ${p.provider_id} order ${p.order_id}`,
       transactions: [
         { account: accounts.providerPayments, amountOre: p.amount_ore },
         { account: accounts.payable, amountOre: -p.amount_ore },
@@ -38,7 +39,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     ...invoices.map((i) => ({
       series: sie.series,
       date,
-      text: `Avgift ${month} faktura ${i.invoice_number} OCR ${i.ocr_reference}`,
+      text: `Avgift ${i.month} faktura ${i.invoice_number}${i.ocr_reference ? ` OCR ${i.ocr_reference}` : ''}`,
       transactions: [
         { account: accounts.receivable, amountOre: i.fee_ore },
         { account: accounts.customerFees, amountOre: -i.fee_ore },

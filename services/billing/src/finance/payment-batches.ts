@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { conflict, notFound } from '@kundval/platform';
 import type { BillingDb } from '../app.js';
 import type { BillingTables } from '../store/schema.js';
@@ -17,13 +17,17 @@ export type BatchRow = Selectable<BillingTables['payment_batches']>;
 export type BatchItemRow = Selectable<BillingTables['payment_batch_items']>;
 export type SkippedPayment = { paymentId: string; providerId: string; reason: string };
 
-/** A batch of the month's provider payments that are in no batch yet. Throws a 409 when none can be paid. */
+/**
+ * A batch of the period's provider payments that are in no batch yet: the payments booked in
+ * `month` (their `period_month`), which are the month's own and corrections of earlier months
+ * booked after those were paid (ADR 0011). Throws a 409 when none can be paid.
+ */
 export async function createMonthBatch(trx: BillingDb, args: { month: string; executionDate: string; createdBy: string }) {
   const candidates = await trx
     .selectFrom('provider_payments as p')
     .leftJoin('provider_accounts as a', 'a.provider_id', 'p.provider_id')
     .select(['p.payment_id', 'p.order_id', 'p.provider_id', 'p.amount_ore', 'a.name', 'a.bankgiro'])
-    .where('p.month', '=', args.month)
+    .where('p.period_month', '=', args.month)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))))
     .orderBy('p.provider_id')
     .orderBy('p.payment_id')
@@ -76,7 +80,7 @@ export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; 
   return { batchId };
 }
 
-async function insertBatch(trx: BillingDb, b: { month: string; executionDate: string; createdBy: string; retryOf: string | null }) {
+export async function insertBatch(trx: BillingDb, b: { month: string; executionDate: string; createdBy: string; retryOf: string | null }) {
   const batchId = randomUUID();
   await trx
     .insertInto('payment_batches')
@@ -94,7 +98,7 @@ async function insertBatch(trx: BillingDb, b: { month: string; executionDate: st
   return batchId;
 }
 
-function itemValues(batchId: string) {
+export function itemValues(batchId: string) {
   // A new EndToEndId per attempt: the bank's status report for a retry must not be mistaken for the first try's.
   return { batch_id: batchId, end_to_end_id: randomUUID().replaceAll('-', ''), status: 'included' as const, rejection_reason: null, retried_in: null };
 }
@@ -106,24 +110,80 @@ export async function findBatch(db: BillingDb, batchId: string): Promise<{ batch
   return { batch, items };
 }
 
+/** One credit transfer of a batch file: a provider's payments in the batch, to one account. */
+export type BatchTransfer = { endToEndId: string; providerId: string; creditorName: string; bankgiro: string; amountOre: number; payments: number; firstOrderId: string };
+
+/**
+ * A provider's items of a batch as one credit transfer each (per payee account): the bank pays, and
+ * rejects, per payee, and a month of a thousand orders is one payment to the provider, not a
+ * thousand. The transfer carries the EndToEndId of its first item, so the file stays the same.
+ */
+export function batchTransfers(items: readonly BatchItemRow[]): BatchTransfer[] {
+  const groups = new Map<string, BatchTransfer>();
+  for (const i of [...items].sort((a, b) => (a.provider_id < b.provider_id ? -1 : a.provider_id > b.provider_id ? 1 : a.end_to_end_id < b.end_to_end_id ? -1 : 1))) {
+    const key = `${i.provider_id}|${i.bankgiro}|${i.creditor_name}`;
+    const group = groups.get(key);
+    if (group) {
+      group.amountOre += i.amount_ore;
+      group.payments++;
+    } else {
+      groups.set(key, { endToEndId: i.end_to_end_id, providerId: i.provider_id, creditorName: i.creditor_name, bankgiro: i.bankgiro, amountOre: i.amount_ore, payments: 1, firstOrderId: i.order_id });
+    }
+  }
+  return [...groups.values()];
+}
+
+/** The same transfers, summed in the database: for a batch of a whole municipality's month. */
+export async function loadBatchTransfers(db: BillingDb, batchId: string): Promise<BatchTransfer[]> {
+  const rows = await db
+    .selectFrom('payment_batch_items')
+    .select((eb) => [
+      'provider_id',
+      'bankgiro',
+      'creditor_name',
+      eb.fn.min('end_to_end_id').as('end_to_end_id'),
+      eb.fn.sum<number>('amount_ore').as('amount_ore'),
+      eb.fn.countAll<number>().as('payments'),
+      eb.fn.min(sql<string>`order_id::text`).as('first_order_id'),
+    ])
+    .where('batch_id', '=', batchId)
+    .groupBy(['provider_id', 'bankgiro', 'creditor_name'])
+    .orderBy('provider_id')
+    .orderBy('end_to_end_id')
+    .execute();
+  return rows.map((r) => ({
+    endToEndId: r.end_to_end_id,
+    providerId: r.provider_id,
+    creditorName: r.creditor_name,
+    bankgiro: r.bankgiro,
+    amountOre: Number(r.amount_ore),
+    payments: Number(r.payments),
+    firstOrderId: r.first_order_id,
+  }));
+}
+
 /**
  * The batch's pain.001 file. Built from what the batch stored, so a second download is the same
  * message with the same MsgId, which the bank refuses as a duplicate rather than paying twice.
  */
 export function batchPain001(batch: BatchRow, items: readonly BatchItemRow[], settings: FinanceSettings): string {
+  return transfersPain001(batch, batchTransfers(items), settings);
+}
+
+export function transfersPain001(batch: BatchRow, transfers: readonly BatchTransfer[], settings: FinanceSettings): string {
   const debtor = { name: settings.payer.name, iban: settings.payer.iban, bic: settings.payer.bic };
   return buildPain001({
     messageId: batch.message_id,
     createdAt: batch.created_at,
     initiatingParty: { name: settings.payer.name, ...(settings.payer.initiatorId ? { id: settings.payer.initiatorId } : {}) },
     // Every item, rejected ones too: the file is the record of what was sent, and rejections live beside it.
-    payments: items.map((i) => ({
-      endToEndId: i.end_to_end_id,
+    payments: transfers.map((t) => ({
+      endToEndId: t.endToEndId,
       debtor,
       executionDate: batch.execution_date,
-      amountOre: i.amount_ore,
-      creditor: { name: i.creditor_name, bankgiro: i.bankgiro },
-      remittance: { kind: 'text' as const, text: `Kundval ${batch.month} order ${i.order_id}` },
+      amountOre: t.amountOre,
+      creditor: { name: t.creditorName, bankgiro: t.bankgiro },
+      remittance: { kind: 'text' as const, text: t.payments === 1 ? `Kundval ${batch.month} order ${t.firstOrderId}` : `Kundval ${batch.month} ersättning ${t.payments} beställningar` },
     })),
   });
 }

@@ -1,5 +1,6 @@
 import { sql, type Migration } from 'kysely';
 import { financeMigrations } from './migrations-finance.js';
+import { correctionMigrations } from './migrations-corrections.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -95,4 +96,5 @@ export const billingMigrations: Record<string, Migration> = {
     },
   },
   ...financeMigrations,
+  ...correctionMigrations,
 };

@@ -15,6 +15,11 @@ export type BillingTables = {
     municipality: string;
     valid_from: string;
     valid_to: string;
+    /** The decision's voucher level (nursing home 1–8, day activities 1–3); null where the area has none. */
+    level: ColumnType<number | null, number | null | undefined, number | null>;
+    /** The last day in force when an `orderEnded` event ended the order early; validity ends at the earlier of this and valid_to. */
+    end_date: ColumnType<string | null, string | null | undefined, string | null>;
+    end_reason: ColumnType<string | null, string | null | undefined, string | null>;
   };
   visits: {
     visit_id: string;
@@ -28,7 +33,8 @@ export type BillingTables = {
     end_at: Date;
     /** The visit's month in Europe/Stockholm, where it is billed. */
     local_month: string;
-    status: 'reported' | 'approved' | 'disputed';
+    /** `rejected`: disputed and found not delivered when the dispute was resolved; never paid. */
+    status: 'reported' | 'approved' | 'disputed' | 'rejected';
     reported_at: Generated<Date>;
   };
   month_approvals: {
@@ -67,8 +73,19 @@ export type BillingTables = {
     fee_room_ore: number | null;
     fee_ore: number;
     applied_cap: 'tariff' | 'maxtaxa' | 'fee-room';
-    ocr_reference: string;
+    /** Null for an invoice that charges nothing (a zero delta): there is nothing to pay. */
+    ocr_reference: string | null;
     created_at: Generated<Date>;
+    /** Why this invoice was made; one invoice per customer, month and basis. */
+    basis: ColumnType<string, string | undefined, string>;
+    /** The period the invoice is charged in: the service month, or a later open period for a correction (ADR 0011). */
+    period_month: string;
+    /** The month's fee across all areas as computed for this invoice; `fee_ore` is what this invoice adds. */
+    total_fee_ore: number;
+    previously_charged_ore: ColumnType<number, number | undefined, number>;
+    attendance_days: ColumnType<number, number | undefined, number>;
+    per_area: ColumnType<Array<{ areaId: string; tariffOre: number; feeOre: number }>, string | undefined, string>;
+    run_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
   provider_payments: {
     payment_id: string;
@@ -78,6 +95,97 @@ export type BillingTables = {
     amount_ore: number;
     unpriced_minutes: number;
     lines: Json<unknown>;
+    created_at: Generated<Date>;
+    /** Why this payment was made; one payment per order, month and basis. */
+    basis: ColumnType<string, string | undefined, string>;
+    /** The period the payment is booked and batched in: the service month, or a later open period (ADR 0011). */
+    period_month: string;
+    /** What the order's month is worth after this payment; `amount_ore` is what this payment adds. */
+    payable_ore: number;
+    previously_paid_ore: ColumnType<number, number | undefined, number>;
+    unit_lines: ColumnType<unknown, string | undefined, string>;
+    run_id: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  /** The case handler's resolution of a month's disputed deliveries: each one approved (paid) or rejected (never paid). */
+  dispute_resolutions: {
+    order_id: string;
+    month: string;
+    resolved_by: string;
+    resolved_at: Generated<Date>;
+    approved_ids: Json<string[]>;
+    rejected_ids: Json<string[]>;
+  };
+  /** A day a customer attended a day activity (DOMAIN.md §5), approved with the month. */
+  attendance_days: {
+    attendance_id: string;
+    order_id: string;
+    customer_id: string;
+    provider_id: string;
+    date: string;
+    local_month: string;
+    status: 'reported' | 'approved' | 'disputed' | 'rejected';
+    reported_at: Generated<Date>;
+  };
+  /** A nursing-home placement's move-in, hospital stays and move-out (DOMAIN.md §4). `to_date` is exclusive. */
+  occupancy_periods: {
+    period_id: string;
+    order_id: string;
+    kind: 'moved-in' | 'hospital-stay' | 'moved-out';
+    from_date: string;
+    to_date: string | null;
+    recorded_by: string;
+    recorded_at: Generated<Date>;
+  };
+  /** Per-unit voucher tables of unit-priced areas (the domain's UnitRateTable). */
+  unit_rate_tables: {
+    unit_rate_table_id: string;
+    municipality: string;
+    area_id: string;
+    valid_from: string;
+    valid_to: string | null;
+    rates: Json<Array<{ level: string; providerKind: 'municipal' | 'private'; orePerUnit: number }>>;
+  };
+  /** A monthly billing run for the whole municipality; one per month. */
+  billing_runs: {
+    run_id: string;
+    month: string;
+    period_month: string;
+    status: 'running' | 'completed';
+    started_by: string;
+    started_at: Date;
+    heartbeat_at: Date;
+    finished_at: Date | null;
+    /** The payment batch the run made, once made (a resumed run does not make a second). */
+    batch_id: string | null;
+    result: ColumnType<unknown, string | null, string | null>;
+  };
+  /** A provider's statement of a month as a billing run priced it. */
+  provider_statements: {
+    run_id: string;
+    provider_id: string;
+    month: string;
+    provider_kind: string | null;
+    lines: Json<unknown>;
+    unit_lines: Json<unknown>;
+    total_ore: number;
+    unpriced_minutes: number;
+    visit_count: number;
+    excluded: Json<unknown>;
+    previously_paid_ore: number;
+    paid_ore: number;
+    refused: Json<unknown>;
+  };
+  /** Responses of commands sent with an Idempotency-Key header, replayed when the key is sent again. */
+  idempotency_keys: {
+    actor: string;
+    idem_key: string;
+    method: string;
+    route: string;
+    request_hash: string;
+    state: 'pending' | 'done';
+    response_status: number | null;
+    response_type: string | null;
+    response_body: string | null;
     created_at: Generated<Date>;
   };
   /** Where a provider is paid: a Bankgiro number and the payee name the bank shows (finance keeps it). */

@@ -4,6 +4,7 @@ import { conflict, invalid } from '@kundval/platform';
 import type { BillingDb } from '../app.js';
 import type { BillingTables } from '../store/schema.js';
 import { localMonthOf } from '../local-time.js';
+import { deliveryUnitOf, orderEnd } from '../areas.js';
 
 export type OrderRow = Selectable<BillingTables['orders']>;
 export type VisitRow = Selectable<BillingTables['visits']>;
@@ -19,10 +20,14 @@ const MAX_VISIT_MS = 24 * 3600_000;
  * coded AppError that names `field`. A visit re-sent with the same externalId and details is
  * returned as it is (`created: false`), so a provider may safely send a report twice.
  *
- * The rules: a visit lasts (0, 24 h], starts inside the order's validity (Stockholm date), not in
+ * The rules: a visit lasts (0, 24 h], starts inside the order's validity (Stockholm date; an
+ * `orderEnded` event shortens it), not in
  * a month the customer has approved, and overlaps no other visit of the same customer.
  */
 export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
+  const unit = deliveryUnitOf(order.area_id);
+  // Days of a nursing home or a day activity are reported as occupancy or attendance, not as visits.
+  if (unit !== 'minutes-by-band') throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}: report its days, not visits.`, { field });
   const existing = await trx.selectFrom('visits').selectAll().where('provider_id', '=', order.provider_id).where('external_id', '=', v.externalId).executeTakeFirst();
   if (existing) {
     if (existing.start_at.getTime() !== Date.parse(v.start) || existing.end_at.getTime() !== Date.parse(v.end) || existing.kind !== v.kind || existing.order_id !== order.order_id)
@@ -35,8 +40,10 @@ export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVi
   if (ms > MAX_VISIT_MS) throw invalid('BILLING.VISIT_DURATION', 'A visit lasts at most 24 hours.', { field: `${field}.end` });
   const month = localMonthOf(v.start);
   const startDate = localMonthOf(v.start, 'day');
-  if (startDate < order.valid_from || startDate > order.valid_to)
-    throw invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${order.valid_to}.`, { field: `${field}.start` });
+  // An order ended early (a switch, the decision ended) is in force until its end date only.
+  const lastDay = orderEnd(order);
+  if (startDate < order.valid_from || startDate > lastDay)
+    throw invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${lastDay}.`, { field: `${field}.start` });
   const approved = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
   if (approved) throw conflict('BILLING.MONTH_APPROVED', `${month} is already approved by the customer; report a correction through the case handler.`, { field: `${field}.start` });
   const overlap = await trx

@@ -42,7 +42,7 @@ export async function seedProviderPayment(db: BillingDb, p: { providerId: string
   const paymentId = randomUUID();
   await db
     .insertInto('provider_payments')
-    .values({ payment_id: paymentId, order_id: orderId, provider_id: p.providerId, month: p.month, amount_ore: p.amountOre, unpriced_minutes: 0, lines: JSON.stringify([]) })
+    .values({ payment_id: paymentId, order_id: orderId, provider_id: p.providerId, month: p.month, period_month: p.month, amount_ore: p.amountOre, payable_ore: p.amountOre, unpriced_minutes: 0, lines: JSON.stringify([]) })
     .execute();
   return { paymentId, orderId };
 }
@@ -57,6 +57,8 @@ export async function seedFeeInvoice(db: BillingDb, f: { month: string; feeOre: 
       customer_id: randomUUID(),
       application_id: randomUUID(),
       month: f.month,
+      period_month: f.month,
+      total_fee_ore: f.feeOre,
       approved_minutes: 600,
       tariff_ore: f.feeOre,
       maxtaxa_ore: 257_600,

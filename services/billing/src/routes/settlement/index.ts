@@ -1,53 +1,78 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
-  DomainError,
-  computeMonthlyFee,
-  createOcrReference,
-  homeCareTariffOre,
-  priceProviderStatement,
-  type RateTable,
-} from '@kundval/domain';
-import {
   ErrorBody,
   assertCustomerScope,
   assertProviderScope,
   audit,
   conflict,
   enqueueEvent,
+  invalid,
   isUniqueViolation,
+  notFound,
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
 import type { BillingDb, BillingDeps } from '../../app.js';
+import type { BillingTables } from '../../store/schema.js';
+import type { Selectable } from 'kysely';
+import { RateTableCache, deliveryUnitOf } from '../../areas.js';
+import { openPeriod } from '../../periods.js';
+import { computeFee, invoiceOcr, loadDeliveries } from '../../fees/fees.js';
+import { emptyLedger, paymentDelta } from '../../pricing/lines.js';
+import { PAYMENT_BASES, loadPaidLedgers, lockCustomerMonth, lockProviderMonth, orderMonthNow, type PaymentBasis } from '../../payments/order-payments.js';
 import { scopedOrder } from '../visits/index.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
 
-const FeeInvoice = z.object({
+/** A fee basis is the caller's name for why it charges (the journey sends `approval:<orderId>`, `dispute-resolution:<orderId>`). */
+const FeeBasisName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*(:[A-Za-z0-9-]{1,100})?$/, 'expected a basis such as approval, dispute-resolution or approval:<orderId>')
+  .max(140);
+
+const MinuteLineSchema = z.object({ kind: z.string(), band: z.string(), orePerHour: z.number().nullable(), minutes: z.number(), amountOre: z.number() });
+const UnitLineSchema = z.object({ areaId: z.string(), level: z.string(), orePerUnit: z.number(), units: z.number(), amountOre: z.number() });
+
+export const FeeInvoice = z.object({
   invoiceId: z.uuid(),
   customerId: z.uuid(),
-  month: z.string(),
-  approvedMinutes: z.number(),
-  tariffOre: z.number(),
+  month: z.string().describe('The service month the fee is for'),
+  approvedMinutes: z.number().describe('Approved home-care minutes of the month, across all orders'),
+  tariffOre: z.number().describe("The month's tariff across all areas"),
   maxtaxaOre: z.number(),
   feeRoomOre: z.number().nullable(),
-  feeOre: z.number(),
+  feeOre: z.number().describe('What this invoice charges: the month’s fee now, less what earlier invoices of the month charged'),
   appliedCap: z.enum(['tariff', 'maxtaxa', 'fee-room']),
-  ocrReference: z.string(),
+  ocrReference: z.string().nullable().describe('Null when the invoice charges nothing'),
+  invoiceNumber: z.number(),
+  applicationId: z.uuid(),
+  basis: z.string(),
+  periodMonth: z.string().describe('The period the invoice is charged in: the service month, or the next open period for a late correction'),
+  totalFeeOre: z.number().describe("The month's fee across all areas, under one maxtaxa"),
+  previouslyChargedOre: z.number(),
+  attendanceDays: z.number(),
+  perArea: z.array(z.object({ areaId: z.string(), tariffOre: z.number(), feeOre: z.number() })),
+  createdAt: z.string(),
 });
 
-const ProviderPayment = z.object({
+export const ProviderPayment = z.object({
   paymentId: z.uuid(),
   orderId: z.uuid(),
   providerId: z.string(),
-  month: z.string(),
-  amountOre: z.number(),
+  month: z.string().describe('The service month paid for'),
+  amountOre: z.number().describe('What this payment adds: the order-month’s worth now, less what earlier payments of it paid'),
   unpricedMinutes: z.number(),
-  lines: z.array(z.object({ kind: z.string(), band: z.string(), orePerHour: z.number().nullable(), minutes: z.number(), amountOre: z.number() })),
+  lines: z.array(MinuteLineSchema).describe('Delta lines per (kind, band, rate)'),
+  basis: z.string(),
+  periodMonth: z.string().describe('The period the payment is booked and batched in'),
+  payableOre: z.number().describe("What the order's month is worth after this payment"),
+  previouslyPaidOre: z.number(),
+  unitLines: z.array(UnitLineSchema).describe('Delta lines of unit areas per (area, level, rate)'),
+  createdAt: z.string(),
 });
 
-/** Customer fees and provider payments for an approved month. */
+/** Customer fees and provider payments for an approved month, as append-only corrections (ADR 0011). */
 export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.put(
@@ -87,15 +112,15 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
         schema: {
           summary: "Charge the customer's fee for an approved month",
           description:
-            'Fee = min(tariff × approved hours, maxtaxa, fee room), in whole kronor. One invoice per customer and month, with an OCR reference. Idempotent: charging the same month again returns the invoice already made.',
+            "The month's fee is computed over every area with approved deliveries (home-care minutes × the hourly fee, attendance days × the day fee) under one maxtaxa: min(tariff, maxtaxa, fee room), whole kronor. The invoice charges that fee less what earlier invoices of the month charged; a zero delta is an invoice of 0 without an OCR reference. One invoice per customer, month and basis: charging again with the same basis returns it (200). A month whose payment run has gone to the bank is closed: a correction is charged in the next open period (`periodMonth`).",
           tags: ['fees'],
-          body: z.object({ customerId: z.uuid(), applicationId: z.uuid(), month: Month }),
+          body: z.object({ customerId: z.uuid(), applicationId: z.uuid(), month: Month, basis: FeeBasisName.default('approval') }),
           response: { 200: FeeInvoice, 201: FeeInvoice, ...errors },
         },
       },
       async (req, reply) => {
-        const { customerId, applicationId, month } = req.body;
-        const existing = await findInvoice(db, customerId, month);
+        const { customerId, applicationId, month, basis } = req.body;
+        const existing = await findInvoice(db, customerId, month, basis);
         if (existing) return reply.code(200).send(existing);
         try {
           await db.transaction().execute(async (trx) => {
@@ -107,16 +132,17 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
               .where('m.month', '=', month)
               .execute();
             if (approvals.length === 0) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
-            const visits = await trx.selectFrom('visits').select(['start_at', 'end_at']).where('customer_id', '=', customerId).where('local_month', '=', month).where('status', '=', 'approved').execute();
-            const approvedMinutes = visits.reduce((sum, v) => sum + Math.round((v.end_at.getTime() - v.start_at.getTime()) / 60_000), 0);
-            const basis = await trx.selectFrom('fee_bases').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
-            const fee = computeMonthlyFee({
-              month,
-              charges: [{ areaId: 'home-care', tariffOre: homeCareTariffOre({ approvedMinutes, tariffOrePerHour }) }],
-              feeBasis: basis
-                ? { netIncomeOre: basis.net_income_ore, housingCostOre: basis.housing_cost_ore, household: basis.household, minimumAmountRaiseOre: basis.minimum_amount_raise_ore }
-                : null,
-            });
+            await lockCustomerMonth(trx, customerId, month);
+            const deliveries = (await loadDeliveries(trx, [customerId], month)).get(customerId);
+            const feeBasis = await trx.selectFrom('fee_bases').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
+            const computed = computeFee(month, deliveries, feeBasis, tariffOrePerHour);
+            const previous = await trx.selectFrom('fee_invoices').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('fee_ore'), eb.lit(0)).as('charged')).where('customer_id', '=', customerId).where('month', '=', month).executeTakeFirstOrThrow();
+            const previouslyCharged = Number(previous.charged);
+            const feeOre = computed.totalFeeOre - previouslyCharged;
+            if (feeOre < 0) {
+              throw conflict('BILLING.NEGATIVE_CORRECTION', `The fee of ${month} is now ${computed.totalFeeOre} öre, less than the ${previouslyCharged} öre already charged; a credit note is made outside this flow.`);
+            }
+            const periodMonth = await openPeriod(trx, month);
             const invoiceId = randomUUID();
             const inserted = await trx
               .insertInto('fee_invoices')
@@ -125,28 +151,45 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
                 customer_id: customerId,
                 application_id: applicationId,
                 month,
-                approved_minutes: approvedMinutes,
-                tariff_ore: fee.tariffOre,
-                maxtaxa_ore: fee.maxtaxaOre,
-                fee_room_ore: fee.feeRoomOre,
-                fee_ore: fee.feeOre,
-                applied_cap: fee.appliedCap,
-                ocr_reference: `pending-${invoiceId}`,
+                basis,
+                period_month: periodMonth,
+                approved_minutes: computed.approvedMinutes,
+                attendance_days: computed.attendanceDays,
+                tariff_ore: computed.tariffOre,
+                maxtaxa_ore: computed.fee.maxtaxaOre,
+                fee_room_ore: computed.fee.feeRoomOre,
+                fee_ore: feeOre,
+                total_fee_ore: computed.totalFeeOre,
+                previously_charged_ore: previouslyCharged,
+                applied_cap: computed.fee.appliedCap,
+                per_area: JSON.stringify(computed.perArea),
+                ocr_reference: null,
               })
               .returning('invoice_number')
               .executeTakeFirstOrThrow();
-            // The OCR reference is derived from the invoice number, which the database hands out.
-            const ocrReference = createOcrReference(String(inserted.invoice_number).padStart(6, '0'));
-            await trx.updateTable('fee_invoices').set({ ocr_reference: ocrReference }).where('invoice_id', '=', invoiceId).execute();
-            await enqueueEvent(trx, 'feeCharged', { invoiceId, applicationId, customerId, month, feeOre: fee.feeOre, appliedCap: fee.appliedCap, ocrReference }, { correlationId: req.correlationId });
-            await audit(trx, req.principal, { action: 'fee.charged', entity: 'customer', entityId: customerId, after: { ...fee, ocrReference }, correlationId: req.correlationId });
+            // The OCR reference is derived from the invoice number, which the database hands out; nothing to pay, no reference.
+            const ocrReference = feeOre > 0 ? invoiceOcr(inserted.invoice_number) : null;
+            if (ocrReference) await trx.updateTable('fee_invoices').set({ ocr_reference: ocrReference }).where('invoice_id', '=', invoiceId).execute();
+            await enqueueEvent(
+              trx,
+              'feeCharged',
+              { invoiceId, applicationId, customerId, month, feeOre, appliedCap: computed.fee.appliedCap, ocrReference: ocrReference ?? '' },
+              { correlationId: req.correlationId },
+            );
+            await audit(trx, req.principal, {
+              action: 'fee.charged',
+              entity: 'customer',
+              entityId: customerId,
+              after: { ...computed.fee, month, basis, periodMonth, feeOre, totalFeeOre: computed.totalFeeOre, previouslyChargedOre: previouslyCharged, ocrReference },
+              correlationId: req.correlationId,
+            });
           });
         } catch (err) {
-          // Two concurrent charges of the same month: the loser returns the winner's invoice.
+          // Two concurrent charges with the same basis: the loser returns the winner's invoice.
           if (!isUniqueViolation(err)) throw err;
         }
         afterCommit();
-        return reply.code(201).send((await findInvoice(db, customerId, month))!);
+        return reply.code(201).send((await findInvoice(db, customerId, month, basis))!);
       },
     );
 
@@ -158,8 +201,50 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
       },
       async (req) => {
         assertCustomerScope(req.principal, req.params.customerId);
-        const rows = await db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', req.params.customerId).orderBy('month').execute();
+        const rows = await db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', req.params.customerId).orderBy('month').orderBy('invoice_number').execute();
         return rows.map(toInvoice);
+      },
+    );
+
+    app.get(
+      '/invoices/:invoiceId',
+      {
+        config: { roles: ['citizen', 'finance'] },
+        schema: { summary: 'A fee invoice', description: 'A citizen sees only their own invoices.', tags: ['fees'], params: z.object({ invoiceId: z.uuid() }), response: { 200: FeeInvoice, ...errors } },
+      },
+      async (req) => {
+        const row = await db.selectFrom('fee_invoices').selectAll().where('invoice_id', '=', req.params.invoiceId).executeTakeFirst();
+        if (!row) throw notFound('BILLING.INVOICE_NOT_FOUND', 'No such invoice.');
+        assertCustomerScope(req.principal, row.customer_id);
+        return toInvoice(row);
+      },
+    );
+
+    app.get(
+      '/invoices',
+      {
+        config: { roles: ['finance'] },
+        schema: {
+          summary: "The month's fee invoices, for finance",
+          description:
+            'By service month (`by=service`, the default) or by the period they are charged in (`by=period`), in invoice-number order, a page at a time: pass the last page\'s `nextAfter` as `after`.',
+          tags: ['fees'],
+          querystring: z.object({
+            month: Month,
+            by: z.enum(['service', 'period']).default('service'),
+            after: z.coerce.number().int().nonnegative().optional().describe('The invoice number to continue after'),
+            limit: z.coerce.number().int().min(1).max(1000).default(200),
+          }),
+          response: { 200: z.object({ invoices: z.array(FeeInvoice), nextAfter: z.number().nullable() }), ...errors },
+        },
+      },
+      async (req) => {
+        const { month, by, after, limit } = req.query;
+        let q = db.selectFrom('fee_invoices').selectAll().where(by === 'service' ? 'month' : 'period_month', '=', month);
+        if (after !== undefined) q = q.where('invoice_number', '>', after);
+        const rows = await q.orderBy('invoice_number').limit(limit + 1).execute();
+        const page = rows.slice(0, limit);
+        return { invoices: page.map(toInvoice), nextAfter: rows.length > limit ? page[page.length - 1]!.invoice_number : null };
       },
     );
 
@@ -168,59 +253,69 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
       {
         config: { roles: ['system', 'finance'] },
         schema: {
-          summary: "Pay the provider for an order's approved month",
+          summary: "Pay the provider for an order's month",
           description:
-            'Only approved visits are paid, at the voucher rate of the time band each minute fell in (Europe/Stockholm), at the municipal or private rate; minutes outside every band are listed as unpriced. Idempotent per order and month.',
+            "Pays what the order's month is worth now less what earlier payments of it paid: approved visits by time band (Europe/Stockholm) at the municipal or private rate, minutes outside every band listed as unpriced; attendance or occupied days (hospital stays included) × the voucher of the order's level. Disputed deliveries are paid only once resolved and approved, rejected ones never. Rounded once per (kind, band, rate) line over the provider's month. Idempotent per order, month and basis: `approval` and `attendance` need the customer's approval of the month, `dispute-resolution` a resolved dispute, `occupancy` a move-in. A month whose payment run has gone to the bank is closed: the payment is booked in the next open period (`periodMonth`).",
           tags: ['payments'],
-          body: z.object({ orderId: z.uuid(), month: Month }),
+          body: z.object({ orderId: z.uuid(), month: Month, basis: z.enum(PAYMENT_BASES).default('approval') }),
           response: { 200: ProviderPayment, 201: ProviderPayment, ...errors },
         },
       },
       async (req, reply) => {
-        const { orderId, month } = req.body;
-        const existing = await findPayment(db, orderId, month);
+        const { orderId, month, basis } = req.body;
+        const existing = await findPayment(db, orderId, month, basis);
         if (existing) return reply.code(200).send(existing);
         try {
           await db.transaction().execute(async (trx) => {
             const order = await scopedOrder(trx, orderId, req.principal);
-            const approval = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
-            if (!approval) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
-            const visits = await trx.selectFrom('visits').selectAll().where('order_id', '=', orderId).where('local_month', '=', month).execute();
-            const rateTables = await loadRateTables(trx, order.municipality, order.area_id);
-            const statement = priceOrThrow(() =>
-              priceProviderStatement({
-                providerId: order.provider_id,
-                providerKind: order.provider_kind,
-                month,
-                rateTables,
-                visits: visits.map((v) => ({
-                  visitId: v.visit_id,
-                  customerId: v.customer_id,
-                  kind: v.kind,
-                  start: v.start_at.toISOString(),
-                  end: v.end_at.toISOString(),
-                  status: v.status,
-                })),
-              }),
-            );
+            await assertPayable(trx, order.order_id, order.area_id, month, basis);
+            await lockProviderMonth(trx, order.provider_id, month);
+            const now = await orderMonthNow(trx, order, month, new RateTableCache(trx));
+            const ledgers = await loadPaidLedgers(trx, order.provider_id, month);
+            const orderPaid = ledgers.byOrder.get(order.order_id);
+            const previouslyPaid = orderPaid?.totalOre ?? 0;
+            const delta = paymentDelta(now, orderPaid ?? emptyLedger(), ledgers.provider);
+            if (delta.amountOre < 0) {
+              throw conflict('BILLING.NEGATIVE_CORRECTION', `The order's ${month} is now worth ${previouslyPaid + delta.amountOre} öre, less than the ${previouslyPaid} öre already paid; reclaiming is done outside this flow.`);
+            }
+            const periodMonth = await openPeriod(trx, month);
             const paymentId = randomUUID();
             await trx
               .insertInto('provider_payments')
-              .values({ payment_id: paymentId, order_id: orderId, provider_id: order.provider_id, month, amount_ore: statement.totalOre, unpriced_minutes: statement.unpricedMinutes, lines: JSON.stringify(statement.lines) })
+              .values({
+                payment_id: paymentId,
+                order_id: orderId,
+                provider_id: order.provider_id,
+                month,
+                basis,
+                period_month: periodMonth,
+                amount_ore: delta.amountOre,
+                payable_ore: previouslyPaid + delta.amountOre,
+                previously_paid_ore: previouslyPaid,
+                unpriced_minutes: delta.unpricedMinutes,
+                lines: JSON.stringify(delta.lines),
+                unit_lines: JSON.stringify(delta.unitLines),
+              })
               .execute();
             await enqueueEvent(
               trx,
               'providerPaymentCreated',
-              { paymentId, applicationId: order.application_id, orderId, providerId: order.provider_id, month, amountOre: statement.totalOre, unpricedMinutes: statement.unpricedMinutes },
+              { paymentId, applicationId: order.application_id, orderId, providerId: order.provider_id, month, amountOre: delta.amountOre, unpricedMinutes: delta.unpricedMinutes },
               { correlationId: req.correlationId },
             );
-            await audit(trx, req.principal, { action: 'provider-payment.created', entity: 'order', entityId: orderId, after: { month, totalOre: statement.totalOre, lines: statement.lines }, correlationId: req.correlationId });
+            await audit(trx, req.principal, {
+              action: 'provider-payment.created',
+              entity: 'order',
+              entityId: orderId,
+              after: { month, basis, periodMonth, totalOre: delta.amountOre, previouslyPaidOre: previouslyPaid, lines: delta.lines, unitLines: delta.unitLines, excluded: now.excluded.length },
+              correlationId: req.correlationId,
+            });
           });
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
         }
         afterCommit();
-        return reply.code(201).send((await findPayment(db, orderId, month))!);
+        return reply.code(201).send((await findPayment(db, orderId, month, basis))!);
       },
     );
 
@@ -234,41 +329,45 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
         assertProviderScope(req.principal, req.params.providerId);
         let q = db.selectFrom('provider_payments').selectAll().where('provider_id', '=', req.params.providerId);
         if (req.query.month) q = q.where('month', '=', req.query.month);
-        return (await q.orderBy('month').execute()).map(toPayment);
+        return (await q.orderBy('month').orderBy('created_at').execute()).map(toPayment);
       },
     );
   };
 }
 
-async function loadRateTables(db: BillingDb, municipality: string, areaId: string): Promise<RateTable[]> {
-  const rows = await db.selectFrom('rate_tables').selectAll().where('municipality', '=', municipality).where('area_id', '=', areaId).execute();
-  if (rows.length === 0) throw conflict('BILLING.NO_RATE_TABLE', `No rate table is configured for ${municipality} ${areaId}.`);
-  return rows.map((r) => ({ id: r.rate_table_id, municipality: r.municipality, areaId: r.area_id, validFrom: r.valid_from, validTo: r.valid_to, rates: r.rates }));
-}
-
-/** A domain refusal while pricing (a gap in the rate tables, say) is the finance team's to fix: a 409, never a wrong amount. */
-function priceOrThrow<T>(price: () => T): T {
-  try {
-    return price();
-  } catch (err) {
-    if (err instanceof DomainError) throw conflict(err.code, err.message);
-    throw err;
+/**
+ * The basis must fit the order's area and its precondition must hold: approval (and attendance) after
+ * the customer approved the month, dispute-resolution after a case handler resolved its disputes,
+ * occupancy once the resident moved in. A basis that cannot fit is a 400; one that does not hold yet a 409.
+ */
+async function assertPayable(trx: BillingDb, orderId: string, areaId: string, month: string, basis: PaymentBasis): Promise<void> {
+  const unit = deliveryUnitOf(areaId);
+  const fits = basis === 'occupancy' ? unit === 'occupancy-day' : basis === 'attendance' ? unit === 'attendance-day' : unit !== 'occupancy-day';
+  if (!fits) throw invalid('BILLING.BASIS_NOT_FOR_AREA', `A ${basis} payment does not apply to an order of ${areaId} (${unit}).`, { field: 'body.basis' });
+  if (basis === 'occupancy') {
+    const movedIn = await trx.selectFrom('occupancy_periods').select('from_date').where('order_id', '=', orderId).where('kind', '=', 'moved-in').executeTakeFirst();
+    if (!movedIn) throw conflict('BILLING.NOT_MOVED_IN', 'The resident has not moved in: there is no occupancy to pay.');
+    return;
+  }
+  const approval = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
+  if (!approval) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
+  if (basis === 'dispute-resolution') {
+    const resolved = await trx.selectFrom('dispute_resolutions').select('month').where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
+    if (!resolved) throw conflict('BILLING.DISPUTE_NOT_RESOLVED', `The disputes of ${month} are not resolved yet.`);
   }
 }
 
-async function findInvoice(db: BillingDb, customerId: string, month: string) {
-  const row = await db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', customerId).where('month', '=', month).executeTakeFirst();
+async function findInvoice(db: BillingDb, customerId: string, month: string, basis: string) {
+  const row = await db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', customerId).where('month', '=', month).where('basis', '=', basis).executeTakeFirst();
   return row ? toInvoice(row) : undefined;
 }
 
-async function findPayment(db: BillingDb, orderId: string, month: string) {
-  const row = await db.selectFrom('provider_payments').selectAll().where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
+async function findPayment(db: BillingDb, orderId: string, month: string, basis: string) {
+  const row = await db.selectFrom('provider_payments').selectAll().where('order_id', '=', orderId).where('month', '=', month).where('basis', '=', basis).executeTakeFirst();
   return row ? toPayment(row) : undefined;
 }
 
-function toInvoice(r: {
-  invoice_id: string; customer_id: string; month: string; approved_minutes: number; tariff_ore: number; maxtaxa_ore: number; fee_room_ore: number | null; fee_ore: number; applied_cap: 'tariff' | 'maxtaxa' | 'fee-room'; ocr_reference: string;
-}) {
+export function toInvoice(r: Selectable<BillingTables['fee_invoices']>): z.infer<typeof FeeInvoice> {
   return {
     invoiceId: r.invoice_id,
     customerId: r.customer_id,
@@ -280,10 +379,19 @@ function toInvoice(r: {
     feeOre: r.fee_ore,
     appliedCap: r.applied_cap,
     ocrReference: r.ocr_reference,
+    invoiceNumber: r.invoice_number,
+    applicationId: r.application_id,
+    basis: r.basis,
+    periodMonth: r.period_month,
+    totalFeeOre: r.total_fee_ore,
+    previouslyChargedOre: r.previously_charged_ore,
+    attendanceDays: r.attendance_days,
+    perArea: r.per_area,
+    createdAt: r.created_at.toISOString(),
   };
 }
 
-function toPayment(r: { payment_id: string; order_id: string; provider_id: string; month: string; amount_ore: number; unpriced_minutes: number; lines: unknown }) {
+export function toPayment(r: Selectable<BillingTables['provider_payments']>): z.infer<typeof ProviderPayment> {
   return {
     paymentId: r.payment_id,
     orderId: r.order_id,
@@ -292,6 +400,11 @@ function toPayment(r: { payment_id: string; order_id: string; provider_id: strin
     amountOre: r.amount_ore,
     unpricedMinutes: r.unpriced_minutes,
     lines: r.lines as z.infer<typeof ProviderPayment>['lines'],
+    basis: r.basis,
+    periodMonth: r.period_month,
+    payableOre: r.payable_ore,
+    previouslyPaidOre: r.previously_paid_ore,
+    unitLines: r.unit_lines as z.infer<typeof ProviderPayment>['unitLines'],
+    createdAt: r.created_at.toISOString(),
   };
 }
-

@@ -49,7 +49,19 @@ export const Visit = z.object({
   start: z.string(),
   end: z.string(),
   month: z.string(),
-  status: z.enum(['reported', 'approved', 'disputed']),
+  status: z.enum(['reported', 'approved', 'disputed', 'rejected']),
+});
+
+const ResolveBody = z.object({
+  approve: z.array(z.uuid()).max(5000).default([]).describe('Disputed deliveries the case handler found delivered: paid from now on'),
+  reject: z.array(z.uuid()).max(5000).default([]).describe('Disputed deliveries found not delivered: never paid'),
+});
+const Resolution = z.object({
+  orderId: z.uuid(),
+  month: z.string(),
+  approvedVisits: z.number(),
+  rejectedVisits: z.number(),
+  resolvedAt: z.string(),
 });
 
 /** Delivered visits: the provider reports them, the customer approves or disputes the month. */
@@ -105,11 +117,12 @@ export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyn
         config: { roles: ['citizen', 'case-handler'] },
         schema: {
           summary: "The customer approves a month's delivered visits",
-          description: 'Every reported visit of the month is approved except those listed as disputed; disputed visits are not paid until resolved.',
+          description:
+            'Every reported visit and attendance day of the month is approved except those listed as disputed; disputed deliveries are not paid until a case handler resolves them (POST …/disputes/resolve).',
           tags: ['visits'],
           params: z.object({ orderId: z.uuid(), month: Month }),
           body: z.object({ disputedVisitIds: z.array(z.uuid()).default([]) }),
-          response: { 201: z.object({ orderId: z.uuid(), month: z.string(), approvedVisits: z.number(), disputedVisits: z.number() }), ...errors },
+          response: { 201: z.object({ orderId: z.uuid(), month: z.string(), approvedVisits: z.number(), disputedVisits: z.number(), approvedAttendanceDays: z.number().optional().describe('Of the approved deliveries, attendance days (day activities only)') }), ...errors },
         },
       },
       async (req, reply) => {
@@ -119,15 +132,22 @@ export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyn
           const already = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
           if (already) throw conflict('BILLING.MONTH_APPROVED', `${month} is already approved.`);
           const visits = await trx.selectFrom('visits').select(['visit_id']).where('order_id', '=', order.order_id).where('local_month', '=', month).execute();
-          if (visits.length === 0) throw conflict('BILLING.NO_VISITS', `No visits are reported for ${month}.`);
-          const known = new Set(visits.map((v) => v.visit_id));
+          // Day activities: the month's attendance days are approved (or disputed) with it (DOMAIN.md §5).
+          const days = await trx.selectFrom('attendance_days').select(['attendance_id']).where('order_id', '=', order.order_id).where('local_month', '=', month).execute();
+          if (visits.length + days.length === 0) throw conflict('BILLING.NO_VISITS', `No visits or attendance days are reported for ${month}.`);
+          const known = new Set([...visits.map((v) => v.visit_id), ...days.map((d) => d.attendance_id)]);
           const unknown = req.body.disputedVisitIds.find((id) => !known.has(id));
           if (unknown) throw invalid('BILLING.UNKNOWN_VISIT', `Visit ${unknown} is not a visit of this order in ${month}.`, { field: 'body.disputedVisitIds' });
           const disputed = new Set(req.body.disputedVisitIds);
-          for (const v of visits) {
-            await trx.updateTable('visits').set({ status: disputed.has(v.visit_id) ? 'disputed' : 'approved' }).where('visit_id', '=', v.visit_id).execute();
-          }
-          const approvedVisits = visits.length - disputed.size;
+          const approvedIds = visits.map((v) => v.visit_id).filter((id) => !disputed.has(id));
+          const disputedIds = visits.map((v) => v.visit_id).filter((id) => disputed.has(id));
+          if (approvedIds.length > 0) await trx.updateTable('visits').set({ status: 'approved' }).where('visit_id', 'in', approvedIds).execute();
+          if (disputedIds.length > 0) await trx.updateTable('visits').set({ status: 'disputed' }).where('visit_id', 'in', disputedIds).execute();
+          const approvedDays = days.map((d) => d.attendance_id).filter((id) => !disputed.has(id));
+          const disputedDays = days.map((d) => d.attendance_id).filter((id) => disputed.has(id));
+          if (approvedDays.length > 0) await trx.updateTable('attendance_days').set({ status: 'approved' }).where('attendance_id', 'in', approvedDays).execute();
+          if (disputedDays.length > 0) await trx.updateTable('attendance_days').set({ status: 'disputed' }).where('attendance_id', 'in', disputedDays).execute();
+          const approvedVisits = known.size - disputed.size;
           await trx.insertInto('month_approvals').values({ order_id: order.order_id, month, approved_by: req.principal.sub, approved_visits: approvedVisits, disputed_visits: disputed.size }).execute();
           await enqueueEvent(
             trx,
@@ -135,8 +155,70 @@ export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyn
             { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, month, approvedVisits, disputedVisits: disputed.size },
             { correlationId: req.correlationId },
           );
-          await audit(trx, req.principal, { action: 'month.approved', entity: 'order', entityId: order.order_id, after: { month, approvedVisits, disputed: [...disputed] }, correlationId: req.correlationId });
-          return { orderId: order.order_id, month, approvedVisits, disputedVisits: disputed.size };
+          await audit(trx, req.principal, { action: 'month.approved', entity: 'order', entityId: order.order_id, after: { month, approvedVisits, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}), disputed: [...disputed] }, correlationId: req.correlationId });
+          return { orderId: order.order_id, month, approvedVisits, disputedVisits: disputed.size, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}) };
+        });
+        afterCommit();
+        return reply.code(201).send(result);
+      },
+    );
+
+    app.post(
+      '/orders/:orderId/months/:month/disputes/resolve',
+      {
+        config: { roles: ['case-handler'] },
+        schema: {
+          summary: "Resolve the disputed deliveries of an approved month",
+          description:
+            'Every delivery the customer disputed in the month is listed once, under `approve` (it was delivered: paid by the next payment of the month, as a delta) or `reject` (never paid). A month is resolved once.',
+          tags: ['visits'],
+          params: z.object({ orderId: z.uuid(), month: Month }),
+          body: ResolveBody,
+          response: { 201: Resolution, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { month } = req.params;
+        const result = await db.transaction().execute(async (trx) => {
+          const order = await scopedOrder(trx, req.params.orderId, req.principal);
+          const approval = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
+          if (!approval) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}; nothing is disputed yet.`);
+          const resolved = await trx.selectFrom('dispute_resolutions').select('resolved_at').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
+          if (resolved) throw conflict('BILLING.DISPUTE_RESOLVED', `The disputes of ${month} were resolved already.`);
+          const visits = await trx.selectFrom('visits').select('visit_id as id').where('order_id', '=', order.order_id).where('local_month', '=', month).where('status', '=', 'disputed').execute();
+          const days = await trx.selectFrom('attendance_days').select('attendance_id as id').where('order_id', '=', order.order_id).where('local_month', '=', month).where('status', '=', 'disputed').execute();
+          const disputed = new Set([...visits, ...days].map((d) => d.id));
+          if (disputed.size === 0) throw conflict('BILLING.NO_DISPUTE', `Nothing of ${month} is disputed.`);
+          const { approve, reject } = req.body;
+          const seen = new Set<string>();
+          for (const [list, name] of [[approve, 'approve'], [reject, 'reject']] as const) {
+            for (const [i, id] of list.entries()) {
+              if (!disputed.has(id)) throw invalid('BILLING.NOT_DISPUTED', `${id} is not a disputed delivery of this order in ${month}.`, { field: `body.${name}.${i}` });
+              if (seen.has(id)) throw invalid('BILLING.RESOLVED_TWICE', `${id} is listed twice; approve or reject it once.`, { field: `body.${name}.${i}` });
+              seen.add(id);
+            }
+          }
+          const open = [...disputed].filter((id) => !seen.has(id));
+          if (open.length > 0) throw invalid('BILLING.DISPUTES_UNRESOLVED', `Resolve every disputed delivery of ${month}: ${open.length} are neither approved nor rejected (${open.slice(0, 5).join(', ')}).`, { field: 'body' });
+          for (const [ids, status] of [[approve, 'approved'], [reject, 'rejected']] as const) {
+            if (ids.length === 0) continue;
+            await trx.updateTable('visits').set({ status }).where('visit_id', 'in', ids).where('order_id', '=', order.order_id).execute();
+            await trx.updateTable('attendance_days').set({ status }).where('attendance_id', 'in', ids).where('order_id', '=', order.order_id).execute();
+          }
+          const row = await trx
+            .insertInto('dispute_resolutions')
+            .values({ order_id: order.order_id, month, resolved_by: req.principal.sub, approved_ids: JSON.stringify(approve), rejected_ids: JSON.stringify(reject) })
+            .returning('resolved_at')
+            .executeTakeFirstOrThrow();
+          const counts = { approvedVisits: approve.length, rejectedVisits: reject.length };
+          await enqueueEvent(
+            trx,
+            'disputeResolved',
+            { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, month, ...counts },
+            { correlationId: req.correlationId },
+          );
+          await audit(trx, req.principal, { action: 'disputes.resolved', entity: 'order', entityId: order.order_id, before: { month, disputed: [...disputed] }, after: { month, approve, reject }, correlationId: req.correlationId });
+          return { orderId: order.order_id, month, ...counts, resolvedAt: row.resolved_at.toISOString() };
         });
         afterCommit();
         return reply.code(201).send(result);
@@ -154,7 +236,7 @@ export async function scopedOrder(db: BillingDb, orderId: string, principal: Par
   return order;
 }
 
-type VisitRow = { visit_id: string; order_id: string; external_id: string; kind: 'care' | 'service'; start_at: Date; end_at: Date; local_month: string; status: 'reported' | 'approved' | 'disputed' };
+type VisitRow = { visit_id: string; order_id: string; external_id: string; kind: 'care' | 'service'; start_at: Date; end_at: Date; local_month: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' };
 function toVisit(row: VisitRow) {
   return {
     visitId: row.visit_id,

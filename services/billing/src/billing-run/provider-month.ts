@@ -1,0 +1,253 @@
+import { sql } from 'kysely';
+import { AppError } from '@kundval/platform';
+import type { BillingDb } from '../app.js';
+import { occupancyAreaIds, unitArea, type RateTableCache } from '../areas.js';
+import { firstDayOf, lastDayOf } from '../periods.js';
+import { addMinuteLines, addUnitLines, priceMinuteLines, priceUnitLines, type MinuteLine, type PricedMinuteLine, type PricedUnitLine, type UnitLine } from '../pricing/lines.js';
+import { OrderVisitPricer, occupiedDays, priceOrderDays, type ExcludedDelivery } from '../pricing/order-pricing.js';
+import type { OrderMonthNow } from '../payments/order-payments.js';
+import type { OrderRow } from '../visits/record-visit.js';
+
+/** Microsecond ISO instants: exact for the keyset cursor, and read by the domain's fast path (a fraction of zeros). */
+const ISO_UTC_US = `YYYY-MM-DD"T"HH24:MI:SS.US"Z"`;
+
+/** Statuses a statement shows: approved (paid), disputed and rejected (listed as excluded). Reported visits belong to unapproved months. */
+const STATEMENT_STATUSES = ['approved', 'disputed', 'rejected'] as const;
+
+export type OrderOutcome = { order: OrderRow; now: OrderMonthNow } | { order: OrderRow; refused: AppError };
+
+export type ProviderMonthOptions = {
+  providerId: string;
+  month: string;
+  tables: RateTableCache;
+  /** Visits read per query (keyset page). */
+  visitPageSize?: number;
+  /** Orders (unit areas) read per query. */
+  orderPageSize?: number;
+  /** Called once per order with what its month is worth now, or why it could not be priced. */
+  onOrder?: (outcome: OrderOutcome) => void | Promise<void>;
+};
+
+export type Refusal = { orderId: string; code: string; message: string };
+
+/** A provider's month: lines per (kind, band, rate) over all its orders, rounded once per line (DOMAIN.md §2), and unit lines. */
+export type ProviderMonthStatement = {
+  providerId: string;
+  month: string;
+  providerKind: 'municipal' | 'private' | null;
+  lines: PricedMinuteLine[];
+  unitLines: PricedUnitLine[];
+  totalOre: number;
+  unpricedMinutes: number;
+  visitCount: number;
+  orderCount: number;
+  excluded: ExcludedDelivery[];
+  refused: Refusal[];
+};
+
+/**
+ * Prices a provider's month by streaming its deliveries from the database: visits page by page in
+ * (order, start) order, each order priced by the domain's accumulator as its visits arrive and then
+ * let go; then attendance days and occupied days of its unit-area orders. Memory holds one page, one
+ * order and the provider's lines — never the month's visits — so a provider with a million visits
+ * costs what one with a hundred does. An order whose pricing is refused (a rate table missing, a
+ * level unknown) is reported and left off, and the rest is priced.
+ */
+export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOptions): Promise<ProviderMonthStatement> {
+  const { providerId, month, tables } = options;
+  const visitPageSize = options.visitPageSize ?? 5000;
+  const orderPageSize = options.orderPageSize ?? 500;
+  const minuteLines = new Map<string, MinuteLine>();
+  const unitLines = new Map<string, UnitLine>();
+  const excluded: ExcludedDelivery[] = [];
+  const refused: Refusal[] = [];
+  const orders = new Map<string, OrderRow>();
+  let providerKind: 'municipal' | 'private' | null = null;
+  let unpricedMinutes = 0;
+  let visitCount = 0;
+  let orderCount = 0;
+
+  const loadOrders = async (ids: Iterable<string>) => {
+    const missing = [...new Set(ids)].filter((id) => !orders.has(id));
+    if (missing.length === 0) return;
+    for (const o of await db.selectFrom('orders').selectAll().where('order_id', 'in', missing).execute()) orders.set(o.order_id, o);
+  };
+  const settle = async (outcome: OrderOutcome) => {
+    orderCount++;
+    providerKind ??= outcome.order.provider_kind;
+    if ('refused' in outcome) {
+      refused.push({ orderId: outcome.order.order_id, code: outcome.refused.code, message: outcome.refused.message });
+    } else {
+      addMinuteLines(minuteLines, outcome.now.lines);
+      addUnitLines(unitLines, outcome.now.unitLines);
+      unpricedMinutes += outcome.now.unpricedMinutes;
+      excluded.push(...outcome.now.excluded);
+    }
+    await options.onOrder?.(outcome);
+  };
+
+  // 1. Visits (minute areas), keyset-paged in (order, start, id) order.
+  type OpenOrder = { order: OrderRow; pricer: OrderVisitPricer | null; refused: AppError | null; visits: number };
+  const open: { current: OpenOrder | null } = { current: null };
+  const finishCurrent = async () => {
+    const c = open.current;
+    if (!c) return;
+    open.current = null;
+    if (c.refused || !c.pricer) {
+      await settle({ order: c.order, refused: c.refused ?? new AppError('conflict', 'BILLING.NO_RATE_TABLE', 'not priced') });
+      return;
+    }
+    const priced = c.pricer.finish();
+    await settle({ order: c.order, now: { lines: priced.lines, unitLines: [], excluded: priced.excluded, unpricedMinutes: priced.unpricedMinutes, hospitalDays: 0, deliveries: c.visits } });
+  };
+  let cursor: { order_id: string; start: string; visit_id: string } | null = null;
+  for (;;) {
+    let q = db
+      .selectFrom('visits')
+      .select(['visit_id', 'order_id', 'customer_id', 'kind', 'status', sql<string>`to_char(start_at at time zone 'UTC', ${ISO_UTC_US})`.as('start'), sql<string>`to_char(end_at at time zone 'UTC', ${ISO_UTC_US})`.as('end')])
+      .where('local_month', '=', month)
+      .where('provider_id', '=', providerId)
+      .where('status', 'in', [...STATEMENT_STATUSES]);
+    if (cursor) {
+      const c: { order_id: string; start: string; visit_id: string } = cursor;
+      q = q.where(sql<boolean>`(order_id, start_at, visit_id) > (${c.order_id}::uuid, ${c.start}::timestamptz, ${c.visit_id}::uuid)`);
+    }
+    const page = await q.orderBy('order_id').orderBy('start_at').orderBy('visit_id').limit(visitPageSize).execute();
+    await loadOrders(page.map((v) => v.order_id));
+    for (const v of page) {
+      visitCount++;
+      if (open.current?.order.order_id !== v.order_id) {
+        await finishCurrent();
+        const order: OrderRow = orders.get(v.order_id)!;
+        const started: OpenOrder = { order, pricer: null, refused: null, visits: 0 };
+        open.current = started;
+        try {
+          started.pricer = new OrderVisitPricer(order, month, await tables.minuteTables(order.municipality, order.area_id));
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          started.refused = err;
+        }
+      }
+      const c = open.current!;
+      c.visits++;
+      if (c.refused || !c.pricer) continue;
+      try {
+        c.pricer.add(v);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        c.refused = err;
+      }
+    }
+    if (page.length < visitPageSize) break;
+    const last = page[page.length - 1]!;
+    cursor = { order_id: last.order_id, start: last.start, visit_id: last.visit_id };
+    // Orders of earlier pages are done: keep only the one still open.
+    for (const id of orders.keys()) if (id !== last.order_id) orders.delete(id);
+  }
+  await finishCurrent();
+
+  // 2. Attendance days (day activities), keyset-paged in (order, date) order.
+  let dayCursor: { order_id: string; date: string } | null = null;
+  type OpenDays = { order: OrderRow; days: { id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' }[] };
+  const openDays: { current: OpenDays | null } = { current: null };
+  const finishDays = async () => {
+    const c = openDays.current;
+    if (!c) return;
+    const { order, days } = c;
+    openDays.current = null;
+    const area = unitArea(order.area_id);
+    if (!area) return;
+    try {
+      const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days);
+      await settle({ order, now: { lines: [], unitLines: priced.lines, excluded: priced.excluded, unpricedMinutes: 0, hospitalDays: 0, deliveries: days.length } });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      await settle({ order, refused: err });
+    }
+  };
+  for (;;) {
+    let q = db
+      .selectFrom('attendance_days')
+      .select(['attendance_id', 'order_id', 'date', 'status'])
+      .where('local_month', '=', month)
+      .where('provider_id', '=', providerId)
+      .where('status', 'in', [...STATEMENT_STATUSES]);
+    if (dayCursor) {
+      const c: { order_id: string; date: string } = dayCursor;
+      q = q.where(sql<boolean>`(order_id, date) > (${c.order_id}::uuid, ${c.date}::date)`);
+    }
+    const page = await q.orderBy('order_id').orderBy('date').limit(visitPageSize).execute();
+    await loadOrders(page.map((d) => d.order_id));
+    for (const d of page) {
+      if (openDays.current?.order.order_id !== d.order_id) {
+        await finishDays();
+        openDays.current = { order: orders.get(d.order_id)!, days: [] };
+      }
+      openDays.current.days.push({ id: d.attendance_id, date: d.date, status: d.status });
+    }
+    if (page.length < visitPageSize) break;
+    const last = page[page.length - 1]!;
+    dayCursor = { order_id: last.order_id, date: last.date };
+  }
+  await finishDays();
+
+  // 3. Occupancy (nursing homes): every placement of the provider in force during the month.
+  const occupancyAreas = occupancyAreaIds();
+  if (occupancyAreas.length > 0) {
+    let orderCursor: string | null = null;
+    for (;;) {
+      let q = db
+        .selectFrom('orders')
+        .selectAll()
+        .where('provider_id', '=', providerId)
+        .where('area_id', 'in', occupancyAreas)
+        .where('valid_from', '<=', lastDayOf(month))
+        .where(sql<boolean>`coalesce(least(end_date, valid_to), valid_to) >= ${firstDayOf(month)}::date`);
+      if (orderCursor) q = q.where('order_id', '>', orderCursor);
+      const page = await q.orderBy('order_id').limit(orderPageSize).execute();
+      if (page.length === 0) break;
+      const records = await db
+        .selectFrom('occupancy_periods')
+        .select(['order_id', 'kind', 'from_date', 'to_date'])
+        .where(
+          'order_id',
+          'in',
+          page.map((o) => o.order_id),
+        )
+        .orderBy('from_date')
+        .execute();
+      for (const order of page) {
+        const own = records.filter((r) => r.order_id === order.order_id);
+        if (!own.some((r) => r.kind === 'moved-in')) continue;
+        const area = unitArea(order.area_id)!;
+        try {
+          const { days, hospitalDays } = occupiedDays(order, month, own);
+          if (days.length === 0) continue;
+          const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days);
+          await settle({ order, now: { lines: [], unitLines: priced.lines, excluded: priced.excluded, unpricedMinutes: 0, hospitalDays, deliveries: days.length } });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          await settle({ order, refused: err });
+        }
+      }
+      if (page.length < orderPageSize) break;
+      orderCursor = page[page.length - 1]!.order_id;
+    }
+  }
+
+  const lines = priceMinuteLines(minuteLines.values());
+  const units = priceUnitLines(unitLines.values());
+  return {
+    providerId,
+    month,
+    providerKind,
+    lines,
+    unitLines: units,
+    totalOre: lines.reduce((s, l) => s + l.amountOre, 0) + units.reduce((s, l) => s + l.amountOre, 0),
+    unpricedMinutes,
+    visitCount,
+    orderCount,
+    excluded,
+    refused,
+  };
+}

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { tableCounts, testEngines } from '@kundval/platform/testing';
+import { localMonthOf } from '../local-time.js';
+import { validateAgainstXsd, controlTotalProblems } from '../finance/test-support/pain001-checks.js';
+import { fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../test-support/corrections.js';
+import { runBillingMonth, type BillingRunResult } from './run-month.js';
+
+type Setup = { orders: PlacedOrder[]; journeyPaid: PlacedOrder; refused: PlacedOrder };
+
+describe.each(testEngines())('the monthly billing run on %s', (engine) => {
+  let svc: FullBilling;
+  let finance: Record<string, string>;
+  let system: Record<string, string>;
+
+  beforeAll(async () => {
+    svc = await startFullBilling(engine, 'billing_runs');
+    [finance, system] = await Promise.all([svc.as({ role: 'finance' }), svc.as({ role: 'system' })]);
+  });
+  afterAll(() => svc?.close());
+
+  const post = (url: string, headers: Record<string, string>, payload: Record<string, unknown>) => svc.app.inject({ method: 'POST', url, headers, payload });
+  const providerOf = (o: PlacedOrder) => svc.as({ role: 'provider', providerId: o.providerId });
+  const citizenOf = (o: PlacedOrder) => svc.as({ role: 'citizen', customerId: o.customerId });
+
+  /** Home care, day activities and a nursing home in `month`, some paid and charged by journeys already, one order without rates. */
+  async function monthOfDeliveries(month: string, offset: string): Promise<Setup> {
+    const orders: PlacedOrder[] = [];
+    const day = (d: number) => `${month}-${String(d).padStart(2, '0')}`;
+    // Weekdays of the month, to keep the arithmetic in the weekday band.
+    const weekdays = Array.from({ length: 28 }, (_, i) => i + 1).filter((d) => {
+      const w = new Date(`${day(d)}T12:00:00Z`).getUTCDay();
+      return w >= 1 && w <= 5;
+    });
+    for (const [providerId, providerKind, count] of [
+      ['run-alfa', 'private', 3],
+      ['run-beta', 'municipal', 2],
+    ] as const) {
+      for (let i = 0; i < count; i++) {
+        const order = await placeOrder(svc.db, { providerId, providerKind });
+        // Odd minutes, so that rounding per order and per provider would differ.
+        const visits = weekdays.slice(0, 4 + i).map((d, k) => visit(day(d), '08:00', `08:${String(7 + k * 9 + i).padStart(2, '0')}`, 'care', offset));
+        visits.push(visit(day(weekdays[6]!), '19:10', '19:47', 'care', offset), visit(day(weekdays[7]!), '10:00', '10:35', 'service', offset));
+        const reported = await post(`/orders/${order.orderId}/visits`, await providerOf(order), { visits });
+        expect(reported.statusCode, reported.body).toBe(201);
+        const disputed = i === 0 ? [reported.json().visits[0].visitId] : [];
+        expect((await post(`/orders/${order.orderId}/months/${month}/approval`, await citizenOf(order), { disputedVisitIds: disputed })).statusCode).toBe(201);
+        orders.push(order);
+      }
+    }
+    const dayActivity = await placeOrder(svc.db, { providerId: 'run-gamma', areaId: 'day-activities', level: 2, customerId: orders[0]!.customerId });
+    await post(`/orders/${dayActivity.orderId}/attendance`, await providerOf(dayActivity), { days: weekdays.slice(0, 5).map(day) });
+    await post(`/orders/${dayActivity.orderId}/months/${month}/approval`, await citizenOf(dayActivity), {});
+    orders.push(dayActivity);
+    const home = await placeOrder(svc.db, { providerId: 'run-delta', providerKind: 'municipal', areaId: 'nursing-home', level: 2 });
+    await post(`/orders/${home.orderId}/occupancy`, await providerOf(home), { kind: 'moved-in', from: day(5) });
+    orders.push(home);
+    const refused = await placeOrder(svc.db, { providerId: 'run-epsilon', municipality: 'utan-taxa' });
+    await post(`/orders/${refused.orderId}/visits`, await providerOf(refused), { visits: [visit(day(weekdays[0]!), '08:00', '09:00', 'care', offset)] });
+    await post(`/orders/${refused.orderId}/months/${month}/approval`, await citizenOf(refused), {});
+    // A journey paid and charged one order before the run.
+    const journeyPaid = orders[3]!;
+    expect((await post('/provider-payments', system, { orderId: journeyPaid.orderId, month })).statusCode).toBe(201);
+    expect((await post('/fees', system, { customerId: journeyPaid.customerId, applicationId: journeyPaid.applicationId, month, basis: `approval:${journeyPaid.orderId}` })).statusCode).toBe(201);
+    return { orders, journeyPaid, refused };
+  }
+
+  async function statementsOf(runId: string) {
+    return svc.db.selectFrom('provider_statements').selectAll().where('run_id', '=', runId).orderBy('provider_id').execute();
+  }
+
+  /** What every payment of the month has paid each provider, all bases together. */
+  async function paidPerProvider(month: string) {
+    const rows = await svc.db.selectFrom('provider_payments').select(['provider_id', (eb) => eb.fn.sum<number>('amount_ore').as('ore')]).where('month', '=', month).groupBy('provider_id').execute();
+    return Object.fromEntries(rows.map((r) => [r.provider_id, Number(r.ore)]));
+  }
+
+  describe('POST /billing-runs', () => {
+    let setup: Setup;
+    let run: BillingRunResult;
+
+    beforeAll(async () => {
+      for (const p of ['run-alfa', 'run-beta', 'run-gamma']) {
+        expect((await svc.app.inject({ method: 'PUT', url: `/providers/${p}/account`, headers: finance, payload: { name: `${p} AB`, bankgiro: '5050-1055' } })).statusCode).toBe(200);
+      }
+      setup = await monthOfDeliveries('2025-03', '+01:00');
+      const res = await post('/billing-runs', finance, { month: '2025-03' });
+      expect(res.statusCode, res.body).toBe(201);
+      run = res.json();
+    });
+
+    it("writes a statement per provider and its totals equal the sum of its statements, which the month's payments now pay exactly", async () => {
+      const statements = await statementsOf(run.runId);
+      expect(statements.map((s) => s.provider_id)).toEqual(['run-alfa', 'run-beta', 'run-delta', 'run-epsilon', 'run-gamma']);
+      const sum = statements.reduce((s, r) => s + r.total_ore, 0);
+      expect(run.totals.statementsOre).toBe(sum);
+      expect(run.totals.statementsOre).toBe(run.totals.previouslyPaidOre + run.totals.paymentsOre);
+      expect(run.totals.previouslyPaidOre).toBeGreaterThan(0);
+      const paid = await paidPerProvider('2025-03');
+      for (const s of statements) expect(paid[s.provider_id] ?? 0, s.provider_id).toBe(s.total_ore);
+      // The statement is what GET /providers/:providerId/statements/:month shows.
+      const live = await svc.app.inject({ method: 'GET', url: '/providers/run-alfa/statements/2025-03', headers: finance });
+      expect(live.json()).toMatchObject({ totalOre: statements[0]!.total_ore, lines: statements[0]!.lines, outstandingOre: 0 });
+      expect(run.counts).toMatchObject({ providers: 5, statements: 5, refusedOrders: 1, excludedDeliveries: 2 });
+      expect(statements.find((s) => s.provider_id === 'run-epsilon')!.refused).toEqual([expect.objectContaining({ orderId: setup.refused.orderId, code: 'BILLING.NO_RATE_TABLE' })]);
+      // The nursing home: 5–31 March at level 2's 1 620 kr.
+      expect(statements.find((s) => s.provider_id === 'run-delta')!.total_ore).toBe(27 * 162_000);
+    });
+
+    it("charges every customer's month under one maxtaxa, less what a journey charged, with OCR references", async () => {
+      const invoices = await svc.db.selectFrom('fee_invoices').selectAll().where('run_id', '=', run.runId).execute();
+      expect(run.counts.invoices).toBe(invoices.length);
+      expect(run.totals.feesOre).toBe(invoices.reduce((s, i) => s + i.fee_ore, 0));
+      const customers = new Set(setup.orders.filter((o) => o.providerId !== 'run-delta').map((o) => o.customerId));
+      customers.add(setup.refused.customerId);
+      expect(new Set(invoices.map((i) => i.customer_id))).toEqual(customers);
+      for (const i of invoices) {
+        expect(i.total_fee_ore).toBeLessThanOrEqual(264_200);
+        expect(i.fee_ore + i.previously_charged_ore).toBe(i.total_fee_ore);
+        expect(i.ocr_reference === null).toBe(i.fee_ore === 0);
+      }
+      const journeyCustomer = invoices.find((i) => i.customer_id === setup.journeyPaid.customerId)!;
+      expect(journeyCustomer.previously_charged_ore).toBeGreaterThan(0);
+      expect(run.counts.customersNotCharged).toBe(0);
+    });
+
+    it("batches the period's payments into one pain.001 file, one credit transfer per provider account, skipping providers without one", async () => {
+      expect(run.batch).not.toBeNull();
+      const batch = run.batch!;
+      const payments = await svc.db.selectFrom('provider_payments').select(['provider_id', 'amount_ore']).where('period_month', '=', '2025-03').where('amount_ore', '>', 0).execute();
+      const withAccount = payments.filter((p) => ['run-alfa', 'run-beta', 'run-gamma'].includes(p.provider_id));
+      expect(batch).toMatchObject({ transfers: 3, includedPayments: withAccount.length, includedOre: withAccount.reduce((s, p) => s + p.amount_ore, 0) });
+      expect(batch.skippedPayments).toBe(payments.length - withAccount.length);
+      const file = await svc.app.inject({ method: 'GET', url: `/payment-batches/${batch.batchId}/pain001`, headers: finance });
+      expect(file.statusCode).toBe(200);
+      expect(Buffer.byteLength(file.body)).toBe(batch.pain001Bytes);
+      expect(await validateAgainstXsd(file.body)).toEqual({ valid: true, errors: [] });
+      expect(controlTotalProblems(file.body)).toEqual([]);
+      expect(file.body.match(/<CdtTrfTxInf>/g)).toHaveLength(3);
+    });
+
+    it('announces every payment and invoice it made through the outbox, and audits the run', async () => {
+      const events = await svc.outbox();
+      const payments = await svc.db.selectFrom('provider_payments').select('payment_id').where('run_id', '=', run.runId).execute();
+      const paymentEvents = events.filter((e) => e.subject === 'kundval.billing.provider-payment.created.v1' && payments.some((p) => p.payment_id === e.payload['paymentId']));
+      expect(paymentEvents).toHaveLength(payments.length);
+      const invoices = await svc.db.selectFrom('fee_invoices').select('invoice_id').where('run_id', '=', run.runId).execute();
+      expect(events.filter((e) => e.subject === 'kundval.billing.fee.charged.v1' && invoices.some((i) => i.invoice_id === e.payload['invoiceId']))).toHaveLength(invoices.length);
+      const actions = await svc.db.selectFrom('audit_log').select('action').where('entity_id', '=', run.runId).orderBy('id').execute();
+      expect(actions.map((a) => a.action)).toEqual(['billing-run.started', 'billing-run.fees-charged', 'billing-run.completed']);
+    });
+
+    it('runs once per month: a second request answers the run (200) and changes nothing; the journey then finds nothing left to pay', async () => {
+      const before = await tableCounts(svc.db);
+      const again = await post('/billing-runs', system, { month: '2025-03' });
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toEqual(run);
+      expect(await tableCounts(svc.db)).toEqual(before);
+      const state = await svc.app.inject({ method: 'GET', url: '/billing-runs/2025-03', headers: await svc.as({ role: 'operator' }) });
+      expect(state.json()).toMatchObject({ runId: run.runId, status: 'completed', result: run });
+      const late = await post('/provider-payments', system, { orderId: setup.orders[0]!.orderId, month: '2025-03' });
+      expect(late.statusCode).toBe(201);
+      expect(late.json()).toMatchObject({ amountOre: 0, previouslyPaidOre: late.json().payableOre });
+    });
+
+    it('refuses a bad month (400), a month not over (409), callers without a token (401) or the role (403), storing nothing', async () => {
+      const before = await tableCounts(svc.db);
+      const bad = await post('/billing-runs', finance, { month: '2025-3' });
+      expect(bad.statusCode).toBe(400);
+      expect(fieldsOf(bad)).toContain('body.month');
+      const current = await post('/billing-runs', finance, { month: localMonthOf(new Date()) });
+      expect(current.statusCode).toBe(409);
+      expect(current.json()).toMatchObject({ error: 'BILLING.MONTH_NOT_OVER', issues: [{ field: 'body.month' }] });
+      expect((await post('/billing-runs', {}, { month: '2025-03' })).statusCode).toBe(401);
+      for (const role of ['provider', 'case-handler', 'operator', 'administrator', 'citizen'] as const) expect((await post('/billing-runs', await svc.as({ role }), { month: '2025-03' })).statusCode).toBe(403);
+      const none = await svc.app.inject({ method: 'GET', url: '/billing-runs/2024-01', headers: finance });
+      expect(none.statusCode).toBe(404);
+      expect(none.json().error).toBe('BILLING.RUN_NOT_FOUND');
+      expect(fieldsOf(await svc.app.inject({ method: 'GET', url: '/billing-runs/jan', headers: finance }))).toContain('params.month');
+      expect((await svc.app.inject({ method: 'GET', url: '/billing-runs/2025-03', headers: await svc.as({ role: 'provider', providerId: 'run-alfa' }) })).statusCode).toBe(403);
+      expect(await tableCounts(svc.db)).toEqual(before);
+    });
+  });
+
+  describe('runBillingMonth', () => {
+    it('pages through providers, visits and customers in batches as small as one and arrives at the same statements', async () => {
+      await monthOfDeliveries('2025-04', '+02:00');
+      const clock = () => new Date('2025-05-02T06:00:00Z');
+      const { created, result } = await runBillingMonth({ db: svc.db, month: '2025-04', clock, visitPageSize: 2, providerPageSize: 1, customerPageSize: 1, insertBatchSize: 1, executionDate: '2025-05-05' });
+      expect(created).toBe(true);
+      expect(result).toMatchObject({ month: '2025-04', periodMonth: '2025-04', startedAt: '2025-05-02T06:00:00.000Z', finishedAt: '2025-05-02T06:00:00.000Z' });
+      expect(result.totals.statementsOre).toBe(result.totals.previouslyPaidOre + result.totals.paymentsOre);
+      for (const s of await statementsOf(result.runId)) {
+        const live = await svc.app.inject({ method: 'GET', url: `/providers/${s.provider_id}/statements/2025-04`, headers: finance });
+        expect(live.json().totalOre, s.provider_id).toBe(s.total_ore);
+        expect(live.json().outstandingOre, s.provider_id).toBe(0);
+      }
+      // No provider account has changed since March, but April's run made its own batch of April's payments.
+      expect(result.batch).toMatchObject({ transfers: 3 });
+      const batch = await svc.db.selectFrom('payment_batches').selectAll().where('batch_id', '=', result.batch!.batchId).executeTakeFirstOrThrow();
+      expect(batch).toMatchObject({ month: '2025-04', execution_date: '2025-05-05', status: 'created' });
+    });
+
+    it('resumes a run that stopped part-way once it is stale, and refuses to start a second one while it runs', async () => {
+      await monthOfDeliveries('2025-06', '+02:00');
+      const now = new Date('2025-07-03T08:00:00Z');
+      const runId = '00000000-0000-4000-8000-0000000000aa';
+      await svc.db
+        .insertInto('billing_runs')
+        .values({ run_id: runId, month: '2025-06', period_month: '2025-06', status: 'running', started_by: 'finance-user', started_at: now, heartbeat_at: now, finished_at: null, batch_id: null, result: null })
+        .execute();
+      await expect(runBillingMonth({ db: svc.db, month: '2025-06', clock: () => new Date(now.getTime() + 1000) })).rejects.toMatchObject({ code: 'BILLING.RUN_IN_PROGRESS' });
+      const { created, result } = await runBillingMonth({ db: svc.db, month: '2025-06', clock: () => new Date(now.getTime() + 10 * 60_000) });
+      expect(created).toBe(true);
+      expect(result.runId).toBe(runId);
+      expect(result.totals.statementsOre).toBe(result.totals.previouslyPaidOre + result.totals.paymentsOre);
+      const actions = await svc.db.selectFrom('audit_log').select('action').where('entity_id', '=', runId).orderBy('id').execute();
+      expect(actions.map((a) => a.action)).toContain('billing-run.resumed');
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from billing_runs where month = '2025-06'`.execute(svc.db);
+      expect(rows[0]!.n).toBe(1);
+    });
+  });
+});

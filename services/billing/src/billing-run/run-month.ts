@@ -1,0 +1,496 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { audit, conflict, type Actor } from '@kundval/platform';
+import type { BillingDb } from '../app.js';
+import { RateTableCache, occupancyAreaIds } from '../areas.js';
+import { loadFinanceSettings, type FinanceSettings } from '../finance/config.js';
+import { insertBatch, loadBatchTransfers, transfersPain001 } from '../finance/payment-batches.js';
+import { computeFee, invoiceOcr, loadDeliveries } from '../fees/fees.js';
+import { localMonthOf } from '../local-time.js';
+import { enqueueEvents } from '../outbox-bulk.js';
+import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.js';
+import { firstDayOf, lastDayOf, openPeriod } from '../periods.js';
+import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
+import { priceProviderMonth, type Refusal } from './provider-month.js';
+
+/** The basis of the payments and invoices a billing run makes: one of each per order-month and customer-month. */
+export const RUN_BASIS = 'billing-run';
+
+export type BillingRunOptions = {
+  db: BillingDb;
+  /** The service month to bill, `YYYY-MM`. */
+  month: string;
+  /** Now; the run's timestamps, staleness and the batch's execution date come from it. */
+  clock?: () => Date;
+  actor?: Actor;
+  correlationId?: string | null;
+  /** The municipality's hourly home-care fee, öre (DOMAIN.md §3); Nacka's 312 kr/h by default. */
+  tariffOrePerHour?: number;
+  /** Payer account and names for the payment file; the environment's (demo defaults) when left out. */
+  finance?: FinanceSettings;
+  /** The day the bank pays; the clock's day in Stockholm by default. */
+  executionDate?: string;
+  /** Visits (and attendance days) read per query. */
+  visitPageSize?: number;
+  /** Providers read per query. */
+  providerPageSize?: number;
+  /** Customers charged per transaction. */
+  customerPageSize?: number;
+  /** Payment rows written per insert. */
+  insertBatchSize?: number;
+  /** A run whose heartbeat is older than this is taken over and resumed; a younger one is running. */
+  staleAfterMs?: number;
+};
+
+export type BillingRunResult = {
+  runId: string;
+  month: string;
+  /** The period the run's payments and invoices are booked in (the month, unless it was paid already). */
+  periodMonth: string;
+  status: 'completed';
+  startedAt: string;
+  finishedAt: string;
+  counts: {
+    providers: number;
+    statements: number;
+    orders: number;
+    visits: number;
+    payments: number;
+    invoices: number;
+    excludedDeliveries: number;
+    refusedOrders: number;
+    customersNotCharged: number;
+  };
+  totals: {
+    /** The sum of the run's provider statements: what the month is worth to providers, rounded once per line per provider. */
+    statementsOre: number;
+    /** What payments of the month had paid before the run (the journeys' payments, earlier corrections). */
+    previouslyPaidOre: number;
+    /** What the run's payments add; with the previous ones they pay the statements exactly. */
+    paymentsOre: number;
+    /** What the run's fee invoices charge. */
+    feesOre: number;
+  };
+  batch: { batchId: string; messageId: string; includedPayments: number; includedOre: number; transfers: number; skippedPayments: number; pain001Bytes: number } | null;
+};
+
+const SYSTEM: Actor = { sub: 'billing-run', role: 'system' };
+
+/**
+ * The monthly billing run for the whole municipality (ADR 0011), streaming so that memory does not
+ * grow with the month's visits:
+ *
+ * 1. Provider by provider (keyset pages of provider ids), its month is priced from its visits read
+ *    in (order, start) pages, each order by the domain's accumulator, plus its attendance and
+ *    occupied days; the statement is written, and each order-month is paid what it is worth less
+ *    what earlier payments paid, booked against the provider's paid lines so the provider's
+ *    payments add up to its statement. One transaction per provider.
+ * 2. Customer by customer (keyset pages), the month's fee over all areas under one maxtaxa, less
+ *    what earlier invoices charged, with an OCR reference when there is something to pay.
+ * 3. One payment batch of the period's unbatched payments, and its pain.001 file (one credit
+ *    transfer per provider account).
+ *
+ * Idempotent per month: a completed run is returned as it is; a run that died part-way is resumed
+ * after `staleAfterMs` from the first provider without a statement (every write is keyed by order,
+ * customer and basis, so nothing is paid or charged twice).
+ */
+export async function runBillingMonth(options: BillingRunOptions): Promise<{ created: boolean; result: BillingRunResult }> {
+  const { db, month } = options;
+  const clock = options.clock ?? (() => new Date());
+  const actor = options.actor ?? SYSTEM;
+  const correlationId = options.correlationId ?? null;
+  const visitPageSize = options.visitPageSize ?? 5000;
+  const providerPageSize = options.providerPageSize ?? 200;
+  const customerPageSize = options.customerPageSize ?? 1000;
+  const insertBatchSize = options.insertBatchSize ?? 500;
+  const tariffOrePerHour = options.tariffOrePerHour ?? 31_200;
+
+  const run = await startOrResume(db, month, clock, actor, options.staleAfterMs ?? 120_000, correlationId);
+  if (run.status === 'completed') return { created: false, result: run.result as BillingRunResult };
+  const { runId, periodMonth } = run;
+  // Fresh planner statistics: a month of visits loaded just before the run would otherwise look empty
+  // to the planner, which then sorts a provider's whole month for every page instead of walking the index.
+  await sql`analyze visits, attendance_days, orders, month_approvals, provider_payments, fee_invoices`.execute(db);
+  const heartbeat = (trx: BillingDb) => trx.updateTable('billing_runs').set({ heartbeat_at: clock() }).where('run_id', '=', runId).execute();
+
+  // 1. Providers: statements and payments.
+  const occupancyAreas = occupancyAreaIds();
+  const resumeAfter = await db.selectFrom('provider_statements').select('provider_id').where('run_id', '=', runId).orderBy('provider_id', 'desc').limit(1).executeTakeFirst();
+  let providerCursor: string | null = resumeAfter?.provider_id ?? null;
+  for (;;) {
+    const approved = db.selectFrom('month_approvals as m').innerJoin('orders as o', 'o.order_id', 'm.order_id').select('o.provider_id').where('m.month', '=', month);
+    const placed = db
+      .selectFrom('orders')
+      .select('provider_id')
+      .where('area_id', 'in', occupancyAreas.length > 0 ? occupancyAreas : ['-'])
+      .where('valid_from', '<=', lastDayOf(month))
+      .where(sql<boolean>`least(end_date, valid_to) >= ${firstDayOf(month)}::date`);
+    let q = db.selectFrom(approved.union(placed).as('p')).select('p.provider_id');
+    if (providerCursor !== null) q = q.where('p.provider_id', '>', providerCursor);
+    const providers = await q.orderBy('p.provider_id').limit(providerPageSize).execute();
+    for (const { provider_id: providerId } of providers) {
+      await db.transaction().execute(async (trx) => {
+        await lockProviderMonth(trx, providerId, month);
+        const ledgers = await loadPaidLedgers(trx, providerId, month);
+        const previouslyPaidOre = ledgers.provider.totalOre;
+        const paymentRefusals: Refusal[] = [];
+        let pending: PaymentRow[] = [];
+        let paidOre = 0;
+        let payments = 0;
+        const flush = async () => {
+          if (pending.length === 0) return;
+          const rows = pending;
+          pending = [];
+          await trx.insertInto('provider_payments').values(rows.map((r) => r.row)).execute();
+          await enqueueEvents(trx, 'providerPaymentCreated', rows.map((r) => r.event), { correlationId, occurredAt: clock() });
+        };
+        const statement = await priceProviderMonth(trx, {
+          providerId,
+          month,
+          // Read inside the transaction: an embedded database has one connection, which the transaction holds.
+          tables: new RateTableCache(trx),
+          visitPageSize,
+          onOrder: async (outcome) => {
+            if ('refused' in outcome) return;
+            const { order, now } = outcome;
+            const orderPaid = ledgers.byOrder.get(order.order_id) ?? emptyLedger();
+            const delta = paymentDelta(now, orderPaid, ledgers.provider);
+            if (delta.lines.length === 0 && delta.unitLines.length === 0) return;
+            if (delta.amountOre < 0) {
+              paymentRefusals.push({ orderId: order.order_id, code: 'BILLING.NEGATIVE_CORRECTION', message: `Worth ${orderPaid.totalOre + delta.amountOre} öre, ${orderPaid.totalOre} öre paid already.` });
+              return;
+            }
+            commitDelta(ledgers.provider, delta);
+            const paymentId = randomUUID();
+            paidOre += delta.amountOre;
+            payments++;
+            pending.push({
+              row: {
+                payment_id: paymentId,
+                order_id: order.order_id,
+                provider_id: providerId,
+                month,
+                basis: RUN_BASIS,
+                period_month: periodMonth,
+                amount_ore: delta.amountOre,
+                payable_ore: orderPaid.totalOre + delta.amountOre,
+                previously_paid_ore: orderPaid.totalOre,
+                unpriced_minutes: delta.unpricedMinutes,
+                lines: JSON.stringify(delta.lines),
+                unit_lines: JSON.stringify(delta.unitLines),
+                run_id: runId,
+              },
+              event: { paymentId, applicationId: order.application_id, orderId: order.order_id, providerId, month, amountOre: delta.amountOre, unpricedMinutes: delta.unpricedMinutes },
+            });
+            if (pending.length >= insertBatchSize) await flush();
+          },
+        });
+        await flush();
+        const refused = [...statement.refused, ...paymentRefusals];
+        await trx
+          .insertInto('provider_statements')
+          .values({
+            run_id: runId,
+            provider_id: providerId,
+            month,
+            provider_kind: statement.providerKind,
+            lines: JSON.stringify(statement.lines),
+            unit_lines: JSON.stringify(statement.unitLines),
+            total_ore: statement.totalOre,
+            unpriced_minutes: statement.unpricedMinutes,
+            visit_count: statement.visitCount,
+            excluded: JSON.stringify(statement.excluded),
+            previously_paid_ore: previouslyPaidOre,
+            paid_ore: paidOre,
+            refused: JSON.stringify(refused),
+          })
+          .execute();
+        await audit(trx, actor, {
+          action: 'billing-run.provider-settled',
+          entity: 'provider',
+          entityId: providerId,
+          after: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, payments, orders: statement.orderCount, refused: refused.length },
+          correlationId,
+        });
+        await heartbeat(trx);
+      });
+    }
+    if (providers.length < providerPageSize) break;
+    providerCursor = providers[providers.length - 1]!.provider_id;
+  }
+
+  // 2. Customers: fee invoices across all areas, one maxtaxa.
+  let customerCursor: string | null = null;
+  for (;;) {
+    let q = db.selectFrom('month_approvals as m').innerJoin('orders as o', 'o.order_id', 'm.order_id').select('o.customer_id').distinct().where('m.month', '=', month);
+    if (customerCursor !== null) q = q.where('o.customer_id', '>', customerCursor);
+    const page = (await q.orderBy('o.customer_id').limit(customerPageSize).execute()).map((r) => r.customer_id);
+    if (page.length === 0) break;
+    await db.transaction().execute(async (trx) => {
+      // The same locks POST /fees takes, in one statement and in order: the run never charges against a stale total.
+      await sql`select pg_advisory_xact_lock(hashtext('customer-month|' || c || '|' || ${month})) from unnest(${page}::text[]) as c order by c`.execute(trx);
+      const done = new Set(
+        (await trx.selectFrom('fee_invoices').select('customer_id').where('month', '=', month).where('basis', '=', RUN_BASIS).where('customer_id', 'in', page).execute()).map((r) => r.customer_id),
+      );
+      const customers = page.filter((c) => !done.has(c));
+      if (customers.length === 0) return;
+      const deliveries = await loadDeliveries(trx, customers, month);
+      const bases = new Map((await trx.selectFrom('fee_bases').selectAll().where('customer_id', 'in', customers).execute()).map((b) => [b.customer_id, b]));
+      const previous = new Map(
+        (
+          await trx
+            .selectFrom('fee_invoices')
+            .select((eb) => ['customer_id', eb.fn.sum<number>('fee_ore').as('charged')])
+            .where('month', '=', month)
+            .where('customer_id', 'in', customers)
+            .groupBy('customer_id')
+            .execute()
+        ).map((r) => [r.customer_id, Number(r.charged)]),
+      );
+      const applications = new Map(
+        (
+          await trx
+            .selectFrom('month_approvals as m')
+            .innerJoin('orders as o', 'o.order_id', 'm.order_id')
+            .select((eb) => ['o.customer_id', eb.fn.min(sql<string>`o.application_id::text`).as('application_id')])
+            .where('m.month', '=', month)
+            .where('o.customer_id', 'in', customers)
+            .groupBy('o.customer_id')
+            .execute()
+        ).map((r) => [r.customer_id, r.application_id]),
+      );
+      const invoices = [];
+      for (const customerId of customers) {
+        const computed = computeFee(month, deliveries.get(customerId), bases.get(customerId), tariffOrePerHour);
+        const previouslyCharged = previous.get(customerId) ?? 0;
+        const feeOre = computed.totalFeeOre - previouslyCharged;
+        // A fee now below what was charged needs a credit note, which this run does not make.
+        if (feeOre < 0) continue;
+        invoices.push({ customerId, computed, previouslyCharged, feeOre, applicationId: applications.get(customerId)! });
+      }
+      if (invoices.length === 0) return;
+      const numbers = await sql<{ n: number }>`select nextval(pg_get_serial_sequence('fee_invoices', 'invoice_number'))::bigint as n from generate_series(1, ${invoices.length})`.execute(trx);
+      const rows = invoices.map((inv, i) => {
+        const invoiceNumber = Number(numbers.rows[i]!.n);
+        return {
+          ...inv,
+          invoiceId: randomUUID(),
+          invoiceNumber,
+          ocrReference: inv.feeOre > 0 ? invoiceOcr(invoiceNumber) : null,
+        };
+      });
+      for (let i = 0; i < rows.length; i += insertBatchSize) {
+        await trx
+          .insertInto('fee_invoices')
+          .values(
+            rows.slice(i, i + insertBatchSize).map((r) => ({
+              invoice_id: r.invoiceId,
+              invoice_number: r.invoiceNumber,
+              customer_id: r.customerId,
+              application_id: r.applicationId,
+              month,
+              basis: RUN_BASIS,
+              period_month: periodMonth,
+              approved_minutes: r.computed.approvedMinutes,
+              attendance_days: r.computed.attendanceDays,
+              tariff_ore: r.computed.tariffOre,
+              maxtaxa_ore: r.computed.fee.maxtaxaOre,
+              fee_room_ore: r.computed.fee.feeRoomOre,
+              fee_ore: r.feeOre,
+              total_fee_ore: r.computed.totalFeeOre,
+              previously_charged_ore: r.previouslyCharged,
+              applied_cap: r.computed.fee.appliedCap,
+              per_area: JSON.stringify(r.computed.perArea),
+              ocr_reference: r.ocrReference,
+              run_id: runId,
+            })),
+          )
+          .execute();
+      }
+      await enqueueEvents(
+        trx,
+        'feeCharged',
+        rows.map((r) => ({ invoiceId: r.invoiceId, applicationId: r.applicationId, customerId: r.customerId, month, feeOre: r.feeOre, appliedCap: r.computed.fee.appliedCap, ocrReference: r.ocrReference ?? '' })),
+        { correlationId, occurredAt: clock() },
+      );
+      await audit(trx, actor, {
+        action: 'billing-run.fees-charged',
+        entity: 'billing-run',
+        entityId: runId,
+        after: { month, periodMonth, invoices: rows.length, feesOre: rows.reduce((s, r) => s + r.feeOre, 0), from: customers[0], to: customers[customers.length - 1] },
+        correlationId,
+      });
+      await heartbeat(trx);
+    });
+    if (page.length < customerPageSize) break;
+    customerCursor = page[page.length - 1]!;
+  }
+
+  // 3. The payment batch of the period, and its file.
+  const batch = await makeBatch(db, { runId, periodMonth, executionDate: options.executionDate ?? localMonthOf(clock(), 'day'), actor, correlationId, finance: options.finance });
+
+  const result = await summarize(db, { runId, month, periodMonth, startedAt: run.startedAt, finishedAt: clock(), batch });
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('billing_runs').set({ status: 'completed', finished_at: new Date(result.finishedAt), heartbeat_at: clock(), result: JSON.stringify(result) }).where('run_id', '=', runId).execute();
+    await audit(trx, actor, { action: 'billing-run.completed', entity: 'billing-run', entityId: runId, after: result, correlationId });
+  });
+  return { created: true, result };
+}
+
+type PaymentRow = {
+  row: {
+    payment_id: string;
+    order_id: string;
+    provider_id: string;
+    month: string;
+    basis: string;
+    period_month: string;
+    amount_ore: number;
+    payable_ore: number;
+    previously_paid_ore: number;
+    unpriced_minutes: number;
+    lines: string;
+    unit_lines: string;
+    run_id: string;
+  };
+  event: { paymentId: string; applicationId: string; orderId: string; providerId: string; month: string; amountOre: number; unpricedMinutes: number };
+};
+
+type StartedRun = { status: 'running'; runId: string; periodMonth: string; startedAt: string } | { status: 'completed'; result: unknown };
+
+async function startOrResume(db: BillingDb, month: string, clock: () => Date, actor: Actor, staleAfterMs: number, correlationId: string | null): Promise<StartedRun> {
+  return db.transaction().execute(async (trx) => {
+    // One run per month: the month's row is the lock.
+    await sql`select pg_advisory_xact_lock(hashtext(${`billing-run|${month}`}))`.execute(trx);
+    const existing = await trx.selectFrom('billing_runs').selectAll().where('month', '=', month).executeTakeFirst();
+    const now = clock();
+    if (existing?.status === 'completed') return { status: 'completed', result: existing.result };
+    if (existing) {
+      if (now.getTime() - existing.heartbeat_at.getTime() < staleAfterMs) {
+        throw conflict('BILLING.RUN_IN_PROGRESS', `The billing run of ${month} is running (last heard from at ${existing.heartbeat_at.toISOString()}).`);
+      }
+      await trx.updateTable('billing_runs').set({ heartbeat_at: now }).where('run_id', '=', existing.run_id).execute();
+      await audit(trx, actor, { action: 'billing-run.resumed', entity: 'billing-run', entityId: existing.run_id, after: { month }, correlationId });
+      return { status: 'running', runId: existing.run_id, periodMonth: existing.period_month, startedAt: existing.started_at.toISOString() };
+    }
+    const runId = randomUUID();
+    const periodMonth = await openPeriod(trx, month);
+    await trx.insertInto('billing_runs').values({ run_id: runId, month, period_month: periodMonth, status: 'running', started_by: actor.sub, started_at: now, heartbeat_at: now, finished_at: null, batch_id: null, result: null }).execute();
+    await audit(trx, actor, { action: 'billing-run.started', entity: 'billing-run', entityId: runId, after: { month, periodMonth }, correlationId });
+    return { status: 'running', runId, periodMonth, startedAt: now.toISOString() };
+  });
+}
+
+/**
+ * The period's unbatched payments in one batch, written by the database from the payments and the
+ * providers' accounts (no payment passes through memory), then its file built once to prove it.
+ */
+async function makeBatch(
+  db: BillingDb,
+  args: { runId: string; periodMonth: string; executionDate: string; actor: Actor; correlationId: string | null; finance: FinanceSettings | undefined },
+): Promise<BillingRunResult['batch']> {
+  const made = await db.transaction().execute(async (trx) => {
+    const run = await trx.selectFrom('billing_runs').select('batch_id').where('run_id', '=', args.runId).executeTakeFirstOrThrow();
+    if (run.batch_id) return { batchId: run.batch_id, skipped: 0 };
+    const unbatched = trx
+      .selectFrom('provider_payments as p')
+      .where('p.period_month', '=', args.periodMonth)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))));
+    const skipped = await unbatched
+      .leftJoin('provider_accounts as a', 'a.provider_id', 'p.provider_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where((eb) => eb.or([eb('p.amount_ore', '<=', 0), eb('a.bankgiro', 'is', null)]))
+      .executeTakeFirstOrThrow();
+    const batchId = await insertBatch(trx, { month: args.periodMonth, executionDate: args.executionDate, createdBy: args.actor.sub, retryOf: null });
+    const inserted = await sql`
+      insert into payment_batch_items (batch_id, payment_id, end_to_end_id, provider_id, order_id, creditor_name, bankgiro, amount_ore, status, rejection_reason, retried_in)
+      select ${batchId}::uuid, p.payment_id, replace(gen_random_uuid()::text, '-', ''), p.provider_id, p.order_id, a.name, a.bankgiro, p.amount_ore, 'included', null, null
+      from provider_payments p join provider_accounts a on a.provider_id = p.provider_id
+      where p.period_month = ${args.periodMonth} and p.amount_ore > 0
+        and not exists (select 1 from payment_batch_items i where i.payment_id = p.payment_id)`.execute(trx);
+    if (Number(inserted.numAffectedRows ?? 0n) === 0) {
+      await trx.deleteFrom('payment_batches').where('batch_id', '=', batchId).execute();
+      return { batchId: null, skipped: Number(skipped.n) };
+    }
+    await trx.updateTable('billing_runs').set({ batch_id: batchId }).where('run_id', '=', args.runId).execute();
+    await audit(trx, args.actor, { action: 'payment-batch.created', entity: 'payment-batch', entityId: batchId, after: { month: args.periodMonth, executionDate: args.executionDate, runId: args.runId, skipped: Number(skipped.n) }, correlationId: args.correlationId });
+    return { batchId, skipped: Number(skipped.n) };
+  });
+  if (!made.batchId) return null;
+  const batch = await db.selectFrom('payment_batches').selectAll().where('batch_id', '=', made.batchId).executeTakeFirstOrThrow();
+  const transfers = await loadBatchTransfers(db, made.batchId);
+  const file = transfersPain001(batch, transfers, args.finance ?? loadFinanceSettings());
+  return {
+    batchId: made.batchId,
+    messageId: batch.message_id,
+    includedPayments: transfers.reduce((s, t) => s + t.payments, 0),
+    includedOre: transfers.reduce((s, t) => s + t.amountOre, 0),
+    transfers: transfers.length,
+    skippedPayments: made.skipped,
+    pain001Bytes: Buffer.byteLength(file, 'utf8'),
+  };
+}
+
+/** The run's counts and totals, read back from what it wrote: the same whether it ran in one go or was resumed. */
+async function summarize(
+  db: BillingDb,
+  args: { runId: string; month: string; periodMonth: string; startedAt: string; finishedAt: Date; batch: BillingRunResult['batch'] },
+): Promise<BillingRunResult> {
+  const s = await db
+    .selectFrom('provider_statements')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('statements'),
+      eb.fn.coalesce(eb.fn.sum<number>('total_ore'), eb.lit(0)).as('statements_ore'),
+      eb.fn.coalesce(eb.fn.sum<number>('previously_paid_ore'), eb.lit(0)).as('previously_paid_ore'),
+      eb.fn.coalesce(eb.fn.sum<number>('visit_count'), eb.lit(0)).as('visits'),
+      sql<number>`coalesce(sum(jsonb_array_length(excluded)), 0)::bigint`.as('excluded'),
+      sql<number>`coalesce(sum(jsonb_array_length(refused)), 0)::bigint`.as('refused'),
+    ])
+    .where('run_id', '=', args.runId)
+    .executeTakeFirstOrThrow();
+  const p = await db
+    .selectFrom('provider_payments')
+    .select((eb) => [eb.fn.countAll<number>().as('payments'), eb.fn.coalesce(eb.fn.sum<number>('amount_ore'), eb.lit(0)).as('ore'), sql<number>`count(distinct order_id)`.as('orders')])
+    .where('run_id', '=', args.runId)
+    .executeTakeFirstOrThrow();
+  const f = await db
+    .selectFrom('fee_invoices')
+    .select((eb) => [eb.fn.countAll<number>().as('invoices'), eb.fn.coalesce(eb.fn.sum<number>('fee_ore'), eb.lit(0)).as('ore')])
+    .where('run_id', '=', args.runId)
+    .executeTakeFirstOrThrow();
+  const uncharged = await db
+    .selectFrom('month_approvals as m')
+    .innerJoin('orders as o', 'o.order_id', 'm.order_id')
+    .select(sql<number>`count(distinct o.customer_id)`.as('n'))
+    .where('m.month', '=', args.month)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('fee_invoices as f').select('f.invoice_id').whereRef('f.customer_id', '=', 'o.customer_id').where('f.month', '=', args.month).where('f.basis', '=', RUN_BASIS))),
+    )
+    .executeTakeFirstOrThrow();
+  return {
+    runId: args.runId,
+    month: args.month,
+    periodMonth: args.periodMonth,
+    status: 'completed',
+    startedAt: args.startedAt,
+    finishedAt: args.finishedAt.toISOString(),
+    counts: {
+      providers: Number(s.statements),
+      statements: Number(s.statements),
+      orders: Number(p.orders),
+      visits: Number(s.visits),
+      payments: Number(p.payments),
+      invoices: Number(f.invoices),
+      excludedDeliveries: Number(s.excluded),
+      refusedOrders: Number(s.refused),
+      customersNotCharged: Number(uncharged.n),
+    },
+    totals: {
+      statementsOre: Number(s.statements_ore),
+      previouslyPaidOre: Number(s.previously_paid_ore),
+      paymentsOre: Number(p.ore),
+      feesOre: Number(f.ore),
+    },
+    batch: args.batch,
+  };
+}

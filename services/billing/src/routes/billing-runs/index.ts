@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { ErrorBody, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { BillingDeps } from '../../app.js';
+import { localMonthOf } from '../../local-time.js';
+import { runBillingMonth, type BillingRunResult } from '../../billing-run/run-month.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+
+const BillingRun = z.object({
+  runId: z.uuid(),
+  month: z.string(),
+  periodMonth: z.string(),
+  status: z.literal('completed'),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  counts: z.object({
+    providers: z.number(),
+    statements: z.number(),
+    orders: z.number(),
+    visits: z.number(),
+    payments: z.number(),
+    invoices: z.number(),
+    excludedDeliveries: z.number(),
+    refusedOrders: z.number(),
+    customersNotCharged: z.number(),
+  }),
+  totals: z.object({ statementsOre: z.number(), previouslyPaidOre: z.number(), paymentsOre: z.number(), feesOre: z.number() }),
+  batch: z
+    .object({ batchId: z.uuid(), messageId: z.string(), includedPayments: z.number(), includedOre: z.number(), transfers: z.number(), skippedPayments: z.number(), pain001Bytes: z.number() })
+    .nullable(),
+});
+const RunState = z.object({ runId: z.uuid(), month: z.string(), periodMonth: z.string(), status: z.enum(['running', 'completed']), startedAt: z.string(), heartbeatAt: z.string(), result: BillingRun.nullable() });
+
+/** The monthly billing run for the whole municipality (ADR 0011). */
+export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance }: BillingDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/billing-runs',
+      {
+        config: { roles: ['finance', 'system'] },
+        schema: {
+          summary: "Run the month's billing for the whole municipality",
+          description:
+            "Prices every provider's month into a statement and pays each order-month what it is worth less what was paid, charges every customer's fee across all areas under one maxtaxa less what was charged, and batches the period's payments into a pain.001 file. Once per month: running it again returns the run (200). Only a month that is over can be run.",
+          tags: ['payments'],
+          body: z.object({ month: Month }),
+          response: { 200: BillingRun, 201: BillingRun, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { month } = req.body;
+        const current = localMonthOf(new Date());
+        if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); run it once its deliveries are in.`, { field: 'body.month' });
+        const { created, result } = await runBillingMonth({
+          db,
+          month,
+          actor: req.principal,
+          correlationId: req.correlationId,
+          tariffOrePerHour,
+          ...(finance ? { finance } : {}),
+        });
+        afterCommit();
+        return reply.code(created ? 201 : 200).send(result);
+      },
+    );
+
+    app.get(
+      '/billing-runs/:month',
+      {
+        config: { roles: ['finance', 'operator', 'system'] },
+        schema: { summary: "The month's billing run, running or done", tags: ['payments'], params: z.object({ month: Month }), response: { 200: RunState, ...errors } },
+      },
+      async (req) => {
+        const run = await db.selectFrom('billing_runs').selectAll().where('month', '=', req.params.month).executeTakeFirst();
+        if (!run) throw notFound('BILLING.RUN_NOT_FOUND', `No billing run of ${req.params.month}.`);
+        return {
+          runId: run.run_id,
+          month: run.month,
+          periodMonth: run.period_month,
+          status: run.status,
+          startedAt: run.started_at.toISOString(),
+          heartbeatAt: run.heartbeat_at.toISOString(),
+          result: (run.result as BillingRunResult | null) ?? null,
+        };
+      },
+    );
+  };
+}
