@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { EVENT_STREAM, type EventEnvelope } from '@kundval/contracts';
+import { billingMigrations, type BillingTables } from '@kundval/billing';
+import { connectEventBus, createLogger, markEventProcessed, messagingMigration, openDatabase, startConsumer, type MessagingTables } from '@kundval/platform';
+import { serve, tell, type Message } from '../lib/child.js';
+import { Arrivals, PLAIN_STREAM } from './shared.js';
+
+/**
+ * The consuming side, a process of its own as a service is.
+ * - `product`: the platform's `startConsumer` (durable, explicit acks, schema check at the edge)
+ *   with the transaction billing's orders consumer runs: mark the event in the inbox, store the
+ *   order, on billing's own schema and migrations in an on-disk PGlite database. An event counts as
+ *   stored once that transaction has committed.
+ * - `plain`: a durable JetStream consumer on the plain stream that parses the JSON and acks.
+ */
+const mode = process.argv[2];
+const natsUrl = process.argv[3]!;
+const logger = createLogger('bench-consumer', { level: 'warn' });
+type Arm = Message & { durable: string; expected: number };
+
+if (mode === 'product') {
+  const dir = await mkdtemp(join(tmpdir(), 'kundval-bench-consumer-'));
+  const database = await openDatabase<BillingTables & MessagingTables>({ url: `pglite://${dir}`, schema: 'billing', migrations: { '0000_messaging': messagingMigration, ...billingMigrations }, logger });
+  const db = database.db;
+  const bus = await connectEventBus(natsUrl, 'bench-consumer');
+  const jsm = await jetstreamManager(bus.nc);
+  serve(
+    {
+      arm: async (message) => {
+        const { durable, expected } = message as Arm;
+        const arrivals = new Arrivals(expected);
+        const consumer = await startConsumer({
+          bus,
+          durable,
+          events: ['orderPlaced'],
+          logger,
+          // The same transaction as billing's orders consumer (services/billing/src/consumers/orders.consumer.ts).
+          handler: async (event) => {
+            if (event.name !== 'orderPlaced') return;
+            const o = event.payload;
+            await db.transaction().execute(async (trx) => {
+              if (!(await markEventProcessed(trx, durable, event.eventId))) return;
+              await trx
+                .insertInto('orders')
+                .values({
+                  order_id: o.orderId,
+                  application_id: o.applicationId,
+                  customer_id: o.customerId,
+                  provider_id: o.providerId,
+                  provider_kind: o.providerKind,
+                  area_id: o.areaId,
+                  municipality: o.municipality,
+                  valid_from: o.validFrom,
+                  valid_to: o.validTo,
+                })
+                .onConflict((oc) => oc.column('order_id').doNothing())
+                .execute();
+            });
+            arrivals.record(event.eventId);
+          },
+        });
+        void arrivals.complete.then(async (received) => {
+          tell({ type: 'received', ...received });
+          await consumer.stop();
+          await jsm.consumers.delete(EVENT_STREAM.name, durable);
+        });
+        return {};
+      },
+    },
+    async () => {
+      await bus.close();
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
+} else if (mode === 'plain') {
+  const nc = await connect({ servers: natsUrl, name: 'bench-plain-consumer' });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  serve(
+    {
+      arm: async (message) => {
+        const { durable, expected } = message as Arm;
+        const arrivals = new Arrivals(expected);
+        await jsm.consumers.add(PLAIN_STREAM.name, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: PLAIN_STREAM.subject });
+        const messages = await (await js.consumers.get(PLAIN_STREAM.name, durable)).consume({ max_messages: 64 });
+        void (async () => {
+          for await (const msg of messages) {
+            const envelope = msg.json<EventEnvelope>();
+            msg.ack();
+            arrivals.record(envelope.eventId);
+          }
+        })();
+        void arrivals.complete.then(async (received) => {
+          tell({ type: 'received', ...received });
+          await messages.close();
+          await jsm.consumers.delete(PLAIN_STREAM.name, durable);
+        });
+        return {};
+      },
+    },
+    () => nc.drain(),
+  );
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+tell({ type: 'ready' });

@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { EVENT_STREAM } from '@kundval/contracts';
+import { startNatsServer } from '@kundval/infra';
+import { Child } from '../lib/child.js';
+import { compare, markdownTable, writeResult } from '../lib/results.js';
+import { percentile } from '../lib/stats.js';
+import { PLAIN_STREAM, type Load, type Produced, type Received } from './shared.js';
+
+/**
+ * Part 3: the services' event path — outbox row in a service transaction, OutboxRelay to JetStream,
+ * durable consumer storing it with inbox de-duplication — against plain nats.js publish and consume
+ * on the same nats-server. Producer and consumer are processes of their own on both paths.
+ * Two phases per repetition: throughput (as many events as fast as the producer can write them) and
+ * latency (events paced at a rate both paths sustain, so the figure is the path's cost, not a queue).
+ */
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string', default: '3' },
+    count: { type: 'string', description: 'events per throughput run' },
+    writers: { type: 'string', default: '8' },
+    rate: { type: 'string', default: '50', description: 'events/s in the latency phase' },
+    seconds: { type: 'string', description: 'length of the latency phase' },
+    'relay-batch': { type: 'string' },
+    'relay-poll-ms': { type: 'string' },
+    relay: { type: 'string', default: 'product', description: 'product, or pipelined: the experiment in pipelined-relay.ts' },
+  },
+});
+const reps = Number(args.reps);
+const count = Number(args.count ?? (args.quick ? 500 : 3000));
+const writers = Number(args.writers);
+const rate = Number(args.rate);
+const seconds = Number(args.seconds ?? (args.quick ? 4 : 10));
+const relayOptions = {
+  ...(args['relay-batch'] ? { batchSize: Number(args['relay-batch']) } : {}),
+  ...(args['relay-poll-ms'] ? { pollMs: Number(args['relay-poll-ms']) } : {}),
+  ...(args.relay === 'pipelined' ? { pipelined: true } : {}),
+};
+if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');
+
+type Mode = 'product' | 'plain';
+const nats = await startNatsServer();
+const children: Child[] = [];
+try {
+  const nc = await connect({ servers: nats.url });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: PLAIN_STREAM.name, subjects: [PLAIN_STREAM.subject] });
+
+  const start = (name: string, script: string, mode: Mode, extra: string[] = []) => {
+    const child = new Child(`${mode}-${name}`, new URL(script, import.meta.url), { args: [mode, nats.url, ...extra] });
+    children.push(child);
+    return child;
+  };
+  const paths = {
+    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions)]), consumer: start('consumer', './consumer.ts', 'product'), stream: EVENT_STREAM.name },
+    plain: { producer: start('producer', './producer.ts', 'plain'), consumer: start('consumer', './consumer.ts', 'plain'), stream: PLAIN_STREAM.name },
+  };
+  for (const child of children) await child.next('ready', 120_000);
+
+  let runNo = 0;
+  const run = async (mode: Mode, load: Load) => {
+    const { producer, consumer, stream } = paths[mode];
+    await jsm.streams.purge(stream);
+    await consumer.request({ type: 'arm', durable: `bench-${mode}-${runNo++}`, expected: load.count });
+    const received = consumer.next<Received & { type: string }>('received', 300_000);
+    const produced = await producer.request<Produced & { type: string }>({ type: 'produce', ...load }, 300_000);
+    const { storedAt } = await received;
+    const latencies = Object.entries(storedAt).map(([eventId, at]) => at - produced.emittedAt[eventId]!);
+    if (latencies.some((l) => !Number.isFinite(l))) throw new Error(`${mode}: the consumer stored an event the producer did not emit`);
+    const firstEmitted = Math.min(...Object.values(produced.emittedAt));
+    const lastStored = Math.max(...Object.values(storedAt));
+    const perSecond = (end: number) => latencies.length / ((end - firstEmitted) / 1000);
+    return {
+      events: latencies.length,
+      perSecond: perSecond(lastStored),
+      // Where the time goes: events/s written (outbox commits), published (relay acks) and stored.
+      stages: { writtenPerSecond: perSecond(produced.writtenAt), publishedPerSecond: perSecond(produced.publishedAt), storedPerSecond: perSecond(lastStored) },
+      latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
+    };
+  };
+
+  console.error('warming up both paths…');
+  for (const mode of ['product', 'plain'] as const) await run(mode, { count: 200, writers });
+
+  type RunResult = Awaited<ReturnType<typeof run>>;
+  const runs: Array<{ rep: number; phase: 'throughput' | 'latency'; mode: Mode; result: RunResult }> = [];
+  for (let rep = 1; rep <= reps; rep++) {
+    const order: Mode[] = rep % 2 === 1 ? ['product', 'plain'] : ['plain', 'product'];
+    for (const mode of order) {
+      const result = await run(mode, { count, writers });
+      runs.push({ rep, phase: 'throughput', mode, result });
+      console.error(`rep ${rep} throughput ${mode.padEnd(7)} ${result.perSecond.toFixed(0).padStart(6)} events/s (written ${result.stages.writtenPerSecond.toFixed(0)}/s, published ${result.stages.publishedPerSecond.toFixed(0)}/s; p50 ${result.latencyMs.p50.toFixed(1)} ms under saturation)`);
+    }
+    for (const mode of order) {
+      const result = await run(mode, { count: rate * seconds, writers, ratePerSecond: rate });
+      runs.push({ rep, phase: 'latency', mode, result });
+      console.error(`rep ${rep} latency    ${mode.padEnd(7)} at ${rate}/s: p50 ${result.latencyMs.p50.toFixed(2)} ms  p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+    }
+  }
+
+  const of = (phase: string, mode: Mode, pick: (r: RunResult) => number) => runs.filter((r) => r.phase === phase && r.mode === mode).sort((a, b) => a.rep - b.rep).map((r) => pick(r.result));
+  const rows = [
+    compare('throughput, publish to stored', 'events/s', of('throughput', 'product', (r) => r.perSecond), of('throughput', 'plain', (r) => r.perSecond)),
+    compare(`latency p50 at ${rate} events/s`, 'ms', of('latency', 'product', (r) => r.latencyMs.p50), of('latency', 'plain', (r) => r.latencyMs.p50)),
+    compare(`latency p99 at ${rate} events/s`, 'ms', of('latency', 'product', (r) => r.latencyMs.p99), of('latency', 'plain', (r) => r.latencyMs.p99)),
+  ];
+  const table = markdownTable('Events: outbox → JetStream → consumer → store, against plain nats.js', rows, { product: 'services’ path', baseline: 'plain nats.js' });
+  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, quick: args.quick }, summary: rows, runs, table });
+  console.log(`${table}\n\nresults: ${file}`);
+  await nc.close();
+} finally {
+  for (const child of children.reverse()) await child.stop().catch((err: unknown) => console.error(err));
+  await nats.stop();
+}

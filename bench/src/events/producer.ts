@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import type { EventEnvelope } from '@kundval/contracts';
+import { OutboxRelay, connectEventBus, createLogger, enqueueEvent, messagingMigration, openDatabase, type MessagingTables } from '@kundval/platform';
+import { serve, tell, type Message } from '../lib/child.js';
+import { PipelinedOutboxRelay } from './pipelined-relay.js';
+import { PLAIN_STREAM, drive, now, orderPlacedPayload, type Load, type Produced } from './shared.js';
+
+/**
+ * The publishing side, a process of its own as a service is.
+ * - `product`: each event is written by `enqueueEvent` in its own transaction on an on-disk PGlite
+ *   database (as a service route does), then the service's `OutboxRelay` publishes it to JetStream,
+ *   kicked after each commit exactly as `runService` wires it.
+ * - `plain`: the same envelope bytes handed straight to `js.publish`, awaiting the ack.
+ */
+const mode = process.argv[2];
+const natsUrl = process.argv[3]!;
+const relayOptions = JSON.parse(process.argv[4] ?? '{}') as { pollMs?: number; batchSize?: number; pipelined?: boolean };
+const logger = createLogger('bench-producer', { level: 'warn' });
+
+if (mode === 'product') {
+  const dir = await mkdtemp(join(tmpdir(), 'kundval-bench-producer-'));
+  const database = await openDatabase<MessagingTables>({ url: `pglite://${dir}`, schema: 'orders', migrations: { '0000_messaging': messagingMigration }, logger });
+  const bus = await connectEventBus(natsUrl, 'bench-producer');
+  // Counts what the relay has published, so a run can say when its last event left the outbox.
+  let published = 0;
+  let allPublished: { target: number; resolve: () => void } | undefined;
+  const Relay = relayOptions.pipelined ? PipelinedOutboxRelay : OutboxRelay;
+  const relay = new Relay(
+    database.db,
+    async (e) => {
+      await bus.publish(e);
+      published++;
+      if (allPublished && published >= allPublished.target) allPublished.resolve();
+    },
+    logger,
+    relayOptions,
+  );
+  relay.start();
+  serve(
+    {
+      produce: async (message) => {
+        const load = message as Message & Load;
+        const emittedAt: Record<string, number> = {};
+        const startedAt = now();
+        const relayed = new Promise<void>((resolve) => (allPublished = { target: published + load.count, resolve }));
+        await drive(load, async () => {
+          const at = now();
+          const eventId = await database.db.transaction().execute((trx) => enqueueEvent(trx, 'orderPlaced', orderPlacedPayload()));
+          emittedAt[eventId] = at;
+          relay.kick();
+        });
+        const writtenAt = now();
+        await relayed;
+        return { emittedAt, startedAt, writtenAt, publishedAt: now() } satisfies Produced;
+      },
+    },
+    async () => {
+      await relay.stop();
+      await bus.close();
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
+} else if (mode === 'plain') {
+  const nc = await connect({ servers: natsUrl, name: 'bench-plain-producer' });
+  const js = jetstream(nc);
+  serve(
+    {
+      produce: async (message) => {
+        const load = message as Message & Load;
+        const emittedAt: Record<string, number> = {};
+        const startedAt = now();
+        await drive(load, async () => {
+          const envelope: EventEnvelope = { eventId: randomUUID(), subject: PLAIN_STREAM.subject, occurredAt: new Date().toISOString(), correlationId: null, payload: orderPlacedPayload() };
+          emittedAt[envelope.eventId] = now();
+          await js.publish(PLAIN_STREAM.subject, JSON.stringify(envelope));
+        });
+        const publishedAt = now();
+        return { emittedAt, startedAt, writtenAt: publishedAt, publishedAt } satisfies Produced;
+      },
+    },
+    () => nc.drain(),
+  );
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+tell({ type: 'ready' });

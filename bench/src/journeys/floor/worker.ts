@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { serve, tell } from '../../lib/child.js';
+import { createFloorActivities } from './activities.js';
+import { FLOOR_TASK_QUEUE } from './shared.js';
+
+/**
+ * The floor's worker, a process of its own as the journey worker is, with the journey worker's
+ * options (services/workflows/src/worker.ts): the concurrency limits come from the same
+ * environment variables, WORKER_MAX_CONCURRENT_ACTIVITIES and WORKER_MAX_CONCURRENT_WORKFLOW_TASKS.
+ */
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
+const worker = await Worker.create({
+  connection,
+  namespace: env('TEMPORAL_NAMESPACE'),
+  taskQueue: FLOOR_TASK_QUEUE,
+  workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+  activities: createFloorActivities(),
+  maxConcurrentActivityTaskExecutions: Number(env('WORKER_MAX_CONCURRENT_ACTIVITIES')),
+  maxConcurrentWorkflowTaskExecutions: Number(env('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS')),
+});
+const running = worker.run();
+serve({}, async () => {
+  worker.shutdown();
+  await running;
+  await connection.close();
+});
+tell({ type: 'ready' });
