@@ -57,7 +57,7 @@ describe('the home-care journey, end to end on real Temporal, NATS and services'
     const provider = actors(platform).provider('saltsjo-omsorg');
     const payments = await provider.ok<Array<{ amountOre: number; lines: unknown[] }>>('GET', `${platform.urls.billing}/providers/saltsjo-omsorg/payments?month=2026-02`);
     expect(payments.map((p) => p.amountOre)).toEqual([203_950]);
-    await recordHistory(platform, result.applicationId, 'home-care-chosen-provider');
+    await recordHistory(platform, result.applicationId, 'voucher-home-care-chosen-provider');
   });
 
   it('gives the default provider to a customer who does not choose in time, and caps the fee at maxtaxa', async () => {
@@ -84,7 +84,7 @@ describe('the home-care journey, end to end on real Temporal, NATS and services'
     // No fee basis declared: tariff 10 h × 312 = 3 120 kr, capped at the 2026 maxtaxa 2 660 kr.
     expect(result.settled.feeOre).toBe(266_000);
     expect(result.settled.appliedCap).toBe('maxtaxa');
-    await recordHistory(platform, result.applicationId, 'home-care-default-provider');
+    await recordHistory(platform, result.applicationId, 'voucher-home-care-default-provider');
   });
 
   it('ends the journey of a denied application with the reason', async () => {
@@ -94,6 +94,6 @@ describe('the home-care journey, end to end on real Temporal, NATS and services'
     await steps.deny(applicationId, 'The need is met by the housing adaptation already granted.');
     const state = await journeyReaches(platform, applicationId, ['denied']);
     expect(state.denialReason).toBe('The need is met by the housing adaptation already granted.');
-    await recordHistory(platform, applicationId, 'home-care-denied');
+    await recordHistory(platform, applicationId, 'voucher-home-care-denied');
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPlatform } from '@kundval/infra';
 import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type VisitPlan } from './driver/index.js';
 import { startTestPlatform } from './support/platform.js';
+import { recordHistory } from './support/histories.js';
 
 /**
  * The whole life of a home-care journey against the real platform: a switch of provider in the
@@ -68,6 +69,7 @@ describe('the life of a home-care journey', () => {
         .then((all) => all.filter((p) => p.orderId === orderId).map((p) => p.amountOre));
     expect(await paid('saltsjo-omsorg', firstOrder)).toEqual([26_300]);
     expect(await paid('trygga-hander', secondOrder)).toEqual([52_600]);
+    await recordHistory(platform, applicationId, 'voucher-home-care-switch');
   });
 
   it('follows a changed decision and ends the journey when the customer moves, with a final statement', async () => {
@@ -96,6 +98,7 @@ describe('the life of a home-care journey', () => {
       ['2026-05', 31_000],
       ['2026-06', 52_600],
     ]);
+    await recordHistory(platform, applicationId, 'voucher-home-care-changed-and-ended');
   });
 
   it('reminds the provider, then escalates to the case handler, when an order is not accepted; never accepts it for them', async () => {
@@ -143,5 +146,6 @@ describe('the life of a home-care journey', () => {
     expect(august.paymentOre).toBe(62_000);
     // 120 minutes × 312 kr/h = 624 kr in all: 312 kr at approval, 312 kr when the dispute was resolved.
     expect(august.feeOre).toBe(62_400);
+    await recordHistory(platform, applicationId, 'voucher-home-care-dispute');
   });
 });

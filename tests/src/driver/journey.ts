@@ -29,6 +29,9 @@ export type JourneyState = {
   decisionId: string | null;
   denialReason: string | null;
   settledMonths: Array<{ month: string; feeOre: number; appliedCap: string; ocrReference: string; paymentOre: number; unpricedMinutes: number }>;
+  escalations?: Array<{ kind: string; key: string; raisedAt: string; to: string; message: string; open: boolean }>;
+  ended?: { reason: string; endDate: string } | null;
+  runs?: number;
 };
 
 /** The people of a home-care journey, each with their own token. */
