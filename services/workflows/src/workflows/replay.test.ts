@@ -16,7 +16,7 @@ const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, '
 
 describe('journey workflow replay', () => {
   it('has recorded histories to replay', () => {
-    expect(histories.length).toBeGreaterThanOrEqual(3);
+    expect(histories.length).toBeGreaterThanOrEqual(13);
   });
 
   it.each(histories)('replays %s with the current workflow code', async (file) => {
