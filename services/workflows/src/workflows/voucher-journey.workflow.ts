@@ -467,6 +467,8 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     for (const order of s.orders) {
       if (order.acceptedAt === null) continue;
       for (const month of dueOrderMonths(order)) {
+        // A run settles a bounded number of months; the next run (continue-as-new) takes the rest.
+        if (s.settledThisRun >= MONTHS_PER_RUN) return;
         const om = orderMonth(order.orderId, month);
         const monthOver = now() >= startOfDayMs(addDays(lastDayOfMonth(month), 1));
         if (!om.settled) {
