@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
 import type { LocalPlatform } from '@kundval/infra';
-import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type VisitPlan } from './driver/index.js';
+import { Actor, actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type VisitPlan } from './driver/index.js';
 import { startTestPlatform } from './support/platform.js';
 import { recordHistory } from './support/histories.js';
 
@@ -147,5 +148,52 @@ describe('the life of a home-care journey', () => {
     // 120 minutes × 312 kr/h = 624 kr in all: 312 kr at approval, 312 kr when the dispute was resolved.
     expect(august.feeOre).toBe(62_400);
     await recordHistory(platform, applicationId, 'voucher-home-care-dispute');
+  });
+
+  it('takes the choice and the approval through journey updates, refusing an invalid one before it reaches history', async () => {
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-03-01', '2026-03-31');
+    const citizen = actors(platform).citizen(customerId);
+    const journey = `${platform.urls.workflows}/journeys/${applicationId}`;
+    await journeyReaches(platform, applicationId, ['awaiting-choice']);
+    expect(await citizen.ok('POST', `${journey}/choice`, { providerId: 'fisksatra-vard' })).toMatchObject({ providerId: 'fisksatra-vard', chosenBy: 'customer' });
+    const again = await citizen.call<{ error: string; message: string }>('POST', `${journey}/choice`, { providerId: 'saltsjo-omsorg' });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: 'WORKFLOWS.UPDATE_REFUSED', message: expect.stringMatching(/already chosen/) });
+    const stranger = actors(platform).citizen('00000000-0000-4000-8000-000000000009');
+    expect((await stranger.call('POST', `${journey}/choice`, { providerId: 'fisksatra-vard' })).status).toBe(403);
+
+    const orderId = await steps.acceptAndPlan('fisksatra-vard', decisionId);
+    await steps.reportVisits('fisksatra-vard', orderId, [visit(applicationId, 'mar-9', 'service', '2026-03-09T09:00:00Z', '2026-03-09T10:00:00Z')]);
+    const wrongMonth = await citizen.call<{ error: string }>('POST', `${journey}/months/2026-04/approval`, { orderId });
+    expect(wrongMonth.status).toBe(409);
+    // The update waits for the journey to see the order's month before it answers.
+    const approved = await eventually(async () => {
+      const answer = await citizen.call<{ approvedVisits: number }>('POST', `${journey}/months/2026-03/approval`, { orderId });
+      return answer.status === 200 ? answer.body : undefined;
+    }, 'the approval update to be accepted');
+    expect(approved.approvedVisits).toBe(1);
+    const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
+    expect(done.settledMonths).toEqual([expect.objectContaining({ month: '2026-03', paymentOre: 26_300, feeOre: 31_200 })]);
+  });
+
+  it('schedules the monthly billing run, and a triggered run bills the month before', async () => {
+    const connection = await Connection.connect({ address: platform.temporal.address });
+    try {
+      const client = new Client({ connection, namespace: platform.temporal.namespace });
+      const schedule = client.schedule.getHandle('monthly-billing-run-nacka');
+      const described = await schedule.describe();
+      expect(described.spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 5, end: 5, step: 1 }] });
+      await schedule.trigger();
+      const now = new Date();
+      const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+      const finance = new Actor(platform.auth, { sub: 'finance-1', role: 'finance' });
+      const run = await eventually(async () => {
+        const answer = await finance.call<{ status: string; month: string }>('GET', `${platform.urls.billing}/billing-runs/${previous}`);
+        return answer.status === 200 && answer.body.status === 'completed' ? answer.body : undefined;
+      }, `the billing run of ${previous}`, 60_000);
+      expect(run.month).toBe(previous);
+    } finally {
+      await connection.close();
+    }
   });
 });

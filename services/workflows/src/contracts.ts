@@ -70,7 +70,8 @@ export type VoucherJourneyInput = {
 };
 
 /** A service event as the journey receives it: the catalog event reduced to what the journey needs. */
-export type JourneyEvent = { eventId: string } & (
+/** `correlationId` is the one the HTTP request that caused the event carried, for tracing a change end to end. */
+export type JourneyEvent = { eventId: string; correlationId?: string | null } & (
   | { kind: 'applicationReceived' }
   | { kind: 'assessmentRecorded'; assessmentId: string }
   | {

@@ -23,7 +23,7 @@ import { visitRoutes } from './visits/index.js';
 const MATRIX: RouteAccess[] = [
   { route: 'POST /orders/:orderId/visits', roles: ['provider'], ownOnly: ['provider'] },
   { route: 'GET /orders/:orderId/visits', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], ownOnly: ['provider', 'citizen'] },
-  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'] },
+  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler', 'system'], ownOnly: ['citizen'] },
   { route: 'POST /orders/:orderId/months/:month/disputes/resolve', roles: ['case-handler'] },
   { route: 'PUT /customers/:customerId/fee-basis', roles: ['case-handler'] },
   { route: 'POST /fees', roles: ['system', 'finance'] },

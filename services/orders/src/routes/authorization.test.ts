@@ -22,7 +22,7 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /providers/:providerId/authorizations', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/authorizations', roles: ['provider', 'administrator', 'case-handler', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /providers/:providerId/authorizations/:areaId/decision', roles: ['administrator'] },
-  { route: 'POST /decisions/:decisionId/choice', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'] },
+  { route: 'POST /decisions/:decisionId/choice', roles: ['citizen', 'case-handler', 'system'], ownOnly: ['citizen'] },
   { route: 'POST /decisions/:decisionId/default-choice', roles: ['system'] },
   { route: 'POST /decisions/:decisionId/switch', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'] },
   { route: 'POST /orders', roles: ['system', 'case-handler'] },

@@ -35,8 +35,9 @@ export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger
     ],
     logger: deps.logger,
     handler: async (event) => {
-      const signal = toJourneyEvent(event);
-      if (!signal) return;
+      const journeyEvent = toJourneyEvent(event);
+      if (!journeyEvent) return;
+      const signal = { ...journeyEvent, correlationId: event.correlationId };
       const workflowId = journeyWorkflowId(event.payload.applicationId);
       if (event.name === 'applicationReceived') {
         const p = event.payload;

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -153,6 +154,8 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   setHandler(journeyEventSignal, (event) => {
     if (seen.has(event.eventId)) return;
     seen.add(event.eventId);
+    // The request's correlation id reaches the worker's log here: HTTP request → event → journey.
+    log.info('journey event', { kind: event.kind, eventId: event.eventId, correlationId: event.correlationId ?? null });
     inbox.push(event);
   });
   setHandler(

@@ -114,7 +114,8 @@ export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyn
     app.post(
       '/orders/:orderId/months/:month/approval',
       {
-        config: { roles: ['citizen', 'case-handler'] },
+        // `system`: the journey records an approval the customer gave through its approve-month update.
+        config: { roles: ['citizen', 'case-handler', 'system'] },
         schema: {
           summary: "The customer approves a month's delivered visits",
           description:

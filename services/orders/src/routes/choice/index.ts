@@ -31,11 +31,13 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
     app.post(
       '/decisions/:decisionId/choice',
       {
-        config: { roles: ['citizen', 'case-handler'] },
+        // `system`: the journey records a choice the customer made through its choose-provider update
+        // (the workflows service checked there that the citizen acts on their own journey).
+        config: { roles: ['citizen', 'case-handler', 'system'] },
         schema: {
           summary: 'The customer chooses a provider',
           description:
-            "Among the providers authorized (approved) for the decision's area. A case handler may record the choice on the customer's behalf. " +
+            "Among the providers authorized (approved) for the decision's area. A case handler may record the choice on the customer's behalf, and the journey does for a choice made through it. " +
             'After a refusal the customer chooses again. In a nursing home without a free place the customer is queued instead (202, `placeQueued`); ' +
             'choosing a home with a free place takes the customer out of other queues except `stayInQueueFor`.',
           tags: ['choice'],
