@@ -1,0 +1,219 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startPostgres } from '@kundval/infra';
+import { openDatabase } from '@kundval/platform';
+import type { BillingDb } from '@kundval/billing';
+import { Child } from '../lib/child.js';
+import { compare, writeResult } from '../lib/results.js';
+import { logFile } from '../lib/service-process.js';
+import { copySink, generate, insertSink, type Workload } from './generate.js';
+import { billingTable, variantTable } from './report.js';
+import { MIGRATIONS, PRODUCT_DEFAULTS, SCHEMA, type Measurement, type MeasureSpec, type RunTuning } from './shared.js';
+
+/**
+ * Part 2: the monthly billing run — `runBillingMonth` from stored visits to statements, payments,
+ * fee invoices, the payment batch and its pain.001 file — against the floor of that work: the same
+ * rows read by the same driver in one streaming pass and added up by a plain loop (floor.ts). Each
+ * size is generated straight into the billing schema on a throwaway PostgreSQL (generate.ts; not
+ * timed), then product and floor alternate, each measurement in a fresh process of its own whose
+ * peak RSS is reported. Sizes grow from 10 000 visits to Nacka's month (60 000) and beyond.
+ */
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false, description: 'sizes up to 60 000 visits' },
+    full: { type: 'boolean', default: false, description: 'add 10 000 000 visits' },
+    sizes: { type: 'string', description: 'comma-separated visit counts, instead of the default sizes' },
+    reps: { type: 'string', default: '3' },
+    'large-reps': { type: 'string', default: '2', description: 'repetitions for sizes of 10 000 000 visits and more' },
+    'visit-page': { type: 'string', description: 'runBillingMonth visitPageSize (product default 5000)' },
+    'provider-page': { type: 'string', description: 'runBillingMonth providerPageSize (product default 200)' },
+    'customer-page': { type: 'string', description: 'runBillingMonth customerPageSize (product default 1000)' },
+    'insert-batch': { type: 'string', description: 'runBillingMonth insertBatchSize (product default 500)' },
+    'floor-fetch': { type: 'string', description: 'rows per FETCH of the floor; the visit page size by default' },
+    variant: { type: 'string', multiple: true, default: [], description: 'tuning: also run the product with other page sizes, e.g. customer-page=5000 (repeatable)' },
+    'orders-indexes': { type: 'boolean', default: false, description: 'experiment: index orders by (provider_id, area_id) and by customer_id, which the schema has not' },
+    pglite: { type: 'boolean', default: false, description: 'also run the sizes up to --pglite-max on PGlite' },
+    'pglite-max': { type: 'string', default: '60000' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+const sizes = args.sizes
+  ? args.sizes.split(',').map((s) => Number(s.trim()))
+  : [10_000, 60_000, 100_000, 1_000_000, 10_000_000].filter((n) => n <= (args.quick ? 60_000 : args.full ? Infinity : 1_000_000));
+const reps = Number(args.reps);
+const largeReps = Number(args['large-reps']);
+const tuning: RunTuning = {
+  ...(args['visit-page'] ? { visitPageSize: Number(args['visit-page']) } : {}),
+  ...(args['provider-page'] ? { providerPageSize: Number(args['provider-page']) } : {}),
+  ...(args['customer-page'] ? { customerPageSize: Number(args['customer-page']) } : {}),
+  ...(args['insert-batch'] ? { insertBatchSize: Number(args['insert-batch']) } : {}),
+};
+const TUNING_FLAGS: Record<string, keyof RunTuning> = { 'visit-page': 'visitPageSize', 'provider-page': 'providerPageSize', 'customer-page': 'customerPageSize', 'insert-batch': 'insertBatchSize' };
+/** Tuning variants: the product with other page sizes, measured in the same rotation as the product and the floor. */
+const variants = args.variant!.map((v) => {
+  const overrides = Object.fromEntries(
+    v.split(',').map((part) => {
+      const [flag, value] = part.split('=');
+      const key = TUNING_FLAGS[flag!.trim()];
+      if (!key || !Number(value)) throw new Error(`--variant ${v}: expected ${Object.keys(TUNING_FLAGS).join('|')}=N[,…]`);
+      return [key, Number(value)];
+    }),
+  ) as RunTuning;
+  return { label: v, tuning: { ...tuning, ...overrides } };
+});
+const floorFetchSize = Number(args['floor-fetch'] ?? tuning.visitPageSize ?? PRODUCT_DEFAULTS.visitPageSize);
+const seed = Number(args.seed);
+const repsFor = (visits: number) => (visits >= 10_000_000 ? largeReps : reps);
+if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');
+if (largeReps < 1) throw new Error('--large-reps is at least 1');
+if (sizes.some((s) => !Number.isSafeInteger(s) || s % 4 !== 0)) throw new Error('sizes are whole multiples of 4 (February 2026 has four of each weekday)');
+
+type Engine = 'postgres' | 'pglite';
+type Run = { engine: Engine; visits: number; rep: number; side: string; loadBefore: number; result: Measurement };
+const runs: Run[] = [];
+const loads: Array<{ engine: Engine; workload: Workload; seconds: number; tables?: Record<string, string> }> = [];
+const cleanup: Array<() => Promise<unknown>> = [];
+const log = createWriteStream(logFile('billing-postgres'), { flags: 'w' });
+
+try {
+  console.error(`sizes ${sizes.join(', ')}; ${reps} repetitions (${largeReps} from 10 000 000 visits); run options ${JSON.stringify({ ...PRODUCT_DEFAULTS, ...tuning })}; floor fetch ${floorFetchSize}${args['orders-indexes'] ? '; orders indexed by (provider_id, area_id) and customer_id' : ''}`);
+  const postgres = await startPostgres({ log: (line) => log.write(`${line}\n`) });
+  cleanup.unshift(() => postgres.stop());
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  cleanup.unshift(() => admin.end());
+
+  for (const visits of sizes) {
+    const name = `bench_${visits}`;
+    await admin.query(`create database ${name}`);
+    const url = postgres.url.replace(/\/[^/]+$/, `/${name}`);
+    const dropDb = () => admin.query(`drop database if exists ${name} with (force)`);
+    cleanup.unshift(dropDb);
+    const t0 = performance.now();
+    const opened = await openDatabase({ url, schema: SCHEMA, migrations: MIGRATIONS });
+    await opened.close();
+    const client = new pg.Client({ connectionString: url, options: `-c search_path=${SCHEMA}` });
+    await client.connect();
+    let workload: Workload;
+    let tables: Record<string, string>;
+    try {
+      workload = await generate(await copySink(client), visits, seed);
+      // The experiment of Tuning item 6: the indexes a migration would add for the run's per-provider occupancy query and its customer pages.
+      if (args['orders-indexes']) await client.query('create index bench_orders_provider_area on orders (provider_id, area_id); create index bench_orders_customer on orders (customer_id)');
+      // Hint bits, visibility map and statistics set, and the load's dirty pages written, before anything is timed.
+      await client.query('vacuum analyze');
+      await client.query('checkpoint');
+      tables = Object.fromEntries(
+        (await client.query<{ t: string; size: string }>(`select relname as t, pg_size_pretty(pg_total_relation_size(oid)) as size from pg_class where relnamespace = '${SCHEMA}'::regnamespace and relkind = 'r' and relname in ('visits', 'orders', 'month_approvals', 'fee_bases')`)).rows.map((r) => [r.t, r.size]),
+      );
+    } finally {
+      await client.end();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    loads.push({ engine: 'postgres', workload, seconds, tables });
+    console.error(`postgres ${fmt(visits)} visits: ${workload.customers} customers, ${workload.providers} providers, ${workload.orders} orders; generated and loaded in ${seconds.toFixed(0)} s (${JSON.stringify(tables)})`);
+    await measureSize('postgres', url, visits);
+    await dropDb();
+    cleanup.shift();
+  }
+
+  if (args.pglite) {
+    for (const visits of sizes.filter((s) => s <= Number(args['pglite-max']))) {
+      const dir = await mkdtemp(join(tmpdir(), 'kundval-bench-billing-'));
+      cleanup.unshift(() => rm(dir, { recursive: true, force: true }));
+      const url = `pglite://${dir}`;
+      const t0 = performance.now();
+      const opened = await openDatabase({ url, schema: SCHEMA, migrations: MIGRATIONS });
+      const workload = await generate(insertSink(opened.db as BillingDb), visits, seed);
+      await opened.close();
+      const seconds = (performance.now() - t0) / 1000;
+      loads.push({ engine: 'pglite', workload, seconds });
+      console.error(`pglite ${fmt(visits)} visits: generated and loaded in ${seconds.toFixed(0)} s`);
+      await measureSize('pglite', url, visits);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  const tables: string[] = [];
+  const summary: Record<string, unknown[]> = {};
+  for (const engine of ['postgres', 'pglite'] as const) {
+    const rows = sizes.flatMap((visits) => {
+      const of = (side: string, pick: (m: Measurement) => number) => runs.filter((r) => r.engine === engine && r.visits === visits && r.side === side).sort((a, b) => a.rep - b.rep).map((r) => pick(r.result));
+      if (of('product', (m) => m.seconds).length === 0) return [];
+      return [{ visits, time: compare('wall time', 's', of('product', (m) => m.seconds), of('floor', (m) => m.seconds)), peakRss: compare('peak RSS', 'MB', of('product', (m) => m.peakRssMB), of('floor', (m) => m.peakRssMB)) }];
+    });
+    if (rows.length === 0) continue;
+    summary[engine] = rows;
+    tables.push(billingTable(engine, rows, { ...PRODUCT_DEFAULTS, ...tuning }, reps, largeReps, args['orders-indexes'] ? ' with orders indexed by (provider_id, area_id) and customer_id' : ''));
+  }
+  if (variants.length > 0) {
+    const of = (engine: Engine, visits: number, side: string) => runs.filter((r) => r.engine === engine && r.visits === visits && r.side === side).sort((a, b) => a.rep - b.rep).map((r) => r.result.seconds);
+    const variantRows = (['postgres', 'pglite'] as const).flatMap((engine) =>
+      sizes.flatMap((visits) => (of(engine, visits, 'product').length === 0 ? [] : variants.map((v) => ({ engine, visits, label: v.label, time: compare('wall time', 's', of(engine, visits, `variant ${v.label}`), of(engine, visits, 'product')) })))),
+    );
+    summary['variants'] = variantRows as never;
+    tables.push(variantTable(variantRows));
+  }
+  const table = tables.join('\n\n');
+  const file = writeResult('billing', {
+    options: { sizes, reps, largeReps, variants, tuning: { ...PRODUCT_DEFAULTS, ...tuning }, floorFetchSize, seed, ordersIndexes: args['orders-indexes'], pglite: args.pglite, pgliteMax: Number(args['pglite-max']), quick: args.quick, full: args.full },
+    loads,
+    summary,
+    runs,
+    table,
+  });
+  console.log(`${table}\n\nresults: ${file}`);
+} finally {
+  for (const stop of cleanup) await stop().catch((err: unknown) => console.error(err));
+  log.end();
+}
+
+/**
+ * A warm-up pass of the floor, then the repetitions: product and floor alternate, and which goes first
+ * alternates too (with tuning variants, the sides rotate: each starts a repetition in turn).
+ */
+async function measureSize(engine: Engine, url: string, visits: number) {
+  await measure({ mode: 'floor', url, tuning, floorFetchSize }, `${engine}-${fmt(visits)}-warm-up`);
+  const sides: Array<{ side: string; spec: MeasureSpec }> = [
+    { side: 'product', spec: { mode: 'product', url, tuning, floorFetchSize } },
+    { side: 'floor', spec: { mode: 'floor', url, tuning, floorFetchSize } },
+    ...variants.map((v) => ({ side: `variant ${v.label}`, spec: { mode: 'product' as const, url, tuning: v.tuning, floorFetchSize } })),
+  ];
+  for (let rep = 1; rep <= repsFor(visits); rep++) {
+    const order = sides.length === 2 ? (rep % 2 === 1 ? sides : [...sides].reverse()) : [...sides.slice((rep - 1) % sides.length), ...sides.slice(0, (rep - 1) % sides.length)];
+    const results = new Map<string, Measurement>();
+    for (const { side, spec } of order) {
+      const loadBefore = loadavg()[0]!;
+      const result = await measure(spec, `${engine}-${fmt(visits)}-${side.replace(/\W+/g, '-')}-${rep}`);
+      results.set(side, result);
+      runs.push({ engine, visits, rep, side, loadBefore, result });
+      console.error(`${engine} ${fmt(visits).padStart(4)} rep ${rep} ${side.padEnd(7)} ${result.seconds.toFixed(2).padStart(8)} s (CPU ${result.cpuSeconds.toFixed(1)} s)  peak RSS ${result.peakRssMB.toFixed(0).padStart(4)} MB (ready ${result.readyRssMB.toFixed(0)} MB)  load ${loadBefore.toFixed(1)}${spec.mode === 'product' ? `  ${JSON.stringify(result.detail['phases'])}` : ''}`);
+    }
+    // The floor adds up the same money from the same rows, or it is not the floor of this work.
+    const floor = results.get('floor')!;
+    for (const [side, result] of results) {
+      for (const key of ['visitsRead', 'statementsOre', 'feesOre'] as const) {
+        if (result.totals[key] !== floor.totals[key]) throw new Error(`${engine} ${visits}: ${key} is ${result.totals[key]} for ${side} but ${floor.totals[key]} for the floor`);
+      }
+    }
+  }
+}
+
+async function measure(spec: MeasureSpec, name: string): Promise<Measurement> {
+  const child = new Child(`billing-${name}`, new URL('./measure.ts', import.meta.url), { args: [JSON.stringify(spec)] });
+  try {
+    await child.next('ready', 300_000);
+    const { type: _type, ...measurement } = await child.request<Measurement & { type: string }>({ type: 'run' }, 4 * 3_600_000);
+    return measurement;
+  } finally {
+    await child.stop();
+  }
+}
+
+function fmt(visits: number): string {
+  return visits >= 1_000_000 ? `${visits / 1_000_000}M` : `${visits / 1000}k`;
+}
