@@ -71,7 +71,7 @@ describe('journeys in every voucher area', () => {
 
     const day = await simplifiedDecision(identityNumber, 'day-activities', 2, '2026-09-01', '2026-09-30');
     expect(day.customerId).toBe(home.customerId);
-    await people().citizen(day.customerId).ok('POST', `${platform.urls.orders}/decisions/${day.decisionId}/choice`, { providerId: 'aktiva-dagar' });
+    await steps.choose(day.customerId, day.decisionId, 'aktiva-dagar');
     const orderId = await orderAt('aktiva-dagar', day.decisionId);
     const provider = people().provider('aktiva-dagar');
     await provider.ok('POST', `${platform.urls.orders}/orders/${orderId}/accept`);
