@@ -47,6 +47,8 @@ export const DecisionMade = z.object({
   level: z.number().int().positive().nullable().default(null),
   /** A decision made by another municipality that places the customer here (pays the voucher); null for our own. */
   decidingMunicipality: Id.nullable().default(null),
+  /** Attendance days a week, where the area is paid per attendance day (day activities); null otherwise. */
+  daysPerWeek: z.number().int().min(1).max(7).nullable().default(null),
 });
 export type DecisionMade = z.infer<typeof DecisionMade>;
 
@@ -77,6 +79,8 @@ export const OrderPlaced = z.object({
   validTo: IsoDate,
   /** The decision's voucher level where the area has levels; null otherwise. */
   level: z.number().int().positive().nullable().default(null),
+  /** Another municipality whose decision placed the customer here and who pays the voucher back; null for our own decisions. */
+  decidingMunicipality: Id.nullable().default(null),
 });
 export type OrderPlaced = z.infer<typeof OrderPlaced>;
 
@@ -106,6 +110,8 @@ export const MonthApproved = z.object({
   month: Month,
   approvedVisits: z.number().int().nonnegative(),
   disputedVisits: z.number().int().nonnegative(),
+  /** A month in which nothing was delivered, closed by the case handler: settled at zero, not approved by the customer. */
+  nothingDelivered: z.boolean().default(false),
 });
 export type MonthApproved = z.infer<typeof MonthApproved>;
 
@@ -176,7 +182,8 @@ export const OrderEnded = z.object({
   providerId: Id,
   /** The last day the order is in force. */
   endDate: IsoDate,
-  reason: z.enum(['switched', 'decision-ended', 'decision-changed']),
+  /** `moved-out`: the resident left the home (the day before the move-out day is the last one paid). `left`: the customer stopped using one of several providers. */
+  reason: z.enum(['switched', 'decision-ended', 'decision-changed', 'moved-out', 'left']),
 });
 export type OrderEnded = z.infer<typeof OrderEnded>;
 

@@ -142,6 +142,7 @@ export async function insertDecision(trx: DecisionsDb, d: NewDecision, ctx: Comm
       denialReason: row.denial_reason,
       level: row.level,
       decidingMunicipality: row.deciding_municipality,
+      daysPerWeek: row.days_per_week,
     },
     { correlationId: ctx.correlationId },
   );
