@@ -18,6 +18,11 @@ export type AreaPolicy = {
   customerApprovesMonths: boolean;
   /** Whether the customer is charged a fee through the municipality (not when everything is paid to the provider). */
   chargesFee: boolean;
+  /**
+   * Whether the customer may use several providers at once (day activities), each with its own order.
+   * Optional: journeys started before areas said so carry a policy without it, and keep one provider at a time.
+   */
+  severalProviders?: boolean;
 };
 
 /** The engine's reading of an area definition: no area is special-cased by id. */
@@ -32,5 +37,6 @@ export function areaPolicyOf(area: VoucherAreaDefinition): AreaPolicy {
     defaultProvider: !occupancy,
     customerApprovesMonths: !occupancy,
     chargesFee: area.fee.kind === 'hourly-tariff' || area.fee.kind === 'per-unit',
+    severalProviders: area.providers === 'several',
   };
 }

@@ -90,7 +90,8 @@ export type JourneyEvent = { eventId: string; correlationId?: string | null } & 
   | { kind: 'monthApproved'; orderId: string; month: string; approvedVisits: number; disputedVisits: number }
   | { kind: 'decisionChanged'; effectiveFrom: string; careHoursPerMonth: number; serviceHoursPerMonth: number; validTo: string; level: number | null }
   | { kind: 'decisionEnded'; reason: 'expired' | 'moved' | 'deceased' | 'withdrawn' | 'replaced'; endDate: string }
-  | { kind: 'providerSwitched'; toProviderId: string; effectiveFrom: string }
+  | { kind: 'providerSwitched'; toProviderId: string; effectiveFrom: string; fromProviderId?: string }
+  | { kind: 'orderEnded'; orderId: string; endDate: string; reason: 'switched' | 'decision-ended' | 'decision-changed' | 'moved-out' | 'left' }
   | { kind: 'orderRefused'; orderId: string; reason: string; explanation: string }
   | { kind: 'placeQueued'; providerId: string }
   | { kind: 'placeOffered'; providerId: string; answerBy: string }
@@ -138,6 +139,8 @@ export type JourneyState = {
   ended?: { reason: string; endDate: string } | null;
   /** How many times this journey has continued as new (voucher journeys only). */
   runs?: number;
+  /** Every order of the journey, in the order placed: several at once where the area allows several providers. */
+  orders?: Array<{ orderId: string; providerId: string; validFrom: string; endDate: string | null }>;
 };
 
 export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');

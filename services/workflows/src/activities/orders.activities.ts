@@ -1,7 +1,7 @@
 import type { ServiceClient } from './service-client.js';
 
 export type Choice = { choiceId: string; decisionId: string; providerId: string; chosenBy: 'customer' | 'default' };
-export type Order = { orderId: string; decisionId: string; providerId: string; status: string };
+export type Order = { orderId: string; decisionId: string; providerId: string; status: string; validFrom: string };
 
 /** The journey's commands to the orders service; each is idempotent on the service side. */
 export function createOrdersActivities(call: ServiceClient) {
@@ -14,12 +14,19 @@ export function createOrdersActivities(call: ServiceClient) {
     async recordChoice(input: { decisionId: string; providerId: string }): Promise<Choice> {
       return call<Choice>('POST', `/decisions/${input.decisionId}/choice`, { providerId: input.providerId });
     },
-    /** Places the order with the current choice from `effectiveFrom`; placing it again returns the same order. */
-    async placeOrder(input: { decisionId: string; effectiveFrom?: string }): Promise<Order> {
-      return call<Order>('POST', '/orders', input.effectiveFrom ? { decisionId: input.decisionId, effectiveFrom: input.effectiveFrom } : { decisionId: input.decisionId });
+    /**
+     * Places the order with the choice in force from `effectiveFrom`; placing it again returns the same order.
+     * `providerId` names which choice, where the area allows several providers at once.
+     */
+    async placeOrder(input: { decisionId: string; effectiveFrom?: string; providerId?: string }): Promise<Order> {
+      return call<Order>('POST', '/orders', {
+        decisionId: input.decisionId,
+        ...(input.effectiveFrom ? { effectiveFrom: input.effectiveFrom } : {}),
+        ...(input.providerId ? { providerId: input.providerId } : {}),
+      });
     },
-    /** Ends an order on its last day (a switch, a changed or ended decision). */
-    async endOrder(input: { orderId: string; endDate: string; reason: 'switched' | 'decision-ended' | 'decision-changed' }): Promise<Order> {
+    /** Ends an order on its last day (a switch, a changed or ended decision, a resident's move-out). */
+    async endOrder(input: { orderId: string; endDate: string; reason: 'switched' | 'decision-ended' | 'decision-changed' | 'moved-out' }): Promise<Order> {
       return call<Order>('POST', `/orders/${input.orderId}/end`, { endDate: input.endDate, reason: input.reason });
     },
     /** Reminds the provider of something overdue; the key makes a repeated reminder one reminder. */

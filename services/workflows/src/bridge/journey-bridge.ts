@@ -28,6 +28,7 @@ export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger
       'placeOffered',
       'orderAccepted',
       'orderRefused',
+      'orderEnded',
       'carePlanAgreed',
       'deliveryPeriodRecorded',
       'monthApproved',
@@ -125,7 +126,9 @@ export function toJourneyEvent(event: CatalogEvent): JourneyEvent | undefined {
     case 'decisionEnded':
       return { eventId, kind: 'decisionEnded', reason: event.payload.reason, endDate: event.payload.endDate };
     case 'providerSwitched':
-      return { eventId, kind: 'providerSwitched', toProviderId: event.payload.toProviderId, effectiveFrom: event.payload.effectiveFrom };
+      return { eventId, kind: 'providerSwitched', toProviderId: event.payload.toProviderId, effectiveFrom: event.payload.effectiveFrom, fromProviderId: event.payload.fromProviderId };
+    case 'orderEnded':
+      return { eventId, kind: 'orderEnded', orderId: event.payload.orderId, endDate: event.payload.endDate, reason: event.payload.reason };
     case 'orderRefused':
       return { eventId, kind: 'orderRefused', orderId: event.payload.orderId, reason: event.payload.reason, explanation: event.payload.explanation };
     case 'placeQueued':

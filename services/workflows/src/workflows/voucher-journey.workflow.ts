@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -48,6 +49,12 @@ const MONTHS_PER_RUN = 6;
 /** Event ids remembered for de-duplication; older ids belong to events long applied. */
 const SEEN_EVENT_IDS_KEPT = 500;
 
+/**
+ * Patch ids (docs/workflow-versioning.md): a journey whose history predates a patch replays the old
+ * behaviour; new executions record the marker and take the new path.
+ */
+const MOVE_OUT_ENDS_SERVICE = 'move-out-ends-service';
+
 type Decision = {
   decisionId: string;
   outcome: 'granted' | 'partly-granted' | 'denied';
@@ -70,6 +77,8 @@ type OrderState = {
   escalatedAcceptance: boolean;
   escalatedCarePlan: boolean;
   remindedCarePlan: boolean;
+  /** The day the resident moved out of the home (occupancy areas): the day before is the last one paid. */
+  movedOutOn?: string | null;
 };
 
 /** Per order and month: approved, disputed and settled. */
@@ -95,7 +104,11 @@ type Carried = {
   queuedFor: string | null;
   queuedAt: number | null;
   queueEscalated: boolean;
-  pendingSwitch: { toProviderId: string; effectiveFrom: string } | null;
+  pendingSwitch: { toProviderId: string; effectiveFrom: string; fromProviderId?: string } | null;
+  /** Providers chosen in addition to the first, each still to be ordered (areas with several providers at once). */
+  addedProviders?: string[];
+  /** A resident moved out of their only home: service is over, the case handler ends the decision. */
+  movedOut?: { orderId: string; on: string } | null;
   orders: OrderState[];
   orderMonths: OrderMonth[];
   settlements: Array<MonthSettlement & { orderId: string; basis: string }>;
@@ -162,6 +175,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     chooseProviderUpdate,
     async ({ providerId }) => {
       const choice = await orders.recordChoice({ decisionId: s.decision!.decisionId, providerId });
+      if (s.choice) addProvider(choice.providerId);
       s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
       return { providerId: choice.providerId, chosenBy: choice.chosenBy };
     },
@@ -169,7 +183,8 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       validator: ({ providerId }) => {
         if (!/^[a-z0-9-]{2,50}$/.test(providerId)) throw new Error('providerId: not a provider id');
         if (!s.decision || s.decision.outcome === 'denied') throw new Error('There is no granted decision to choose for.');
-        if (s.choice) throw new Error('A provider is already chosen; switching is a separate request.');
+        if (s.choice && !policy.severalProviders) throw new Error('A provider is already chosen; switching is a separate request.');
+        if (activeOrders().some((o) => o.providerId === providerId) || s.addedProviders?.includes(providerId)) throw new Error(`${providerId} is already one of the customer's providers.`);
       },
     },
   );
@@ -231,6 +246,14 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   /** Refusals applied but not yet escalated: `apply` records, `reconcile` acts. */
   const refusedOrders: Array<Extract<JourneyEvent, { kind: 'orderRefused' }>> = [];
   const activeOrder = () => s.orders.find((o) => o.endDate === null) ?? null;
+  const activeOrders = () => s.orders.filter((o) => o.endDate === null);
+  /** Another provider at once (areas that allow several): ordered by the next `reconcile`. */
+  function addProvider(providerId: string) {
+    if (!policy.severalProviders || s.choice?.providerId === providerId) return;
+    if (activeOrders().some((o) => o.providerId === providerId)) return;
+    s.addedProviders ??= [];
+    if (!s.addedProviders.includes(providerId)) s.addedProviders.push(providerId);
+  }
   const serviceEnd = () => s.ended?.endDate ?? s.decision?.validTo ?? null;
 
   /** Applies one service event to the journey's knowledge; commands follow in `reconcile`. */
@@ -257,9 +280,11 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
         return;
       case 'decisionEnded':
         s.ended ??= { reason: event.reason, endDate: event.endDate };
+        if (s.movedOut) resolveEscalations((e) => e.kind === 'moved-out');
         return;
       case 'providerChosen':
         if (!s.choice) s.choice = { providerId: event.providerId, chosenBy: event.chosenBy };
+        else addProvider(event.providerId);
         s.queuedFor = s.queuedFor === event.providerId ? null : s.queuedFor;
         resolveEscalations((e) => e.kind === 'queue-waiting' || e.kind === 'order-refused');
         return;
@@ -270,8 +295,15 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       case 'placeOffered':
         return;
       case 'providerSwitched':
-        s.pendingSwitch = { toProviderId: event.toProviderId, effectiveFrom: event.effectiveFrom };
+        if (s.queuedFor === event.toProviderId) s.queuedFor = null;
+        s.pendingSwitch = { toProviderId: event.toProviderId, effectiveFrom: event.effectiveFrom, ...(event.fromProviderId ? { fromProviderId: event.fromProviderId } : {}) };
         return;
+      case 'orderEnded': {
+        // The journey's own ends are recorded already; this is one it did not make (a provider left of several).
+        const order = s.orders.find((o) => o.orderId === event.orderId);
+        if (order && order.endDate === null) order.endDate = event.endDate;
+        return;
+      }
       case 'orderAccepted': {
         const order = s.orders.find((o) => o.orderId === event.orderId);
         if (order && order.acceptedAt === null) order.acceptedAt = now();
@@ -281,8 +313,11 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       case 'orderRefused': {
         // The provider showed it is over capacity: the choice is void and the customer chooses again.
         s.orders = s.orders.filter((o) => o.orderId !== event.orderId);
-        s.choice = null;
-        s.choiceDeadlineAt = null;
+        // With several providers at once, the others still deliver: only the last refusal reopens the choice.
+        if (!policy.severalProviders || activeOrders().length === 0) {
+          s.choice = null;
+          s.choiceDeadlineAt = null;
+        }
         refusedOrders.push(event);
         return;
       }
@@ -295,6 +330,8 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       case 'deliveryPeriodRecorded': {
         const order = s.orders.find((o) => o.orderId === event.orderId);
         if (order && event.period === 'moved-in') order.movedIn = true;
+        // Moving out of the home in force ends the service; a move-out after a switch to another home does not.
+        if (order && event.period === 'moved-out' && order.endDate === null && patched(MOVE_OUT_ENDS_SERVICE)) order.movedOutOn = event.from;
         return;
       }
       case 'monthApproved': {
@@ -365,55 +402,62 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
 
     // A switch: the old order ends the day before, a new order starts with the new provider.
     if (s.pendingSwitch && !s.ended) {
-      const current = activeOrder();
+      const { fromProviderId, toProviderId, effectiveFrom } = s.pendingSwitch;
+      // With several providers the switch names the one it replaces; otherwise it is the one in force.
+      const current = (fromProviderId !== undefined && policy.severalProviders ? activeOrders().find((o) => o.providerId === fromProviderId) : undefined) ?? activeOrder();
       if (current) {
-        const lastDay = addDays(s.pendingSwitch.effectiveFrom, -1);
+        const lastDay = addDays(effectiveFrom, -1);
         await orders.endOrder({ orderId: current.orderId, endDate: lastDay, reason: 'switched' });
         current.endDate = lastDay;
       }
-      s.choice = { providerId: s.pendingSwitch.toProviderId, chosenBy: 'customer' };
-      const placed = await orders.placeOrder({ decisionId: decision.decisionId, effectiveFrom: s.pendingSwitch.effectiveFrom });
-      s.orders.push(newOrder(placed.orderId, placed.providerId, s.pendingSwitch.effectiveFrom));
+      if (!policy.severalProviders || !s.choice || s.choice.providerId === current?.providerId) s.choice = { providerId: toProviderId, chosenBy: 'customer' };
+      const placed = await orders.placeOrder({ decisionId: decision.decisionId, effectiveFrom, ...(policy.severalProviders ? { providerId: toProviderId } : {}) });
+      s.orders.push(newOrder(placed.orderId, placed.providerId, effectiveFrom));
       s.pendingSwitch = null;
+      if (s.movedOut) {
+        // A move-out raced the switch to the new home: service goes on there.
+        s.movedOut = null;
+        resolveEscalations((e) => e.kind === 'moved-out');
+      }
     }
 
     // The first order, once there is a choice.
     if (s.choice && s.orders.length === 0 && !s.ended) {
-      const placed = await orders.placeOrder({ decisionId: decision.decisionId });
+      // Where several providers may be chosen, the first is named: another may be chosen by the time this runs.
+      const placed = await orders.placeOrder({ decisionId: decision.decisionId, ...(policy.severalProviders ? { providerId: s.choice.providerId } : {}) });
       s.orders.push(newOrder(placed.orderId, placed.providerId, decision.validFrom));
       upsertSearchAttributes([{ key: searchAttributes.provider, value: placed.providerId }]);
     }
 
-    // Acceptance and care plan of the current order, with reminders and escalations.
+    // Further providers at once, each with its own order (areas that allow several).
+    for (const providerId of s.addedProviders?.splice(0) ?? []) {
+      if (s.ended) break;
+      const placed = await orders.placeOrder({ decisionId: decision.decisionId, providerId });
+      if (!s.orders.some((o) => o.orderId === placed.orderId)) s.orders.push(newOrder(placed.orderId, placed.providerId, placed.validFrom));
+    }
+
+    // A resident moved out of the home: the order ends the day before, and the case handler ends the decision.
+    for (const order of activeOrders()) {
+      if (!order.movedOutOn || s.ended) continue;
+      const lastDay = addDays(order.movedOutOn, -1);
+      await orders.endOrder({ orderId: order.orderId, endDate: lastDay, reason: 'moved-out' });
+      order.endDate = lastDay;
+      if (activeOrders().length === 0 && !s.pendingSwitch) {
+        s.movedOut = { orderId: order.orderId, on: order.movedOutOn };
+        await escalate('moved-out', order.orderId, `The resident moved out of ${order.providerId} on ${order.movedOutOn}: end the decision.`);
+      }
+    }
+
+    // Acceptance and care plan of every order in force, with reminders and escalations. The journey's
+    // stage is that of the order furthest behind.
     const current = activeOrder();
     if (current && !s.ended) {
       upsertSearchAttributes([{ key: searchAttributes.provider, value: current.providerId }]);
-      if (current.acceptedAt === null) {
-        enter('awaiting-acceptance');
-        if (!current.remindedAcceptance && now() >= current.placedAt + timing.acceptanceReminderMs) {
-          current.remindedAcceptance = true;
-          await remind(current.orderId, 'acceptance', 'acceptance-1', 'Reminded the provider to accept the order.');
-        }
-        if (!current.escalatedAcceptance && now() >= current.placedAt + timing.acceptanceEscalationMs) {
-          current.escalatedAcceptance = true;
-          await escalate('acceptance-overdue', `${current.orderId}`, `${current.providerId} has not accepted the order placed ${new Date(current.placedAt).toISOString().slice(0, 10)}; providers may not refuse within their capacity.`);
-        }
-      } else if (policy.carePlanDeadlineDays !== null && !current.carePlanAgreed) {
-        enter('awaiting-care-plan');
-        const dueAt = current.acceptedAt + policy.carePlanDeadlineDays * day;
-        if (!current.remindedCarePlan && now() >= dueAt) {
-          current.remindedCarePlan = true;
-          await remind(current.orderId, 'care-plan', 'care-plan-1', 'Reminded the provider that the care plan is due.');
-        }
-        if (!current.escalatedCarePlan && now() >= dueAt + timing.carePlanEscalationMs) {
-          current.escalatedCarePlan = true;
-          await escalate('care-plan-overdue', current.orderId, `No care plan agreed with ${current.providerId} within ${policy.carePlanDeadlineDays} days of acceptance.`);
-        }
-      } else if (policy.deliveryUnit === 'occupancy-day' && !current.movedIn) {
-        enter('awaiting-move-in');
-      } else {
-        enter('in-service');
-      }
+      const inForce = activeOrders();
+      enter(inForce.map(orderStage).reduce((a, b) => (STAGE_ORDER.indexOf(a) <= STAGE_ORDER.indexOf(b) ? a : b)));
+      for (const order of inForce) await followUpOrder(order);
+    } else if (s.movedOut && !s.ended) {
+      enter('ending');
     }
 
     await settleDueMonths();
@@ -431,13 +475,44 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
         await decisions.expireDecision({ decisionId: decision.decisionId });
       }
     } else {
-      const open = activeOrder();
-      if (open) {
+      for (const open of activeOrders()) {
         await orders.endOrder({ orderId: open.orderId, endDate: s.ended.endDate, reason: 'decision-ended' });
         open.endDate = s.ended.endDate;
       }
       if (s.orders.length === 0 || allSettled()) enter('completed');
       else enter('ending');
+    }
+  }
+
+  /** Where one order stands: acceptance, care plan, move-in, then service. */
+  function orderStage(order: OrderState): JourneyStage {
+    if (order.acceptedAt === null) return 'awaiting-acceptance';
+    if (policy.carePlanDeadlineDays !== null && !order.carePlanAgreed) return 'awaiting-care-plan';
+    if (policy.deliveryUnit === 'occupancy-day' && !order.movedIn) return 'awaiting-move-in';
+    return 'in-service';
+  }
+
+  /** Reminds the provider of an overdue acceptance or care plan, then escalates to the case handler. */
+  async function followUpOrder(order: OrderState) {
+    if (order.acceptedAt === null) {
+      if (!order.remindedAcceptance && now() >= order.placedAt + timing.acceptanceReminderMs) {
+        order.remindedAcceptance = true;
+        await remind(order.orderId, 'acceptance', 'acceptance-1', 'Reminded the provider to accept the order.');
+      }
+      if (!order.escalatedAcceptance && now() >= order.placedAt + timing.acceptanceEscalationMs) {
+        order.escalatedAcceptance = true;
+        await escalate('acceptance-overdue', `${order.orderId}`, `${order.providerId} has not accepted the order placed ${new Date(order.placedAt).toISOString().slice(0, 10)}; providers may not refuse within their capacity.`);
+      }
+    } else if (policy.carePlanDeadlineDays !== null && !order.carePlanAgreed) {
+      const dueAt = order.acceptedAt + policy.carePlanDeadlineDays * day;
+      if (!order.remindedCarePlan && now() >= dueAt) {
+        order.remindedCarePlan = true;
+        await remind(order.orderId, 'care-plan', 'care-plan-1', 'Reminded the provider that the care plan is due.');
+      }
+      if (!order.escalatedCarePlan && now() >= dueAt + timing.carePlanEscalationMs) {
+        order.escalatedCarePlan = true;
+        await escalate('care-plan-overdue', order.orderId, `No care plan agreed with ${order.providerId} within ${policy.carePlanDeadlineDays} days of acceptance.`);
+      }
     }
   }
 
@@ -539,15 +614,17 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     const d = s.decision;
     if (!d || d.outcome === 'denied' || s.stage === 'completed') return undefined;
     if (!s.choice && !s.queuedFor && policy.defaultProvider && s.choiceDeadlineAt !== null) times.push(s.choiceDeadlineAt);
-    if (s.queuedFor && !s.queueEscalated) times.push((s.queuedAt ?? now()) + timing.queueEscalationMs);
-    const current = activeOrder();
-    if (current && current.acceptedAt === null) {
-      if (!current.remindedAcceptance) times.push(current.placedAt + timing.acceptanceReminderMs);
-      if (!current.escalatedAcceptance) times.push(current.placedAt + timing.acceptanceEscalationMs);
-    } else if (current && current.acceptedAt !== null && policy.carePlanDeadlineDays !== null && !current.carePlanAgreed) {
-      const dueAt = current.acceptedAt + policy.carePlanDeadlineDays * day;
-      if (!current.remindedCarePlan) times.push(dueAt);
-      if (!current.escalatedCarePlan) times.push(dueAt + timing.carePlanEscalationMs);
+    // Waiting in a queue while living in another home is not waiting for a place: nothing to escalate.
+    if (s.queuedFor && !s.queueEscalated && !s.choice) times.push((s.queuedAt ?? now()) + timing.queueEscalationMs);
+    for (const order of activeOrders()) {
+      if (order.acceptedAt === null) {
+        if (!order.remindedAcceptance) times.push(order.placedAt + timing.acceptanceReminderMs);
+        if (!order.escalatedAcceptance) times.push(order.placedAt + timing.acceptanceEscalationMs);
+      } else if (policy.carePlanDeadlineDays !== null && !order.carePlanAgreed) {
+        const dueAt = order.acceptedAt + policy.carePlanDeadlineDays * day;
+        if (!order.remindedCarePlan) times.push(dueAt);
+        if (!order.escalatedCarePlan) times.push(dueAt + timing.carePlanEscalationMs);
+      }
     }
     // The next month end brings a new month to settle, or an approval to chase.
     const end = serviceEnd();
@@ -592,6 +669,9 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   return view(input, s, undefined);
 }
 
+/** Stages an order passes through, first to last: the journey reports the one furthest behind. */
+const STAGE_ORDER: JourneyStage[] = ['awaiting-acceptance', 'awaiting-care-plan', 'awaiting-move-in', 'in-service'];
+
 /** The journey as its query reports it: where it stands, what it waits for, what it settled. */
 function view(input: VoucherJourneyInput, s: Carried, nextDeadline: number | undefined): JourneyState {
   const current = s.orders.find((o) => o.endDate === null) ?? s.orders[s.orders.length - 1] ?? null;
@@ -621,6 +701,7 @@ function view(input: VoucherJourneyInput, s: Carried, nextDeadline: number | und
     escalations: s.escalations,
     ended: s.ended,
     runs: s.runs,
+    orders: s.orders.map((o) => ({ orderId: o.orderId, providerId: o.providerId, validFrom: o.validFrom, endDate: o.endDate })),
   };
 }
 
