@@ -90,6 +90,61 @@ describe('journeys in every voucher area', () => {
     await recordHistory(platform, day.applicationId, 'voucher-day-activities');
   });
 
+  it('runs day activities at two providers at once, each ordered, planned and paid for its own days, one fee across both', async () => {
+    const day = await simplifiedDecision(nextIdentityNumber(1934), 'day-activities', 2, '2026-11-01', '2026-11-30');
+    const steps = homeCareSteps(platform);
+    await steps.choose(day.customerId, day.decisionId, 'aktiva-dagar');
+    // Day activities allow several providers: a second choice adds Dagcentralen rather than replacing Aktiva Dagar.
+    await steps.choose(day.customerId, day.decisionId, 'dagcentralen');
+    const privateOrder = await orderAt('aktiva-dagar', day.decisionId);
+    const municipalOrder = await orderAt('dagcentralen', day.decisionId);
+    const both = await eventually(async () => {
+      const state = await journeyState(platform, day.applicationId);
+      return state?.orders?.length === 2 ? state : undefined;
+    }, 'an order with each provider');
+    expect(both.orders!.map((o) => o.providerId).sort()).toEqual(['aktiva-dagar', 'dagcentralen']);
+    expect(both.stage).toBe('awaiting-acceptance');
+
+    const plan = (providerId: string, orderId: string, daysPerWeek: number) =>
+      people().provider(providerId).call<{ error: string }>('POST', `${platform.urls.orders}/orders/${orderId}/care-plan`, {
+        agreedOn: '2026-11-02',
+        summary: `Activities ${daysPerWeek} day(s) a week.`,
+        startsOn: '2026-11-03',
+        daysPerWeek,
+      });
+    for (const [providerId, orderId] of [['aktiva-dagar', privateOrder], ['dagcentralen', municipalOrder]] as const) {
+      await people().provider(providerId).ok('POST', `${platform.urls.orders}/orders/${orderId}/accept`);
+    }
+    expect((await plan('aktiva-dagar', privateOrder, 1)).status).toBe(201);
+    // The decision grants two days a week in all: Dagcentralen cannot agree two more.
+    expect(await plan('dagcentralen', municipalOrder, 2)).toMatchObject({ status: 409, body: { error: 'ORDERS.DAYS_EXCEED_DECISION' } });
+    expect((await plan('dagcentralen', municipalOrder, 1)).status).toBe(201);
+    await journeyReaches(platform, day.applicationId, ['in-service']);
+
+    const attend = (providerId: string, orderId: string, days: string[]) =>
+      eventually(async () => {
+        const answer = await people().provider(providerId).call('POST', `${platform.urls.billing}/orders/${orderId}/attendance`, { days });
+        return answer.status === 404 ? undefined : answer.status === 201 ? answer : Promise.reject(new Error(JSON.stringify(answer.body)));
+      }, 'billing to know the day-activity order');
+    await attend('aktiva-dagar', privateOrder, ['2026-11-03', '2026-11-10', '2026-11-17']);
+    await attend('dagcentralen', municipalOrder, ['2026-11-05', '2026-11-12']);
+    await steps.approveMonth(day.customerId, privateOrder, '2026-11');
+    await steps.approveMonth(day.customerId, municipalOrder, '2026-11');
+    const done = await journeyReaches(platform, day.applicationId, ['completed'], 90_000);
+    const november = done.settledMonths.find((m) => m.month === '2026-11')!;
+    // Level 2: three days at the private 901 kr and two at the municipal 850 kr.
+    expect(november.paymentOre).toBe(3 * 90_100 + 2 * 85_000);
+    // Five day fees of 312 kr = 1 560 kr, under the 2 660 kr maxtaxa, charged across both orders.
+    expect(november.feeOre).toBe(156_000);
+    const paid = async (providerId: string) =>
+      (await people().provider(providerId).ok<Array<{ orderId: string; amountOre: number }>>('GET', `${platform.urls.billing}/providers/${providerId}/payments`))
+        .filter((p) => p.orderId === privateOrder || p.orderId === municipalOrder)
+        .map((p) => p.amountOre);
+    expect(await paid('aktiva-dagar')).toEqual([3 * 90_100]);
+    expect(await paid('dagcentralen')).toEqual([2 * 85_000]);
+    await recordHistory(platform, day.applicationId, 'voucher-day-activities-two-providers');
+  });
+
   it('queues a customer for a full nursing home, offers the released place, and pays the days of stay by level, hospital stay included', async () => {
     const steps = homeCareSteps(platform);
     const caseHandler = people().caseHandler;

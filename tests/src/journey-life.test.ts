@@ -102,6 +102,39 @@ describe('the life of a home-care journey', () => {
     await recordHistory(platform, applicationId, 'voucher-home-care-changed-and-ended');
   });
 
+  it('renews the decision before it ends: the order runs on to the new end and the months after the old one are paid', async () => {
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-05-01', '2026-05-31');
+    await steps.choose(customerId, decisionId, 'trygga-hander');
+    const orderId = await steps.acceptAndPlan('trygga-hander', decisionId);
+    await actors(platform).caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
+      effectiveFrom: '2026-05-20',
+      careHoursPerMonth: 6,
+      serviceHoursPerMonth: 2,
+      validTo: '2026-06-30',
+      reason: 'Follow-up visit: the need remains; renewed for June with two hours of service.',
+    });
+    // The order is amended, not replaced: the provider keeps the customer and billing takes June's visits.
+    const amended = await eventually(async () => {
+      const order = await actors(platform).caseHandler.ok<{ validTo: string; serviceHoursPerMonth: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+      return order.validTo === '2026-06-30' ? order : undefined;
+    }, 'the order to be amended');
+    expect(amended.serviceHoursPerMonth).toBe(2);
+    await steps.reportVisits('trygga-hander', orderId, [
+      visit(applicationId, 'may-12', 'service', '2026-05-12T09:00:00Z', '2026-05-12T10:00:00Z'),
+      visit(applicationId, 'jun-9', 'service', '2026-06-09T09:00:00Z', '2026-06-09T11:00:00Z'),
+    ]);
+    await steps.approveMonth(customerId, orderId, '2026-05');
+    await steps.approveMonth(customerId, orderId, '2026-06');
+    const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
+    // 60 and 120 service minutes at the private 263 kr/h; fees at 312 kr/h.
+    expect(done.settledMonths.map((m) => [m.month, m.paymentOre, m.feeOre])).toEqual([
+      ['2026-05', 26_300, 31_200],
+      ['2026-06', 52_600, 62_400],
+    ]);
+    expect(done.ended).toEqual({ reason: 'expired', endDate: '2026-06-30' });
+    await recordHistory(platform, applicationId, 'voucher-home-care-renewed');
+  });
+
   it('reminds the provider, then escalates to the case handler, when an order is not accepted; never accepts it for them', async () => {
     const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-07-01', '2026-07-31');
     await steps.choose(customerId, decisionId, 'trygga-hander');
@@ -123,6 +156,67 @@ describe('the life of a home-care journey', () => {
       return state?.escalations?.every((e) => e.kind !== 'acceptance-overdue' || !e.open) ? state : undefined;
     }, 'the escalation to close');
     expect(['awaiting-care-plan', 'in-service']).toContain(resolved.stage);
+  });
+
+  it('reminds the provider of an overdue care plan, then escalates it to the case handler, and closes it when the plan is agreed', async () => {
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-09-01', '2026-09-30');
+    await steps.choose(customerId, decisionId, 'fisksatra-vard');
+    const orderId = await steps.placedOrder('fisksatra-vard', decisionId);
+    const provider = actors(platform).provider('fisksatra-vard');
+    await provider.ok('POST', `${platform.urls.orders}/orders/${orderId}/accept`);
+    // Home care's care plan is due 14 days after acceptance; the escalation follows 7 days later (seconds here).
+    const escalated = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.some((e) => e.kind === 'care-plan-overdue' && e.open) ? state : undefined;
+    }, 'the care-plan escalation', 60_000);
+    expect(escalated.stage).toBe('awaiting-care-plan');
+    expect(escalated.escalations?.find((e) => e.kind === 'care-plan-reminder')).toMatchObject({ to: 'provider', key: `${orderId}:care-plan-1` });
+    const reminders = await provider.ok<{ reminders: Array<{ about: string }> }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+    expect(reminders.reminders.map((r) => r.about)).toContain('care-plan');
+    const tasks = await actors(platform).caseHandler.ok<Array<{ applicationId: string; kind: string; key: string }>>('GET', `${platform.urls.decisions}/tasks?kind=care-plan-overdue`);
+    expect(tasks.filter((t) => t.applicationId === applicationId)).toEqual([expect.objectContaining({ key: orderId })]);
+
+    await provider.ok('POST', `${platform.urls.orders}/orders/${orderId}/care-plan`, { agreedOn: '2026-09-20', summary: 'Morning visits; shower on Mondays and Thursdays.' });
+    const planned = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.stage === 'in-service' && state.escalations?.every((e) => !e.open) ? state : undefined;
+    }, 'the care-plan escalation to close');
+    expect(planned.escalations?.filter((e) => e.kind === 'care-plan-overdue')).toHaveLength(1);
+    await recordHistory(platform, applicationId, 'voucher-home-care-care-plan-escalated');
+  });
+
+  it('chases an unapproved month, and settles a month with nothing delivered at zero once the case handler closes it; nothing is approved for the customer', async () => {
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-04-01', '2026-04-30');
+    await steps.choose(customerId, decisionId, 'saltsjo-omsorg');
+    const orderId = await steps.acceptAndPlan('saltsjo-omsorg', decisionId);
+    // April is over: the approval is reminded 5 days and escalated 10 days after the month (at once, here).
+    const escalated = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.some((e) => e.kind === 'approval-overdue' && e.open) ? state : undefined;
+    }, 'the approval escalation', 60_000);
+    expect(escalated.escalations?.some((e) => e.kind === 'approval-reminder' && e.to === 'provider')).toBe(true);
+    expect(escalated.settledMonths).toEqual([]);
+    expect(escalated.stage).toBe('in-service');
+
+    // The customer has nothing to approve: the provider reported no visits at all in April.
+    const citizen = actors(platform).citizen(customerId);
+    const empty = await citizen.call<{ error: string }>('POST', `${platform.urls.billing}/orders/${orderId}/months/2026-04/approval`, { disputedVisitIds: [] });
+    expect(empty).toMatchObject({ status: 409, body: { error: 'BILLING.NO_VISITS' } });
+    // Only the case handler may close the month as delivered-nothing.
+    const byCitizen = await citizen.call('POST', `${platform.urls.billing}/orders/${orderId}/months/2026-04/nothing-delivered`, { reason: 'In hospital all April' });
+    expect(byCitizen.status).toBe(403);
+    await actors(platform).caseHandler.ok('POST', `${platform.urls.billing}/orders/${orderId}/months/2026-04/nothing-delivered`, {
+      reason: 'The customer was in hospital from 30 March to 4 May; no home care was delivered.',
+    });
+    const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
+    expect(done.settledMonths).toEqual([expect.objectContaining({ month: '2026-04', paymentOre: 0, feeOre: 0 })]);
+    expect(done.escalations?.filter((e) => e.kind === 'approval-overdue')).toEqual([expect.objectContaining({ open: false })]);
+    expect(done.ended).toEqual({ reason: 'expired', endDate: '2026-04-30' });
+    const payments = await actors(platform)
+      .provider('saltsjo-omsorg')
+      .ok<Array<{ orderId: string; amountOre: number }>>('GET', `${platform.urls.billing}/providers/saltsjo-omsorg/payments`);
+    expect(payments.filter((p) => p.orderId === orderId).reduce((sum, p) => sum + p.amountOre, 0)).toBe(0);
+    await recordHistory(platform, applicationId, 'voucher-home-care-nothing-delivered');
   });
 
   it('pays the undisputed part of a month at once and the rest when the case handler resolves the dispute', async () => {

@@ -187,6 +187,22 @@ export const OrderEnded = z.object({
 });
 export type OrderEnded = z.infer<typeof OrderEnded>;
 
+export const OrderChanged = z.object({
+  orderId: Id,
+  applicationId: Id,
+  customerId: Id,
+  providerId: Id,
+  /** The first day the new terms apply: the decision's change (omprövning) or renewal, or the order's first day if later. */
+  effectiveFrom: IsoDate,
+  /** The order's last day after the change: a renewal moves it later. */
+  validTo: IsoDate,
+  careHoursPerMonth: z.number().nonnegative(),
+  serviceHoursPerMonth: z.number().nonnegative(),
+  /** The voucher level from `effectiveFrom` where the area has levels; null otherwise. */
+  level: z.number().int().positive().nullable(),
+});
+export type OrderChanged = z.infer<typeof OrderChanged>;
+
 export const OrderRefused = z.object({
   orderId: Id,
   applicationId: Id,
@@ -269,6 +285,7 @@ export const eventCatalog = {
   decisionEnded: { subject: 'kundval.decisions.decision.ended.v1', schema: DecisionEnded },
   providerSwitched: { subject: 'kundval.orders.provider.switched.v1', schema: ProviderSwitched },
   orderEnded: { subject: 'kundval.orders.order.ended.v1', schema: OrderEnded },
+  orderChanged: { subject: 'kundval.orders.order.changed.v1', schema: OrderChanged },
   orderRefused: { subject: 'kundval.orders.order.refused.v1', schema: OrderRefused },
   placeQueued: { subject: 'kundval.orders.place.queued.v1', schema: PlaceQueued },
   placeOffered: { subject: 'kundval.orders.place.offered.v1', schema: PlaceOffered },

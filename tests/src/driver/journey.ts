@@ -32,6 +32,7 @@ export type JourneyState = {
   escalations?: Array<{ kind: string; key: string; raisedAt: string; to: string; message: string; open: boolean }>;
   ended?: { reason: string; endDate: string } | null;
   runs?: number;
+  orders?: Array<{ orderId: string; providerId: string; validFrom: string; endDate: string | null }>;
 };
 
 /** The people of a home-care journey, each with their own token. */
@@ -66,6 +67,14 @@ export function journeyReaches(platform: Platform, applicationId: string, stages
 export function homeCareSteps(platform: Platform) {
   const { urls } = platform;
   const people = actors(platform);
+  /** The order the journey placed with the provider for the decision, once it is there. */
+  async function placedOrder(providerId: string, decisionId: string): Promise<string> {
+    const order = await eventually(async () => {
+      const orders = await people.provider(providerId).ok<Array<{ orderId: string; decisionId: string }>>('GET', `${urls.orders}/orders?status=placed`);
+      return orders.find((o) => o.decisionId === decisionId);
+    }, `an order for decision ${decisionId} at ${providerId}`);
+    return order.orderId;
+  }
   return {
     async apply(identityNumber: string) {
       return people.caseHandler.ok<{ applicationId: string; customerId: string }>('POST', `${urls.decisions}/applications`, {
@@ -109,13 +118,11 @@ export function homeCareSteps(platform: Platform) {
         return answer.body;
       }, 'the orders service to know the decision');
     },
+    placedOrder,
     /** The provider finds the order the journey placed, accepts it and agrees the care plan. */
     async acceptAndPlan(providerId: string, decisionId: string) {
       const provider = people.provider(providerId);
-      const order = await eventually(async () => {
-        const orders = await provider.ok<Array<{ orderId: string; decisionId: string }>>('GET', `${urls.orders}/orders?status=placed`);
-        return orders.find((o) => o.decisionId === decisionId);
-      }, `an order for decision ${decisionId} at ${providerId}`);
+      const order = { orderId: await placedOrder(providerId, decisionId) };
       await provider.ok('POST', `${urls.orders}/orders/${order.orderId}/accept`);
       await provider.ok('POST', `${urls.orders}/orders/${order.orderId}/care-plan`, {
         agreedOn: '2026-02-03',

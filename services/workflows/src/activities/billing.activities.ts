@@ -2,7 +2,8 @@ import type { ServiceClient } from './service-client.js';
 
 export type FeeInvoice = { invoiceId: string; feeOre: number; appliedCap: 'tariff' | 'maxtaxa' | 'fee-room'; ocrReference: string };
 export type ProviderPayment = { paymentId: string; amountOre: number; unpricedMinutes: number };
-export type PaymentBasis = 'approval' | 'dispute-resolution' | 'occupancy' | 'attendance';
+/** Why a payment is made; `decision-change:<date>` pays the difference a changed level makes to a month already paid. */
+export type PaymentBasis = 'approval' | 'dispute-resolution' | 'occupancy' | 'attendance' | `decision-change:${string}`;
 
 /** The journey's commands to the billing service; each is idempotent per customer or order, month and basis. */
 export function createBillingActivities(call: ServiceClient) {
@@ -11,8 +12,12 @@ export function createBillingActivities(call: ServiceClient) {
     async chargeFee(input: { customerId: string; applicationId: string; month: string; basis?: string }): Promise<FeeInvoice> {
       return call<FeeInvoice>('POST', '/fees', input);
     },
-    /** Pays the provider what is now payable for the order's month, less what earlier payments paid. */
-    async payProvider(input: { orderId: string; month: string; basis?: PaymentBasis }): Promise<ProviderPayment> {
+    /**
+     * Pays the provider what is now payable for the order's month, less what earlier payments paid.
+     * `orderChangesSeen`: how many amendments of the order the journey has made; billing answers 409,
+     * and the activity retries, until its copy of the order has them all, so no month is priced on old terms.
+     */
+    async payProvider(input: { orderId: string; month: string; basis?: PaymentBasis; orderChangesSeen?: number }): Promise<ProviderPayment> {
       return call<ProviderPayment>('POST', '/provider-payments', input);
     },
     /** Runs the month's billing for the whole municipality (idempotent per month at the service). */

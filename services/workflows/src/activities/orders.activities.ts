@@ -1,6 +1,7 @@
 import type { ServiceClient } from './service-client.js';
 
 export type Choice = { choiceId: string; decisionId: string; providerId: string; chosenBy: 'customer' | 'default' };
+export type OrderChange = { effectiveFrom: string; validTo: string; careHoursPerMonth: number; serviceHoursPerMonth: number; level: number | null };
 export type Order = { orderId: string; decisionId: string; providerId: string; status: string; validFrom: string };
 
 /** The journey's commands to the orders service; each is idempotent on the service side. */
@@ -28,6 +29,15 @@ export function createOrdersActivities(call: ServiceClient) {
     /** Ends an order on its last day (a switch, a changed or ended decision, a resident's move-out). */
     async endOrder(input: { orderId: string; endDate: string; reason: 'switched' | 'decision-ended' | 'decision-changed' | 'moved-out' }): Promise<Order> {
       return call<Order>('POST', `/orders/${input.orderId}/end`, { endDate: input.endDate, reason: input.reason });
+    },
+    /**
+     * Amends an order in force to the decision's changed terms from `effectiveFrom` (new hours or level,
+     * a later or earlier last day); the same change again changes nothing. Orders answers 409, and the
+     * activity retries, until its copy of the decision has the change too.
+     */
+    async changeOrder(input: OrderChange & { orderId: string }): Promise<Order> {
+      const { orderId, ...change } = input;
+      return call<Order>('POST', `/orders/${orderId}/changes`, change);
     },
     /** Reminds the provider of something overdue; the key makes a repeated reminder one reminder. */
     async remindProvider(input: { orderId: string; about: 'acceptance' | 'care-plan' | 'approval'; key: string }): Promise<void> {

@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { BillingActivities } from '../activities/billing.activities.js';
 import type { DecisionsActivities } from '../activities/decisions.activities.js';
-import type { OrdersActivities } from '../activities/orders.activities.js';
+import type { OrderChange, OrdersActivities } from '../activities/orders.activities.js';
 import {
   approveMonthUpdate,
   chooseProviderUpdate,
@@ -54,6 +54,7 @@ const SEEN_EVENT_IDS_KEPT = 500;
  * behaviour; new executions record the marker and take the new path.
  */
 const MOVE_OUT_ENDS_SERVICE = 'move-out-ends-service';
+const DECISION_CHANGE_AMENDS_ORDERS = 'decision-change-amends-orders';
 
 type Decision = {
   decisionId: string;
@@ -77,6 +78,8 @@ type OrderState = {
   escalatedAcceptance: boolean;
   escalatedCarePlan: boolean;
   remindedCarePlan: boolean;
+  /** Amendments made to the order after changed decisions: billing must have them all before it prices a month. */
+  changes?: number;
   /** The day the resident moved out of the home (occupancy areas): the day before is the last one paid. */
   movedOutOn?: string | null;
 };
@@ -107,6 +110,8 @@ type Carried = {
   pendingSwitch: { toProviderId: string; effectiveFrom: string; fromProviderId?: string } | null;
   /** Providers chosen in addition to the first, each still to be ordered (areas with several providers at once). */
   addedProviders?: string[];
+  /** Decision changes (their first day) not yet carried into the orders in force. */
+  pendingChanges?: OrderChange[];
   /** A resident moved out of their only home: service is over, the case handler ends the decision. */
   movedOut?: { orderId: string; on: string } | null;
   orders: OrderState[];
@@ -277,6 +282,12 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
           resolveEscalations((e) => e.kind === 'decision-expiring');
         }
         s.decision.validTo = event.validTo;
+        // The orders in force take the new terms too (hours, level, last day), or the provider would be
+        // held to the old ones and billing would refuse deliveries past the old end.
+        if (patched(DECISION_CHANGE_AMENDS_ORDERS)) {
+          const { effectiveFrom, validTo, careHoursPerMonth, serviceHoursPerMonth, level } = event;
+          (s.pendingChanges ??= []).push({ effectiveFrom, validTo, careHoursPerMonth, serviceHoursPerMonth, level });
+        }
         return;
       case 'decisionEnded':
         s.ended ??= { reason: event.reason, endDate: event.endDate };
@@ -427,6 +438,20 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       const placed = await orders.placeOrder({ decisionId: decision.decisionId, ...(policy.severalProviders ? { providerId: s.choice.providerId } : {}) });
       s.orders.push(newOrder(placed.orderId, placed.providerId, decision.validFrom));
       upsertSearchAttributes([{ key: searchAttributes.provider, value: placed.providerId }]);
+    }
+
+    // A changed or renewed decision: every order in force is amended from the change's first day.
+    for (const change of s.pendingChanges?.splice(0) ?? []) {
+      for (const order of activeOrders()) {
+        const from = change.effectiveFrom > order.validFrom ? change.effectiveFrom : order.validFrom;
+        await orders.changeOrder({ ...change, orderId: order.orderId, effectiveFrom: from });
+        order.changes = (order.changes ?? 0) + 1;
+        // A new level changes what months already paid were worth (areas paid per unit by level); time is priced by band, not by the decision.
+        if (policy.deliveryUnit === 'minutes-by-band') continue;
+        for (const om of s.orderMonths) {
+          if (om.orderId === order.orderId && om.settled && om.month >= monthOf(from)) await settle(order, om, `decision-change:${from}`);
+        }
+      }
     }
 
     // Further providers at once, each with its own order (areas that allow several).
@@ -587,9 +612,11 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     }
   }
 
-  async function settle(order: OrderState, om: OrderMonth, basis: 'approval' | 'occupancy' | 'dispute-resolution') {
-    const payment = await billing.payProvider({ orderId: order.orderId, month: om.month, basis });
-    const fee = policy.chargesFee
+  async function settle(order: OrderState, om: OrderMonth, basis: 'approval' | 'occupancy' | 'dispute-resolution' | `decision-change:${string}`) {
+    const correction = basis === 'dispute-resolution' || basis.startsWith('decision-change:');
+    const payment = await billing.payProvider({ orderId: order.orderId, month: om.month, basis, ...(order.changes ? { orderChangesSeen: order.changes } : {}) });
+    // A level changes the voucher, not the customer's fee (charged per delivered unit or hour).
+    const fee = policy.chargesFee && !basis.startsWith('decision-change:')
       ? await billing.chargeFee({ customerId: input.customerId, applicationId: input.applicationId, month: om.month, basis: `${basis}:${order.orderId}` })
       : null;
     s.settlements.push({
@@ -602,7 +629,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       paymentOre: payment.amountOre,
       unpricedMinutes: payment.unpricedMinutes,
     });
-    if (basis !== 'dispute-resolution') {
+    if (!correction) {
       om.settled = true;
       s.settledThisRun += 1;
     }

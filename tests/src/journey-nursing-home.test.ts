@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalPlatform } from '@kundval/infra';
+import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber } from './driver/index.js';
+import { startTestPlatform } from './support/platform.js';
+import { recordHistory } from './support/histories.js';
+
+/**
+ * The rest of a nursing-home journey's life against the real platform: accepting another home while
+ * staying in the queue for the chosen one and moving when it offers a place; moving out, which ends
+ * the service and completes the journey once the case handler ends the decision; and a placement
+ * decided by another municipality, which pays the voucher back. Amounts are asserted in öre.
+ */
+describe('the life of a nursing-home journey', () => {
+  let platform: LocalPlatform;
+  beforeAll(async () => {
+    platform = await startTestPlatform('journey-nursing-home');
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  const people = () => actors(platform);
+  const today = () => new Date().toISOString().slice(0, 10);
+  const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+  /** A nursing-home decision of our own: 16 care-need points are level 5. */
+  async function decision(validFrom: string, validTo: string) {
+    const caseHandler = people().caseHandler;
+    const app = await caseHandler.ok<{ applicationId: string; customerId: string }>('POST', `${platform.urls.decisions}/applications`, {
+      identityNumber: nextIdentityNumber(1930),
+      areaId: 'nursing-home',
+      channel: 'discharge-planner',
+    });
+    await homeCareSteps(platform).assess(app.applicationId);
+    const { decisionId } = await caseHandler.ok<{ decisionId: string }>('POST', `${platform.urls.decisions}/applications/${app.applicationId}/decision`, {
+      outcome: 'granted',
+      careHoursPerMonth: 0,
+      serviceHoursPerMonth: 0,
+      careNeedPoints: 16,
+      validFrom,
+      validTo,
+    });
+    return { ...app, decisionId };
+  }
+
+  /** The customer's choice of home, once the orders service knows the decision: 201 chosen, 202 queued. */
+  function choose(customerId: string, decisionId: string, body: { providerId: string; stayInQueueFor?: string }) {
+    return eventually(async () => {
+      const answer = await people().citizen(customerId).call('POST', `${platform.urls.orders}/decisions/${decisionId}/choice`, body);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 201 && answer.status !== 202) throw new Error(`choice answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return answer;
+    }, 'the orders service to know the decision');
+  }
+
+  /** The home accepts the order, agrees the care plan and records occupancy as billing takes it. */
+  async function admit(providerId: string, orderId: string, agreedOn: string) {
+    const home = people().provider(providerId);
+    await home.ok('POST', `${platform.urls.orders}/orders/${orderId}/accept`);
+    await home.ok('POST', `${platform.urls.orders}/orders/${orderId}/care-plan`, { agreedOn, summary: 'Own room; physiotherapy twice a week.' });
+    return (body: unknown) =>
+      eventually(async () => {
+        const answer = await home.call('POST', `${platform.urls.billing}/orders/${orderId}/occupancy`, body);
+        return answer.status === 404 ? undefined : answer.status < 300 ? answer : Promise.reject(new Error(JSON.stringify(answer.body)));
+      }, 'billing to record the occupancy');
+  }
+
+  /** The daily voucher of a level at a kind of provider, from the rate table billing holds. */
+  async function dailyVoucher(level: string, providerKind: 'municipal' | 'private') {
+    const tables = await people().caseHandler.ok<Array<{ rates: Array<{ level: string; providerKind: string; orePerUnit: number }> }>>('GET', `${platform.urls.billing}/unit-rate-tables?areaId=nursing-home`);
+    return tables[0]!.rates.find((r) => r.level === level && r.providerKind === providerKind)!.orePerUnit;
+  }
+
+  it('ends the service when the resident moves out, pays the days up to the move-out, and completes once the case handler ends the decision', async () => {
+    const { applicationId, customerId, decisionId } = await decision('2026-10-01', '2027-09-30');
+    await choose(customerId, decisionId, { providerId: 'ektorps-hage' });
+    const orderId = await homeCareSteps(platform).placedOrder('ektorps-hage', decisionId);
+    const occupancy = await admit('ektorps-hage', orderId, '2026-10-02');
+    await occupancy({ kind: 'moved-in', from: '2026-10-05' });
+    await occupancy({ kind: 'moved-out', from: '2026-11-10' });
+
+    const ending = await journeyReaches(platform, applicationId, ['ending'], 60_000);
+    expect(ending.orders).toEqual([expect.objectContaining({ orderId, endDate: '2026-11-09' })]);
+    const task = await eventually(async () => {
+      const tasks = await people().caseHandler.ok<Array<{ applicationId: string; kind: string; message: string }>>('GET', `${platform.urls.decisions}/tasks?kind=moved-out`);
+      return tasks.find((t) => t.applicationId === applicationId);
+    }, 'the case handler to be told of the move-out');
+    expect(task.message).toMatch(/moved out of ektorps-hage on 2026-11-10/);
+    const order = await people().caseHandler.ok<{ endDate: string; endReason: string }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+    expect(order).toMatchObject({ endDate: '2026-11-09', endReason: 'moved-out' });
+
+    await people().caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/end`, { endDate: '2026-11-09', reason: 'deceased' });
+    const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
+    const daily = await dailyVoucher('5', 'private');
+    // 5–31 October: 27 days; 1–9 November: 9 days (the move-out day itself is not paid).
+    expect(done.settledMonths.map((m) => [m.month, m.paymentOre, m.feeOre])).toEqual([
+      ['2026-10', 27 * daily, 0],
+      ['2026-11', 9 * daily, 0],
+    ]);
+    expect(done.escalations?.find((e) => e.kind === 'moved-out')).toMatchObject({ open: false });
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-moved-out');
+  });
+
+  it('pays the new level from the day a changed decision raises the care need', async () => {
+    const { applicationId, customerId, decisionId } = await decision('2026-10-01', '2027-09-30');
+    await choose(customerId, decisionId, { providerId: 'ektorps-hage' });
+    const orderId = await homeCareSteps(platform).placedOrder('ektorps-hage', decisionId);
+    const occupancy = await admit('ektorps-hage', orderId, '2026-10-02');
+    await occupancy({ kind: 'moved-in', from: '2026-10-05' });
+    // Re-assessed after a stroke: 19 points are level 6 from 20 October.
+    await people().caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
+      effectiveFrom: '2026-10-20',
+      careHoursPerMonth: 0,
+      serviceHoursPerMonth: 0,
+      careNeedPoints: 19,
+      validTo: '2027-09-30',
+      reason: 'Re-assessment after a stroke.',
+    });
+    // 5–19 October at level 5, 20–31 October at level 6: paid at once if the change came first, or as a
+    // correction of the month if October was paid before it.
+    const expected = 15 * (await dailyVoucher('5', 'private')) + 12 * (await dailyVoucher('6', 'private'));
+    const paid = await eventually(async () => {
+      const october = (await journeyState(platform, applicationId))?.settledMonths.find((m) => m.month === '2026-10');
+      return october?.paymentOre === expected ? october : undefined;
+    }, `October to be paid ${expected} öre`, 90_000);
+    expect(paid.feeOre).toBe(0);
+    const order = await people().caseHandler.ok<{ level: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+    expect(order.level).toBe(6);
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-level-changed');
+  });
+
+  it('accepts another home while staying in the queue for the chosen one, and moves there when it offers a place', async () => {
+    const firstOfMonth = `${today().slice(0, 7)}-01`;
+    // Sjötorpsgården has one place: another resident takes it.
+    const resident = await decision(firstOfMonth, '2027-12-31');
+    expect((await choose(resident.customerId, resident.decisionId, { providerId: 'sjotorpsgarden' })).status).toBe(201);
+
+    const { applicationId, customerId, decisionId } = await decision(firstOfMonth, '2027-12-31');
+    expect((await choose(customerId, decisionId, { providerId: 'sjotorpsgarden' })).status).toBe(202);
+    await journeyReaches(platform, applicationId, ['queued']);
+    // Ektorps Hage has room: the customer moves in there meanwhile, and keeps the place in Sjötorpsgården's queue.
+    expect((await choose(customerId, decisionId, { providerId: 'ektorps-hage', stayInQueueFor: 'sjotorpsgarden' })).status).toBe(201);
+    const interimOrder = await homeCareSteps(platform).placedOrder('ektorps-hage', decisionId);
+    const occupancy = await admit('ektorps-hage', interimOrder, firstOfMonth);
+    await occupancy({ kind: 'moved-in', from: firstOfMonth });
+    await journeyReaches(platform, applicationId, ['in-service']);
+    const queue = await people().caseHandler.ok<Array<{ customerId: string; status: string }>>('GET', `${platform.urls.orders}/providers/sjotorpsgarden/queue`);
+    expect(queue.find((e) => e.customerId === customerId)?.status).toBe('waiting');
+
+    // The other resident leaves Sjötorpsgården: the place is offered to the first in its queue.
+    const released = await people()
+      .provider('sjotorpsgarden')
+      .ok<{ offers: Array<{ offerId: string; customerId: string }> }>('POST', `${platform.urls.orders}/providers/sjotorpsgarden/places/released`, { count: 1 });
+    const offer = released.offers.find((o) => o.customerId === customerId)!;
+    await people().citizen(customerId).ok('POST', `${platform.urls.orders}/offers/${offer.offerId}/answer`, { accepted: true });
+
+    // The journey ends the interim order today and orders the chosen home from tomorrow.
+    const moving = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.orders?.length === 2 ? state : undefined;
+    }, 'the move to the chosen home');
+    expect(moving.orders).toEqual([
+      expect.objectContaining({ orderId: interimOrder, providerId: 'ektorps-hage', endDate: today() }),
+      expect.objectContaining({ providerId: 'sjotorpsgarden', validFrom: tomorrow(), endDate: null }),
+    ]);
+    expect(moving).toMatchObject({ stage: 'awaiting-acceptance', providerId: 'sjotorpsgarden' });
+    const chosenOrder = moving.orders![1]!.orderId;
+    await admit('sjotorpsgarden', chosenOrder, today());
+    await journeyReaches(platform, applicationId, ['awaiting-move-in']);
+    // The interim home's order ended today, as a switch; and the customer is out of the chosen home's queue, holding its place.
+    const interim = await people().caseHandler.ok<{ endDate: string; endReason: string }>('GET', `${platform.urls.orders}/orders/${interimOrder}`);
+    expect(interim).toMatchObject({ endDate: today(), endReason: 'switched' });
+    const after = await people().caseHandler.ok<Array<{ customerId: string; status: string }>>('GET', `${platform.urls.orders}/providers/sjotorpsgarden/queue`);
+    expect(after.some((e) => e.customerId === customerId)).toBe(false);
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-stay-in-queue');
+  });
+
+  it('places a customer decided by another municipality, pays the home and charges that municipality the same amount', async () => {
+    const imported = await people().caseHandler.ok<{ results: Array<{ status: string; applicationId: string; decisionId: string }> }>('POST', `${platform.urls.decisions}/imports/decisions`, {
+      source: 'varmdo-treserva',
+      records: [
+        {
+          externalId: 'VD-NH-17',
+          identityNumber: nextIdentityNumber(1932),
+          areaId: 'nursing-home',
+          decidedOn: '2026-09-20',
+          outcome: 'granted',
+          careNeedPoints: 13,
+          validFrom: '2026-10-01',
+          validTo: '2027-09-30',
+          decidingMunicipality: 'Värmdö',
+        },
+      ],
+    });
+    const { applicationId, decisionId, status } = imported.results[0]!;
+    expect(status).toBe('created');
+    // The case handler records the customer's choice on their behalf.
+    await eventually(async () => {
+      const answer = await people().caseHandler.call('POST', `${platform.urls.orders}/decisions/${decisionId}/choice`, { providerId: 'ektorps-hage' });
+      return answer.status === 404 ? undefined : answer.status === 201 ? answer : Promise.reject(new Error(JSON.stringify(answer.body)));
+    }, 'the orders service to know the imported decision');
+    const orderId = await homeCareSteps(platform).placedOrder('ektorps-hage', decisionId);
+    const occupancy = await admit('ektorps-hage', orderId, '2026-10-02');
+    await occupancy({ kind: 'moved-in', from: '2026-10-05' });
+    const paid = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.settledMonths.find((m) => m.month === '2026-10');
+    }, 'October to be paid', 90_000);
+    // 13 care-need points are level 4: 27 days at the private level-4 voucher.
+    const daily = await dailyVoucher('4', 'private');
+    expect(paid.paymentOre).toBe(27 * daily);
+
+    const finance = actors(platform).operator;
+    const recharges = await eventually(async () => {
+      const answer = await finance.ok<{ lines: Array<{ orderId: string; decidingMunicipality: string; amountOre: number; month: string }> }>('GET', `${platform.urls.billing}/municipal-recharges?periodMonth=2026-10`);
+      const lines = answer.lines.filter((l) => l.orderId === orderId);
+      return lines.length > 0 ? lines : undefined;
+    }, 'the recharge to Värmdö');
+    expect(recharges).toEqual([expect.objectContaining({ decidingMunicipality: 'Värmdö', month: '2026-10', amountOre: 27 * daily })]);
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-other-municipality');
+  });
+});
