@@ -12,6 +12,7 @@ import { importRoutes } from './routes/imports/index.js';
 import { deliveryRoutes } from './routes/deliveries/index.js';
 import { statementRoutes } from './routes/statements/index.js';
 import { billingRunRoutes } from './routes/billing-runs/index.js';
+import { rechargeRoutes } from './routes/recharges/index.js';
 
 export type BillingDb = Kysely<BillingTables & MessagingTables>;
 export type BillingDeps = {
@@ -22,6 +23,8 @@ export type BillingDeps = {
   finance?: FinanceSettings;
   /** Seed the unit areas' demo rate tables for this municipality at start (nothing when absent). */
   demoUnitRateTablesFor?: string;
+  /** Now, for rules about the calendar (is a month over?); the system clock unless a test fixes it. */
+  clock?: () => Date;
 };
 
 /** All routes of the billing service, every command taking an Idempotency-Key. */
@@ -36,6 +39,7 @@ export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     await app.register(deliveryRoutes(deps));
     await app.register(statementRoutes(deps));
     await app.register(billingRunRoutes(deps));
+    await app.register(rechargeRoutes(deps));
   });
 }
 
@@ -43,6 +47,6 @@ export const BILLING_SERVICE = {
   name: 'billing',
   version: '0.1.0',
   description:
-    'Delivered visits, attendance and occupancy and their approval, disputes, customer fees with OCR invoices, provider payments by time band and level as append-only corrections, statements and the monthly billing run.',
+    'Delivered visits, attendance and occupancy and their approval, disputes, months closed with nothing delivered, customer fees with OCR invoices, provider payments by time band and level as append-only corrections, recharges to the municipality that placed a customer here, statements and the monthly billing run.',
   schema: 'billing',
 } as const;

@@ -8,6 +8,7 @@ import { insertBatch, loadBatchTransfers, transfersPain001 } from '../finance/pa
 import { computeFee, invoiceOcr, loadDeliveries } from '../fees/fees.js';
 import { localMonthOf } from '../local-time.js';
 import { enqueueEvents } from '../outbox-bulk.js';
+import { rechargeFor, recordRecharges, type RechargeRow } from '../payments/municipal-recharges.js';
 import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.js';
 import { firstDayOf, lastDayOf, openPeriod } from '../periods.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
@@ -84,7 +85,8 @@ const SYSTEM: Actor = { sub: 'billing-run', role: 'system' };
  *    in (order, start) pages, each order by the domain's accumulator, plus its attendance and
  *    occupied days; the statement is written, and each order-month is paid what it is worth less
  *    what earlier payments paid, booked against the provider's paid lines so the provider's
- *    payments add up to its statement. One transaction per provider.
+ *    payments add up to its statement; a payment for a customer another municipality placed here
+ *    is recharged to it by the same rule as any other payment (ADR 0014). One transaction per provider.
  * 2. Customer by customer (keyset pages), the month's fee over all areas under one maxtaxa, less
  *    what earlier invoices charged, with an OCR reference when there is something to pay.
  * 3. One payment batch of the period's unbatched payments, and its pain.001 file (one credit
@@ -137,11 +139,13 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
         let pending: PaymentRow[] = [];
         let paidOre = 0;
         let payments = 0;
+        let rechargedOre = 0;
         const flush = async () => {
           if (pending.length === 0) return;
           const rows = pending;
           pending = [];
           await trx.insertInto('provider_payments').values(rows.map((r) => r.row)).execute();
+          await recordRecharges(trx, rows.flatMap((r) => (r.recharge ? [r.recharge] : [])));
           await enqueueEvents(trx, 'providerPaymentCreated', rows.map((r) => r.event), { correlationId, occurredAt: clock() });
         };
         const statement = await priceProviderMonth(trx, {
@@ -164,7 +168,10 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
             const paymentId = randomUUID();
             paidOre += delta.amountOre;
             payments++;
+            const recharge = rechargeFor(order, { payment_id: paymentId, month, period_month: periodMonth, amount_ore: delta.amountOre });
+            rechargedOre += recharge?.amount_ore ?? 0;
             pending.push({
+              recharge,
               row: {
                 payment_id: paymentId,
                 order_id: order.order_id,
@@ -209,7 +216,7 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
           action: 'billing-run.provider-settled',
           entity: 'provider',
           entityId: providerId,
-          after: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, payments, orders: statement.orderCount, refused: refused.length },
+          after: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, rechargedOre, payments, orders: statement.orderCount, refused: refused.length },
           correlationId,
         });
         await heartbeat(trx);
@@ -338,6 +345,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
 }
 
 type PaymentRow = {
+  /** What the deciding municipality owes back for this payment, if another one placed the customer (ADR 0014). */
+  recharge: RechargeRow | null;
   row: {
     payment_id: string;
     order_id: string;

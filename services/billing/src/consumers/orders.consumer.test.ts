@@ -20,6 +20,13 @@ describe.each(testEngines())("billing's copy of orders on %s", (engine) => {
     expect(await row(order.orderId)).toMatchObject({ end_date: '2025-05-15', end_reason: 'switched', valid_to: '2025-12-31' });
   });
 
+  it('keeps the municipality whose decision placed the customer here, and none for our own decisions', async () => {
+    const placed = await placeOrder(svc.db, { providerId: 'kopia', decidingMunicipality: 'varmdo' });
+    const own = await placeOrder(svc.db, { providerId: 'kopia' });
+    expect(await row(placed.orderId)).toMatchObject({ deciding_municipality: 'varmdo', municipality: 'nacka' });
+    expect(await row(own.orderId)).toMatchObject({ deciding_municipality: null });
+  });
+
   it('applies a redelivered event once', async () => {
     const order = await placeOrder(svc.db, { providerId: 'kopia' });
     const ended = orderEvent('orderEnded', { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: 'kopia', endDate: '2025-04-30', reason: 'decision-ended' });

@@ -6,8 +6,9 @@ const CONSUMER = 'billing-orders';
 
 /**
  * Keeps billing's copy of orders: which provider (and provider kind, for the rate) delivers to
- * which customer, at which voucher level, and for which validity. Visits, attendance and occupancy
- * can only be reported against a known order, and only while it is in force.
+ * which customer, at which voucher level, for which validity, and which other municipality (if
+ * any) placed the customer here and pays the vouchers back (ADR 0014). Visits, attendance and
+ * occupancy can only be reported against a known order, and only while it is in force.
  */
 export function startOrdersConsumer(deps: { bus: EventBus; db: BillingDb; logger: Logger }) {
   return startConsumer({
@@ -42,6 +43,7 @@ export async function applyOrderEvent(db: BillingDb, event: CatalogEvent): Promi
           valid_from: o.validFrom,
           valid_to: o.validTo,
           level: o.level,
+          deciding_municipality: o.decidingMunicipality,
         })
         .onConflict((oc) => oc.column('order_id').doNothing())
         .execute();

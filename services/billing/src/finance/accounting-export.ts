@@ -3,10 +3,12 @@ import type { FinanceSettings } from './config.js';
 import type { SieVoucher } from './sie.js';
 
 /**
- * The period's vouchers for the ledger: one per provider payment (cost against accounts payable)
- * and one per customer fee invoice (receivable against fee revenue) booked in `month` — the month's
- * own and corrections of earlier months booked after those were paid (ADR 0011) — dated the
- * period's last day. Zero amounts make no voucher: nothing happened.
+ * The period's vouchers for the ledger: one per provider payment (cost against accounts payable),
+ * one per recharge of such a payment to the municipality that placed the customer here (receivable
+ * from other municipalities against the voucher cost, ADR 0014) and one per customer fee invoice
+ * (receivable against fee revenue) booked in `month` — the month's own and corrections of earlier
+ * months booked after those were paid (ADR 0011) — dated the period's last day. Zero amounts make
+ * no voucher: nothing happened.
  */
 export async function monthVouchers(db: BillingDb, month: string, settings: FinanceSettings): Promise<SieVoucher[]> {
   const { accounts, sie } = settings;
@@ -18,6 +20,17 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .where('amount_ore', '>', 0)
     .orderBy('provider_id')
     .orderBy('order_id')
+    .execute();
+  const recharges = await db
+    .selectFrom('municipal_recharges')
+    .select(['deciding_municipality', 'provider_id', 'order_id', 'amount_ore', 'month'])
+    .where('period_month', '=', month)
+    .where('amount_ore', '>', 0)
+    .orderBy('deciding_municipality')
+    .orderBy('provider_id')
+    .orderBy('order_id')
+    .orderBy('month')
+    .orderBy('recharge_id')
     .execute();
   const invoices = await db
     .selectFrom('fee_invoices')
@@ -34,6 +47,15 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
       transactions: [
         { account: accounts.providerPayments, amountOre: p.amount_ore },
         { account: accounts.payable, amountOre: -p.amount_ore },
+      ],
+    })),
+    ...recharges.map((r) => ({
+      series: sie.series,
+      date,
+      text: `Interkommunal ersättning ${r.month} ${r.deciding_municipality} order ${r.order_id}`,
+      transactions: [
+        { account: accounts.rechargeReceivable, amountOre: r.amount_ore },
+        { account: accounts.rechargeCredit, amountOre: -r.amount_ore },
       ],
     })),
     ...invoices.map((i) => ({

@@ -27,13 +27,23 @@ export const FinanceConfig = z.object({
   FINANCE_ACCOUNT_PAYABLE: Account.default('2440'),
   /** Customer receivables (debit until paid). */
   FINANCE_ACCOUNT_RECEIVABLE: Account.default('1510'),
+  /**
+   * Receivables from other municipalities for vouchers they recharge (debit until they pay; ADR 0014):
+   * a sub-account of Kommun-Bas group 151 Kundfordringar kept apart from customers' fees.
+   */
+  FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_RECEIVABLE: Account.default('1511'),
+  /**
+   * What a recharge is credited to; left out, the provider payments' cost account, so the
+   * municipality's own voucher cost is what remains there (set a revenue account to show it gross).
+   */
+  FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_CREDIT: Account.optional(),
 });
 export type FinanceConfig = z.infer<typeof FinanceConfig>;
 
 export type FinanceSettings = {
   payer: { name: string; iban: string; bic: string; initiatorId?: string; organisationNumber: string };
   sie: { series: string; program: { name: string; version: string } };
-  accounts: { providerPayments: string; customerFees: string; payable: string; receivable: string };
+  accounts: { providerPayments: string; customerFees: string; payable: string; receivable: string; rechargeReceivable: string; rechargeCredit: string };
 };
 
 export function financeSettings(config: FinanceConfig): FinanceSettings {
@@ -51,6 +61,8 @@ export function financeSettings(config: FinanceConfig): FinanceSettings {
       customerFees: config.FINANCE_ACCOUNT_CUSTOMER_FEES,
       payable: config.FINANCE_ACCOUNT_PAYABLE,
       receivable: config.FINANCE_ACCOUNT_RECEIVABLE,
+      rechargeReceivable: config.FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_RECEIVABLE,
+      rechargeCredit: config.FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_CREDIT ?? config.FINANCE_ACCOUNT_PROVIDER_PAYMENTS,
     },
   };
 }

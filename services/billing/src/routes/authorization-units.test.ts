@@ -3,10 +3,11 @@ import { accessByRoute, authorizationCases, callAs, recordingRoutes, testEngines
 import { routeGroups, seedApprovedMonth, seedOrder, seedRateTable, startBilling, type TestBilling } from '../test-support/billing-routes.js';
 import { billingRunRoutes } from './billing-runs/index.js';
 import { deliveryRoutes } from './deliveries/index.js';
+import { rechargeRoutes } from './recharges/index.js';
 import { statementRoutes } from './statements/index.js';
 
 /**
- * Who may call billing's delivery, statement and billing-run routes: one row per route, mirroring
+ * Who may call billing's delivery, statement, billing-run and recharge routes: one row per route, mirroring
  * its `config.roles` (the visit, settlement and rate routes have their matrix in authorization.test.ts).
  */
 const MATRIX: RouteAccess[] = [
@@ -15,6 +16,7 @@ const MATRIX: RouteAccess[] = [
   { route: 'GET /providers/:providerId/statements/:month', roles: ['provider', 'finance', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /billing-runs', roles: ['finance', 'system'] },
   { route: 'GET /billing-runs/:month', roles: ['finance', 'operator', 'system'] },
+  { route: 'GET /municipal-recharges', roles: ['finance', 'operator'] },
 ];
 
 type Fixture = MatrixOwners & { orderId: string };
@@ -24,6 +26,7 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'GET /providers/:providerId/statements/:month': (f) => ({ method: 'GET', url: `/providers/${f.providerId}/statements/2025-03` }),
   'POST /billing-runs': () => ({ method: 'POST', url: '/billing-runs', payload: { month: '2025-03' } }),
   'GET /billing-runs/:month': () => ({ method: 'GET', url: '/billing-runs/2025-03' }),
+  'GET /municipal-recharges': () => ({ method: 'GET', url: '/municipal-recharges?periodMonth=2025-03' }),
 };
 
 describe.each(testEngines())('billing authorization matrix of deliveries, statements and runs on %s', (engine) => {
@@ -32,7 +35,7 @@ describe.each(testEngines())('billing authorization matrix of deliveries, statem
   const registered: RouteAccess[] = [];
 
   beforeAll(async () => {
-    svc = await startBilling(engine, 'billing_matrix_units', (deps) => recordingRoutes(routeGroups(deliveryRoutes, statementRoutes, billingRunRoutes)(deps), registered));
+    svc = await startBilling(engine, 'billing_matrix_units', (deps) => recordingRoutes(routeGroups(deliveryRoutes, statementRoutes, billingRunRoutes, rechargeRoutes)(deps), registered));
     await seedRateTable(svc.db);
     const order = await seedOrder(svc.db, { providerId: 'egen-omsorg', customerId: '00000000-0000-4000-8000-00000000c001' });
     await seedApprovedMonth(svc.db, order, '2025-03', [{ kind: 'care', start: '2025-03-04T08:00:00+01:00', end: '2025-03-04T09:00:00+01:00' }]);

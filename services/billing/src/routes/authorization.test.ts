@@ -25,6 +25,7 @@ const MATRIX: RouteAccess[] = [
   { route: 'GET /orders/:orderId/visits', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], ownOnly: ['provider', 'citizen'] },
   { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler', 'system'], ownOnly: ['citizen'] },
   { route: 'POST /orders/:orderId/months/:month/disputes/resolve', roles: ['case-handler'] },
+  { route: 'POST /orders/:orderId/months/:month/nothing-delivered', roles: ['case-handler'] },
   { route: 'PUT /customers/:customerId/fee-basis', roles: ['case-handler'] },
   { route: 'POST /fees', roles: ['system', 'finance'] },
   { route: 'GET /customers/:customerId/invoices', roles: ['citizen', 'case-handler', 'finance', 'operator'], ownOnly: ['citizen'] },
@@ -49,6 +50,7 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'GET /orders/:orderId/visits': (f) => ({ method: 'GET', url: `/orders/${f.orderId}/visits?month=2025-03` }),
   'POST /orders/:orderId/months/:month/approval': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/months/2025-04/approval`, payload: {} }),
   'POST /orders/:orderId/months/:month/disputes/resolve': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/months/2025-03/disputes/resolve`, payload: { approve: [], reject: [] } }),
+  'POST /orders/:orderId/months/:month/nothing-delivered': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/months/2025-05/nothing-delivered`, payload: { reason: 'Nothing was delivered.' } }),
   'GET /invoices/:invoiceId': (f) => ({ method: 'GET', url: `/invoices/${f.invoiceId}` }),
   'GET /invoices': () => ({ method: 'GET', url: '/invoices?month=2025-03' }),
   'PUT /unit-rate-tables/:unitRateTableId': () => ({

@@ -20,6 +20,8 @@ export type BillingTables = {
     /** The last day in force when an `orderEnded` event ended the order early; validity ends at the earlier of this and valid_to. */
     end_date: ColumnType<string | null, string | null | undefined, string | null>;
     end_reason: ColumnType<string | null, string | null | undefined, string | null>;
+    /** Another municipality whose decision placed the customer here and who pays the voucher back (ADR 0014); null for our own decisions. */
+    deciding_municipality: ColumnType<string | null, string | null | undefined, string | null>;
   };
   visits: {
     visit_id: string;
@@ -44,6 +46,10 @@ export type BillingTables = {
     approved_at: Generated<Date>;
     approved_visits: number;
     disputed_visits: number;
+    /** Closed by a case handler because nothing was delivered: settled at zero, not approved by the customer. */
+    nothing_delivered: ColumnType<boolean, boolean | undefined, boolean>;
+    /** Why the case handler closed the month as nothing delivered; null for the customer's approval. */
+    nothing_delivered_reason: ColumnType<string | null, string | null | undefined, string | null>;
   };
   rate_tables: {
     rate_table_id: string;
@@ -174,6 +180,22 @@ export type BillingTables = {
     previously_paid_ore: number;
     paid_ore: number;
     refused: Json<unknown>;
+  };
+  /**
+   * What a municipality that placed a customer here owes back for a provider payment of the
+   * customer's order (ADR 0014): one per payment, the same amount, booked in the payment's period.
+   */
+  municipal_recharges: {
+    recharge_id: string;
+    payment_id: string;
+    order_id: string;
+    customer_id: string;
+    provider_id: string;
+    month: string;
+    period_month: string;
+    deciding_municipality: string;
+    amount_ore: number;
+    created_at: Generated<Date>;
   };
   /** Responses of commands sent with an Idempotency-Key header, replayed when the key is sent again. */
   idempotency_keys: {

@@ -30,7 +30,18 @@ export type PlacedOrder = { orderId: string; applicationId: string; customerId: 
 /** An order as billing learns it from `orderPlaced`, through the consumer's own handler. */
 export async function placeOrder(
   db: BillingDb,
-  o: { providerId: string; customerId?: string; providerKind?: 'municipal' | 'private'; areaId?: string; level?: number | null; validFrom?: string; validTo?: string; municipality?: string },
+  o: {
+    providerId: string;
+    customerId?: string;
+    providerKind?: 'municipal' | 'private';
+    areaId?: string;
+    level?: number | null;
+    validFrom?: string;
+    validTo?: string;
+    municipality?: string;
+    /** Another municipality whose decision placed the customer here (ADR 0014). */
+    decidingMunicipality?: string | null;
+  },
 ): Promise<PlacedOrder> {
   const order = {
     orderId: randomUUID(),
@@ -46,6 +57,7 @@ export async function placeOrder(
     validFrom: o.validFrom ?? '2025-01-01',
     validTo: o.validTo ?? '2025-12-31',
     level: o.level ?? null,
+    decidingMunicipality: o.decidingMunicipality ?? null,
   };
   await applyOrderEvent(db, orderEvent('orderPlaced', order));
   return { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: order.providerId };

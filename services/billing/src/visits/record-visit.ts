@@ -16,13 +16,24 @@ export type ReportedVisit = { externalId: string; kind: 'care' | 'service'; star
 const MAX_VISIT_MS = 24 * 3600_000;
 
 /**
+ * Serialises what settles an order's months against what is reported into them: a delivery against
+ * the customer's approval or a case handler's closing as nothing delivered. Without it a visit
+ * reported while its month is being closed could land in a month settled at zero, never approved and
+ * never paid. One lock per order, not per month: a report spanning months then never deadlocks with
+ * another, and the order's reports are one provider's anyway. Re-entrant within the transaction.
+ */
+export async function lockOrderDeliveries(trx: BillingDb, orderId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`order-deliveries|${orderId}`}))`.execute(trx);
+}
+
+/**
  * Records one delivered visit of an order, inside the caller's transaction, or refuses it with a
  * coded AppError that names `field`. A visit re-sent with the same externalId and details is
  * returned as it is (`created: false`), so a provider may safely send a report twice.
  *
  * The rules: a visit lasts (0, 24 h], starts inside the order's validity (Stockholm date; an
- * `orderEnded` event shortens it), not in
- * a month the customer has approved, and overlaps no other visit of the same customer.
+ * `orderEnded` event shortens it), not in a month the customer has approved (or a case handler
+ * closed as nothing delivered), and overlaps no other visit of the same customer.
  */
 export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
   const unit = deliveryUnitOf(order.area_id);
@@ -44,8 +55,12 @@ export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVi
   const lastDay = orderEnd(order);
   if (startDate < order.valid_from || startDate > lastDay)
     throw invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${lastDay}.`, { field: `${field}.start` });
-  const approved = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
-  if (approved) throw conflict('BILLING.MONTH_APPROVED', `${month} is already approved by the customer; report a correction through the case handler.`, { field: `${field}.start` });
+  await lockOrderDeliveries(trx, order.order_id);
+  const approved = await trx.selectFrom('month_approvals').select(['month', 'nothing_delivered']).where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
+  if (approved) {
+    const why = approved.nothing_delivered ? 'closed by a case handler as nothing delivered' : 'already approved by the customer';
+    throw conflict('BILLING.MONTH_APPROVED', `${month} is ${why}; report a correction through the case handler.`, { field: `${field}.start` });
+  }
   const overlap = await trx
     .selectFrom('visits')
     .select('external_id')

@@ -47,6 +47,18 @@ export async function seedProviderPayment(db: BillingDb, p: { providerId: string
   return { paymentId, orderId };
 }
 
+/** A provider payment for a customer another municipality placed here, and its recharge, as POST /provider-payments would have written them. */
+export async function seedRechargedPayment(db: BillingDb, p: { providerId: string; month: string; amountOre: number; decidingMunicipality: string }) {
+  const { paymentId, orderId } = await seedProviderPayment(db, p);
+  const order = await db.updateTable('orders').set({ deciding_municipality: p.decidingMunicipality }).where('order_id', '=', orderId).returningAll().executeTakeFirstOrThrow();
+  const rechargeId = randomUUID();
+  await db
+    .insertInto('municipal_recharges')
+    .values({ recharge_id: rechargeId, payment_id: paymentId, order_id: orderId, customer_id: order.customer_id, provider_id: p.providerId, month: p.month, period_month: p.month, deciding_municipality: p.decidingMunicipality, amount_ore: p.amountOre })
+    .execute();
+  return { paymentId, orderId, rechargeId };
+}
+
 /** A customer fee invoice of a month, as POST /fees would have written it. */
 export async function seedFeeInvoice(db: BillingDb, f: { month: string; feeOre: number; ocrReference: string }) {
   const invoiceId = randomUUID();

@@ -33,7 +33,7 @@ const BillingRun = z.object({
 const RunState = z.object({ runId: z.uuid(), month: z.string(), periodMonth: z.string(), status: z.enum(['running', 'completed']), startedAt: z.string(), heartbeatAt: z.string(), result: BillingRun.nullable() });
 
 /** The monthly billing run for the whole municipality (ADR 0011). */
-export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance }: BillingDeps): FastifyPluginAsyncZod {
+export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance, clock }: BillingDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/billing-runs',
@@ -50,7 +50,7 @@ export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance }:
       },
       async (req, reply) => {
         const { month } = req.body;
-        const current = localMonthOf(new Date());
+        const current = localMonthOf((clock ?? (() => new Date()))());
         if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); run it once its deliveries are in.`, { field: 'body.month' });
         const { created, result } = await runBillingMonth({
           db,
@@ -59,6 +59,7 @@ export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance }:
           correlationId: req.correlationId,
           tariffOrePerHour,
           ...(finance ? { finance } : {}),
+          ...(clock ? { clock } : {}),
         });
         afterCommit();
         return reply.code(created ? 201 : 200).send(result);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ErrorBody, audit, conflict, enqueueEvent, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { dayAfterOrderEnd, deliveryUnitOf, orderEnd } from '../../areas.js';
-import type { OrderRow } from '../../visits/record-visit.js';
+import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
 import { scopedOrder } from '../visits/index.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -179,6 +179,7 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
               }
             }
             const months = [...new Set(wanted.map((d) => d.slice(0, 7)))];
+            await lockOrderDeliveries(trx, order.order_id);
             const approved = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', 'in', months).execute();
             const approvedMonths = new Set(approved.map((a) => a.month));
             const existing = await trx.selectFrom('attendance_days').selectAll().where('customer_id', '=', order.customer_id).where('date', 'in', wanted).execute();
@@ -191,7 +192,7 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
               }
               if (seen) continue;
               if (approvedMonths.has(date.slice(0, 7))) {
-                throw conflict('BILLING.MONTH_APPROVED', `${date.slice(0, 7)} is already approved by the customer; report a correction through the case handler.`, { field: `body.days.${indexOf(date)}` });
+                throw conflict('BILLING.MONTH_APPROVED', `${date.slice(0, 7)} is already approved (or closed as nothing delivered); report a correction through the case handler.`, { field: `body.days.${indexOf(date)}` });
               }
               fresh.push(date);
             }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
 import { parseSie } from '../../finance/sie-parse.js';
 import { controlTotalProblems, validateAgainstXsd } from '../../finance/test-support/pain001-checks.js';
-import { seedFeeInvoice, seedProviderPayment, startBilling, type TestBilling } from '../../finance/test-support/billing-service.js';
+import { seedFeeInvoice, seedProviderPayment, seedRechargedPayment, startBilling, type TestBilling } from '../../finance/test-support/billing-service.js';
 
 describe.each(testEngines())('finance routes on %s', (engine) => {
   let t: TestBilling;
@@ -215,6 +215,18 @@ describe.each(testEngines())('finance routes on %s', (engine) => {
       ]);
       expect(sie.vouchers[0]!.text).toMatch(/^Ersättning 2025-08 sie-a order /);
       expect(sie.vouchers[1]!.text).toMatch(/OCR 1234574$/);
+    });
+
+    it('exports a recharge to the municipality that placed the customer as a balanced receivable against the voucher cost', async () => {
+      const { orderId } = await seedRechargedPayment(t.db, { providerId: 'sie-ike', month: '2025-10', amountOre: 4_860_000, decidingMunicipality: 'Värmdö' });
+      const sie = parseSie((await t.app.inject({ method: 'GET', url: '/exports/sie?month=2025-10', headers: finance })).rawPayload);
+      expect(sie.vouchers).toEqual([
+        { series: 'KV', date: '2025-10-31', text: `Ersättning 2025-10 sie-ike order ${orderId}`, transactions: [{ account: '4510', amountOre: 4_860_000 }, { account: '2440', amountOre: -4_860_000 }] },
+        { series: 'KV', date: '2025-10-31', text: `Interkommunal ersättning 2025-10 Värmdö order ${orderId}`, transactions: [{ account: '1511', amountOre: 4_860_000 }, { account: '4510', amountOre: -4_860_000 }] },
+      ]);
+      // The voucher cost is what the municipality bears itself: the recharge takes the payment off it again.
+      const costOn4510 = sie.vouchers.flatMap((v) => v.transactions).filter((tr) => tr.account === '4510').reduce((s, tr) => s + tr.amountOre, 0);
+      expect(costOn4510).toBe(0);
     });
 
     it('refuses a malformed month (400), a caller without a token (401) and a provider (403)', async () => {

@@ -20,6 +20,7 @@ import { openPeriod } from '../../periods.js';
 import { computeFee, invoiceOcr, loadDeliveries } from '../../fees/fees.js';
 import { emptyLedger, paymentDelta } from '../../pricing/lines.js';
 import { PAYMENT_BASES, loadPaidLedgers, lockCustomerMonth, lockProviderMonth, orderMonthNow, type PaymentBasis } from '../../payments/order-payments.js';
+import { rechargeFor, recordRecharges } from '../../payments/municipal-recharges.js';
 import { scopedOrder } from '../visits/index.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -255,7 +256,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
         schema: {
           summary: "Pay the provider for an order's month",
           description:
-            "Pays what the order's month is worth now less what earlier payments of it paid: approved visits by time band (Europe/Stockholm) at the municipal or private rate, minutes outside every band listed as unpriced; attendance or occupied days (hospital stays included) × the voucher of the order's level. Disputed deliveries are paid only once resolved and approved, rejected ones never. Rounded once per (kind, band, rate) line over the provider's month. Idempotent per order, month and basis: `approval` and `attendance` need the customer's approval of the month, `dispute-resolution` a resolved dispute, `occupancy` a move-in. A month whose payment run has gone to the bank is closed: the payment is booked in the next open period (`periodMonth`).",
+            "Pays what the order's month is worth now less what earlier payments of it paid: approved visits by time band (Europe/Stockholm) at the municipal or private rate, minutes outside every band listed as unpriced; attendance or occupied days (hospital stays included) × the voucher of the order's level. Disputed deliveries are paid only once resolved and approved, rejected ones never. Rounded once per (kind, band, rate) line over the provider's month. Idempotent per order, month and basis: `approval` and `attendance` need the customer's approval of the month, `dispute-resolution` a resolved dispute, `occupancy` a move-in. A month whose payment run has gone to the bank is closed: the payment is booked in the next open period (`periodMonth`). A month closed as nothing delivered is paid 0. For a customer placed here by another municipality's decision, a payment of more than 0 is recharged to that municipality in the same transaction (GET /municipal-recharges).",
           tags: ['payments'],
           body: z.object({ orderId: z.uuid(), month: Month, basis: z.enum(PAYMENT_BASES).default('approval') }),
           response: { 200: ProviderPayment, 201: ProviderPayment, ...errors },
@@ -280,6 +281,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
             }
             const periodMonth = await openPeriod(trx, month);
             const paymentId = randomUUID();
+            const recharge = rechargeFor(order, { payment_id: paymentId, month, period_month: periodMonth, amount_ore: delta.amountOre });
             await trx
               .insertInto('provider_payments')
               .values({
@@ -297,6 +299,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
                 unit_lines: JSON.stringify(delta.unitLines),
               })
               .execute();
+            if (recharge) await recordRecharges(trx, [recharge]);
             await enqueueEvent(
               trx,
               'providerPaymentCreated',
@@ -307,7 +310,17 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
               action: 'provider-payment.created',
               entity: 'order',
               entityId: orderId,
-              after: { month, basis, periodMonth, totalOre: delta.amountOre, previouslyPaidOre: previouslyPaid, lines: delta.lines, unitLines: delta.unitLines, excluded: now.excluded.length },
+              after: {
+                month,
+                basis,
+                periodMonth,
+                totalOre: delta.amountOre,
+                previouslyPaidOre: previouslyPaid,
+                lines: delta.lines,
+                unitLines: delta.unitLines,
+                excluded: now.excluded.length,
+                ...(recharge ? { recharge: { rechargeId: recharge.recharge_id, decidingMunicipality: recharge.deciding_municipality, amountOre: recharge.amount_ore } } : {}),
+              },
               correlationId: req.correlationId,
             });
           });

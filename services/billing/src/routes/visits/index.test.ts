@@ -201,7 +201,7 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       expect((await svc.outbox()).slice(outbox)).toEqual([
         {
           subject: 'kundval.billing.month.approved.v1',
-          payload: { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: 'omsorg-privat', month: '2025-03', approvedVisits: 2, disputedVisits: 1 },
+          payload: { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: 'omsorg-privat', month: '2025-03', approvedVisits: 2, disputedVisits: 1, nothingDelivered: false },
         },
       ]);
       const audit = await svc.db.selectFrom('audit_log').select(['action', 'actor_role', 'after']).where('entity_id', '=', order.orderId).where('action', '=', 'month.approved').execute();

@@ -11,7 +11,10 @@ import {
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
 import type { BillingDb, BillingDeps } from '../../app.js';
-import { recordVisit } from '../../visits/record-visit.js';
+import { deliveryUnitOf, orderEnd } from '../../areas.js';
+import { localMonthOf } from '../../local-time.js';
+import { firstDayOf, lastDayOf } from '../../periods.js';
+import { lockOrderDeliveries, recordVisit } from '../../visits/record-visit.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
@@ -56,6 +59,20 @@ const ResolveBody = z.object({
   approve: z.array(z.uuid()).max(5000).default([]).describe('Disputed deliveries the case handler found delivered: paid from now on'),
   reject: z.array(z.uuid()).max(5000).default([]).describe('Disputed deliveries found not delivered: never paid'),
 });
+const NothingDeliveredBody = z.object({
+  reason: z.string().trim().min(1).max(500).describe('Why nothing was delivered (the customer was in hospital, declined every visit, …); kept with the month'),
+});
+const ClosedMonth = z.object({
+  orderId: z.uuid(),
+  month: z.string(),
+  approvedVisits: z.number().describe('Always 0: nothing is paid for the month'),
+  disputedVisits: z.number(),
+  nothingDelivered: z.literal(true),
+  reason: z.string(),
+  closedBy: z.string(),
+  closedAt: z.string(),
+});
+
 const Resolution = z.object({
   orderId: z.uuid(),
   month: z.string(),
@@ -65,7 +82,7 @@ const Resolution = z.object({
 });
 
 /** Delivered visits: the provider reports them, the customer approves or disputes the month. */
-export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyncZod {
+export function visitRoutes({ db, afterCommit, clock = () => new Date() }: BillingDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/orders/:orderId/visits',
@@ -130,12 +147,13 @@ export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyn
         const result = await db.transaction().execute(async (trx) => {
           const order = await scopedOrder(trx, req.params.orderId, req.principal);
           const { month } = req.params;
+          await lockOrderDeliveries(trx, order.order_id);
           const already = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
           if (already) throw conflict('BILLING.MONTH_APPROVED', `${month} is already approved.`);
           const visits = await trx.selectFrom('visits').select(['visit_id']).where('order_id', '=', order.order_id).where('local_month', '=', month).execute();
           // Day activities: the month's attendance days are approved (or disputed) with it (DOMAIN.md §5).
           const days = await trx.selectFrom('attendance_days').select(['attendance_id']).where('order_id', '=', order.order_id).where('local_month', '=', month).execute();
-          if (visits.length + days.length === 0) throw conflict('BILLING.NO_VISITS', `No visits or attendance days are reported for ${month}.`);
+          if (visits.length + days.length === 0) throw conflict('BILLING.NO_VISITS', `No visits or attendance days are reported for ${month}; a case handler closes a month without deliveries as nothing delivered.`);
           const known = new Set([...visits.map((v) => v.visit_id), ...days.map((d) => d.attendance_id)]);
           const unknown = req.body.disputedVisitIds.find((id) => !known.has(id));
           if (unknown) throw invalid('BILLING.UNKNOWN_VISIT', `Visit ${unknown} is not a visit of this order in ${month}.`, { field: 'body.disputedVisitIds' });
@@ -153,11 +171,68 @@ export function visitRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyn
           await enqueueEvent(
             trx,
             'monthApproved',
-            { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, month, approvedVisits, disputedVisits: disputed.size },
+            { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, month, approvedVisits, disputedVisits: disputed.size, nothingDelivered: false },
             { correlationId: req.correlationId },
           );
           await audit(trx, req.principal, { action: 'month.approved', entity: 'order', entityId: order.order_id, after: { month, approvedVisits, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}), disputed: [...disputed] }, correlationId: req.correlationId });
           return { orderId: order.order_id, month, approvedVisits, disputedVisits: disputed.size, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}) };
+        });
+        afterCommit();
+        return reply.code(201).send(result);
+      },
+    );
+
+    app.post(
+      '/orders/:orderId/months/:month/nothing-delivered',
+      {
+        config: { roles: ['case-handler'] },
+        schema: {
+          summary: 'Close a month in which nothing was delivered',
+          description:
+            "A month of the order that has ended (Europe/Stockholm) and in which no visit or attendance day is reported is recorded as approved with 0 visits, with the case handler's reason, and announced as `monthApproved` with `nothingDelivered: true`, so the customer's journey settles it: its payment (basis approval or attendance) is 0 and its fee charges nothing more. Deliveries reported later into the month are refused as for any approved month. Refused with 409: `BILLING.MONTH_NOT_OVER` (the month has not ended), `BILLING.OUTSIDE_ORDER` (the month lies outside the order's validity), `BILLING.DELIVERIES_REPORTED` (the customer approves those instead), `BILLING.MONTH_APPROVED` (approved or closed already), `BILLING.AREA_MISMATCH` (a nursing home's month is settled by its occupancy).",
+          tags: ['visits'],
+          params: z.object({ orderId: z.uuid(), month: Month }),
+          body: NothingDeliveredBody,
+          response: { 201: ClosedMonth, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { month } = req.params;
+        const { reason } = req.body;
+        const result = await db.transaction().execute(async (trx) => {
+          const order = await scopedOrder(trx, req.params.orderId, req.principal);
+          const unit = deliveryUnitOf(order.area_id);
+          if (unit === 'occupancy-day') {
+            throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}: its months are settled by the occupancy, not approved.`);
+          }
+          const current = localMonthOf(clock());
+          if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); close it once it has ended.`, { field: 'params.month' });
+          const lastDay = orderEnd(order);
+          if (lastDayOf(month) < order.valid_from || firstDayOf(month) > lastDay) {
+            throw conflict('BILLING.OUTSIDE_ORDER', `${month} is outside the order's validity ${order.valid_from}–${lastDay}.`, { field: 'params.month' });
+          }
+          await lockOrderDeliveries(trx, order.order_id);
+          const already = await trx.selectFrom('month_approvals').select('nothing_delivered').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
+          if (already) throw conflict('BILLING.MONTH_APPROVED', already.nothing_delivered ? `${month} is closed as nothing delivered already.` : `${month} is already approved by the customer.`);
+          const visits = await trx.selectFrom('visits').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', '=', order.order_id).where('local_month', '=', month).executeTakeFirstOrThrow();
+          const days = await trx.selectFrom('attendance_days').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', '=', order.order_id).where('local_month', '=', month).executeTakeFirstOrThrow();
+          const [visitCount, dayCount] = [Number(visits.n), Number(days.n)];
+          if (visitCount + dayCount > 0) {
+            throw conflict('BILLING.DELIVERIES_REPORTED', `${visitCount} visits and ${dayCount} attendance days are reported for ${month}: the customer approves (or disputes) them instead.`);
+          }
+          const row = await trx
+            .insertInto('month_approvals')
+            .values({ order_id: order.order_id, month, approved_by: req.principal.sub, approved_visits: 0, disputed_visits: 0, nothing_delivered: true, nothing_delivered_reason: reason })
+            .returning('approved_at')
+            .executeTakeFirstOrThrow();
+          await enqueueEvent(
+            trx,
+            'monthApproved',
+            { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, month, approvedVisits: 0, disputedVisits: 0, nothingDelivered: true },
+            { correlationId: req.correlationId },
+          );
+          await audit(trx, req.principal, { action: 'month.closed-nothing-delivered', entity: 'order', entityId: order.order_id, after: { month, reason }, correlationId: req.correlationId });
+          return { orderId: order.order_id, month, approvedVisits: 0, disputedVisits: 0, nothingDelivered: true as const, reason, closedBy: req.principal.sub, closedAt: row.approved_at.toISOString() };
         });
         afterCommit();
         return reply.code(201).send(result);

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { BillingDeps } from '../../app.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+
+const Recharge = z.object({
+  rechargeId: z.uuid(),
+  paymentId: z.uuid().describe('The provider payment this recharge mirrors, amount for amount'),
+  orderId: z.uuid(),
+  customerId: z.uuid(),
+  providerId: z.string(),
+  month: z.string().describe('The service month the payment is for'),
+  periodMonth: z.string().describe("The period it is booked in: the payment's"),
+  decidingMunicipality: z.string(),
+  amountOre: z.number(),
+  createdAt: z.string(),
+});
+
+const RechargePeriod = z.object({
+  periodMonth: z.string(),
+  recharges: z.array(Recharge).describe('By deciding municipality, provider, order, service month and time'),
+  totals: z.array(z.object({ decidingMunicipality: z.string(), recharges: z.number(), amountOre: z.number() })).describe('Per deciding municipality: what to invoice it for the period'),
+  totalOre: z.number(),
+});
+
+/** Recharges to municipalities whose decisions placed customers here (interkommunal ersättning, ADR 0014). */
+export function rechargeRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/municipal-recharges',
+      {
+        config: { roles: ['finance', 'operator'] },
+        schema: {
+          summary: "The period's recharges to the municipalities that placed customers here",
+          description:
+            "Every provider payment of more than 0 for an order whose decision another municipality made is recharged to that municipality, the same amount in the same period (sv. interkommunal ersättning). Lists the recharges booked in `periodMonth` — the period's own payments and corrections of earlier months booked in it — with a total per deciding municipality, all in öre; `municipality` narrows it to one. They are also in the period's SIE export: a receivable from other municipalities against the voucher cost.",
+          tags: ['accounting'],
+          querystring: z.object({
+            periodMonth: Month.describe('The period the recharges are booked in'),
+            municipality: z.string().min(1).max(100).optional().describe('Only the recharges to this deciding municipality'),
+          }),
+          response: { 200: RechargePeriod, ...errors },
+        },
+      },
+      async (req) => {
+        const { periodMonth, municipality } = req.query;
+        let q = db.selectFrom('municipal_recharges').selectAll().where('period_month', '=', periodMonth);
+        if (municipality !== undefined) q = q.where('deciding_municipality', '=', municipality);
+        const rows = await q.orderBy('deciding_municipality').orderBy('provider_id').orderBy('order_id').orderBy('month').orderBy('created_at').orderBy('recharge_id').execute();
+        const totals = new Map<string, { decidingMunicipality: string; recharges: number; amountOre: number }>();
+        for (const r of rows) {
+          const total = totals.get(r.deciding_municipality) ?? { decidingMunicipality: r.deciding_municipality, recharges: 0, amountOre: 0 };
+          total.recharges++;
+          total.amountOre += r.amount_ore;
+          totals.set(r.deciding_municipality, total);
+        }
+        return {
+          periodMonth,
+          recharges: rows.map((r) => ({
+            rechargeId: r.recharge_id,
+            paymentId: r.payment_id,
+            orderId: r.order_id,
+            customerId: r.customer_id,
+            providerId: r.provider_id,
+            month: r.month,
+            periodMonth: r.period_month,
+            decidingMunicipality: r.deciding_municipality,
+            amountOre: r.amount_ore,
+            createdAt: r.created_at.toISOString(),
+          })),
+          totals: [...totals.values()],
+          totalOre: rows.reduce((s, r) => s + r.amount_ore, 0),
+        };
+      },
+    );
+  };
+}
