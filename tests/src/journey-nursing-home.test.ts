@@ -212,8 +212,8 @@ describe('the life of a nursing-home journey', () => {
 
     const finance = actors(platform).operator;
     const recharges = await eventually(async () => {
-      const answer = await finance.ok<{ lines: Array<{ orderId: string; decidingMunicipality: string; amountOre: number; month: string }> }>('GET', `${platform.urls.billing}/municipal-recharges?periodMonth=2026-10`);
-      const lines = answer.lines.filter((l) => l.orderId === orderId);
+      const answer = await finance.ok<{ recharges: Array<{ orderId: string; decidingMunicipality: string; amountOre: number; month: string }> }>('GET', `${platform.urls.billing}/municipal-recharges?periodMonth=2026-10&municipality=V%C3%A4rmd%C3%B6`);
+      const lines = answer.recharges.filter((l) => l.orderId === orderId);
       return lines.length > 0 ? lines : undefined;
     }, 'the recharge to Värmdö');
     expect(recharges).toEqual([expect.objectContaining({ decidingMunicipality: 'Värmdö', month: '2026-10', amountOre: 27 * daily })]);

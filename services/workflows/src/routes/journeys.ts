@@ -25,6 +25,10 @@ const JourneyState = z.object({
     .optional(),
   ended: z.object({ reason: z.string(), endDate: z.string() }).nullable().optional(),
   runs: z.number().optional(),
+  orders: z
+    .array(z.object({ orderId: z.string(), providerId: z.string(), validFrom: z.string(), endDate: z.string().nullable() }))
+    .optional()
+    .describe('Every order of the journey in the order placed; several in force at once where the area allows several providers'),
 });
 
 const JourneySummary = z.object({
