@@ -135,6 +135,40 @@ describe('the life of a home-care journey', () => {
     await recordHistory(platform, applicationId, 'voucher-home-care-renewed');
   });
 
+  it('tells the case handler a month before the decision ends, and a renewal answers the notice', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const { steps, applicationId, customerId, decisionId } = await grantedJourney(`${today.slice(0, 7)}-01`, inTenDays);
+    await steps.choose(customerId, decisionId, 'fisksatra-vard');
+    const orderId = await steps.acceptAndPlan('fisksatra-vard', decisionId);
+    const noticed = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.some((e) => e.kind === 'decision-expiring' && e.open) ? state : undefined;
+    }, 'the notice that the decision ends');
+    expect(noticed.escalations?.find((e) => e.kind === 'decision-expiring')).toMatchObject({ to: 'case-handler', key: inTenDays });
+    const tasks = await actors(platform).caseHandler.ok<Array<{ applicationId: string; key: string }>>('GET', `${platform.urls.decisions}/tasks?kind=decision-expiring`);
+    expect(tasks.filter((t) => t.applicationId === applicationId)).toEqual([expect.objectContaining({ key: inTenDays })]);
+
+    const nextYear = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+    await actors(platform).caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
+      effectiveFrom: today,
+      careHoursPerMonth: 6,
+      serviceHoursPerMonth: 0,
+      validTo: nextYear,
+      reason: 'Renewed for a year at the follow-up.',
+    });
+    const renewed = await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.every((e) => e.kind !== 'decision-expiring' || !e.open) ? state : undefined;
+    }, 'the notice to be answered by the renewal');
+    expect(renewed.stage).toBe('in-service');
+    const order = await eventually(async () => {
+      const answer = await actors(platform).caseHandler.ok<{ validTo: string }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+      return answer.validTo === nextYear ? answer : undefined;
+    }, 'the order to run to the renewed end');
+    expect(order.validTo).toBe(nextYear);
+  });
+
   it('reminds the provider, then escalates to the case handler, when an order is not accepted; never accepts it for them', async () => {
     const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-07-01', '2026-07-31');
     await steps.choose(customerId, decisionId, 'trygga-hander');

@@ -17,6 +17,11 @@ export const WorkflowsConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a customer has to choose a provider (ms) before the default provider is assigned. */
   CHOICE_DEADLINE_MS: z.coerce.number().int().positive().default(14 * 24 * 3600_000),
+  /**
+   * Calendar days before a decision's last day that the case handler is told it ends. Never scaled: it
+   * counts back from a date in the calendar, which tests cannot shorten.
+   */
+  EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Divides every other journey duration (reminders, escalations, a day): 1 in production, large in tests. */
   JOURNEY_TIME_SCALE: z.coerce.number().positive().default(1),
   /** Concurrent workflow and activity tasks of one worker process. */
