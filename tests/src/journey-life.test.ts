@@ -149,7 +149,7 @@ describe('the life of a home-care journey', () => {
     const tasks = await actors(platform).caseHandler.ok<Array<{ applicationId: string; key: string }>>('GET', `${platform.urls.decisions}/tasks?kind=decision-expiring`);
     expect(tasks.filter((t) => t.applicationId === applicationId)).toEqual([expect.objectContaining({ key: inTenDays })]);
 
-    const nextYear = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+    const nextYear = `${Number(today.slice(0, 4)) + 1}-06-30`;
     await actors(platform).caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
       effectiveFrom: today,
       careHoursPerMonth: 6,
