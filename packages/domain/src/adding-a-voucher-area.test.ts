@@ -52,6 +52,7 @@ const CHIROPODY = {
   fee: { kind: 'per-unit', orePerUnit: 15_000, sharedMaxtaxa: true, paidToProvider: [] },
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience'],
   carePlan: { required: false, deadlineDays: null },
+  providers: 'one',
 } satisfies UnitAreaDefinition;
 
 // A minutes-by-band area with its own bands: escort and respite (Nacka 1998), paid day and night.
@@ -90,6 +91,7 @@ const ESCORT = {
   fee: { kind: 'none' },
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system'],
   carePlan: { required: true, deadlineDays: 21 },
+  providers: 'one',
 } satisfies MinutesAreaDefinition;
 
 describe('adding a voucher area', () => {

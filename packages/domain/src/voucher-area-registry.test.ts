@@ -18,6 +18,16 @@ describe('the voucher-area registry', () => {
     expect(voucherAreaRegistry.get('home-care').nameSv).toBe('Hemtjänst');
   });
 
+  it('says per area whether the customer may use several providers at once: day activities only', () => {
+    expect(voucherAreaRegistry.list().map((a) => [a.id, a.providers])).toEqual([
+      ['home-care', 'one'],
+      ['nursing-home', 'one'],
+      ['day-activities', 'several'],
+      ['family-counselling', 'one'],
+      ['adult-education', 'one'],
+    ]);
+  });
+
   it('refuses an unknown area with DOMAIN.UNKNOWN_AREA', () => {
     expect(voucherAreaRegistry.has('chiropody')).toBe(false);
     expect(() => voucherAreaRegistry.get('chiropody')).toThrow(DomainError);
@@ -47,6 +57,9 @@ describe('the voucher-area registry', () => {
     ['care-need points that leave a gap', { ...NURSING_HOME, levels: NURSING_HOME.levels.map((l) => (l.id === '2' ? { ...l, careNeedPoints: { min: 7, max: 8 } } : l)) }, 'DOMAIN.LEVEL_MAPPING_INVALID'],
     ['a home-care table without a band’s rate', { ...HOME_CARE, rateTables: [{ ...HOME_CARE.rateTables[0], rates: HOME_CARE.rateTables[0]!.rates.filter((r) => r.band !== 'weekday-evening') }] }, 'DOMAIN.RATE_MISSING'],
     ['a required care plan without a deadline', { ...HOME_CARE, carePlan: { required: true, deadlineDays: null } }, 'DOMAIN.INVALID_AREA_DEFINITION'],
+    ['a definition that does not say how many providers at once', { ...DAY_ACTIVITIES, providers: undefined }, 'DOMAIN.INVALID_AREA_DEFINITION'],
+    ['an unknown number of providers at once', { ...DAY_ACTIVITIES, providers: 'many' }, 'DOMAIN.INVALID_AREA_DEFINITION'],
+    ['several homes at once for an area paid per occupancy day', { ...NURSING_HOME, providers: 'several' }, 'DOMAIN.INVALID_AREA_DEFINITION'],
   ])('refuses %s', (_name, definition, code) => {
     expect(() => createVoucherAreaRegistry([definition])).toThrow(expect.objectContaining({ code }));
   });

@@ -86,6 +86,11 @@ export function validateVoucherAreaDefinition(definition: unknown): VoucherAreaD
   for (const table of area.rateTables) {
     if (table.areaId !== area.id) throw invalid(area.id, `rate table ${table.id} belongs to area ${table.areaId}.`, { tableId: table.id });
   }
+  // A place paid per occupancy day is where the customer lives: one home at a time, and the
+  // nursing-home queue and offers rely on it (a move is a switch).
+  if (area.deliveryUnit === 'occupancy-day' && area.providers === 'several') {
+    throw invalid(area.id, 'an area paid per occupancy day has one provider at a time.', { providers: area.providers });
+  }
   if (area.deliveryUnit === 'minutes-by-band') {
     validateTimeBandConfig(area.bands);
     validateRateTables(area.rateTables);

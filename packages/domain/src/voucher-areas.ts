@@ -90,6 +90,12 @@ const common = {
   fee: FeeModel,
   authorization: z.array(AuthorizationRequirement).min(1),
   carePlan: CarePlanRequirement,
+  /**
+   * Whether the customer may use several providers of the area at once (`several`: day activities,
+   * where the seed lets the customer choose and visit more than one provider, each with its own
+   * order) or one at a time (`one`: every other area, where a new provider is a switch).
+   */
+  providers: z.enum(['one', 'several']),
 };
 
 /** An area paid per minute by time band, with hourly rate tables (home care). */

@@ -33,4 +33,5 @@ export const ADULT_EDUCATION: UnitAreaDefinition = {
   fee: { kind: 'none' },
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system'],
   carePlan: { required: false, deadlineDays: null },
+  providers: 'one',
 };

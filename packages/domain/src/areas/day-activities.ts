@@ -35,4 +35,6 @@ export const DAY_ACTIVITIES: UnitAreaDefinition = {
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system', 'state-permit'],
   // Seed: customer and provider agree start and days per week; the 30-day deadline is demo configuration.
   carePlan: { required: true, deadlineDays: 30 },
+  // Seed: the customer may choose and visit several providers, each ordered on its own.
+  providers: 'several',
 };

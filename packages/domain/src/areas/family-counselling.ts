@@ -28,4 +28,5 @@ export const FAMILY_COUNSELLING: UnitAreaDefinition = {
   fee: { kind: 'per-unit', orePerUnit: 20_000, sharedMaxtaxa: false, paidToProvider: [] },
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system'],
   carePlan: { required: false, deadlineDays: null },
+  providers: 'one',
 };

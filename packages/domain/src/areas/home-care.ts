@@ -20,4 +20,6 @@ export const HOME_CARE: MinutesAreaDefinition = {
   // DOMAIN.md §8: registered company, F-skatt, liability insurance, experience, quality system.
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system'],
   carePlan: { required: true, deadlineDays: 14 },
+  // One provider at a time; the customer may switch at any time (DESIGN.md §2).
+  providers: 'one',
 };

@@ -37,4 +37,6 @@ export const NURSING_HOME: UnitAreaDefinition = {
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system', 'state-permit'],
   // Seed: "Individuell omsorgsplan"; the 14-day deadline is demo configuration.
   carePlan: { required: true, deadlineDays: 14 },
+  // The resident lives in one home; moving is a switch.
+  providers: 'one',
 };

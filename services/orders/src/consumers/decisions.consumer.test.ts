@@ -24,6 +24,7 @@ function decisionMade(overrides: Partial<EventPayload<'decisionMade'>> = {}): Ev
     denialReason: null,
     level: 6,
     decidingMunicipality: null,
+    daysPerWeek: null,
     ...overrides,
   };
 }
@@ -43,6 +44,9 @@ describe.each(testEngines())("the orders service's copy of decisions on %s", (en
       .where('decision_id', '=', decisionId)
       .executeTakeFirstOrThrow();
 
+  const extra = (decisionId: string) =>
+    svc.db.selectFrom('decisions').select(['deciding_municipality', 'days_per_week']).where('decision_id', '=', decisionId).executeTakeFirstOrThrow();
+
   it('keeps the level of a decision made, and applies each event once however often it is delivered', async () => {
     const made = decisionMade();
     const e = event('decisionMade', made);
@@ -51,6 +55,23 @@ describe.each(testEngines())("the orders service's copy of decisions on %s", (en
     await applyDecisionEvent(svc.db, e);
     expect(await tableCounts(svc.db)).toEqual(before);
     expect(await copy(made.decisionId)).toMatchObject({ level: 6, valid_to: '2027-01-31', ended_on: null });
+  });
+
+  it('keeps the deciding municipality of a placement from elsewhere and the days a week of an attendance decision', async () => {
+    const placed = decisionMade({ decidingMunicipality: 'varmdo' });
+    const days = decisionMade({ areaId: 'day-activities', level: 2, daysPerWeek: 3 });
+    await applyDecisionEvent(svc.db, event('decisionMade', placed));
+    await applyDecisionEvent(svc.db, event('decisionMade', days));
+    expect(await extra(placed.decisionId)).toEqual({ deciding_municipality: 'varmdo', days_per_week: null });
+    expect(await extra(days.decisionId)).toEqual({ deciding_municipality: null, days_per_week: 3 });
+    const audit = await svc.db.selectFrom('audit_log').select('after').where('entity_id', '=', days.decisionId).where('action', '=', 'decision.copied').executeTakeFirstOrThrow();
+    expect(audit.after).toMatchObject({ daysPerWeek: 3, decidingMunicipality: null });
+  });
+
+  it('takes a decision published before the catalog had a deciding municipality or days a week as our own, with none', async () => {
+    const { decidingMunicipality: _d, daysPerWeek: _w, ...older } = decisionMade();
+    await applyDecisionEvent(svc.db, event('decisionMade', older as EventPayload<'decisionMade'>));
+    expect(await extra(older.decisionId)).toEqual({ deciding_municipality: null, days_per_week: null });
   });
 
   it('takes the new hours, validity and level of a changed decision', async () => {

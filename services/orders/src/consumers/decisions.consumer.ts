@@ -8,7 +8,8 @@ const CONSUMER_ACTOR: Actor = { sub: DECISIONS_CONSUMER, role: 'system' };
 
 /**
  * Keeps the orders service's copy of decisions: a customer can only choose, and a provider can only
- * be ordered, against a decision the case handler made; orders carry its hours, level and validity.
+ * be ordered, against a decision the case handler made; orders carry its hours, level, validity and
+ * deciding municipality, and care plans keep within its days a week.
  */
 export function startDecisionsConsumer(deps: { bus: EventBus; db: OrdersDb; logger: Logger }) {
   return startConsumer({
@@ -45,6 +46,9 @@ export async function applyDecisionEvent(db: OrdersDb, event: CatalogEvent): Pro
           valid_from: d.validFrom,
           valid_to: d.validTo,
           level: d.level,
+          // Events published before the catalog had these fields arrive without them: null, like the schema's default.
+          deciding_municipality: d.decidingMunicipality ?? null,
+          days_per_week: d.daysPerWeek ?? null,
         })
         .onConflict((oc) => oc.column('decision_id').doNothing())
         .execute();

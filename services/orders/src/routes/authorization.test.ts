@@ -31,7 +31,7 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /orders/:orderId/accept', roles: ['provider'], ownOnly: ['provider'] },
   { route: 'POST /orders/:orderId/refuse', roles: ['provider'], ownOnly: ['provider'] },
   { route: 'POST /orders/:orderId/care-plan', roles: ['provider'], ownOnly: ['provider'] },
-  { route: 'POST /orders/:orderId/end', roles: ['system', 'case-handler'] },
+  { route: 'POST /orders/:orderId/end', roles: ['system', 'case-handler', 'citizen'], ownOnly: ['citizen'] },
   { route: 'POST /orders/:orderId/reminders', roles: ['system'] },
   { route: 'POST /providers/:providerId/places/released', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/queue', roles: ['provider', 'case-handler', 'operator'], ownOnly: ['provider'] },
@@ -59,7 +59,8 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   }),
   'POST /decisions/:decisionId/switch': (f) => ({ method: 'POST', url: `/decisions/${f.orderedDecisionId}/switch`, payload: { providerId: 'standard-omsorg', effectiveFrom: '2026-03-01' } }),
   'POST /orders/:orderId/refuse': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/refuse`, payload: { reason: 'over-capacity', explanation: 'Full.' } }),
-  'POST /orders/:orderId/end': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/end`, payload: { endDate: '2026-06-30', reason: 'decision-ended' } }),
+  // Leaving is the one reason every role of the route may give (a home-care order then answers 409, not 403).
+  'POST /orders/:orderId/end': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/end`, payload: { endDate: '2026-06-30', reason: 'left' } }),
   'POST /orders/:orderId/reminders': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/reminders`, payload: { about: 'acceptance', key: 'day-3' } }),
   'POST /providers/:providerId/places/released': (f) => ({ method: 'POST', url: `/providers/${f.providerId}/places/released`, payload: { count: 1, areaId: 'nursing-home' } }),
   'GET /providers/:providerId/queue': (f) => ({ method: 'GET', url: `/providers/${f.providerId}/queue` }),

@@ -49,4 +49,45 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
       await migrated.close();
     }
   });
+
+  it('puts every choice of a decision so far on its first choice\'s track, marks the orders as of one provider at a time, and keeps their start unique per decision', async () => {
+    const url = await databaseUrl();
+    const { '0003_several_providers_days_per_week': _third, ...upToSecond } = ordersMigrations;
+    const second = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToSecond } });
+    const ids = { decision: randomUUID(), application: randomUUID(), customer: randomUUID(), first: randomUUID(), switched: randomUUID(), order: randomUUID() };
+    await sql`insert into providers (provider_id, name, kind, organisation_number) values ('dag-ett', 'Dag Ett AB', 'private', '556000-0011'), ('dag-tva', 'Dag Två AB', 'private', '556000-0012')`.execute(second.db);
+    await sql`insert into decisions (decision_id, application_id, customer_id, area_id, municipality, outcome, care_hours_per_month, service_hours_per_month, valid_from, valid_to, level)
+      values (${ids.decision}, ${ids.application}, ${ids.customer}, 'day-activities', 'nacka', 'granted', 0, 0, '2026-02-01', '2026-07-31', 2)`.execute(second.db);
+    await sql`insert into choices (choice_id, decision_id, provider_id, chosen_by, effective_from) values (${ids.first}, ${ids.decision}, 'dag-ett', 'customer', '2026-02-01')`.execute(second.db);
+    await sql`insert into choices (choice_id, decision_id, provider_id, chosen_by, effective_from, switched_from) values (${ids.switched}, ${ids.decision}, 'dag-tva', 'customer', '2026-04-01', 'dag-ett')`.execute(second.db);
+    await sql`insert into orders (order_id, decision_id, application_id, customer_id, provider_id, status, choice_id, area_id, valid_from, valid_to, care_hours_per_month, service_hours_per_month)
+      values (${ids.order}, ${ids.decision}, ${ids.application}, ${ids.customer}, 'dag-ett', 'accepted', ${ids.first}, 'day-activities', '2026-02-01', '2026-07-31', 0, 0)`.execute(second.db);
+    await sql`insert into care_plans (care_plan_id, order_id, agreed_on, summary, recorded_by) values (${randomUUID()}, ${ids.order}, '2026-02-05', 'Mondays.', 'dag-ett')`.execute(second.db);
+    await second.close();
+
+    const migrated = await openDatabase<unknown>({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...ordersMigrations } });
+    const db = migrated.db as unknown as OrdersDb;
+    try {
+      expect(await db.selectFrom('choices').select(['choice_id', 'track_id']).orderBy('seq').execute()).toEqual([
+        { choice_id: ids.first, track_id: ids.first },
+        { choice_id: ids.switched, track_id: ids.first },
+      ]);
+      expect(await db.selectFrom('orders').select('one_of_several').executeTakeFirstOrThrow()).toEqual({ one_of_several: false });
+      expect(await db.selectFrom('decisions').select(['deciding_municipality', 'days_per_week']).executeTakeFirstOrThrow()).toEqual({ deciding_municipality: null, days_per_week: null });
+      expect(await db.selectFrom('care_plans').select(['starts_on', 'days_per_week']).executeTakeFirstOrThrow()).toEqual({ starts_on: null, days_per_week: null });
+      // An order placed before stays the decision's only one from its start date, whoever the provider.
+      const duplicate = sql`insert into orders (order_id, decision_id, application_id, customer_id, provider_id, status, area_id, valid_from, valid_to, care_hours_per_month, service_hours_per_month)
+        values (${randomUUID()}, ${ids.decision}, ${ids.application}, ${ids.customer}, 'dag-tva', 'placed', 'day-activities', '2026-02-01', '2026-07-31', 0, 0)`;
+      await expect(duplicate.execute(db)).rejects.toMatchObject({ code: '23505' });
+      // Orders of several providers at once are unique per provider and start; the days a week stay within a week.
+      const alongside = (provider: string) => sql`insert into orders (order_id, decision_id, application_id, customer_id, provider_id, status, area_id, valid_from, valid_to, care_hours_per_month, service_hours_per_month, one_of_several)
+        values (${randomUUID()}, ${ids.decision}, ${ids.application}, ${ids.customer}, ${provider}, 'placed', 'day-activities', '2026-03-01', '2026-07-31', 0, 0, true)`;
+      await alongside('dag-ett').execute(db);
+      await alongside('dag-tva').execute(db);
+      await expect(alongside('dag-tva').execute(db)).rejects.toMatchObject({ code: '23505' });
+      await expect(sql`update care_plans set days_per_week = 8`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    } finally {
+      await migrated.close();
+    }
+  });
 });

@@ -192,4 +192,34 @@ export const ordersMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_several_providers_days_per_week': {
+    async up(db) {
+      // The decision copy keeps who pays (a placement by another municipality) and the days a week granted.
+      await sql`alter table decisions
+        add column deciding_municipality text,
+        add column days_per_week integer check (days_per_week between 1 and 7)`.execute(db);
+
+      // Choices fall into tracks, one per provider the customer uses at once. Every decision so far
+      // had one provider at a time: all its choices continue the track its first choice began.
+      await sql`alter table choices add column track_id uuid`.execute(db);
+      await sql`update choices c set track_id = (
+          select f.choice_id from choices f where f.decision_id = c.decision_id order by f.seq limit 1)`.execute(db);
+      await sql`alter table choices alter column track_id set not null`.execute(db);
+      await db.schema.createIndex('choices_track').on('choices').columns(['decision_id', 'track_id', 'effective_from']).execute();
+
+      // An order's start date was unique per decision. Where the area allows several providers at
+      // once it is unique per provider instead; every order placed so far is of the first kind.
+      await sql`alter table orders add column one_of_several boolean not null default false`.execute(db);
+      await sql`drop index orders_one_per_start`.execute(db);
+      await sql`create unique index orders_one_per_start on orders (decision_id, valid_from)
+        where not one_of_several and status <> 'refused' and (end_date is null or end_date >= valid_from)`.execute(db);
+      await sql`create unique index orders_one_per_provider_start on orders (decision_id, provider_id, valid_from)
+        where one_of_several and status <> 'refused' and (end_date is null or end_date >= valid_from)`.execute(db);
+
+      // What the customer and an attendance-day provider agree in the care plan: the start and the days a week.
+      await sql`alter table care_plans
+        add column starts_on date,
+        add column days_per_week integer check (days_per_week between 1 and 7)`.execute(db);
+    },
+  },
 };

@@ -24,6 +24,9 @@ export type OrderView = {
   carePlanAgreedOn: string | null;
   carePlanDueBy: string | null;
   carePlanOverdue: boolean;
+  /** Areas paid per attendance day: the first day of attendance and the days a week agreed in the care plan. */
+  startsOn: string | null;
+  daysPerWeek: number | null;
 };
 
 export type ReminderView = { reminderId: string; orderId: string; about: ReminderAbout; key: string; createdAt: string };
@@ -38,7 +41,11 @@ export async function orderRow(db: OrdersDb, orderId: string, lock = false): Pro
 }
 
 function ordersWithCarePlans(db: OrdersDb) {
-  return db.selectFrom('orders as o').leftJoin('care_plans as cp', 'cp.order_id', 'o.order_id').selectAll('o').select('cp.agreed_on');
+  return db
+    .selectFrom('orders as o')
+    .leftJoin('care_plans as cp', 'cp.order_id', 'o.order_id')
+    .selectAll('o')
+    .select(['cp.agreed_on', 'cp.starts_on', 'cp.days_per_week']);
 }
 
 /** One order as the API shows it, or undefined. */
@@ -77,7 +84,7 @@ export function toReminder(r: Selectable<OrdersTables['reminders']>): ReminderVi
  * The API's order. The care plan is overdue once its due date has passed without one agreed,
  * while the order is accepted and still in force.
  */
-export function toOrder(row: OrderRow & { agreed_on: string | null }, today: string): OrderView {
+export function toOrder(row: OrderRow & { agreed_on: string | null; starts_on: string | null; days_per_week: number | null }, today: string): OrderView {
   const inForce = row.end_date === null || row.end_date >= today;
   return {
     orderId: row.order_id,
@@ -98,5 +105,7 @@ export function toOrder(row: OrderRow & { agreed_on: string | null }, today: str
     carePlanAgreedOn: row.agreed_on,
     carePlanDueBy: row.care_plan_due_by,
     carePlanOverdue: row.status === 'accepted' && inForce && row.agreed_on === null && row.care_plan_due_by !== null && row.care_plan_due_by < today,
+    startsOn: row.starts_on,
+    daysPerWeek: row.days_per_week,
   };
 }

@@ -15,6 +15,19 @@ export function isPlaceArea(areaId: string): boolean {
   return areaDefinition(areaId)?.deliveryUnit === 'occupancy-day';
 }
 
+/**
+ * Whether the customer may use several providers of the area at once (its definition's `providers`):
+ * a second choice then adds a provider instead of being refused, and orders are per provider.
+ */
+export function allowsSeveralProviders(areaId: string): boolean {
+  return areaDefinition(areaId)?.providers === 'several';
+}
+
+/** Areas paid per attendance day agree the start and the days a week in the care plan. */
+export function isAttendanceArea(areaId: string): boolean {
+  return areaDefinition(areaId)?.deliveryUnit === 'attendance-day';
+}
+
 /** What a provider must show to be authorized in the area (DOMAIN.md §8), from the area's definition. */
 export function requirementsOf(areaId: string): readonly AuthorizationRequirement[] {
   return areaDefinition(areaId)?.authorization ?? [];

@@ -2,10 +2,15 @@ import type { ColumnType, Generated } from 'kysely';
 
 export type ProviderKind = 'municipal' | 'private';
 export type AuthorizationStatus = 'applied' | 'approved' | 'suspended' | 'revoked';
-/** `voided` by the provider's refusal (the customer chooses again); `superseded` by a later switch from an earlier date. */
-export type ChoiceStatus = 'active' | 'voided' | 'superseded';
+/**
+ * `voided` by the provider's refusal (the customer chooses again); `superseded` by a later switch from
+ * an earlier date; `ended` when the customer left this provider while keeping another (areas with
+ * several providers at once).
+ */
+export type ChoiceStatus = 'active' | 'voided' | 'superseded' | 'ended';
 export type OrderStatus = 'placed' | 'accepted' | 'refused';
-export type OrderEndReason = 'switched' | 'decision-ended' | 'decision-changed';
+/** `moved-out`: a resident left the home; `left`: the customer stopped using one of several providers. */
+export type OrderEndReason = 'switched' | 'decision-ended' | 'decision-changed' | 'moved-out' | 'left';
 export type RefusalReason = 'over-capacity' | 'outside-service-area';
 export type ReminderAbout = 'acceptance' | 'care-plan' | 'approval';
 export type QueueEntryStatus = 'waiting' | 'offered' | 'placed' | 'declined' | 'lapsed' | 'left';
@@ -64,6 +69,10 @@ export type OrdersTables = {
     /** The last day of service when the decision ended early (decisionEnded). */
     ended_on: Defaulted<string | null>;
     end_reason: Defaulted<string | null>;
+    /** Another municipality whose decision placed the customer here and pays the voucher; null for our own. */
+    deciding_municipality: Defaulted<string | null>;
+    /** Attendance days a week granted, where the area is paid per attendance day; null when the decision sets none. */
+    days_per_week: Defaulted<number | null>;
   };
   choices: {
     choice_id: string;
@@ -77,6 +86,12 @@ export type OrdersTables = {
     status: Defaulted<ChoiceStatus>;
     /** For a switch, the provider switched from. */
     switched_from: Defaulted<string | null>;
+    /**
+     * The choices that follow one another for one provider the customer uses: the first choice starts
+     * a track, a switch (or a new choice after a refusal) continues it. An area with one provider at a
+     * time has one track per decision; one with several providers at once has one per provider in use.
+     */
+    track_id: string;
   };
   orders: {
     order_id: string;
@@ -103,6 +118,11 @@ export type OrdersTables = {
     refused_at: Defaulted<Date | null>;
     /** Acceptance date + the area's care-plan deadline; null where the area requires no care plan. */
     care_plan_due_by: Defaulted<string | null>;
+    /**
+     * True when the order's area lets the customer use several providers at once: its start date is
+     * then unique per provider, not per decision.
+     */
+    one_of_several: Defaulted<boolean>;
   };
   care_plans: {
     care_plan_id: string;
@@ -110,6 +130,10 @@ export type OrdersTables = {
     agreed_on: string;
     summary: string;
     recorded_by: string;
+    /** Areas paid per attendance day: the first day of attendance the customer and provider agreed. */
+    starts_on: Defaulted<string | null>;
+    /** Areas paid per attendance day: the days a week agreed. */
+    days_per_week: Defaulted<number | null>;
   };
   reminders: {
     reminder_id: string;

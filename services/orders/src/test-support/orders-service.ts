@@ -100,6 +100,8 @@ export async function seedDecision(
     validTo?: string;
     level?: number | null;
     district?: string | null;
+    decidingMunicipality?: string | null;
+    daysPerWeek?: number | null;
   } = {},
 ) {
   const row = {
@@ -115,6 +117,8 @@ export async function seedDecision(
     valid_to: d.validTo ?? '2026-07-31',
     level: d.level ?? null,
     district: d.district ?? null,
+    deciding_municipality: d.decidingMunicipality ?? null,
+    days_per_week: d.daysPerWeek ?? null,
   } as const;
   await db.insertInto('decisions').values(row).execute();
   return { decisionId: row.decision_id, applicationId: row.application_id, customerId: row.customer_id };

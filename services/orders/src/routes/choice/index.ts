@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { assertCustomerScope, audit, conflict, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { OrdersDeps } from '../../app.js';
-import { assertNoActiveChoice, checkSwitch, recordChoice, recordSwitch, toChoice, latestChoice } from '../../store/choices.js';
+import { assertMayChoose, checkSwitch, chosenTracks, recordChoice, recordSwitch, toChoice, latestChoice } from '../../store/choices.js';
 import { assertNotEnded, grantedDecision, type DecisionRow } from '../../store/decisions.js';
 import { assertQueuedAt, isQueued, lapseOffers, leaveQueues, lockHome, offerFreePlaces, queueCustomer, takePlace } from '../../store/places.js';
-import { approvedProvider, isPlaceArea } from '../../store/providers.js';
+import { allowsSeveralProviders, approvedProvider, isPlaceArea } from '../../store/providers.js';
 import type { Tx } from '../../store/tx.js';
 import { CommandHeaders, commandRunner, errors } from '../command.js';
 import { District } from '../providers/index.js';
@@ -38,7 +38,9 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           summary: 'The customer chooses a provider',
           description:
             "Among the providers authorized (approved) for the decision's area. A case handler may record the choice on the customer's behalf, and the journey does for a choice made through it. " +
-            'After a refusal the customer chooses again. In a nursing home without a free place the customer is queued instead (202, `placeQueued`); ' +
+            'After a refusal the customer chooses again. Where the area allows several providers at once (its definition says `providers: several`), ' +
+            'a choice while others are in use adds another provider (from today at the earliest); the same provider again is 409 ORDERS.ALREADY_CHOSEN. ' +
+            'In a nursing home without a free place the customer is queued instead (202, `placeQueued`); ' +
             'choosing a home with a free place takes the customer out of other queues except `stayInQueueFor`.',
           tags: ['choice'],
           headers: CommandHeaders,
@@ -57,7 +59,7 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           const decision = await grantedDecision(tx.db, req.params.decisionId, true);
           assertCustomerScope(req.principal, decision.customer_id);
           assertNotEnded(decision);
-          await assertNoActiveChoice(tx.db, decision.decision_id);
+          await assertMayChoose(tx.db, decision, req.body.providerId, tx.today);
           const provider = await approvedProvider(tx.db, req.body.providerId, decision.area_id);
           if (!provider) throw invalid('ORDERS.PROVIDER_NOT_AUTHORIZED', `Provider ${req.body.providerId} is not authorized for ${decision.area_id}.`, { field: 'body.providerId' });
           if (req.body.stayInQueueFor) await assertQueuedAt(tx.db, decision.decision_id, req.body.stayInQueueFor);
@@ -89,7 +91,10 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
       async (req, reply) =>
         command(req, reply, async (tx) => {
           const decision = await grantedDecision(tx.db, req.params.decisionId, true);
-          const existing = await latestChoice(tx.db, decision.decision_id);
+          // Any provider in use stands: the default is for a customer who has none.
+          const existing = allowsSeveralProviders(decision.area_id)
+            ? (await chosenTracks(tx.db, decision.decision_id, tx.today))[0]?.[0]
+            : await latestChoice(tx.db, decision.decision_id);
           if (existing?.status === 'active') return { status: 200, body: toChoice(existing) };
           assertNotEnded(decision);
           if (await isQueued(tx.db, decision.decision_id)) throw conflict('ORDERS.IN_QUEUE', 'The customer waits in a queue for a place of their choice.');
@@ -118,11 +123,19 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           description:
             'The customer may switch at any time: from `effectiveFrom` (tomorrow at the earliest, not before the current order began, not after the decision ends) ' +
             'the new provider delivers and `providerSwitched` tells the journey to end the current order the day before and place a new one. ' +
+            'Where the customer uses several providers at once, `fromProviderId` names the one replaced (required while more than one is in use on that day: ' +
+            '400 ORDERS.FROM_PROVIDER_REQUIRED); the others are untouched. ' +
             'A nursing home without a free place queues the customer instead (202).',
           tags: ['choice'],
           headers: CommandHeaders,
           params: DecisionParams,
-          body: z.object({ providerId: z.string().min(1), effectiveFrom: z.iso.date(), district: District.optional() }),
+          body: z.object({
+            providerId: z.string().min(1),
+            effectiveFrom: z.iso.date(),
+            district: District.optional(),
+            /** The provider replaced, where the customer uses several at once. */
+            fromProviderId: z.string().min(1).optional(),
+          }),
           response: { 201: Switch, 202: QueueEntry, ...errors },
         },
       },
@@ -132,7 +145,7 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           assertCustomerScope(req.principal, decision.customer_id);
           const provider = await approvedProvider(tx.db, req.body.providerId, decision.area_id);
           if (!provider) throw invalid('ORDERS.PROVIDER_NOT_AUTHORIZED', `Provider ${req.body.providerId} is not authorized for ${decision.area_id}.`, { field: 'body.providerId' });
-          const from = await checkSwitch(tx, decision, provider.provider_id, req.body.effectiveFrom);
+          const from = await checkSwitch(tx, decision, provider.provider_id, req.body.effectiveFrom, req.body.fromProviderId);
           await rememberDistrict(tx, decision, req.body.district);
           if (isPlaceArea(decision.area_id) && !(await placeAvailable(tx, provider.provider_id, decision.area_id))) {
             return { status: 202, body: await queueCustomer(tx, decision, provider.provider_id) };

@@ -92,6 +92,7 @@ describe.each(testEngines())('switching provider and orders over a decision on %
             validFrom: '2026-03-01',
             validTo: '2026-07-31',
             level: null,
+            decidingMunicipality: null,
           },
         },
       ]);
