@@ -95,7 +95,8 @@ describe('journeys in every voucher area', () => {
     const steps = homeCareSteps(platform);
     await steps.choose(day.customerId, day.decisionId, 'aktiva-dagar');
     // Day activities allow several providers: a second choice adds Dagcentralen rather than replacing Aktiva Dagar.
-    await steps.choose(day.customerId, day.decisionId, 'dagcentralen');
+    // The case handler records it as agreed from the decision's first day (a customer adds one from today).
+    await people().caseHandler.ok('POST', `${platform.urls.orders}/decisions/${day.decisionId}/choice`, { providerId: 'dagcentralen', effectiveFrom: '2026-11-01' });
     const privateOrder = await orderAt('aktiva-dagar', day.decisionId);
     const municipalOrder = await orderAt('dagcentralen', day.decisionId);
     const both = await eventually(async () => {

@@ -116,10 +116,11 @@ export async function assertMayChoose(db: OrdersDb, decision: DecisionRow, provi
  * Where a new choice goes on the timeline: its first day and the track it continues (null: a new one).
  * After a refusal it takes the refused choice's place and day. Otherwise the first choice is in force
  * from the decision's start; another provider beside those in use (areas with several at once) from
- * today at the earliest, because the customer did not use it on the days already gone, and, for a
- * provider chosen again after being left, from the day after its last order ends.
+ * today at the earliest, because the customer did not use it on the days already gone — unless the
+ * case handler records an arrangement agreed earlier (`agreedFrom`) — and, for a provider chosen
+ * again after being left, from the day after its last order ends.
  */
-async function newChoicePlace(tx: Tx, decision: DecisionRow, providerId: string): Promise<{ effectiveFrom: string; trackId: string | null }> {
+async function newChoicePlace(tx: Tx, decision: DecisionRow, providerId: string, agreedFrom?: string): Promise<{ effectiveFrom: string; trackId: string | null }> {
   if (!allowsSeveralProviders(decision.area_id)) {
     const latest = await latestChoice(tx.db, decision.decision_id);
     return { effectiveFrom: latest?.status === 'voided' ? latest.effective_from : decision.valid_from, trackId: latest?.track_id ?? null };
@@ -139,22 +140,23 @@ async function newChoicePlace(tx: Tx, decision: DecisionRow, providerId: string)
     .where('status', '<>', 'refused')
     .where(sql<boolean>`coalesce(end_date, valid_to) >= valid_from`)
     .executeTakeFirstOrThrow();
-  const earliest = [decision.valid_from, tx.today, before.last_day === null ? '' : addDays(before.last_day, 1)];
+  const earliest = [decision.valid_from, agreedFrom ?? tx.today, before.last_day === null ? '' : addDays(before.last_day, 1)];
   return { effectiveFrom: earliest.reduce((a, b) => (a > b ? a : b)), trackId: null };
 }
 
 /**
  * Records the customer's (or the default) choice. It is in force from the decision's start, or,
  * after a refusal, from the day the refused choice would have been; an additional provider (areas
- * with several at once) from today at the earliest.
+ * with several at once) from today at the earliest, or from `agreedFrom` as the case handler records it.
  */
 export async function recordChoice(
   tx: Tx,
   decision: DecisionRow,
   provider: { provider_id: string; kind: ProviderKind },
   chosenBy: 'customer' | 'default',
+  agreedFrom?: string,
 ): Promise<ChoiceView> {
-  const { effectiveFrom, trackId } = await newChoicePlace(tx, decision, provider.provider_id);
+  const { effectiveFrom, trackId } = await newChoicePlace(tx, decision, provider.provider_id, agreedFrom);
   const choiceId = randomUUID();
   await tx.db
     .insertInto('choices')

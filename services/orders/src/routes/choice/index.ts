@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertCustomerScope, audit, conflict, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { OrdersDeps } from '../../app.js';
 import { assertMayChoose, checkSwitch, chosenTracks, recordChoice, recordSwitch, toChoice, latestChoice } from '../../store/choices.js';
-import { assertNotEnded, grantedDecision, type DecisionRow } from '../../store/decisions.js';
+import { assertNotEnded, grantedDecision, lastDay, type DecisionRow } from '../../store/decisions.js';
 import { assertQueuedAt, isQueued, lapseOffers, leaveQueues, lockHome, offerFreePlaces, queueCustomer, takePlace } from '../../store/places.js';
 import { allowsSeveralProviders, approvedProvider, isPlaceArea } from '../../store/providers.js';
 import type { Tx } from '../../store/tx.js';
@@ -39,7 +39,7 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           description:
             "Among the providers authorized (approved) for the decision's area. A case handler may record the choice on the customer's behalf, and the journey does for a choice made through it. " +
             'After a refusal the customer chooses again. Where the area allows several providers at once (its definition says `providers: several`), ' +
-            'a choice while others are in use adds another provider (from today at the earliest); the same provider again is 409 ORDERS.ALREADY_CHOSEN. ' +
+            'a choice while others are in use adds another provider (from today at the earliest; a case handler recording an arrangement already agreed may give an earlier `effectiveFrom`, not before the decision starts); the same provider again is 409 ORDERS.ALREADY_CHOSEN. ' +
             'In a nursing home without a free place the customer is queued instead (202, `placeQueued`); ' +
             'choosing a home with a free place takes the customer out of other queues except `stayInQueueFor`.',
           tags: ['choice'],
@@ -50,6 +50,8 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             /** The customer's district or postcode: whether the provider serves it decides a service-area refusal. */
             district: District.optional(),
             stayInQueueFor: z.string().min(1).optional(),
+            /** Only for a provider added beside others (areas with several at once): its first day. */
+            effectiveFrom: z.iso.date().optional(),
           }),
           response: { 201: Choice, 202: QueueEntry, ...errors },
         },
@@ -67,7 +69,8 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           if (isPlaceArea(decision.area_id) && !(await placeAvailable(tx, provider.provider_id, decision.area_id))) {
             return { status: 202, body: await queueCustomer(tx, decision, provider.provider_id) };
           }
-          const choice = await recordChoice(tx, decision, provider, 'customer');
+          if (req.body.effectiveFrom !== undefined) await assertAddedFrom(tx, decision, req.body.effectiveFrom, req.principal.role);
+          const choice = await recordChoice(tx, decision, provider, 'customer', req.body.effectiveFrom);
           await leaveQueues(tx, decision.decision_id, req.body.stayInQueueFor ?? null);
           return { status: 201, body: choice };
         }),
@@ -167,6 +170,22 @@ async function placeAvailable(tx: Tx, providerId: string, areaId: string): Promi
   await lapseOffers(tx, providerId, areaId);
   await offerFreePlaces(tx, providerId, areaId);
   return takePlace(tx.db, providerId, areaId);
+}
+
+/**
+ * A first day given with a choice is for a provider added beside others only, within the decision;
+ * the customer adds one from today at the earliest, while the case handler may record an
+ * arrangement that began earlier.
+ */
+async function assertAddedFrom(tx: Tx, decision: DecisionRow, effectiveFrom: string, role: string): Promise<void> {
+  const field = { field: 'body.effectiveFrom' };
+  if (!allowsSeveralProviders(decision.area_id) || (await chosenTracks(tx.db, decision.decision_id, tx.today)).length === 0) {
+    throw invalid('ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'A first day is given only for a provider added beside others; a first choice is in force from the decision\'s start.', field);
+  }
+  if (effectiveFrom < decision.valid_from || effectiveFrom > lastDay(decision)) {
+    throw conflict('ORDERS.OUTSIDE_DECISION', `The decision is in force from ${decision.valid_from} to ${lastDay(decision)}.`, field);
+  }
+  if (role !== 'case-handler' && effectiveFrom < tx.today) throw conflict('ORDERS.CHOICE_DATE_PAST', `A provider is added from ${tx.today} at the earliest.`, field);
 }
 
 async function rememberDistrict(tx: Tx, decision: DecisionRow, district: string | undefined): Promise<void> {

@@ -105,6 +105,40 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
     });
   });
 
+  describe('POST /decisions/:decisionId/choice with a first day for an added provider', () => {
+    it('lets the case handler record an added provider from an earlier agreed day, and orders it from then', async () => {
+      const c = await customer();
+      await choose(c, 'dag-a');
+      now = new Date('2026-03-10T10:00:00+01:00');
+      await r.ok(`/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-b', effectiveFrom: '2026-02-15' }, 201);
+      expect((await choiceStatuses(c.decisionId)).map((row) => [row.provider_id, row.effective_from])).toEqual([
+        ['dag-a', '2026-02-01'],
+        ['dag-b', '2026-02-15'],
+      ]);
+      expect(await place(c, 'dag-b')).toMatchObject({ providerId: 'dag-b', validFrom: '2026-02-15' });
+    });
+
+    it('refuses the customer an earlier day (409 ORDERS.CHOICE_DATE_PAST), a day outside the decision (409 ORDERS.OUTSIDE_DECISION), and a first day for a first choice or a one-provider area (400), storing nothing', async () => {
+      const c = await customer();
+      now = new Date('2026-03-10T10:00:00+01:00');
+      const before = await r.counts();
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-a', effectiveFrom: '2026-03-10' }, 400, 'ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'body.effectiveFrom');
+      expect(await r.counts()).toEqual(before);
+      await choose(c, 'dag-a');
+      const chosen = await r.counts();
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'dag-b', effectiveFrom: '2026-03-09' }, 409, 'ORDERS.CHOICE_DATE_PAST', 'body.effectiveFrom');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-b', effectiveFrom: '2026-01-31' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-b', effectiveFrom: '2026-08-01' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
+      expect(await r.counts()).toEqual(chosen);
+      // The customer may add one from a later day.
+      await r.ok(`/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'dag-b', effectiveFrom: '2026-03-16' }, 201);
+      expect((await choiceStatuses(c.decisionId)).at(-1)).toMatchObject({ provider_id: 'dag-b', effective_from: '2026-03-16' });
+
+      const home = await seedDecision(svc.db);
+      await r.refused('POST', `/decisions/${home.decisionId}/choice`, caseHandler, { providerId: 'hem-a', effectiveFrom: '2026-03-10' }, 400, 'ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'body.effectiveFrom');
+    });
+  });
+
   describe('POST /orders', () => {
     it('needs the provider while several are in use (400 ORDERS.PROVIDER_REQUIRED), then places each one its own order, idempotently per provider', async () => {
       const c = await customer({ decidingMunicipality: 'varmdo' });
