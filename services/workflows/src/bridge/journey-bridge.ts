@@ -68,13 +68,20 @@ export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger
       try {
         await client.workflow.getHandle(workflowId).signal(journeyEventSignal, signal);
       } catch (err) {
-        // No running journey takes this event (it closed, or never started): an operator must look.
-        if (err instanceof WorkflowNotFoundError) throw new UnprocessableEventError(`no running journey ${workflowId} for ${event.name}`);
+        if (err instanceof WorkflowNotFoundError) {
+          // The end of an order the journey itself ended, arriving after the journey closed: nothing to tell it.
+          if (CLOSED_JOURNEY_NEEDS_NOT.has(event.name)) return;
+          // No running journey takes this event (it closed, or never started): an operator must look.
+          throw new UnprocessableEventError(`no running journey ${workflowId} for ${event.name}`);
+        }
         throw err;
       }
     },
   });
 }
+
+/** Events a closed journey has no use for: it ends its orders itself before it closes. */
+const CLOSED_JOURNEY_NEEDS_NOT = new Set<CatalogEvent['name']>(['orderEnded']);
 
 function policyFor(areaId: string) {
   try {
