@@ -6,6 +6,7 @@ import { providerRoutes } from './routes/providers/index.js';
 import { authorizationRoutes } from './routes/authorizations/index.js';
 import { choiceRoutes } from './routes/choice/index.js';
 import { orderRoutes } from './routes/orders/index.js';
+import { orderChangeRoutes } from './routes/orders/changes.js';
 import { placeRoutes } from './routes/places/index.js';
 
 export type OrdersDb = Kysely<OrdersTables & MessagingTables>;
@@ -23,6 +24,7 @@ export function ordersRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
     await app.register(authorizationRoutes(deps));
     await app.register(choiceRoutes(deps));
     await app.register(orderRoutes(deps));
+    await app.register(orderChangeRoutes(deps));
     await app.register(placeRoutes(deps));
   };
 }

@@ -91,9 +91,21 @@ describe.each(testEngines())("the orders service's copy of decisions on %s", (en
     await applyDecisionEvent(svc.db, change);
     expect(await copy(made.decisionId)).toEqual({ care_hours_per_month: '14.50', service_hours_per_month: '3.00', valid_to: '2027-04-30', level: null, ended_on: null, end_reason: null });
     // Redelivered after a later change: the later one stands.
-    await applyDecisionEvent(svc.db, event('decisionChanged', { ...(change.payload as EventPayload<'decisionChanged'>), changeId: randomUUID(), careHoursPerMonth: 16 }));
+    const later = event('decisionChanged', { ...(change.payload as EventPayload<'decisionChanged'>), changeId: randomUUID(), effectiveFrom: '2026-06-01', careHoursPerMonth: 16 });
+    await applyDecisionEvent(svc.db, later);
     await applyDecisionEvent(svc.db, change);
     expect((await copy(made.decisionId)).care_hours_per_month).toBe('16.00');
+    // Each change is kept once, with its first day, so that an order's amendment can be matched to it.
+    const kept = await svc.db
+      .selectFrom('decision_changes')
+      .select(['change_id', 'effective_from', 'care_hours_per_month', 'service_hours_per_month', 'valid_to', 'level'])
+      .where('decision_id', '=', made.decisionId)
+      .orderBy('effective_from')
+      .execute();
+    expect(kept).toEqual([
+      { change_id: (change.payload as EventPayload<'decisionChanged'>).changeId, effective_from: '2026-05-01', care_hours_per_month: '14.50', service_hours_per_month: '3.00', valid_to: '2027-04-30', level: null },
+      { change_id: (later.payload as EventPayload<'decisionChanged'>).changeId, effective_from: '2026-06-01', care_hours_per_month: '16.00', service_hours_per_month: '3.00', valid_to: '2027-04-30', level: null },
+    ]);
   });
 
   it('records the last day and reason of an ended decision', async () => {

@@ -9,7 +9,8 @@ const CONSUMER_ACTOR: Actor = { sub: DECISIONS_CONSUMER, role: 'system' };
 /**
  * Keeps the orders service's copy of decisions: a customer can only choose, and a provider can only
  * be ordered, against a decision the case handler made; orders carry its hours, level, validity and
- * deciding municipality, and care plans keep within its days a week.
+ * deciding municipality, amendments of orders carry its changes, and care plans keep within its
+ * days a week.
  */
 export function startDecisionsConsumer(deps: { bus: EventBus; db: OrdersDb; logger: Logger }) {
   return startConsumer({
@@ -56,14 +57,19 @@ export async function applyDecisionEvent(db: OrdersDb, event: CatalogEvent): Pro
       return;
     }
     if (event.name === 'decisionChanged') {
-      // The copy holds the decision as it stands; orders placed before keep the hours they were placed with.
+      // The copy holds the decision as it stands, for orders placed from now on. Orders already
+      // placed are amended by the journey (POST /orders/:id/changes), which this copy vouches for:
+      // the change is also kept in `decision_changes`, so an amendment carrying a change that a
+      // later one has since overtaken is still recognised as the decision's.
       const c = event.payload;
-      const updated = await trx
-        .updateTable('decisions')
-        .set({ care_hours_per_month: String(c.careHoursPerMonth), service_hours_per_month: String(c.serviceHoursPerMonth), valid_to: c.validTo, level: c.level })
-        .where('decision_id', '=', c.decisionId)
-        .executeTakeFirst();
+      const terms = { care_hours_per_month: String(c.careHoursPerMonth), service_hours_per_month: String(c.serviceHoursPerMonth), valid_to: c.validTo, level: c.level };
+      const updated = await trx.updateTable('decisions').set(terms).where('decision_id', '=', c.decisionId).executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw new Error(`decisionChanged for decision ${c.decisionId}, which has not arrived yet`);
+      await trx
+        .insertInto('decision_changes')
+        .values({ change_id: c.changeId, decision_id: c.decisionId, effective_from: c.effectiveFrom, ...terms })
+        .onConflict((oc) => oc.column('change_id').doNothing())
+        .execute();
       await audit(trx, CONSUMER_ACTOR, { action: 'decision.changed', entity: 'decision', entityId: c.decisionId, after: c, correlationId: event.correlationId });
       return;
     }

@@ -33,6 +33,7 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /orders/:orderId/care-plan', roles: ['provider'], ownOnly: ['provider'] },
   { route: 'POST /orders/:orderId/end', roles: ['system', 'case-handler', 'citizen'], ownOnly: ['citizen'] },
   { route: 'POST /orders/:orderId/reminders', roles: ['system'] },
+  { route: 'POST /orders/:orderId/changes', roles: ['system'] },
   { route: 'POST /providers/:providerId/places/released', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/queue', roles: ['provider', 'case-handler', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /offers/:offerId/answer', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'] },
@@ -61,6 +62,12 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /orders/:orderId/refuse': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/refuse`, payload: { reason: 'over-capacity', explanation: 'Full.' } }),
   // Leaving is the one reason every role of the route may give (a home-care order then answers 409, not 403).
   'POST /orders/:orderId/end': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/end`, payload: { endDate: '2026-06-30', reason: 'left' } }),
+  // The decision's terms as the copy holds them: the journey's amendment is accepted, every other caller refused.
+  'POST /orders/:orderId/changes': (f) => ({
+    method: 'POST',
+    url: `/orders/${f.orderId}/changes`,
+    payload: { effectiveFrom: '2026-03-01', validTo: '2026-07-31', careHoursPerMonth: 10.5, serviceHoursPerMonth: 4, level: null },
+  }),
   'POST /orders/:orderId/reminders': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/reminders`, payload: { about: 'acceptance', key: 'day-3' } }),
   'POST /providers/:providerId/places/released': (f) => ({ method: 'POST', url: `/providers/${f.providerId}/places/released`, payload: { count: 1, areaId: 'nursing-home' } }),
   'GET /providers/:providerId/queue': (f) => ({ method: 'GET', url: `/providers/${f.providerId}/queue` }),

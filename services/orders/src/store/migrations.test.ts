@@ -52,7 +52,7 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
 
   it('puts every choice of a decision so far on its first choice\'s track, marks the orders as of one provider at a time, and keeps their start unique per decision', async () => {
     const url = await databaseUrl();
-    const { '0003_several_providers_days_per_week': _third, ...upToSecond } = ordersMigrations;
+    const { '0003_several_providers_days_per_week': _third, '0004_order_changes': _fourth, ...upToSecond } = ordersMigrations;
     const second = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToSecond } });
     const ids = { decision: randomUUID(), application: randomUUID(), customer: randomUUID(), first: randomUUID(), switched: randomUUID(), order: randomUUID() };
     await sql`insert into providers (provider_id, name, kind, organisation_number) values ('dag-ett', 'Dag Ett AB', 'private', '556000-0011'), ('dag-tva', 'Dag Två AB', 'private', '556000-0012')`.execute(second.db);
@@ -86,6 +86,38 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
       await alongside('dag-tva').execute(db);
       await expect(alongside('dag-tva').execute(db)).rejects.toMatchObject({ code: '23505' });
       await expect(sql`update care_plans set days_per_week = 8`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('adds amendments beside the orders of the third schema without touching them: none recorded, current terms as placed', async () => {
+    const url = await databaseUrl();
+    const { '0004_order_changes': _fourth, ...upToThird } = ordersMigrations;
+    const third = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToThird } });
+    const ids = { decision: randomUUID(), application: randomUUID(), customer: randomUUID(), order: randomUUID() };
+    await sql`insert into providers (provider_id, name, kind, organisation_number) values ('tredje-omsorg', 'Tredje Omsorg AB', 'private', '556000-0021')`.execute(third.db);
+    await sql`insert into decisions (decision_id, application_id, customer_id, area_id, municipality, outcome, care_hours_per_month, service_hours_per_month, valid_from, valid_to)
+      values (${ids.decision}, ${ids.application}, ${ids.customer}, 'home-care', 'nacka', 'granted', 12, 3, '2026-02-01', '2026-07-31')`.execute(third.db);
+    await sql`insert into orders (order_id, decision_id, application_id, customer_id, provider_id, status, area_id, valid_from, valid_to, care_hours_per_month, service_hours_per_month)
+      values (${ids.order}, ${ids.decision}, ${ids.application}, ${ids.customer}, 'tredje-omsorg', 'accepted', 'home-care', '2026-02-01', '2026-07-31', 12, 3)`.execute(third.db);
+    await third.close();
+
+    const migrated = await openDatabase<unknown>({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...ordersMigrations } });
+    const db = migrated.db as unknown as OrdersDb;
+    try {
+      expect(await db.selectFrom('orders').select(['valid_to', 'care_hours_per_month', 'service_hours_per_month', 'level']).executeTakeFirstOrThrow()).toEqual({
+        valid_to: '2026-07-31',
+        care_hours_per_month: '12.00',
+        service_hours_per_month: '3.00',
+        level: null,
+      });
+      expect(await db.selectFrom('order_changes').selectAll().execute()).toEqual([]);
+      expect(await db.selectFrom('decision_changes').selectAll().execute()).toEqual([]);
+      // An amendment never ends the order before its own first day.
+      const backwards = sql`insert into order_changes (change_id, order_id, effective_from, valid_to, care_hours_per_month, service_hours_per_month, changed_at)
+        values (${randomUUID()}, ${ids.order}, '2026-05-01', '2026-04-30', 12, 3, now())`;
+      await expect(backwards.execute(db)).rejects.toMatchObject({ code: '23514' });
     } finally {
       await migrated.close();
     }

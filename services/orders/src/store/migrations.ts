@@ -222,4 +222,42 @@ export const ordersMigrations: Record<string, Migration> = {
         add column days_per_week integer check (days_per_week between 1 and 7)`.execute(db);
     },
   },
+  '0004_order_changes': {
+    async up(db) {
+      // The copy keeps every decision change it has received, not only the terms standing now: the
+      // journey amends orders change by change, and one overtaken by a later change must still be
+      // recognised as the decision's, or its amendment would wait for terms the copy no longer shows.
+      await db.schema
+        .createTable('decision_changes')
+        .addColumn('change_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('decision_id', 'uuid', (c) => c.notNull().references('decisions.decision_id'))
+        .addColumn('effective_from', 'date', (c) => c.notNull())
+        .addColumn('care_hours_per_month', 'decimal(6, 2)', (c) => c.notNull())
+        .addColumn('service_hours_per_month', 'decimal(6, 2)', (c) => c.notNull())
+        .addColumn('valid_to', 'date', (c) => c.notNull())
+        .addColumn('level', 'integer')
+        .addColumn('received_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('decision_changes_decision').on('decision_changes').columns(['decision_id', 'effective_from']).execute();
+
+      // An order's amendments: the terms it runs on from a date after a changed or renewed decision.
+      // Rows are never rewritten but for `superseded_by`: a later amendment from the same or an
+      // earlier date replaces them (a correction), so the timeline is the rows not superseded.
+      await db.schema
+        .createTable('order_changes')
+        .addColumn('change_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('seq', 'bigserial', (c) => c.notNull())
+        .addColumn('order_id', 'uuid', (c) => c.notNull().references('orders.order_id'))
+        .addColumn('effective_from', 'date', (c) => c.notNull())
+        .addColumn('valid_to', 'date', (c) => c.notNull())
+        .addColumn('care_hours_per_month', 'decimal(6, 2)', (c) => c.notNull())
+        .addColumn('service_hours_per_month', 'decimal(6, 2)', (c) => c.notNull())
+        .addColumn('level', 'integer')
+        .addColumn('changed_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('superseded_by', 'uuid', (c) => c.references('order_changes.change_id'))
+        .addCheckConstraint('order_changes_within_validity', sql`effective_from <= valid_to`)
+        .execute();
+      await db.schema.createIndex('order_changes_order').on('order_changes').columns(['order_id', 'effective_from', 'seq']).execute();
+    },
+  },
 };

@@ -168,6 +168,34 @@ export type OrdersTables = {
     answered_at: Defaulted<Date | null>;
     stay_in_queue_for: Defaulted<string | null>;
   };
+  /** Every `decisionChanged` the copy has taken, so that an amendment can be matched to the change it carries. */
+  decision_changes: {
+    change_id: string;
+    decision_id: string;
+    effective_from: string;
+    care_hours_per_month: string;
+    service_hours_per_month: string;
+    valid_to: string;
+    level: number | null;
+    received_at: Generated<Date>;
+  };
+  /**
+   * An order's amendments (POST /orders/:id/changes): its terms from `effective_from` after the
+   * decision changed. One from the same or an earlier date, received later, supersedes it.
+   */
+  order_changes: {
+    change_id: string;
+    seq: Generated<string>;
+    order_id: string;
+    effective_from: string;
+    /** The order's last day after this amendment. */
+    valid_to: string;
+    care_hours_per_month: string;
+    service_hours_per_month: string;
+    level: number | null;
+    changed_at: Date;
+    superseded_by: Defaulted<string | null>;
+  };
   idempotency_keys: {
     actor: string;
     key: string;

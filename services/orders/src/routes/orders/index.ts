@@ -19,6 +19,7 @@ import type { OrdersDeps } from '../../app.js';
 import { stockholmDate, systemClock } from '../../calendar.js';
 import { activeChoicesOn, choiceAt, chosenTracks, latestChoiceOf, type ChoiceRow } from '../../store/choices.js';
 import { grantedDecision, lastDay, type DecisionRow } from '../../store/decisions.js';
+import { changesOf } from '../../store/order-changes.js';
 import { findOrder, listOrders, orderRow, readOrder, remindersOf, toReminder, type OrderRow } from '../../store/orders.js';
 import type { OrderEndReason } from '../../store/schema.js';
 import { freePlaces, offerFreePlaces } from '../../store/places.js';
@@ -55,8 +56,22 @@ export const Order = z.object({
 });
 const ReminderAbout = z.enum(['acceptance', 'care-plan', 'approval']);
 const Reminder = z.object({ reminderId: z.uuid(), orderId: z.uuid(), about: ReminderAbout, key: z.string(), createdAt: z.string() });
-const OrderDetail = Order.extend({ reminders: z.array(Reminder) });
-const OrderParams = z.object({ orderId: z.uuid() });
+/** An amendment in force: the order's terms from `effectiveFrom`, after its decision changed. */
+const OrderChange = z.object({
+  effectiveFrom: z.string(),
+  /** The order's last day as this amendment set it. */
+  validTo: z.string(),
+  careHoursPerMonth: z.number(),
+  serviceHoursPerMonth: z.number(),
+  level: z.number().nullable(),
+  changedAt: z.string(),
+});
+const OrderDetail = Order.extend({
+  reminders: z.array(Reminder),
+  /** Amendments by first day; the order's own terms are the latest one's. A correction replaces those from its day on. */
+  changes: z.array(OrderChange),
+});
+export const OrderParams = z.object({ orderId: z.uuid() });
 
 /** Orders: placing, accepting or refusing, care plans and their deadline, reminders, ending. */
 export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
@@ -211,7 +226,9 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
       {
         config: { roles: ['provider', 'case-handler', 'operator', 'citizen', 'system'] },
         schema: {
-          summary: 'Read an order, with its care-plan deadline and the reminders sent to the provider',
+          summary: 'Read an order, with its care-plan deadline, the reminders sent to the provider and its amendments',
+          description:
+            "The order's hours, level and last day are its current terms: those of its latest amendment (`changes`) when its decision was changed or renewed, else those it was placed with.",
           tags: ['orders'],
           params: OrderParams,
           response: { 200: OrderDetail, ...errors },
@@ -222,7 +239,7 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
         if (!order) throw notFound('ORDERS.ORDER_NOT_FOUND', 'No such order.');
         assertProviderScope(req.principal, order.providerId);
         assertCustomerScope(req.principal, order.customerId);
-        return { ...order, reminders: await remindersOf(db, order.orderId) };
+        return { ...order, reminders: await remindersOf(db, order.orderId), changes: await changesOf(db, order.orderId) };
       },
     );
 
@@ -421,6 +438,7 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           summary: 'End an order on a date',
           description:
             "The order's last day becomes `endDate`: the day before a switch or a changed decision takes effect, or the decision's last day. " +
+            "It may not be after the order's `validTo`, as its latest amendment set it (a renewal moves it later). " +
             'The day before the order began ends it before it starts. Asking again for the same or a later day changes nothing (200); ' +
             'an earlier day moves the end earlier (a decision that ended sooner). ' +
             '`left`: the customer stops using one of several providers (areas that allow several at once) while another order of the decision stays in force; ' +
@@ -547,8 +565,9 @@ async function assertAnotherProviderStays(tx: Tx, order: OrderRow, endDate: stri
 }
 
 /**
- * The days a week agreed in the care plans of the decision's other orders that are in force today or
- * later and overlap `from`–`to`: what the customer already attends elsewhere while this plan runs.
+ * The days a week agreed in the care plans of the decision's other orders that overlap `from`–`to`:
+ * what the customer attends elsewhere while this plan runs (a provider left earlier no longer counts,
+ * and a decision that lies in the past is checked the same way as a current one).
  */
 async function daysAgreedAlongside(tx: Tx, order: OrderRow, from: string, to: string): Promise<number> {
   const row = await tx.db
@@ -559,7 +578,6 @@ async function daysAgreedAlongside(tx: Tx, order: OrderRow, from: string, to: st
     .where('o.order_id', '<>', order.order_id)
     .where('o.status', '<>', 'refused')
     .where(sql<boolean>`coalesce(o.end_date, o.valid_to) >= o.valid_from`)
-    .where(sql<boolean>`coalesce(o.end_date, o.valid_to) >= ${tx.today}::date`)
     .where(sql<boolean>`coalesce(o.end_date, o.valid_to) >= ${from}::date`)
     .where(sql<boolean>`coalesce(cp.starts_on, o.valid_from) <= ${to}::date`)
     .executeTakeFirstOrThrow();
