@@ -5,6 +5,7 @@ import { occupancyAreaIds, unitArea, type RateTableCache } from '../areas.js';
 import { firstDayOf, lastDayOf } from '../periods.js';
 import { addMinuteLines, addUnitLines, priceMinuteLines, priceUnitLines, type MinuteLine, type PricedMinuteLine, type PricedUnitLine, type UnitLine } from '../pricing/lines.js';
 import { OrderVisitPricer, occupiedDays, priceOrderDays, type ExcludedDelivery } from '../pricing/order-pricing.js';
+import { loadLevelTimelines, type LevelTimeline } from '../pricing/order-terms.js';
 import type { OrderMonthNow } from '../payments/order-payments.js';
 import type { OrderRow } from '../visits/record-visit.js';
 
@@ -146,7 +147,9 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
   }
   await finishCurrent();
 
-  // 2. Attendance days (day activities), keyset-paged in (order, date) order.
+  // 2. Attendance days (day activities), keyset-paged in (order, date) order; each order's level
+  // timeline is read with its page, as the orders are.
+  const levels = new Map<string, LevelTimeline>();
   let dayCursor: { order_id: string; date: string } | null = null;
   type OpenDays = { order: OrderRow; days: { id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' }[] };
   const openDays: { current: OpenDays | null } = { current: null };
@@ -158,7 +161,7 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
     const area = unitArea(order.area_id);
     if (!area) return;
     try {
-      const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days);
+      const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days, levels.get(order.order_id)!);
       await settle({ order, now: { lines: [], unitLines: priced.lines, excluded: priced.excluded, unpricedMinutes: 0, hospitalDays: 0, deliveries: days.length } });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
@@ -178,6 +181,8 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
     }
     const page = await q.orderBy('order_id').orderBy('date').limit(visitPageSize).execute();
     await loadOrders(page.map((d) => d.order_id));
+    const unread = [...new Set(page.map((d) => d.order_id))].filter((id) => !levels.has(id)).map((id) => orders.get(id)!);
+    for (const [id, timeline] of await loadLevelTimelines(db, unread)) levels.set(id, timeline);
     for (const d of page) {
       if (openDays.current?.order.order_id !== d.order_id) {
         await finishDays();
@@ -188,6 +193,8 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
     if (page.length < visitPageSize) break;
     const last = page[page.length - 1]!;
     dayCursor = { order_id: last.order_id, date: last.date };
+    // Orders of earlier pages are priced (but for the one still open): their timelines can go.
+    for (const id of levels.keys()) if (id !== last.order_id) levels.delete(id);
   }
   await finishDays();
 
@@ -216,6 +223,7 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
         )
         .orderBy('from_date')
         .execute();
+      const pageLevels = await loadLevelTimelines(db, page);
       for (const order of page) {
         const own = records.filter((r) => r.order_id === order.order_id);
         if (!own.some((r) => r.kind === 'moved-in')) continue;
@@ -223,7 +231,7 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
         try {
           const { days, hospitalDays } = occupiedDays(order, month, own);
           if (days.length === 0) continue;
-          const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days);
+          const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days, pageLevels.get(order.order_id)!);
           await settle({ order, now: { lines: [], unitLines: priced.lines, excluded: priced.excluded, unpricedMinutes: 0, hospitalDays, deliveries: days.length } });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;

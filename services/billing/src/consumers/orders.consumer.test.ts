@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { applyOrderEvent } from './orders.consumer.js';
-import { endOrder, orderEvent, placeOrder, startFullBilling, type FullBilling } from '../test-support/corrections.js';
+import { changeOrder, endOrder, orderEvent, placeOrder, startFullBilling, type FullBilling } from '../test-support/corrections.js';
 
 describe.each(testEngines())("billing's copy of orders on %s", (engine) => {
   let svc: FullBilling;
@@ -33,6 +33,78 @@ describe.each(testEngines())("billing's copy of orders on %s", (engine) => {
     await applyOrderEvent(svc.db, ended);
     const before = await tableCounts(svc.db);
     await applyOrderEvent(svc.db, ended);
+    expect(await tableCounts(svc.db)).toEqual(before);
+  });
+
+  const changes = (orderId: string) =>
+    svc.db.selectFrom('order_changes').select(['effective_from', 'valid_to', 'level', 'care_hours_per_month', 'service_hours_per_month']).where('order_id', '=', orderId).orderBy('effective_from').execute();
+
+  it("keeps an amendment and gives the copy its new last day, level and hours, the placed level kept for the days before it", async () => {
+    const order = await placeOrder(svc.db, { providerId: 'kopia', areaId: 'nursing-home', level: 3, validFrom: '2025-03-01', validTo: '2025-06-30' });
+    expect(await row(order.orderId)).toMatchObject({ level: 3, placed_level: 3, care_hours_per_month: 10, service_hours_per_month: 2 });
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-05-10', validTo: '2025-12-31', level: 5, careHoursPerMonth: 12.5, serviceHoursPerMonth: 0 });
+    expect(await row(order.orderId)).toMatchObject({ valid_from: '2025-03-01', valid_to: '2025-12-31', level: 5, placed_level: 3, care_hours_per_month: 12.5, service_hours_per_month: 0, end_date: null });
+    expect(await changes(order.orderId)).toEqual([{ effective_from: '2025-05-10', valid_to: '2025-12-31', level: 5, care_hours_per_month: 12.5, service_hours_per_month: 0 }]);
+  });
+
+  it('applies an amendment delivered again, or published again under another id, once', async () => {
+    const order = await placeOrder(svc.db, { providerId: 'kopia', areaId: 'day-activities', level: 1 });
+    const changed = await changeOrder(svc.db, order, { effectiveFrom: '2025-04-01', validTo: '2026-03-31', level: 2 });
+    const before = await tableCounts(svc.db);
+    await applyOrderEvent(svc.db, changed);
+    expect(await tableCounts(svc.db)).toEqual(before);
+    // The same terms from the same day in a new event: the inbox records the event, nothing else changes.
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-04-01', validTo: '2026-03-31', level: 2 });
+    expect(await changes(order.orderId)).toEqual([expect.objectContaining({ level: 2 })]);
+    expect(await row(order.orderId)).toMatchObject({ level: 2, valid_to: '2026-03-31' });
+  });
+
+  it('keeps the terms orders made last for a day, whichever arrives last', async () => {
+    const order = await placeOrder(svc.db, { providerId: 'kopia', areaId: 'day-activities', level: 1 });
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-04-01', validTo: '2025-12-31', level: 3 }, new Date('2025-03-20T10:00:00Z'));
+    // An amendment made earlier (level 2) reaches billing only now, redelivered after a failure.
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-04-01', validTo: '2025-12-31', level: 2 }, new Date('2025-03-19T10:00:00Z'));
+    expect(await changes(order.orderId)).toEqual([expect.objectContaining({ level: 3 })]);
+    expect(await row(order.orderId)).toMatchObject({ level: 3, placed_level: 1 });
+  });
+
+  it('gives the copy the terms of the amendment orders made last, even from an earlier day, and ignores one made earlier that arrives late', async () => {
+    const order = await placeOrder(svc.db, { providerId: 'kopia', areaId: 'nursing-home', level: 2, validTo: '2025-06-30' });
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-09-01', validTo: '2026-06-30', level: 6 }, new Date('2025-08-20T10:00:00Z'));
+    // Changed again, from an earlier day: the decision as it now stands replaces the level-6 amendment.
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-05-01', validTo: '2025-12-31', level: 4 }, new Date('2025-08-25T10:00:00Z'));
+    expect(await row(order.orderId)).toMatchObject({ level: 4, valid_to: '2025-12-31', placed_level: 2 });
+    // An amendment made before both reaches billing only now: it changes nothing in force.
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-07-01', validTo: '2025-12-31', level: 3 }, new Date('2025-06-01T10:00:00Z'));
+    expect(await row(order.orderId)).toMatchObject({ level: 4, valid_to: '2025-12-31' });
+    expect((await changes(order.orderId)).map((c) => [c.effective_from, c.level])).toEqual([
+      ['2025-05-01', 4],
+      ['2025-07-01', 3],
+      ['2025-09-01', 6],
+    ]);
+  });
+
+  it('keeps the end of an order that ended when its decision is renewed', async () => {
+    const order = await placeOrder(svc.db, { providerId: 'kopia', validFrom: '2025-01-01', validTo: '2025-06-30' });
+    await endOrder(svc.db, order, '2025-03-15', 'switched');
+    await changeOrder(svc.db, order, { effectiveFrom: '2025-07-01', validTo: '2025-12-31' });
+    expect(await row(order.orderId)).toMatchObject({ valid_to: '2025-12-31', end_date: '2025-03-15', end_reason: 'switched' });
+  });
+
+  it('refuses (for a later redelivery) an amendment of an order billing has not seen placed, recording nothing', async () => {
+    const before = await tableCounts(svc.db);
+    const event = orderEvent('orderChanged', {
+      orderId: '00000000-0000-4000-8000-0000000000c1',
+      applicationId: '00000000-0000-4000-8000-0000000000c2',
+      customerId: '00000000-0000-4000-8000-0000000000c3',
+      providerId: 'kopia',
+      effectiveFrom: '2025-05-01',
+      validTo: '2025-12-31',
+      careHoursPerMonth: 0,
+      serviceHoursPerMonth: 0,
+      level: 4,
+    });
+    await expect(applyOrderEvent(svc.db, event)).rejects.toThrow(/before billing knew/);
     expect(await tableCounts(svc.db)).toEqual(before);
   });
 

@@ -8,13 +8,15 @@ const CONSUMER = 'billing-orders';
  * Keeps billing's copy of orders: which provider (and provider kind, for the rate) delivers to
  * which customer, at which voucher level, for which validity, and which other municipality (if
  * any) placed the customer here and pays the vouchers back (ADR 0014). Visits, attendance and
- * occupancy can only be reported against a known order, and only while it is in force.
+ * occupancy can only be reported against a known order, and only while it is in force. A changed or
+ * renewed decision amends the order (`orderChanged`): its amendments are kept, so that days are paid
+ * at the level in force on each, and its last day moves.
  */
 export function startOrdersConsumer(deps: { bus: EventBus; db: BillingDb; logger: Logger }) {
   return startConsumer({
     bus: deps.bus,
     durable: CONSUMER,
-    events: ['orderPlaced', 'orderEnded'],
+    events: ['orderPlaced', 'orderChanged', 'orderEnded'],
     logger: deps.logger,
     handler: (event) => applyOrderEvent(deps.db, event),
   });
@@ -22,8 +24,8 @@ export function startOrdersConsumer(deps: { bus: EventBus; db: BillingDb; logger
 
 /**
  * Applies one order event, once (the inbox records its id in the same transaction). An order that
- * ends before billing has seen it placed throws, so the event is redelivered later (and parked
- * after the consumer's retries) rather than lost.
+ * is amended or ends before billing has seen it placed throws, so the event is redelivered later (and
+ * parked after the consumer's retries) rather than lost.
  */
 export async function applyOrderEvent(db: BillingDb, event: CatalogEvent): Promise<void> {
   if (event.name === 'orderPlaced') {
@@ -43,10 +45,59 @@ export async function applyOrderEvent(db: BillingDb, event: CatalogEvent): Promi
           valid_from: o.validFrom,
           valid_to: o.validTo,
           level: o.level,
+          placed_level: o.level,
+          care_hours_per_month: o.careHoursPerMonth,
+          service_hours_per_month: o.serviceHoursPerMonth,
           deciding_municipality: o.decidingMunicipality,
         })
         .onConflict((oc) => oc.column('order_id').doNothing())
         .execute();
+    });
+    return;
+  }
+  if (event.name === 'orderChanged') {
+    const c = event.payload;
+    await db.transaction().execute(async (trx) => {
+      if (!(await markEventProcessed(trx, CONSUMER, event.eventId))) return;
+      // The row lock serialises amendments of one order, so the copy's terms are derived from all of them.
+      const order = await trx.selectFrom('orders').select('order_id').where('order_id', '=', c.orderId).forUpdate().executeTakeFirst();
+      if (!order) throw new Error(`Order ${c.orderId} was amended before billing knew it was placed; retry later.`);
+      const terms = { valid_to: c.validTo, level: c.level, care_hours_per_month: c.careHoursPerMonth, service_hours_per_month: c.serviceHoursPerMonth };
+      const occurredAt = new Date(event.occurredAt);
+      const existing = await trx.selectFrom('order_changes').selectAll().where('order_id', '=', c.orderId).where('effective_from', '=', c.effectiveFrom).executeTakeFirst();
+      if (!existing) {
+        await trx
+          .insertInto('order_changes')
+          .values({ order_id: c.orderId, effective_from: c.effectiveFrom, ...terms, event_id: event.eventId, occurred_at: occurredAt })
+          .execute();
+      } else {
+        const same =
+          existing.valid_to === terms.valid_to &&
+          existing.level === terms.level &&
+          existing.care_hours_per_month === terms.care_hours_per_month &&
+          existing.service_hours_per_month === terms.service_hours_per_month;
+        // The same amendment published again (another event id, the same terms) is not a new one.
+        if (same) return;
+        // Another amendment from the same day: the one orders made last holds, whichever arrives last.
+        if (occurredAt.getTime() < existing.occurred_at.getTime()) return;
+        await trx
+          .updateTable('order_changes')
+          .set({ ...terms, event_id: event.eventId, occurred_at: occurredAt })
+          .where('order_id', '=', c.orderId)
+          .where('effective_from', '=', c.effectiveFrom)
+          .execute();
+      }
+      // The copy carries the terms of the amendment orders made last: it replaced any from a later day.
+      const latest = await trx
+        .selectFrom('order_changes')
+        .select(['valid_to', 'level', 'care_hours_per_month', 'service_hours_per_month'])
+        .where('order_id', '=', c.orderId)
+        .orderBy('occurred_at', 'desc')
+        .orderBy('effective_from', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      // end_date is left alone: an order ended early stays ended, whatever its decision's last day becomes.
+      await trx.updateTable('orders').set(latest).where('order_id', '=', c.orderId).execute();
     });
     return;
   }

@@ -3,11 +3,21 @@ import type { BillingDb } from '../app.js';
 import { deliveryUnitOf, unitArea, type RateTableCache } from '../areas.js';
 import { emptyLedger, recordPaid, type OrderDeliveries, type PaidLedger } from '../pricing/lines.js';
 import { OrderVisitPricer, occupiedDays, priceOrderDays, type DayForPricing, type ExcludedDelivery } from '../pricing/order-pricing.js';
+import { loadLevelTimeline } from '../pricing/order-terms.js';
 import type { OrderRow } from '../visits/record-visit.js';
 
 /** Why a payment is made; one payment per order, month and basis (ADR 0011). */
 export const PAYMENT_BASES = ['approval', 'dispute-resolution', 'occupancy', 'attendance'] as const;
-export type PaymentBasis = (typeof PAYMENT_BASES)[number];
+/** A payment correcting a month for the order's amendment from that day (a changed level or last day). */
+export type DecisionChangeBasis = `decision-change:${string}`;
+export type PaymentBasis = (typeof PAYMENT_BASES)[number] | DecisionChangeBasis;
+
+const DECISION_CHANGE = 'decision-change:';
+
+/** The first day of the amendment a `decision-change:<date>` basis names, or null for another basis. */
+export function decisionChangeFrom(basis: PaymentBasis): string | null {
+  return basis.startsWith(DECISION_CHANGE) ? basis.slice(DECISION_CHANGE.length) : null;
+}
 
 /** `to_char` pattern giving the strict ISO instant the domain's fast path reads, straight from the database. */
 export const ISO_UTC = `YYYY-MM-DD"T"HH24:MI:SS"Z"`;
@@ -76,6 +86,6 @@ export async function orderMonthNow(trx: BillingDb, order: OrderRow, month: stri
     const records = await trx.selectFrom('occupancy_periods').select(['kind', 'from_date', 'to_date']).where('order_id', '=', order.order_id).orderBy('from_date').execute();
     ({ days, hospitalDays } = occupiedDays(order, month, records));
   }
-  const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days);
+  const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days, await loadLevelTimeline(trx, order));
   return { lines: [], unitLines: priced.lines, excluded: priced.excluded, unpricedMinutes: 0, hospitalDays, deliveries: days.length };
 }

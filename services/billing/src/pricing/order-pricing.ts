@@ -12,6 +12,7 @@ import { conflict } from '@kundval/platform';
 import { dayAfterOrderEnd, noRateTable } from '../areas.js';
 import type { OrderRow } from '../visits/record-visit.js';
 import type { MinuteLine, UnitLine } from './lines.js';
+import type { LevelTimeline } from './order-terms.js';
 
 /** A delivery left off a statement, and why: disputed (until resolved), rejected (never paid), not approved, or of another month. */
 export type ExcludedDelivery = { id: string; orderId: string; reason: 'disputed' | 'rejected' | 'not-approved' | 'outside-month' };
@@ -74,20 +75,23 @@ export class OrderVisitPricer {
 export type DayForPricing = { id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' };
 
 /**
- * Prices an order's days in a unit area (attendance or occupancy) with the domain's unit pricing, at
- * the order's voucher level and the rate table valid on each day.
+ * Prices an order's days in a unit area (attendance or occupancy) with the domain's unit pricing, each
+ * day at the voucher level in force that day (`levels`: the level placed, then each amendment's) and
+ * the rate table valid on it.
  */
 export function priceOrderDays(
   area: UnitAreaDefinition,
   tables: UnitRateTable[],
-  order: Pick<OrderRow, 'order_id' | 'customer_id' | 'provider_id' | 'provider_kind' | 'municipality' | 'area_id' | 'level'>,
+  order: Pick<OrderRow, 'order_id' | 'customer_id' | 'provider_id' | 'provider_kind' | 'municipality' | 'area_id'>,
   month: string,
   days: readonly DayForPricing[],
+  levels: LevelTimeline,
 ): { lines: UnitLine[]; excluded: ExcludedDelivery[] } {
   const excluded: ExcludedDelivery[] = days.filter((d) => d.status === 'rejected').map((d) => ({ id: d.id, orderId: order.order_id, reason: 'rejected' }));
-  const priced = days.flatMap((d) => (d.status === 'rejected' ? [] : [{ ...d, status: d.status }]));
+  const priced = days.flatMap((d) => (d.status === 'rejected' ? [] : [{ ...d, status: d.status, level: levels.levelOn(d.date) }]));
   if (priced.length === 0) return { lines: [], excluded };
-  if (order.level === null) throw conflict('BILLING.LEVEL_MISSING', `Order ${order.order_id} has no voucher level; ${area.id} is paid by level.`);
+  const unlevelled = priced.find((d) => d.level === null);
+  if (unlevelled) throw conflict('BILLING.LEVEL_MISSING', `Order ${order.order_id} has no voucher level on ${unlevelled.date}; ${area.id} is paid by level.`);
   if (tables.length === 0) throw noRateTable(order.municipality, area.id);
   const statement = domainRefusal(() =>
     priceUnitStatement({
@@ -99,7 +103,7 @@ export function priceOrderDays(
         deliveryId: d.id,
         customerId: order.customer_id,
         date: d.date,
-        level: String(order.level),
+        level: String(d.level),
         units: 1,
         status: d.status,
       })),

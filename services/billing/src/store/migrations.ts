@@ -2,6 +2,7 @@ import { sql, type Migration } from 'kysely';
 import { financeMigrations } from './migrations-finance.js';
 import { correctionMigrations } from './migrations-corrections.js';
 import { rechargeMigrations } from './migrations-recharges.js';
+import { orderChangeMigrations } from './migrations-order-changes.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -99,4 +100,5 @@ export const billingMigrations: Record<string, Migration> = {
   ...financeMigrations,
   ...correctionMigrations,
   ...rechargeMigrations,
+  ...orderChangeMigrations,
 };

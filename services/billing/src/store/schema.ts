@@ -4,7 +4,7 @@ type Json<T> = ColumnType<T, string, string>;
 
 /** The billing service's tables. */
 export type BillingTables = {
-  /** Orders as billing knows them (from `orderPlaced`): who delivers to whom, at which provider kind's rates. */
+  /** Orders as billing knows them (from `orderPlaced`, amended by `orderChanged`, ended by `orderEnded`): who delivers to whom, at which provider kind's rates. */
   orders: {
     order_id: string;
     application_id: string;
@@ -14,14 +14,40 @@ export type BillingTables = {
     area_id: string;
     municipality: string;
     valid_from: string;
-    valid_to: string;
-    /** The decision's voucher level (nursing home 1–8, day activities 1–3); null where the area has none. */
+    /**
+     * The voucher level (nursing home 1–8, day activities 1–3) of the order's latest terms: as placed,
+     * or as the amendment with the latest effective date set it; null where the area has none.
+     */
     level: ColumnType<number | null, number | null | undefined, number | null>;
+    /** The level the order was placed with: what its days before the first amendment are paid at. */
+    placed_level: ColumnType<number | null, number | null | undefined, number | null>;
+    /** Granted hours of the order's latest terms; null for an order copied before billing kept them. */
+    care_hours_per_month: ColumnType<number | null, number | null | undefined, number | null>;
+    service_hours_per_month: ColumnType<number | null, number | null | undefined, number | null>;
+    /** The order's last day: as placed, or as the amendment with the latest effective date (`orderChanged`) moved it. */
+    valid_to: string;
     /** The last day in force when an `orderEnded` event ended the order early; validity ends at the earlier of this and valid_to. */
     end_date: ColumnType<string | null, string | null | undefined, string | null>;
     end_reason: ColumnType<string | null, string | null | undefined, string | null>;
     /** Another municipality whose decision placed the customer here and who pays the voucher back (ADR 0014); null for our own decisions. */
     deciding_municipality: ColumnType<string | null, string | null | undefined, string | null>;
+  };
+  /**
+   * An amendment of an order (`orderChanged`): from `effective_from` the order has these terms and
+   * its last day is `valid_to`. One row per order and first day; a later amendment from the same day
+   * replaces the terms. Which rows are in force is decided by when orders made them (`occurred_at`).
+   */
+  order_changes: {
+    order_id: string;
+    effective_from: string;
+    valid_to: string;
+    level: number | null;
+    care_hours_per_month: number;
+    service_hours_per_month: number;
+    /** The event whose terms the row holds, and when orders made that amendment. */
+    event_id: string;
+    occurred_at: Date;
+    recorded_at: Generated<Date>;
   };
   visits: {
     visit_id: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import type { CatalogEvent } from '@kundval/contracts';
+import { eventCatalog, type CatalogEvent } from '@kundval/contracts';
 import { createTestService, testDatabaseUrl, type TestEngine } from '@kundval/platform/testing';
 import { billingRoutes, type BillingDb, type BillingDeps } from '../app.js';
 import { billingMigrations } from '../store/migrations.js';
@@ -68,9 +68,32 @@ export async function endOrder(db: BillingDb, order: PlacedOrder, endDate: strin
   await applyOrderEvent(db, orderEvent('orderEnded', { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: order.providerId, endDate, reason }));
 }
 
-export function orderEvent<N extends 'orderPlaced' | 'orderEnded'>(name: N, payload: Extract<CatalogEvent, { name: N }>['payload']): CatalogEvent {
-  const subject = name === 'orderPlaced' ? 'kundval.orders.order.placed.v1' : 'kundval.orders.order.ended.v1';
-  return { name, eventId: randomUUID(), subject, occurredAt: new Date().toISOString(), correlationId: null, payload } as CatalogEvent;
+/** The terms an `orderChanged` event amends an order to, from `effectiveFrom`. */
+export type OrderAmendment = { effectiveFrom: string; validTo: string; level?: number | null; careHoursPerMonth?: number; serviceHoursPerMonth?: number };
+
+/** Amends an order as the orders service's `orderChanged` does (a changed or renewed decision); returns the event, to deliver again. */
+export async function changeOrder(db: BillingDb, order: PlacedOrder, change: OrderAmendment, occurredAt = new Date()): Promise<CatalogEvent> {
+  const event = orderEvent(
+    'orderChanged',
+    {
+      orderId: order.orderId,
+      applicationId: order.applicationId,
+      customerId: order.customerId,
+      providerId: order.providerId,
+      effectiveFrom: change.effectiveFrom,
+      validTo: change.validTo,
+      careHoursPerMonth: change.careHoursPerMonth ?? 10,
+      serviceHoursPerMonth: change.serviceHoursPerMonth ?? 2,
+      level: change.level ?? null,
+    },
+    occurredAt,
+  );
+  await applyOrderEvent(db, event);
+  return event;
+}
+
+export function orderEvent<N extends 'orderPlaced' | 'orderChanged' | 'orderEnded'>(name: N, payload: Extract<CatalogEvent, { name: N }>['payload'], occurredAt = new Date()): CatalogEvent {
+  return { name, eventId: randomUUID(), subject: eventCatalog[name].subject, occurredAt: occurredAt.toISOString(), correlationId: null, payload } as CatalogEvent;
 }
 
 let visitNo = 0;

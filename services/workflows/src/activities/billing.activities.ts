@@ -1,8 +1,10 @@
-import type { ServiceClient } from './service-client.js';
+import { refusedWith, type ServiceClient } from './service-client.js';
 
 export type FeeInvoice = { invoiceId: string; feeOre: number; appliedCap: 'tariff' | 'maxtaxa' | 'fee-room'; ocrReference: string };
 export type ProviderPayment = { paymentId: string; amountOre: number; unpricedMinutes: number };
 /** Why a payment is made; `decision-change:<date>` pays the difference a changed level makes to a month already paid. */
+/** An order's amendment as billing must hold it before pricing the order: its first day, last day and level. */
+export type Amendment = { effectiveFrom: string; validTo: string; level: number | null };
 export type PaymentBasis = 'approval' | 'dispute-resolution' | 'occupancy' | 'attendance' | `decision-change:${string}`;
 
 /** The journey's commands to the billing service; each is idempotent per customer or order, month and basis. */
@@ -14,11 +16,24 @@ export function createBillingActivities(call: ServiceClient) {
     },
     /**
      * Pays the provider what is now payable for the order's month, less what earlier payments paid.
-     * `orderChangesSeen`: how many amendments of the order the journey has made; billing answers 409,
-     * and the activity retries, until its copy of the order has them all, so no month is priced on old terms.
+     * `expectedAmendment`: the amendment of the order the journey made last; billing answers 409, and
+     * the activity retries, until its copy of the order holds it, so no month is priced on old terms.
      */
-    async payProvider(input: { orderId: string; month: string; basis?: PaymentBasis; orderChangesSeen?: number }): Promise<ProviderPayment> {
+    async payProvider(input: { orderId: string; month: string; basis?: PaymentBasis; expectedAmendment?: Amendment }): Promise<ProviderPayment> {
       return call<ProviderPayment>('POST', '/provider-payments', input);
+    },
+    /**
+     * Pays what a changed decision adds to a month already paid (`decision-change:<date>`). Null when
+     * the month is now worth less than was paid: billing does not reclaim, so the journey hands it to
+     * the case handler instead of retrying a refusal that cannot change.
+     */
+    async correctPayment(input: { orderId: string; month: string; basis: `decision-change:${string}`; expectedAmendment: Amendment }): Promise<ProviderPayment | null> {
+      try {
+        return await call<ProviderPayment>('POST', '/provider-payments', input);
+      } catch (err) {
+        if (refusedWith(err, 'BILLING.NEGATIVE_CORRECTION')) return null;
+        throw err;
+      }
     },
     /** Runs the month's billing for the whole municipality (idempotent per month at the service). */
     async runBillingMonth(input: { month: string }): Promise<unknown> {

@@ -1,6 +1,6 @@
 import type { ServiceClient } from './service-client.js';
 
-export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-overdue' | 'dispute' | 'order-refused' | 'decision-expiring' | 'queue-waiting' | 'moved-out';
+export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-overdue' | 'dispute' | 'order-refused' | 'decision-expiring' | 'queue-waiting' | 'moved-out' | 'payment-correction';
 
 /** The journey's commands to the decisions service: the case handler's work queue and decision expiry. */
 export function createDecisionsActivities(call: ServiceClient) {

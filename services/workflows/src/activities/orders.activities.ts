@@ -1,4 +1,4 @@
-import type { ServiceClient } from './service-client.js';
+import { refusedWith, type ServiceClient } from './service-client.js';
 
 export type Choice = { choiceId: string; decisionId: string; providerId: string; chosenBy: 'customer' | 'default' };
 export type OrderChange = { effectiveFrom: string; validTo: string; careHoursPerMonth: number; serviceHoursPerMonth: number; level: number | null };
@@ -33,11 +33,17 @@ export function createOrdersActivities(call: ServiceClient) {
     /**
      * Amends an order in force to the decision's changed terms from `effectiveFrom` (new hours or level,
      * a later or earlier last day); the same change again changes nothing. Orders answers 409, and the
-     * activity retries, until its copy of the decision has the change too.
+     * activity retries, until its copy of the decision has the change too. Null: the order had ended.
      */
-    async changeOrder(input: OrderChange & { orderId: string }): Promise<Order> {
+    async changeOrder(input: OrderChange & { orderId: string }): Promise<Order | null> {
       const { orderId, ...change } = input;
-      return call<Order>('POST', `/orders/${orderId}/changes`, change);
+      try {
+        return await call<Order>('POST', `/orders/${orderId}/changes`, change);
+      } catch (err) {
+        // The order ended before the change took effect (the customer left that provider meanwhile): nothing to amend.
+        if (refusedWith(err, 'ORDERS.ORDER_ENDED')) return null;
+        throw err;
+      }
     },
     /** Reminds the provider of something overdue; the key makes a repeated reminder one reminder. */
     async remindProvider(input: { orderId: string; about: 'acceptance' | 'care-plan' | 'approval'; key: string }): Promise<void> {

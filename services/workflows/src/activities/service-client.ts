@@ -8,6 +8,21 @@ import { issueToken, type TokenSettings } from '@kundval/platform';
  */
 export type ServiceClient = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options?: { timeoutMs?: number }) => Promise<T>;
 
+/** The `error` code of a service's error body, or null when the body is not one. */
+function errorCodeOf(text: string): string | null {
+  try {
+    const body: unknown = JSON.parse(text);
+    return typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string' ? body.error : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a failed service call was refused with `code` (an `ApplicationFailure` from the client above). */
+export function refusedWith(err: unknown, code: string): boolean {
+  return err instanceof ApplicationFailure && Array.isArray(err.details) && err.details[0] === code;
+}
+
 export function createServiceClient(baseUrl: string, auth: TokenSettings): ServiceClient {
   let token: { value: string; expires: number } | undefined;
   const bearer = async () => {
@@ -33,7 +48,9 @@ export function createServiceClient(baseUrl: string, auth: TokenSettings): Servi
     const text = await response.text();
     if (response.ok) return JSON.parse(text) as T;
     const message = `${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`;
-    if ([400, 401, 403, 422].includes(response.status)) throw ApplicationFailure.create({ type: 'BadRequest', message, nonRetryable: true });
-    throw ApplicationFailure.create({ type: `Http${response.status}`, message });
+    // The service's stable error code, for the callers that take one refusal as an answer.
+    const details = [errorCodeOf(text)];
+    if ([400, 401, 403, 422].includes(response.status)) throw ApplicationFailure.create({ type: 'BadRequest', message, nonRetryable: true, details });
+    throw ApplicationFailure.create({ type: `Http${response.status}`, message, details });
   };
 }

@@ -10,7 +10,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { BillingActivities } from '../activities/billing.activities.js';
+import type { Amendment, BillingActivities } from '../activities/billing.activities.js';
 import type { DecisionsActivities } from '../activities/decisions.activities.js';
 import type { OrderChange, OrdersActivities } from '../activities/orders.activities.js';
 import {
@@ -78,8 +78,8 @@ type OrderState = {
   escalatedAcceptance: boolean;
   escalatedCarePlan: boolean;
   remindedCarePlan: boolean;
-  /** Amendments made to the order after changed decisions: billing must have them all before it prices a month. */
-  changes?: number;
+  /** The amendment made to the order last (a changed decision): billing must hold it before it prices a month. */
+  lastAmendment?: Amendment;
   /** The day the resident moved out of the home (occupancy areas): the day before is the last one paid. */
   movedOutOn?: string | null;
 };
@@ -444,12 +444,13 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     for (const change of s.pendingChanges?.splice(0) ?? []) {
       for (const order of activeOrders()) {
         const from = change.effectiveFrom > order.validFrom ? change.effectiveFrom : order.validFrom;
-        await orders.changeOrder({ ...change, orderId: order.orderId, effectiveFrom: from });
-        order.changes = (order.changes ?? 0) + 1;
+        // Null: the order ended before the change took effect (a provider left meanwhile); nothing to amend.
+        if (!(await orders.changeOrder({ ...change, orderId: order.orderId, effectiveFrom: from }))) continue;
+        order.lastAmendment = { effectiveFrom: from, validTo: change.validTo, level: change.level };
         // A new level changes what months already paid were worth (areas paid per unit by level); time is priced by band, not by the decision.
         if (policy.deliveryUnit === 'minutes-by-band') continue;
         for (const om of s.orderMonths) {
-          if (om.orderId === order.orderId && om.settled && om.month >= monthOf(from)) await settle(order, om, `decision-change:${from}`);
+          if (om.orderId === order.orderId && om.settled && om.month >= monthOf(from)) await correctForChange(order, om, from);
         }
       }
     }
@@ -612,11 +613,20 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     }
   }
 
-  async function settle(order: OrderState, om: OrderMonth, basis: 'approval' | 'occupancy' | 'dispute-resolution' | `decision-change:${string}`) {
-    const correction = basis === 'dispute-resolution' || basis.startsWith('decision-change:');
-    const payment = await billing.payProvider({ orderId: order.orderId, month: om.month, basis, ...(order.changes ? { orderChangesSeen: order.changes } : {}) });
+  /** Pays what a changed level adds to a month already paid; a month now worth less goes to the case handler. */
+  async function correctForChange(order: OrderState, om: OrderMonth, from: string) {
+    const payment = await billing.correctPayment({ orderId: order.orderId, month: om.month, basis: `decision-change:${from}`, expectedAmendment: order.lastAmendment! });
+    if (!payment) {
+      await escalate('payment-correction', `${order.orderId}:${om.month}`, `The decision changed from ${from} makes ${om.month} at ${order.providerId} worth less than was paid; reclaim the difference.`);
+      return;
+    }
     // A level changes the voucher, not the customer's fee (charged per delivered unit or hour).
-    const fee = policy.chargesFee && !basis.startsWith('decision-change:')
+    s.settlements.push({ orderId: order.orderId, basis: `decision-change:${from}`, month: om.month, feeOre: 0, appliedCap: 'none', ocrReference: '', paymentOre: payment.amountOre, unpricedMinutes: payment.unpricedMinutes });
+  }
+
+  async function settle(order: OrderState, om: OrderMonth, basis: 'approval' | 'occupancy' | 'dispute-resolution') {
+    const payment = await billing.payProvider({ orderId: order.orderId, month: om.month, basis, ...(order.lastAmendment ? { expectedAmendment: order.lastAmendment } : {}) });
+    const fee = policy.chargesFee
       ? await billing.chargeFee({ customerId: input.customerId, applicationId: input.applicationId, month: om.month, basis: `${basis}:${order.orderId}` })
       : null;
     s.settlements.push({
@@ -629,7 +639,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       paymentOre: payment.amountOre,
       unpricedMinutes: payment.unpricedMinutes,
     });
-    if (!correction) {
+    if (basis !== 'dispute-resolution') {
       om.settled = true;
       s.settledThisRun += 1;
     }

@@ -49,7 +49,7 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
         schema: {
           summary: "Record a nursing-home resident's move-in, hospital stay or move-out",
           description:
-            'The place is paid per occupied day, from the move-in day (inclusive) to the move-out day (exclusive) or the end of the order, at the voucher of the order\'s level; a hospital stay keeps the place occupied and paid. Re-sending a record is safe (200); a hospital stay sent again with its `to` closes it.',
+            "The place is paid per occupied day, from the move-in day (inclusive) to the move-out day (exclusive) or the end of the order, at the voucher of the level in force that day (as placed, then as each amendment of the order sets it); a hospital stay keeps the place occupied and paid. The order's validity is its last day as amended: a renewed decision moves it later, an `orderEnded` ends it early. Re-sending a record is safe (200); a hospital stay sent again with its `to` closes it.",
           tags: ['deliveries'],
           params: OrderParams,
           body: OccupancyBody,
@@ -158,7 +158,7 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
         schema: {
           summary: "Report a day activity's attendance days",
           description:
-            "Each day the customer attended, inside the order's validity and not in a month already approved; a day reported again is recorded once. The customer's approval of the month approves its attendance days; each is paid at the voucher of the order's level and charged the day fee under the shared maxtaxa.",
+            "Each day the customer attended, inside the order's validity (its last day as amended: a renewed decision moves it later) and not in a month already approved; a day reported again is recorded once. The customer's approval of the month approves its attendance days; each is paid at the voucher of the level in force that day (as placed, then as each amendment of the order sets it) and charged the day fee under the shared maxtaxa.",
           tags: ['deliveries'],
           params: OrderParams,
           body: AttendanceBody,

@@ -19,7 +19,8 @@ import { RateTableCache, deliveryUnitOf } from '../../areas.js';
 import { openPeriod } from '../../periods.js';
 import { computeFee, invoiceOcr, loadDeliveries } from '../../fees/fees.js';
 import { emptyLedger, paymentDelta } from '../../pricing/lines.js';
-import { PAYMENT_BASES, loadPaidLedgers, lockCustomerMonth, lockProviderMonth, orderMonthNow, type PaymentBasis } from '../../payments/order-payments.js';
+import { PAYMENT_BASES, decisionChangeFrom, loadPaidLedgers, lockCustomerMonth, lockProviderMonth, orderMonthNow, type PaymentBasis } from '../../payments/order-payments.js';
+import { assertAmendmentHeld } from '../../pricing/order-terms.js';
 import { rechargeFor, recordRecharges } from '../../payments/municipal-recharges.js';
 import { scopedOrder } from '../visits/index.js';
 
@@ -31,6 +32,12 @@ const FeeBasisName = z
   .string()
   .regex(/^[a-z][a-z0-9-]*(:[A-Za-z0-9-]{1,100})?$/, 'expected a basis such as approval, dispute-resolution or approval:<orderId>')
   .max(140);
+
+/** `decision-change:<YYYY-MM-DD>`: corrects a month for the order's amendment from that day. */
+const DecisionChangeBasisSchema = z
+  .templateLiteral(['decision-change:', z.iso.date()])
+  .describe("A correction for the order's amendment (a changed or renewed decision) effective from the date");
+const PaymentBasisSchema = z.union([z.enum(PAYMENT_BASES), DecisionChangeBasisSchema]);
 
 const MinuteLineSchema = z.object({ kind: z.string(), band: z.string(), orePerHour: z.number().nullable(), minutes: z.number(), amountOre: z.number() });
 const UnitLineSchema = z.object({ areaId: z.string(), level: z.string(), orePerUnit: z.number(), units: z.number(), amountOre: z.number() });
@@ -256,19 +263,30 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
         schema: {
           summary: "Pay the provider for an order's month",
           description:
-            "Pays what the order's month is worth now less what earlier payments of it paid: approved visits by time band (Europe/Stockholm) at the municipal or private rate, minutes outside every band listed as unpriced; attendance or occupied days (hospital stays included) × the voucher of the order's level. Disputed deliveries are paid only once resolved and approved, rejected ones never. Rounded once per (kind, band, rate) line over the provider's month. Idempotent per order, month and basis: `approval` and `attendance` need the customer's approval of the month, `dispute-resolution` a resolved dispute, `occupancy` a move-in. A month whose payment run has gone to the bank is closed: the payment is booked in the next open period (`periodMonth`). A month closed as nothing delivered is paid 0. For a customer placed here by another municipality's decision, a payment of more than 0 is recharged to that municipality in the same transaction (GET /municipal-recharges).",
+            "Pays what the order's month is worth now less what earlier payments of it paid: approved visits by time band (Europe/Stockholm) at the municipal or private rate, minutes outside every band listed as unpriced; attendance or occupied days (hospital stays included) × the voucher of the level in force on each day (the level the order was placed with, then each amendment's from its effective date). Disputed deliveries are paid only once resolved and approved, rejected ones never. Rounded once per (kind, band, rate) line over the provider's month. Idempotent per order, month and basis: `approval` and `attendance` need the customer's approval of the month, `dispute-resolution` a resolved dispute, `occupancy` a move-in. `decision-change:<YYYY-MM-DD>` corrects a month already paid for the order's amendment from that day (a changed level, a later or earlier last day) in areas paid by level: billing must hold that amendment (else 409 `BILLING.ORDER_CHANGE_PENDING`), then as the area's own basis a move-in or the month's approval; it pays the difference, 0 when there is none. A month now worth less than was paid (a lowered level, a shortened placement) is refused with 409 `BILLING.NEGATIVE_CORRECTION`: reclaiming is done outside this flow. With `expectedAmendment`, a copy of the order that does not hold that amendment yet is refused with 409 `BILLING.ORDER_CHANGE_PENDING`. A month whose payment run has gone to the bank is closed: the payment is booked in the next open period (`periodMonth`). A month closed as nothing delivered is paid 0. For a customer placed here by another municipality's decision, a payment of more than 0 (a decision change's too) is recharged to that municipality in the same transaction (GET /municipal-recharges).",
           tags: ['payments'],
-          body: z.object({ orderId: z.uuid(), month: Month, basis: z.enum(PAYMENT_BASES).default('approval') }),
+          body: z.object({
+            orderId: z.uuid(),
+            month: Month,
+            basis: PaymentBasisSchema.default('approval'),
+            expectedAmendment: z
+              .object({ effectiveFrom: z.iso.date(), validTo: z.iso.date(), level: z.number().int().positive().nullable() })
+              .optional()
+              .describe(
+                'The amendment (`orderChanged`) the caller made to the order last. While billing does not hold it, the answer is 409 `BILLING.ORDER_CHANGE_PENDING` and nothing is paid: retry once the event is consumed, so that no month is priced on old terms.',
+              ),
+          }),
           response: { 200: ProviderPayment, 201: ProviderPayment, ...errors },
         },
       },
       async (req, reply) => {
-        const { orderId, month, basis } = req.body;
+        const { orderId, month, basis, expectedAmendment } = req.body;
         const existing = await findPayment(db, orderId, month, basis);
         if (existing) return reply.code(200).send(existing);
         try {
           await db.transaction().execute(async (trx) => {
             const order = await scopedOrder(trx, orderId, req.principal);
+            await assertAmendmentHeld(trx, order.order_id, expectedAmendment);
             await assertPayable(trx, order.order_id, order.area_id, month, basis);
             await lockProviderMonth(trx, order.provider_id, month);
             const now = await orderMonthNow(trx, order, month, new RateTableCache(trx));
@@ -351,13 +369,24 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
 /**
  * The basis must fit the order's area and its precondition must hold: approval (and attendance) after
  * the customer approved the month, dispute-resolution after a case handler resolved its disputes,
- * occupancy once the resident moved in. A basis that cannot fit is a 400; one that does not hold yet a 409.
+ * occupancy once the resident moved in, and a decision change once billing holds the amendment it
+ * names (then as the area's own basis: a move-in, or the month's approval). A basis that cannot fit is
+ * a 400; one that does not hold yet a 409.
  */
 async function assertPayable(trx: BillingDb, orderId: string, areaId: string, month: string, basis: PaymentBasis): Promise<void> {
   const unit = deliveryUnitOf(areaId);
-  const fits = basis === 'occupancy' ? unit === 'occupancy-day' : basis === 'attendance' ? unit === 'attendance-day' : unit !== 'occupancy-day';
+  const changedFrom = decisionChangeFrom(basis);
+  // A decision changes what a day is worth only where days are paid by level; time is priced by band whatever the decision.
+  const fits =
+    changedFrom !== null ? unit !== 'minutes-by-band' : basis === 'occupancy' ? unit === 'occupancy-day' : basis === 'attendance' ? unit === 'attendance-day' : unit !== 'occupancy-day';
   if (!fits) throw invalid('BILLING.BASIS_NOT_FOR_AREA', `A ${basis} payment does not apply to an order of ${areaId} (${unit}).`, { field: 'body.basis' });
-  if (basis === 'occupancy') {
+  if (changedFrom !== null) {
+    const change = await trx.selectFrom('order_changes').select('effective_from').where('order_id', '=', orderId).where('effective_from', '=', changedFrom).executeTakeFirst();
+    if (!change) {
+      throw conflict('BILLING.ORDER_CHANGE_PENDING', `Billing holds no amendment of the order from ${changedFrom} yet; retry once its orderChanged event is consumed.`, { field: 'body.basis' });
+    }
+  }
+  if (basis === 'occupancy' || (changedFrom !== null && unit === 'occupancy-day')) {
     const movedIn = await trx.selectFrom('occupancy_periods').select('from_date').where('order_id', '=', orderId).where('kind', '=', 'moved-in').executeTakeFirst();
     if (!movedIn) throw conflict('BILLING.NOT_MOVED_IN', 'The resident has not moved in: there is no occupancy to pay.');
     return;

@@ -91,7 +91,7 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
         schema: {
           summary: 'Report delivered visits (utförd tid)',
           description:
-            'Visit by visit, start and end as instants. A visit may not overlap another visit of the same customer, must fall inside the order\'s validity, and not in a month the customer has already approved. A re-sent visit (same externalId, same times) is returned as it is.',
+            'Visit by visit, start and end as instants. A visit may not overlap another visit of the same customer, must fall inside the order\'s validity (its last day as amended by a changed or renewed decision, or ended early), and not in a month the customer has already approved. A re-sent visit (same externalId, same times) is returned as it is.',
           tags: ['visits'],
           params: OrderParams,
           body: VisitsBody,

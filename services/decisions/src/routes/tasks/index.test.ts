@@ -45,6 +45,13 @@ describe.each(testEngines())('case handler tasks on %s', (engine) => {
     expect(await list('?status=done&kind=queue-waiting')).toEqual([]);
   });
 
+  it("takes the journey's move-out and payment-correction escalations like any other kind", async () => {
+    for (const [kind, key] of [['moved-out', 'order-9'], ['payment-correction', 'order-9:2026-04']] as const) {
+      expect((await escalate({ applicationId, kind, key, message: `The journey needs a case handler: ${kind}.` })).statusCode).toBe(201);
+      expect((await list(`?kind=${kind}`)).map((t) => t.key)).toEqual([key]);
+    }
+  });
+
   it('marks a task done with an audit row, and answers a second done as it stands', async () => {
     const task = (await escalate({ applicationId, kind: 'decision-expiring', key: '2026-07-31', message: 'The decision ends on 2026-07-31.' })).json<TaskJson>();
     const done = await svc.app.inject({ method: 'POST', url: `/tasks/${task.taskId}/done`, headers: caseHandler, payload: { note: 'Renewed after a phone call.' } });

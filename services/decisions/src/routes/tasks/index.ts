@@ -9,7 +9,7 @@ import type { DecisionsTables } from '../../store/schema.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-const TaskKind = z.enum(['acceptance-overdue', 'care-plan-overdue', 'approval-overdue', 'dispute', 'order-refused', 'decision-expiring', 'queue-waiting', 'moved-out']);
+const TaskKind = z.enum(['acceptance-overdue', 'care-plan-overdue', 'approval-overdue', 'dispute', 'order-refused', 'decision-expiring', 'queue-waiting', 'moved-out', 'payment-correction']);
 const TaskStatus = z.enum(['open', 'done']);
 
 const TaskBody = z.object({
