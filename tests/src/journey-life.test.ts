@@ -99,7 +99,8 @@ describe('the life of a home-care journey', () => {
       ['2026-05', 31_000],
       ['2026-06', 52_600],
     ]);
-    await recordHistory(platform, applicationId, 'voucher-home-care-changed-and-ended');
+    // Recorded anew under another name: the first recording guards journeys from before the decision-change patch.
+    await recordHistory(platform, applicationId, 'voucher-home-care-changed-and-ended-amended');
   });
 
   it('renews the decision before it ends: the order runs on to the new end and the months after the old one are paid', async () => {
