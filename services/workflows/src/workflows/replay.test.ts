@@ -16,7 +16,19 @@ const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, '
 
 describe('journey workflow replay', () => {
   it('has recorded histories to replay', () => {
-    expect(histories.length).toBeGreaterThanOrEqual(13);
+    expect(histories.length).toBeGreaterThanOrEqual(23);
+  });
+
+  it.each([
+    ['voucher-nursing-home-moved-out.json', 'move-out-ends-service'],
+    ['voucher-home-care-changed-and-ended-amended.json', 'decision-change-amends-orders'],
+    ['voucher-nursing-home-level-changed.json', 'decision-change-amends-orders'],
+  ])('has %s recorded on the patched path %s, so replay guards the new branch too', (file, patchId) => {
+    expect(patchesIn(load(file))).toContain(patchId);
+  });
+
+  it('keeps a history from before the decision-change patch, which must replay the old branch', () => {
+    expect(patchesIn(load('voucher-home-care-changed-and-ended.json'))).not.toContain('decision-change-amends-orders');
   });
 
   it.each(histories)('replays %s with the current workflow code', async (file) => {
@@ -42,5 +54,14 @@ describe('the workflow bundle', () => {
     await expect(bundleWorkflowCode({ workflowsPath: forbidden, logger: quiet })).rejects.toThrow(/Webpack finished with errors/);
   });
 });
+
+/** The patch ids a recorded history's markers carry. */
+function patchesIn(history: unknown): string[] {
+  const events = (history as { events: Array<{ markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads: Array<{ data: string }> }> } }> }).events;
+  return events
+    .map((e) => e.markerRecordedEventAttributes)
+    .filter((m) => m?.markerName === 'core_patch')
+    .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads[0]!.data, 'base64').toString('utf8')) as { id: string }).id);
+}
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
