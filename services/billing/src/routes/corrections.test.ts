@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidOcrReference } from '@kundval/domain';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { parseSie } from '../finance/sie-parse.js';
-import { endOrder, fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../test-support/corrections.js';
+import { endOrder, fieldsOf, orderRequests, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../test-support/corrections.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 type Visit = { visitId: string; externalId: string; status: string };
@@ -20,19 +20,7 @@ describe.each(testEngines())('corrections: disputes, delta payments and fees, cl
   });
   afterAll(() => svc?.close());
 
-  const inject = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: unknown) =>
-    svc.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-  const providerOf = (order: PlacedOrder) => svc.as({ role: 'provider', providerId: order.providerId });
-  const citizenOf = (order: PlacedOrder) => svc.as({ role: 'citizen', customerId: order.customerId });
-  async function report(order: PlacedOrder, visits: ReturnType<typeof visit>[]) {
-    const res = await inject('POST', `/orders/${order.orderId}/visits`, await providerOf(order), { visits });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json<{ visits: Visit[] }>().visits;
-  }
-  async function approve(order: PlacedOrder, month: string, disputedVisitIds: string[] = []) {
-    const res = await inject('POST', `/orders/${order.orderId}/months/${month}/approval`, await citizenOf(order), { disputedVisitIds });
-    expect(res.statusCode, res.body).toBe(201);
-  }
+  const { inject, providerOf, citizenOf, report, approve } = orderRequests(() => svc);
   const pay = (order: PlacedOrder, month: string, basis?: string, headers = system) => inject('POST', '/provider-payments', headers, { orderId: order.orderId, month, ...(basis ? { basis } : {}) });
   const charge = (order: PlacedOrder, month: string, basis?: string) =>
     inject('POST', '/fees', system, { customerId: order.customerId, applicationId: order.applicationId, month, ...(basis ? { basis } : {}) });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { eventCatalog, type CatalogEvent } from '@kundval/contracts';
 import { createTestService, testDatabaseUrl, type TestEngine } from '@kundval/platform/testing';
 import { billingRoutes, type BillingDb, type BillingDeps } from '../app.js';
@@ -26,6 +26,31 @@ export async function startFullBilling(engine: TestEngine, label: string, deps: 
 export type FullBilling = Awaited<ReturnType<typeof startFullBilling>>;
 
 export type PlacedOrder = { orderId: string; applicationId: string; customerId: string; providerId: string };
+
+export type ReportedVisit = { visitId: string; externalId: string; status: string };
+
+/**
+ * The requests the route tests make about an order: as its provider, its customer, or a role's
+ * headers. `service` is read at call time, since the service starts in `beforeAll`.
+ */
+export function orderRequests(service: () => FullBilling) {
+  const inject = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: unknown) =>
+    service().app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+  const providerOf = (order: PlacedOrder) => service().as({ role: 'provider', providerId: order.providerId });
+  const citizenOf = (order: PlacedOrder) => service().as({ role: 'citizen', customerId: order.customerId });
+  /** The provider reports visits; the answer must be 201. */
+  async function report(order: PlacedOrder, visits: ReturnType<typeof visit>[]): Promise<ReportedVisit[]> {
+    const res = await inject('POST', `/orders/${order.orderId}/visits`, await providerOf(order), { visits });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json<{ visits: ReportedVisit[] }>().visits;
+  }
+  /** The customer approves the month, disputing `disputedVisitIds`; the answer must be 201. */
+  async function approve(order: PlacedOrder, month: string, disputedVisitIds: string[] = []): Promise<void> {
+    const res = await inject('POST', `/orders/${order.orderId}/months/${month}/approval`, await citizenOf(order), { disputedVisitIds });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+  return { inject, providerOf, citizenOf, report, approve };
+}
 
 /** An order as billing learns it from `orderPlaced`, through the consumer's own handler. */
 export async function placeOrder(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { ensureDemoUnitRateTables } from '../../areas.js';
-import { endOrder, fieldsOf, placeOrder, startFullBilling, type FullBilling, type PlacedOrder } from '../../test-support/corrections.js';
+import { endOrder, fieldsOf, orderRequests, placeOrder, startFullBilling, type FullBilling, type PlacedOrder } from '../../test-support/corrections.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const DAY_RATES = (municipal: number, privately: number) =>
@@ -22,9 +22,7 @@ describe.each(testEngines())('unit-area deliveries and rates on %s', (engine) =>
   });
   afterAll(() => svc?.close());
 
-  const inject = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: unknown) =>
-    svc.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-  const providerOf = (order: PlacedOrder) => svc.as({ role: 'provider', providerId: order.providerId });
+  const { inject, providerOf } = orderRequests(() => svc);
   const occupancy = async (order: PlacedOrder, body: unknown, headers?: Record<string, string>) => inject('POST', `/orders/${order.orderId}/occupancy`, headers ?? (await providerOf(order)), body);
   const attend = async (order: PlacedOrder, days: unknown, headers?: Record<string, string>) => inject('POST', `/orders/${order.orderId}/attendance`, headers ?? (await providerOf(order)), { days });
   const pay = (order: PlacedOrder, month: string, basis: string) => inject('POST', '/provider-payments', system, { orderId: order.orderId, month, basis });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { runBillingMonth } from '../../billing-run/run-month.js';
 import { parseSie } from '../../finance/sie-parse.js';
-import { fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../../test-support/corrections.js';
+import { fieldsOf, orderRequests, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../../test-support/corrections.js';
 
 type Recharge = { rechargeId: string; paymentId: string; orderId: string; customerId: string; providerId: string; month: string; periodMonth: string; decidingMunicipality: string; amountOre: number };
 type RechargePeriod = { periodMonth: string; recharges: Recharge[]; totals: Array<{ decidingMunicipality: string; recharges: number; amountOre: number }>; totalOre: number };
@@ -19,19 +19,7 @@ describe.each(testEngines())('inter-municipal recharges on %s', (engine) => {
   });
   afterAll(() => svc?.close());
 
-  const inject = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: unknown) =>
-    svc.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-  const providerOf = (order: PlacedOrder) => svc.as({ role: 'provider', providerId: order.providerId });
-  const citizenOf = (order: PlacedOrder) => svc.as({ role: 'citizen', customerId: order.customerId });
-  async function report(order: PlacedOrder, visits: ReturnType<typeof visit>[]) {
-    const res = await inject('POST', `/orders/${order.orderId}/visits`, await providerOf(order), { visits });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json<{ visits: Array<{ visitId: string }> }>().visits;
-  }
-  async function approve(order: PlacedOrder, month: string, disputedVisitIds: string[] = []) {
-    const res = await inject('POST', `/orders/${order.orderId}/months/${month}/approval`, await citizenOf(order), { disputedVisitIds });
-    expect(res.statusCode, res.body).toBe(201);
-  }
+  const { inject, providerOf, report, approve } = orderRequests(() => svc);
   async function pay(order: PlacedOrder, month: string, basis = 'approval') {
     const res = await inject('POST', '/provider-payments', system, { orderId: order.orderId, month, basis });
     expect(res.statusCode, res.body).toBeLessThan(300);

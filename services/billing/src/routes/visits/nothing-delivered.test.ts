@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { parseSie } from '../../finance/sie-parse.js';
 import { controlTotalProblems, validateAgainstXsd } from '../../finance/test-support/pain001-checks.js';
-import { endOrder, fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../../test-support/corrections.js';
+import { endOrder, fieldsOf, orderRequests, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../../test-support/corrections.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 /** The service's clock in these tests: mid-July 2025 in Stockholm, so March–June are over and July is not. */
@@ -24,10 +24,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     now = JULY;
   });
 
-  const inject = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string>, payload?: unknown) =>
-    svc.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-  const providerOf = (order: PlacedOrder) => svc.as({ role: 'provider', providerId: order.providerId });
-  const citizenOf = (order: PlacedOrder) => svc.as({ role: 'citizen', customerId: order.customerId });
+  const { inject, providerOf, citizenOf } = orderRequests(() => svc);
   const close = (order: PlacedOrder, month: string, reason: unknown = 'The customer was in hospital the whole month.', headers = caseHandler) =>
     inject('POST', `/orders/${order.orderId}/months/${month}/nothing-delivered`, headers, { reason });
   const pay = (order: PlacedOrder, month: string, basis = 'approval') => inject('POST', '/provider-payments', system, { orderId: order.orderId, month, basis });
