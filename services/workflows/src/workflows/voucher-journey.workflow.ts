@@ -518,28 +518,59 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     return 'in-service';
   }
 
-  /** Reminds the provider of an overdue acceptance or care plan, then escalates to the case handler. */
-  async function followUpOrder(order: OrderState) {
+  /**
+   * What an order still owes and when each falls due: while unaccepted, the acceptance reminder then
+   * its escalation; once accepted, the care-plan reminder then its escalation. One schedule, read both
+   * to act (`followUpOrder`) and to know when to wake (`nextDeadline`).
+   */
+  function orderFollowUps(order: OrderState): Array<{ dueAt: number; act: () => Promise<void> }> {
+    const due: Array<{ dueAt: number; act: () => Promise<void> }> = [];
     if (order.acceptedAt === null) {
-      if (!order.remindedAcceptance && now() >= order.placedAt + timing.acceptanceReminderMs) {
-        order.remindedAcceptance = true;
-        await remind(order.orderId, 'acceptance', 'acceptance-1', 'Reminded the provider to accept the order.');
+      if (!order.remindedAcceptance) {
+        due.push({
+          dueAt: order.placedAt + timing.acceptanceReminderMs,
+          act: async () => {
+            order.remindedAcceptance = true;
+            await remind(order.orderId, 'acceptance', 'acceptance-1', 'Reminded the provider to accept the order.');
+          },
+        });
       }
-      if (!order.escalatedAcceptance && now() >= order.placedAt + timing.acceptanceEscalationMs) {
-        order.escalatedAcceptance = true;
-        await escalate('acceptance-overdue', `${order.orderId}`, `${order.providerId} has not accepted the order placed ${new Date(order.placedAt).toISOString().slice(0, 10)}; providers may not refuse within their capacity.`);
+      if (!order.escalatedAcceptance) {
+        due.push({
+          dueAt: order.placedAt + timing.acceptanceEscalationMs,
+          act: async () => {
+            order.escalatedAcceptance = true;
+            await escalate('acceptance-overdue', `${order.orderId}`, `${order.providerId} has not accepted the order placed ${new Date(order.placedAt).toISOString().slice(0, 10)}; providers may not refuse within their capacity.`);
+          },
+        });
       }
     } else if (policy.carePlanDeadlineDays !== null && !order.carePlanAgreed) {
       const dueAt = order.acceptedAt + policy.carePlanDeadlineDays * day;
-      if (!order.remindedCarePlan && now() >= dueAt) {
-        order.remindedCarePlan = true;
-        await remind(order.orderId, 'care-plan', 'care-plan-1', 'Reminded the provider that the care plan is due.');
+      if (!order.remindedCarePlan) {
+        due.push({
+          dueAt,
+          act: async () => {
+            order.remindedCarePlan = true;
+            await remind(order.orderId, 'care-plan', 'care-plan-1', 'Reminded the provider that the care plan is due.');
+          },
+        });
       }
-      if (!order.escalatedCarePlan && now() >= dueAt + timing.carePlanEscalationMs) {
-        order.escalatedCarePlan = true;
-        await escalate('care-plan-overdue', order.orderId, `No care plan agreed with ${order.providerId} within ${policy.carePlanDeadlineDays} days of acceptance.`);
+      if (!order.escalatedCarePlan) {
+        due.push({
+          dueAt: dueAt + timing.carePlanEscalationMs,
+          act: async () => {
+            order.escalatedCarePlan = true;
+            await escalate('care-plan-overdue', order.orderId, `No care plan agreed with ${order.providerId} within ${policy.carePlanDeadlineDays} days of acceptance.`);
+          },
+        });
       }
     }
+    return due;
+  }
+
+  /** Reminds the provider of an overdue acceptance or care plan, then escalates to the case handler. */
+  async function followUpOrder(order: OrderState) {
+    for (const followUp of orderFollowUps(order)) if (now() >= followUp.dueAt) await followUp.act();
   }
 
   function newOrder(orderId: string, providerId: string, validFrom: string): OrderState {
@@ -653,16 +684,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     if (!s.choice && !s.queuedFor && policy.defaultProvider && s.choiceDeadlineAt !== null) times.push(s.choiceDeadlineAt);
     // Waiting in a queue while living in another home is not waiting for a place: nothing to escalate.
     if (s.queuedFor && !s.queueEscalated && !s.choice) times.push((s.queuedAt ?? now()) + timing.queueEscalationMs);
-    for (const order of activeOrders()) {
-      if (order.acceptedAt === null) {
-        if (!order.remindedAcceptance) times.push(order.placedAt + timing.acceptanceReminderMs);
-        if (!order.escalatedAcceptance) times.push(order.placedAt + timing.acceptanceEscalationMs);
-      } else if (policy.carePlanDeadlineDays !== null && !order.carePlanAgreed) {
-        const dueAt = order.acceptedAt + policy.carePlanDeadlineDays * day;
-        if (!order.remindedCarePlan) times.push(dueAt);
-        if (!order.escalatedCarePlan) times.push(dueAt + timing.carePlanEscalationMs);
-      }
-    }
+    for (const order of activeOrders()) times.push(...orderFollowUps(order).map((f) => f.dueAt));
     // The next month end brings a new month to settle, or an approval to chase.
     const end = serviceEnd();
     if (end) {
