@@ -33,7 +33,8 @@ export async function lockOrderDeliveries(trx: BillingDb, orderId: string): Prom
  *
  * The rules: a visit lasts (0, 24 h], starts inside the order's validity (Stockholm date; an
  * `orderEnded` event shortens it), not in a month the customer has approved (or a case handler
- * closed as nothing delivered), and overlaps no other visit of the same customer.
+ * closed as nothing delivered), and overlaps no other visit of the same customer. The caller holds
+ * {@link lockOrderDeliveries} for the order, taken once for the whole report.
  */
 export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
   const unit = deliveryUnitOf(order.area_id);
@@ -55,7 +56,6 @@ export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVi
   const lastDay = orderEnd(order);
   if (startDate < order.valid_from || startDate > lastDay)
     throw invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${lastDay}.`, { field: `${field}.start` });
-  await lockOrderDeliveries(trx, order.order_id);
   const approved = await trx.selectFrom('month_approvals').select(['month', 'nothing_delivered']).where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
   if (approved) {
     const why = approved.nothing_delivered ? 'closed by a case handler as nothing delivered' : 'already approved by the customer';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { parse } from 'csv-parse/sync';
 import { AppError, ErrorBody, assertProviderScope, audit, invalid, isUniqueViolation, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
-import { recordVisit } from '../../visits/record-visit.js';
+import { lockOrderDeliveries, recordVisit } from '../../visits/record-visit.js';
 import { VisitReport } from '../visits/index.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -60,6 +60,8 @@ export function importRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           const rejected: z.infer<typeof Rejection>[] = unreadable.map((u) => ({ ...u, externalId: null, code: 'BILLING.CSV_ROW' }));
           const imported: string[] = [];
           let unchanged = 0;
+          // Once for the file, outside the rows' savepoints, so a refused row does not give it up.
+          await lockOrderDeliveries(trx, order.order_id);
           for (const { line, fields } of rows) {
             const externalId = fields[0]?.trim() || null;
             if (fields.length !== COLUMNS.length) {

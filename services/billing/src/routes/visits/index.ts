@@ -103,6 +103,7 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', req.params.orderId).executeTakeFirst();
           if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', 'No such order (it may not have reached billing yet).');
           assertProviderScope(req.principal, order.provider_id);
+          await lockOrderDeliveries(trx, order.order_id);
           const out = [];
           for (const [i, v] of req.body.visits.entries()) {
             const { row } = await recordVisit(trx, order, v, `body.visits.${i}`);
