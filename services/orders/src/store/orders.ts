@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { notFound } from '@kundval/platform';
 import type { OrdersDb } from '../app.js';
 import type { OrderEndReason, OrderStatus, OrdersTables, RefusalReason, ReminderAbout } from './schema.js';
@@ -46,6 +46,30 @@ function ordersWithCarePlans(db: OrdersDb) {
     .leftJoin('care_plans as cp', 'cp.order_id', 'o.order_id')
     .selectAll('o')
     .select(['cp.agreed_on', 'cp.starts_on', 'cp.days_per_week']);
+}
+
+/**
+ * The first of the decision's orders in force at some point from `from` to `to` (a refused order, or
+ * one ended before it began, never was): what a new or longer order may not run into. With
+ * `providerId`, only that provider's orders count (areas with several providers at once, where each
+ * provider's orders follow one another beside the others'); `exceptOrderId` leaves out the order
+ * being lengthened.
+ */
+export async function overlappingOrder(
+  db: OrdersDb,
+  q: { decisionId: string; from: string; to: string; providerId?: string; exceptOrderId?: string },
+): Promise<{ order_id: string; valid_from: string } | undefined> {
+  let query = db
+    .selectFrom('orders')
+    .select(['order_id', 'valid_from'])
+    .where('decision_id', '=', q.decisionId)
+    .where('status', '<>', 'refused')
+    .where(sql<boolean>`coalesce(end_date, valid_to) >= valid_from`)
+    .where(sql<boolean>`coalesce(end_date, valid_to) >= ${q.from}::date`)
+    .where('valid_from', '<=', q.to);
+  if (q.providerId !== undefined) query = query.where('provider_id', '=', q.providerId);
+  if (q.exceptOrderId !== undefined) query = query.where('order_id', '<>', q.exceptOrderId);
+  return query.executeTakeFirst();
 }
 
 /** One order as the API shows it, or undefined. */

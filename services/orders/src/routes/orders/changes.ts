@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { audit, conflict, enqueueEvent, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { OrdersDeps } from '../../app.js';
 import { grantedDecision } from '../../store/decisions.js';
 import { centsToColumn, decisionHasTerms, hoursInCents, sameAmendment, type ChangeTerms } from '../../store/order-changes.js';
-import { orderRow, readOrder, type OrderRow } from '../../store/orders.js';
+import { orderRow, overlappingOrder, readOrder, type OrderRow } from '../../store/orders.js';
 import type { Tx } from '../../store/tx.js';
 import { CommandHeaders, commandRunner, errors } from '../command.js';
 import { Order, OrderParams } from './index.js';
@@ -173,17 +172,13 @@ export function orderChangeRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
  * providers at once only the same provider's orders follow one another.
  */
 async function assertNoOverlap(tx: Tx, order: OrderRow, lastDay: string): Promise<void> {
-  let query = tx.db
-    .selectFrom('orders')
-    .select(['order_id', 'valid_from'])
-    .where('decision_id', '=', order.decision_id)
-    .where('order_id', '<>', order.order_id)
-    .where('status', '<>', 'refused')
-    .where(sql<boolean>`coalesce(end_date, valid_to) >= valid_from`)
-    .where(sql<boolean>`coalesce(end_date, valid_to) >= ${order.valid_from}::date`)
-    .where('valid_from', '<=', lastDay);
-  if (order.one_of_several) query = query.where('provider_id', '=', order.provider_id);
-  const overlapping = await query.executeTakeFirst();
+  const overlapping = await overlappingOrder(tx.db, {
+    decisionId: order.decision_id,
+    from: order.valid_from,
+    to: lastDay,
+    exceptOrderId: order.order_id,
+    ...(order.one_of_several ? { providerId: order.provider_id } : {}),
+  });
   if (overlapping) {
     throw conflict('ORDERS.ORDER_OVERLAPS', `Order ${overlapping.order_id} is in force from ${overlapping.valid_from}: this order may not run on into it.`, {
       orderId: overlapping.order_id,

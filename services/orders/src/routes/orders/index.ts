@@ -20,7 +20,7 @@ import { stockholmDate, systemClock } from '../../calendar.js';
 import { activeChoicesOn, choiceAt, chosenTracks, latestChoiceOf, type ChoiceRow } from '../../store/choices.js';
 import { grantedDecision, lastDay, type DecisionRow } from '../../store/decisions.js';
 import { changesOf } from '../../store/order-changes.js';
-import { findOrder, listOrders, orderRow, readOrder, remindersOf, toReminder, type OrderRow } from '../../store/orders.js';
+import { findOrder, listOrders, orderRow, overlappingOrder, readOrder, remindersOf, toReminder, type OrderRow } from '../../store/orders.js';
 import type { OrderEndReason } from '../../store/schema.js';
 import { freePlaces, offerFreePlaces } from '../../store/places.js';
 import { allowsSeveralProviders, carePlanDeadlineDays, coversDistrict, customersHeld, isAttendanceArea, isPlaceArea } from '../../store/providers.js';
@@ -124,17 +124,7 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
               throw conflict('ORDERS.OUTSIDE_DECISION', `The decision is in force from ${decision.valid_from} to ${to}.`, { field: 'body.effectiveFrom' });
             }
             const choice = await choiceToOrder(tx, decision, several, providerId, from);
-            let overlappingQuery = tx.db
-              .selectFrom('orders')
-              .select(['order_id', 'valid_from'])
-              .where('decision_id', '=', decision.decision_id)
-              .where('status', '<>', 'refused')
-              .where(sql<boolean>`coalesce(end_date, valid_to) >= valid_from`)
-              .where(sql<boolean>`coalesce(end_date, valid_to) >= ${from}::date`)
-              .where('valid_from', '<=', to);
-            // Several providers at once: each provider's orders follow one another, beside the others'.
-            if (several) overlappingQuery = overlappingQuery.where('provider_id', '=', choice.provider_id);
-            const overlapping = await overlappingQuery.executeTakeFirst();
+            const overlapping = await overlappingOrder(tx.db, { decisionId: decision.decision_id, from, to, ...(several ? { providerId: choice.provider_id } : {}) });
             if (overlapping) {
               throw conflict('ORDERS.ORDER_OVERLAPS', `Order ${overlapping.order_id} is in force on ${from} or later; end it before placing a new one.`, {
                 orderId: overlapping.order_id,
