@@ -4,6 +4,9 @@
 # PostgreSQL. `npm test` runs this; so does CI (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything below runs on the pinned Node LTS (.node-version), installed into .tools when missing.
+source scripts/ensure-node.sh
+echo "Node $(node --version) at $(command -v node) (pinned in .node-version; ADR 0015)"
 bash scripts/ensure-deps.sh
 bash scripts/ensure-tools.sh
 npx turbo run build lint typecheck --output-logs=errors-only
