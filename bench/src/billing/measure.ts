@@ -19,7 +19,9 @@ const rssMB = () => process.memoryUsage.rss() / MB;
 
 if (spec.mode === 'product') {
   // The run's own output tables, and the outbox and audit rows it wrote; the generated month has none of its own.
-  await sql`truncate billing_runs, provider_statements, provider_payments, fee_invoices, payment_batch_items, payment_batches, outbox, audit_log`.execute(db);
+  // `cascade` also empties whatever a later migration hangs off these (municipal_recharges did, and
+  // a plain truncate then refused), so a schema change cannot break the benchmark's reset again.
+  await sql`truncate billing_runs, provider_statements, provider_payments, municipal_recharges, fee_invoices, payment_batch_items, payment_batches, outbox, audit_log cascade`.execute(db);
 }
 
 serve(
