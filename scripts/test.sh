@@ -16,3 +16,6 @@ npx eslint scripts
 # Unit and route tests first; the end-to-end tests each start a whole platform, so they run alone.
 npx turbo run test --filter='!@kundval/tests' --concurrency=2 --output-logs=full
 npm run test --workspace @kundval/tests
+# Each benchmark harness once, short (--quick: a smoke test, not numbers), so a schema change
+# cannot break a benchmark silently (bench/README.md).
+npm run smoke --workspace @kundval/bench
