@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { identityCheckDigit, parseIdentityNumber } from './identity-number.js';
 
@@ -46,5 +47,53 @@ describe('identity numbers', () => {
   it('takes the century from 12 digits even when the separator says otherwise', () => {
     const result = parseIdentityNumber('19811218+9876', { referenceDate: '2025-01-01' });
     expect(result.ok && result.value.birthDate).toBe('1981-12-18');
+  });
+});
+
+describe('the century of a 10-digit identity number follows its separator (DOMAIN.md §1)', () => {
+  /** The 10-digit written form of a birth date with birth number 123, as it is written in `year`. */
+  function tenDigits(birthDate: string, writtenInYear: number): string {
+    const yymmdd = birthDate.slice(2, 4) + birthDate.slice(5, 7) + birthDate.slice(8, 10);
+    const separator = writtenInYear - Number(birthDate.slice(0, 4)) >= 100 ? '+' : '-';
+    return `${yymmdd}${separator}123${identityCheckDigit(`${yymmdd}123`)}`;
+  }
+  const day = fc.date({ min: new Date('1850-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+
+  it('reads back the birth date of anyone under 200 from the form written on any later day', () => {
+    fc.assert(
+      fc.property(day, day, (a, b) => {
+        const [birthDate, reference] = a <= b ? [a, b] : [b, a];
+        fc.pre(Number(reference.slice(0, 4)) - Number(birthDate.slice(0, 4)) < 200);
+        const parsed = parseIdentityNumber(tenDigits(birthDate, Number(reference.slice(0, 4))), { referenceDate: reference });
+        expect(parsed.ok && parsed.value.birthDate).toBe(birthDate);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never reads a 10-digit number as a birth after the reference date, nor as 200 years or more before it', () => {
+    fc.assert(
+      fc.property(day, day, fc.constantFrom('-', '+'), (birth, reference, separator) => {
+        const yymmdd = birth.slice(2, 4) + birth.slice(5, 7) + birth.slice(8, 10);
+        const parsed = parseIdentityNumber(`${yymmdd}${separator}123${identityCheckDigit(`${yymmdd}123`)}`, { referenceDate: reference });
+        if (!parsed.ok) return;
+        expect(parsed.value.birthDate <= reference).toBe(true);
+        const age = Number(reference.slice(0, 4)) - Number(parsed.value.birthDate.slice(0, 4));
+        expect(separator === '+' ? age >= 100 && age < 200 : age >= 0 && age < 100).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads a + number of someone who turns 100 later this year as born 100 years ago', () => {
+    const result = parseIdentityNumber(tenDigits('1926-12-31', 2026), { referenceDate: '2026-12-07' });
+    expect(tenDigits('1926-12-31', 2026)).toMatch(/^261231\+/);
+    expect(result.ok && result.value.birthDate).toBe('1926-12-31');
+  });
+
+  it('refuses a - number of that same person: in their hundredth year the separator is already +', () => {
+    const result = parseIdentityNumber(`261231-123${identityCheckDigit('261231123')}`, { referenceDate: '2026-12-07' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('DOMAIN.IDENTITY_NUMBER_BIRTH_AFTER_REFERENCE');
   });
 });

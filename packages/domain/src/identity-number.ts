@@ -52,9 +52,9 @@ function fail(code: ConstructorParameters<typeof DomainError>[0], message: strin
  * `YYMMDD+NNNC`, `YYMMDDNNNC`) or 12 digits (`YYYYMMDD-NNNC`, `YYYYMMDDNNNC`), validates the
  * check digit and the date, and normalises it to 12 digits.
  *
- * For 10 digits the century is the latest one that puts the birth date on or before
- * `referenceDate`, and `+` (from the year the person turns 100) takes off another hundred years
- * (Folkbokföringslagen 18 §). With 12 digits the separator is ignored: the century is given
+ * For 10 digits the separator gives the century (Folkbokföringslagen 18 §; DOMAIN.md §1): it is `+`
+ * from the year the person turns 100, so `-` (or none) is the latest year ending in YY that is not
+ * after the reference year, and `+` the latest that is not after the reference year − 100. With 12 digits the separator is ignored: the century is given
  * (DOMAIN.md §1, never infer it from the separator).
  *
  * Refusals are values with codes `DOMAIN.IDENTITY_NUMBER_FORMAT`, `…_CHECK_DIGIT`, `…_DATE`,
@@ -101,12 +101,13 @@ export function parseIdentityNumber(input: string, opts: ParseIdentityNumberOpti
   if (century !== undefined) {
     year = Number(`${century}${yy}`);
   } else {
-    const ref = reference as string;
-    const refYear = Number(ref.slice(0, 4));
-    year = refYear - ((((refYear - Number(yy)) % 100) + 100) % 100);
-    const monthDay = `${mm}-${String(day).padStart(2, '0')}`;
-    if (year === refYear && monthDay > ref.slice(5)) year -= 100;
-    if (separator === '+') year -= 100;
+    // The separator turns to `+` on 1 January of the year the person turns 100, not on the
+    // birthday: `-` is the latest year ending in YY not after the reference year, `+` the latest
+    // not after the reference year − 100. A `-` number whose date falls later in the reference
+    // year is then a birth after the reference date, refused below, never silently a century older.
+    const refYear = Number((reference as string).slice(0, 4));
+    const latestYear = separator === '+' ? refYear - 100 : refYear;
+    year = latestYear - ((((latestYear - Number(yy)) % 100) + 100) % 100);
   }
 
   const birthDate = dateFromParts(year, month, day);
