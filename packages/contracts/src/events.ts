@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scrubIdentityNumbers } from './personal-data.js';
 
 /**
  * The event catalog: every NATS subject the platform publishes, with its zod schema and version.
@@ -210,7 +211,8 @@ export const OrderRefused = z.object({
   providerId: Id,
   /** A provider may refuse only outside its declared capacity or service area. */
   reason: z.enum(['over-capacity', 'outside-service-area']),
-  explanation: z.string(),
+  /** The provider's own words, identity numbers masked (also when a publisher forgot to). */
+  explanation: z.string().overwrite(scrubIdentityNumbers),
 });
 export type OrderRefused = z.infer<typeof OrderRefused>;
 

@@ -35,3 +35,4 @@ export {
 } from './events.js';
 export type { EventCatalog, EventName, EventPayload, EventInput, CatalogEvent, ParseEventResult } from './events.js';
 export { Role, Principal } from './auth.js';
+export { FreeText, scrubIdentityNumbers, MASKED_IDENTITY_NUMBER } from './personal-data.js';

@@ -1,3 +1,4 @@
+import { FreeText } from '@kundval/contracts';
 import { z } from 'zod';
 import {
   ErrorBody,
@@ -60,7 +61,7 @@ const ResolveBody = z.object({
   reject: z.array(z.uuid()).max(5000).default([]).describe('Disputed deliveries found not delivered: never paid'),
 });
 const NothingDeliveredBody = z.object({
-  reason: z.string().trim().min(1).max(500).describe('Why nothing was delivered (the customer was in hospital, declined every visit, …); kept with the month'),
+  reason: FreeText(500).describe('Why nothing was delivered (the customer was in hospital, declined every visit, …); kept with the month'),
 });
 const ClosedMonth = z.object({
   orderId: z.uuid(),

@@ -14,7 +14,7 @@ import {
   notFound,
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
-import type { Role } from '@kundval/contracts';
+import { FreeText, type Role } from '@kundval/contracts';
 import type { OrdersDeps } from '../../app.js';
 import { stockholmDate, systemClock } from '../../calendar.js';
 import { activeChoicesOn, choiceAt, chosenTracks, latestChoiceOf, type ChoiceRow } from '../../store/choices.js';
@@ -287,7 +287,7 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           tags: ['orders'],
           headers: CommandHeaders,
           params: OrderParams,
-          body: z.object({ reason: z.enum(['over-capacity', 'outside-service-area']), explanation: z.string().trim().min(1).max(2000) }),
+          body: z.object({ reason: z.enum(['over-capacity', 'outside-service-area']), explanation: FreeText(2000).describe('Why; an identity number typed here is masked before it is stored or published') }),
           response: { 200: Order, ...errors },
         },
       },

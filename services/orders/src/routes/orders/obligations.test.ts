@@ -69,6 +69,21 @@ describe.each(testEngines())("a provider's obligations: refusal only outside cap
       expect(order['orderId']).not.toBe(second.orderId);
     });
 
+    it("masks an identity number typed into the explanation before it is stored, answered, published or audited", async () => {
+      const order = await placed('stor-omsorg', 'Saltsjöbaden');
+      const mark = await r.mark();
+      const typed = 'Kunden 19811218-9876 (811218-9876) bor i Saltsjöbaden.';
+      const masked = 'Kunden [identity-number] ([identity-number]) bor i Saltsjöbaden.';
+      const res = await r.ok(`/orders/${order.orderId}/refuse`, await providerAs('stor-omsorg'), { reason: 'outside-service-area', explanation: typed });
+      expect(res).toMatchObject({ status: 'refused', refusal: { reason: 'outside-service-area', explanation: masked } });
+      const row = await svc.db.selectFrom('orders').select('refusal_explanation').where('order_id', '=', order.orderId).executeTakeFirstOrThrow();
+      expect(row.refusal_explanation).toBe(masked);
+      const events = await r.eventsSince(mark);
+      expect(events.map((e) => (e.payload as { explanation: string }).explanation)).toEqual([masked]);
+      const audit = await svc.db.selectFrom('audit_log').select('after').where('entity_id', '=', order.orderId).where('action', '=', 'order.refused').executeTakeFirstOrThrow();
+      expect(JSON.stringify(audit.after)).not.toMatch(/9876/);
+    });
+
     it('counts only orders still in force: an accepted order that has ended leaves its place free again', async () => {
       await seedProvider(svc.db, { providerId: 'en-plats', capacity: 1 });
       const provider = await providerAs('en-plats');
