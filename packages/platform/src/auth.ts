@@ -26,7 +26,14 @@ export async function issueToken(settings: TokenSettings, principal: Principal, 
 
 export async function verifyToken(settings: TokenSettings, token: string): Promise<Principal> {
   try {
-    const { payload } = await jwtVerify(token, key(settings.secret), { issuer: settings.issuer, audience: 'kundval', algorithms: ['HS256'] });
+    // A token without an expiry would be good for ever: `exp` (and who and when) must be there.
+    const { payload } = await jwtVerify(token, key(settings.secret), {
+      issuer: settings.issuer,
+      audience: 'kundval',
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat', 'sub'],
+      clockTolerance: 30,
+    });
     const principal = Principal.safeParse({ ...payload, sub: payload.sub });
     if (!principal.success) throw new AppError('unauthenticated', 'AUTH.BAD_CLAIMS', 'The token does not carry valid claims.');
     return principal.data;
