@@ -90,6 +90,10 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
 
   await app.register(authentication, { settings: options.auth });
   app.setErrorHandler(errorHandler);
+  app.addHook('preValidation', async (req) => {
+    const issues = [...nulBytesIn('query', req.query), ...nulBytesIn('params', req.params), ...nulBytesIn('body', req.body)];
+    if (issues.length > 0) throw new ValidationRefusal(issues);
+  });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` });
   });
@@ -111,7 +115,9 @@ const authentication = fp<{ settings: TokenSettings }>(
       req.correlationId = String(req.id);
       void reply.header('x-correlation-id', req.correlationId);
       const config = req.routeOptions.config;
-      if (config.public || req.url.startsWith('/docs')) return;
+      // A path no route serves answers 404 as it is, token or not: a browser opening a printed URL
+      // learns that the path is wrong, not that it lacks a token.
+      if (config.public || req.url.startsWith('/docs') || req.routeOptions.url === undefined) return;
       const header = req.headers.authorization;
       if (!header?.startsWith('Bearer ')) {
         throw new AppError('unauthenticated', 'AUTH.MISSING_TOKEN', 'Send a bearer token in the Authorization header.');
@@ -125,7 +131,32 @@ const authentication = fp<{ settings: TokenSettings }>(
   { name: 'kundval-authentication' },
 );
 
+/**
+ * Where a request carries a NUL character: PostgreSQL cannot store one in text or JSON, so without
+ * this check such input reached the database and came back as a 500. Checked once here for every
+ * string of every route, before its own schema.
+ */
+function nulBytesIn(where: string, value: unknown, path: string[] = []): Array<{ field: string; reason: string }> {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: [where, ...path].join('.'), reason: 'must not contain a NUL character' }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulBytesIn(where, v, [...path, String(i)]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => [
+      ...(k.includes('\u0000') ? [{ field: [where, ...path].join('.'), reason: 'a key must not contain a NUL character' }] : []),
+      ...nulBytesIn(where, v, [...path, k]),
+    ]);
+  }
+  return [];
+}
+
+/** A 400 VALIDATION raised outside a route's schema, with each field and its reason. */
+class ValidationRefusal extends Error {
+  constructor(readonly issues: Array<{ field: string; reason: string }>) {
+    super(`Invalid request: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
+  }
+}
+
 function errorHandler(err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof ValidationRefusal) return reply.code(400).send({ error: 'VALIDATION', message: err.message, issues: err.issues });
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as FastifyError).validationContext ?? 'body';
     const issues = err.validation.map((v) => ({
