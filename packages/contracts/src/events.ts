@@ -11,7 +11,7 @@ import { scrubIdentityNumbers } from './personal-data.js';
  */
 
 const Id = z.string().min(1).max(100);
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+const Month = z.string().regex(/^(19|2\d)\d{2}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM, year 1900–2999');
 const IsoDate = z.iso.date();
 
 export const ApplicationReceived = z.object({

@@ -14,9 +14,11 @@ function daysInMonthOf(year: number, month: number): number {
 }
 
 /** A calendar date `YYYY-MM-DD` (no time, no zone). */
+// Years are bounded to 1900–2999: every date the platform keeps falls there, and a year such as 0000
+// would otherwise pass the edge and be refused by PostgreSQL as a server error.
 export const IsoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .regex(/^(19|2\d)\d{2}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD, year 1900–2999')
   .refine((value) => isRealDate(Number(value.slice(0, 4)), Number(value.slice(5, 7)), Number(value.slice(8, 10))), 'not a calendar date');
 /** A calendar date `YYYY-MM-DD`. */
 export type IsoDate = z.infer<typeof IsoDate>;
@@ -24,7 +26,7 @@ export type IsoDate = z.infer<typeof IsoDate>;
 /** A calendar month `YYYY-MM`. */
 export const IsoMonth = z
   .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+  .regex(/^(19|2\d)\d{2}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM, year 1900–2999');
 /** A calendar month `YYYY-MM`. */
 export type IsoMonth = z.infer<typeof IsoMonth>;
 

@@ -1,3 +1,4 @@
+import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
@@ -5,7 +6,7 @@ import { localMonthOf } from '../../local-time.js';
 import { runBillingMonth, type BillingRunResult } from '../../billing-run/run-month.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+const Month = IsoMonth;
 
 const BillingRun = z.object({
   runId: z.uuid(),

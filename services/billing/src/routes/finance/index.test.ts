@@ -162,7 +162,12 @@ describe.each(testEngines())('finance routes on %s', (engine) => {
       expect(past.json().error).toBe('BILLING.EXECUTION_DATE_PAST');
       const month = await t.app.inject({ method: 'POST', url: '/payment-batches', headers: finance, payload: { month: '2025-13' } });
       expect(month.statusCode).toBe(400);
-      expect(month.json().issues).toEqual([{ field: 'body.month', reason: 'expected YYYY-MM' }]);
+      expect(month.json().issues).toEqual([{ field: 'body.month', reason: 'expected YYYY-MM, year 1900–2999' }]);
+      // Year 0000 passed the old pattern and PostgreSQL then refused it as a server error.
+      const yearZero = await t.app.inject({ method: 'POST', url: '/payment-batches', headers: finance, payload: { month: '0000-01' } });
+      expect([yearZero.statusCode, yearZero.json().issues]).toEqual([400, [{ field: 'body.month', reason: 'expected YYYY-MM, year 1900–2999' }]]);
+      const billingRun = await t.app.inject({ method: 'POST', url: '/billing-runs', headers: finance, payload: { month: '0000-01' } });
+      expect([billingRun.statusCode, billingRun.json().issues]).toEqual([400, [{ field: 'body.month', reason: 'expected YYYY-MM, year 1900–2999' }]]);
     });
 
     const batchRoutes = [

@@ -1,3 +1,4 @@
+import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, audit, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
@@ -9,7 +10,7 @@ import { monthVouchers } from '../../finance/accounting-export.js';
 import { buildSie4i } from '../../finance/sie.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+const Month = IsoMonth;
 const BatchParams = z.object({ batchId: z.uuid() });
 const ExecutionDate = z.iso.date().describe('The day the bank pays (ReqdExctnDt); today in Stockholm if left out');
 

@@ -1,3 +1,4 @@
+import { IsoMonth } from '@kundval/domain';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
@@ -25,7 +26,7 @@ import { rechargeFor, recordRecharges } from '../../payments/municipal-recharges
 import { scopedOrder } from '../visits/index.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+const Month = IsoMonth;
 
 /** A fee basis is the caller's name for why it charges (the journey sends `approval:<orderId>`, `dispute-resolution:<orderId>`). */
 const FeeBasisName = z

@@ -1,3 +1,4 @@
+import { IsoMonth } from '@kundval/domain';
 import { FreeText } from '@kundval/contracts';
 import { z } from 'zod';
 import {
@@ -18,7 +19,7 @@ import { firstDayOf, lastDayOf } from '../../periods.js';
 import { lockOrderDeliveries, recordVisit } from '../../visits/record-visit.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM');
+const Month = IsoMonth;
 const OrderParams = z.object({ orderId: z.uuid() });
 
 /** The longest single visit accepted: a report longer than a day is a typing error, not a visit. */
