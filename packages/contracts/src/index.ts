@@ -35,3 +35,31 @@ export {
 } from './events.js';
 export type { EventCatalog, EventName, EventPayload, EventInput, CatalogEvent, ParseEventResult } from './events.js';
 export { Role, Principal } from './auth.js';
+export {
+  Amendment,
+  RecordChoiceRequest,
+  ChoiceAnswer,
+  PlaceOrderRequest,
+  OrderEndReason,
+  EndOrderRequest,
+  ChangeOrderRequest,
+  OrderAnswer,
+  RemindProviderRequest,
+  ReminderAnswer,
+  ChargeFeeRequest,
+  FeeInvoiceAnswer,
+  PaymentBasis,
+  PayProviderRequest,
+  ProviderPaymentAnswer,
+  ApproveMonthRequest,
+  MonthApprovalAnswer,
+  RunBillingMonthRequest,
+  BillingRunAnswer,
+  TaskKind,
+  CreateTaskRequest,
+  TaskAnswer,
+  CloseTasksRequest,
+  CloseTasksAnswer,
+  DecisionAnswer,
+  ServiceErrorBody,
+} from './commands.js';
