@@ -316,12 +316,13 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   async function waitForPerson(name: string, err: ActivityFailure): Promise<NonNullable<Attention['resolution']>> {
     const failed = failureOf(err);
     s.attentions ??= [];
+    // Cleared before the attention opens: a person may resolve it while its task is still being raised.
+    resolution = null;
     const attention: Attention = { attentionId: `${name}-${s.attentions.length + 1}`, command: name, ...failed, since: new Date(now()).toISOString(), open: true, resolution: null };
     s.attentions.push(attention);
     log.warn('command needs a person', { attentionId: attention.attentionId, command: name, code: failed.code, reason: failed.reason });
     const what = failed.failure === 'retries-exhausted' ? `kept failing until its retry bound passed (last: ${failed.code})` : `was refused: ${failed.code}`;
-    await escalate('command-failed', attention.attentionId, `The journey's command ${name} ${what}: ${failed.reason}. Fix the cause, then retry it, skip it or end the journey (POST /journeys/${input.applicationId}/attention/retry|skip|end).`);
-    resolution = null;
+    await escalate('command-failed', attention.attentionId, `The journey's command ${name} ${what}: ${failed.reason.replace(/\.$/, '')}. Fix the cause, then retry it, skip it or end the journey (POST /journeys/${input.applicationId}/attention/retry|skip|end).`);
     await condition(() => resolution !== null);
     const taken = resolution!;
     resolution = null;
