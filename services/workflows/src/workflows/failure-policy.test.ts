@@ -114,6 +114,16 @@ describe('the journey under its failure policy', () => {
     }
   }
 
+  /** The journey's KundvalAttention once visibility shows `expected` (it lags the workflow a little), or as it stands after 10 s. */
+  async function searchAttribute(handle: WorkflowHandle, expected: string[]): Promise<unknown> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const value = (await handle.describe()).searchAttributes['KundvalAttention'];
+      if (JSON.stringify(value) === JSON.stringify(expected) || Date.now() > deadline) return value;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   async function refusal(update: Promise<unknown>): Promise<string> {
     const err = await update.then(
       () => undefined,
@@ -130,9 +140,11 @@ describe('the journey under its failure policy', () => {
     expect(waiting.attention).toMatchObject({ command: 'placeOrder', code: 'ORDERS.PROVIDER_SUSPENDED', reason: 'Trygga Händer is suspended in home-care.', failure: 'refused', status: 422 });
     // Refused for good: tried once, never retried.
     expect(sent.filter((s) => s.url === '/orders' && s.headers['x-correlation-id'] === handle.workflowId)).toHaveLength(1);
+    // The task is raised, then the search attribute set, just after the attention is recorded.
+    await until(handle, 'the task', (s) => s.escalations?.some((e) => e.kind === 'command-failed') === true);
     const raised = sent.filter((s) => s.url === '/tasks' && (s.body as { applicationId: string }).applicationId === waiting.applicationId);
     expect(raised.map((s) => s.body)).toEqual([expect.objectContaining({ kind: 'command-failed', key: waiting.attention!.attentionId })]);
-    expect((await handle.describe()).searchAttributes['KundvalAttention']).toEqual(['command-failed']);
+    expect(await searchAttribute(handle, ['command-failed'])).toEqual(['command-failed']);
 
     // Refused before they reach history: no reason to skip or end, a role that may not, another attention.
     expect(await refusal(handle.executeUpdate(skipCommandUpdate, { args: [{ by }] }))).toMatch(/^reason/);
@@ -148,7 +160,7 @@ describe('the journey under its failure policy', () => {
     const closed = sent.filter((s) => s.url === '/tasks/close' && (s.body as { applicationId: string }).applicationId === result.applicationId);
     expect(closed.map((s) => s.body)).toEqual([expect.objectContaining({ kind: 'command-failed', key: 'placeOrder-1' })]);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
-    expect((await handle.describe()).searchAttributes['KundvalAttention']).toEqual(['none']);
+    expect(await searchAttribute(handle, ['none'])).toEqual(['none']);
   });
 
   it('takes an answer it cannot read as a failure of its own, and retries the same command with the same key once fixed', async () => {
