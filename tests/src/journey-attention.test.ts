@@ -69,10 +69,15 @@ describe('a command refused for good becomes an attention a person resolves; the
   const listedUnder = async (attention: string, applicationId: string) =>
     (await people().operator.ok<Array<{ workflowId: string }>>('GET', `${workflows()}/journeys?attention=${attention}`)).some((j) => j.workflowId === journeyWorkflowId(applicationId));
 
-  /** The provider accepts and plans, reports March, the customer approves: the journey settles and completes. */
+  /**
+   * The provider accepts and plans, reports March, the customer approves: the journey settles and
+   * completes. March is long over, so its approval is escalated to the case handler before the
+   * customer approves; that task must close with it.
+   */
   async function deliverAndApprove(steps: ReturnType<typeof homeCareSteps>, providerId: string, decisionId: string, applicationId: string, customerId: string): Promise<JourneyState> {
     const orderId = await steps.acceptAndPlan(providerId, decisionId);
     await steps.reportVisits(providerId, orderId, VISITS.map((v) => ({ ...v, externalId: `${applicationId}-${v.externalId}` })));
+    await eventually(async () => ((await tasksOf(applicationId, '&kind=approval-overdue&status=open')).length === 1 ? true : undefined), 'the approval to be escalated');
     await steps.approveMonth(customerId, orderId, MONTH);
     return journeyReaches(platform, applicationId, ['completed'], 90_000);
   }
@@ -130,6 +135,8 @@ describe('a command refused for good becomes an attention a person resolves; the
     expect(await tap.find('feeCharged', (p) => p['applicationId'] === applicationId)).toHaveLength(1);
     expect(await tasksOf(applicationId, '&status=open')).toEqual([]);
     expect(await tasksOf(applicationId, '&kind=command-failed')).toEqual([expect.objectContaining({ status: 'done', doneBy: 'journey-worker' })]);
+    expect(await tasksOf(applicationId, '&kind=approval-overdue')).toEqual([expect.objectContaining({ key: `${done.orderId}:${MONTH}`, status: 'done', doneBy: 'journey-worker' })]);
+    expect(await listedUnder('approval-overdue', applicationId)).toBe(false);
     expect(await listedUnder('command-failed', applicationId)).toBe(false);
     const description = await temporal.workflow.getHandle(journeyWorkflowId(applicationId)).describe();
     expect(description.status.name).toBe('COMPLETED');

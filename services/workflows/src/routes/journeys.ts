@@ -71,6 +71,7 @@ const JourneySummary = z.object({
   area: z.string().nullable(),
   provider: z.string().nullable(),
   customer: z.string().nullable(),
+  attention: z.string().nullable().describe("The kind of the journey's latest open escalation (KundvalAttention), or none"),
   startTime: z.string(),
   temporalUiUrl: z.string(),
 });
@@ -141,6 +142,7 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
             area: first('KundvalArea'),
             provider: first('KundvalProvider'),
             customer: first('KundvalCustomer'),
+            attention: first('KundvalAttention'),
             startTime: wf.startTime.toISOString(),
             temporalUiUrl: uiLink(wf.workflowId),
           });
