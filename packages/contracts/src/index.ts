@@ -36,3 +36,31 @@ export {
 export type { EventCatalog, EventName, EventPayload, EventInput, CatalogEvent, ParseEventResult } from './events.js';
 export { Role, Principal } from './auth.js';
 export { FreeText, scrubIdentityNumbers, MASKED_IDENTITY_NUMBER } from './personal-data.js';
+export {
+  Amendment,
+  RecordChoiceRequest,
+  ChoiceAnswer,
+  PlaceOrderRequest,
+  OrderEndReason,
+  EndOrderRequest,
+  ChangeOrderRequest,
+  OrderAnswer,
+  RemindProviderRequest,
+  ReminderAnswer,
+  ChargeFeeRequest,
+  FeeInvoiceAnswer,
+  PaymentBasis,
+  PayProviderRequest,
+  ProviderPaymentAnswer,
+  ApproveMonthRequest,
+  MonthApprovalAnswer,
+  RunBillingMonthRequest,
+  BillingRunAnswer,
+  TaskKind,
+  CreateTaskRequest,
+  TaskAnswer,
+  CloseTasksRequest,
+  CloseTasksAnswer,
+  DecisionAnswer,
+  ServiceErrorBody,
+} from './commands.js';

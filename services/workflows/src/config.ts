@@ -24,6 +24,11 @@ export const WorkflowsConfig = z.object({
   EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Divides every other journey duration (reminders, escalations, a day): 1 in production, large in tests. */
   JOURNEY_TIME_SCALE: z.coerce.number().positive().default(1),
+  /**
+   * How long a journey retries a command that fails in a way retrying may cure (network, 5xx, 404/409)
+   * before it stops and asks a person; never scaled by JOURNEY_TIME_SCALE. Six hours by default.
+   */
+  COMMAND_RETRY_MS: z.coerce.number().int().positive().default(6 * 3600_000),
   /** Concurrent workflow and activity tasks of one worker process. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),

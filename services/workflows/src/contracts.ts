@@ -30,7 +30,17 @@ export type JourneyTiming = {
   queueEscalationMs?: number;
   /** One calendar day, in the journey's time: scaled down with everything else in tests. */
   dayMs?: number;
+  /**
+   * How long a command that fails in a way retrying may cure (network, 5xx, 404/409 while a copy
+   * catches up) is retried before the journey stops and asks a person (an attention). Not scaled with
+   * the journey's time: it measures how long the services may take to catch up, not calendar days.
+   * Journeys started before it existed have none and use `DEFAULT_COMMAND_RETRY_MS`.
+   */
+  commandRetryMs?: number;
 };
+
+/** Six hours: long enough for a service outage or a lagging consumer to end, short enough that a stuck journey is seen the same day. */
+export const DEFAULT_COMMAND_RETRY_MS = 6 * 3600_000;
 
 const DAY = 24 * 3600_000;
 export const DEFAULT_TIMING: Required<JourneyTiming> = {
@@ -43,12 +53,13 @@ export const DEFAULT_TIMING: Required<JourneyTiming> = {
   expiryNoticeMs: 30 * DAY,
   queueEscalationMs: 90 * DAY,
   dayMs: DAY,
+  commandRetryMs: DEFAULT_COMMAND_RETRY_MS,
 };
 
-/** The production timing divided by `scale` (tests run the journey's days in seconds). */
+/** The production timing divided by `scale` (tests run the journey's days in seconds); the command retry bound is not scaled. */
 export function scaledTiming(scale: number, overrides: Partial<JourneyTiming> = {}): Required<JourneyTiming> {
   const scaled = Object.fromEntries(Object.entries(DEFAULT_TIMING).map(([k, v]) => [k, Math.max(1, Math.round(v / scale))]));
-  return { ...(scaled as Required<JourneyTiming>), ...overrides };
+  return { ...(scaled as Required<JourneyTiming>), commandRetryMs: DEFAULT_COMMAND_RETRY_MS, ...overrides };
 }
 
 export type JourneyInput = {
@@ -65,7 +76,8 @@ export type VoucherJourneyInput = {
   customerId: string;
   municipality: string;
   policy: AreaPolicy;
-  timing: Required<JourneyTiming>;
+  /** `commandRetryMs` is missing from the input of journeys started before it existed. */
+  timing: Required<Omit<JourneyTiming, 'commandRetryMs'>> & Pick<JourneyTiming, 'commandRetryMs'>;
   carried?: unknown;
 };
 
@@ -115,6 +127,48 @@ export type JourneyStage =
 
 export type MonthSettlement = { month: string; feeOre: number; appliedCap: string; ocrReference: string; paymentOre: number; unpricedMinutes: number };
 
+/**
+ * How the activities' client fails a command (the `type` of its `ApplicationFailure`, whose
+ * `details` are `[code, reason, status]`). `refused` and `unexpectedAnswer` are never retried; the
+ * others are retried within the journey's `commandRetryMs`.
+ */
+export const CommandFailureType = {
+  /** 400, 401, 403, 422 (and other 4xx): the service refuses the command; the same command again gets the same answer. */
+  refused: 'CommandRefused',
+  /** A 2xx whose body does not match the command's answer schema. */
+  unexpectedAnswer: 'UnexpectedAnswer',
+  /** 404, 409: the service's copy may not have caught up yet. */
+  notYetValid: 'NotYetValid',
+  /** Network errors, timeouts, 408, 429, 5xx. */
+  unavailable: 'ServiceUnavailable',
+} as const;
+export type CommandFailureType = (typeof CommandFailureType)[keyof typeof CommandFailureType];
+
+/** Who resolved an attention, from their verified token: nothing is done on anyone's behalf without a name. */
+export type AttentionActor = { subject: string; role: 'operator' | 'case-handler' };
+
+/**
+ * A command the journey could not carry out, waiting for a person: refused by the service, answered
+ * with something the worker cannot read, or still failing when its retry bound passed. While one is
+ * open the journey issues no other command; a case-handler task (`command-failed`) points to it.
+ */
+export type Attention = {
+  attentionId: string;
+  /** The activity, e.g. `placeOrder`. */
+  command: string;
+  /** The service's stable error code (`ORDERS.NO_DEFAULT_PROVIDER`), `UNEXPECTED_ANSWER`, `NETWORK` or `HTTP_<status>`. */
+  code: string;
+  /** The service's reason, as it gave it. */
+  reason: string;
+  /** `refused` (not retried), `unexpected-answer` (not retried) or `retries-exhausted` (retried for `commandRetryMs`). */
+  failure: 'refused' | 'unexpected-answer' | 'retries-exhausted';
+  /** The HTTP status, when the service answered. */
+  status: number | null;
+  since: string;
+  open: boolean;
+  resolution: { action: 'retry' | 'skip' | 'end'; by: AttentionActor; at: string; reason: string | null } | null;
+};
+
 /** Something a person must act on, raised by a missed deadline or a dispute; cleared when done. */
 export type Escalation = { kind: string; key: string; raisedAt: string; to: 'provider' | 'case-handler'; message: string; open: boolean };
 
@@ -141,6 +195,10 @@ export type JourneyState = {
   runs?: number;
   /** Every order of the journey, in the order placed: several at once where the area allows several providers. */
   orders?: Array<{ orderId: string; providerId: string; validFrom: string; endDate: string | null }>;
+  /** The command the journey waits on a person for, or null (voucher journeys only). */
+  attention?: Attention | null;
+  /** Every attention raised so far, resolved ones with who resolved them and how (voucher journeys only). */
+  attentions?: Attention[];
 };
 
 export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
@@ -152,6 +210,16 @@ export const chooseProviderUpdate = defineUpdate<{ providerId: string; chosenBy:
 export const approveMonthUpdate = defineUpdate<{ orderId: string; month: string; approvedVisits: number }, [{ orderId: string; month: string; disputedVisitIds: string[] }]>(
   'approveMonth',
 );
+
+/** How a person resolves the journey's open attention; `attentionId`, when given, must be the open one. */
+export type ResolveAttention = { attentionId?: string; by: AttentionActor; reason?: string };
+
+/** Try the failed command again, the same command with the same Idempotency-Key, after its cause was fixed. */
+export const retryCommandUpdate = defineUpdate<Attention, [ResolveAttention]>('retryCommand');
+/** Go on without the command's effect (the rule per command is in docs/adr/0017-journey-failure-policy.md); a reason is required. */
+export const skipCommandUpdate = defineUpdate<Attention, [ResolveAttention]>('skipCommand');
+/** End the journey here, issuing no further command; a reason is required. */
+export const endJourneyUpdate = defineUpdate<Attention, [ResolveAttention]>('endJourney');
 
 /** Search attributes on every journey, so the Temporal Web UI and the operators' view can filter them. */
 export const searchAttributes = {

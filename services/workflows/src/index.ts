@@ -10,8 +10,13 @@ export {
   journeyWorkflowId,
   journeyEventSignal,
   journeyStateQuery,
+  retryCommandUpdate,
+  skipCommandUpdate,
+  endJourneyUpdate,
   searchAttributes,
   SEARCH_ATTRIBUTE_TYPES,
+  CommandFailureType,
+  DEFAULT_COMMAND_RETRY_MS,
 } from './contracts.js';
-export type { JourneyEvent, JourneyInput, JourneyState, JourneyStage, JourneyTiming, MonthSettlement } from './contracts.js';
+export type { Attention, AttentionActor, JourneyEvent, JourneyInput, JourneyState, JourneyStage, JourneyTiming, MonthSettlement, ResolveAttention } from './contracts.js';
 export { toJourneyEvent } from './bridge/journey-bridge.js';

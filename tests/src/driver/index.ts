@@ -5,6 +5,6 @@
 export { Actor, eventually } from './http.js';
 export type { Answer } from './http.js';
 export { actors, homeCareSteps, journeyReaches, journeyState, runHomeCareJourney } from './journey.js';
-export type { HomeCareScenario, JourneyState, Platform, PlatformUrls, VisitPlan } from './journey.js';
+export type { Attention, HomeCareScenario, JourneyState, Platform, PlatformUrls, VisitPlan } from './journey.js';
 export { DEMO_PROVIDERS, loadDemoData } from './demo-data.js';
 export { nextIdentityNumber, testIdentityNumber } from './identity.js';

@@ -28,11 +28,27 @@ export type JourneyState = {
   orderId: string | null;
   decisionId: string | null;
   denialReason: string | null;
+  nextDeadline?: string | null;
   settledMonths: Array<{ month: string; feeOre: number; appliedCap: string; ocrReference: string; paymentOre: number; unpricedMinutes: number }>;
   escalations?: Array<{ kind: string; key: string; raisedAt: string; to: string; message: string; open: boolean }>;
   ended?: { reason: string; endDate: string } | null;
   runs?: number;
   orders?: Array<{ orderId: string; providerId: string; validFrom: string; endDate: string | null }>;
+  /** The command the journey waits on a person for (ADR 0017), and every one raised so far. */
+  attention?: Attention | null;
+  attentions?: Attention[];
+};
+
+export type Attention = {
+  attentionId: string;
+  command: string;
+  code: string;
+  reason: string;
+  failure: 'refused' | 'unexpected-answer' | 'retries-exhausted';
+  status: number | null;
+  since: string;
+  open: boolean;
+  resolution: { action: 'retry' | 'skip' | 'end'; by: { subject: string; role: string }; at: string; reason: string | null } | null;
 };
 
 /** The people of a home-care journey, each with their own token. */

@@ -34,6 +34,8 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /tasks', roles: ['system'] },
   { route: 'GET /tasks', roles: ['case-handler', 'operator'] },
   { route: 'POST /tasks/:taskId/done', roles: ['case-handler'] },
+  // Only the journey closes tasks whose cause it resolved; a person marks a task done instead.
+  { route: 'POST /tasks/close', roles: ['system'] },
   { route: 'GET /customers/:customerId', roles: ['case-handler'] },
 ];
 
@@ -63,6 +65,7 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /tasks': (f) => ({ method: 'POST', url: '/tasks', payload: { applicationId: f.applicationId, kind: 'dispute', key: 'matrix', message: 'The customer disputes a visit.' } }),
   'GET /tasks': () => ({ method: 'GET', url: '/tasks' }),
   'POST /tasks/:taskId/done': (f) => ({ method: 'POST', url: `/tasks/${f.taskId}/done` }),
+  'POST /tasks/close': (f) => ({ method: 'POST', url: '/tasks/close', payload: { applicationId: f.applicationId, kind: 'dispute', key: 'matrix', reason: 'The dispute was resolved.' } }),
   'GET /customers/:customerId': (f) => ({ method: 'GET', url: `/customers/${f.customerId}` }),
 };
 

@@ -4,7 +4,7 @@ type Json<T> = ColumnType<T, string, string>;
 
 export type Outcome = 'granted' | 'partly-granted' | 'denied';
 export type EndReason = 'expired' | 'moved' | 'deceased' | 'withdrawn' | 'replaced';
-export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-overdue' | 'dispute' | 'order-refused' | 'decision-expiring' | 'queue-waiting' | 'moved-out' | 'payment-correction';
+export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-overdue' | 'dispute' | 'order-refused' | 'decision-expiring' | 'queue-waiting' | 'moved-out' | 'payment-correction' | 'command-failed';
 
 /** The decisions service's tables. Identity numbers live in `customers` and nowhere else in the platform. */
 export type DecisionsTables = {

@@ -1,34 +1,64 @@
+import {
+  ChoiceAnswer,
+  OrderAnswer,
+  ReminderAnswer,
+  type ChangeOrderRequest,
+  type EndOrderRequest,
+  type OrderEndReason,
+} from '@kundval/contracts';
 import { refusedWith, type ServiceClient } from './service-client.js';
 
-export type Choice = { choiceId: string; decisionId: string; providerId: string; chosenBy: 'customer' | 'default' };
-export type OrderChange = { effectiveFrom: string; validTo: string; careHoursPerMonth: number; serviceHoursPerMonth: number; level: number | null };
-export type Order = { orderId: string; decisionId: string; providerId: string; status: string; validFrom: string };
+export type Choice = ChoiceAnswer;
+export type OrderChange = ChangeOrderRequest;
+export type Order = OrderAnswer;
 
-/** The journey's commands to the orders service; each is idempotent on the service side. */
+/**
+ * `round`: how many times the customer's choice has been voided by a refused order. It is part of
+ * the business key of the choice commands, so choosing (or placing an order with) the same provider
+ * again after a refusal is a new command with a new Idempotency-Key, not a replay of the old answer.
+ */
+type Round = { round?: number };
+
+/** The journey's commands to the orders service; each is idempotent on the service side and carries its Idempotency-Key. */
 export function createOrdersActivities(call: ServiceClient) {
   return {
     /** Assigns the area's default provider unless a choice exists; returns whichever choice stands. */
-    async assignDefaultProvider(input: { decisionId: string }): Promise<Choice> {
-      return call<Choice>('POST', `/decisions/${input.decisionId}/default-choice`);
+    async assignDefaultProvider(input: { decisionId: string } & Round): Promise<Choice> {
+      return call({ command: 'assignDefaultProvider', key: `${input.decisionId}#${input.round ?? 0}`, method: 'POST', path: `/decisions/${input.decisionId}/default-choice`, answer: ChoiceAnswer });
     },
     /** Records the customer's choice on their behalf (the journey's choose-provider update). */
-    async recordChoice(input: { decisionId: string; providerId: string }): Promise<Choice> {
-      return call<Choice>('POST', `/decisions/${input.decisionId}/choice`, { providerId: input.providerId });
+    async recordChoice(input: { decisionId: string; providerId: string } & Round): Promise<Choice> {
+      return call({
+        command: 'recordChoice',
+        key: `${input.decisionId}:${input.providerId}#${input.round ?? 0}`,
+        method: 'POST',
+        path: `/decisions/${input.decisionId}/choice`,
+        body: { providerId: input.providerId },
+        answer: ChoiceAnswer,
+      });
     },
     /**
      * Places the order with the choice in force from `effectiveFrom`; placing it again returns the same order.
      * `providerId` names which choice, where the area allows several providers at once.
      */
-    async placeOrder(input: { decisionId: string; effectiveFrom?: string; providerId?: string }): Promise<Order> {
-      return call<Order>('POST', '/orders', {
-        decisionId: input.decisionId,
-        ...(input.effectiveFrom ? { effectiveFrom: input.effectiveFrom } : {}),
-        ...(input.providerId ? { providerId: input.providerId } : {}),
+    async placeOrder(input: { decisionId: string; effectiveFrom?: string; providerId?: string } & Round): Promise<Order> {
+      return call({
+        command: 'placeOrder',
+        key: `${input.decisionId}:${input.providerId ?? '-'}:${input.effectiveFrom ?? '-'}#${input.round ?? 0}`,
+        method: 'POST',
+        path: '/orders',
+        body: {
+          decisionId: input.decisionId,
+          ...(input.effectiveFrom ? { effectiveFrom: input.effectiveFrom } : {}),
+          ...(input.providerId ? { providerId: input.providerId } : {}),
+        },
+        answer: OrderAnswer,
       });
     },
     /** Ends an order on its last day (a switch, a changed or ended decision, a resident's move-out). */
-    async endOrder(input: { orderId: string; endDate: string; reason: 'switched' | 'decision-ended' | 'decision-changed' | 'moved-out' }): Promise<Order> {
-      return call<Order>('POST', `/orders/${input.orderId}/end`, { endDate: input.endDate, reason: input.reason });
+    async endOrder(input: { orderId: string; endDate: string; reason: OrderEndReason }): Promise<Order> {
+      const body: EndOrderRequest = { endDate: input.endDate, reason: input.reason };
+      return call({ command: 'endOrder', key: `${input.orderId}:${input.endDate}:${input.reason}`, method: 'POST', path: `/orders/${input.orderId}/end`, body, answer: OrderAnswer });
     },
     /**
      * Amends an order in force to the decision's changed terms from `effectiveFrom` (new hours or level,
@@ -38,7 +68,14 @@ export function createOrdersActivities(call: ServiceClient) {
     async changeOrder(input: OrderChange & { orderId: string }): Promise<Order | null> {
       const { orderId, ...change } = input;
       try {
-        return await call<Order>('POST', `/orders/${orderId}/changes`, change);
+        return await call({
+          command: 'changeOrder',
+          key: `${orderId}:${change.effectiveFrom}:${change.validTo}:${change.careHoursPerMonth}:${change.serviceHoursPerMonth}:${change.level ?? '-'}`,
+          method: 'POST',
+          path: `/orders/${orderId}/changes`,
+          body: change,
+          answer: OrderAnswer,
+        });
       } catch (err) {
         // The order ended before the change took effect (the customer left that provider meanwhile): nothing to amend.
         if (refusedWith(err, 'ORDERS.ORDER_ENDED')) return null;
@@ -47,7 +84,14 @@ export function createOrdersActivities(call: ServiceClient) {
     },
     /** Reminds the provider of something overdue; the key makes a repeated reminder one reminder. */
     async remindProvider(input: { orderId: string; about: 'acceptance' | 'care-plan' | 'approval'; key: string }): Promise<void> {
-      await call('POST', `/orders/${input.orderId}/reminders`, { about: input.about, key: input.key });
+      await call({
+        command: 'remindProvider',
+        key: `${input.orderId}:${input.about}:${input.key}`,
+        method: 'POST',
+        path: `/orders/${input.orderId}/reminders`,
+        body: { about: input.about, key: input.key },
+        answer: ReminderAnswer,
+      });
     },
   };
 }

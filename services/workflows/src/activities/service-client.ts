@@ -1,29 +1,97 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { z } from 'zod';
+import { ServiceErrorBody } from '@kundval/contracts';
 import { issueToken, type TokenSettings } from '@kundval/platform';
+import { CommandFailureType } from '../contracts.js';
 
 /**
- * Calls a service's HTTP API as the `system` principal. A refusal that retrying cannot cure (400,
- * 401, 403) fails the activity for good; 404 and 409 are retried, because the service may not have
- * consumed the event that makes the command valid yet; network errors and 5xx are retried too.
+ * One command to a service: what it is (`command`, the activity's name, and `key`, the business key
+ * that makes it this command and no other), where it goes, and the schema its answer must match.
  */
-export type ServiceClient = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options?: { timeoutMs?: number }) => Promise<T>;
+export type Command<A> = {
+  command: string;
+  /** What makes this command one command: the same key again is the same command (a retry), never a new one. */
+  key: string;
+  method: 'POST' | 'PUT';
+  path: string;
+  body?: unknown;
+  answer: z.ZodType<A>;
+  timeoutMs?: number;
+};
 
-/** The `error` code of a service's error body, or null when the body is not one. */
-function errorCodeOf(text: string): string | null {
-  try {
-    const body: unknown = JSON.parse(text);
-    return typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string' ? body.error : null;
-  } catch {
-    return null;
-  }
+/** Sends a command as the `system` principal and answers its parsed answer, or throws a classified `ApplicationFailure`. */
+export type ServiceClient = <A>(command: Command<A>) => Promise<A>;
+
+/**
+ * The Idempotency-Key of a command: the journey's workflow id, the command's name and its business
+ * key, hashed to a fixed length. Never the attempt number: every retry of one command carries the
+ * same key, so a service that already did it answers what it answered the first time (a lost
+ * answer no longer turns into a 409). A genuinely new command (the customer choosing the same
+ * provider again after a refusal) differs in its business key, which the journey makes from its
+ * own state (`round`), so it is never mistaken for the old one.
+ */
+export function idempotencyKey(workflowId: string, command: string, businessKey: string): string {
+  return `kj1-${createHash('sha256').update(`${workflowId}\n${command}\n${businessKey}`).digest('base64url')}`;
 }
 
-/** Whether a failed service call was refused with `code` (an `ApplicationFailure` from the client above). */
+/**
+ * How a service's answer fails a command, by HTTP status:
+ * - 400, 401, 403, 422 and any other 4xx but those below: refused; retrying the same command cannot
+ *   change the answer (`CommandRefused`, non-retryable).
+ * - 404, 409: not valid *yet*; the service may not have consumed the event that makes it valid, so
+ *   it is retried within the journey's bound (`NotYetValid`).
+ * - 408, 429, 5xx and network errors: the service is unavailable; retried (`ServiceUnavailable`).
+ */
+export function failureTypeOf(status: number): CommandFailureType {
+  if (status === 404 || status === 409) return CommandFailureType.notYetValid;
+  if (status === 408 || status === 429 || status >= 500) return CommandFailureType.unavailable;
+  return CommandFailureType.refused;
+}
+
+/** The refusal a service's error body gives: its stable code and reason, or the status when the body is not one. */
+export function refusalOf(status: number, text: string): { code: string; reason: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { code: `HTTP_${status}`, reason: text.slice(0, 500) || `answered ${status}` };
+  }
+  const parsed = ServiceErrorBody.safeParse(body);
+  if (!parsed.success) return { code: `HTTP_${status}`, reason: text.slice(0, 500) };
+  const issues = parsed.data.issues?.map((i) => `${i.field}: ${i.reason}`).join('; ');
+  return { code: parsed.data.error, reason: [parsed.data.message, issues].filter(Boolean).join(' — ') || parsed.data.error };
+}
+
+/**
+ * A failed command as Temporal carries it: `details` is `[code, reason, status]`, so the journey can
+ * record the service's own code and reason in its attention, and `refusedWith` can take one refusal
+ * as an answer.
+ */
+function failure(type: CommandFailureType, message: string, code: string, reason: string, status: number | null): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: type === CommandFailureType.refused || type === CommandFailureType.unexpectedAnswer, details: [code, reason, status] });
+}
+
+/** Whether a failed service call was refused with `code` (an `ApplicationFailure` from the client below). */
 export function refusedWith(err: unknown, code: string): boolean {
   return err instanceof ApplicationFailure && Array.isArray(err.details) && err.details[0] === code;
 }
 
-export function createServiceClient(baseUrl: string, auth: TokenSettings): ServiceClient {
+type ClientDeps = {
+  /** The running activity's workflow id and name; the activity context by default. */
+  activity?: () => { workflowId: string; activityType: string };
+  fetch?: typeof fetch;
+};
+
+const currentActivity = () => {
+  const info = Context.current().info;
+  return { workflowId: info.workflowExecution?.workflowId ?? info.activityId, activityType: info.activityType };
+};
+
+/** A client of one service's HTTP API, as the `system` principal. */
+export function createServiceClient(baseUrl: string, auth: TokenSettings, deps: ClientDeps = {}): ServiceClient {
+  const activity = deps.activity ?? currentActivity;
+  const send = deps.fetch ?? fetch;
   let token: { value: string; expires: number } | undefined;
   const bearer = async () => {
     if (!token || token.expires < Date.now() + 60_000) {
@@ -32,25 +100,42 @@ export function createServiceClient(baseUrl: string, auth: TokenSettings): Servi
     return token.value;
   };
 
-  return async <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> => {
-    const info = Context.current().info;
-    const response = await fetch(new URL(path, baseUrl), {
-      method,
-      headers: {
-        authorization: `Bearer ${await bearer()}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        // The workflow id traces the command back to the journey in every service's log.
-        'x-correlation-id': info.workflowExecution?.workflowId ?? info.activityId,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
-    });
-    const text = await response.text();
-    if (response.ok) return JSON.parse(text) as T;
-    const message = `${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`;
-    // The service's stable error code, for the callers that take one refusal as an answer.
-    const details = [errorCodeOf(text)];
-    if ([400, 401, 403, 422].includes(response.status)) throw ApplicationFailure.create({ type: 'BadRequest', message, nonRetryable: true, details });
-    throw ApplicationFailure.create({ type: `Http${response.status}`, message, details });
+  return async <A>(c: Command<A>): Promise<A> => {
+    const { workflowId } = activity();
+    const what = `${c.command}: ${c.method} ${c.path}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await send(new URL(c.path, baseUrl), {
+        method: c.method,
+        headers: {
+          authorization: `Bearer ${await bearer()}`,
+          ...(c.body === undefined ? {} : { 'content-type': 'application/json' }),
+          'idempotency-key': idempotencyKey(workflowId, c.command, c.key),
+          // The workflow id traces the command back to the journey in every service's log.
+          'x-correlation-id': workflowId,
+        },
+        body: c.body === undefined ? undefined : JSON.stringify(c.body),
+        signal: AbortSignal.timeout(c.timeoutMs ?? 20_000),
+      });
+      text = await response.text();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw failure(CommandFailureType.unavailable, `${what} failed: ${reason}`, 'NETWORK', reason, null);
+    }
+    if (response.ok) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw failure(CommandFailureType.unexpectedAnswer, `${what} answered ${response.status} with a body that is not JSON`, 'UNEXPECTED_ANSWER', `not JSON: ${text.slice(0, 200)}`, response.status);
+      }
+      const parsed = c.answer.safeParse(body);
+      if (parsed.success) return parsed.data;
+      const reason = parsed.error.issues.map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ');
+      throw failure(CommandFailureType.unexpectedAnswer, `${what} answered ${response.status} with an answer the worker cannot read: ${reason}`, 'UNEXPECTED_ANSWER', reason, response.status);
+    }
+    const { code, reason } = refusalOf(response.status, text);
+    throw failure(failureTypeOf(response.status), `${what} answered ${response.status}: ${code}: ${reason}`, code, reason, response.status);
   };
 }

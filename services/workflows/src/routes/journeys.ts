@@ -1,9 +1,32 @@
 import { z } from 'zod';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { AppError, ErrorBody, assertCustomerScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import { approveMonthUpdate, chooseProviderUpdate, journeyStateQuery, journeyWorkflowId } from '../contracts.js';
+import {
+  CommandFailureType,
+  approveMonthUpdate,
+  chooseProviderUpdate,
+  endJourneyUpdate,
+  journeyStateQuery,
+  journeyWorkflowId,
+  retryCommandUpdate,
+  skipCommandUpdate,
+} from '../contracts.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+const Attention = z.object({
+  attentionId: z.string(),
+  command: z.string().describe('The command the journey could not carry out, e.g. placeOrder'),
+  code: z.string().describe("The service's error code, UNEXPECTED_ANSWER, NETWORK or HTTP_<status>"),
+  reason: z.string().describe("The service's reason"),
+  failure: z.enum(['refused', 'unexpected-answer', 'retries-exhausted']),
+  status: z.number().nullable(),
+  since: z.string(),
+  open: z.boolean(),
+  resolution: z
+    .object({ action: z.enum(['retry', 'skip', 'end']), by: z.object({ subject: z.string(), role: z.string() }), at: z.string(), reason: z.string().nullable() })
+    .nullable(),
+});
 
 const JourneyState = z.object({
   applicationId: z.string(),
@@ -29,7 +52,17 @@ const JourneyState = z.object({
     .array(z.object({ orderId: z.string(), providerId: z.string(), validFrom: z.string(), endDate: z.string().nullable() }))
     .optional()
     .describe('Every order of the journey in the order placed; several in force at once where the area allows several providers'),
+  attention: Attention.nullable().optional().describe('The command the journey waits on a person for: retry, skip or end it (POST …/attention/retry|skip|end)'),
+  attentions: z.array(Attention).optional(),
 });
+
+const AttentionAction = { retry: retryCommandUpdate, skip: skipCommandUpdate, end: endJourneyUpdate } as const;
+const ResolveBody = z
+  .object({
+    attentionId: z.string().min(1).max(100).optional().describe('The attention acted on, as the caller saw it; refused (409) when another is open'),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .nullish();
 
 const JourneySummary = z.object({
   workflowId: z.string(),
@@ -38,6 +71,7 @@ const JourneySummary = z.object({
   area: z.string().nullable(),
   provider: z.string().nullable(),
   customer: z.string().nullable(),
+  attention: z.string().nullable().describe("The kind of the journey's latest open escalation (KundvalAttention), or none"),
   startTime: z.string(),
   temporalUiUrl: z.string(),
 });
@@ -80,7 +114,7 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
             area: Keyword.optional(),
             provider: Keyword.optional(),
             stage: Keyword.optional(),
-            attention: Keyword.optional().describe('journeys with an open escalation of this kind, e.g. approval-overdue'),
+            attention: Keyword.optional().describe('journeys whose latest open escalation is of this kind, e.g. approval-overdue or command-failed; each has an open task of that kind in GET decisions /tasks'),
             limit: z.coerce.number().int().min(1).max(500).default(50),
           }),
           response: { 200: z.array(JourneySummary), ...errors },
@@ -108,6 +142,7 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
             area: first('KundvalArea'),
             provider: first('KundvalProvider'),
             customer: first('KundvalCustomer'),
+            attention: first('KundvalAttention'),
             startTime: wf.startTime.toISOString(),
             temporalUiUrl: uiLink(wf.workflowId),
           });
@@ -155,15 +190,75 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         );
       },
     );
+
+    for (const action of ['retry', 'skip', 'end'] as const) {
+      app.post(
+        `/journeys/:applicationId/attention/${action}`,
+        {
+          config: { roles: ['operator', 'case-handler'] },
+          schema: {
+            summary: {
+              retry: 'Retry the command the journey waits on, after its cause was fixed',
+              skip: "Go on without the command the journey waits on (the journey's rule per command: ADR 0017)",
+              end: 'End the journey at its attention, issuing no further command',
+            }[action],
+            description:
+              'A Temporal update with the caller as `by`, recorded in the journey\'s history and in an audit log line. ' +
+              (action === 'retry' ? '' : 'A reason is required. ') +
+              '409 when the journey waits on no attention (or on another than `attentionId`).',
+            tags: ['journeys'],
+            params: z.object({ applicationId: z.uuid() }),
+            body: action === 'retry' ? ResolveBody : z.object({ attentionId: z.string().min(1).max(100).optional(), reason: z.string().trim().min(1).max(500) }),
+            response: { 200: Attention, ...errors },
+          },
+        },
+        async (req) => {
+          const { applicationId } = req.params;
+          const { handle, state } = await journey(applicationId, req.principal);
+          const role = req.principal.role === 'operator' ? 'operator' : 'case-handler';
+          const by = { subject: req.principal.sub, role } as const;
+          const attention = await runUpdate(
+            () => handle.executeUpdate(AttentionAction[action], { args: [{ ...(req.body?.attentionId ? { attentionId: req.body.attentionId } : {}), by, ...(req.body?.reason ? { reason: req.body.reason } : {}) }] }),
+            'WORKFLOWS.NO_SUCH_ATTENTION',
+          );
+          // The workflows service keeps no tables: its audit record is this structured log line (and the update in the journey's history).
+          req.log.info(
+            {
+              audit: {
+                action: `journey.attention.${action}`,
+                actor: req.principal.sub,
+                actorRole: req.principal.role,
+                at: new Date().toISOString(),
+                entity: 'journey',
+                entityId: journeyWorkflowId(applicationId),
+                onBehalfOf: { applicationId, customerId: state.customerId },
+                attentionId: attention.attentionId,
+                command: attention.command,
+                code: attention.code,
+                reason: attention.resolution?.reason ?? null,
+                correlationId: req.correlationId ?? null,
+              },
+            },
+            'audit',
+          );
+          return attention;
+        },
+      );
+    }
   };
 
   /** The journey's handle, if the caller may act on it (a citizen only on their own). */
   async function ownJourney(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
+    return (await journey(applicationId, principal)).handle;
+  }
+
+  /** The journey's handle and where it stands, if the caller may act on it (a citizen only on their own). */
+  async function journey(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
     const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
     try {
       const state = await handle.query(journeyStateQuery);
       assertCustomerScope(principal, state.customerId);
-      return handle;
+      return { handle, state };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
       throw err;
@@ -171,14 +266,22 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
   }
 }
 
-/** An update the journey's validator refused is the caller's 409, with the validator's reason. */
-async function runUpdate<T>(update: () => Promise<T>): Promise<T> {
+/**
+ * An update the journey refused is the caller's 409: refused by its validator (with the validator's
+ * reason, under `refusedCode`), or a command it made on the caller's behalf refused by the service
+ * (with the service's own code and reason).
+ */
+async function runUpdate<T>(update: () => Promise<T>, refusedCode = 'WORKFLOWS.UPDATE_REFUSED'): Promise<T> {
   try {
     return await update();
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
-      const cause = err.cause instanceof Error ? err.cause.message : err.message;
-      throw new AppError('conflict', 'WORKFLOWS.UPDATE_REFUSED', cause);
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && cause.type === CommandFailureType.refused && Array.isArray(cause.details)) {
+        const [code, reason] = cause.details as [unknown, unknown];
+        throw new AppError('conflict', typeof code === 'string' ? code : 'WORKFLOWS.COMMAND_REFUSED', typeof reason === 'string' ? reason : cause.message);
+      }
+      throw new AppError('conflict', refusedCode, cause instanceof Error ? cause.message : err.message);
     }
     throw err;
   }

@@ -1,10 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { BillingActivities } from '../activities/billing.activities.js';
+import { CommandFailureType } from '../contracts.js';
 
 const billing = proxyActivities<BillingActivities>({
   // A national-scale month streams millions of visits: give it room, and let it heartbeat through the service call.
   startToCloseTimeout: '2 hours',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['BadRequest'] },
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['BadRequest', CommandFailureType.refused, CommandFailureType.unexpectedAnswer] },
 });
 
 /**

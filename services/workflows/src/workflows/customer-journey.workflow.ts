@@ -138,7 +138,7 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Jour
       month,
       feeOre: fee.feeOre,
       appliedCap: fee.appliedCap,
-      ocrReference: fee.ocrReference,
+      ocrReference: fee.ocrReference ?? '',
       paymentOre: payment.amountOre,
       unpricedMinutes: payment.unpricedMinutes,
     });

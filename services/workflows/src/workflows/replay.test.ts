@@ -16,19 +16,28 @@ const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, '
 
 describe('journey workflow replay', () => {
   it('has recorded histories to replay', () => {
-    expect(histories.length).toBeGreaterThanOrEqual(23);
+    expect(histories.length).toBeGreaterThanOrEqual(25);
   });
 
   it.each([
     ['voucher-nursing-home-moved-out.json', 'move-out-ends-service'],
     ['voucher-home-care-changed-and-ended-amended.json', 'decision-change-amends-orders'],
     ['voucher-nursing-home-level-changed.json', 'decision-change-amends-orders'],
+    ['voucher-home-care-command-failed-retried.json', 'command-failure-policy'],
+    ['voucher-home-care-command-failed-retried.json', 'tasks-follow-their-cause'],
+    ['voucher-home-care-command-failed-skipped.json', 'command-failure-policy'],
+    ['voucher-home-care-command-failed-skipped.json', 'tasks-follow-their-cause'],
   ])('has %s recorded on the patched path %s, so replay guards the new branch too', (file, patchId) => {
     expect(patchesIn(load(file))).toContain(patchId);
   });
 
   it('keeps a history from before the decision-change patch, which must replay the old branch', () => {
     expect(patchesIn(load('voucher-home-care-changed-and-ended.json'))).not.toContain('decision-change-amends-orders');
+  });
+
+  it.each(histories.filter((f) => !f.includes('command-failed')))('keeps %s from before the failure policy, so replay guards the old branch', (file) => {
+    expect(patchesIn(load(file))).not.toContain('command-failure-policy');
+    expect(patchesIn(load(file))).not.toContain('tasks-follow-their-cause');
   });
 
   it.each(histories)('replays %s with the current workflow code', async (file) => {

@@ -1,4 +1,7 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -11,14 +14,21 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Amendment, BillingActivities } from '../activities/billing.activities.js';
-import type { DecisionsActivities } from '../activities/decisions.activities.js';
+import type { DecisionsActivities, TaskKind } from '../activities/decisions.activities.js';
 import type { OrderChange, OrdersActivities } from '../activities/orders.activities.js';
 import {
+  CommandFailureType,
+  DEFAULT_COMMAND_RETRY_MS,
   approveMonthUpdate,
   chooseProviderUpdate,
+  endJourneyUpdate,
   journeyEventSignal,
   journeyStateQuery,
+  retryCommandUpdate,
   searchAttributes,
+  skipCommandUpdate,
+  type Attention,
+  type AttentionActor,
   type Escalation,
   type JourneyEvent,
   type JourneyStage,
@@ -28,21 +38,34 @@ import {
 } from '../contracts.js';
 import { addDays, lastDayOfMonth, monthOf, monthsCovered, startOfDayMs } from './months.js';
 
-/** Commands to the services: idempotent there (keyed by decision, order, month and basis), so retries never double anything. */
-const commandOptions: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['BadRequest'] },
-};
-const orders = proxyActivities<OrdersActivities>(commandOptions);
-const billing = proxyActivities<BillingActivities>(commandOptions);
-const decisions = proxyActivities<DecisionsActivities>(commandOptions);
 /**
- * Reminders and escalations: tried a few times, then recorded as undelivered in the journey's state
- * (which operators see) — a notice that cannot be delivered must not hold up payments.
+ * Commands to the services: idempotent there (keyed by decision, order, month and basis, and sent
+ * with an Idempotency-Key), so retries never double anything. A refusal or an answer the worker cannot
+ * read is never retried; anything else is retried until `scheduleToCloseTimeout`, the journey's
+ * `commandRetryMs` (`commandOptions`), after which the failure becomes an attention.
  */
-const noticeOptions: ActivityOptions = { ...commandOptions, retry: { ...commandOptions.retry, maximumAttempts: 5 } };
+const commandRetry: ActivityOptions['retry'] = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: ['BadRequest', CommandFailureType.refused, CommandFailureType.unexpectedAnswer],
+};
+const commandOptions = (retryBoundMs: number): ActivityOptions => ({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: retryBoundMs, retry: commandRetry });
+/**
+ * Commands made inside an update (the customer's choice, the approval of a month): the caller waits
+ * for the answer, so a command that does not go through within a minute goes back to the caller as a
+ * refusal instead of keeping the request open for hours.
+ */
+const updateCommandOptions: ActivityOptions = { startToCloseTimeout: '20 seconds', scheduleToCloseTimeout: '1 minute', retry: commandRetry };
+/**
+ * Reminders, escalations and closing tasks: tried a few times, then recorded as undelivered in the
+ * journey's state (which operators see) — a notice that cannot be delivered must not hold up payments.
+ */
+const noticeOptions: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { ...commandRetry, maximumAttempts: 5 } };
 const providerNotices = proxyActivities<Pick<OrdersActivities, 'remindProvider'>>(noticeOptions);
-const caseHandlerNotices = proxyActivities<Pick<DecisionsActivities, 'createTask'>>(noticeOptions);
+const caseHandlerNotices = proxyActivities<Pick<DecisionsActivities, 'createTask' | 'closeTasks'>>(noticeOptions);
+const ordersOnBehalf = proxyActivities<Pick<OrdersActivities, 'recordChoice'>>(updateCommandOptions);
+const billingOnBehalf = proxyActivities<Pick<BillingActivities, 'approveMonth'>>(updateCommandOptions);
 
 /** Settled months per run before the journey continues as new, keeping each run's history short. */
 const MONTHS_PER_RUN = 6;
@@ -55,6 +78,16 @@ const SEEN_EVENT_IDS_KEPT = 500;
  */
 const MOVE_OUT_ENDS_SERVICE = 'move-out-ends-service';
 const DECISION_CHANGE_AMENDS_ORDERS = 'decision-change-amends-orders';
+/** A failed command becomes an attention a person resolves (retry, skip, end) instead of failing the journey. */
+const COMMAND_FAILURE_POLICY = 'command-failure-policy';
+/** The journey closes the case-handler task of an escalation whose cause is gone, and of every escalation when it completes. */
+const TASKS_FOLLOW_THEIR_CAUSE = 'tasks-follow-their-cause';
+
+/** A person ended the journey at an attention: unwinds `reconcile` to the loop, which completes the journey. */
+class EndedByPerson extends Error {}
+/** What a skipped command answers: the journey goes on without its effect. */
+const SKIPPED = Symbol('skipped');
+type Skipped = typeof SKIPPED;
 
 type Decision = {
   decisionId: string;
@@ -95,6 +128,8 @@ type OrderMonth = {
   reminded: boolean;
   escalated: boolean;
   disputeEscalated: boolean;
+  /** Its payment was skipped at an attention: not paid or charged here, and no longer holding up the end of the journey. */
+  skipped?: boolean;
 };
 
 /** Everything the journey knows; carried whole into the next run by continue-as-new. */
@@ -124,6 +159,12 @@ type Carried = {
   seen: string[];
   runs: number;
   settledThisRun: number;
+  /** How many times a refused order voided the choice: part of the choice commands' business key. */
+  choiceRound?: number;
+  /** The default provider's assignment was skipped at an attention: only the customer's own choice moves the journey on. */
+  defaultSkipped?: boolean;
+  /** Commands the journey could not carry out, each waiting for or resolved by a person. */
+  attentions?: Attention[];
 };
 
 function initial(): Carried {
@@ -167,6 +208,15 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   const s: Carried = (input.carried as Carried | undefined) ?? initial();
   const inbox: JourneyEvent[] = [];
   const seen = new Set(s.seen);
+  const retryBound = commandOptions(timing.commandRetryMs ?? DEFAULT_COMMAND_RETRY_MS);
+  const orders = proxyActivities<OrdersActivities>(retryBound);
+  const billing = proxyActivities<BillingActivities>(retryBound);
+  const decisions = proxyActivities<DecisionsActivities>(retryBound);
+  /** The resolution a person gave the open attention, taken by the command waiting on it. */
+  let resolution: NonNullable<Attention['resolution']> | null = null;
+  const openAttention = () => s.attentions?.find((a) => a.open) ?? null;
+  /** The choice commands' round, in their input only once a refusal made one: earlier inputs stay as they were. */
+  const round = () => (s.choiceRound ? { round: s.choiceRound } : {});
 
   setHandler(journeyStateQuery, () => view(input, s, nextDeadline()));
   setHandler(journeyEventSignal, (event) => {
@@ -179,7 +229,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   setHandler(
     chooseProviderUpdate,
     async ({ providerId }) => {
-      const choice = await orders.recordChoice({ decisionId: s.decision!.decisionId, providerId });
+      const choice = await onBehalf(() => ordersOnBehalf.recordChoice({ decisionId: s.decision!.decisionId, providerId, ...round() }));
       if (s.choice) addProvider(choice.providerId);
       s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
       return { providerId: choice.providerId, chosenBy: choice.chosenBy };
@@ -196,7 +246,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   setHandler(
     approveMonthUpdate,
     async ({ orderId, month, disputedVisitIds }) => {
-      const answer = await billing.approveMonth({ orderId, month, disputedVisitIds });
+      const answer = await onBehalf(() => billingOnBehalf.approveMonth({ orderId, month, disputedVisitIds }));
       return { orderId, month, approvedVisits: answer.approvedVisits };
     },
     {
@@ -208,6 +258,23 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       },
     },
   );
+
+  for (const [update, action] of [
+    [retryCommandUpdate, 'retry'],
+    [skipCommandUpdate, 'skip'],
+    [endJourneyUpdate, 'end'],
+  ] as const) {
+    setHandler(
+      update,
+      ({ by, reason }) => {
+        const attention = openAttention()!;
+        resolution = { action, by: { subject: by.subject, role: by.role }, at: new Date(now()).toISOString(), reason: reason?.trim() || null };
+        log.info('attention resolved', { attentionId: attention.attentionId, command: attention.command, action, by: by.subject, role: by.role });
+        return { ...attention, open: false, resolution };
+      },
+      { validator: (args) => validateResolution(openAttention(), action, args) },
+    );
+  }
 
   upsertSearchAttributes([
     { key: searchAttributes.area, value: policy.areaId },
@@ -223,6 +290,58 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     if (s.stage === stage) return;
     s.stage = stage;
     upsertSearchAttributes([{ key: searchAttributes.stage, value: stage }]);
+  }
+
+  /**
+   * Runs one command under the failure policy: a command that fails for good (refused, an answer the
+   * worker cannot read, or retryable failures past `commandRetryMs`) becomes an attention and the
+   * journey waits, issuing nothing else, until a person retries it, skips it or ends the journey.
+   * Journeys whose history predates the policy fail as they always did.
+   */
+  async function command<T>(name: string, run: () => Promise<T>): Promise<T | Skipped> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure) || !patched(COMMAND_FAILURE_POLICY)) throw err;
+        const taken = await waitForPerson(name, err);
+        if (taken.action === 'retry') continue;
+        if (taken.action === 'skip') return SKIPPED;
+        throw new EndedByPerson(taken.reason ?? 'ended');
+      }
+    }
+  }
+
+  /** Records the attention, opens one case-handler task for it, and waits for a person's resolution. */
+  async function waitForPerson(name: string, err: ActivityFailure): Promise<NonNullable<Attention['resolution']>> {
+    const failed = failureOf(err);
+    s.attentions ??= [];
+    // Cleared before the attention opens: a person may resolve it while its task is still being raised.
+    resolution = null;
+    const attention: Attention = { attentionId: `${name}-${s.attentions.length + 1}`, command: name, ...failed, since: new Date(now()).toISOString(), open: true, resolution: null };
+    s.attentions.push(attention);
+    log.warn('command needs a person', { attentionId: attention.attentionId, command: name, code: failed.code, reason: failed.reason });
+    const what = failed.failure === 'retries-exhausted' ? `kept failing until its retry bound passed (last: ${failed.code})` : `was refused: ${failed.code}`;
+    await escalate('command-failed', attention.attentionId, `The journey's command ${name} ${what}: ${failed.reason.replace(/\.$/, '')}. Fix the cause, then retry it, skip it or end the journey (POST /journeys/${input.applicationId}/attention/retry|skip|end).`);
+    await condition(() => resolution !== null);
+    const taken = resolution!;
+    resolution = null;
+    attention.open = false;
+    attention.resolution = taken;
+    resolveEscalations((e) => e.kind === 'command-failed' && e.key === attention.attentionId);
+    await closeResolvedTasks();
+    return taken;
+  }
+
+  /** A command on behalf of the customer or case handler (an update): a failure goes back to the caller, not into the journey. */
+  async function onBehalf<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      const failed = failureOf(err);
+      throw ApplicationFailure.create({ type: CommandFailureType.refused, message: `${failed.code}: ${failed.reason}`, nonRetryable: true, details: [failed.code, failed.reason, failed.status] });
+    }
   }
 
   async function escalate(kind: Parameters<DecisionsActivities['createTask']>[0]['kind'], key: string, message: string) {
@@ -242,10 +361,32 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     s.escalations.push({ kind: `${about}-reminder`, key: `${orderId}:${key}`, raisedAt: new Date(now()).toISOString(), to: 'provider', message: delivered ? message : `${message} (not delivered)`, open: false });
   }
 
+  /** Escalations whose cause is gone, their case-handler tasks still to be closed (`closeResolvedTasks`). */
+  const tasksToClose: Array<{ kind: Escalation['kind']; key: string }> = [];
+
   function resolveEscalations(match: (e: Escalation) => boolean) {
-    for (const e of s.escalations) if (e.open && match(e)) e.open = false;
+    for (const e of s.escalations) {
+      if (!e.open || !match(e)) continue;
+      e.open = false;
+      if (e.to === 'case-handler') tasksToClose.push({ kind: e.kind, key: e.key });
+    }
     const open = s.escalations.filter((e) => e.open);
     upsertSearchAttributes([{ key: searchAttributes.attention, value: open.length > 0 ? open[open.length - 1]!.kind : 'none' }]);
+  }
+
+  /**
+   * Closes the case-handler task of every escalation resolved since the last call, so the case
+   * handlers' queue (`GET /tasks`) holds what the journeys still wait for (`GET /journeys?attention=`).
+   * Journeys whose history predates it leave their tasks as they did.
+   */
+  async function closeResolvedTasks() {
+    const due = tasksToClose.splice(0);
+    if (due.length === 0 || !patched(TASKS_FOLLOW_THEIR_CAUSE)) return;
+    for (const { kind, key } of due) {
+      await caseHandlerNotices
+        .closeTasks({ applicationId: input.applicationId, kind: kind as TaskKind, key, reason: 'The journey no longer waits for it.' })
+        .catch(() => log.warn('task not closed', { kind, key }));
+    }
   }
 
   /** Refusals applied but not yet escalated: `apply` records, `reconcile` acts. */
@@ -329,6 +470,8 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
           s.choice = null;
           s.choiceDeadlineAt = null;
         }
+        // Choosing (or being assigned) a provider after this is a new command, even of the same provider.
+        s.choiceRound = (s.choiceRound ?? 0) + 1;
         refusedOrders.push(event);
         return;
       }
@@ -377,6 +520,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
 
   /** Issues every command that is now due. Safe to run at any time: it only does what state says is missing. */
   async function reconcile() {
+    await closeResolvedTasks();
     for (const refusal of refusedOrders.splice(0)) {
       await escalate('order-refused', refusal.orderId, `Provider refused the order: ${refusal.explanation}. The customer must choose again.`);
     }
@@ -401,10 +545,15 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
         return;
       }
       enter('awaiting-choice');
-      if (policy.defaultProvider) {
+      if (policy.defaultProvider && !s.defaultSkipped) {
         s.choiceDeadlineAt ??= now() + timing.choiceDeadlineMs;
         if (now() < s.choiceDeadlineAt) return;
-        const assigned = await orders.assignDefaultProvider({ decisionId: decision.decisionId });
+        const assigned = await command('assignDefaultProvider', () => orders.assignDefaultProvider({ decisionId: decision.decisionId, ...round() }));
+        // Skipped: no default is assigned; the customer's own choice (or the case handler's for them) moves the journey on.
+        if (assigned === SKIPPED) {
+          s.defaultSkipped = true;
+          return;
+        }
         s.choice ??= { providerId: assigned.providerId, chosenBy: assigned.chosenBy };
       } else {
         return;
@@ -418,13 +567,22 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       const current = (fromProviderId !== undefined && policy.severalProviders ? activeOrders().find((o) => o.providerId === fromProviderId) : undefined) ?? activeOrder();
       if (current) {
         const lastDay = addDays(effectiveFrom, -1);
-        await orders.endOrder({ orderId: current.orderId, endDate: lastDay, reason: 'switched' });
+        // Skipped or not, the journey takes the old order as ended on its last day (ADR 0017).
+        await command('endOrder', () => orders.endOrder({ orderId: current.orderId, endDate: lastDay, reason: 'switched' }));
         current.endDate = lastDay;
       }
       if (!policy.severalProviders || !s.choice || s.choice.providerId === current?.providerId) s.choice = { providerId: toProviderId, chosenBy: 'customer' };
-      const placed = await orders.placeOrder({ decisionId: decision.decisionId, effectiveFrom, ...(policy.severalProviders ? { providerId: toProviderId } : {}) });
-      s.orders.push(newOrder(placed.orderId, placed.providerId, effectiveFrom));
+      const placed = await command('placeOrder', () => orders.placeOrder({ decisionId: decision.decisionId, effectiveFrom, ...(policy.severalProviders ? { providerId: toProviderId } : {}), ...round() }));
       s.pendingSwitch = null;
+      if (placed === SKIPPED) {
+        // No order with the new provider: as after a refusal, the customer chooses again.
+        if (activeOrders().length === 0) {
+          s.choice = null;
+          s.choiceDeadlineAt = null;
+        }
+        return;
+      }
+      s.orders.push(newOrder(placed.orderId, placed.providerId, effectiveFrom));
       if (s.movedOut) {
         // A move-out raced the switch to the new home: service goes on there.
         s.movedOut = null;
@@ -435,7 +593,13 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     // The first order, once there is a choice.
     if (s.choice && s.orders.length === 0 && !s.ended) {
       // Where several providers may be chosen, the first is named: another may be chosen by the time this runs.
-      const placed = await orders.placeOrder({ decisionId: decision.decisionId, ...(policy.severalProviders ? { providerId: s.choice.providerId } : {}) });
+      const placed = await command('placeOrder', () => orders.placeOrder({ decisionId: decision.decisionId, ...(policy.severalProviders ? { providerId: s.choice!.providerId } : {}), ...round() }));
+      if (placed === SKIPPED) {
+        // No order: as after a refusal, the choice is void and the customer chooses again.
+        s.choice = null;
+        s.choiceDeadlineAt = null;
+        return;
+      }
       s.orders.push(newOrder(placed.orderId, placed.providerId, decision.validFrom));
       upsertSearchAttributes([{ key: searchAttributes.provider, value: placed.providerId }]);
     }
@@ -445,7 +609,9 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       for (const order of activeOrders()) {
         const from = change.effectiveFrom > order.validFrom ? change.effectiveFrom : order.validFrom;
         // Null: the order ended before the change took effect (a provider left meanwhile); nothing to amend.
-        if (!(await orders.changeOrder({ ...change, orderId: order.orderId, effectiveFrom: from }))) continue;
+        // Skipped: the order keeps its old terms here too, and no month is corrected for the change.
+        const changed = await command('changeOrder', () => orders.changeOrder({ ...change, orderId: order.orderId, effectiveFrom: from }));
+        if (changed === SKIPPED || !changed) continue;
         order.lastAmendment = { effectiveFrom: from, validTo: change.validTo, level: change.level };
         // A new level changes what months already paid were worth (areas paid per unit by level); time is priced by band, not by the decision.
         if (policy.deliveryUnit === 'minutes-by-band') continue;
@@ -458,7 +624,9 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     // Further providers at once, each with its own order (areas that allow several).
     for (const providerId of s.addedProviders?.splice(0) ?? []) {
       if (s.ended) break;
-      const placed = await orders.placeOrder({ decisionId: decision.decisionId, providerId });
+      const placed = await command('placeOrder', () => orders.placeOrder({ decisionId: decision.decisionId, providerId, ...round() }));
+      // Skipped: that provider is not ordered; the customer chooses them again if they still want them.
+      if (placed === SKIPPED) continue;
       if (!s.orders.some((o) => o.orderId === placed.orderId)) s.orders.push(newOrder(placed.orderId, placed.providerId, placed.validFrom));
     }
 
@@ -466,7 +634,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     for (const order of activeOrders()) {
       if (!order.movedOutOn || s.ended) continue;
       const lastDay = addDays(order.movedOutOn, -1);
-      await orders.endOrder({ orderId: order.orderId, endDate: lastDay, reason: 'moved-out' });
+      await command('endOrder', () => orders.endOrder({ orderId: order.orderId, endDate: lastDay, reason: 'moved-out' }));
       order.endDate = lastDay;
       if (activeOrders().length === 0 && !s.pendingSwitch) {
         s.movedOut = { orderId: order.orderId, on: order.movedOutOn };
@@ -498,11 +666,12 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       }
       if (!s.expiryRequested && now() >= expiresAt && s.orders.length > 0 && allSettled()) {
         s.expiryRequested = true;
-        await decisions.expireDecision({ decisionId: decision.decisionId });
+        // Skipped: the decision is not expired by the journey; it waits for the case handler to end it (decisionEnded).
+        await command('expireDecision', () => decisions.expireDecision({ decisionId: decision.decisionId }));
       }
     } else {
       for (const open of activeOrders()) {
-        await orders.endOrder({ orderId: open.orderId, endDate: s.ended.endDate, reason: 'decision-ended' });
+        await command('endOrder', () => orders.endOrder({ orderId: open.orderId, endDate: s.ended!.endDate, reason: 'decision-ended' }));
         open.endDate = s.ended.endDate;
       }
       if (s.orders.length === 0 || allSettled()) enter('completed');
@@ -594,7 +763,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   function allSettled(): boolean {
     return s.orders.every((o) => dueOrderMonths(o).every((m) => {
       const om = s.orderMonths.find((x) => x.orderId === o.orderId && x.month === m);
-      return om !== undefined && om.settled && (om.disputed === 0 || om.disputeResolved);
+      return om !== undefined && (om.skipped === true || (om.settled && (om.disputed === 0 || om.disputeResolved)));
     }));
   }
 
@@ -605,6 +774,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
         // A run settles a bounded number of months; the next run (continue-as-new) takes the rest.
         if (s.settledThisRun >= MONTHS_PER_RUN) return;
         const om = orderMonth(order.orderId, month);
+        if (om.skipped) continue;
         const monthOver = now() >= startOfDayMs(addDays(lastDayOfMonth(month), 1));
         if (!om.settled) {
           if (policy.customerApprovesMonths) {
@@ -646,7 +816,9 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
 
   /** Pays what a changed level adds to a month already paid; a month now worth less goes to the case handler. */
   async function correctForChange(order: OrderState, om: OrderMonth, from: string) {
-    const payment = await billing.correctPayment({ orderId: order.orderId, month: om.month, basis: `decision-change:${from}`, expectedAmendment: order.lastAmendment! });
+    const payment = await command('correctPayment', () => billing.correctPayment({ orderId: order.orderId, month: om.month, basis: `decision-change:${from}`, expectedAmendment: order.lastAmendment! }));
+    // Skipped: the month stays as paid; the difference is left to finance.
+    if (payment === SKIPPED) return;
     if (!payment) {
       await escalate('payment-correction', `${order.orderId}:${om.month}`, `The decision changed from ${from} makes ${om.month} at ${order.providerId} worth less than was paid; reclaim the difference.`);
       return;
@@ -656,10 +828,17 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   }
 
   async function settle(order: OrderState, om: OrderMonth, basis: 'approval' | 'occupancy' | 'dispute-resolution') {
-    const payment = await billing.payProvider({ orderId: order.orderId, month: om.month, basis, ...(order.lastAmendment ? { expectedAmendment: order.lastAmendment } : {}) });
-    const fee = policy.chargesFee
-      ? await billing.chargeFee({ customerId: input.customerId, applicationId: input.applicationId, month: om.month, basis: `${basis}:${order.orderId}` })
+    const payment = await command('payProvider', () => billing.payProvider({ orderId: order.orderId, month: om.month, basis, ...(order.lastAmendment ? { expectedAmendment: order.lastAmendment } : {}) }));
+    if (payment === SKIPPED) {
+      // Neither paid nor charged here, and no longer holding up the journey's end: finance settles it by hand.
+      om.skipped = true;
+      return;
+    }
+    const charged = policy.chargesFee
+      ? await command('chargeFee', () => billing.chargeFee({ customerId: input.customerId, applicationId: input.applicationId, month: om.month, basis: `${basis}:${order.orderId}` }))
       : null;
+    // A skipped fee: the provider is paid, the customer is not charged for the month.
+    const fee = charged === SKIPPED ? null : charged;
     s.settlements.push({
       orderId: order.orderId,
       basis,
@@ -681,7 +860,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     const times: number[] = [];
     const d = s.decision;
     if (!d || d.outcome === 'denied' || s.stage === 'completed') return undefined;
-    if (!s.choice && !s.queuedFor && policy.defaultProvider && s.choiceDeadlineAt !== null) times.push(s.choiceDeadlineAt);
+    if (!s.choice && !s.queuedFor && policy.defaultProvider && !s.defaultSkipped && s.choiceDeadlineAt !== null) times.push(s.choiceDeadlineAt);
     // Waiting in a queue while living in another home is not waiting for a place: nothing to escalate.
     if (s.queuedFor && !s.queueEscalated && !s.choice) times.push((s.queuedAt ?? now()) + timing.queueEscalationMs);
     for (const order of activeOrders()) times.push(...orderFollowUps(order).map((f) => f.dueAt));
@@ -708,7 +887,15 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   // The loop: apply what arrived, do what is due, sleep until the next event or deadline.
   for (;;) {
     while (inbox.length > 0) apply(inbox.shift()!);
-    await reconcile();
+    try {
+      await reconcile();
+    } catch (err) {
+      if (!(err instanceof EndedByPerson)) throw err;
+      // Ended at an attention: no further command; what the services still hold is the person's to settle.
+      const by = s.attentions?.at(-1)?.resolution?.by;
+      s.ended = { reason: `ended by ${by ? `${by.role} ${by.subject}` : 'a person'}: ${err.message}`, endDate: new Date(now()).toISOString().slice(0, 10) };
+      enter('completed');
+    }
     if (s.stage === 'completed' || s.stage === 'denied') break;
     if (inbox.length > 0) continue;
     if (s.settledThisRun >= MONTHS_PER_RUN || workflowInfo().continueAsNewSuggested) {
@@ -724,8 +911,42 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     const deadline = nextDeadline();
     await condition(() => inbox.length > 0, deadline === undefined ? undefined : Math.max(1, deadline - now()));
   }
+  // The journey is over: its escalations' causes are gone with it, but a reclaim (payment-correction) is
+  // still owed after the end, so its task stays open for the case handler.
+  if (s.stage === 'completed' && s.escalations.some((e) => e.open && e.kind !== 'payment-correction') && patched(TASKS_FOLLOW_THEIR_CAUSE)) {
+    resolveEscalations((e) => e.kind !== 'payment-correction');
+    await closeResolvedTasks();
+  }
   await condition(allHandlersFinished);
   return view(input, s, undefined);
+}
+
+/** Why a command failed, from the activity's failure: the service's code and reason, and whether retrying ran out. */
+function failureOf(err: ActivityFailure): Pick<Attention, 'code' | 'reason' | 'failure' | 'status'> {
+  const timedOut = err.cause instanceof TimeoutFailure;
+  // Past the retry bound the timeout carries the last attempt's failure as its cause.
+  let cause: unknown = err.cause;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+  if (cause instanceof ApplicationFailure) {
+    const [code, reason, status] = Array.isArray(cause.details) ? cause.details : [];
+    return {
+      code: typeof code === 'string' ? code : (cause.type ?? 'FAILED'),
+      reason: typeof reason === 'string' ? reason : cause.message,
+      failure: timedOut || !cause.nonRetryable ? 'retries-exhausted' : cause.type === CommandFailureType.unexpectedAnswer ? 'unexpected-answer' : 'refused',
+      status: typeof status === 'number' ? status : null,
+    };
+  }
+  return { code: timedOut ? 'RETRY_BOUND_PASSED' : 'FAILED', reason: err.cause?.message ?? err.message, failure: 'retries-exhausted', status: null };
+}
+
+/** An attention's resolution is refused before it reaches history: there must be that attention, and a named person with a reason. */
+function validateResolution(open: Attention | null, action: 'retry' | 'skip' | 'end', { attentionId, by, reason }: { attentionId?: string; by: AttentionActor; reason?: string }) {
+  if (!open) throw new Error('The journey waits on no attention.');
+  if (attentionId !== undefined && attentionId !== open.attentionId) throw new Error(`attentionId: the open attention is ${open.attentionId}, not ${attentionId}.`);
+  if (typeof by?.subject !== 'string' || by.subject.length === 0) throw new Error('by.subject: who acts must be named.');
+  if (by.role !== 'operator' && by.role !== 'case-handler') throw new Error('by.role: only an operator or a case handler resolves an attention.');
+  if (action !== 'retry' && (typeof reason !== 'string' || reason.trim().length === 0)) throw new Error(`reason: say why the journey should ${action === 'skip' ? `go on without ${open.command}` : 'end'}.`);
+  if (reason !== undefined && reason.length > 500) throw new Error('reason: at most 500 characters.');
 }
 
 /** Stages an order passes through, first to last: the journey reports the one furthest behind. */
@@ -755,12 +976,14 @@ function view(input: VoucherJourneyInput, s: Carried, nextDeadline: number | und
     orderId: current?.orderId ?? null,
     denialReason: s.decision?.outcome === 'denied' ? s.decision.denialReason : null,
     nextDeadline: nextDeadline === undefined ? null : new Date(nextDeadline).toISOString(),
-    pendingMonths: s.orderMonths.filter((m) => !m.settled).map((m) => m.month),
+    pendingMonths: s.orderMonths.filter((m) => !m.settled && !m.skipped).map((m) => m.month),
     settledMonths: [...byMonth.values()].sort((a, b) => a.month.localeCompare(b.month)),
     escalations: s.escalations,
     ended: s.ended,
     runs: s.runs,
     orders: s.orders.map((o) => ({ orderId: o.orderId, providerId: o.providerId, validFrom: o.validFrom, endDate: o.endDate })),
+    attention: s.attentions?.find((a) => a.open) ?? null,
+    attentions: s.attentions ?? [],
   };
 }
 

@@ -71,6 +71,78 @@ describe.each(testEngines())('case handler tasks on %s', (engine) => {
     expect((await escalate({ applicationId, kind: 'decision-expiring', key: '2026-07-31', message: 'again' })).json().status).toBe('done');
   });
 
+  it('takes a command the journey could not carry out as a task like any other', async () => {
+    const res = await escalate({ applicationId, kind: 'command-failed', key: 'placeOrder-1', message: 'The journey could not place the order: ORDERS.ORDER_OVERLAPS.' });
+    expect(res.statusCode, res.body).toBe(201);
+  });
+
+  describe('closing the tasks whose cause the journey resolved', () => {
+    const close = (body: Record<string, unknown>, headers = system) => svc.app.inject({ method: 'POST', url: '/tasks/close', headers, payload: body });
+
+    it('closes the open task of one escalation with the reason as its note, audited, and leaves the others open', async () => {
+      const overdue = (await escalate({ applicationId, kind: 'approval-overdue', key: 'order-5:2026-03', message: 'March is not approved.' })).json<TaskJson>();
+      const other = (await escalate({ applicationId, kind: 'approval-overdue', key: 'order-5:2026-04', message: 'April is not approved.' })).json<TaskJson>();
+      const res = await close({ applicationId, kind: 'approval-overdue', key: 'order-5:2026-03', reason: 'The customer approved the month.' });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<{ closed: TaskJson[] }>().closed).toEqual([
+        expect.objectContaining({ taskId: overdue.taskId, status: 'done', doneBy: 'journey-worker', note: 'Closed by the journey: The customer approved the month.' }),
+      ]);
+      const open = await list(`?applicationId=${applicationId}&kind=approval-overdue&status=open`);
+      expect(open.map((t) => t.taskId)).toEqual([other.taskId]);
+      const audits = await svc.db.selectFrom('audit_log').select(['action', 'actor']).where('entity', '=', 'task').where('entity_id', '=', overdue.taskId).orderBy('id').execute();
+      expect(audits).toEqual([
+        { action: 'task.created', actor: 'journey-worker' },
+        { action: 'task.closed', actor: 'journey-worker' },
+      ]);
+    });
+
+    it('changes nothing when closed again, or when the task is done or was never raised', async () => {
+      const task = (await escalate({ applicationId, kind: 'care-plan-overdue', key: 'order-6', message: 'No care plan.' })).json<TaskJson>();
+      await svc.app.inject({ method: 'POST', url: `/tasks/${task.taskId}/done`, headers: caseHandler, payload: { note: 'Called the provider.' } });
+      const before = await tableCounts(svc.db);
+      for (const body of [
+        { applicationId, kind: 'care-plan-overdue', key: 'order-6', reason: 'The care plan was agreed.' },
+        { applicationId, kind: 'acceptance-overdue', key: 'never-raised', reason: 'The provider accepted.' },
+      ]) {
+        const res = await close(body);
+        expect([res.statusCode, res.json().closed]).toEqual([200, []]);
+      }
+      expect(await tableCounts(svc.db)).toEqual(before);
+      expect((await list(`?applicationId=${applicationId}&kind=care-plan-overdue`))[0]).toMatchObject({ status: 'done', note: 'Called the provider.' });
+    });
+
+    it("closes every open task of a journey that completed when no kind is named", async () => {
+      const { applicationId: other } = await caseHandlerSteps(svc, caseHandler).apply('home-care', testIdentityNumber(11));
+      await escalate({ applicationId: other, kind: 'dispute', key: 'order-7:2026-03', message: 'Disputed.' });
+      await escalate({ applicationId: other, kind: 'queue-waiting', key: 'home-2', message: 'Waiting.' });
+      const res = await close({ applicationId: other, reason: 'The journey completed.' });
+      expect(res.json<{ closed: TaskJson[] }>().closed.map((t) => t.kind).sort()).toEqual(['dispute', 'queue-waiting']);
+      expect(await list(`?applicationId=${other}&status=open`)).toEqual([]);
+    });
+
+    it.each([
+      [{ kind: 'dispute', key: 'k' }, 'body.reason'],
+      [{ key: 'k', reason: 'r' }, 'body.kind'],
+      [{ kind: 'coffee-break', reason: 'r' }, 'body.kind'],
+      [{ applicationId: 'not-a-uuid', reason: 'r' }, 'body.applicationId'],
+    ])('refuses %j with 400 naming %s, changing nothing', async (body, field) => {
+      const before = await tableCounts(svc.db);
+      const res = await close({ applicationId, ...body });
+      expect(res.statusCode).toBe(400);
+      expect(issuesOf(res.body)).toHaveProperty([field]);
+      expect(await tableCounts(svc.db)).toEqual(before);
+    });
+
+    it('answers 404 for an unknown application, and refuses anyone but the journey', async () => {
+      const before = await tableCounts(svc.db);
+      expect((await close({ applicationId: '00000000-0000-4000-8000-000000000000', reason: 'r' })).json().error).toBe('DECISIONS.APPLICATION_NOT_FOUND');
+      expect((await close({ applicationId, reason: 'r' }, caseHandler)).statusCode).toBe(403);
+      expect((await close({ applicationId, reason: 'r' }, operator)).statusCode).toBe(403);
+      expect((await close({ applicationId, reason: 'r' }, {})).statusCode).toBe(401);
+      expect(await tableCounts(svc.db)).toEqual(before);
+    });
+  });
+
   it('masks an identity number that slipped into a message', async () => {
     const res = await escalate({ applicationId, kind: 'order-refused', key: 'order-9', message: 'Refused for 19400515-0016, outside the service area.' });
     expect(res.json().message).toBe('Refused for [identity-number], outside the service area.');

@@ -9,7 +9,7 @@ import type { DecisionsTables } from '../../store/schema.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-const TaskKind = z.enum(['acceptance-overdue', 'care-plan-overdue', 'approval-overdue', 'dispute', 'order-refused', 'decision-expiring', 'queue-waiting', 'moved-out', 'payment-correction']);
+const TaskKind = z.enum(['acceptance-overdue', 'care-plan-overdue', 'approval-overdue', 'dispute', 'order-refused', 'decision-expiring', 'queue-waiting', 'moved-out', 'payment-correction', 'command-failed']);
 const TaskStatus = z.enum(['open', 'done']);
 
 const TaskBody = z.object({
@@ -44,6 +44,14 @@ const TaskQuery = z.object({
 });
 
 const TaskParams = z.object({ taskId: z.uuid() });
+const CloseBody = z
+  .object({
+    applicationId: z.uuid(),
+    kind: TaskKind.optional().describe('Only tasks of this kind; all kinds when left out'),
+    key: z.string().min(1).max(200).transform(scrubIdentityNumbers).optional().describe('Only the task of this key (needs `kind`)'),
+    reason: z.string().trim().min(1).max(500).transform(scrubIdentityNumbers).describe('Why the journey no longer waits for it'),
+  })
+  .refine((b) => b.key === undefined || b.kind !== undefined, { path: ['kind'], message: 'kind is required with key' });
 const DoneBody = z.object({ note: FreeText(2000).optional() }).nullish();
 
 type TaskRow = Selectable<DecisionsTables['tasks']> & { customer_id: string; area_id: string };
@@ -88,6 +96,47 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           const task = await selectTasks(trx).where('tasks.application_id', '=', applicationId).where('tasks.kind', '=', kind).where('tasks.key', '=', key).executeTakeFirstOrThrow();
           if (inserted) await audit(trx, req.principal, { action: 'task.created', entity: 'task', entityId: task.task_id, after: toTask(task), correlationId: req.correlationId });
           return { status: inserted ? 201 : 200, body: toTask(task) };
+        }),
+    );
+
+    app.post(
+      '/tasks/close',
+      {
+        config: { roles: ['system'] },
+        schema: {
+          summary: "Close the tasks whose cause is gone (the journey calls it)",
+          description:
+            'The journey closes the open task of an escalation once its cause is resolved (the provider accepted, the month was approved), ' +
+            'and its open tasks when it completes, so the case handlers\' queue holds only what a journey still waits for. ' +
+            'A closed task is done by the journey with the reason as its note; a task already done, or none, is left as it is (200, `closed` empty).',
+          tags: ['tasks'],
+          headers: IdempotencyHeaders,
+          body: CloseBody,
+          response: { 200: z.object({ closed: z.array(Task) }), ...errors },
+        },
+      },
+      async (req, reply) =>
+        runCommand(req, reply, async (trx) => {
+          const { applicationId, kind, key, reason } = req.body;
+          const application = await trx.selectFrom('applications').select('application_id').where('application_id', '=', applicationId).executeTakeFirst();
+          if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
+          let open = selectTasks(trx).where('tasks.application_id', '=', applicationId).where('tasks.status', '=', 'open');
+          if (kind) open = open.where('tasks.kind', '=', kind);
+          if (key) open = open.where('tasks.key', '=', key);
+          const tasks = await open.orderBy('tasks.created_at').orderBy('tasks.task_id').forUpdate(['tasks']).execute();
+          const closed = [];
+          for (const task of tasks) {
+            const note = `Closed by the journey: ${reason}`;
+            const done = await trx
+              .updateTable('tasks')
+              .set({ status: 'done', done_by: req.principal.sub, done_at: new Date(), note })
+              .where('task_id', '=', task.task_id)
+              .returningAll()
+              .executeTakeFirstOrThrow();
+            await audit(trx, req.principal, { action: 'task.closed', entity: 'task', entityId: task.task_id, before: { status: task.status }, after: { status: 'done', note }, correlationId: req.correlationId });
+            closed.push(toTask({ ...done, customer_id: task.customer_id, area_id: task.area_id }));
+          }
+          return { status: 200, body: { closed } };
         }),
     );
 
