@@ -3,7 +3,10 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { z } from 'zod';
 import { conflict, invalid, notFound } from './errors.js';
 import type { FastifyPluginAsyncZod } from './http.js';
-import { canonicalJson, commandRunner, createIdempotencyTable, purgeIdempotencyKeys, requestHash, type IdempotencyTables } from './idempotency.js';
+import { BaseServiceConfig, loadConfig } from './config.js';
+import { openDatabase } from './database.js';
+import { createLogger } from './logger.js';
+import { canonicalJson, commandRunner, createIdempotencyTable, purgeIdempotencyKeys, requestHash, startIdempotencyPurge, type IdempotencyTables } from './idempotency.js';
 import { createTestService, tableCounts, testDatabaseUrl, testEngines } from './testing.js';
 
 type Tables = IdempotencyTables & {
@@ -249,3 +252,45 @@ describe.each(testEngines())('one Idempotency-Key mechanism on %s', (engine) => 
     expect([rerun.statusCode, rerun.headers['idempotent-replayed']]).toEqual([201, undefined]);
   });
 });
+
+describe('the purge of expired keys in a service process', () => {
+  const env = { PORT: '0', DATABASE_URL: 'pglite://memory', AUTH_SECRET: 'a-secret-that-is-at-least-32-characters' };
+
+  it('reads IDEMPOTENCY_RETENTION_DAYS from the environment, 90 days unless set, and refuses a retention under a day', () => {
+    expect(loadConfig(BaseServiceConfig, env).IDEMPOTENCY_RETENTION_DAYS).toBe(90);
+    expect(loadConfig(BaseServiceConfig, { ...env, IDEMPOTENCY_RETENTION_DAYS: '120' }).IDEMPOTENCY_RETENTION_DAYS).toBe(120);
+    expect(() => loadConfig(BaseServiceConfig, { ...env, IDEMPOTENCY_RETENTION_DAYS: '0' })).toThrow(/IDEMPOTENCY_RETENTION_DAYS/);
+  });
+
+  it('purges at start and then at every interval, keeping the keys younger than the retention', async () => {
+    const database = await openDatabase<IdempotencyTables>({ url: 'pglite://memory', schema: 'purge_test', migrations: { '0001': { up: (db) => createIdempotencyTable(db) } } });
+    const day = 24 * 3600_000;
+    let now = new Date('2026-06-01T00:00:00Z');
+    const insert = (key: string, ageDays: number) =>
+      database.db
+        .insertInto('idempotency_keys')
+        .values({ principal: 'system', method: 'POST', path: '/x', key, request_hash: 'h', status: 201, body: '{}', created_at: new Date(now.getTime() - ageDays * day) })
+        .execute();
+    const keys = async () => (await database.db.selectFrom('idempotency_keys').select('key').orderBy('key').execute()).map((k) => k.key);
+    await insert('older', 91);
+    await insert('newer', 89);
+    const purge = startIdempotencyPurge(database.db, { retentionDays: 90, intervalMs: 20, clock: () => now, logger: createLogger('purge-test', { level: 'silent' }) });
+    try {
+      await waitFor(async () => (await keys()).join() === 'newer');
+      // Two days on, the next pass takes the key that has now outlived the retention.
+      now = new Date(now.getTime() + 2 * day);
+      await waitFor(async () => (await keys()).length === 0);
+    } finally {
+      await purge.stop();
+      await database.close();
+    }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
