@@ -135,7 +135,9 @@ function declareIdempotencyKey(app: FastifyInstance, strict: boolean): void {
     if (route.config?.public || !methods.some((m) => COMMAND_METHODS.includes(m))) return;
     const own = route.schema?.headers;
     const headers = own instanceof z.ZodObject ? IdempotencyHeaders.extend(own.shape) : (own ?? IdempotencyHeaders);
-    route.schema = { ...(route.schema ?? {}), headers };
+    // The key reused for another request is refused with 422 IDEMPOTENCY.KEY_REUSED: documented with the route's other refusals.
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    route.schema = { ...(route.schema ?? {}), headers, ...(response ? { response: { 422: ErrorBody, ...response } } : {}) };
   });
   app.addHook('onSend', async (req, reply, payload) => {
     const keyed = typeof req.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] === 'string';

@@ -231,6 +231,8 @@ describe.each(testEngines())('one Idempotency-Key mechanism on %s', (engine) => 
     const commands = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([m]) => ['post', 'put', 'patch'].includes(m)).map(([m, op]) => [`${m} ${path}`, op] as const));
     expect(commands.map(([name]) => name).sort()).toEqual(['post /bypass', 'post /slow/{id}', 'post /spanning/{id}', 'put /things/{id}']);
     for (const [name, op] of commands) expect(op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'), name).toBe(true);
+    const put = doc.paths['/things/{id}']?.['put'] as unknown as { responses: Record<string, unknown> };
+    expect(Object.keys(put.responses).sort()).toEqual(['200', '201', '422']);
   });
 
   it('purges keys older than the retention and keeps the newer ones', async () => {
