@@ -60,7 +60,7 @@ export const IdempotencyHeaders = z.looseObject({
     .regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters')
     .optional()
     .describe(
-      'Makes the command safe to retry: a key of your choosing, unique per command (a UUID, or a business key). The same key and request again answer the first answer (marked Idempotent-Replayed: true) without acting twice; the same key with another request is refused (422 IDEMPOTENCY.KEY_REUSED). Kept 90 days.',
+      'Makes the command safe to retry: a key of your choosing, unique per command (a UUID, or a business key). The same key and request again answer the first answer (marked Idempotent-Replayed: true) without acting twice; the same key with another request is refused (422 IDEMPOTENCY.KEY_REUSED). Kept for the retention the service is configured with, 90 days by default.',
     ),
 });
 
