@@ -22,5 +22,7 @@ export const BaseServiceConfig = z.object({
   AUTH_ISSUER: z.string().default('kundval-dev'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MUNICIPALITY: z.string().default('nacka'),
+  /** Days an Idempotency-Key and its answer are kept: longer than any journey retries a command (ADR 0016). */
+  IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 export type BaseServiceConfig = z.infer<typeof BaseServiceConfig>;

@@ -13,8 +13,9 @@ import {
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Principal, Role } from '@kundval/contracts';
-import { AppError, forbidden } from './errors.js';
+import { AppError, forbidden, refusalAnswer } from './errors.js';
 import { verifyToken, type TokenSettings } from './auth.js';
+import { COMMAND_METHODS, IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders, idempotencyHonoured } from './idempotency.js';
 import type { Logger } from './logger.js';
 
 declare module 'fastify' {
@@ -40,15 +41,6 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-const STATUS: Record<AppError['kind'], number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  'not-found': 404,
-  conflict: 409,
-  unavailable: 503,
-};
-
 export type ServiceAppOptions = {
   name: string;
   version: string;
@@ -58,6 +50,11 @@ export type ServiceAppOptions = {
   routes: FastifyPluginAsyncZod;
   /** Called when the app closes, after requests have drained: release the service's resources. */
   onClose?: () => Promise<void>;
+  /**
+   * Fail (500) a keyed command that answered without going through a command runner, instead of
+   * logging it: tests set it, so a command route that ignores its Idempotency-Key cannot pass.
+   */
+  strictIdempotency?: boolean;
 };
 
 /**
@@ -89,6 +86,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(authentication, { settings: options.auth });
+  declareIdempotencyKey(app as unknown as FastifyInstance, options.strictIdempotency ?? false);
   app.setErrorHandler(errorHandler);
   app.addHook('preValidation', async (req) => {
     const issues = [...nulBytesIn('query', req.query), ...nulBytesIn('params', req.params), ...nulBytesIn('body', req.body)];
@@ -155,6 +153,32 @@ class ValidationRefusal extends Error {
   }
 }
 
+/**
+ * Every command route (POST, PUT, PATCH) takes an `Idempotency-Key`: declared here once, so that it
+ * is validated and in the OpenAPI document of each, and honoured by the command runner the route's
+ * handler calls (`commandRunner`, idempotency.ts). A keyed command that answered without the runner
+ * is reported: its key was ignored, and a retry would act again.
+ */
+function declareIdempotencyKey(app: FastifyInstance, strict: boolean): void {
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (route.config?.public || !methods.some((m) => COMMAND_METHODS.includes(m))) return;
+    const own = route.schema?.headers;
+    const headers = own instanceof z.ZodObject ? IdempotencyHeaders.extend(own.shape) : (own ?? IdempotencyHeaders);
+    // The key reused for another request is refused with 422 IDEMPOTENCY.KEY_REUSED: documented with the route's other refusals.
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    route.schema = { ...(route.schema ?? {}), headers, ...(response ? { response: { 422: ErrorBody, ...response } } : {}) };
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    const keyed = typeof req.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] === 'string';
+    if (!keyed || !COMMAND_METHODS.includes(req.method) || reply.statusCode >= 300 || idempotencyHonoured(req)) return payload;
+    const message = `${req.method} ${req.routeOptions.url ?? req.url} answered without the command runner: its ${IDEMPOTENCY_KEY_HEADER} was ignored`;
+    if (strict) throw new Error(message);
+    req.log.error(message);
+    return payload;
+  });
+}
+
 function errorHandler(err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof ValidationRefusal) return reply.code(400).send({ error: 'VALIDATION', message: err.message, issues: err.issues });
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -166,8 +190,8 @@ function errorHandler(err: FastifyError | AppError | Error, req: FastifyRequest,
     return reply.code(400).send({ error: 'VALIDATION', message: `Invalid request: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, issues });
   }
   if (err instanceof AppError) {
-    const fields = err.details?.['field'] ? [{ field: String(err.details['field']), reason: err.message }] : undefined;
-    return reply.code(STATUS[err.kind]).send({ error: err.code, message: err.message, ...(fields ? { issues: fields } : {}) });
+    const { status, body } = refusalAnswer(err);
+    return reply.code(status).send(body);
   }
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {

@@ -1,14 +1,16 @@
 /**
  * Plumbing shared by every Kundval service: configuration, logging with identity numbers redacted,
  * the database with migrations (PGlite or PostgreSQL), the outbox and inbox, JetStream publishing
- * and consuming with poison-event parking, signed-token authentication and the HTTP app factory.
+ * and consuming with poison-event parking, signed-token authentication, the HTTP app factory and
+ * the one Idempotency-Key mechanism every command runs through.
  *
  * @packageDocumentation
  */
 export { loadConfig, BaseServiceConfig } from './config.js';
 export { createLogger, scrubIdentityNumbers } from './logger.js';
 export type { Logger } from './logger.js';
-export { AppError, notFound, forbidden, conflict, invalid, isUniqueViolation } from './errors.js';
+export { AppError, notFound, forbidden, conflict, invalid, unprocessable, isUniqueViolation, refusalAnswer } from './errors.js';
+export type { FieldIssue } from './errors.js';
 export { openDatabase, dbNow } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
 export { messagingMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
@@ -19,5 +21,18 @@ export { issueToken, verifyToken } from './auth.js';
 export type { TokenSettings } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
 export type { ServiceAppOptions, FastifyPluginAsyncZod } from './http.js';
+export {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  IdempotencyHeaders,
+  commandRunner,
+  createIdempotencyTable,
+  purgeIdempotencyKeys,
+  startIdempotencyPurge,
+  requestHash,
+  canonicalJson,
+  isStoredStatus,
+} from './idempotency.js';
+export type { CommandAnswer, RunCommand, RunOptions, IdempotencyTables, IdempotencyScope } from './idempotency.js';
 export { runService, closeOnSignals } from './service.js';
 export type { ServiceRuntime, ServiceSpec } from './service.js';

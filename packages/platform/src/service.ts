@@ -6,6 +6,7 @@ import { openDatabase, type Database } from './database.js';
 import { OutboxRelay, messagingMigration, type MessagingTables } from './outbox.js';
 import { connectEventBus, type EventBus } from './nats.js';
 import { createServiceApp, type FastifyPluginAsyncZod } from './http.js';
+import { startIdempotencyPurge } from './idempotency.js';
 
 /** What a running service hands to its routes and consumers. */
 export type ServiceRuntime<DB> = {
@@ -29,7 +30,7 @@ export type ServiceSpec<DB> = {
 
 /**
  * Starts a service process's parts in order — database and migrations, NATS and streams, the outbox
- * relay, consumers, HTTP — and returns one `close()` that stops them in reverse: stop taking
+ * relay and the purge of expired idempotency keys, consumers, HTTP — and returns one `close()` that stops them in reverse: stop taking
  * requests, stop consuming, flush the outbox, close connections.
  */
 export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: FastifyInstance; runtime: ServiceRuntime<DB>; close(): Promise<void> }> {
@@ -43,6 +44,8 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
   const bus = await connectEventBus(spec.config.NATS_URL, spec.name);
   const relay = new OutboxRelay(database.db, async (e) => void (await bus.publish(e)), logger);
   relay.start();
+  // Every service's migrations create the key table (createIdempotencyTable); expired keys go hourly.
+  const purge = startIdempotencyPurge(database.db, { retentionDays: spec.config.IDEMPOTENCY_RETENTION_DAYS, logger });
   const runtime: ServiceRuntime<DB> = { config: spec.config, logger, database, bus, relay };
   const consumers = spec.consumers ? await spec.consumers(runtime) : [];
   const app = await createServiceApp({
@@ -60,6 +63,7 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     (closing ??= (async () => {
       await app.close();
       for (const c of consumers) await c.stop();
+      await purge.stop();
       await relay.stop();
       await relay.drain().catch((err: unknown) => logger.warn({ err }, 'outbox not fully drained at shutdown; it will be relayed on next start'));
       await bus.close();

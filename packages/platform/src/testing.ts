@@ -33,6 +33,7 @@ export async function createTestService<DB>(spec: {
     logger: createLogger(spec.name, { level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     auth,
     routes: spec.routes({ db: database.db, afterCommit: () => void commits++ }),
+    strictIdempotency: true,
   });
   await app.ready();
   return {

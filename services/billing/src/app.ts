@@ -3,7 +3,6 @@ import type { FastifyPluginAsyncZod, MessagingTables } from '@kundval/platform';
 import type { BillingTables } from './store/schema.js';
 import type { FinanceSettings } from './finance/config.js';
 import { ensureDemoUnitRateTables } from './areas.js';
-import { withIdempotency } from './idempotency.js';
 import { visitRoutes } from './routes/visits/index.js';
 import { settlementRoutes } from './routes/settlement/index.js';
 import { rateRoutes } from './routes/rates/index.js';
@@ -27,9 +26,9 @@ export type BillingDeps = {
   clock?: () => Date;
 };
 
-/** All routes of the billing service, every command taking an Idempotency-Key. */
+/** All routes of the billing service; every command runs through the platform's command runner (Idempotency-Key, ADR 0016). */
 export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
-  return withIdempotency(deps.db, async (app) => {
+  return async (app) => {
     if (deps.demoUnitRateTablesFor) await ensureDemoUnitRateTables(deps.db, deps.demoUnitRateTablesFor);
     await app.register(visitRoutes(deps));
     await app.register(settlementRoutes(deps));
@@ -40,7 +39,7 @@ export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     await app.register(statementRoutes(deps));
     await app.register(billingRunRoutes(deps));
     await app.register(rechargeRoutes(deps));
-  });
+  };
 }
 
 export const BILLING_SERVICE = {

@@ -312,8 +312,8 @@ describe.each(testEngines())('corrections: disputes, delta payments and fees, cl
       expect(await tableCounts(svc.db)).toEqual(before);
 
       const other = await inject('POST', `/orders/${order.orderId}/visits`, headers, { visits: [visit('2025-03-25', '08:00', '09:00')] });
-      expect(other.statusCode).toBe(409);
-      expect(other.json()).toMatchObject({ error: 'BILLING.IDEMPOTENCY_KEY_REUSED', issues: [{ field: 'headers.idempotency-key' }] });
+      expect(other.statusCode).toBe(422);
+      expect(other.json()).toMatchObject({ error: 'IDEMPOTENCY.KEY_REUSED', issues: [{ field: 'headers.idempotency-key' }] });
       expect(await tableCounts(svc.db)).toEqual(before);
     });
 
@@ -323,7 +323,7 @@ describe.each(testEngines())('corrections: disputes, delta payments and fees, cl
       const headers = { ...system, 'idempotency-key': `pay-${order.orderId}` };
       const early = await inject('POST', '/provider-payments', headers, { orderId: order.orderId, month: '2025-03' });
       expect(early.statusCode).toBe(409);
-      expect(await svc.db.selectFrom('idempotency_keys').select('idem_key').where('idem_key', '=', `pay-${order.orderId}`).execute()).toEqual([]);
+      expect(await svc.db.selectFrom('idempotency_keys').select('key').where('key', '=', `pay-${order.orderId}`).execute()).toEqual([]);
       await approve(order, '2025-03');
       const paid = await inject('POST', '/provider-payments', headers, { orderId: order.orderId, month: '2025-03' });
       expect(paid.statusCode).toBe(201);

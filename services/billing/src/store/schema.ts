@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { IdempotencyTables } from '@kundval/platform';
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -223,19 +224,6 @@ export type BillingTables = {
     amount_ore: number;
     created_at: Generated<Date>;
   };
-  /** Responses of commands sent with an Idempotency-Key header, replayed when the key is sent again. */
-  idempotency_keys: {
-    actor: string;
-    idem_key: string;
-    method: string;
-    route: string;
-    request_hash: string;
-    state: 'pending' | 'done';
-    response_status: number | null;
-    response_type: string | null;
-    response_body: string | null;
-    created_at: Generated<Date>;
-  };
   /** Where a provider is paid: a Bankgiro number and the payee name the bank shows (finance keeps it). */
   provider_accounts: {
     provider_id: string;
@@ -271,4 +259,4 @@ export type BillingTables = {
     rejection_reason: string | null;
     retried_in: string | null;
   };
-};
+} & IdempotencyTables;

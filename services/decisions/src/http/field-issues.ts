@@ -1,34 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import { scrubIdentityNumbers } from '@kundval/platform';
+import { invalid, scrubIdentityNumbers, type AppError, type FieldIssue } from '@kundval/platform';
 
 /** One refused field of a request: where (`body.level`) and why. */
-export type FieldIssue = { field: string; reason: string };
+export type { FieldIssue };
 
 /**
- * A request whose fields pass their schemas but break a rule that needs data (the voucher area's
- * definition, the decision's current terms). Answered like a schema failure: 400 with every field.
+ * The refusal of a request whose fields pass their schemas but break a rule that needs data (the
+ * voucher area's definition, the decision's current terms): answered like a schema failure, 400
+ * `VALIDATION` with every field, each put under `prefix` (`level` → `body.level`). A refusal the
+ * platform's error handler answers and an Idempotency-Key keeps, like every definite 400.
  */
-export class InvalidFields extends Error {
-  constructor(readonly issues: readonly FieldIssue[]) {
-    super(`Invalid request: ${issues.map((i) => `${i.field}: ${i.reason}`).join('; ')}`);
-    this.name = 'InvalidFields';
-  }
-}
-
-/** The refusal of `issues`, each field put under `prefix` (`level` → `body.level`). */
-export function invalidFields(issues: readonly FieldIssue[], prefix = 'body'): InvalidFields {
-  return new InvalidFields(issues.map((i) => ({ field: `${prefix}.${i.field}`, reason: i.reason })));
-}
-
-/**
- * Answers {@link InvalidFields} in a route group; everything else goes on to the platform's error
- * handler (a handler that throws hands the error to its parent's).
- */
-export function answerInvalidFields(app: FastifyInstance): void {
-  app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof InvalidFields) return reply.code(400).send({ error: 'VALIDATION', message: err.message, issues: err.issues });
-    throw err;
-  });
+export function invalidFields(issues: readonly FieldIssue[], prefix = 'body'): AppError {
+  const placed = issues.map((i) => ({ field: `${prefix}.${i.field}`, reason: i.reason }));
+  return invalid('VALIDATION', `Invalid request: ${placed.map((i) => `${i.field}: ${i.reason}`).join('; ')}`, { issues: placed });
 }
 
 /** True when free text carries something shaped like an identity number (DOMAIN.md §1: they stay in `customers`). */

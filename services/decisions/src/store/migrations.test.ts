@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { sql } from 'kysely';
 import { messagingMigration, openDatabase, type MessagingTables } from '@kundval/platform';
 import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
 import { decisionsMigrations } from './migrations.js';
@@ -39,14 +40,16 @@ describe.each(testEngines())('decisions migrations on %s', (engine) => {
       .execute();
     await old.close();
 
-    const current = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...decisionsMigrations } });
+    const { '0002_versions_ends_imports_tasks_idempotency': second } = decisionsMigrations;
+    const current = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, '0001_applications_assessments_decisions': first!, '0002_versions_ends_imports_tasks_idempotency': second! } });
     try {
       const decision = await current.db.selectFrom('decisions').selectAll().executeTakeFirstOrThrow();
       // 23:30 UTC on 20 January is already the 21st in Stockholm.
       expect(decision).toMatchObject({ version: 1, effective_from: '2026-02-01', decided_on: '2026-01-21', level: null, end_date: null });
       const versions = await current.db.selectFrom('decision_versions').selectAll().execute();
       expect(versions).toEqual([expect.objectContaining({ decision_id: DECISION, version: 1, kind: 'decided', effective_from: '2026-02-01', valid_to: '2026-07-31', changed_by: 'handlaggare-1' })]);
-      const key = await current.db.selectFrom('idempotency_keys').selectAll().executeTakeFirstOrThrow();
+      // The key table as 0002 made it (0003 replaces it with the platform's).
+      const key = (await sql<Record<string, unknown>>`select * from idempotency_keys`.execute(current.db)).rows[0]!;
       expect(key).toMatchObject({ scope: 'POST /applications', actor: 'handlaggare-1', key: 'old-key-12345', request_hash: null, status: 201 });
       expect(key.response).toEqual({
         applicationId: APPLICATION,
@@ -58,6 +61,25 @@ describe.each(testEngines())('decisions migrations on %s', (engine) => {
         onBehalfOf: null,
         receivedAt: '2026-01-05T09:30:00.000Z',
       });
+    } finally {
+      await current.close();
+    }
+  });
+
+  it("replaces the service's own key table with the platform's in 0003, dropping the keys kept so far", async () => {
+    const url = await databaseUrl();
+    const { '0003_platform_idempotency_keys': _third, ...before } = decisionsMigrations;
+    const old = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...before } });
+    await sql`insert into idempotency_keys (scope, actor, key, request_hash, status, response) values ('POST /tasks', 'system', 'old-key', null, 201, '{}')`.execute(old.db);
+    await old.close();
+
+    const current = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...decisionsMigrations } });
+    try {
+      const { rows } = await sql<{ name: string }>`
+        select column_name as name from information_schema.columns
+        where table_schema = 'decisions' and table_name = 'idempotency_keys' order by ordinal_position`.execute(current.db);
+      expect(rows.map((r) => r.name)).toEqual(['principal', 'method', 'path', 'key', 'request_hash', 'status', 'body', 'created_at']);
+      expect(await current.db.selectFrom('idempotency_keys').selectAll().execute()).toEqual([]);
     } finally {
       await current.close();
     }

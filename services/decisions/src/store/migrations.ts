@@ -1,4 +1,5 @@
 import { sql, type Migration } from 'kysely';
+import { createIdempotencyTable } from '@kundval/platform';
 
 /** Migrations of the decisions schema, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const decisionsMigrations: Record<string, Migration> = {
@@ -150,6 +151,16 @@ export const decisionsMigrations: Record<string, Migration> = {
           'channel', channel, 'status', status, 'onBehalfOf', null,
           'receivedAt', to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
         from applications where idempotency_key is not null`.execute(db);
+    },
+  },
+  '0003_platform_idempotency_keys': {
+    async up(db) {
+      // One Idempotency-Key mechanism for every service (ADR 0016): the platform's table replaces
+      // this service's. Keys kept so far are dropped: they were scoped by route pattern and hashed
+      // with the params, which the new scope (method and concrete path) cannot be derived from;
+      // a command retried across this migration is judged afresh by its own business rule.
+      await db.schema.dropTable('idempotency_keys').execute();
+      await createIdempotencyTable(db);
     },
   },
 };

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { IdempotencyTables } from '@kundval/platform';
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -6,7 +7,10 @@ export type Outcome = 'granted' | 'partly-granted' | 'denied';
 export type EndReason = 'expired' | 'moved' | 'deceased' | 'withdrawn' | 'replaced';
 export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-overdue' | 'dispute' | 'order-refused' | 'decision-expiring' | 'queue-waiting' | 'moved-out' | 'payment-correction' | 'command-failed';
 
-/** The decisions service's tables. Identity numbers live in `customers` and nowhere else in the platform. */
+/**
+ * The decisions service's tables, with the platform's `idempotency_keys` (ADR 0016). Identity
+ * numbers live in `customers` and nowhere else in the platform.
+ */
 export type DecisionsTables = {
   customers: {
     customer_id: string;
@@ -109,15 +113,4 @@ export type DecisionsTables = {
     done_at: Date | null;
     note: string | null;
   };
-  /** Answers of commands sent with an Idempotency-Key, per route, caller and key (ADR 0009). */
-  idempotency_keys: {
-    scope: string;
-    actor: string;
-    key: string;
-    /** Fingerprint of the request's params and body; null for keys carried over from before it was kept. */
-    request_hash: string | null;
-    status: number;
-    response: Json<unknown>;
-    created_at: Generated<Date>;
-  };
-};
+} & IdempotencyTables;

@@ -52,7 +52,7 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
 
   it('puts every choice of a decision so far on its first choice\'s track, marks the orders as of one provider at a time, and keeps their start unique per decision', async () => {
     const url = await databaseUrl();
-    const { '0003_several_providers_days_per_week': _third, '0004_order_changes': _fourth, ...upToSecond } = ordersMigrations;
+    const { '0003_several_providers_days_per_week': _third, '0004_order_changes': _fourth, '0005_platform_idempotency_keys': _fifth, ...upToSecond } = ordersMigrations;
     const second = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToSecond } });
     const ids = { decision: randomUUID(), application: randomUUID(), customer: randomUUID(), first: randomUUID(), switched: randomUUID(), order: randomUUID() };
     await sql`insert into providers (provider_id, name, kind, organisation_number) values ('dag-ett', 'Dag Ett AB', 'private', '556000-0011'), ('dag-tva', 'Dag Två AB', 'private', '556000-0012')`.execute(second.db);
@@ -93,7 +93,7 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
 
   it('adds amendments beside the orders of the third schema without touching them: none recorded, current terms as placed', async () => {
     const url = await databaseUrl();
-    const { '0004_order_changes': _fourth, ...upToThird } = ordersMigrations;
+    const { '0004_order_changes': _fourth, '0005_platform_idempotency_keys': _fifth, ...upToThird } = ordersMigrations;
     const third = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToThird } });
     const ids = { decision: randomUUID(), application: randomUUID(), customer: randomUUID(), order: randomUUID() };
     await sql`insert into providers (provider_id, name, kind, organisation_number) values ('tredje-omsorg', 'Tredje Omsorg AB', 'private', '556000-0021')`.execute(third.db);
@@ -118,6 +118,25 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
       const backwards = sql`insert into order_changes (change_id, order_id, effective_from, valid_to, care_hours_per_month, service_hours_per_month, changed_at)
         values (${randomUUID()}, ${ids.order}, '2026-05-01', '2026-04-30', 12, 3, now())`;
       await expect(backwards.execute(db)).rejects.toMatchObject({ code: '23514' });
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it("replaces the service's own key table with the platform's in 0005, dropping the keys kept so far", async () => {
+    const url = await databaseUrl();
+    const { '0005_platform_idempotency_keys': _fifth, ...upToFourth } = ordersMigrations;
+    const fourth = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToFourth } });
+    await sql`insert into idempotency_keys (actor, key, route, fingerprint, status_code, body) values ('system:worker', 'old-key', 'POST /orders', 'f', 201, '{}')`.execute(fourth.db);
+    await fourth.close();
+
+    const migrated = await openDatabase<unknown>({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...ordersMigrations } });
+    try {
+      const { rows } = await sql<{ name: string }>`
+        select column_name as name from information_schema.columns
+        where table_schema = 'orders' and table_name = 'idempotency_keys' order by ordinal_position`.execute(migrated.db);
+      expect(rows.map((r) => r.name)).toEqual(['principal', 'method', 'path', 'key', 'request_hash', 'status', 'body', 'created_at']);
+      expect((await sql`select * from idempotency_keys`.execute(migrated.db)).rows).toEqual([]);
     } finally {
       await migrated.close();
     }

@@ -1,4 +1,5 @@
 import { sql, type Migration } from 'kysely';
+import { createIdempotencyTable } from '@kundval/platform';
 
 /** Migrations of the orders schema. Never edit one that has shipped: add the next. */
 export const ordersMigrations: Record<string, Migration> = {
@@ -258,6 +259,16 @@ export const ordersMigrations: Record<string, Migration> = {
         .addCheckConstraint('order_changes_within_validity', sql`effective_from <= valid_to`)
         .execute();
       await db.schema.createIndex('order_changes_order').on('order_changes').columns(['order_id', 'effective_from', 'seq']).execute();
+    },
+  },
+  '0005_platform_idempotency_keys': {
+    async up(db) {
+      // One Idempotency-Key mechanism for every service (ADR 0016): the platform's table, scoped by
+      // caller, method and concrete path, replaces this service's (scoped by caller alone). Keys kept
+      // so far are dropped: their scope and fingerprint cannot be carried into the new ones, and a
+      // command retried across this migration is judged afresh by its own business rule.
+      await db.schema.dropTable('idempotency_keys').execute();
+      await createIdempotencyTable(db);
     },
   },
 };

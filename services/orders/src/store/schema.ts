@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { IdempotencyTables } from '@kundval/platform';
 
 export type ProviderKind = 'municipal' | 'private';
 export type AuthorizationStatus = 'applied' | 'approved' | 'suspended' | 'revoked';
@@ -22,7 +23,7 @@ type Defaulted<T> = ColumnType<T, T | undefined, T>;
 /**
  * The orders service's tables: providers and their authorization per voucher area, its copy of the
  * decisions, the choice timeline, orders, care plans, reminders, nursing-home queues and offers,
- * and the answers kept for idempotency keys.
+ * and the platform's `idempotency_keys` (ADR 0016).
  */
 export type OrdersTables = {
   providers: {
@@ -196,13 +197,4 @@ export type OrdersTables = {
     changed_at: Date;
     superseded_by: Defaulted<string | null>;
   };
-  idempotency_keys: {
-    actor: string;
-    key: string;
-    route: string;
-    fingerprint: string;
-    status_code: number;
-    body: ColumnType<unknown, string | null, string | null>;
-    created_at: Generated<Date>;
-  };
-};
+} & IdempotencyTables;

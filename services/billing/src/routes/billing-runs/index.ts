@@ -1,6 +1,6 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, commandRunner, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { localMonthOf } from '../../local-time.js';
 import { runBillingMonth, type BillingRunResult } from '../../billing-run/run-month.js';
@@ -35,6 +35,7 @@ const RunState = z.object({ runId: z.uuid(), month: z.string(), periodMonth: z.s
 
 /** The monthly billing run for the whole municipality (ADR 0011). */
 export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance, clock }: BillingDeps): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
   return async (app) => {
     app.post(
       '/billing-runs',
@@ -49,22 +50,25 @@ export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance, c
           response: { 200: BillingRun, 201: BillingRun, ...errors },
         },
       },
-      async (req, reply) => {
-        const { month } = req.body;
-        const current = localMonthOf((clock ?? (() => new Date()))());
-        if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); run it once its deliveries are in.`, { field: 'body.month' });
-        const { created, result } = await runBillingMonth({
-          db,
-          month,
-          actor: req.principal,
-          correlationId: req.correlationId,
-          tariffOrePerHour,
-          ...(finance ? { finance } : {}),
-          ...(clock ? { clock } : {}),
-        });
-        afterCommit();
-        return reply.code(created ? 201 : 200).send(result);
-      },
+      // The run commits a transaction per provider and per page of customers: its answer is kept
+      // after the last commit (runSpanning). A crash in between is safe, since the run is once per
+      // month: the retry finds it completed and answers it (200 rather than the lost 201).
+      async (req, reply) =>
+        command.runSpanning(req, reply, async () => {
+          const { month } = req.body;
+          const current = localMonthOf((clock ?? (() => new Date()))());
+          if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); run it once its deliveries are in.`, { field: 'body.month' });
+          const { created, result } = await runBillingMonth({
+            db,
+            month,
+            actor: req.principal,
+            correlationId: req.correlationId,
+            tariffOrePerHour,
+            ...(finance ? { finance } : {}),
+            ...(clock ? { clock } : {}),
+          });
+          return { status: created ? 201 : 200, body: result };
+        }),
     );
 
     app.get(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ErrorBody, audit, conflict, enqueueEvent, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, audit, commandRunner, conflict, enqueueEvent, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { dayAfterOrderEnd, deliveryUnitOf, orderEnd } from '../../areas.js';
 import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
@@ -41,6 +41,7 @@ const AttendanceAnswer = z.object({ orderId: z.uuid(), recorded: z.number(), unc
  * inside the order's validity, and announced as `deliveryPeriodRecorded`.
  */
 export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
   return async (app) => {
     app.post(
       '/orders/:orderId/occupancy',
@@ -61,8 +62,8 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
         const to = req.body.to ?? null;
         if (to !== null && kind !== 'hospital-stay') throw invalid('BILLING.OCCUPANCY_END', 'Only a hospital stay has an end; a move-in or move-out is one day.', { field: 'body.to' });
         if (to !== null && to <= from) throw invalid('BILLING.OCCUPANCY_END', 'A hospital stay ends after it starts (`to` is the day back, exclusive).', { field: 'body.to' });
-        const result = await uniqueAsConflict(() =>
-          db.transaction().execute(async (trx) => {
+        return uniqueAsConflict(() =>
+          command(req, reply, async (trx) => {
             const order = await scopedOrder(trx, req.params.orderId, req.principal);
             assertUnit(order, 'occupancy-day');
             const records = await trx.selectFrom('occupancy_periods').selectAll().where('order_id', '=', order.order_id).orderBy('from_date').execute();
@@ -130,7 +131,7 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
             }
             const all = await trx.selectFrom('occupancy_periods').selectAll().where('order_id', '=', order.order_id).orderBy('from_date').execute();
             return {
-              changed,
+              status: changed ? 201 : 200,
               body: {
                 periodId: row.period_id,
                 orderId: order.order_id,
@@ -146,8 +147,6 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
             };
           }),
         );
-        if (result.changed) afterCommit();
-        return reply.code(result.changed ? 201 : 200).send(result.body);
       },
     );
 
@@ -165,9 +164,9 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
           response: { 201: AttendanceAnswer, ...errors },
         },
       },
-      async (req, reply) => {
-        const result = await uniqueAsConflict(() =>
-          db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        uniqueAsConflict(() =>
+          command(req, reply, async (trx) => {
             const order = await scopedOrder(trx, req.params.orderId, req.principal);
             assertUnit(order, 'attendance-day');
             const lastDay = orderEnd(order);
@@ -212,19 +211,19 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
               await audit(trx, req.principal, { action: 'attendance.reported', entity: 'order', entityId: order.order_id, after: { days: fresh }, correlationId: req.correlationId });
             }
             return {
-              orderId: order.order_id,
-              recorded: fresh.length,
-              unchanged: wanted.length - fresh.length,
-              days: wanted.map((date) => {
-                const r = byDate.get(date)!;
-                return { attendanceId: r.attendance_id, date: r.date, month: r.local_month, status: r.status };
-              }),
+              status: 201,
+              body: {
+                orderId: order.order_id,
+                recorded: fresh.length,
+                unchanged: wanted.length - fresh.length,
+                days: wanted.map((date) => {
+                  const r = byDate.get(date)!;
+                  return { attendanceId: r.attendance_id, date: r.date, month: r.local_month, status: r.status };
+                }),
+              },
             };
           }),
-        );
-        if (result.recorded > 0) afterCommit();
-        return reply.code(201).send(result);
-      },
+        ),
     );
   };
 }

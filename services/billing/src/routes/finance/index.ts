@@ -1,6 +1,6 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, audit, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { localMonthOf } from '../../local-time.js';
 import { Bankgiro } from '../../finance/bank-accounts.js';
@@ -47,7 +47,8 @@ const CreatedBatch = PaymentBatch.extend({
  * Finance: where providers are paid, payment files (pain.001) of provider payments with the bank's
  * rejections and their retry, and the month's vouchers for the ledger (SIE 4I). DOMAIN.md §6.
  */
-export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
+export function financeRoutes({ db, afterCommit }: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
   return async (app) => {
     app.put(
       '/providers/:providerId/account',
@@ -62,10 +63,10 @@ export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = l
           response: { 200: z.object({ providerId: z.string(), name: z.string(), bankgiro: z.string() }), ...errors },
         },
       },
-      async (req) => {
-        const { providerId } = req.params;
-        const values = { name: req.body.name, bankgiro: req.body.bankgiro, updated_by: req.principal.sub };
-        await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const { providerId } = req.params;
+          const values = { name: req.body.name, bankgiro: req.body.bankgiro, updated_by: req.principal.sub };
           const before = await trx.selectFrom('provider_accounts').select(['name', 'bankgiro']).where('provider_id', '=', providerId).executeTakeFirst();
           await trx
             .insertInto('provider_accounts')
@@ -73,9 +74,8 @@ export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = l
             .onConflict((oc) => oc.column('provider_id').doUpdateSet({ ...values, updated_at: new Date() }))
             .execute();
           await audit(trx, req.principal, { action: 'provider-account.registered', entity: 'provider', entityId: providerId, before: before ?? null, after: req.body, correlationId: req.correlationId });
-        });
-        return { providerId, name: req.body.name, bankgiro: req.body.bankgiro };
-      },
+          return { status: 200, body: { providerId, name: req.body.name, bankgiro: req.body.bankgiro } };
+        }),
     );
 
     app.post(
@@ -91,18 +91,16 @@ export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = l
           response: { 201: CreatedBatch, ...errors },
         },
       },
-      async (req, reply) => {
-        const executionDate = checkedExecutionDate(req.body.executionDate);
-        const { batchId, skipped } = await uniqueOrConflict(() =>
-          db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        uniqueOrConflict(() =>
+          command(req, reply, async (trx) => {
+            const executionDate = checkedExecutionDate(req.body.executionDate);
             const made = await createMonthBatch(trx, { month: req.body.month, executionDate, createdBy: req.principal.sub });
             await audit(trx, req.principal, { action: 'payment-batch.created', entity: 'payment-batch', entityId: made.batchId, after: { month: req.body.month, executionDate, skipped: made.skipped }, correlationId: req.correlationId });
-            return made;
+            const { batch, items } = await findBatch(trx, made.batchId);
+            return { status: 201, body: { ...toBatch(batch, items), skipped: made.skipped } };
           }),
-        );
-        const { batch, items } = await findBatch(db, batchId);
-        return reply.code(201).send({ ...toBatch(batch, items), skipped });
-      },
+        ),
     );
 
     app.get(
@@ -145,17 +143,17 @@ export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = l
         config: { roles: ['finance'] },
         schema: { summary: 'Record that the payment file was sent to the bank', tags: ['payments'], params: BatchParams, response: { 200: PaymentBatch, ...errors } },
       },
-      async (req) => {
-        await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
           const { batch } = await findBatch(trx, req.params.batchId);
-          if (batch.status === 'sent') return;
-          if (batch.status !== 'created') throw conflict('BILLING.BATCH_STATUS', `The batch is ${batch.status}; only a created batch can be marked sent.`);
-          await trx.updateTable('payment_batches').set({ status: 'sent', sent_at: new Date() }).where('batch_id', '=', batch.batch_id).execute();
-          await audit(trx, req.principal, { action: 'payment-batch.sent', entity: 'payment-batch', entityId: batch.batch_id, before: { status: batch.status }, after: { status: 'sent' }, correlationId: req.correlationId });
-        });
-        const { batch, items } = await findBatch(db, req.params.batchId);
-        return toBatch(batch, items);
-      },
+          if (batch.status !== 'sent') {
+            if (batch.status !== 'created') throw conflict('BILLING.BATCH_STATUS', `The batch is ${batch.status}; only a created batch can be marked sent.`);
+            await trx.updateTable('payment_batches').set({ status: 'sent', sent_at: new Date() }).where('batch_id', '=', batch.batch_id).execute();
+            await audit(trx, req.principal, { action: 'payment-batch.sent', entity: 'payment-batch', entityId: batch.batch_id, before: { status: batch.status }, after: { status: 'sent' }, correlationId: req.correlationId });
+          }
+          const now = await findBatch(trx, req.params.batchId);
+          return { status: 200, body: toBatch(now.batch, now.items) };
+        }),
     );
 
     app.post(
@@ -174,8 +172,8 @@ export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = l
           response: { 200: PaymentBatch, ...errors },
         },
       },
-      async (req) => {
-        await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
           const { batch, items } = await findBatch(trx, req.params.batchId);
           const newlyRejected: string[] = [];
           for (const [i, r] of req.body.rejections.entries()) {
@@ -192,21 +190,21 @@ export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = l
               .execute();
             newlyRejected.push(...live.map((item) => item.payment_id));
           }
-          if (newlyRejected.length === 0) return;
-          // A rejection implies the file reached the bank, whether or not someone marked it sent.
-          await trx.updateTable('payment_batches').set({ status: 'rejected-partly' }).where('batch_id', '=', batch.batch_id).execute();
-          await audit(trx, req.principal, {
-            action: 'payment-batch.rejections-recorded',
-            entity: 'payment-batch',
-            entityId: batch.batch_id,
-            before: { status: batch.status },
-            after: { status: 'rejected-partly', rejections: req.body.rejections, payments: newlyRejected },
-            correlationId: req.correlationId,
-          });
-        });
-        const { batch, items } = await findBatch(db, req.params.batchId);
-        return toBatch(batch, items);
-      },
+          if (newlyRejected.length > 0) {
+            // A rejection implies the file reached the bank, whether or not someone marked it sent.
+            await trx.updateTable('payment_batches').set({ status: 'rejected-partly' }).where('batch_id', '=', batch.batch_id).execute();
+            await audit(trx, req.principal, {
+              action: 'payment-batch.rejections-recorded',
+              entity: 'payment-batch',
+              entityId: batch.batch_id,
+              before: { status: batch.status },
+              after: { status: 'rejected-partly', rejections: req.body.rejections, payments: newlyRejected },
+              correlationId: req.correlationId,
+            });
+          }
+          const now = await findBatch(trx, req.params.batchId);
+          return { status: 200, body: toBatch(now.batch, now.items) };
+        }),
     );
 
     app.post(
@@ -223,19 +221,17 @@ export function financeRoutes({ db }: BillingDeps, settings: FinanceSettings = l
           response: { 201: CreatedBatch, ...errors },
         },
       },
-      async (req, reply) => {
-        const executionDate = checkedExecutionDate(req.body?.executionDate);
-        const { batchId } = await uniqueOrConflict(() =>
-          db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        uniqueOrConflict(() =>
+          command(req, reply, async (trx) => {
+            const executionDate = checkedExecutionDate(req.body?.executionDate);
             const { batch } = await findBatch(trx, req.params.batchId);
             const made = await createRetryBatch(trx, { batch, executionDate, createdBy: req.principal.sub });
             await audit(trx, req.principal, { action: 'payment-batch.retried', entity: 'payment-batch', entityId: made.batchId, after: { retryOf: batch.batch_id, executionDate }, correlationId: req.correlationId });
-            return made;
+            const retried = await findBatch(trx, made.batchId);
+            return { status: 201, body: { ...toBatch(retried.batch, retried.items), skipped: [] } };
           }),
-        );
-        const { batch, items } = await findBatch(db, batchId);
-        return reply.code(201).send({ ...toBatch(batch, items), skipped: [] });
-      },
+        ),
     );
 
     app.get(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { parse } from 'csv-parse/sync';
-import { AppError, ErrorBody, assertProviderScope, audit, invalid, isUniqueViolation, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { AppError, ErrorBody, assertProviderScope, audit, commandRunner, invalid, isUniqueViolation, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { lockOrderDeliveries, recordVisit } from '../../visits/record-visit.js';
 import { VisitReport } from '../visits/index.js';
@@ -30,7 +30,8 @@ const ImportResult = z.object({
 });
 
 /** Delivered visits from a file, for providers whose time registration exports CSV rather than calling the API. */
-export function importRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
+export function importRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
   return async (app) => {
     // Registered inside this encapsulated plugin: text/csv is a body only these routes accept.
     app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => done(null, body));
@@ -50,13 +51,13 @@ export function importRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           response: { 200: ImportResult, ...errors },
         },
       },
-      async (req) => {
-        const order = await db.selectFrom('orders').selectAll().where('order_id', '=', req.params.orderId).executeTakeFirst();
-        if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', 'No such order (it may not have reached billing yet).');
-        assertProviderScope(req.principal, order.provider_id);
-        const { rows, unreadable } = readCsv(req.body);
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', req.params.orderId).executeTakeFirst();
+          if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', 'No such order (it may not have reached billing yet).');
+          assertProviderScope(req.principal, order.provider_id);
+          const { rows, unreadable } = readCsv(req.body);
 
-        return db.transaction().execute(async (trx) => {
           const rejected: z.infer<typeof Rejection>[] = unreadable.map((u) => ({ ...u, externalId: null, code: 'BILLING.CSV_ROW' }));
           const imported: string[] = [];
           let unchanged = 0;
@@ -96,9 +97,8 @@ export function importRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
             after: { imported, unchanged, rejected: rejected.map(({ line, externalId, code }) => ({ line, externalId, code })) },
             correlationId: req.correlationId,
           });
-          return { imported: imported.length, unchanged, rejected };
-        });
-      },
+          return { status: 200, body: { imported: imported.length, unchanged, rejected } };
+        }),
     );
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError, validateVoucherAreaDefinition } from '@kundval/domain';
-import { ErrorBody, audit, conflict, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, audit, commandRunner, conflict, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { loadUnitRateTables, unitArea } from '../../areas.js';
 
@@ -42,7 +42,8 @@ function unitTableRefusal(err: DomainError) {
 }
 
 /** Voucher rate tables: configuration of the municipality, with validity periods. */
-export function rateRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
+export function rateRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
   return async (app) => {
     app.put(
       '/rate-tables/:rateTableId',
@@ -56,9 +57,9 @@ export function rateRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           response: { 200: z.object({ rateTableId: z.string() }), ...errors },
         },
       },
-      async (req) => {
-        const b = req.body;
-        await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const b = req.body;
           const before = await trx.selectFrom('rate_tables').selectAll().where('rate_table_id', '=', req.params.rateTableId).executeTakeFirst();
           const values = { municipality: b.municipality, area_id: b.areaId, valid_from: b.validFrom, valid_to: b.validTo, rates: JSON.stringify(b.rates) };
           await trx
@@ -67,9 +68,8 @@ export function rateRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
             .onConflict((oc) => oc.column('rate_table_id').doUpdateSet(values))
             .execute();
           await audit(trx, req.principal, { action: 'rate-table.saved', entity: 'rate-table', entityId: req.params.rateTableId, before: before ?? null, after: b, correlationId: req.correlationId });
-        });
-        return { rateTableId: req.params.rateTableId };
-      },
+          return { status: 200, body: { rateTableId: req.params.rateTableId } };
+        }),
     );
 
     app.get(
@@ -98,12 +98,12 @@ export function rateRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           response: { 200: z.object({ unitRateTableId: z.string() }), ...errors },
         },
       },
-      async (req) => {
-        const b = req.body;
-        const id = req.params.unitRateTableId;
-        const area = unitArea(b.areaId);
-        if (!area) throw invalid('BILLING.UNKNOWN_AREA', `${b.areaId} is not an area paid per unit.`, { field: 'body.areaId' });
-        await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const b = req.body;
+          const id = req.params.unitRateTableId;
+          const area = unitArea(b.areaId);
+          if (!area) throw invalid('BILLING.UNKNOWN_AREA', `${b.areaId} is not an area paid per unit.`, { field: 'body.areaId' });
           const before = await trx.selectFrom('unit_rate_tables').selectAll().where('unit_rate_table_id', '=', id).executeTakeFirst();
           const others = (await loadUnitRateTables(trx, b.municipality, b.areaId)).filter((t) => t.id !== id);
           try {
@@ -119,9 +119,8 @@ export function rateRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
             .onConflict((oc) => oc.column('unit_rate_table_id').doUpdateSet(values))
             .execute();
           await audit(trx, req.principal, { action: 'unit-rate-table.saved', entity: 'unit-rate-table', entityId: id, before: before ?? null, after: b, correlationId: req.correlationId });
-        });
-        return { unitRateTableId: id };
-      },
+          return { status: 200, body: { unitRateTableId: id } };
+        }),
     );
 
     app.get(

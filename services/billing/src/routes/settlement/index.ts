@@ -9,7 +9,7 @@ import {
   conflict,
   enqueueEvent,
   invalid,
-  isUniqueViolation,
+  commandRunner,
   notFound,
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
@@ -83,6 +83,7 @@ export const ProviderPayment = z.object({
 
 /** Customer fees and provider payments for an approved month, as append-only corrections (ADR 0011). */
 export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingDeps): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
   return async (app) => {
     app.put(
       '/customers/:customerId/fee-basis',
@@ -102,16 +103,15 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
           response: { 200: z.object({ customerId: z.uuid() }), ...errors },
         },
       },
-      async (req) => {
-        const b = req.body;
-        const values = { net_income_ore: b.netIncomeOre, housing_cost_ore: b.housingCostOre, household: b.household, minimum_amount_raise_ore: b.minimumAmountRaiseOre };
-        await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const b = req.body;
+          const values = { net_income_ore: b.netIncomeOre, housing_cost_ore: b.housingCostOre, household: b.household, minimum_amount_raise_ore: b.minimumAmountRaiseOre };
           const before = await trx.selectFrom('fee_bases').selectAll().where('customer_id', '=', req.params.customerId).executeTakeFirst();
           await trx.insertInto('fee_bases').values({ customer_id: req.params.customerId, ...values }).onConflict((oc) => oc.column('customer_id').doUpdateSet(values)).execute();
           await audit(trx, req.principal, { action: 'fee-basis.recorded', entity: 'customer', entityId: req.params.customerId, before: before ?? null, after: b, correlationId: req.correlationId });
-        });
-        return { customerId: req.params.customerId };
-      },
+          return { status: 200, body: { customerId: req.params.customerId } };
+        }),
     );
 
     app.post(
@@ -127,12 +127,16 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
           response: { 200: FeeInvoice, 201: FeeInvoice, ...errors },
         },
       },
-      async (req, reply) => {
-        const { customerId, applicationId, month, basis } = req.body;
-        const existing = await findInvoice(db, customerId, month, basis);
-        if (existing) return reply.code(200).send(existing);
-        try {
-          await db.transaction().execute(async (trx) => {
+      // Two concurrent charges with the same basis: the loser's unique violation runs it once more,
+      // and the second run finds the winner's invoice (200).
+      async (req, reply) =>
+        command(
+          req,
+          reply,
+          async (trx) => {
+            const { customerId, applicationId, month, basis } = req.body;
+            const existing = await findInvoice(trx, customerId, month, basis);
+            if (existing) return { status: 200, body: existing };
             const approvals = await trx
               .selectFrom('month_approvals as m')
               .innerJoin('orders as o', 'o.order_id', 'm.order_id')
@@ -192,14 +196,10 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
               after: { ...computed.fee, month, basis, periodMonth, feeOre, totalFeeOre: computed.totalFeeOre, previouslyChargedOre: previouslyCharged, ocrReference },
               correlationId: req.correlationId,
             });
-          });
-        } catch (err) {
-          // Two concurrent charges with the same basis: the loser returns the winner's invoice.
-          if (!isUniqueViolation(err)) throw err;
-        }
-        afterCommit();
-        return reply.code(201).send((await findInvoice(db, customerId, month, basis))!);
-      },
+            return { status: 201, body: (await findInvoice(trx, customerId, month, basis))! };
+          },
+          { retryOnUniqueViolation: true },
+        ),
     );
 
     app.get(
@@ -280,12 +280,15 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
           response: { 200: ProviderPayment, 201: ProviderPayment, ...errors },
         },
       },
-      async (req, reply) => {
-        const { orderId, month, basis, expectedAmendment } = req.body;
-        const existing = await findPayment(db, orderId, month, basis);
-        if (existing) return reply.code(200).send(existing);
-        try {
-          await db.transaction().execute(async (trx) => {
+      // As for fees: a concurrent payment of the same basis makes the loser run again and find it (200).
+      async (req, reply) =>
+        command(
+          req,
+          reply,
+          async (trx) => {
+            const { orderId, month, basis, expectedAmendment } = req.body;
+            const existing = await findPayment(trx, orderId, month, basis);
+            if (existing) return { status: 200, body: existing };
             const order = await scopedOrder(trx, orderId, req.principal);
             await assertAmendmentHeld(trx, order.order_id, expectedAmendment);
             await assertPayable(trx, order.order_id, order.area_id, month, basis);
@@ -342,13 +345,10 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
               },
               correlationId: req.correlationId,
             });
-          });
-        } catch (err) {
-          if (!isUniqueViolation(err)) throw err;
-        }
-        afterCommit();
-        return reply.code(201).send((await findPayment(db, orderId, month, basis))!);
-      },
+            return { status: 201, body: (await findPayment(trx, orderId, month, basis))! };
+          },
+          { retryOnUniqueViolation: true },
+        ),
     );
 
     app.get(

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   ErrorBody,
   assertCustomerScope,
+  commandRunner,
   assertProviderScope,
   audit,
   conflict,
@@ -85,6 +86,7 @@ const Resolution = z.object({
 
 /** Delivered visits: the provider reports them, the customer approves or disputes the month. */
 export function visitRoutes({ db, afterCommit, clock = () => new Date() }: BillingDeps): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
   return async (app) => {
     app.post(
       '/orders/:orderId/visits',
@@ -100,8 +102,8 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           response: { 201: z.object({ visits: z.array(Visit) }), ...errors },
         },
       },
-      async (req, reply) => {
-        const saved = await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
           const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', req.params.orderId).executeTakeFirst();
           if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', 'No such order (it may not have reached billing yet).');
           assertProviderScope(req.principal, order.provider_id);
@@ -112,10 +114,8 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
             out.push(toVisit(row));
           }
           await audit(trx, req.principal, { action: 'visits.reported', entity: 'order', entityId: order.order_id, after: req.body.visits, correlationId: req.correlationId });
-          return out;
-        });
-        return reply.code(201).send({ visits: saved });
-      },
+          return { status: 201, body: { visits: out } };
+        }),
     );
 
     app.get(
@@ -146,8 +146,8 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           response: { 201: z.object({ orderId: z.uuid(), month: z.string(), approvedVisits: z.number(), disputedVisits: z.number(), approvedAttendanceDays: z.number().optional().describe('Of the approved deliveries, attendance days (day activities only)') }), ...errors },
         },
       },
-      async (req, reply) => {
-        const result = await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
           const order = await scopedOrder(trx, req.params.orderId, req.principal);
           const { month } = req.params;
           await lockOrderDeliveries(trx, order.order_id);
@@ -178,11 +178,8 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
             { correlationId: req.correlationId },
           );
           await audit(trx, req.principal, { action: 'month.approved', entity: 'order', entityId: order.order_id, after: { month, approvedVisits, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}), disputed: [...disputed] }, correlationId: req.correlationId });
-          return { orderId: order.order_id, month, approvedVisits, disputedVisits: disputed.size, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}) };
-        });
-        afterCommit();
-        return reply.code(201).send(result);
-      },
+          return { status: 201, body: { orderId: order.order_id, month, approvedVisits, disputedVisits: disputed.size, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}) } };
+        }),
     );
 
     app.post(
@@ -199,10 +196,10 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           response: { 201: ClosedMonth, ...errors },
         },
       },
-      async (req, reply) => {
-        const { month } = req.params;
-        const { reason } = req.body;
-        const result = await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const { month } = req.params;
+          const { reason } = req.body;
           const order = await scopedOrder(trx, req.params.orderId, req.principal);
           const unit = deliveryUnitOf(order.area_id);
           if (unit === 'occupancy-day') {
@@ -235,11 +232,8 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
             { correlationId: req.correlationId },
           );
           await audit(trx, req.principal, { action: 'month.closed-nothing-delivered', entity: 'order', entityId: order.order_id, after: { month, reason }, correlationId: req.correlationId });
-          return { orderId: order.order_id, month, approvedVisits: 0, disputedVisits: 0, nothingDelivered: true as const, reason, closedBy: req.principal.sub, closedAt: row.approved_at.toISOString() };
-        });
-        afterCommit();
-        return reply.code(201).send(result);
-      },
+          return { status: 201, body: { orderId: order.order_id, month, approvedVisits: 0, disputedVisits: 0, nothingDelivered: true as const, reason, closedBy: req.principal.sub, closedAt: row.approved_at.toISOString() } };
+        }),
     );
 
     app.post(
@@ -256,9 +250,9 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           response: { 201: Resolution, ...errors },
         },
       },
-      async (req, reply) => {
-        const { month } = req.params;
-        const result = await db.transaction().execute(async (trx) => {
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const { month } = req.params;
           const order = await scopedOrder(trx, req.params.orderId, req.principal);
           const approval = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
           if (!approval) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}; nothing is disputed yet.`);
@@ -297,11 +291,8 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
             { correlationId: req.correlationId },
           );
           await audit(trx, req.principal, { action: 'disputes.resolved', entity: 'order', entityId: order.order_id, before: { month, disputed: [...disputed] }, after: { month, approve, reject }, correlationId: req.correlationId });
-          return { orderId: order.order_id, month, ...counts, resolvedAt: row.resolved_at.toISOString() };
-        });
-        afterCommit();
-        return reply.code(201).send(result);
-      },
+          return { status: 201, body: { orderId: order.order_id, month, ...counts, resolvedAt: row.resolved_at.toISOString() } };
+        }),
     );
   };
 }

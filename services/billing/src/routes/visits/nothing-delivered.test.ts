@@ -266,7 +266,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     expect(await tableCounts(svc.db)).toEqual(before);
   });
 
-  it('honours the Idempotency-Key: a retry replays the answer without acting twice, and the key cannot be reused for another month', async () => {
+  it('honours the Idempotency-Key: a retry replays the answer without acting twice, and the key cannot be reused with another reason', async () => {
     const order = await placeOrder(svc.db, { providerId: 'tom-omsorg' });
     const headers = { ...caseHandler, 'idempotency-key': `close-${order.orderId}` };
     const first = await close(order, '2025-03', 'Avböjde alla besök.', headers);
@@ -277,9 +277,9 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toBe(first.body);
     expect(await tableCounts(svc.db)).toEqual(before);
-    const other = await close(order, '2025-04', 'Avböjde alla besök.', headers);
-    expect(other.statusCode).toBe(409);
-    expect(other.json()).toMatchObject({ error: 'BILLING.IDEMPOTENCY_KEY_REUSED', issues: [{ field: 'headers.idempotency-key' }] });
+    const other = await close(order, '2025-03', 'Låg på sjukhus.', headers);
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ error: 'IDEMPOTENCY.KEY_REUSED', issues: [{ field: 'headers.idempotency-key' }] });
     expect(await tableCounts(svc.db)).toEqual(before);
   });
 });

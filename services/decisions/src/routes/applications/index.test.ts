@@ -57,7 +57,7 @@ describe.each(testEngines())('decisions routes on %s', (engine) => {
     const first = await svc.app.inject({ method: 'POST', url: '/applications', headers, payload });
     const applications = await count('applications');
     const second = await svc.app.inject({ method: 'POST', url: '/applications', headers, payload });
-    expect(second.statusCode).toBe(200);
+    expect([first.statusCode, second.statusCode, second.headers['idempotent-replayed']]).toEqual([201, 201, 'true']);
     expect(second.json().applicationId).toBe(first.json().applicationId);
     expect(await count('applications')).toBe(applications);
   });

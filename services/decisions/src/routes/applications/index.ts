@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseIdentityNumber } from '@kundval/domain';
-import { ErrorBody, assertCustomerScope, audit, conflict, enqueueEvent, invalid, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, assertCustomerScope, audit, conflict, enqueueEvent, invalid, notFound, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from '../../app.js';
 import { areaOf, storedArea } from '../../areas.js';
 import { checkTerms } from '../../decision-terms.js';
-import { commandRunner, IdempotencyHeaders } from '../../http/commands.js';
-import { answerInvalidFields, invalidFields } from '../../http/field-issues.js';
+import { invalidFields } from '../../http/field-issues.js';
 import { Decision } from '../../schemas.js';
 import { customerIdFor, insertDecision, stockholmToday } from '../../store/decisions.js';
 import type { DecisionsTables } from '../../store/schema.js';
@@ -17,9 +16,8 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 /** Applications, their assessment and the decision: the case handler's part of the journey. */
 export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
   const { db, municipality } = deps;
-  const runCommand = commandRunner(db, deps.afterCommit);
+  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
   return async (app) => {
-    answerInvalidFields(app);
 
     app.post(
       '/applications',
@@ -30,7 +28,6 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           description:
             'From the citizen, a relative or a hospital discharge planner (channel; onBehalfOf names who applied for the customer). Creates the customer (pseudonymous id) on first contact. Send an Idempotency-Key header to make a retry safe.',
           tags: ['applications'],
-          headers: IdempotencyHeaders,
           body: ApplicationBody,
           response: { 201: Application, 200: Application, ...errors },
         },
@@ -99,7 +96,6 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           description: 'Needs per IBIC life area and assessment instruments such as Katz ADL. One assessment per application.',
           tags: ['applications'],
           params: IdParams,
-          headers: IdempotencyHeaders,
           body: AssessmentBody,
           response: { 201: Assessment, 200: Assessment, ...errors },
         },
@@ -148,7 +144,6 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             "Granted, partly granted (naming the part denied and why) or denied (with its reason and appeal information), with a validity period. The terms follow the area's definition: hours of care and service per month for home care; a level for areas with levels (day activities 1–3, with days per week); care-need points for the nursing home, which give its level. Simplified areas need no assessment first.",
           tags: ['applications'],
           params: IdParams,
-          headers: IdempotencyHeaders,
           body: DecisionBody,
           response: { 201: Decision, 200: Decision, ...errors },
         },

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { ErrorBody, assertCustomerScope, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, assertCustomerScope, conflict, notFound, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from '../../app.js';
 import { storedArea } from '../../areas.js';
 import { checkTerms } from '../../decision-terms.js';
-import { commandRunner, IdempotencyHeaders } from '../../http/commands.js';
-import { answerInvalidFields, invalidFields } from '../../http/field-issues.js';
+import { invalidFields } from '../../http/field-issues.js';
 import { Decision, DecisionParams, FreeText, IsoDate, TermsFields } from '../../schemas.js';
 import { assertChangeable, changeDecision, endDecision, lockDecision, readDecisionView } from '../../store/decisions.js';
 
@@ -34,9 +33,8 @@ const ExpireBody = z
 /** A decision's life after it was made: reading it, changing (omprövning, renewal), ending and expiring it. */
 export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
   const { db } = deps;
-  const runCommand = commandRunner(db, deps.afterCommit);
+  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
   return async (app) => {
-    answerInvalidFields(app);
 
     app.get(
       '/decisions/:decisionId',
@@ -68,7 +66,6 @@ export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             'New terms from effectiveFrom, which must fall within the decision (409 DECISIONS.CHANGE_BEFORE_START / CHANGE_AFTER_END). A validTo later than the current one renews the decision. Terms left out keep their current value where the area allows (level, care-need points, days per week); home care states its hours. Emits decisionChanged. Repeating the current terms changes nothing (200).',
           tags: ['decisions'],
           params: DecisionParams,
-          headers: IdempotencyHeaders,
           body: ChangeBody,
           response: { 201: Decision, 200: Decision, ...errors },
         },
@@ -107,7 +104,6 @@ export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             'Emits decisionEnded. The same end again answers the ended decision; a different end of an ended decision is refused (409 DECISIONS.ALREADY_ENDED). The end date may be from the day before the first day to the last day.',
           tags: ['decisions'],
           params: DecisionParams,
-          headers: IdempotencyHeaders,
           body: EndBody,
           response: { 200: Decision, ...errors },
         },
@@ -130,7 +126,6 @@ export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             'Emits decisionEnded with reason expired and the last valid day as end date. Idempotent: a decision already ended, for whatever reason, is answered as it stands, so a retry by the journey never fails on it.',
           tags: ['decisions'],
           params: DecisionParams,
-          headers: IdempotencyHeaders,
           body: ExpireBody,
           response: { 200: Decision, ...errors },
         },

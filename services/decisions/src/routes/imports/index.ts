@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { isDomainError, parseIdentityNumber, voucherAreaRegistry, type VoucherAreaDefinition } from '@kundval/domain';
-import { AppError, ErrorBody, audit, enqueueEvent, isUniqueViolation, scrubIdentityNumbers, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { AppError, ErrorBody, audit, enqueueEvent, isUniqueViolation, scrubIdentityNumbers, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDb, DecisionsDeps } from '../../app.js';
 import { checkTerms, outcomeIssues, type Terms } from '../../decision-terms.js';
-import { commandRunner, IdempotencyHeaders } from '../../http/commands.js';
 import { carriesIdentityNumber, type FieldIssue } from '../../http/field-issues.js';
 import { FreeText, IsoDate, Outcome, TermsFields } from '../../schemas.js';
 import { changeDecision, customerIdFor, insertDecision, lockDecision, stockholmToday, type CommandContext } from '../../store/decisions.js';
@@ -114,7 +113,7 @@ type Prepared = { record: ImportRecord; identityDigits: string; area: VoucherAre
  */
 export function importRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
   const { db, municipality } = deps;
-  const runCommand = commandRunner(db, deps.afterCommit);
+  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
 
   function prepare(raw: unknown, today: string): { ok: true; value: Prepared } | { ok: false; errors: RecordResult['errors'] } {
     const parsed = ImportRecord.safeParse(raw);
@@ -257,7 +256,6 @@ export function importRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           summary: 'Import decisions made in an external case system',
           description: `Up to ${MAX_RECORDS} records. Answers 200 with a result per record: created (customer, application and decision made here, applicationReceived and decisionMade emitted), changed (new terms: decisionChanged), unchanged, or rejected with each error (field, reason, code); a rejected record stores nothing. Idempotent by (source, externalId).`,
           tags: ['imports'],
-          headers: IdempotencyHeaders,
           body: ImportBody,
           response: { 200: ImportReport, ...errors },
         },

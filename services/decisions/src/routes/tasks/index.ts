@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { ErrorBody, audit, notFound, scrubIdentityNumbers, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, audit, notFound, scrubIdentityNumbers, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from '../../app.js';
-import { commandRunner, IdempotencyHeaders } from '../../http/commands.js';
 import { FreeText } from '../../schemas.js';
 import type { DecisionsTables } from '../../store/schema.js';
 
@@ -59,7 +58,7 @@ type TaskRow = Selectable<DecisionsTables['tasks']> & { customer_id: string; are
 /** The case handlers' work queue: the journey escalates (overdue acceptance, disputes, expiring decisions) by adding tasks. */
 export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
   const { db } = deps;
-  const runCommand = commandRunner(db, deps.afterCommit);
+  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
 
   const selectTasks = (trx: typeof db) =>
     trx
@@ -77,7 +76,6 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           summary: 'Escalate to the case handlers (the journey calls it)',
           description: 'One task per application, kind and key: the same escalation again answers the existing task (200), open or done.',
           tags: ['tasks'],
-          headers: IdempotencyHeaders,
           body: TaskBody,
           response: { 201: Task, 200: Task, ...errors },
         },
@@ -110,7 +108,6 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             'and its open tasks when it completes, so the case handlers\' queue holds only what a journey still waits for. ' +
             'A closed task is done by the journey with the reason as its note; a task already done, or none, is left as it is (200, `closed` empty).',
           tags: ['tasks'],
-          headers: IdempotencyHeaders,
           body: CloseBody,
           response: { 200: z.object({ closed: z.array(Task) }), ...errors },
         },
@@ -164,7 +161,6 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           description: 'A task already done is answered as it stands.',
           tags: ['tasks'],
           params: TaskParams,
-          headers: IdempotencyHeaders,
           body: DoneBody,
           response: { 200: Task, ...errors },
         },

@@ -4,7 +4,7 @@ import { assertProviderScope, audit, conflict, invalid, isUniqueViolation, notFo
 import type { OrdersDb, OrdersDeps } from '../../app.js';
 import type { AuthorizationStatus } from '../../store/schema.js';
 import { areaDefinition, isPlaceArea, requirementsOf, type AuthorizationRow } from '../../store/providers.js';
-import { CommandHeaders, commandRunner, errors } from '../command.js';
+import { commandRunner, errors } from '../command.js';
 import { District, OrganisationNumber, ProviderId } from '../providers/index.js';
 
 const ProviderParams = z.object({ providerId: ProviderId });
@@ -75,7 +75,6 @@ export function authorizationRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'Free establishment on equal terms (municipal and private alike): the application declares capacity and service area and starts as `applied`, ' +
             "with the area's requirements as a checklist for the administrator. A provider applies for itself; a revoked authorization may be applied for again.",
           tags: ['authorizations'],
-          headers: CommandHeaders,
           params: ProviderParams,
           body: ApplicationBody,
           response: { 201: Authorization, ...errors },
@@ -181,7 +180,6 @@ export function authorizationRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'The lifecycle is applied → approved → (suspended ↔ approved) → revoked; any other step is 409 ORDERS.INVALID_TRANSITION. ' +
             'A suspended or revoked provider leaves the comparison and cannot be chosen; orders already placed stand.',
           tags: ['authorizations'],
-          headers: CommandHeaders,
           params: AuthorizationParams,
           body: DecisionBody,
           response: { 200: Authorization, ...errors },

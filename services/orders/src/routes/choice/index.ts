@@ -6,7 +6,7 @@ import { assertNotEnded, grantedDecision, lastDay, type DecisionRow } from '../.
 import { assertQueuedAt, isQueued, lapseOffers, leaveQueues, lockHome, offerFreePlaces, queueCustomer, takePlace } from '../../store/places.js';
 import { allowsSeveralProviders, approvedProvider, isPlaceArea } from '../../store/providers.js';
 import type { Tx } from '../../store/tx.js';
-import { CommandHeaders, commandRunner, errors } from '../command.js';
+import { commandRunner, errors } from '../command.js';
 import { District } from '../providers/index.js';
 
 export const Choice = z.object({ choiceId: z.uuid(), decisionId: z.uuid(), providerId: z.string(), chosenBy: z.enum(['customer', 'default']) });
@@ -43,7 +43,6 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'In a nursing home without a free place the customer is queued instead (202, `placeQueued`); ' +
             'choosing a home with a free place takes the customer out of other queues except `stayInQueueFor`.',
           tags: ['choice'],
-          headers: CommandHeaders,
           params: DecisionParams,
           body: z.object({
             providerId: z.string().min(1),
@@ -86,7 +85,6 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'Used by the journey when the customer has not chosen in time. Idempotent: an existing choice is returned as it is. ' +
             'Refused (409) while the customer waits in a nursing-home queue, and when the default home has no free place.',
           tags: ['choice'],
-          headers: CommandHeaders,
           params: DecisionParams,
           response: { 200: Choice, ...errors },
         },
@@ -130,7 +128,6 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             '400 ORDERS.FROM_PROVIDER_REQUIRED); the others are untouched. ' +
             'A nursing home without a free place queues the customer instead (202).',
           tags: ['choice'],
-          headers: CommandHeaders,
           params: DecisionParams,
           body: z.object({
             providerId: z.string().min(1),

@@ -6,7 +6,7 @@ import { grantedDecision } from '../../store/decisions.js';
 import { centsToColumn, decisionHasTerms, hoursInCents, sameAmendment, type ChangeTerms } from '../../store/order-changes.js';
 import { orderRow, overlappingOrder, readOrder, type OrderRow } from '../../store/orders.js';
 import type { Tx } from '../../store/tx.js';
-import { CommandHeaders, commandRunner, errors } from '../command.js';
+import { commandRunner, errors } from '../command.js';
 import { Order, OrderParams } from './index.js';
 
 /** Hours a month: at most every hour of the longest month, which also keeps them within the `decimal(6, 2)` columns. */
@@ -42,7 +42,6 @@ export function orderChangeRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             '409 ORDERS.ORDER_REFUSED for a refused order, ORDERS.ORDER_ENDED for an order that ended before `effectiveFrom`, ORDERS.CHANGE_OUTSIDE_ORDER when `effectiveFrom` is before the order began or after `validTo`, ' +
             "ORDERS.ORDER_OVERLAPS when the longer order would run into the decision's next order.",
           tags: ['orders'],
-          headers: CommandHeaders,
           params: OrderParams,
           body: OrderChangeBody,
           response: { 200: Order, 201: Order, ...errors },

@@ -25,7 +25,7 @@ import type { OrderEndReason } from '../../store/schema.js';
 import { freePlaces, offerFreePlaces } from '../../store/places.js';
 import { allowsSeveralProviders, carePlanDeadlineDays, coversDistrict, customersHeld, isAttendanceArea, isPlaceArea } from '../../store/providers.js';
 import type { Tx } from '../../store/tx.js';
-import { CommandHeaders, commandRunner, errors } from '../command.js';
+import { commandRunner, errors } from '../command.js';
 
 const OrderStatus = z.enum(['placed', 'accepted', 'refused']);
 export const Order = z.object({
@@ -92,7 +92,6 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'Where the area allows several providers at once, `providerId` names whose choice is ordered (required while more than one is in use: ' +
             "400 ORDERS.PROVIDER_REQUIRED; the default start is then that provider's choice), and idempotency and overlaps are per provider.",
           tags: ['orders'],
-          headers: CommandHeaders,
           body: z.object({
             decisionId: z.uuid(),
             effectiveFrom: z.iso.date().optional(),
@@ -242,7 +241,6 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           description:
             "Authorized providers are obliged to accept orders within their declared capacity and service area. The care plan is due within the area's deadline from today.",
           tags: ['orders'],
-          headers: CommandHeaders,
           params: OrderParams,
           response: { 200: Order, ...errors },
         },
@@ -285,7 +283,6 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             "or the customer's district lies outside its declared service area. Otherwise 409 ORDERS.MUST_ACCEPT. " +
             'The refusal voids the choice (the customer chooses again) and emits `orderRefused`.',
           tags: ['orders'],
-          headers: CommandHeaders,
           params: OrderParams,
           body: z.object({ reason: z.enum(['over-capacity', 'outside-service-area']), explanation: FreeText(2000).describe('Why; an identity number typed here is masked before it is stored or published') }),
           response: { 200: Order, ...errors },
@@ -352,7 +349,6 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'Where the area is paid per attendance day they also agree the first day (`startsOn`, within the order) and the days a week (`daysPerWeek`); ' +
             "the days agreed across the decision's orders in force may not exceed the days a week the decision grants (409 ORDERS.DAYS_EXCEED_DECISION).",
           tags: ['orders'],
-          headers: CommandHeaders,
           params: OrderParams,
           body: z.object({
             agreedOn: z.iso.date(),
@@ -436,7 +432,6 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             '`moved-out`: the journey, when a resident has moved out of a home (areas paid per occupancy day); the last day is the day before the move-out day. ' +
             'The citizen may only leave; the case handler may not record a move-out.',
           tags: ['orders'],
-          headers: CommandHeaders,
           params: OrderParams,
           body: z.object({ endDate: z.iso.date(), reason: z.enum(['switched', 'decision-ended', 'decision-changed', 'moved-out', 'left']) }),
           response: { 200: Order, ...errors },
@@ -502,7 +497,6 @@ export function orderRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           summary: 'Remind the provider of an acceptance, care plan or approval that is due',
           description: 'Sent by the journey on its timers; idempotent on (order, about, key): the same reminder is recorded once (200 the second time).',
           tags: ['orders'],
-          headers: CommandHeaders,
           params: OrderParams,
           body: z.object({ about: ReminderAbout, key: z.string().min(1).max(100) }),
           response: { 200: Reminder, 201: Reminder, ...errors },

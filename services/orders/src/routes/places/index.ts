@@ -7,7 +7,7 @@ import { assertNotEnded, grantedDecision } from '../../store/decisions.js';
 import { assertQueuedAt, freePlaces, lapseOffers, leaveQueues, lockHome, offerFreePlaces, queueView, toOffer, type OfferView } from '../../store/places.js';
 import { isPlaceArea } from '../../store/providers.js';
 import { Choice, QueueEntry, Switch } from '../choice/index.js';
-import { CommandHeaders, commandRunner, errors } from '../command.js';
+import { commandRunner, errors } from '../command.js';
 import { ProviderId } from '../providers/index.js';
 
 const Offer = z.object({
@@ -38,7 +38,6 @@ export function placeRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'Offers left unanswered past their date lapse first, and their places go to the next in line too: `count: 0` does only that. ' +
             '`areaId` may be left out when the provider has one area counted in places.',
           tags: ['places'],
-          headers: CommandHeaders,
           params: ProviderParams,
           body: z.object({ count: z.number().int().min(0).max(1000), areaId: z.string().min(1).optional() }),
           response: {
@@ -122,7 +121,6 @@ export function placeRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             '(default tomorrow), and takes the customer out of every other queue except `stayInQueueFor`. Declining leaves this home\'s queue and the place ' +
             'goes to the next in line. Either way `offerAnswered`. An offer can be answered until its answer date.',
           tags: ['places'],
-          headers: CommandHeaders,
           params: z.object({ offerId: z.uuid() }),
           body: z.object({ accepted: z.boolean(), stayInQueueFor: z.string().min(1).optional(), effectiveFrom: z.iso.date().optional() }),
           response: { 200: z.object({ offer: Offer, choice: Choice.nullable(), switch: Switch.nullable() }), ...errors },

@@ -4,7 +4,7 @@ import { audit, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod
 import type { OrdersDeps } from '../../app.js';
 import { stockholmDate, systemClock } from '../../calendar.js';
 import { areaDefinition, coversDistrict, isPlaceArea, requirementsOf } from '../../store/providers.js';
-import { CommandHeaders, commandRunner, errors } from '../command.js';
+import { commandRunner, errors } from '../command.js';
 
 export const ProviderId = z.string().regex(/^[a-z0-9-]{2,50}$/, 'lower-case letters, digits and dashes');
 export const OrganisationNumber = z.string().regex(/^\d{6}-\d{4}$/, 'organisation number as NNNNNN-NNNN');
@@ -63,7 +63,6 @@ export function providerRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
             'Registers a provider whose authorization in each area is already approved, every requirement of the area checked (demo data, migration). ' +
             'A new provider applies instead: POST /providers/:providerId/authorizations.',
           tags: ['providers'],
-          headers: CommandHeaders,
           body: ProviderBody,
           response: { 201: z.object({ providerId: z.string() }), ...errors },
         },
