@@ -3,6 +3,7 @@ import { financeMigrations } from './migrations-finance.js';
 import { correctionMigrations } from './migrations-corrections.js';
 import { rechargeMigrations } from './migrations-recharges.js';
 import { orderChangeMigrations } from './migrations-order-changes.js';
+import { sessionMigrations } from './migrations-sessions.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -101,4 +102,5 @@ export const billingMigrations: Record<string, Migration> = {
   ...correctionMigrations,
   ...rechargeMigrations,
   ...orderChangeMigrations,
+  ...sessionMigrations,
 };
