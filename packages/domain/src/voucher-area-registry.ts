@@ -157,7 +157,7 @@ export function validateVoucherAreaDefinition(definition: unknown): VoucherAreaD
   const { area, problems } = checkDefinition(definition);
   const id = typeof definition === 'object' && definition !== null ? String((definition as { id?: unknown }).id) : String(definition);
   if (problems.length > 0) {
-    const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    const list = problems.map((p) => `${p.path}: ${p.message.replace(/\.$/, '')}`).join('; ');
     throw new DomainError(problems[0]!.code, `Area ${id} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${list}.`, { areaId: id, problems });
   }
   return area!;
