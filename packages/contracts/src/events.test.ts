@@ -29,6 +29,15 @@ describe('the event catalog', () => {
     if (!result.ok) expect(result.reason).toContain('applicationId');
   });
 
+  it('announces sessions on a subject of their own, refusing a report without sessions', () => {
+    expect(eventCatalog.sessionsReported.subject).toBe('kundval.billing.sessions.reported.v1');
+    const payload = { orderId: 'o1', applicationId: 'a1', customerId: 'c1', providerId: 'p1', areaId: 'family-counselling', sessions: [{ sessionId: 's1', externalId: 'fr-1', date: '2026-10-06' }] };
+    expect(parseEvent(envelope(eventCatalog.sessionsReported.subject, payload))).toMatchObject({ ok: true, event: { name: 'sessionsReported', payload } });
+    const empty = parseEvent(envelope(eventCatalog.sessionsReported.subject, { ...payload, sessions: [] }));
+    expect(empty.ok).toBe(false);
+    if (!empty.ok) expect(empty.reason).toContain('sessions');
+  });
+
   it('refuses an unknown subject and a broken envelope', () => {
     expect(parseEvent(envelope('kundval.nope.thing.happened.v1', {})).ok).toBe(false);
     expect(parseEvent({ subject: 'x' }).ok).toBe(false);

@@ -259,6 +259,22 @@ export const DeliveryPeriodRecorded = z.object({
 });
 export type DeliveryPeriodRecorded = z.infer<typeof DeliveryPeriodRecorded>;
 
+/**
+ * Sessions of an area paid per session, as billing recorded them from one report (API or file). A new
+ * subject rather than a new `kind` of `deliveryPeriodRecorded`: a session is a dated unit with the
+ * provider's own id, not a period, and consumers of v1 must not meet a kind they do not know.
+ */
+export const SessionsReported = z.object({
+  orderId: Id,
+  applicationId: Id,
+  customerId: Id,
+  providerId: Id,
+  areaId: z.string().min(1),
+  /** The sessions newly recorded by this report; a re-sent one is not announced again. */
+  sessions: z.array(z.object({ sessionId: Id, externalId: z.string().min(1), date: IsoDate })).min(1).max(5000),
+});
+export type SessionsReported = z.infer<typeof SessionsReported>;
+
 export const DisputeResolved = z.object({
   orderId: Id,
   applicationId: Id,
@@ -294,6 +310,7 @@ export const eventCatalog = {
   offerAnswered: { subject: 'kundval.orders.offer.answered.v1', schema: OfferAnswered },
   deliveryPeriodRecorded: { subject: 'kundval.billing.delivery-period.recorded.v1', schema: DeliveryPeriodRecorded },
   disputeResolved: { subject: 'kundval.billing.dispute.resolved.v1', schema: DisputeResolved },
+  sessionsReported: { subject: 'kundval.billing.sessions.reported.v1', schema: SessionsReported },
 } as const;
 
 export type EventCatalog = typeof eventCatalog;

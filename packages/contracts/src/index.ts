@@ -25,6 +25,7 @@ export {
   OfferAnswered,
   DeliveryPeriodRecorded,
   DisputeResolved,
+  SessionsReported,
   eventCatalog,
   EVENT_STREAM,
   PARKED_STREAM,

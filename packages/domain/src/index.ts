@@ -47,7 +47,7 @@ export type { BandSegment, BandClassification } from './time-bands.js';
 export { VisitKind, ProviderKind, VisitStatus, DeliveredVisit, validateVisits } from './visits.js';
 export type { CheckedVisit } from './visits.js';
 
-export { HourlyRate, RateTable, NACKA_HOME_CARE_RATES, validateRateTables, tableValidOn, hourlyRateIn } from './rate-tables.js';
+export { HourlyRate, RateTable, NACKA_HOME_CARE_RATES, validateRateTables, effectiveDatedProblems, tableValidOn, hourlyRateIn } from './rate-tables.js';
 export type { EffectiveDated } from './rate-tables.js';
 
 export { priceProviderStatement, createStatementAccumulator } from './statement.js';
@@ -96,9 +96,19 @@ export {
   MinutesAreaDefinition,
   UnitAreaDefinition,
   VoucherAreaDefinition,
+  DELIVERY_ROUTES,
+  FEE_KINDS_BY_UNIT,
+  MAX_VOUCHER_LEVELS,
 } from './voucher-areas.js';
-export { createVoucherAreaRegistry, validateVoucherAreaDefinition, voucherAreaRegistry, BUILT_IN_AREAS } from './voucher-area-registry.js';
-export type { VoucherAreaRegistry } from './voucher-area-registry.js';
+export {
+  createVoucherAreaRegistry,
+  validateVoucherAreaDefinition,
+  areaDefinitionProblems,
+  levelIdForDecision,
+  voucherAreaRegistry,
+  BUILT_IN_AREAS,
+} from './voucher-area-registry.js';
+export type { VoucherAreaRegistry, AreaDefinitionProblem } from './voucher-area-registry.js';
 export { HOME_CARE } from './areas/home-care.js';
 export { NURSING_HOME } from './areas/nursing-home.js';
 export { DAY_ACTIVITIES } from './areas/day-activities.js';

@@ -62,37 +62,50 @@ export const NACKA_HOME_CARE_RATES: RateTable[] = [
  * `keyOf` gives the identity of a rate inside a table.
  */
 export function validateEffectiveDated<T extends EffectiveDated>(tables: readonly T[], keyOf: (rate: never) => string, rates: (t: T) => readonly unknown[]): void {
-  const groups = new Map<string, T[]>();
+  const [first] = effectiveDatedProblems(tables, keyOf, rates);
+  if (first) throw first.error;
+}
+
+/**
+ * Every problem {@link validateEffectiveDated} would refuse, each with the index of the table it
+ * is found in (the later of two tables that overlap or leave a gap), rather than only the first.
+ */
+export function effectiveDatedProblems<T extends EffectiveDated>(
+  tables: readonly T[],
+  keyOf: (rate: never) => string,
+  rates: (t: T) => readonly unknown[],
+): { tableIndex: number; error: DomainError }[] {
+  const problems: { tableIndex: number; error: DomainError }[] = [];
+  const groups = new Map<string, { table: T; index: number }[]>();
   const ids = new Set<string>();
-  for (const table of tables) {
-    if (ids.has(table.id)) throw new DomainError('DOMAIN.INVALID_RATE_TABLE', `Rate table id ${table.id} occurs twice.`, { tableId: table.id });
+  tables.forEach((table, index) => {
+    if (ids.has(table.id)) problems.push({ tableIndex: index, error: new DomainError('DOMAIN.INVALID_RATE_TABLE', `Rate table id ${table.id} occurs twice.`, { tableId: table.id }) });
     ids.add(table.id);
     const keys = new Set<string>();
     for (const rate of rates(table)) {
       const key = keyOf(rate as never);
-      if (keys.has(key)) throw new DomainError('DOMAIN.RATE_TABLE_DUPLICATE_RATE', `Rate table ${table.id} has two rates for ${key}.`, { tableId: table.id, key });
+      if (keys.has(key)) problems.push({ tableIndex: index, error: new DomainError('DOMAIN.RATE_TABLE_DUPLICATE_RATE', `Rate table ${table.id} has two rates for ${key}.`, { tableId: table.id, key }) });
       keys.add(key);
     }
     const group = `${table.municipality}/${table.areaId}`;
-    groups.set(group, [...(groups.get(group) ?? []), table]);
-  }
+    groups.set(group, [...(groups.get(group) ?? []), { table, index }]);
+  });
   for (const list of groups.values()) {
-    const sorted = [...list].sort((a, b) => (a.validFrom < b.validFrom ? -1 : a.validFrom > b.validFrom ? 1 : 0));
+    const sorted = [...list].sort((a, b) => (a.table.validFrom < b.table.validFrom ? -1 : a.table.validFrom > b.table.validFrom ? 1 : 0));
     for (let i = 1; i < sorted.length; i++) {
-      const prev = sorted[i - 1] as T;
-      const cur = sorted[i] as T;
+      const prev = sorted[i - 1]!.table;
+      const { table: cur, index } = sorted[i]!;
       if (prev.validTo === null || prev.validTo > cur.validFrom) {
-        throw new DomainError('DOMAIN.RATE_TABLE_OVERLAP', `Rate tables ${prev.id} and ${cur.id} overlap in time.`, { tableIds: [prev.id, cur.id] });
-      }
-      if (prev.validTo < cur.validFrom) {
-        throw new DomainError('DOMAIN.RATE_TABLE_GAP', `No rate table between ${prev.validTo} and ${cur.validFrom}.`, {
-          tableIds: [prev.id, cur.id],
-          from: prev.validTo,
-          to: cur.validFrom,
+        problems.push({ tableIndex: index, error: new DomainError('DOMAIN.RATE_TABLE_OVERLAP', `Rate tables ${prev.id} and ${cur.id} overlap in time.`, { tableIds: [prev.id, cur.id] }) });
+      } else if (prev.validTo < cur.validFrom) {
+        problems.push({
+          tableIndex: index,
+          error: new DomainError('DOMAIN.RATE_TABLE_GAP', `No rate table between ${prev.validTo} and ${cur.validFrom}.`, { tableIds: [prev.id, cur.id], from: prev.validTo, to: cur.validFrom }),
         });
       }
     }
   }
+  return problems;
 }
 
 /** Parses and checks home-care rate tables (see {@link validateEffectiveDated} for the codes). */

@@ -108,12 +108,27 @@ export const MinutesAreaDefinition = z.object({
 /** An area paid per minute by time band. */
 export type MinutesAreaDefinition = z.infer<typeof MinutesAreaDefinition>;
 
+/**
+ * The most voucher levels an area may have: a decision names its level by number, 1 to this
+ * (`services/decisions`' schema caps the number at 99).
+ */
+export const MAX_VOUCHER_LEVELS = 99;
+
 /** An area paid per whole unit (occupancy day, attendance day, session), by level. */
 export const UnitAreaDefinition = z.object({
   ...common,
   deliveryUnit: z.enum(['occupancy-day', 'attendance-day', 'session']),
+  /**
+   * The voucher levels, in the order decisions number them: a decision's `level: n` is the n-th
+   * level here ({@link levelIdForDecision}). An id that is a number must be its own position.
+   */
   levels: z.array(VoucherLevel).min(1),
   rateTables: z.array(UnitRateTable).min(1),
+  /**
+   * Session areas only: how many sessions one customer may have on one day (default 1). A
+   * counselling session is one a day; a course may teach two lessons a day.
+   */
+  sessionsPerDay: z.number().int().positive().max(24).optional(),
 });
 /** An area paid per whole unit. */
 export type UnitAreaDefinition = z.infer<typeof UnitAreaDefinition>;
@@ -126,3 +141,23 @@ export type UnitAreaDefinition = z.infer<typeof UnitAreaDefinition>;
 export const VoucherAreaDefinition = z.discriminatedUnion('deliveryUnit', [MinutesAreaDefinition, UnitAreaDefinition]);
 /** A voucher area as data. */
 export type VoucherAreaDefinition = z.infer<typeof VoucherAreaDefinition>;
+
+/**
+ * Where each delivery unit is reported to billing. Every unit a definition may name has a route,
+ * so an area can never reach *in service* with nothing to report its deliveries through.
+ */
+export const DELIVERY_ROUTES: Readonly<Record<DeliveryUnit, string>> = Object.freeze({
+  'minutes-by-band': 'POST /orders/:orderId/visits (CSV: POST /orders/:orderId/visits/import)',
+  'occupancy-day': 'POST /orders/:orderId/occupancy',
+  'attendance-day': 'POST /orders/:orderId/attendance',
+  session: 'POST /orders/:orderId/sessions (CSV: POST /orders/:orderId/sessions/import)',
+});
+
+/** Which fee models charge what each delivery unit counts: an hourly tariff needs minutes, a per-unit fee countable units. */
+export const FEE_KINDS_BY_UNIT: Readonly<Record<DeliveryUnit, readonly FeeModel['kind'][]>> = Object.freeze({
+  'minutes-by-band': ['hourly-tariff', 'paid-to-provider', 'none'],
+  // A place is paid per occupied day, but rent and food go to the home (DOMAIN.md §3–4): no fee per day is charged.
+  'occupancy-day': ['paid-to-provider', 'none'],
+  'attendance-day': ['per-unit', 'paid-to-provider', 'none'],
+  session: ['per-unit', 'paid-to-provider', 'none'],
+});

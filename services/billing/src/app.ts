@@ -12,6 +12,7 @@ import { deliveryRoutes } from './routes/deliveries/index.js';
 import { statementRoutes } from './routes/statements/index.js';
 import { billingRunRoutes } from './routes/billing-runs/index.js';
 import { rechargeRoutes } from './routes/recharges/index.js';
+import { sessionRoutes } from './routes/sessions/index.js';
 
 export type BillingDb = Kysely<BillingTables & MessagingTables>;
 export type BillingDeps = {
@@ -36,6 +37,7 @@ export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     await app.register(financeRoutes(deps, deps.finance));
     await app.register(importRoutes(deps));
     await app.register(deliveryRoutes(deps));
+    await app.register(sessionRoutes(deps));
     await app.register(statementRoutes(deps));
     await app.register(billingRunRoutes(deps));
     await app.register(rechargeRoutes(deps));
@@ -46,6 +48,6 @@ export const BILLING_SERVICE = {
   name: 'billing',
   version: '0.1.0',
   description:
-    'Delivered visits, attendance and occupancy and their approval, disputes, months closed with nothing delivered, customer fees with OCR invoices, provider payments by time band and level as append-only corrections, recharges to the municipality that placed a customer here, statements and the monthly billing run.',
+    'Delivered visits, sessions, attendance and occupancy and their approval, disputes, months closed with nothing delivered, customer fees with OCR invoices, provider payments by time band and level as append-only corrections, recharges to the municipality that placed a customer here, statements and the monthly billing run.',
   schema: 'billing',
 } as const;

@@ -18,7 +18,7 @@ type DemoProvider = {
  * authorized providers in every area — one of them the municipality's own default provider
  * (ickevalsalternativ) where the area has one. Names and organisation numbers are made up.
  */
-export const DEMO_PROVIDERS: DemoProvider[] = [
+const LISTED_PROVIDERS: DemoProvider[] = [
   { providerId: 'nacka-hemtjanst', name: 'Nacka kommuns hemtjänst', kind: 'municipal', organisationNumber: '212000-0167', languages: ['sv', 'en', 'fi'], satisfactionScore: 4.4, areas: [{ areaId: 'home-care', capacity: 500, isDefault: true }] },
   { providerId: 'saltsjo-omsorg', name: 'Saltsjö Omsorg AB', kind: 'private', organisationNumber: '556677-8899', languages: ['sv', 'en'], satisfactionScore: 4.7, areas: [{ areaId: 'home-care', capacity: 200 }] },
   { providerId: 'trygga-hander', name: 'Trygga Händer Hemtjänst AB', kind: 'private', organisationNumber: '556123-4567', languages: ['sv', 'ar', 'fa'], satisfactionScore: 4.5, areas: [{ areaId: 'home-care', capacity: 200 }] },
@@ -29,6 +29,25 @@ export const DEMO_PROVIDERS: DemoProvider[] = [
   { providerId: 'ektorps-hage', name: 'Ektorps Hage Vård AB', kind: 'private', organisationNumber: '556456-7890', languages: ['sv', 'en'], satisfactionScore: 4.5, areas: [{ areaId: 'nursing-home', capacity: 40 }] },
   { providerId: 'familjeradgivningen', name: 'Familjerådgivningen i Nacka', kind: 'municipal', organisationNumber: '212000-0170', languages: ['sv', 'en'], satisfactionScore: 4.4, areas: [{ areaId: 'family-counselling', capacity: 100, isDefault: true }] },
   { providerId: 'komvux-nacka', name: 'Komvux Nacka', kind: 'municipal', organisationNumber: '212000-0171', languages: ['sv'], satisfactionScore: 4.0, areas: [{ areaId: 'adult-education', capacity: 300, isDefault: true }] },
+];
+
+/**
+ * The listed providers, and for every built-in area none of them serves the municipality's own
+ * provider (`<area id>-kommunal`, the default where the area has one): an area added to
+ * BUILT_IN_AREAS can be chosen, ordered and paid in the demo and the end-to-end tests with no edit here.
+ */
+export const DEMO_PROVIDERS: DemoProvider[] = [
+  ...LISTED_PROVIDERS,
+  ...BUILT_IN_AREAS.filter((area) => !LISTED_PROVIDERS.some((p) => p.areas.some((a) => a.areaId === area.id))).map((area, i) => ({
+    providerId: `${area.id}-kommunal`,
+    name: `${area.nameSv} (kommunal)`,
+    kind: 'municipal' as const,
+    organisationNumber: `212000-${String(9000 + i).padStart(4, '0')}`,
+    languages: ['sv'],
+    satisfactionScore: 4.0,
+    // Occupancy areas have no default provider (places are queued for); every other area has one.
+    areas: [{ areaId: area.id, capacity: 100, isDefault: area.deliveryUnit !== 'occupancy-day' }],
+  })),
 ];
 
 /** Loads the demo data through the APIs, as an administrator and a finance officer would. Safe to run twice. */

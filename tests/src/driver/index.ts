@@ -7,4 +7,6 @@ export type { Answer } from './http.js';
 export { actors, homeCareSteps, journeyReaches, journeyState, runHomeCareJourney } from './journey.js';
 export type { Attention, HomeCareScenario, JourneyState, Platform, PlatformUrls, VisitPlan } from './journey.js';
 export { DEMO_PROVIDERS, loadDemoData } from './demo-data.js';
+export { runAreaJourneyToPayment } from './area-journey.js';
+export type { AreaDeliveries, AreaJourneyPlan } from './area-journey.js';
 export { nextIdentityNumber, testIdentityNumber } from './identity.js';

@@ -34,4 +34,6 @@ export const ADULT_EDUCATION: UnitAreaDefinition = {
   authorization: ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system'],
   carePlan: { required: false, deadlineDays: null },
   providers: 'one',
+  // A course day may hold a morning and an afternoon lesson (demo configuration).
+  sessionsPerDay: 2,
 };

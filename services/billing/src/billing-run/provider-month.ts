@@ -49,7 +49,7 @@ export type ProviderMonthStatement = {
 /**
  * Prices a provider's month by streaming its deliveries from the database: visits page by page in
  * (order, start) order, each order priced by the domain's accumulator as its visits arrive and then
- * let go; then attendance days and occupied days of its unit-area orders. Memory holds one page, one
+ * let go; then attendance days, sessions and occupied days of its unit-area orders. Memory holds one page, one
  * order and the provider's lines — never the month's visits — so a provider with a million visits
  * costs what one with a hundred does. An order whose pricing is refused (a rate table missing, a
  * level unknown) is reported and left off, and the rest is priced.
@@ -147,11 +147,11 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
   }
   await finishCurrent();
 
-  // 2. Attendance days (day activities), keyset-paged in (order, date) order; each order's level
-  // timeline is read with its page, as the orders are.
+  // 2. Attendance days (day activities) and sessions (areas paid per session), keyset-paged in
+  // (order, date, id) order; each order's level timeline is read with its page, as the orders are.
   const levels = new Map<string, LevelTimeline>();
-  let dayCursor: { order_id: string; date: string } | null = null;
-  type OpenDays = { order: OrderRow; days: { id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' }[] };
+  type DayRow = { id: string; order_id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' };
+  type OpenDays = { order: OrderRow; days: Omit<DayRow, 'order_id'>[] };
   const openDays: { current: OpenDays | null } = { current: null };
   const finishDays = async () => {
     const c = openDays.current;
@@ -168,35 +168,57 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
       await settle({ order, refused: err });
     }
   };
-  for (;;) {
-    let q = db
-      .selectFrom('attendance_days')
-      .select(['attendance_id', 'order_id', 'date', 'status'])
+  const unitPage = async (source: 'attendance_days' | 'sessions', after: { order_id: string; date: string; id: string } | null): Promise<DayRow[]> => {
+    const cursor = (id: string) => (after ? sql<boolean>`(order_id, date, ${sql.ref(id)}) > (${after.order_id}::uuid, ${after.date}::date, ${after.id}::uuid)` : sql<boolean>`true`);
+    if (source === 'attendance_days') {
+      return db
+        .selectFrom('attendance_days')
+        .select(['attendance_id as id', 'order_id', 'date', 'status'])
+        .where('local_month', '=', month)
+        .where('provider_id', '=', providerId)
+        .where('status', 'in', [...STATEMENT_STATUSES])
+        .where(cursor('attendance_id'))
+        .orderBy('order_id')
+        .orderBy('date')
+        .orderBy('attendance_id')
+        .limit(visitPageSize)
+        .execute();
+    }
+    return db
+      .selectFrom('sessions')
+      .select(['session_id as id', 'order_id', 'date', 'status'])
       .where('local_month', '=', month)
       .where('provider_id', '=', providerId)
-      .where('status', 'in', [...STATEMENT_STATUSES]);
-    if (dayCursor) {
-      const c: { order_id: string; date: string } = dayCursor;
-      q = q.where(sql<boolean>`(order_id, date) > (${c.order_id}::uuid, ${c.date}::date)`);
-    }
-    const page = await q.orderBy('order_id').orderBy('date').limit(visitPageSize).execute();
-    await loadOrders(page.map((d) => d.order_id));
-    const unread = [...new Set(page.map((d) => d.order_id))].filter((id) => !levels.has(id)).map((id) => orders.get(id)!);
-    for (const [id, timeline] of await loadLevelTimelines(db, unread)) levels.set(id, timeline);
-    for (const d of page) {
-      if (openDays.current?.order.order_id !== d.order_id) {
-        await finishDays();
-        openDays.current = { order: orders.get(d.order_id)!, days: [] };
+      .where('status', 'in', [...STATEMENT_STATUSES])
+      .where(cursor('session_id'))
+      .orderBy('order_id')
+      .orderBy('date')
+      .orderBy('session_id')
+      .limit(visitPageSize)
+      .execute();
+  };
+  for (const source of ['attendance_days', 'sessions'] as const) {
+    let dayCursor: { order_id: string; date: string; id: string } | null = null;
+    for (;;) {
+      const page = await unitPage(source, dayCursor);
+      await loadOrders(page.map((d) => d.order_id));
+      const unread = [...new Set(page.map((d) => d.order_id))].filter((id) => !levels.has(id)).map((id) => orders.get(id)!);
+      for (const [id, timeline] of await loadLevelTimelines(db, unread)) levels.set(id, timeline);
+      for (const d of page) {
+        if (openDays.current?.order.order_id !== d.order_id) {
+          await finishDays();
+          openDays.current = { order: orders.get(d.order_id)!, days: [] };
+        }
+        openDays.current.days.push({ id: d.id, date: d.date, status: d.status });
       }
-      openDays.current.days.push({ id: d.attendance_id, date: d.date, status: d.status });
+      if (page.length < visitPageSize) break;
+      const last = page[page.length - 1]!;
+      dayCursor = { order_id: last.order_id, date: last.date, id: last.id };
+      // Orders of earlier pages are priced (but for the one still open): their timelines can go.
+      for (const id of levels.keys()) if (id !== last.order_id) levels.delete(id);
     }
-    if (page.length < visitPageSize) break;
-    const last = page[page.length - 1]!;
-    dayCursor = { order_id: last.order_id, date: last.date };
-    // Orders of earlier pages are priced (but for the one still open): their timelines can go.
-    for (const id of levels.keys()) if (id !== last.order_id) levels.delete(id);
+    await finishDays();
   }
-  await finishDays();
 
   // 3. Occupancy (nursing homes): every placement of the provider in force during the month.
   const occupancyAreas = occupancyAreaIds();

@@ -82,8 +82,8 @@ const SYSTEM: Actor = { sub: 'billing-run', role: 'system' };
  * grow with the month's visits:
  *
  * 1. Provider by provider (keyset pages of provider ids), its month is priced from its visits read
- *    in (order, start) pages, each order by the domain's accumulator, plus its attendance and
- *    occupied days; the statement is written, and each order-month is paid what it is worth less
+ *    in (order, start) pages, each order by the domain's accumulator, plus its attendance days,
+ *    sessions and occupied days; the statement is written, and each order-month is paid what it is worth less
  *    what earlier payments paid, booked against the provider's paid lines so the provider's
  *    payments add up to its statement; a payment for a customer another municipality placed here
  *    is recharged to it by the same rule as any other payment (ADR 0014). One transaction per provider.
@@ -112,7 +112,7 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
   const { runId, periodMonth } = run;
   // Fresh planner statistics: a month of visits loaded just before the run would otherwise look empty
   // to the planner, which then sorts a provider's whole month for every page instead of walking the index.
-  await sql`analyze visits, attendance_days, orders, month_approvals, provider_payments, fee_invoices`.execute(db);
+  await sql`analyze visits, attendance_days, sessions, orders, month_approvals, provider_payments, fee_invoices`.execute(db);
   const heartbeat = (trx: BillingDb) => trx.updateTable('billing_runs').set({ heartbeat_at: clock() }).where('run_id', '=', runId).execute();
 
   // 1. Providers: statements and payments.

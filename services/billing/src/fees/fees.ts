@@ -5,7 +5,7 @@ import type { BillingTables } from '../store/schema.js';
 import { areaDefinition } from '../areas.js';
 import { domainRefusal } from '../pricing/order-pricing.js';
 
-/** A customer's approved deliveries of a month, per area: minutes of minute areas, units (days) of unit areas. */
+/** A customer's approved deliveries of a month, per area: minutes of minute areas, units (attendance days, sessions) of unit areas. */
 export type CustomerDeliveries = { minutesByArea: Map<string, number>; unitsByArea: Map<string, number> };
 
 export type FeeBasisRow = Pick<BillingTables['fee_bases'], 'net_income_ore' | 'housing_cost_ore' | 'household' | 'minimum_amount_raise_ore'>;
@@ -22,7 +22,7 @@ export type FeeComputation = {
 
 /**
  * Approved deliveries of a month for each of `customerIds`, across all their orders and areas:
- * minutes of approved visits and approved attendance days, summed in the database.
+ * minutes of approved visits, approved attendance days and approved sessions, summed in the database.
  */
 export async function loadDeliveries(db: BillingDb, customerIds: readonly string[], month: string): Promise<Map<string, CustomerDeliveries>> {
   const out = new Map<string, CustomerDeliveries>();
@@ -55,12 +55,26 @@ export async function loadDeliveries(db: BillingDb, customerIds: readonly string
     .groupBy(['a.customer_id', 'o.area_id'])
     .execute();
   for (const d of days) entry(d.customer_id).unitsByArea.set(d.area_id, Number(d.days));
+  // Sessions (areas paid per session; ADR 0019): each approved session is one unit of the area's fee.
+  const sessions = await db
+    .selectFrom('sessions as s')
+    .innerJoin('orders as o', 'o.order_id', 's.order_id')
+    .select(['s.customer_id', 'o.area_id', sql<number>`count(*)::bigint`.as('sessions')])
+    .where('s.customer_id', 'in', customerIds)
+    .where('s.local_month', '=', month)
+    .where('s.status', '=', 'approved')
+    .groupBy(['s.customer_id', 'o.area_id'])
+    .execute();
+  for (const x of sessions) {
+    const units = entry(x.customer_id).unitsByArea;
+    units.set(x.area_id, (units.get(x.area_id) ?? 0) + Number(x.sessions));
+  }
   return out;
 }
 
 /**
  * The customer's fee for the month over every area with approved deliveries: each area's tariff by
- * its fee model (home-care minutes × the hourly fee, attendance days × the day fee), one maxtaxa
+ * its fee model (home-care minutes × the hourly fee, attendance days or sessions × the per-unit fee), one maxtaxa
  * across all areas that share it (DOMAIN.md §3, §5), then min(tariff, maxtaxa, fee room).
  * `tariffOrePerHour` is the municipality's configured hourly fee, which wins over an area's default.
  */
@@ -80,9 +94,9 @@ export function computeFee(month: string, deliveries: CustomerDeliveries | undef
     (charge.sharedMaxtaxa ? shared : separate).push(charge);
   }
   for (const [areaId, units] of deliveries?.unitsByArea ?? []) {
-    attendanceDays += units;
     const area = areaDefinition(areaId);
     if (!area) continue;
+    if (area.deliveryUnit === 'attendance-day') attendanceDays += units;
     const charge = domainRefusal(() => areaFeeCharge(area, { units, approvedMinutes: 0 }));
     (charge.sharedMaxtaxa ? shared : separate).push(charge);
   }

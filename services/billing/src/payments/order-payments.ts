@@ -56,8 +56,8 @@ export type OrderMonthNow = OrderDeliveries & { excluded: ExcludedDelivery[]; un
 
 /**
  * What one order's month is worth now, before rounding: its approved minutes per line (home care,
- * priced visit by visit with the domain's accumulator), or its approved attendance days or occupied
- * days per level and rate (unit areas). Throws a 409 AppError when pricing is refused.
+ * priced visit by visit with the domain's accumulator), or its approved attendance days, sessions or
+ * occupied days per level and rate (unit areas). Throws a 409 AppError when pricing is refused.
  */
 export async function orderMonthNow(trx: BillingDb, order: OrderRow, month: string, tables: RateTableCache): Promise<OrderMonthNow> {
   const unit = deliveryUnitOf(order.area_id);
@@ -82,6 +82,9 @@ export async function orderMonthNow(trx: BillingDb, order: OrderRow, month: stri
   if (unit === 'attendance-day') {
     const rows = await trx.selectFrom('attendance_days').select(['attendance_id', 'date', 'status']).where('order_id', '=', order.order_id).where('local_month', '=', month).orderBy('date').execute();
     days = rows.map((r) => ({ id: r.attendance_id, date: r.date, status: r.status }));
+  } else if (unit === 'session') {
+    const rows = await trx.selectFrom('sessions').select(['session_id', 'date', 'status']).where('order_id', '=', order.order_id).where('local_month', '=', month).orderBy('date').orderBy('session_id').execute();
+    days = rows.map((r) => ({ id: r.session_id, date: r.date, status: r.status }));
   } else if (unit === 'occupancy-day') {
     const records = await trx.selectFrom('occupancy_periods').select(['kind', 'from_date', 'to_date']).where('order_id', '=', order.order_id).orderBy('from_date').execute();
     ({ days, hospitalDays } = occupiedDays(order, month, records));

@@ -1,6 +1,7 @@
 import {
   DomainError,
   createStatementAccumulator,
+  levelIdForDecision,
   occupancyDays,
   priceUnitStatement,
   type RateTable,
@@ -71,13 +72,14 @@ export class OrderVisitPricer {
   }
 }
 
-/** A delivered day of a unit area (attendance), or an occupied day. */
+/** A delivered unit of a unit area (an attendance day, a session), or an occupied day. */
 export type DayForPricing = { id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' };
 
 /**
- * Prices an order's days in a unit area (attendance or occupancy) with the domain's unit pricing, each
- * day at the voucher level in force that day (`levels`: the level placed, then each amendment's) and
- * the rate table valid on it.
+ * Prices an order's units in a unit area (attendance days, sessions or occupied days) with the
+ * domain's unit pricing, each at the voucher level in force on its date (`levels`: the level placed,
+ * then each amendment's) and the rate table valid on it. The order carries the decision's level
+ * number; the level it names is the area's n-th ({@link levelIdForDecision}), whatever its id.
  */
 export function priceOrderDays(
   area: UnitAreaDefinition,
@@ -103,7 +105,7 @@ export function priceOrderDays(
         deliveryId: d.id,
         customerId: order.customer_id,
         date: d.date,
-        level: String(d.level),
+        level: levelIdForDecision(area, d.level!),
         units: 1,
         status: d.status,
       })),

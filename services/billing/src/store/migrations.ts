@@ -4,6 +4,7 @@ import { correctionMigrations } from './migrations-corrections.js';
 import { rechargeMigrations } from './migrations-recharges.js';
 import { orderChangeMigrations } from './migrations-order-changes.js';
 import { idempotencyMigrations } from './migrations-idempotency.js';
+import { sessionMigrations } from './migrations-sessions.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -103,4 +104,5 @@ export const billingMigrations: Record<string, Migration> = {
   ...rechargeMigrations,
   ...orderChangeMigrations,
   ...idempotencyMigrations,
+  ...sessionMigrations,
 };

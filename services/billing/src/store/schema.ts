@@ -159,6 +159,21 @@ export type BillingTables = {
     status: 'reported' | 'approved' | 'disputed' | 'rejected';
     reported_at: Generated<Date>;
   };
+  /**
+   * A session of an area paid per session (family counselling, adult education; ADR 0019), reported by
+   * the provider under its own id and approved or disputed with the customer's month.
+   */
+  sessions: {
+    session_id: string;
+    order_id: string;
+    customer_id: string;
+    provider_id: string;
+    external_id: string;
+    date: string;
+    local_month: string;
+    status: 'reported' | 'approved' | 'disputed' | 'rejected';
+    reported_at: Generated<Date>;
+  };
   /** A nursing-home placement's move-in, hospital stays and move-out (DOMAIN.md §4). `to_date` is exclusive. */
   occupancy_periods: {
     period_id: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
+import { DELIVERY_ROUTES } from '@kundval/domain';
 import { conflict, invalid } from '@kundval/platform';
 import type { BillingDb } from '../app.js';
 import type { BillingTables } from '../store/schema.js';
@@ -38,8 +39,8 @@ export async function lockOrderDeliveries(trx: BillingDb, orderId: string): Prom
  */
 export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
   const unit = deliveryUnitOf(order.area_id);
-  // Days of a nursing home or a day activity are reported as occupancy or attendance, not as visits.
-  if (unit !== 'minutes-by-band') throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}: report its days, not visits.`, { field });
+  // Days of a nursing home or a day activity, and sessions, have routes of their own; the refusal names it.
+  if (unit !== 'minutes-by-band') throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}, not by the minute: report it with ${DELIVERY_ROUTES[unit]}.`, { field });
   const existing = await trx.selectFrom('visits').selectAll().where('provider_id', '=', order.provider_id).where('external_id', '=', v.externalId).executeTakeFirst();
   if (existing) {
     if (existing.start_at.getTime() !== Date.parse(v.start) || existing.end_at.getTime() !== Date.parse(v.end) || existing.kind !== v.kind || existing.order_id !== order.order_id)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { DELIVERY_ROUTES } from '@kundval/domain';
 import { ErrorBody, audit, commandRunner, conflict, enqueueEvent, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { dayAfterOrderEnd, deliveryUnitOf, orderEnd } from '../../areas.js';
@@ -230,7 +231,7 @@ export function deliveryRoutes({ db, afterCommit }: BillingDeps): FastifyPluginA
 
 function assertUnit(order: OrderRow, unit: 'occupancy-day' | 'attendance-day'): void {
   const actual = deliveryUnitOf(order.area_id);
-  if (actual !== unit) throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${actual}, not by ${unit}.`);
+  if (actual !== unit) throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${actual}, not by ${unit}: report it with ${DELIVERY_ROUTES[actual]}.`);
 }
 
 /** Two reports of the same day or move racing: the database lets one win; the other is asked to send again (and then finds it recorded). */

@@ -11,8 +11,8 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 /** The columns a time-registration system exports, in this order (semicolon-separated, a header row). */
 const COLUMNS = ['external_id', 'kind', 'start', 'end'] as const;
 /** A month of visits of one order is a few hundred rows; the limits stop a wrong file, not a real one. */
-const MAX_ROWS = 5000;
-const MAX_CSV_BYTES = 1024 * 1024;
+export const MAX_ROWS = 5000;
+export const MAX_CSV_BYTES = 1024 * 1024;
 
 // Column names as the file has them, so that a reason names the column the provider can find.
 const CsvVisitRow = z.object({ external_id: VisitReport.shape.externalId, kind: VisitReport.shape.kind, start: VisitReport.shape.start, end: VisitReport.shape.end });
@@ -56,7 +56,7 @@ export function importRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsy
           const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', req.params.orderId).executeTakeFirst();
           if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', 'No such order (it may not have reached billing yet).');
           assertProviderScope(req.principal, order.provider_id);
-          const { rows, unreadable } = readCsv(req.body);
+          const { rows, unreadable } = readCsv(req.body, COLUMNS, 'visits');
 
           const rejected: z.infer<typeof Rejection>[] = unreadable.map((u) => ({ ...u, externalId: null, code: 'BILLING.CSV_ROW' }));
           const imported: string[] = [];
@@ -105,9 +105,10 @@ export function importRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsy
 
 /**
  * The data rows with their line numbers, and the lines the CSV reader could not make a row of.
- * A file whose header is not the expected one is refused whole: its columns cannot be trusted.
+ * A file whose header is not `columns` is refused whole: its columns cannot be trusted. `what` names
+ * the rows in refusals (visits, sessions).
  */
-function readCsv(text: string): { rows: { line: number; fields: string[] }[]; unreadable: { line: number; reason: string }[] } {
+export function readCsv(text: string, columns: readonly string[], what: string): { rows: { line: number; fields: string[] }[]; unreadable: { line: number; reason: string }[] } {
   const unreadable: { line: number; reason: string }[] = [];
   const records = parse(text, {
     delimiter: ';',
@@ -125,10 +126,10 @@ function readCsv(text: string): { rows: { line: number; fields: string[] }[]; un
     },
   }) as unknown as { info: { lines: number }; record: string[] }[];
   const [header, ...data] = records;
-  if (!header) throw invalid('BILLING.CSV_EMPTY', 'The file has no header row and no visits.', { field: 'body' });
+  if (!header) throw invalid('BILLING.CSV_EMPTY', `The file has no header row and no ${what}.`, { field: 'body' });
   const names = header.record.map((h) => h.trim().toLowerCase());
-  if (names.length !== COLUMNS.length || names.some((n, i) => n !== COLUMNS[i]))
-    throw invalid('BILLING.CSV_HEADER', `The first line must be the header ${COLUMNS.join(';')}, found ${header.record.join(';')}.`, { field: 'body' });
-  if (data.length > MAX_ROWS) throw invalid('BILLING.CSV_TOO_MANY_ROWS', `A file holds at most ${MAX_ROWS} visits; split it.`, { field: 'body' });
+  if (names.length !== columns.length || names.some((n, i) => n !== columns[i]))
+    throw invalid('BILLING.CSV_HEADER', `The first line must be the header ${columns.join(';')}, found ${header.record.join(';')}.`, { field: 'body' });
+  if (data.length > MAX_ROWS) throw invalid('BILLING.CSV_TOO_MANY_ROWS', `A file holds at most ${MAX_ROWS} ${what}; split it.`, { field: 'body' });
   return { rows: data.map((r) => ({ line: r.info.lines, fields: r.record })), unreadable };
 }

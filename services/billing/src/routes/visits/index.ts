@@ -139,11 +139,11 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
         schema: {
           summary: "The customer approves a month's delivered visits",
           description:
-            'Every reported visit and attendance day of the month is approved except those listed as disputed; disputed deliveries are not paid until a case handler resolves them (POST …/disputes/resolve).',
+            'Every reported visit, session and attendance day of the month is approved except those listed as disputed (`disputedVisitIds` takes the id of any of them); disputed deliveries are not paid until a case handler resolves them (POST …/disputes/resolve).',
           tags: ['visits'],
           params: z.object({ orderId: z.uuid(), month: Month }),
           body: z.object({ disputedVisitIds: z.array(z.uuid()).default([]) }),
-          response: { 201: z.object({ orderId: z.uuid(), month: z.string(), approvedVisits: z.number(), disputedVisits: z.number(), approvedAttendanceDays: z.number().optional().describe('Of the approved deliveries, attendance days (day activities only)') }), ...errors },
+          response: { 201: z.object({ orderId: z.uuid(), month: z.string(), approvedVisits: z.number(), disputedVisits: z.number(), approvedAttendanceDays: z.number().optional().describe('Of the approved deliveries, attendance days (day activities only)'), approvedSessions: z.number().optional().describe('Of the approved deliveries, sessions (areas paid per session only)') }), ...errors },
         },
       },
       async (req, reply) =>
@@ -156,8 +156,10 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           const visits = await trx.selectFrom('visits').select(['visit_id']).where('order_id', '=', order.order_id).where('local_month', '=', month).execute();
           // Day activities: the month's attendance days are approved (or disputed) with it (DOMAIN.md §5).
           const days = await trx.selectFrom('attendance_days').select(['attendance_id']).where('order_id', '=', order.order_id).where('local_month', '=', month).execute();
-          if (visits.length + days.length === 0) throw conflict('BILLING.NO_VISITS', `No visits or attendance days are reported for ${month}; a case handler closes a month without deliveries as nothing delivered.`);
-          const known = new Set([...visits.map((v) => v.visit_id), ...days.map((d) => d.attendance_id)]);
+          // Areas paid per session: the month's sessions likewise (ADR 0019).
+          const sessions = await trx.selectFrom('sessions').select(['session_id']).where('order_id', '=', order.order_id).where('local_month', '=', month).execute();
+          if (visits.length + days.length + sessions.length === 0) throw conflict('BILLING.NO_VISITS', `No visits, sessions or attendance days are reported for ${month}; a case handler closes a month without deliveries as nothing delivered.`);
+          const known = new Set([...visits.map((v) => v.visit_id), ...days.map((d) => d.attendance_id), ...sessions.map((x) => x.session_id)]);
           const unknown = req.body.disputedVisitIds.find((id) => !known.has(id));
           if (unknown) throw invalid('BILLING.UNKNOWN_VISIT', `Visit ${unknown} is not a visit of this order in ${month}.`, { field: 'body.disputedVisitIds' });
           const disputed = new Set(req.body.disputedVisitIds);
@@ -169,6 +171,10 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           const disputedDays = days.map((d) => d.attendance_id).filter((id) => disputed.has(id));
           if (approvedDays.length > 0) await trx.updateTable('attendance_days').set({ status: 'approved' }).where('attendance_id', 'in', approvedDays).execute();
           if (disputedDays.length > 0) await trx.updateTable('attendance_days').set({ status: 'disputed' }).where('attendance_id', 'in', disputedDays).execute();
+          const approvedSessions = sessions.map((x) => x.session_id).filter((id) => !disputed.has(id));
+          const disputedSessions = sessions.map((x) => x.session_id).filter((id) => disputed.has(id));
+          if (approvedSessions.length > 0) await trx.updateTable('sessions').set({ status: 'approved' }).where('session_id', 'in', approvedSessions).execute();
+          if (disputedSessions.length > 0) await trx.updateTable('sessions').set({ status: 'disputed' }).where('session_id', 'in', disputedSessions).execute();
           const approvedVisits = known.size - disputed.size;
           await trx.insertInto('month_approvals').values({ order_id: order.order_id, month, approved_by: req.principal.sub, approved_visits: approvedVisits, disputed_visits: disputed.size }).execute();
           await enqueueEvent(
@@ -177,8 +183,18 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
             { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, month, approvedVisits, disputedVisits: disputed.size, nothingDelivered: false },
             { correlationId: req.correlationId },
           );
-          await audit(trx, req.principal, { action: 'month.approved', entity: 'order', entityId: order.order_id, after: { month, approvedVisits, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}), disputed: [...disputed] }, correlationId: req.correlationId });
-          return { status: 201, body: { orderId: order.order_id, month, approvedVisits, disputedVisits: disputed.size, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}) } };
+          await audit(trx, req.principal, { action: 'month.approved', entity: 'order', entityId: order.order_id, after: { month, approvedVisits, ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}), ...(sessions.length > 0 ? { approvedSessions: approvedSessions.length } : {}), disputed: [...disputed] }, correlationId: req.correlationId });
+          return {
+            status: 201,
+            body: {
+              orderId: order.order_id,
+              month,
+              approvedVisits,
+              disputedVisits: disputed.size,
+              ...(days.length > 0 ? { approvedAttendanceDays: approvedDays.length } : {}),
+              ...(sessions.length > 0 ? { approvedSessions: approvedSessions.length } : {}),
+            },
+          };
         }),
     );
 
@@ -189,7 +205,7 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
         schema: {
           summary: 'Close a month in which nothing was delivered',
           description:
-            "A month of the order that has ended (Europe/Stockholm) and in which no visit or attendance day is reported is recorded as approved with 0 visits, with the case handler's reason, and announced as `monthApproved` with `nothingDelivered: true`, so the customer's journey settles it: its payment (basis approval or attendance) is 0 and its fee charges nothing more. Deliveries reported later into the month are refused as for any approved month. Refused with 409: `BILLING.MONTH_NOT_OVER` (the month has not ended), `BILLING.OUTSIDE_ORDER` (the month lies outside the order's validity), `BILLING.DELIVERIES_REPORTED` (the customer approves those instead), `BILLING.MONTH_APPROVED` (approved or closed already), `BILLING.AREA_MISMATCH` (a nursing home's month is settled by its occupancy).",
+            "A month of the order that has ended (Europe/Stockholm) and in which no visit, session or attendance day is reported is recorded as approved with 0 visits, with the case handler's reason, and announced as `monthApproved` with `nothingDelivered: true`, so the customer's journey settles it: its payment (basis approval or attendance) is 0 and its fee charges nothing more. Deliveries reported later into the month are refused as for any approved month. Refused with 409: `BILLING.MONTH_NOT_OVER` (the month has not ended), `BILLING.OUTSIDE_ORDER` (the month lies outside the order's validity), `BILLING.DELIVERIES_REPORTED` (the customer approves those instead), `BILLING.MONTH_APPROVED` (approved or closed already), `BILLING.AREA_MISMATCH` (a nursing home's month is settled by its occupancy).",
           tags: ['visits'],
           params: z.object({ orderId: z.uuid(), month: Month }),
           body: NothingDeliveredBody,
@@ -216,9 +232,13 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           if (already) throw conflict('BILLING.MONTH_APPROVED', already.nothing_delivered ? `${month} is closed as nothing delivered already.` : `${month} is already approved by the customer.`);
           const visits = await trx.selectFrom('visits').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', '=', order.order_id).where('local_month', '=', month).executeTakeFirstOrThrow();
           const days = await trx.selectFrom('attendance_days').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', '=', order.order_id).where('local_month', '=', month).executeTakeFirstOrThrow();
-          const [visitCount, dayCount] = [Number(visits.n), Number(days.n)];
-          if (visitCount + dayCount > 0) {
-            throw conflict('BILLING.DELIVERIES_REPORTED', `${visitCount} visits and ${dayCount} attendance days are reported for ${month}: the customer approves (or disputes) them instead.`);
+          const sessions = await trx.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', '=', order.order_id).where('local_month', '=', month).executeTakeFirstOrThrow();
+          const [visitCount, dayCount, sessionCount] = [Number(visits.n), Number(days.n), Number(sessions.n)];
+          if (visitCount + dayCount + sessionCount > 0) {
+            throw conflict(
+              'BILLING.DELIVERIES_REPORTED',
+              `${visitCount} visits, ${sessionCount} sessions and ${dayCount} attendance days are reported for ${month}: the customer approves (or disputes) them instead.`,
+            );
           }
           const row = await trx
             .insertInto('month_approvals')
@@ -260,7 +280,8 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
           if (resolved) throw conflict('BILLING.DISPUTE_RESOLVED', `The disputes of ${month} were resolved already.`);
           const visits = await trx.selectFrom('visits').select('visit_id as id').where('order_id', '=', order.order_id).where('local_month', '=', month).where('status', '=', 'disputed').execute();
           const days = await trx.selectFrom('attendance_days').select('attendance_id as id').where('order_id', '=', order.order_id).where('local_month', '=', month).where('status', '=', 'disputed').execute();
-          const disputed = new Set([...visits, ...days].map((d) => d.id));
+          const sessions = await trx.selectFrom('sessions').select('session_id as id').where('order_id', '=', order.order_id).where('local_month', '=', month).where('status', '=', 'disputed').execute();
+          const disputed = new Set([...visits, ...days, ...sessions].map((d) => d.id));
           if (disputed.size === 0) throw conflict('BILLING.NO_DISPUTE', `Nothing of ${month} is disputed.`);
           const { approve, reject } = req.body;
           const seen = new Set<string>();
@@ -277,6 +298,7 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
             if (ids.length === 0) continue;
             await trx.updateTable('visits').set({ status }).where('visit_id', 'in', ids).where('order_id', '=', order.order_id).execute();
             await trx.updateTable('attendance_days').set({ status }).where('attendance_id', 'in', ids).where('order_id', '=', order.order_id).execute();
+            await trx.updateTable('sessions').set({ status }).where('session_id', 'in', ids).where('order_id', '=', order.order_id).execute();
           }
           const row = await trx
             .insertInto('dispute_resolutions')
