@@ -266,6 +266,8 @@ export const activeOrder = (s: Carried) => s.orders.find((o) => o.endDate === nu
 export const activeOrders = (s: Carried) => s.orders.filter((o) => o.endDate === null);
 const serviceEnd = (s: Carried) => s.ended?.endDate ?? s.decision?.validTo ?? null;
 export const openAttention = (s: Carried) => s.attentions?.find((a) => a.open) ?? null;
+/** The id the next attention opened for `command` gets: the command and the journey's count of attentions. */
+export const nextAttentionId = (s: Carried, command: string) => `${command}-${(s.attentions?.length ?? 0) + 1}`;
 /** The choice commands' round, in their input only once a refusal made one: earlier inputs stay as they were. */
 export const round = (s: Carried): Round => (s.choiceRound ? { round: s.choiceRound } : {});
 
@@ -433,7 +435,7 @@ function* command<C extends Command>(j: Journey, cmd: C): Pass<Answers[C['kind']
 function* waitForPerson(j: Journey, name: string, failed: CommandFailure): Pass<Resolution> {
   const s = j.state;
   s.attentions ??= [];
-  const attention: Attention = { attentionId: `${name}-${s.attentions.length + 1}`, command: name, ...failed, since: iso(j.now), open: true, resolution: null };
+  const attention: Attention = { attentionId: nextAttentionId(s, name), command: name, ...failed, since: iso(j.now), open: true, resolution: null };
   s.attentions.push(attention);
   const what = failed.failure === 'retries-exhausted' ? `kept failing until its retry bound passed (last: ${failed.code})` : `was refused: ${failed.code}`;
   yield* escalate(j, 'command-failed', attention.attentionId, `The journey's command ${name} ${what}: ${failed.reason.replace(/\.$/, '')}. Fix the cause, then retry it, skip it or end the journey (POST /journeys/${j.applicationId}/attention/retry|skip|end).`);

@@ -42,6 +42,7 @@ import {
   finish,
   initialState,
   journeyView,
+  nextAttentionId,
   nextDeadline,
   openAttention,
   openInbox,
@@ -230,7 +231,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       const failure = failureOf(err);
       // Cleared before the attention opens: a person may resolve it while its task is still being raised.
       resolution = null;
-      log.warn('command needs a person', { command: cmd.kind, code: failure.code, reason: failure.reason });
+      log.warn('command needs a person', { attentionId: nextAttentionId(s, cmd.kind), command: cmd.kind, code: failure.code, reason: failure.reason });
       return { outcome: { kind: 'failed', failure }, now: now() };
     }
   }
