@@ -69,9 +69,9 @@ const dayActivities: AreaPolicy = {
 };
 
 /** A journey with a recording host; `answer` plays the services, `person` the case handler at an attention. */
-function journeyOf(policy: AreaPolicy, now: number) {
+function journeyOf(policy: AreaPolicy, now: number, patched: (patchId: string) => boolean = () => true) {
   const upserts: SearchAttributeUpdate[] = [];
-  const host = { patched: () => true, upsert: (u: SearchAttributeUpdate) => void upserts.push(u) };
+  const host = { patched, upsert: (u: SearchAttributeUpdate) => void upserts.push(u) };
   const j = openJourney({ applicationId: 'app-1', customerId: 'cust-1', policy, timing }, initialState(), host, now);
   return { j, upserts };
 }
@@ -278,6 +278,31 @@ describe('the journey core, by example', () => {
     expect(j.state.settledThisRun).toBe(1);
   });
 
+  it('pays a home for a month only once the resident has moved in, then the months before it too', () => {
+    const { j } = journeyOf(nursingHome, at('2026-01-02'));
+    const answer = services(j);
+    applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
+    applyEvent(j, ev({ kind: 'providerChosen', providerId: 'solgarden', chosenBy: 'customer' }), at('2026-01-02'));
+    pass(j, at('2026-01-02'), answer);
+    applyEvent(j, ev({ kind: 'orderAccepted', orderId: 'order-1' }), at('2026-01-03'));
+    // January is over but nobody has moved in: billing would refuse (BILLING.NOT_MOVED_IN), so nothing is due.
+    expect(pass(j, at('2026-02-02'), answer)).toEqual([]);
+    expect(j.state.stage).toBe('awaiting-move-in');
+    applyEvent(j, ev({ kind: 'deliveryPeriodRecorded', orderId: 'order-1', period: 'moved-in', from: '2026-02-05', to: null }), at('2026-02-05'));
+    expect(pass(j, at('2026-02-05'), answer)).toEqual([{ kind: 'payProvider', input: { orderId: 'order-1', month: '2026-01', basis: 'occupancy' } }]);
+    expect(j.state.stage).toBe('in-service');
+  });
+
+  it('pays a month before the move-in as before where the journey started without the patch', () => {
+    const { j } = journeyOf(nursingHome, at('2026-01-02'), (id) => id !== 'occupancy-waits-for-move-in');
+    const answer = services(j);
+    applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
+    applyEvent(j, ev({ kind: 'providerChosen', providerId: 'solgarden', chosenBy: 'customer' }), at('2026-01-02'));
+    pass(j, at('2026-01-02'), answer);
+    applyEvent(j, ev({ kind: 'orderAccepted', orderId: 'order-1' }), at('2026-01-03'));
+    expect(pass(j, at('2026-02-02'), answer)).toEqual([{ kind: 'payProvider', input: { orderId: 'order-1', month: '2026-01', basis: 'occupancy' } }]);
+  });
+
   it('a move-out ends the order the day before, pays the month of the stay and asks the case handler to end the decision', () => {
     const { j } = journeyOf(nursingHome, at('2026-01-02'));
     const answer = services(j);
@@ -286,6 +311,7 @@ describe('the journey core, by example', () => {
     applyEvent(j, ev({ kind: 'orderAccepted', orderId: 'order-1' }), at('2026-01-02'));
     pass(j, at('2026-01-02'), answer);
     applyEvent(j, ev({ kind: 'orderAccepted', orderId: 'order-1' }), at('2026-01-03'));
+    applyEvent(j, ev({ kind: 'deliveryPeriodRecorded', orderId: 'order-1', period: 'moved-in', from: '2026-01-03', to: null }), at('2026-01-03'));
     applyEvent(j, ev({ kind: 'deliveryPeriodRecorded', orderId: 'order-1', period: 'moved-out', from: '2026-01-20', to: null }), at('2026-01-21'));
     expect(pass(j, at('2026-01-21'), answer)).toEqual([
       { kind: 'endOrder', input: { orderId: 'order-1', endDate: '2026-01-19', reason: 'moved-out' } },
@@ -411,6 +437,7 @@ function play(scenario: Scenario, { settleAtTheEnd }: { settleAtTheEnd: boolean 
       if (step.input.basis === 'dispute-resolution') expect(om.disputeResolved).toBe(true);
       if (step.input.basis === 'occupancy') {
         expect(scenario.policy.customerApprovesMonths).toBe(false);
+        expect(order.movedIn, 'a home paid before the resident moved in').toBe(true);
         const monthOver = now >= Date.UTC(Number(step.input.month.slice(0, 4)), Number(step.input.month.slice(5, 7)), 1);
         const end = order.endDate ?? j.state.ended?.endDate ?? j.state.decision!.validTo;
         expect(monthOver || (end.slice(0, 7) === step.input.month && end < new Date(now).toISOString().slice(0, 10))).toBe(true);
@@ -475,6 +502,8 @@ function play(scenario: Scenario, { settleAtTheEnd }: { settleAtTheEnd: boolean 
     // From here every command succeeds; the providers accept what they were sent, and the decision ends.
     allSucceed = true;
     for (const o of j.state.orders) deliver(ev({ kind: 'orderAccepted', orderId: o.orderId }));
+    // A home is paid for the days of a stay: the residents move in.
+    if (scenario.policy.deliveryUnit === 'occupancy-day') for (const o of j.state.orders) deliver(ev({ kind: 'deliveryPeriodRecorded', orderId: o.orderId, period: 'moved-in', from: o.validFrom, to: null }));
     // The customer approves what is left, and the case handler resolves every dispute.
     for (const o of j.state.orders) for (const month of MONTHS) if (!j.state.orderMonths.some((m) => m.orderId === o.orderId && m.month === month && m.approved)) deliver(ev({ kind: 'monthApproved', orderId: o.orderId, month, approvedVisits: 1, disputedVisits: 0 }));
     for (const om of j.state.orderMonths) if (om.disputed > 0) deliver(ev({ kind: 'disputeResolved', orderId: om.orderId, month: om.month, approvedVisits: 1, rejectedVisits: 0 }));

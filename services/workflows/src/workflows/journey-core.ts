@@ -34,6 +34,13 @@ export const DECISION_CHANGE_AMENDS_ORDERS = 'decision-change-amends-orders';
 export const COMMAND_FAILURE_POLICY = 'command-failure-policy';
 /** The journey closes the case-handler task of an escalation whose cause is gone, and of every escalation when it completes. */
 export const TASKS_FOLLOW_THEIR_CAUSE = 'tasks-follow-their-cause';
+/**
+ * A home paid per day of stay is paid for a month only once the resident has moved in: before, billing
+ * refuses (409 BILLING.NOT_MOVED_IN) and the retried payment held up the whole journey (its care plan
+ * and move-in were not taken in while the payment retried). A month before the move-in is paid, at
+ * the days it holds, once the move-in is known.
+ */
+export const OCCUPANCY_WAITS_FOR_MOVE_IN = 'occupancy-waits-for-move-in';
 
 export type Timing = VoucherJourneyInput['timing'];
 
@@ -805,6 +812,7 @@ function* settleDueMonths(j: Journey): Pass {
           const end = order.endDate ?? serviceEnd(s);
           const endedInMonth = end !== null && monthOf(end) === month && end < today(j.now);
           if (!monthOver && !endedInMonth) continue;
+          if (j.policy.deliveryUnit === 'occupancy-day' && !order.movedIn && j.host.patched(OCCUPANCY_WAITS_FOR_MOVE_IN)) continue;
           yield* settle(j, order, om, 'occupancy');
         }
       }
