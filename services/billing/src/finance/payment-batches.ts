@@ -17,6 +17,52 @@ export type BatchRow = Selectable<BillingTables['payment_batches']>;
 export type BatchItemRow = Selectable<BillingTables['payment_batch_items']>;
 export type SkippedPayment = { paymentId: string; providerId: string; reason: string };
 
+/** Payments of a batch the bank rejected, with its reason (`AC01 …`). */
+export type Rejection = { paymentIds: readonly string[]; reason: string };
+
+/**
+ * The one path for the bank's rejections, whether finance types them in (`POST …/rejections`) or
+ * a status report says so (`POST …/status-report`): each payment still included is marked
+ * rejected with the reason, so it is owed to the provider again and a retry batch pays it to the
+ * account registered then; already rejected ones are left as they are. The batch follows: every
+ * item rejected is `rejected`, some `rejected-partly`. Answers the payments newly rejected.
+ */
+export async function recordRejections(trx: BillingDb, batch: BatchRow, rejections: readonly Rejection[]): Promise<{ newlyRejected: string[]; status: BatchRow['status'] }> {
+  const newlyRejected: string[] = [];
+  for (const r of rejections) {
+    if (r.paymentIds.length === 0) continue;
+    const rows = await trx
+      .updateTable('payment_batch_items')
+      .set({ status: 'rejected', rejection_reason: r.reason, bank_status: null })
+      .where('batch_id', '=', batch.batch_id)
+      .where('payment_id', 'in', [...r.paymentIds])
+      .where('status', '=', 'included')
+      .returning('payment_id')
+      .execute();
+    newlyRejected.push(...rows.map((row) => row.payment_id));
+  }
+  if (newlyRejected.length === 0) return { newlyRejected, status: batch.status };
+  const left = await trx.selectFrom('payment_batch_items').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batch.batch_id).where('status', '=', 'included').executeTakeFirstOrThrow();
+  // A rejection implies the file reached the bank, whether or not someone marked it sent.
+  const status = Number(left.n) === 0 ? 'rejected' : 'rejected-partly';
+  await trx.updateTable('payment_batches').set({ status, sent_at: batch.sent_at ?? new Date() }).where('batch_id', '=', batch.batch_id).execute();
+  return { newlyRejected, status };
+}
+
+/** The batch's items per credit transfer of its file, by the transfer's EndToEndId (what a status report quotes). */
+export function itemsByTransfer(items: readonly BatchItemRow[]): Map<string, { transfer: BatchTransfer; items: BatchItemRow[] }> {
+  const byKey = new Map<string, BatchItemRow[]>();
+  for (const i of items) {
+    const key = transferKey(i);
+    byKey.set(key, [...(byKey.get(key) ?? []), i]);
+  }
+  const out = new Map<string, { transfer: BatchTransfer; items: BatchItemRow[] }>();
+  for (const t of batchTransfers(items)) out.set(t.endToEndId, { transfer: t, items: byKey.get(`${t.providerId}|${t.bankgiro}|${t.creditorName}`) ?? [] });
+  return out;
+}
+
+const transferKey = (i: BatchItemRow) => `${i.provider_id}|${i.bankgiro}|${i.creditor_name}`;
+
 /**
  * A batch of the period's provider payments that are in no batch yet: the payments booked in
  * `month` (their `period_month`), which are the month's own and corrections of earlier months
@@ -121,7 +167,7 @@ export type BatchTransfer = { endToEndId: string; providerId: string; creditorNa
 export function batchTransfers(items: readonly BatchItemRow[]): BatchTransfer[] {
   const groups = new Map<string, BatchTransfer>();
   for (const i of [...items].sort((a, b) => (a.provider_id < b.provider_id ? -1 : a.provider_id > b.provider_id ? 1 : a.end_to_end_id < b.end_to_end_id ? -1 : 1))) {
-    const key = `${i.provider_id}|${i.bankgiro}|${i.creditor_name}`;
+    const key = transferKey(i);
     const group = groups.get(key);
     if (group) {
       group.amountOre += i.amount_ore;
@@ -212,6 +258,7 @@ export function toBatch(batch: BatchRow, items: readonly BatchItemRow[]) {
       status: i.status,
       rejectionReason: i.rejection_reason,
       retriedIn: i.retried_in,
+      bankStatus: i.bank_status,
     })),
   };
 }
