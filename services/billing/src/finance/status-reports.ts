@@ -15,6 +15,8 @@ export type ReportOutcome = { endToEndId: string; providerId: string; payments: 
 
 export async function applyStatusReport(trx: BillingDb, batchId: string, report: PaymentStatusReport, importedBy: string) {
   const { batch, items } = await findBatch(trx, batchId);
+  // Two reports for one batch at once are applied one after the other, so the second sees the first.
+  await trx.selectFrom('payment_batches').select('batch_id').where('batch_id', '=', batchId).forUpdate().execute();
   const known = await trx.selectFrom('payment_status_reports').select(['batch_id']).where('message_id', '=', report.messageId).executeTakeFirst();
   if (known) {
     if (known.batch_id !== batch.batch_id) throw invalid('BILLING.STATUS_REPORT_OTHER_BATCH', `The status report ${report.messageId} was imported for batch ${known.batch_id}, not this one.`, { field: 'body.CstmrPmtStsRpt.GrpHdr.MsgId' });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import iconv from 'iconv-lite';
-import { ErrorBody, audit, commandRunner, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { localMonthOf } from '../../local-time.js';
 import type { FinanceSettings } from '../../finance/config.js';
@@ -155,7 +155,7 @@ export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings
           schema: { summary, description, tags: ['fees'], consumes, body: z.string(), response: { 200: ImportResult, ...errors } },
         },
         async (req, reply) =>
-          command(req, reply, async (trx) => {
+          sameFileAtOnce(() => command(req, reply, async (trx) => {
             const file = readBankFile(() => parse(req.body));
             const imported = await importIncomingPayments(trx, file, req.principal.sub);
             const matched = imported.payments.filter((p) => p.status === 'matched');
@@ -176,7 +176,7 @@ export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings
               });
             }
             return { status: 200, body: { fileId: imported.fileId, format, fileReference: file.fileReference, duplicate: imported.duplicate, ...summary, payments: imported.payments } };
-          }),
+          })),
       );
 
     importRoute(
@@ -242,6 +242,16 @@ export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings
         }),
     );
   };
+}
+
+/** The same file (or payment) imported twice at the same moment: one wins, the other is told to send again and is then answered as a repeat. */
+async function sameFileAtOnce<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('BILLING.IMPORT_CONFLICT', 'The same file or payment was being imported at the same moment; send the file again.');
+    throw err;
+  }
 }
 
 /** A file that does not read as its format is the caller's mistake: 400 naming where. */
