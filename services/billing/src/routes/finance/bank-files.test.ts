@@ -126,6 +126,18 @@ describe.each(testEngines())('the bank’s answers and customers’ payments on 
       expect(await auditActions(batch.batchId)).toEqual(['payment-batch.created', 'payment-batch.sent']);
     });
 
+    it('replays the first answer to a repeated Idempotency-Key byte for byte, and refuses the key for another report (422)', async () => {
+      const { batch } = await sentBatch('2030-06', { 'key-a': 10_000 });
+      const report = pain002Xml({ messageId: 'KEY-1', originalMessageId: batch.messageId, groupStatus: 'ACCP' });
+      const keyed = { ...finance, 'idempotency-key': 'status-report-key-1' };
+      const first = await post(`/payment-batches/${batch.batchId}/status-report`, report, 'application/xml', keyed);
+      const retry = await post(`/payment-batches/${batch.batchId}/status-report`, report, 'application/xml', keyed);
+      expect([first.statusCode, retry.statusCode, retry.body, retry.headers['idempotent-replayed']]).toEqual([200, 200, first.body, 'true']);
+      expect(retry.json().duplicate).toBe(false);
+      const other = await post(`/payment-batches/${batch.batchId}/status-report`, report.replace('KEY-1', 'KEY-2'), 'application/xml', keyed);
+      expect([other.statusCode, other.json().error]).toEqual([422, 'IDEMPOTENCY.KEY_REUSED']);
+    });
+
     it('answers 404 for an unknown batch and 403 to a provider', async () => {
       const report = pain002Xml({ messageId: 'Y-1', originalMessageId: 'KV1', groupStatus: 'ACCP' });
       expect((await post('/payment-batches/00000000-0000-4000-8000-000000000000/status-report', report)).statusCode).toBe(404);
