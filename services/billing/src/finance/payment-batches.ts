@@ -98,12 +98,23 @@ export async function createMonthBatch(trx: BillingDb, args: { month: string; ex
   return { batchId, skipped };
 }
 
-/** A batch of the rejected, not yet retried items of `batch`, paid to the providers' current accounts. */
+/**
+ * Rejection reasons that mean the payee's account is wrong (ISO 20022 status reasons AC01 incorrect
+ * account number, AC04 closed, AC06 blocked, …; BE… the beneficiary): paying the same account again
+ * would be rejected again.
+ */
+const ACCOUNT_REASON = /^(AC|BE)\d\d\b/;
+
+/**
+ * A batch of the rejected, not yet retried items of `batch`, paid to the providers' current accounts.
+ * An item rejected for its account while the provider's account is still the one the bank refused
+ * is left out, listed as skipped, and taken by a later retry once finance has corrected the account.
+ */
 export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; executionDate: string; createdBy: string }) {
   const rejected = await trx
     .selectFrom('payment_batch_items as i')
     .leftJoin('provider_accounts as a', 'a.provider_id', 'i.provider_id')
-    .select(['i.payment_id', 'i.order_id', 'i.provider_id', 'i.amount_ore', 'a.name', 'a.bankgiro'])
+    .select(['i.payment_id', 'i.order_id', 'i.provider_id', 'i.amount_ore', 'i.rejection_reason', 'i.bankgiro as rejected_bankgiro', 'a.name', 'a.bankgiro'])
     .where('i.batch_id', '=', args.batch.batch_id)
     .where('i.status', '=', 'rejected')
     .where('i.retried_in', 'is', null)
@@ -111,19 +122,33 @@ export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; 
     .orderBy('i.payment_id')
     .execute();
   if (rejected.length === 0) throw conflict('BILLING.NOTHING_TO_RETRY', 'The batch has no rejected payment that is not retried already.');
+  const skipped: SkippedPayment[] = [];
+  const retried = rejected.filter((r) => {
+    const uncorrected = ACCOUNT_REASON.test(r.rejection_reason ?? '') && r.bankgiro === r.rejected_bankgiro;
+    if (uncorrected) skipped.push({ paymentId: r.payment_id, providerId: r.provider_id, reason: `rejected for its account (${r.rejection_reason ?? ''}); register the corrected account first` });
+    return !uncorrected;
+  });
+  if (retried.length === 0) {
+    throw conflict('BILLING.ACCOUNT_NOT_CORRECTED', `Every rejected payment was rejected for an account that is still registered unchanged: correct the account of ${[...new Set(skipped.map((s) => s.providerId))].join(', ')} first.`);
+  }
   const batchId = await insertBatch(trx, { month: args.batch.month, executionDate: args.executionDate, createdBy: args.createdBy, retryOf: args.batch.batch_id });
   await trx
     .insertInto('payment_batch_items')
     .values(
-      rejected.map((r) => {
+      retried.map((r) => {
         // Accounts are never deleted, so a rejected item's provider still has one.
         if (r.bankgiro === null || r.name === null) throw conflict('BILLING.PROVIDER_ACCOUNT_MISSING', `Provider ${r.provider_id} has no Bankgiro account.`);
         return { ...itemValues(batchId), payment_id: r.payment_id, order_id: r.order_id, provider_id: r.provider_id, amount_ore: r.amount_ore, creditor_name: r.name, bankgiro: r.bankgiro };
       }),
     )
     .execute();
-  await trx.updateTable('payment_batch_items').set({ retried_in: batchId }).where('batch_id', '=', args.batch.batch_id).where('status', '=', 'rejected').where('retried_in', 'is', null).execute();
-  return { batchId };
+  await trx
+    .updateTable('payment_batch_items')
+    .set({ retried_in: batchId })
+    .where('batch_id', '=', args.batch.batch_id)
+    .where('payment_id', 'in', retried.map((r) => r.payment_id))
+    .execute();
+  return { batchId, skipped };
 }
 
 export async function insertBatch(trx: BillingDb, b: { month: string; executionDate: string; createdBy: string; retryOf: string | null }) {

@@ -69,11 +69,37 @@ describe.each(testEngines())('the bank’s answers and customers’ payments on 
       expect(await auditActions(batch.batchId)).toHaveLength(3);
       expect(await t.db.selectFrom('payment_status_reports').select('message_id').where('batch_id', '=', batch.batchId).execute()).toHaveLength(1);
 
+      // Not before the account is corrected: the bank refused that account.
+      const early = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/retry`, headers: finance, payload: {} });
+      expect([early.statusCode, early.json().error, early.json().message]).toEqual([409, 'BILLING.ACCOUNT_NOT_CORRECTED', 'Every rejected payment was rejected for an account that is still registered unchanged: correct the account of sts-b first.']);
       // The account is corrected, then the retry pays only the rejected payment, to the new account.
       await t.app.inject({ method: 'PUT', url: '/providers/sts-b/account', headers: finance, payload: { name: 'sts-b AB', bankgiro: '902-0900' } });
       const retry = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/retry`, headers: finance, payload: {} });
       expect(retry.statusCode).toBe(201);
-      expect(retry.json()).toMatchObject({ retryOf: batch.batchId, includedPayments: 1, includedOre: 70_000, items: [{ paymentId: rejectedPayment, bankgiro: '9020900', status: 'included' }] });
+      expect(retry.json()).toMatchObject({ retryOf: batch.batchId, includedPayments: 1, includedOre: 70_000, items: [{ paymentId: rejectedPayment, bankgiro: '9020900', status: 'included' }], skipped: [] });
+    });
+
+    it('a retry leaves out a payment rejected for an account not yet corrected, and a later retry takes it once it is', async () => {
+      const { batch, e2e } = await sentBatch('2030-07', { 'mix-a': 11_000, 'mix-b': 22_000 });
+      const report = pain002Xml({
+        messageId: 'MIX-1',
+        originalMessageId: batch.messageId,
+        groupStatus: 'RJCT',
+        paymentInfoId: `${batch.messageId}-1`,
+        transactions: [
+          { endToEndId: e2e('mix-a'), status: 'RJCT', reason: 'AC04', info: 'Kontot avslutat' },
+          { endToEndId: e2e('mix-b'), status: 'RJCT', reason: 'AM05', info: 'Dubblett' },
+        ],
+      });
+      expect((await post(`/payment-batches/${batch.batchId}/status-report`, report)).json().batch.status).toBe('rejected');
+      const first = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/retry`, headers: finance, payload: {} });
+      expect(first.statusCode).toBe(201);
+      const paymentOf = (providerId: string) => (batch.items as Item[]).find((i) => i.providerId === providerId)!.paymentId;
+      expect(first.json()).toMatchObject({ includedOre: 22_000, items: [{ paymentId: paymentOf('mix-b') }] });
+      expect(first.json().skipped).toEqual([{ paymentId: paymentOf('mix-a'), providerId: 'mix-a', reason: 'rejected for its account (AC04 Kontot avslutat); register the corrected account first' }]);
+      await t.app.inject({ method: 'PUT', url: '/providers/mix-a/account', headers: finance, payload: { name: 'mix-a AB', bankgiro: '902-0900' } });
+      const second = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/retry`, headers: finance, payload: {} });
+      expect(second.json()).toMatchObject({ includedOre: 11_000, items: [{ paymentId: paymentOf('mix-a'), bankgiro: '9020900' }], skipped: [] });
     });
 
     it('a report accepting the whole file at group level makes the batch accepted', async () => {
@@ -94,6 +120,10 @@ describe.each(testEngines())('the bank’s answers and customers’ payments on 
         ['rejected', 'AM04 Se transaktionerna'],
         ['rejected', 'AM04 Se transaktionerna'],
       ]);
+      // Not an account reason: the same accounts are paid again.
+      const retry = await t.app.inject({ method: 'POST', url: `/payment-batches/${batch.batchId}/retry`, headers: finance, payload: {} });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json()).toMatchObject({ includedPayments: 2, includedOre: 30_000, skipped: [] });
     });
 
     it('refuses a report for another batch, or naming a transaction the batch does not have, with 400 naming the element, and changes nothing', async () => {

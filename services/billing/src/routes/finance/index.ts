@@ -181,7 +181,8 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
         config: { roles: ['finance'] },
         schema: {
           summary: 'Pay the rejected payments of a batch again, in a new batch',
-          description: "The new batch holds only the batch's rejected payments that no earlier retry took, paid to each provider's account as registered now — correct the account first.",
+          description:
+            "The new batch holds only the batch's rejected payments that no earlier retry took, paid to each provider's account as registered now. A payment rejected for its account (reason AC… or BE…) while the account is still the one the bank refused is left out and listed under `skipped` (409 `BILLING.ACCOUNT_NOT_CORRECTED` when that is every one): correct the account, then retry.",
           tags: ['payments'],
           params: BatchParams,
           // Optional: a retry with no body at all pays today.
@@ -195,9 +196,9 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
             const executionDate = checkedExecutionDate(req.body?.executionDate);
             const { batch } = await findBatch(trx, req.params.batchId);
             const made = await createRetryBatch(trx, { batch, executionDate, createdBy: req.principal.sub });
-            await audit(trx, req.principal, { action: 'payment-batch.retried', entity: 'payment-batch', entityId: made.batchId, after: { retryOf: batch.batch_id, executionDate }, correlationId: req.correlationId });
+            await audit(trx, req.principal, { action: 'payment-batch.retried', entity: 'payment-batch', entityId: made.batchId, after: { retryOf: batch.batch_id, executionDate, skipped: made.skipped }, correlationId: req.correlationId });
             const retried = await findBatch(trx, made.batchId);
-            return { status: 201, body: { ...toBatch(retried.batch, retried.items), skipped: [] } };
+            return { status: 201, body: { ...toBatch(retried.batch, retried.items), skipped: made.skipped } };
           }),
         ),
     );
