@@ -44,9 +44,8 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
   const received = await db
     .selectFrom('incoming_payments as p')
     .leftJoin('fee_invoices as i', 'i.invoice_id', 'p.invoice_id')
-    .select(['p.payment_id', 'p.payment_date', 'p.amount_ore', 'p.applied_ore', 'p.credit_ore', 'p.status', 'p.reference', 'p.bank_reference', 'i.invoice_number'])
+    .select(['p.payment_id', 'p.kind', 'p.payment_date', 'p.amount_ore', 'p.applied_ore', 'p.credit_ore', 'p.status', 'p.reference', 'p.bank_reference', 'i.invoice_number'])
     .where('p.period_month', '=', month)
-    .where('p.kind', '=', 'payment')
     .where('p.amount_ore', '>', 0)
     .orderBy('p.payment_date')
     .orderBy('p.created_at')
@@ -82,23 +81,32 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     })),
     // The receivables' settlement: the bank against the invoice's receivable, a surplus owed back to
     // the customer, an unmatched payment parked on the suspense account until finance resolves it.
+    // A BgMax deduction (TK21) is money the deposit lacks: the bank less, the suspense account more.
     ...received.map((p) => ({
       series: sie.series,
       // The day the money came, when it is in the period; a payment booked in a later open period is dated its last day.
       date: p.payment_date.slice(0, 7) === month ? p.payment_date : date,
       text:
-        p.status === 'matched'
-          ? `Inbetalning avgift faktura ${String(p.invoice_number)} OCR ${p.reference ?? ''}`.trim()
-          : `Inbetalning ej matchad${p.reference ? ` ref ${p.reference}` : ''}${p.bank_reference ? ` bankref ${p.bank_reference}` : ''}`,
-      transactions: [
-        { account: accounts.bank, amountOre: p.amount_ore },
-        ...(p.status === 'matched'
+        p.kind === 'deduction'
+          ? `Avdrag inbetalning${p.reference ? ` ref ${p.reference}` : ''}${p.bank_reference ? ` bankref ${p.bank_reference}` : ''}`
+          : p.status === 'matched'
+            ? `Inbetalning avgift faktura ${String(p.invoice_number)} OCR ${p.reference ?? ''}`.trim()
+            : `Inbetalning ej matchad${p.reference ? ` ref ${p.reference}` : ''}${p.bank_reference ? ` bankref ${p.bank_reference}` : ''}`,
+      transactions:
+        p.kind === 'deduction'
           ? [
-              ...(p.applied_ore > 0 ? [{ account: accounts.receivable, amountOre: -p.applied_ore }] : []),
-              ...(p.credit_ore > 0 ? [{ account: accounts.customerCredits, amountOre: -p.credit_ore }] : []),
+              { account: accounts.bank, amountOre: -p.amount_ore },
+              { account: accounts.unmatchedPayments, amountOre: p.amount_ore },
             ]
-          : [{ account: accounts.unmatchedPayments, amountOre: -p.amount_ore }]),
-      ],
+          : [
+              { account: accounts.bank, amountOre: p.amount_ore },
+              ...(p.status === 'matched'
+                ? [
+                    ...(p.applied_ore > 0 ? [{ account: accounts.receivable, amountOre: -p.applied_ore }] : []),
+                    ...(p.credit_ore > 0 ? [{ account: accounts.customerCredits, amountOre: -p.credit_ore }] : []),
+                  ]
+                : [{ account: accounts.unmatchedPayments, amountOre: -p.amount_ore }]),
+            ],
     })),
   ];
 }

@@ -244,16 +244,19 @@ describe.each(testEngines())('the bank’s answers and customers’ payments on 
         [1_200, 'unmatched', 'no-reference', null, null],
       ]);
 
-      // The month's vouchers: the bank against the receivable, the surplus against customer credits, unmatched to suspense.
+      // The month's vouchers: the bank against the receivable, the surplus against customer credits, unmatched to suspense;
+      // the deduction is what the deposit lacks. The bank account gains exactly the deposits: BgMax's 304 000 öre (its payments net of the deduction) and camt's 151 200.
       const sie = parseSie((await get('/exports/sie?month=2031-03')).rawPayload);
       expect(sie.vouchers.map((v) => [v.date, v.transactions.map((tr) => [tr.account, tr.amountOre])])).toEqual([
         ['2031-03-05', [['1930', 125_000], ['1510', -125_000]]],
         ['2031-03-05', [['1930', 50_000], ['1510', -50_000]]],
         ['2031-03-05', [['1930', 100_000], ['1510', -80_000], ['2420', -20_000]]],
         ['2031-03-05', [['1930', 30_000], ['2999', -30_000]]],
+        ['2031-03-05', [['1930', -1_000], ['2999', 1_000]]],
         ['2031-03-10', [['1930', 150_000], ['1510', -150_000]]],
         ['2031-03-10', [['1930', 1_200], ['2999', -1_200]]],
       ]);
+      expect(sie.vouchers.flatMap((v) => v.transactions).filter((tr) => tr.account === '1930').reduce((s, tr) => s + tr.amountOre, 0)).toBe(304_000 + 151_200);
       // Receivables booked by the invoices and settled here: 405 000 öre charged, 405 000 öre paid off.
       const receivable = parseSie((await get('/exports/sie?month=2031-02')).rawPayload).vouchers.flatMap((v) => v.transactions).filter((tr) => tr.account === '1510').reduce((s, tr) => s + tr.amountOre, 0);
       const settled = sie.vouchers.flatMap((v) => v.transactions).filter((tr) => tr.account === '1510').reduce((s, tr) => s + tr.amountOre, 0);
