@@ -179,3 +179,26 @@ export async function listIncomingPayments(db: BillingDb, filter: { status?: 'ma
     periodMonth: r.period_month,
   }));
 }
+
+/** Overpayments to return to customers, oldest first. */
+export async function listCustomerCredits(db: BillingDb) {
+  const rows = await db
+    .selectFrom('customer_credits as c')
+    .innerJoin('fee_invoices as i', 'i.invoice_id', 'c.invoice_id')
+    .innerJoin('incoming_payments as p', 'p.payment_id', 'c.incoming_payment_id')
+    .select(['c.credit_id', 'c.customer_id', 'c.invoice_id', 'i.invoice_number', 'c.incoming_payment_id', 'p.payment_date', 'c.amount_ore', 'c.status'])
+    .orderBy('p.payment_date')
+    .orderBy('c.created_at')
+    .orderBy('c.credit_id')
+    .execute();
+  return rows.map((r) => ({
+    creditId: r.credit_id,
+    customerId: r.customer_id,
+    invoiceId: r.invoice_id,
+    invoiceNumber: Number(r.invoice_number),
+    paymentId: r.incoming_payment_id,
+    paymentDate: r.payment_date,
+    amountOre: Number(r.amount_ore),
+    status: r.status,
+  }));
+}

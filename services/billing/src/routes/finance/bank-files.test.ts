@@ -212,6 +212,7 @@ describe.each(testEngines())('the bank’s answers and customers’ payments on 
       ]);
       const credits = await t.db.selectFrom('customer_credits').select(['invoice_id', 'amount_ore', 'status']).execute();
       expect(credits).toEqual([{ invoice_id: over, amount_ore: 20_000, status: 'to-return' }]);
+      expect((await get('/customer-credits')).json().credits).toMatchObject([{ invoiceId: over, paymentDate: '2031-03-05', amountOre: 20_000, status: 'to-return' }]);
       expect(await auditActions(body.fileId)).toEqual(['incoming-payments.imported']);
 
       const again = await t.app.inject({ method: 'POST', url: '/incoming-payments/bgmax', headers: { ...finance, 'content-type': 'text/plain' }, payload: bytes });

@@ -8,7 +8,7 @@ import { BgMaxError, parseBgMax } from '../../finance/bgmax.js';
 import { parseCamt054 } from '../../finance/camt054.js';
 import { remindUnpaidInvoices } from '../../finance/fee-reminders.js';
 import type { IncomingPaymentFile } from '../../finance/incoming-file.js';
-import { importIncomingPayments, listIncomingPayments } from '../../finance/incoming-payments.js';
+import { importIncomingPayments, listCustomerCredits, listIncomingPayments } from '../../finance/incoming-payments.js';
 import { findBatch, toBatch } from '../../finance/payment-batches.js';
 import { parsePain002, type PaymentStatusReport } from '../../finance/pain002.js';
 import { applyStatusReport } from '../../finance/status-reports.js';
@@ -213,6 +213,26 @@ export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings
         },
       },
       async (req) => ({ payments: await listIncomingPayments(db, req.query.status === undefined ? { limit: req.query.limit } : { status: req.query.status, limit: req.query.limit }) }),
+    );
+
+    app.get(
+      '/customer-credits',
+      {
+        config: { roles: ['finance', 'operator'] },
+        schema: {
+          summary: 'What customers paid beyond their fee invoices, to return to them',
+          tags: ['fees'],
+          response: {
+            200: z.object({
+              credits: z.array(
+                z.object({ creditId: z.uuid(), customerId: z.uuid(), invoiceId: z.uuid(), invoiceNumber: z.number(), paymentId: z.uuid(), paymentDate: z.string(), amountOre: z.number(), status: z.enum(['to-return']) }),
+              ),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async () => ({ credits: await listCustomerCredits(db) }),
     );
 
     app.post(
