@@ -5,6 +5,7 @@ import { rechargeMigrations } from './migrations-recharges.js';
 import { orderChangeMigrations } from './migrations-order-changes.js';
 import { idempotencyMigrations } from './migrations-idempotency.js';
 import { sessionMigrations } from './migrations-sessions.js';
+import { bankMigrations } from './migrations-bank.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -105,4 +106,5 @@ export const billingMigrations: Record<string, Migration> = {
   ...orderChangeMigrations,
   ...idempotencyMigrations,
   ...sessionMigrations,
+  ...bankMigrations,
 };
