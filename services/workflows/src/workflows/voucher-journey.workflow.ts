@@ -110,7 +110,15 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   const orders = proxyActivities<OrdersActivities>(retryBound);
   const billing = proxyActivities<BillingActivities>(retryBound);
   const decisions = proxyActivities<DecisionsActivities>(retryBound);
-  const now = () => Date.now();
+  /**
+   * The journey's clock: workflow time, but never earlier than a deadline whose timer has fired. A
+   * worker that took over after another was killed holding a workflow task was seen (npm run chaos)
+   * to wake on the timer with a workflow time before the deadline, start a second timer, and so
+   * record commands that a later replay of the same history does not make; acting on "the timer
+   * fired" rather than on the clock alone makes both see the deadline as passed.
+   */
+  let passedDeadline = 0;
+  const now = () => Math.max(Date.now(), passedDeadline);
   /** The core asks for patches and search-attribute updates at the very point its rules meet them: replay compares their order. */
   const host: Host = {
     patched: (patchId) => patched(patchId),
@@ -285,7 +293,8 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       continue;
     }
     const deadline = nextDeadline(journey, now());
-    await condition(() => inbox.pending.length > 0, deadline === undefined ? undefined : Math.max(1, deadline - now()));
+    const woken = await condition(() => inbox.pending.length > 0, deadline === undefined ? undefined : Math.max(1, deadline - now()));
+    if (!woken && deadline !== undefined) passedDeadline = Math.max(passedDeadline, deadline);
   }
   await run(finish(journey, now()));
   await condition(allHandlersFinished);
