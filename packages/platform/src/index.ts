@@ -6,7 +6,16 @@
  *
  * @packageDocumentation
  */
-export { loadConfig, BaseServiceConfig } from './config.js';
+export {
+  loadConfig,
+  BaseServiceConfig,
+  KundvalEnv,
+  DEVELOPMENT_ISSUER,
+  PRODUCTION_SECRET_MIN_LENGTH,
+  sharedProductionProblems,
+  refuseDevelopmentSettingsInProduction,
+} from './config.js';
+export type { SettingProblem } from './config.js';
 export { createLogger, scrubIdentityNumbers } from './logger.js';
 export type { Logger } from './logger.js';
 export { AppError, notFound, forbidden, conflict, invalid, unprocessable, isUniqueViolation, refusalAnswer } from './errors.js';
