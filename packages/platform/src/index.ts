@@ -22,7 +22,7 @@ export { AppError, notFound, forbidden, conflict, invalid, unprocessable, isUniq
 export type { FieldIssue } from './errors.js';
 export { openDatabase, dbNow } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
-export { messagingMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
+export { messagingMigration, auditAgentMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
 export type { MessagingTables, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
 export { connectEventBus, startConsumer, UnprocessableEventError } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions } from './nats.js';
