@@ -48,6 +48,6 @@ export const BILLING_SERVICE = {
   name: 'billing',
   version: '0.1.0',
   description:
-    'Delivered visits, sessions, attendance and occupancy and their approval, disputes, months closed with nothing delivered, customer fees with OCR invoices, provider payments by time band and level as append-only corrections, recharges to the municipality that placed a customer here, statements and the monthly billing run.',
+    'Delivered visits, sessions, attendance and occupancy and their approval, disputes, months closed with nothing delivered, customer fees with OCR invoices, provider payments by time band and level as append-only corrections, recharges to the municipality that placed a customer here, statements, the monthly billing run, payment files and the bank’s answers to them, customers’ payments of fee invoices and their reminders.',
   schema: 'billing',
 } as const;

@@ -18,7 +18,7 @@ export function lastDayOf(month: string): string {
 }
 
 /** Batch states that mean the file went to the bank: the period's payments are paid. */
-export const SENT_BATCH_STATES = ['sent', 'rejected-partly'] as const;
+export const SENT_BATCH_STATES = ['sent', 'accepted', 'rejected-partly', 'rejected'] as const;
 
 /**
  * The period a payment or fee of service month `month` is booked in now (ADR 0011): the service

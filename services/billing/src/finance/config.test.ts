@@ -3,7 +3,7 @@ import { loadFinanceSettings } from './config.js';
 
 describe('finance settings: the accounts of inter-municipal recharges', () => {
   it('books a recharge to 1511 against the voucher cost account by default', () => {
-    expect(loadFinanceSettings({}).accounts).toEqual({ providerPayments: '4510', customerFees: '3010', payable: '2440', receivable: '1510', rechargeReceivable: '1511', rechargeCredit: '4510' });
+    expect(loadFinanceSettings({}).accounts).toEqual({ providerPayments: '4510', customerFees: '3010', payable: '2440', receivable: '1510', rechargeReceivable: '1511', rechargeCredit: '4510', bank: '1930', customerCredits: '2420', unmatchedPayments: '2999' });
   });
 
   it('credits the voucher cost account the municipality configured, unless it names a credit account of its own', () => {
@@ -18,5 +18,18 @@ describe('finance settings: the accounts of inter-municipal recharges', () => {
   it('refuses an account that is not four digits', () => {
     expect(() => loadFinanceSettings({ FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_RECEIVABLE: '151' })).toThrow(/FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_RECEIVABLE/);
     expect(() => loadFinanceSettings({ FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_CREDIT: 'kostnad' })).toThrow(/FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_CREDIT/);
+  });
+});
+
+describe('finance settings: reminders of unpaid fee invoices', () => {
+  it('reminds 30 days past a due date 30 days after the invoice by default', () => {
+    expect(loadFinanceSettings({}).reminders).toEqual({ paymentTermDays: 30, reminderDays: 30 });
+  });
+
+  it('reads FEE_REMINDER_DAYS and FEE_PAYMENT_TERM_DAYS as whole days and refuses anything else, naming the variable', () => {
+    expect(loadFinanceSettings({ FEE_REMINDER_DAYS: '14', FEE_PAYMENT_TERM_DAYS: '0' }).reminders).toEqual({ paymentTermDays: 0, reminderDays: 14 });
+    expect(() => loadFinanceSettings({ FEE_REMINDER_DAYS: 'thirty' })).toThrow(/FEE_REMINDER_DAYS/);
+    expect(() => loadFinanceSettings({ FEE_REMINDER_DAYS: '-1' })).toThrow(/FEE_REMINDER_DAYS/);
+    expect(() => loadFinanceSettings({ FEE_PAYMENT_TERM_DAYS: '1.5' })).toThrow(/FEE_PAYMENT_TERM_DAYS/);
   });
 });

@@ -37,13 +37,34 @@ export const FinanceConfig = z.object({
    * municipality's own voucher cost is what remains there (set a revenue account to show it gross).
    */
   FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_CREDIT: Account.optional(),
+  /** The bank account customers' payments arrive in (debit; BAS 1930). */
+  FINANCE_ACCOUNT_BANK: Account.default('1930'),
+  /** What customers paid beyond their invoice, owed back to them (credit; BAS 2420 advances from customers). */
+  FINANCE_ACCOUNT_CUSTOMER_CREDITS: Account.default('2420'),
+  /** Payments no invoice could be found for, until finance resolves them (credit; BAS 2999 suspense). */
+  FINANCE_ACCOUNT_UNMATCHED_PAYMENTS: Account.default('2999'),
+  /** Days after its invoice day a fee invoice is due (invoices carry no due date of their own). */
+  FEE_PAYMENT_TERM_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  /** Days past the due date an unpaid fee invoice is reminded (once). */
+  FEE_REMINDER_DAYS: z.coerce.number().int().min(0).max(365).default(30),
 });
 export type FinanceConfig = z.infer<typeof FinanceConfig>;
 
 export type FinanceSettings = {
   payer: { name: string; iban: string; bic: string; initiatorId?: string; organisationNumber: string };
   sie: { series: string; program: { name: string; version: string } };
-  accounts: { providerPayments: string; customerFees: string; payable: string; receivable: string; rechargeReceivable: string; rechargeCredit: string };
+  accounts: {
+    providerPayments: string;
+    customerFees: string;
+    payable: string;
+    receivable: string;
+    rechargeReceivable: string;
+    rechargeCredit: string;
+    bank: string;
+    customerCredits: string;
+    unmatchedPayments: string;
+  };
+  reminders: { paymentTermDays: number; reminderDays: number };
 };
 
 export function financeSettings(config: FinanceConfig): FinanceSettings {
@@ -63,7 +84,11 @@ export function financeSettings(config: FinanceConfig): FinanceSettings {
       receivable: config.FINANCE_ACCOUNT_RECEIVABLE,
       rechargeReceivable: config.FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_RECEIVABLE,
       rechargeCredit: config.FINANCE_ACCOUNT_MUNICIPAL_RECHARGE_CREDIT ?? config.FINANCE_ACCOUNT_PROVIDER_PAYMENTS,
+      bank: config.FINANCE_ACCOUNT_BANK,
+      customerCredits: config.FINANCE_ACCOUNT_CUSTOMER_CREDITS,
+      unmatchedPayments: config.FINANCE_ACCOUNT_UNMATCHED_PAYMENTS,
     },
+    reminders: { paymentTermDays: config.FEE_PAYMENT_TERM_DAYS, reminderDays: config.FEE_REMINDER_DAYS },
   };
 }
 

@@ -17,6 +17,52 @@ export type BatchRow = Selectable<BillingTables['payment_batches']>;
 export type BatchItemRow = Selectable<BillingTables['payment_batch_items']>;
 export type SkippedPayment = { paymentId: string; providerId: string; reason: string };
 
+/** Payments of a batch the bank rejected, with its reason (`AC01 …`). */
+export type Rejection = { paymentIds: readonly string[]; reason: string };
+
+/**
+ * The one path for the bank's rejections, whether finance types them in (`POST …/rejections`) or
+ * a status report says so (`POST …/status-report`): each payment still included is marked
+ * rejected with the reason, so it is owed to the provider again and a retry batch pays it to the
+ * account registered then; already rejected ones are left as they are. The batch follows: every
+ * item rejected is `rejected`, some `rejected-partly`. Answers the payments newly rejected.
+ */
+export async function recordRejections(trx: BillingDb, batch: BatchRow, rejections: readonly Rejection[]): Promise<{ newlyRejected: string[]; status: BatchRow['status'] }> {
+  const newlyRejected: string[] = [];
+  for (const r of rejections) {
+    if (r.paymentIds.length === 0) continue;
+    const rows = await trx
+      .updateTable('payment_batch_items')
+      .set({ status: 'rejected', rejection_reason: r.reason, bank_status: null })
+      .where('batch_id', '=', batch.batch_id)
+      .where('payment_id', 'in', [...r.paymentIds])
+      .where('status', '=', 'included')
+      .returning('payment_id')
+      .execute();
+    newlyRejected.push(...rows.map((row) => row.payment_id));
+  }
+  if (newlyRejected.length === 0) return { newlyRejected, status: batch.status };
+  const left = await trx.selectFrom('payment_batch_items').select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batch.batch_id).where('status', '=', 'included').executeTakeFirstOrThrow();
+  // A rejection implies the file reached the bank, whether or not someone marked it sent.
+  const status = Number(left.n) === 0 ? 'rejected' : 'rejected-partly';
+  await trx.updateTable('payment_batches').set({ status, sent_at: batch.sent_at ?? new Date() }).where('batch_id', '=', batch.batch_id).execute();
+  return { newlyRejected, status };
+}
+
+/** The batch's items per credit transfer of its file, by the transfer's EndToEndId (what a status report quotes). */
+export function itemsByTransfer(items: readonly BatchItemRow[]): Map<string, { transfer: BatchTransfer; items: BatchItemRow[] }> {
+  const byKey = new Map<string, BatchItemRow[]>();
+  for (const i of items) {
+    const key = transferKey(i);
+    byKey.set(key, [...(byKey.get(key) ?? []), i]);
+  }
+  const out = new Map<string, { transfer: BatchTransfer; items: BatchItemRow[] }>();
+  for (const t of batchTransfers(items)) out.set(t.endToEndId, { transfer: t, items: byKey.get(`${t.providerId}|${t.bankgiro}|${t.creditorName}`) ?? [] });
+  return out;
+}
+
+const transferKey = (i: BatchItemRow) => `${i.provider_id}|${i.bankgiro}|${i.creditor_name}`;
+
 /**
  * A batch of the period's provider payments that are in no batch yet: the payments booked in
  * `month` (their `period_month`), which are the month's own and corrections of earlier months
@@ -52,12 +98,23 @@ export async function createMonthBatch(trx: BillingDb, args: { month: string; ex
   return { batchId, skipped };
 }
 
-/** A batch of the rejected, not yet retried items of `batch`, paid to the providers' current accounts. */
+/**
+ * Rejection reasons that mean the payee's account is wrong (ISO 20022 status reasons AC01 incorrect
+ * account number, AC04 closed, AC06 blocked, …; BE… the beneficiary): paying the same account again
+ * would be rejected again.
+ */
+const ACCOUNT_REASON = /^(AC|BE)\d\d\b/;
+
+/**
+ * A batch of the rejected, not yet retried items of `batch`, paid to the providers' current accounts.
+ * An item rejected for its account while the provider's account is still the one the bank refused
+ * is left out, listed as skipped, and taken by a later retry once finance has corrected the account.
+ */
 export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; executionDate: string; createdBy: string }) {
   const rejected = await trx
     .selectFrom('payment_batch_items as i')
     .leftJoin('provider_accounts as a', 'a.provider_id', 'i.provider_id')
-    .select(['i.payment_id', 'i.order_id', 'i.provider_id', 'i.amount_ore', 'a.name', 'a.bankgiro'])
+    .select(['i.payment_id', 'i.order_id', 'i.provider_id', 'i.amount_ore', 'i.rejection_reason', 'i.bankgiro as rejected_bankgiro', 'a.name', 'a.bankgiro'])
     .where('i.batch_id', '=', args.batch.batch_id)
     .where('i.status', '=', 'rejected')
     .where('i.retried_in', 'is', null)
@@ -65,19 +122,33 @@ export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; 
     .orderBy('i.payment_id')
     .execute();
   if (rejected.length === 0) throw conflict('BILLING.NOTHING_TO_RETRY', 'The batch has no rejected payment that is not retried already.');
+  const skipped: SkippedPayment[] = [];
+  const retried = rejected.filter((r) => {
+    const uncorrected = ACCOUNT_REASON.test(r.rejection_reason ?? '') && r.bankgiro === r.rejected_bankgiro;
+    if (uncorrected) skipped.push({ paymentId: r.payment_id, providerId: r.provider_id, reason: `rejected for its account (${r.rejection_reason ?? ''}); register the corrected account first` });
+    return !uncorrected;
+  });
+  if (retried.length === 0) {
+    throw conflict('BILLING.ACCOUNT_NOT_CORRECTED', `Every rejected payment was rejected for an account that is still registered unchanged: correct the account of ${[...new Set(skipped.map((s) => s.providerId))].join(', ')} first.`);
+  }
   const batchId = await insertBatch(trx, { month: args.batch.month, executionDate: args.executionDate, createdBy: args.createdBy, retryOf: args.batch.batch_id });
   await trx
     .insertInto('payment_batch_items')
     .values(
-      rejected.map((r) => {
+      retried.map((r) => {
         // Accounts are never deleted, so a rejected item's provider still has one.
         if (r.bankgiro === null || r.name === null) throw conflict('BILLING.PROVIDER_ACCOUNT_MISSING', `Provider ${r.provider_id} has no Bankgiro account.`);
         return { ...itemValues(batchId), payment_id: r.payment_id, order_id: r.order_id, provider_id: r.provider_id, amount_ore: r.amount_ore, creditor_name: r.name, bankgiro: r.bankgiro };
       }),
     )
     .execute();
-  await trx.updateTable('payment_batch_items').set({ retried_in: batchId }).where('batch_id', '=', args.batch.batch_id).where('status', '=', 'rejected').where('retried_in', 'is', null).execute();
-  return { batchId };
+  await trx
+    .updateTable('payment_batch_items')
+    .set({ retried_in: batchId })
+    .where('batch_id', '=', args.batch.batch_id)
+    .where('payment_id', 'in', retried.map((r) => r.payment_id))
+    .execute();
+  return { batchId, skipped };
 }
 
 export async function insertBatch(trx: BillingDb, b: { month: string; executionDate: string; createdBy: string; retryOf: string | null }) {
@@ -121,7 +192,7 @@ export type BatchTransfer = { endToEndId: string; providerId: string; creditorNa
 export function batchTransfers(items: readonly BatchItemRow[]): BatchTransfer[] {
   const groups = new Map<string, BatchTransfer>();
   for (const i of [...items].sort((a, b) => (a.provider_id < b.provider_id ? -1 : a.provider_id > b.provider_id ? 1 : a.end_to_end_id < b.end_to_end_id ? -1 : 1))) {
-    const key = `${i.provider_id}|${i.bankgiro}|${i.creditor_name}`;
+    const key = transferKey(i);
     const group = groups.get(key);
     if (group) {
       group.amountOre += i.amount_ore;
@@ -212,6 +283,7 @@ export function toBatch(batch: BatchRow, items: readonly BatchItemRow[]) {
       status: i.status,
       rejectionReason: i.rejection_reason,
       retriedIn: i.retried_in,
+      bankStatus: i.bank_status,
     })),
   };
 }

@@ -6,6 +6,7 @@ import { rechargeMigrations } from './migrations-recharges.js';
 import { orderChangeMigrations } from './migrations-order-changes.js';
 import { idempotencyMigrations } from './migrations-idempotency.js';
 import { sessionMigrations } from './migrations-sessions.js';
+import { bankMigrations } from './migrations-bank.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -106,6 +107,7 @@ export const billingMigrations: Record<string, Migration> = {
   ...orderChangeMigrations,
   ...idempotencyMigrations,
   ...sessionMigrations,
-  /** Audit rows name the agent that acted on a person's behalf (ADR 0022). */
-  '0701_audit_agent': auditAgentMigration,
+  ...bankMigrations,
+  /** Audit rows name the agent that acted on a person's behalf (ADR 0022); after the bank's 0701. */
+  '0801_audit_agent': auditAgentMigration,
 };

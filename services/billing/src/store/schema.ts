@@ -254,7 +254,8 @@ export type BillingTables = {
     message_id: string;
     month: string;
     execution_date: string;
-    status: 'created' | 'sent' | 'rejected-partly';
+    /** Follows the bank: `accepted`, `rejected-partly` or `rejected` once its answer is in (ADR 0021). */
+    status: 'created' | 'sent' | 'accepted' | 'rejected-partly' | 'rejected';
     retry_of: string | null;
     created_by: string;
     created_at: Generated<Date>;
@@ -273,5 +274,66 @@ export type BillingTables = {
     status: 'included' | 'rejected';
     rejection_reason: string | null;
     retried_in: string | null;
+    /** `accepted` once a status report accepted it; rejections set `status` instead. */
+    bank_status: ColumnType<'accepted' | null, 'accepted' | null | undefined, 'accepted' | null>;
+  };
+  /** A pain.002 status report imported for a batch, by its MsgId. */
+  payment_status_reports: {
+    message_id: string;
+    batch_id: string;
+    group_status: string | null;
+    report: Json<unknown>;
+    imported_by: string;
+    imported_at: Generated<Date>;
+  };
+  /** A BgMax or camt.054 file of incoming payments, by its identity at the bank. */
+  incoming_payment_files: {
+    file_id: string;
+    format: 'bgmax' | 'camt054';
+    file_reference: string;
+    imported_by: string;
+    imported_at: Generated<Date>;
+  };
+  /** A payment to the municipality, matched to a fee invoice by its OCR reference or kept unmatched. */
+  incoming_payments: {
+    payment_id: string;
+    file_id: string;
+    seq: number;
+    position: string;
+    kind: 'payment' | 'deduction';
+    format: 'bgmax' | 'camt054';
+    bank_reference: string | null;
+    reference: string | null;
+    amount_ore: number;
+    payment_date: string;
+    payer_name: string | null;
+    information: string | null;
+    status: 'matched' | 'unmatched';
+    unmatched_reason: string | null;
+    invoice_id: string | null;
+    /** What settled the invoice; `credit_ore` is what it paid beyond the invoice. */
+    applied_ore: number;
+    credit_ore: number;
+    period_month: string;
+    created_at: Generated<Date>;
+  };
+  /** An overpayment to return to the customer. */
+  customer_credits: {
+    credit_id: string;
+    customer_id: string;
+    invoice_id: string;
+    incoming_payment_id: string;
+    amount_ore: number;
+    status: 'to-return';
+    created_at: Generated<Date>;
+  };
+  /** The one reminder of an invoice left unpaid past its due date. */
+  fee_reminders: {
+    invoice_id: string;
+    due_date: string;
+    balance_ore: number;
+    reminded_on: string;
+    reminded_by: string;
+    created_at: Generated<Date>;
   };
 } & IdempotencyTables;

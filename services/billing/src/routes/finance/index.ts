@@ -5,7 +5,9 @@ import type { BillingDeps } from '../../app.js';
 import { localMonthOf } from '../../local-time.js';
 import { Bankgiro } from '../../finance/bank-accounts.js';
 import { loadFinanceSettings, type FinanceSettings } from '../../finance/config.js';
-import { batchPain001, createMonthBatch, createRetryBatch, findBatch, toBatch } from '../../finance/payment-batches.js';
+import { batchPain001, createMonthBatch, createRetryBatch, findBatch, recordRejections, toBatch } from '../../finance/payment-batches.js';
+import { bankFileRoutes } from './bank-files.js';
+import { PaymentBatch } from './schemas.js';
 import { monthVouchers } from '../../finance/accounting-export.js';
 import { buildSie4i } from '../../finance/sie.js';
 
@@ -14,31 +16,6 @@ const Month = IsoMonth;
 const BatchParams = z.object({ batchId: z.uuid() });
 const ExecutionDate = z.iso.date().describe('The day the bank pays (ReqdExctnDt); today in Stockholm if left out');
 
-const BatchItem = z.object({
-  paymentId: z.uuid(),
-  orderId: z.uuid(),
-  providerId: z.string(),
-  creditorName: z.string(),
-  bankgiro: z.string(),
-  amountOre: z.number(),
-  endToEndId: z.string(),
-  status: z.enum(['included', 'rejected']),
-  rejectionReason: z.string().nullable(),
-  retriedIn: z.uuid().nullable(),
-});
-const PaymentBatch = z.object({
-  batchId: z.uuid(),
-  messageId: z.string(),
-  month: z.string(),
-  executionDate: z.string(),
-  status: z.enum(['created', 'sent', 'rejected-partly']),
-  retryOf: z.uuid().nullable(),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-  includedPayments: z.number(),
-  includedOre: z.number(),
-  items: z.array(BatchItem),
-});
 const CreatedBatch = PaymentBatch.extend({
   skipped: z.array(z.object({ paymentId: z.uuid(), providerId: z.string(), reason: z.string() })).describe('Payments of the month left for a later batch, and why'),
 });
@@ -47,9 +24,11 @@ const CreatedBatch = PaymentBatch.extend({
  * Finance: where providers are paid, payment files (pain.001) of provider payments with the bank's
  * rejections and their retry, and the month's vouchers for the ledger (SIE 4I). DOMAIN.md §6.
  */
-export function financeRoutes({ db, afterCommit }: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
+export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
   const command = commandRunner(db, { afterCommit });
   return async (app) => {
+    await app.register(bankFileRoutes({ db, afterCommit, tariffOrePerHour, ...(clock ? { clock } : {}) }, settings));
+
     app.put(
       '/providers/:providerId/account',
       {
@@ -175,30 +154,19 @@ export function financeRoutes({ db, afterCommit }: BillingDeps, settings: Financ
       async (req, reply) =>
         command(req, reply, async (trx) => {
           const { batch, items } = await findBatch(trx, req.params.batchId);
-          const newlyRejected: string[] = [];
-          for (const [i, r] of req.body.rejections.entries()) {
+          const rejections = req.body.rejections.map((r, i) => {
             const own = items.filter((item) => item.provider_id === r.providerId);
             if (own.length === 0) throw invalid('BILLING.NOT_IN_BATCH', `Provider ${r.providerId} has no payment in this batch.`, { field: `body.rejections.${i}.providerId` });
-            const live = own.filter((item) => item.status === 'included');
-            if (live.length === 0) continue;
-            await trx
-              .updateTable('payment_batch_items')
-              .set({ status: 'rejected', rejection_reason: r.reason })
-              .where('batch_id', '=', batch.batch_id)
-              .where('provider_id', '=', r.providerId)
-              .where('status', '=', 'included')
-              .execute();
-            newlyRejected.push(...live.map((item) => item.payment_id));
-          }
+            return { paymentIds: own.map((item) => item.payment_id), reason: r.reason };
+          });
+          const { newlyRejected, status } = await recordRejections(trx, batch, rejections);
           if (newlyRejected.length > 0) {
-            // A rejection implies the file reached the bank, whether or not someone marked it sent.
-            await trx.updateTable('payment_batches').set({ status: 'rejected-partly' }).where('batch_id', '=', batch.batch_id).execute();
             await audit(trx, req.principal, {
               action: 'payment-batch.rejections-recorded',
               entity: 'payment-batch',
               entityId: batch.batch_id,
               before: { status: batch.status },
-              after: { status: 'rejected-partly', rejections: req.body.rejections, payments: newlyRejected },
+              after: { status, rejections: req.body.rejections, payments: newlyRejected },
               correlationId: req.correlationId,
             });
           }
@@ -213,7 +181,8 @@ export function financeRoutes({ db, afterCommit }: BillingDeps, settings: Financ
         config: { roles: ['finance'] },
         schema: {
           summary: 'Pay the rejected payments of a batch again, in a new batch',
-          description: "The new batch holds only the batch's rejected payments that no earlier retry took, paid to each provider's account as registered now — correct the account first.",
+          description:
+            "The new batch holds only the batch's rejected payments that no earlier retry took, paid to each provider's account as registered now. A payment rejected for its account (reason AC… or BE…) while the account is still the one the bank refused is left out and listed under `skipped` (409 `BILLING.ACCOUNT_NOT_CORRECTED` when that is every one): correct the account, then retry.",
           tags: ['payments'],
           params: BatchParams,
           // Optional: a retry with no body at all pays today.
@@ -227,9 +196,9 @@ export function financeRoutes({ db, afterCommit }: BillingDeps, settings: Financ
             const executionDate = checkedExecutionDate(req.body?.executionDate);
             const { batch } = await findBatch(trx, req.params.batchId);
             const made = await createRetryBatch(trx, { batch, executionDate, createdBy: req.principal.sub });
-            await audit(trx, req.principal, { action: 'payment-batch.retried', entity: 'payment-batch', entityId: made.batchId, after: { retryOf: batch.batch_id, executionDate }, correlationId: req.correlationId });
+            await audit(trx, req.principal, { action: 'payment-batch.retried', entity: 'payment-batch', entityId: made.batchId, after: { retryOf: batch.batch_id, executionDate, skipped: made.skipped }, correlationId: req.correlationId });
             const retried = await findBatch(trx, made.batchId);
-            return { status: 201, body: { ...toBatch(retried.batch, retried.items), skipped: [] } };
+            return { status: 201, body: { ...toBatch(retried.batch, retried.items), skipped: made.skipped } };
           }),
         ),
     );

@@ -1,0 +1,286 @@
+import { z } from 'zod';
+import iconv from 'iconv-lite';
+import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { BillingDeps } from '../../app.js';
+import { localMonthOf } from '../../local-time.js';
+import type { FinanceSettings } from '../../finance/config.js';
+import { BgMaxError, parseBgMax } from '../../finance/bgmax.js';
+import { parseCamt054 } from '../../finance/camt054.js';
+import { remindUnpaidInvoices } from '../../finance/fee-reminders.js';
+import type { IncomingPaymentFile } from '../../finance/incoming-file.js';
+import { importIncomingPayments, listCustomerCredits, listIncomingPayments } from '../../finance/incoming-payments.js';
+import { findBatch, toBatch } from '../../finance/payment-batches.js';
+import { parsePain002, type PaymentStatusReport } from '../../finance/pain002.js';
+import { applyStatusReport } from '../../finance/status-reports.js';
+import { BankFileError } from '../../finance/xml-read.js';
+import { PaymentBatch } from './schemas.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+// A month of a municipality's payments in one file stays well below this.
+const MAX_BANK_FILE_BYTES = 20 * 1024 * 1024;
+const XML_TYPES = ['application/xml', 'text/xml'];
+
+const ReportOutcome = z.object({
+  endToEndId: z.string(),
+  providerId: z.string(),
+  payments: z.number(),
+  amountOre: z.number(),
+  status: z.string().nullable().describe('The bank’s status code (TxSts, else PmtInfSts, else GrpSts)'),
+  outcome: z.enum(['accepted', 'rejected', 'pending']),
+  reason: z.string().nullable(),
+});
+const StatusReportResult = z.object({
+  messageId: z.string(),
+  groupStatus: z.string().nullable(),
+  duplicate: z.boolean().describe('The report was imported before; nothing changed'),
+  transactions: z.array(ReportOutcome),
+  rejectedPayments: z.array(z.uuid()),
+  batch: PaymentBatch,
+});
+
+const ImportedPayment = z.object({
+  paymentId: z.uuid().nullable(),
+  position: z.string(),
+  reference: z.string().nullable(),
+  amountOre: z.number(),
+  paymentDate: z.string(),
+  status: z.enum(['matched', 'unmatched', 'already-imported']),
+  unmatchedReason: z.enum(['no-reference', 'invalid-reference', 'unknown-reference', 'deduction']).nullable(),
+  invoiceId: z.uuid().nullable(),
+  invoiceNumber: z.number().nullable(),
+  appliedOre: z.number(),
+  creditOre: z.number().describe('Paid beyond the invoice: a credit to return to the customer'),
+  invoiceStatus: z.enum(['unpaid', 'part-paid', 'paid', 'overpaid']).nullable(),
+  invoiceBalanceOre: z.number().nullable(),
+});
+const ImportResult = z.object({
+  fileId: z.uuid(),
+  format: z.enum(['bgmax', 'camt054']),
+  fileReference: z.string(),
+  duplicate: z.boolean().describe('The file was imported before; nothing changed'),
+  matched: z.number(),
+  unmatched: z.number(),
+  matchedOre: z.number(),
+  unmatchedOre: z.number(),
+  payments: z.array(ImportedPayment),
+});
+const IncomingPayment = z.object({
+  paymentId: z.uuid(),
+  format: z.enum(['bgmax', 'camt054']),
+  fileReference: z.string(),
+  position: z.string(),
+  kind: z.enum(['payment', 'deduction']),
+  bankReference: z.string().nullable(),
+  reference: z.string().nullable(),
+  amountOre: z.number(),
+  paymentDate: z.string(),
+  payerName: z.string().nullable(),
+  information: z.string().nullable(),
+  status: z.enum(['matched', 'unmatched']),
+  unmatchedReason: z.string().nullable(),
+  invoiceId: z.uuid().nullable(),
+  invoiceNumber: z.number().nullable(),
+  appliedOre: z.number(),
+  creditOre: z.number(),
+  periodMonth: z.string(),
+});
+const Reminder = z.object({
+  invoiceId: z.uuid(),
+  invoiceNumber: z.number(),
+  customerId: z.uuid(),
+  month: z.string(),
+  ocrReference: z.string(),
+  dueDate: z.string(),
+  feeOre: z.number(),
+  paidOre: z.number(),
+  balanceOre: z.number(),
+  status: z.enum(['unpaid', 'part-paid', 'paid', 'overpaid']),
+});
+
+/**
+ * The bank's files: pain.002 answers to payment batches, customers' payments of fee invoices
+ * (BgMax, camt.054) and reminders of what stays unpaid (ADR 0021). An encapsulated plugin, so the
+ * XML and BgMax bodies are accepted by these routes only.
+ */
+export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings: FinanceSettings): FastifyPluginAsyncZod {
+  const command = commandRunner(db, { afterCommit });
+  const today = () => localMonthOf(clock?.() ?? new Date(), 'day');
+  return async (app) => {
+    app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: MAX_BANK_FILE_BYTES }, (_req, body, done) => done(null, body));
+    // BgMax is ISO 8859-1 (Latin-1) as Bankgirot delivers it: read as bytes and decoded here.
+    app.addContentTypeParser(['text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_BANK_FILE_BYTES }, (_req, body, done) => done(null, iconv.decode(body as Buffer, 'latin1')));
+
+    app.post(
+      '/payment-batches/:batchId/status-report',
+      {
+        config: { roles: ['finance'] },
+        schema: {
+          summary: "Import the bank's status report (ISO 20022 pain.002) for a batch",
+          description:
+            'An `application/xml` body: pain.002.001.03 (what Swedish banks answer a pain.001.001.03 file with), .10 or .12. Each transaction is found by its EndToEndId; rejected ones are recorded as rejections (as POST …/rejections does) and are paid again by POST …/retry once the account is corrected; the batch becomes `accepted`, `rejected-partly` or `rejected`. The same report (by its MsgId) imported again changes nothing.',
+          tags: ['payments'],
+          consumes: XML_TYPES,
+          params: z.object({ batchId: z.uuid() }),
+          body: z.string(),
+          response: { 200: StatusReportResult, ...errors },
+        },
+      },
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const report = readBankFile(() => parsePain002(req.body)) as PaymentStatusReport;
+          const applied = await applyStatusReport(trx, req.params.batchId, report, req.principal.sub);
+          if (!applied.duplicate) {
+            await audit(trx, req.principal, {
+              action: 'payment-batch.status-report-imported',
+              entity: 'payment-batch',
+              entityId: applied.batch.batch_id,
+              before: { status: applied.batch.status },
+              after: { messageId: report.messageId, groupStatus: report.groupStatus, transactions: applied.outcomes.map((o) => ({ endToEndId: o.endToEndId, status: o.status, reason: o.reason })), rejectedPayments: applied.newlyRejected },
+              correlationId: req.correlationId,
+            });
+          }
+          const now = await findBatch(trx, req.params.batchId);
+          return {
+            status: 200,
+            body: { messageId: report.messageId, groupStatus: report.groupStatus, duplicate: applied.duplicate, transactions: applied.outcomes, rejectedPayments: applied.newlyRejected, batch: toBatch(now.batch, now.items) },
+          };
+        }),
+    );
+
+    const importRoute = (url: string, format: 'bgmax' | 'camt054', consumes: string[], summary: string, description: string, parse: (body: string) => IncomingPaymentFile) =>
+      app.post(
+        url,
+        {
+          config: { roles: ['finance'] },
+          schema: { summary, description, tags: ['fees'], consumes, body: z.string(), response: { 200: ImportResult, ...errors } },
+        },
+        async (req, reply) =>
+          sameFileAtOnce(() => command(req, reply, async (trx) => {
+            const file = readBankFile(() => parse(req.body));
+            const imported = await importIncomingPayments(trx, file, req.principal.sub);
+            const matched = imported.payments.filter((p) => p.status === 'matched');
+            const unmatched = imported.payments.filter((p) => p.status === 'unmatched');
+            const summary = {
+              matched: matched.length,
+              unmatched: unmatched.length,
+              matchedOre: matched.reduce((s, p) => s + p.amountOre, 0),
+              unmatchedOre: unmatched.reduce((s, p) => s + p.amountOre, 0),
+            };
+            if (!imported.duplicate) {
+              await audit(trx, req.principal, {
+                action: 'incoming-payments.imported',
+                entity: 'incoming-payment-file',
+                entityId: imported.fileId,
+                after: { format, fileReference: file.fileReference, ...summary, payments: imported.payments.map((p) => ({ paymentId: p.paymentId, status: p.status, invoiceId: p.invoiceId, amountOre: p.amountOre, creditOre: p.creditOre })) },
+                correlationId: req.correlationId,
+              });
+            }
+            return { status: 200, body: { fileId: imported.fileId, format, fileReference: file.fileReference, duplicate: imported.duplicate, ...summary, payments: imported.payments } };
+          })),
+      );
+
+    importRoute(
+      '/incoming-payments/bgmax',
+      'bgmax',
+      ['text/plain', 'application/octet-stream'],
+      "Import Bankgirot's BgMax file of payments to the municipality's Bankgiro",
+      'The file as Bankgirot delivers it (ISO 8859-1, 80-character records TK01–TK70). Each payment (TK20) is matched to the fee invoice with its OCR reference; deductions (TK21), unknown and missing references are kept unmatched (GET /incoming-payments?status=unmatched). A test file (TK01 marker T) is refused. The same file (TK01 timestamp), or a payment already imported (Bankgirot serial number), changes nothing.',
+      (body) => {
+        const file = parseBgMax(body);
+        if (file.test) throw new BankFileError('body', 'The file is a test file (TK01 marker T); it pays nothing.');
+        return file;
+      },
+    );
+    importRoute(
+      '/incoming-payments/camt054',
+      'camt054',
+      XML_TYPES,
+      "Import the bank's camt.054 notification of payments to the municipality's account",
+      'ISO 20022 camt.054.001.02, `application/xml`. Booked credits only; each TxDtls is a payment, matched by its structured creditor reference (Strd/CdtrRefInf/Ref, the OCR) to a fee invoice. The same file (GrpHdr/MsgId), or an entry already imported (AcctSvcrRef), changes nothing.',
+      parseCamt054,
+    );
+
+    app.get(
+      '/incoming-payments',
+      {
+        config: { roles: ['finance', 'operator'] },
+        schema: {
+          summary: 'Customers’ payments from the bank files, matched or not',
+          description: 'Newest first. `status=unmatched` is finance’s work list: payments without a known OCR reference, and deductions.',
+          tags: ['fees'],
+          querystring: z.object({ status: z.enum(['matched', 'unmatched']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+          response: { 200: z.object({ payments: z.array(IncomingPayment) }), ...errors },
+        },
+      },
+      async (req) => ({ payments: await listIncomingPayments(db, req.query.status === undefined ? { limit: req.query.limit } : { status: req.query.status, limit: req.query.limit }) }),
+    );
+
+    app.get(
+      '/customer-credits',
+      {
+        config: { roles: ['finance', 'operator'] },
+        schema: {
+          summary: 'What customers paid beyond their fee invoices, to return to them',
+          tags: ['fees'],
+          response: {
+            200: z.object({
+              credits: z.array(
+                z.object({ creditId: z.uuid(), customerId: z.uuid(), invoiceId: z.uuid(), invoiceNumber: z.number(), paymentId: z.uuid(), paymentDate: z.string(), amountOre: z.number(), status: z.enum(['to-return']) }),
+              ),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async () => ({ credits: await listCustomerCredits(db) }),
+    );
+
+    app.post(
+      '/fee-invoices/reminders',
+      {
+        config: { roles: ['finance', 'system'] },
+        schema: {
+          summary: 'Remind fee invoices left unpaid past their due date',
+          description: `An invoice is due FEE_PAYMENT_TERM_DAYS (${settings.reminders.paymentTermDays}) after the day it was made and is reminded once, when a balance is left FEE_REMINDER_DAYS (${settings.reminders.reminderDays}) after that. Answers the invoices reminded now; \`dryRun\` lists them without marking.`,
+          tags: ['fees'],
+          body: z.object({ asOf: z.iso.date().optional().describe('The day to judge by; today in Stockholm if left out'), dryRun: z.boolean().default(false) }).nullish(),
+          response: { 200: z.object({ asOf: z.string(), dryRun: z.boolean(), reminderDays: z.number(), reminded: z.array(Reminder) }), ...errors },
+        },
+      },
+      async (req, reply) =>
+        command(req, reply, async (trx) => {
+          const asOf = req.body?.asOf ?? today();
+          if (asOf > today()) throw invalid('BILLING.REMINDER_DATE_FUTURE', `Reminders are judged by today (${today()}) or an earlier day, not ${asOf}.`, { field: 'body.asOf' });
+          const dryRun = req.body?.dryRun ?? false;
+          const reminded = await remindUnpaidInvoices(trx, { asOf, rules: settings.reminders, remindedBy: req.principal.sub, dryRun });
+          if (!dryRun) {
+            for (const r of reminded) {
+              await audit(trx, req.principal, { action: 'fee-invoice.reminded', entity: 'fee-invoice', entityId: r.invoiceId, after: { asOf, dueDate: r.dueDate, balanceOre: r.balanceOre, reminderDays: settings.reminders.reminderDays }, correlationId: req.correlationId });
+            }
+          }
+          return { status: 200, body: { asOf, dryRun, reminderDays: settings.reminders.reminderDays, reminded } };
+        }),
+    );
+  };
+}
+
+/** The same file (or payment) imported twice at the same moment: one wins, the other is told to send again and is then answered as a repeat. */
+async function sameFileAtOnce<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('BILLING.IMPORT_CONFLICT', 'The same file or payment was being imported at the same moment; send the file again.');
+    throw err;
+  }
+}
+
+/** A file that does not read as its format is the caller's mistake: 400 naming where. */
+function readBankFile<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof BankFileError) throw invalid('BILLING.BANK_FILE', err.message, { field: err.field });
+    if (err instanceof BgMaxError) throw invalid('BILLING.BANK_FILE', `BgMax ${err.message}`, { field: `body.line.${err.line}` });
+    throw err;
+  }
+}
