@@ -35,7 +35,7 @@ export {
   parseEvent,
 } from './events.js';
 export type { EventCatalog, EventName, EventPayload, EventInput, CatalogEvent, ParseEventResult } from './events.js';
-export { Role, Principal } from './auth.js';
+export { Role, Principal, OnBehalfOf, onBehalfOfFrom } from './auth.js';
 export { FreeText, scrubIdentityNumbers, MASKED_IDENTITY_NUMBER } from './personal-data.js';
 export {
   Amendment,

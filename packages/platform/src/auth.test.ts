@@ -40,3 +40,24 @@ describe('bearer tokens', () => {
     expect(await codeOf(otherAudience)).toBe('AUTH.BAD_TOKEN');
   });
 });
+
+describe('tokens acting on behalf of a person (ADR 0022)', () => {
+  const person = { sub: 'operator-7', role: 'operator' } as const;
+  const signed = (claims: Record<string, unknown>, sub: string) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(settings.issuer).setAudience('kundval').setIssuedAt().setExpirationTime('1h').sign(key);
+
+  it("carries the person in the worker's system token, and verifies it back", async () => {
+    const token = await issueToken(settings, { sub: 'journey-worker', role: 'system', onBehalfOf: person });
+    expect(await verifyToken(settings, token)).toEqual({ sub: 'journey-worker', role: 'system', onBehalfOf: person });
+  });
+
+  it("refuses a person's token that claims to act for someone else: only the system acts on behalf", async () => {
+    expect(await codeOf(await signed({ role: 'citizen', customerId: 'c-1', onBehalfOf: { sub: 'c-2', role: 'citizen', customerId: 'c-2' } }, 'c-1'))).toBe('AUTH.BAD_CLAIMS');
+    await expect(issueToken(settings, { sub: 'c-1', role: 'citizen', onBehalfOf: person })).rejects.toThrow(/Only a system token/);
+  });
+
+  it('refuses acting on behalf of the system, or of a subject that is an identity number', async () => {
+    expect(await codeOf(await signed({ role: 'system', onBehalfOf: { sub: 'x', role: 'system' } }, 'journey-worker'))).toBe('AUTH.BAD_CLAIMS');
+    expect(await codeOf(await signed({ role: 'system', onBehalfOf: { sub: '19121212-1212', role: 'citizen' } }, 'journey-worker'))).toBe('AUTH.BAD_CLAIMS');
+  });
+});

@@ -12,14 +12,71 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   return parsed.data;
 }
 
+/**
+ * `production` makes every process refuse the settings that only make sense on a developer's
+ * machine (ADR 0022); unset is `development`, which accepts them as before.
+ */
+export const KundvalEnv = z.enum(['development', 'production']).default('development');
+export type KundvalEnv = z.infer<typeof KundvalEnv>;
+
+/** The development issuer `npm start` and the tests sign with. */
+export const DEVELOPMENT_ISSUER = 'kundval-dev';
+
+/**
+ * An HS256 secret shared with the identity provider: 64 characters at least in production (the
+ * development floor, 32, is a test fixture's length), never one of this repository's fixture
+ * secrets, and not a word-like or repetitive one (production secrets are random bytes).
+ */
+export const PRODUCTION_SECRET_MIN_LENGTH = 64;
+const WELL_KNOWN_SECRETS = [
+  'test-secret-that-is-long-enough-for-hs256',
+  'a-test-secret-of-at-least-32-characters',
+  'a-secret-that-is-at-least-32-characters',
+];
+const WELL_KNOWN_SECRET_WORDS = /secret|test|demo|change-?me|example|kundval|password/i;
+
+/** One setting production refuses, and why: the variable is named so an operator can fix it. */
+export type SettingProblem = { setting: string; reason: string };
+
+/** What production refuses of the settings every process shares: the issuer, the secret and, where there is one, the database. */
+export function sharedProductionProblems(config: { AUTH_ISSUER?: string | undefined; AUTH_SECRET: string; DATABASE_URL?: string }): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  if (!config.AUTH_ISSUER || config.AUTH_ISSUER === DEVELOPMENT_ISSUER) {
+    problems.push({ setting: 'AUTH_ISSUER', reason: `is the development issuer (${DEVELOPMENT_ISSUER}); set the municipality's identity provider` });
+  }
+  const secret = config.AUTH_SECRET;
+  if (secret.length < PRODUCTION_SECRET_MIN_LENGTH) {
+    problems.push({ setting: 'AUTH_SECRET', reason: `is ${secret.length} characters; production needs at least ${PRODUCTION_SECRET_MIN_LENGTH}` });
+  } else if (WELL_KNOWN_SECRETS.includes(secret) || WELL_KNOWN_SECRET_WORDS.test(secret) || new Set(secret).size < 16) {
+    problems.push({ setting: 'AUTH_SECRET', reason: 'is a well-known or guessable value; use a random secret shared only with the identity provider' });
+  }
+  if (config.DATABASE_URL !== undefined && !/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
+    problems.push({ setting: 'DATABASE_URL', reason: 'is embedded PGlite; production needs PostgreSQL (postgres://…)' });
+  }
+  return problems;
+}
+
+/**
+ * A refinement for a service's config schema: with `KUNDVAL_ENV=production`, every problem
+ * `problemsOf` finds becomes an issue on its setting, so `loadConfig` stops the process with all
+ * of them named in one error.
+ */
+export function refuseDevelopmentSettingsInProduction<C>(problemsOf: (config: C) => SettingProblem[]) {
+  return (config: C & { KUNDVAL_ENV: KundvalEnv }, ctx: z.RefinementCtx): void => {
+    if (config.KUNDVAL_ENV !== 'production') return;
+    for (const p of problemsOf(config)) ctx.addIssue({ code: 'custom', path: [p.setting], message: `KUNDVAL_ENV=production refuses ${p.setting}: it ${p.reason}` });
+  };
+}
+
 /** The environment every service reads: where its database, NATS and the token keys are. */
 export const BaseServiceConfig = z.object({
+  KUNDVAL_ENV: KundvalEnv,
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535),
   DATABASE_URL: z.string().min(1).describe('postgres://… for PostgreSQL, pglite://<dir> for embedded PGlite, pglite://memory for a throwaway one'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters'),
-  AUTH_ISSUER: z.string().default('kundval-dev'),
+  AUTH_ISSUER: z.string().default(DEVELOPMENT_ISSUER),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MUNICIPALITY: z.string().default('nacka'),
   /** Days an Idempotency-Key and its answer are kept: longer than any journey retries a command (ADR 0016). */

@@ -201,14 +201,21 @@ function errorHandler(err: FastifyError | AppError | Error, req: FastifyRequest,
   return reply.code(500).send({ error: 'INTERNAL', message: 'Something went wrong; the error was logged with this request id.' });
 }
 
-/** Refuses unless the caller is the provider named (providers see only their own customers and orders). */
+/**
+ * Refuses unless the caller is the provider named (providers see only their own customers and
+ * orders). The person the journey's worker acts for is held to the same scope as when they call.
+ */
 export function assertProviderScope(principal: Principal, providerId: string): void {
-  if (principal.role === 'provider' && principal.providerId !== providerId) throw forbidden('A provider sees only its own customers.');
+  for (const p of [principal, principal.onBehalfOf]) {
+    if (p?.role === 'provider' && p.providerId !== providerId) throw forbidden('A provider sees only its own customers.');
+  }
 }
 
-/** Refuses unless the caller is the citizen named (a citizen sees only their own journey). */
+/** Refuses unless the caller, or the person the worker acts for, is the citizen named (a citizen sees only their own journey). */
 export function assertCustomerScope(principal: Principal, customerId: string): void {
-  if (principal.role === 'citizen' && principal.customerId !== customerId) throw forbidden('A citizen sees only their own journey.');
+  for (const p of [principal, principal.onBehalfOf]) {
+    if (p?.role === 'citizen' && p.customerId !== customerId) throw forbidden('A citizen sees only their own journey.');
+  }
 }
 
 export type { FastifyPluginAsyncZod };

@@ -6,14 +6,23 @@
  *
  * @packageDocumentation
  */
-export { loadConfig, BaseServiceConfig } from './config.js';
+export {
+  loadConfig,
+  BaseServiceConfig,
+  KundvalEnv,
+  DEVELOPMENT_ISSUER,
+  PRODUCTION_SECRET_MIN_LENGTH,
+  sharedProductionProblems,
+  refuseDevelopmentSettingsInProduction,
+} from './config.js';
+export type { SettingProblem } from './config.js';
 export { createLogger, scrubIdentityNumbers } from './logger.js';
 export type { Logger } from './logger.js';
 export { AppError, notFound, forbidden, conflict, invalid, unprocessable, isUniqueViolation, refusalAnswer } from './errors.js';
 export type { FieldIssue } from './errors.js';
 export { openDatabase, dbNow } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
-export { messagingMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
+export { messagingMigration, auditAgentMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
 export type { MessagingTables, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
 export { connectEventBus, startConsumer, UnprocessableEventError } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions } from './nats.js';

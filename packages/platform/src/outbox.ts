@@ -74,7 +74,20 @@ export type MessagingTables = {
     before: ColumnType<unknown, string | null, string | null>;
     after: ColumnType<unknown, string | null, string | null>;
     correlation_id: string | null;
+    /** Who carried the change out for `actor` (the journey worker, ADR 0022); null when the actor acted directly. */
+    agent: ColumnType<string | null, string | null | undefined, string | null>;
   };
+};
+
+/**
+ * Audit rows name an agent: the principal that carried a change out on the actor's behalf
+ * (ADR 0022). Each service adds this to its migrations after its latest one; rows before it have
+ * none, as they were all direct.
+ */
+export const auditAgentMigration: Migration = {
+  async up(db) {
+    await db.schema.alterTable('audit_log').addColumn('agent', 'text').execute();
+  },
 };
 
 /**
@@ -187,10 +200,13 @@ export class OutboxRelay {
   }
 }
 
-/** Who did something, for the audit trail. */
-export type Actor = { sub: string; role: string };
+/**
+ * Who did something, for the audit trail: a verified principal. When it acts on behalf of a person
+ * (the journey worker's token with `onBehalfOf`), the person is the actor and the principal the agent.
+ */
+export type Actor = { sub: string; role: string; onBehalfOf?: { sub: string; role: string } | undefined };
 
-/** Records one change in the audit trail, inside the transaction that makes the change. */
+/** Records one change in the audit trail, inside the transaction that makes the change: who, in what role, through which agent, when, what. */
 export async function audit(
   service: AnyServiceDb,
   actor: Actor,
@@ -200,8 +216,10 @@ export async function audit(
   await trx
     .insertInto('audit_log')
     .values({
-      actor: actor.sub,
-      actor_role: actor.role,
+      actor: actor.onBehalfOf?.sub ?? actor.sub,
+      actor_role: actor.onBehalfOf?.role ?? actor.role,
+      // Only named when there is one, so a database without the column (no audit agent migration) still takes direct changes.
+      ...(actor.onBehalfOf ? { agent: actor.sub } : {}),
       action: change.action,
       entity: change.entity,
       entity_id: change.entityId,

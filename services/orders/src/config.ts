@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { BaseServiceConfig } from '@kundval/platform';
+import { BaseServiceConfig, refuseDevelopmentSettingsInProduction, sharedProductionProblems } from '@kundval/platform';
 
-export const OrdersConfig = BaseServiceConfig.extend({});
+/** The orders service reads only the shared service settings; production refuses the development ones (ADR 0022). */
+export const OrdersConfig = BaseServiceConfig.extend({}).superRefine(refuseDevelopmentSettingsInProduction(sharedProductionProblems));
 export type OrdersConfig = z.infer<typeof OrdersConfig>;

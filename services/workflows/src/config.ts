@@ -1,36 +1,44 @@
 import { z } from 'zod';
+import { DEVELOPMENT_ISSUER, KundvalEnv, refuseDevelopmentSettingsInProduction, sharedProductionProblems } from '@kundval/platform';
 
-/** The workflows service's environment: where Temporal, NATS and the other services are. */
-export const WorkflowsConfig = z.object({
-  HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4104),
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
-  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
-  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
-  DECISIONS_URL: z.url(),
-  ORDERS_URL: z.url(),
-  BILLING_URL: z.url(),
-  AUTH_SECRET: z.string().min(32),
-  AUTH_ISSUER: z.string().default('kundval-dev'),
-  MUNICIPALITY: z.string().regex(/^[a-z0-9-]+$/).default('nacka'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** How long a customer has to choose a provider (ms) before the default provider is assigned. */
-  CHOICE_DEADLINE_MS: z.coerce.number().int().positive().default(14 * 24 * 3600_000),
-  /**
-   * Calendar days before a decision's last day that the case handler is told it ends. Never scaled: it
-   * counts back from a date in the calendar, which tests cannot shorten.
-   */
-  EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  /** Divides every other journey duration (reminders, escalations, a day): 1 in production, large in tests. */
-  JOURNEY_TIME_SCALE: z.coerce.number().positive().default(1),
-  /**
-   * How long a journey retries a command that fails in a way retrying may cure (network, 5xx, 404/409)
-   * before it stops and asks a person; never scaled by JOURNEY_TIME_SCALE. Six hours by default.
-   */
-  COMMAND_RETRY_MS: z.coerce.number().int().positive().default(6 * 3600_000),
-  /** Concurrent workflow and activity tasks of one worker process. */
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
-});
+/**
+ * The workflows service's environment (the bridge, server.ts, and the worker, worker.ts): where
+ * Temporal, NATS and the other services are. It has no database; production refuses the development
+ * issuer and a weak secret as the services do (ADR 0022).
+ */
+export const WorkflowsConfig = z
+  .object({
+    KUNDVAL_ENV: KundvalEnv,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4104),
+    TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+    NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+    DECISIONS_URL: z.url(),
+    ORDERS_URL: z.url(),
+    BILLING_URL: z.url(),
+    AUTH_SECRET: z.string().min(32),
+    AUTH_ISSUER: z.string().default(DEVELOPMENT_ISSUER),
+    MUNICIPALITY: z.string().regex(/^[a-z0-9-]+$/).default('nacka'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How long a customer has to choose a provider (ms) before the default provider is assigned. */
+    CHOICE_DEADLINE_MS: z.coerce.number().int().positive().default(14 * 24 * 3600_000),
+    /**
+     * Calendar days before a decision's last day that the case handler is told it ends. Never scaled: it
+     * counts back from a date in the calendar, which tests cannot shorten.
+     */
+    EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    /** Divides every other journey duration (reminders, escalations, a day): 1 in production, large in tests. */
+    JOURNEY_TIME_SCALE: z.coerce.number().positive().default(1),
+    /**
+     * How long a journey retries a command that fails in a way retrying may cure (network, 5xx, 404/409)
+     * before it stops and asks a person; never scaled by JOURNEY_TIME_SCALE. Six hours by default.
+     */
+    COMMAND_RETRY_MS: z.coerce.number().int().positive().default(6 * 3600_000),
+    /** Concurrent workflow and activity tasks of one worker process. */
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
+  })
+  .superRefine(refuseDevelopmentSettingsInProduction(sharedProductionProblems));
 export type WorkflowsConfig = z.infer<typeof WorkflowsConfig>;

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OnBehalfOf } from '@kundval/contracts';
 import type { AreaPolicy } from './area-policy.js';
 import { defineSearchAttributeKey } from '@temporalio/common';
 
@@ -204,12 +205,26 @@ export type JourneyState = {
 export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
 
-/** The customer's choice, waited for by the caller: validated before it reaches the journey's history. */
-export const chooseProviderUpdate = defineUpdate<{ providerId: string; chosenBy: string }, [{ providerId: string }]>('chooseProvider');
-/** The customer's approval of a month, waited for by the caller. */
-export const approveMonthUpdate = defineUpdate<{ orderId: string; month: string; approvedVisits: number }, [{ orderId: string; month: string; disputedVisitIds: string[] }]>(
-  'approveMonth',
-);
+/**
+ * The person a journey's command is carried out for (ADR 0022): ids and role only, since it is kept
+ * in the journey's history; the worker's token carries it to the service, which audits the person as
+ * the actor and the worker as the agent.
+ */
+export type { OnBehalfOf };
+
+/** The Temporal header that carries `OnBehalfOf` from the journey to the activity that runs the person's command. */
+export const ON_BEHALF_OF_HEADER = 'kundval-on-behalf-of';
+
+/**
+ * The customer's choice, waited for by the caller: validated before it reaches the journey's history.
+ * `onBehalfOf`: the verified caller, whom the choice's command names (read by the journey's interceptor, `workflows/on-behalf-of.ts`).
+ */
+export const chooseProviderUpdate = defineUpdate<{ providerId: string; chosenBy: string }, [{ providerId: string; onBehalfOf?: OnBehalfOf }]>('chooseProvider');
+/** The customer's approval of a month, waited for by the caller; `onBehalfOf` as for the choice. */
+export const approveMonthUpdate = defineUpdate<
+  { orderId: string; month: string; approvedVisits: number },
+  [{ orderId: string; month: string; disputedVisitIds: string[]; onBehalfOf?: OnBehalfOf }]
+>('approveMonth');
 
 /** How a person resolves the journey's open attention; `attentionId`, when given, must be the open one. */
 export type ResolveAttention = { attentionId?: string; by: AttentionActor; reason?: string };

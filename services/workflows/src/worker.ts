@@ -7,6 +7,7 @@ import { createServiceClient } from './activities/service-client.js';
 import { createOrdersActivities } from './activities/orders.activities.js';
 import { createBillingActivities } from './activities/billing.activities.js';
 import { createDecisionsActivities } from './activities/decisions.activities.js';
+import { journeyWorkerInterceptors } from './activities/on-behalf-of.js';
 
 /** The journey worker process: runs the journey workflows and their activities. */
 const config = loadConfig(WorkflowsConfig);
@@ -25,6 +26,8 @@ const worker = await Worker.create({
     ...createBillingActivities(createServiceClient(config.BILLING_URL, auth)),
     ...createDecisionsActivities(createServiceClient(config.DECISIONS_URL, auth)),
   },
+  // Carries the person a command is for from the journey's updates to the command's token (ADR 0022).
+  interceptors: journeyWorkerInterceptors,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
 });

@@ -1,4 +1,5 @@
 import { sql, type Migration } from 'kysely';
+import { auditAgentMigration } from '@kundval/platform';
 import { financeMigrations } from './migrations-finance.js';
 import { correctionMigrations } from './migrations-corrections.js';
 import { rechargeMigrations } from './migrations-recharges.js';
@@ -107,4 +108,6 @@ export const billingMigrations: Record<string, Migration> = {
   ...idempotencyMigrations,
   ...sessionMigrations,
   ...bankMigrations,
+  /** Audit rows name the agent that acted on a person's behalf (ADR 0022); after the bank's 0701. */
+  '0801_audit_agent': auditAgentMigration,
 };

@@ -68,7 +68,7 @@ describe.each(testEngines())('decisions migrations on %s', (engine) => {
 
   it("replaces the service's own key table with the platform's in 0003, dropping the keys kept so far", async () => {
     const url = await databaseUrl();
-    const { '0003_platform_idempotency_keys': _third, ...before } = decisionsMigrations;
+    const { '0003_platform_idempotency_keys': _third, '0004_audit_agent': _fourth, ...before } = decisionsMigrations;
     const old = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...before } });
     await sql`insert into idempotency_keys (scope, actor, key, request_hash, status, response) values ('POST /tasks', 'system', 'old-key', null, 201, '{}')`.execute(old.db);
     await old.close();

@@ -1,5 +1,5 @@
 import { sql, type Migration } from 'kysely';
-import { createIdempotencyTable } from '@kundval/platform';
+import { auditAgentMigration, createIdempotencyTable } from '@kundval/platform';
 
 /** Migrations of the decisions schema, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const decisionsMigrations: Record<string, Migration> = {
@@ -163,4 +163,6 @@ export const decisionsMigrations: Record<string, Migration> = {
       await createIdempotencyTable(db);
     },
   },
+  /** Audit rows name the agent that acted on a person's behalf (ADR 0022). */
+  '0004_audit_agent': auditAgentMigration,
 };

@@ -1,5 +1,5 @@
 import { sql, type Migration } from 'kysely';
-import { createIdempotencyTable } from '@kundval/platform';
+import { auditAgentMigration, createIdempotencyTable } from '@kundval/platform';
 
 /** Migrations of the orders schema. Never edit one that has shipped: add the next. */
 export const ordersMigrations: Record<string, Migration> = {
@@ -271,4 +271,6 @@ export const ordersMigrations: Record<string, Migration> = {
       await createIdempotencyTable(db);
     },
   },
+  /** Audit rows name the agent that acted on a person's behalf (ADR 0022). */
+  '0006_audit_agent': auditAgentMigration,
 };

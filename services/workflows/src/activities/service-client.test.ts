@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ChoiceAnswer } from '@kundval/contracts';
+import { verifyToken } from '@kundval/platform';
 import { createServiceClient, failureTypeOf, idempotencyKey, refusalOf, refusedWith, type Command } from './service-client.js';
 import { createOrdersActivities } from './orders.activities.js';
 import { createBillingActivities } from './billing.activities.js';
@@ -161,5 +162,27 @@ describe('a refusal', () => {
     });
     const failure = await failureOf(call(recordChoice));
     expect([failure.type, failure.nonRetryable, failure.details?.[0]]).toEqual(['ServiceUnavailable', false, 'NETWORK']);
+  });
+});
+
+describe('a command carried out on behalf of a person (ADR 0022)', () => {
+  async function principalSent(actingFor: () => { sub: string; role: 'citizen' | 'operator'; customerId?: string } | undefined) {
+    const sent: Array<Record<string, string>> = [];
+    const fake: typeof fetch = async (_url, init) => {
+      sent.push(init?.headers as Record<string, string>);
+      return new Response(JSON.stringify(choice), { status: 201 });
+    };
+    const call = createServiceClient('http://orders.test', auth, { fetch: fake, activity: () => ({ workflowId: 'journey-a1', activityType: 'recordChoice' }), actingFor });
+    await call(recordChoice);
+    return verifyToken(auth, sent[0]!.authorization!.slice('Bearer '.length));
+  }
+
+  it("names the person in the worker's system token, with the same Idempotency-Key as the worker's own", async () => {
+    const customer = { sub: 'citizen-c-1', role: 'citizen' as const, customerId: 'c-1' };
+    expect(await principalSent(() => customer)).toEqual({ sub: 'journey-worker', role: 'system', onBehalfOf: customer });
+  });
+
+  it('sends the journey\'s own commands as the worker alone', async () => {
+    expect(await principalSent(() => undefined)).toEqual({ sub: 'journey-worker', role: 'system' });
   });
 });

@@ -3,7 +3,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import { ServiceErrorBody } from '@kundval/contracts';
 import { issueToken, type TokenSettings } from '@kundval/platform';
-import { CommandFailureType } from '../contracts.js';
+import { CommandFailureType, type OnBehalfOf } from '../contracts.js';
+import { actingFor } from './on-behalf-of.js';
 
 /**
  * One command to a service: what it is (`command`, the activity's name, and `key`, the business key
@@ -20,7 +21,10 @@ export type Command<A> = {
   timeoutMs?: number;
 };
 
-/** Sends a command as the `system` principal and answers its parsed answer, or throws a classified `ApplicationFailure`. */
+/**
+ * Sends a command as the `system` principal — on behalf of the person who asked for it, when the
+ * journey runs it for one (ADR 0022) — and answers its parsed answer, or throws a classified `ApplicationFailure`.
+ */
 export type ServiceClient = <A>(command: Command<A>) => Promise<A>;
 
 /**
@@ -81,6 +85,8 @@ type ClientDeps = {
   /** The running activity's workflow id and name; the activity context by default. */
   activity?: () => { workflowId: string; activityType: string };
   fetch?: typeof fetch;
+  /** The person the running command is carried out for; the activity's header by default (`activities/on-behalf-of.ts`). */
+  actingFor?: () => OnBehalfOf | undefined;
 };
 
 const currentActivity = () => {
@@ -88,14 +94,21 @@ const currentActivity = () => {
   return { workflowId: info.workflowExecution?.workflowId ?? info.activityId, activityType: info.activityType };
 };
 
+/** The journey worker's subject in every token it mints: the agent in the services' audit rows. */
+export const WORKER_SUBJECT = 'journey-worker';
+
 /** A client of one service's HTTP API, as the `system` principal. */
 export function createServiceClient(baseUrl: string, auth: TokenSettings, deps: ClientDeps = {}): ServiceClient {
   const activity = deps.activity ?? currentActivity;
   const send = deps.fetch ?? fetch;
+  const person = deps.actingFor ?? actingFor;
   let token: { value: string; expires: number } | undefined;
   const bearer = async () => {
+    // A command for a person gets a token of its own that names them, short-lived since it is made for one request.
+    const onBehalfOf = person();
+    if (onBehalfOf) return issueToken(auth, { sub: WORKER_SUBJECT, role: 'system', onBehalfOf }, 300);
     if (!token || token.expires < Date.now() + 60_000) {
-      token = { value: await issueToken(auth, { sub: 'journey-worker', role: 'system' }, 3600), expires: Date.now() + 3600_000 };
+      token = { value: await issueToken(auth, { sub: WORKER_SUBJECT, role: 'system' }, 3600), expires: Date.now() + 3600_000 };
     }
     return token.value;
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { onBehalfOfFrom } from '@kundval/contracts';
 import { AppError, ErrorBody, assertCustomerScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import {
   CommandFailureType,
@@ -167,7 +168,9 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       },
       async (req) => {
         const handle = await ownJourney(req.params.applicationId, req.principal);
-        return runUpdate(() => handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: req.body.providerId }] }));
+        // The verified caller, never the body: the worker records the choice on their behalf (ADR 0022).
+        const onBehalfOf = onBehalfOfFrom(req.principal);
+        return runUpdate(() => handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: req.body.providerId, onBehalfOf }] }));
       },
     );
 
@@ -185,8 +188,9 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       },
       async (req) => {
         const handle = await ownJourney(req.params.applicationId, req.principal);
+        const onBehalfOf = onBehalfOfFrom(req.principal);
         return runUpdate(() =>
-          handle.executeUpdate(approveMonthUpdate, { args: [{ orderId: req.body.orderId, month: req.params.month, disputedVisitIds: req.body.disputedVisitIds }] }),
+          handle.executeUpdate(approveMonthUpdate, { args: [{ orderId: req.body.orderId, month: req.params.month, disputedVisitIds: req.body.disputedVisitIds, onBehalfOf }] }),
         );
       },
     );

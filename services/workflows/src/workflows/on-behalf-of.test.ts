@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { startTemporalDevServer, type TemporalDevServer } from '@kundval/infra';
+import { verifyToken } from '@kundval/platform';
+import type { Principal } from '@kundval/contracts';
+import { createServiceClient } from '../activities/service-client.js';
+import { createOrdersActivities } from '../activities/orders.activities.js';
+import { createBillingActivities } from '../activities/billing.activities.js';
+import { createDecisionsActivities } from '../activities/decisions.activities.js';
+import { journeyWorkerInterceptors } from '../activities/on-behalf-of.js';
+import {
+  SEARCH_ATTRIBUTE_TYPES,
+  chooseProviderUpdate,
+  journeyEventSignal,
+  journeyStateQuery,
+  retryCommandUpdate,
+  scaledTiming,
+  type JourneyState,
+  type VoucherJourneyInput,
+} from '../contracts.js';
+import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
+
+/**
+ * ADR 0022 against a real Temporal dev server, the real workflow, worker interceptors and client:
+ * the command a person's request makes carries them in its token (`onBehalfOf`), and the journey's
+ * own commands do not. What the services do with it is tested in each service's routes.
+ */
+type Sent = { method: string; url: string; principal: Principal };
+
+const auth = { secret: 'a-test-secret-of-at-least-32-characters', issuer: 'kundval-test' };
+const TASK_QUEUE = `on-behalf-of-${randomUUID()}`;
+
+describe('the journey acting on behalf of a person', () => {
+  let temporal: TemporalDevServer;
+  let client: Client;
+  let worker: Worker;
+  let running: Promise<void>;
+  const sent: Sent[] = [];
+  let placeOrder: (body: unknown) => { status: number; body: unknown } = () => ({ status: 500, body: {} });
+
+  const order = (b: unknown) => ({ orderId: randomUUID(), decisionId: (b as { decisionId: string }).decisionId, providerId: 'trygga-hander', status: 'placed', validFrom: '2027-01-01', validTo: '2027-01-31', endDate: null });
+  const answers: Record<string, (body: unknown, path: string) => { status: number; body: unknown }> = {
+    'POST /tasks': (b) => ({ status: 201, body: { taskId: randomUUID(), ...(b as object), status: 'open' } }),
+    'POST /tasks/close': (b) => ({ status: 200, body: { closed: [{ taskId: randomUUID(), ...(b as object), status: 'done' }] } }),
+    'POST /decisions/:id/choice': (b, path) => ({ status: 201, body: { choiceId: randomUUID(), decisionId: path.split('/')[2], ...(b as object), chosenBy: 'customer' } }),
+    'POST /orders': (b) => placeOrder(b),
+  };
+  const fakeFetch: typeof fetch = async (url, init) => {
+    const u = new URL(String(url));
+    const headers = init?.headers as Record<string, string>;
+    sent.push({ method: init?.method ?? 'GET', url: u.pathname, principal: await verifyToken(auth, headers.authorization!.slice('Bearer '.length)) });
+    const route = `${init?.method} ${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')}`;
+    const reply = answers[route]?.(init?.body ? JSON.parse(String(init.body)) : undefined, u.pathname) ?? { status: 500, body: { error: 'UNSCRIPTED', message: route } };
+    return new Response(JSON.stringify(reply.body), { status: reply.status });
+  };
+
+  beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    temporal = await startTemporalDevServer({ searchAttributes: SEARCH_ATTRIBUTE_TYPES });
+    client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
+    const call = (service: string) => createServiceClient(`http://${service}.test`, auth, { fetch: fakeFetch });
+    worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporal.address }),
+      namespace: temporal.namespace,
+      taskQueue: TASK_QUEUE,
+      workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
+      activities: { ...createOrdersActivities(call('orders')), ...createBillingActivities(call('billing')), ...createDecisionsActivities(call('decisions')) },
+      interceptors: journeyWorkerInterceptors,
+    });
+    running = worker.run();
+  }, 180_000);
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await client?.connection.close();
+    await temporal?.stop();
+  });
+
+  async function journey(decisionId: string): Promise<WorkflowHandle<typeof voucherJourneyWorkflow>> {
+    const applicationId = randomUUID();
+    const input: VoucherJourneyInput = {
+      applicationId,
+      customerId: randomUUID(),
+      municipality: 'nacka',
+      policy: { areaId: 'home-care', decisionKind: 'full', deliveryUnit: 'minutes-by-band', carePlanDeadlineDays: 14, defaultProvider: true, customerApprovesMonths: true, chargesFee: true },
+      timing: scaledTiming(86_400, { choiceDeadlineMs: 600_000, commandRetryMs: 3_000 }),
+    };
+    const handle = await client.workflow.start<typeof voucherJourneyWorkflow>('voucherJourneyWorkflow', { taskQueue: TASK_QUEUE, workflowId: `journey-${applicationId}`, args: [input] });
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'decisionMade', decisionId, outcome: 'granted', careHoursPerMonth: 6, serviceHoursPerMonth: 0, validFrom: '2027-01-01', validTo: '2027-01-31', denialReason: null });
+    return handle;
+  }
+
+  async function until(handle: WorkflowHandle, what: string, done: (s: JourneyState) => boolean): Promise<JourneyState> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const state = await handle.query(journeyStateQuery);
+      if (done(state)) return state;
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(state)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const to = (decisionId: string, path: string) => sent.filter((s) => s.url === path.replace(':decision', decisionId));
+
+  it("records the customer's choice on their behalf, and places the order that follows as the journey's own", async () => {
+    placeOrder = (b) => ({ status: 201, body: order(b) });
+    const decisionId = randomUUID();
+    const handle = await journey(decisionId);
+    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const customer = { sub: 'citizen-c-1', role: 'citizen', customerId: randomUUID() } as const;
+    await handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: 'trygga-hander', onBehalfOf: customer }] });
+    // Orders announces the choice; the journey then places the order on its own.
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
+    await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    expect(to(decisionId, '/decisions/:decision/choice').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: customer }]);
+    expect(sent.filter((s) => s.url === '/orders').at(-1)!.principal).toEqual({ sub: 'journey-worker', role: 'system' });
+    await handle.terminate('test over');
+  });
+
+  it("retries a failed command on behalf of the operator who retried it, and only that command", async () => {
+    placeOrder = () => ({ status: 422, body: { error: 'ORDERS.PROVIDER_SUSPENDED', message: 'Trygga Händer is suspended in home-care.' } });
+    const decisionId = randomUUID();
+    const handle = await journey(decisionId);
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
+    const waiting = await until(handle, 'the attention', (s) => s.attention?.open === true && (s.escalations?.length ?? 0) > 0);
+    const before = sent.length;
+    placeOrder = (b) => ({ status: 201, body: order(b) });
+    await handle.executeUpdate(retryCommandUpdate, { args: [{ by: { subject: 'operator-7', role: 'operator' }, attentionId: waiting.attention!.attentionId }] });
+    await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    const after = sent.slice(before);
+    expect(after.filter((s) => s.url === '/orders').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'operator-7', role: 'operator' } }]);
+    // The attention's task is closed by the journey, on its own behalf.
+    expect(after.filter((s) => s.url !== '/orders').every((s) => s.principal.onBehalfOf === undefined)).toBe(true);
+    await handle.terminate('test over');
+  });
+});

@@ -1,0 +1,66 @@
+import { defaultPayloadConverter, type WorkflowInterceptors } from '@temporalio/workflow';
+import { ON_BEHALF_OF_HEADER, type Attention, type OnBehalfOf, type ResolveAttention } from '../contracts.js';
+
+/**
+ * Carries the person a journey acts for to the command it runs for them (ADR 0022), as a Temporal
+ * header on the activity — the context-propagation pattern of temporalio/samples-typescript — so the
+ * journey's code need not thread it through every command:
+ *
+ * - `chooseProvider` and `approveMonth` updates carry the verified caller (`onBehalfOf`, set by the
+ *   workflows routes from the token); the `recordChoice` / `approveMonth` command the update runs
+ *   gets it.
+ * - A `retryCommand` update carries who retries (`by`); the command it retries (the attention's
+ *   `command`) gets it, once.
+ *
+ * The worker's activity interceptor (`activities/on-behalf-of.ts`) reads the header and the service
+ * client puts the person into the command's token. Headers are not part of what replay compares, so
+ * histories recorded before this replay unchanged. This module runs in the workflow sandbox.
+ */
+/** The command each person-facing update runs. */
+const COMMAND_OF_UPDATE: Record<string, string> = { chooseProvider: 'recordChoice', approveMonth: 'approveMonth' };
+
+export const interceptors = (): WorkflowInterceptors => {
+  /** People waiting for a command of theirs to be scheduled, oldest first; one journey's, in its isolate. */
+  const waiting: Array<{ command: string; person: OnBehalfOf }> = [];
+  const forget = (entry: { command: string; person: OnBehalfOf }) => {
+    const at = waiting.indexOf(entry);
+    if (at >= 0) waiting.splice(at, 1);
+  };
+  return {
+    inbound: [
+      {
+        async handleUpdate(input, next) {
+          const command = COMMAND_OF_UPDATE[input.name];
+          const person = (input.args[0] as { onBehalfOf?: OnBehalfOf } | undefined)?.onBehalfOf;
+          if (command && person) {
+            // The update's command is scheduled before the handler first waits; whatever it did, the entry goes with the update.
+            const entry = { command, person };
+            waiting.push(entry);
+            try {
+              return await next(input);
+            } finally {
+              forget(entry);
+            }
+          }
+          const result = await next(input);
+          if (input.name === 'retryCommand') {
+            const { by } = input.args[0] as ResolveAttention;
+            // The journey re-runs the attention's command once the update has resolved it: that run is the person's.
+            waiting.push({ command: (result as Attention).command, person: { sub: by.subject, role: by.role } });
+          }
+          return result;
+        },
+      },
+    ],
+    outbound: [
+      {
+        scheduleActivity(input, next) {
+          const entry = waiting.find((w) => w.command === input.activityType);
+          if (!entry) return next(input);
+          forget(entry);
+          return next({ ...input, headers: { ...input.headers, [ON_BEHALF_OF_HEADER]: defaultPayloadConverter.toPayload(entry.person) } });
+        },
+      },
+    ],
+  };
+};
