@@ -46,6 +46,20 @@ export interface FaultJourneyResult {
   state: JourneyState;
 }
 
+/** How long a customer waits for the journey to answer an update before the test calls it hung. */
+const UPDATE_ANSWER_MS = 60_000;
+
+/** `answer`, or an error naming what hung: a journey stuck on a lost answer keeps its caller waiting. */
+async function answerWithin<T>(ms: number, what: string, answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms)));
+  try {
+    return await Promise.race([answer, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs the March journey through the platform's APIs as its people would, faults injected at `at`. */
 export async function runFaultJourney(platform: Platform, options: FaultJourneyOptions = {}): Promise<FaultJourneyResult> {
   const { choice = 'citizen', approval = 'citizen' } = options;
@@ -63,7 +77,7 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
     await steps.choose(customerId, decisionId, CHOSEN_PROVIDER);
   } else if (choice === 'update') {
     await journeyReaches(platform, applicationId, ['awaiting-choice']);
-    const chosen = await people.citizen(customerId).ok<{ providerId: string; chosenBy: string }>('POST', `${journeyUrl(applicationId)}/choice`, { providerId: CHOSEN_PROVIDER });
+    const chosen = await answerWithin(UPDATE_ANSWER_MS, 'the choice update', people.citizen(customerId).ok<{ providerId: string; chosenBy: string }>('POST', `${journeyUrl(applicationId)}/choice`, { providerId: CHOSEN_PROVIDER }));
     if (chosen.providerId !== CHOSEN_PROVIDER || chosen.chosenBy !== 'customer') throw new Error(`the choice update answered ${JSON.stringify(chosen)}`);
   }
   await at('chosen', { applicationId, decisionId });
@@ -100,12 +114,17 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
     await steps.approveMonth(customerId, orderId, FAULT_MONTH);
   } else {
     // The update is refused (409) until the journey has seen the order's month; then it answers once.
-    await eventually(async () => {
-      const answer = await people.citizen(customerId).call<{ approvedVisits: number }>('POST', `${journeyUrl(applicationId)}/months/${FAULT_MONTH}/approval`, { orderId });
-      if (answer.status === 409) return undefined;
-      if (answer.status !== 200 || answer.body.approvedVisits !== VISITS.length) throw new Error(`the approval update answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-      return answer.body;
-    }, 'the approval update to be accepted', 90_000);
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const answer = await answerWithin(
+        UPDATE_ANSWER_MS,
+        'the approval update',
+        people.citizen(customerId).call<{ approvedVisits: number }>('POST', `${journeyUrl(applicationId)}/months/${FAULT_MONTH}/approval`, { orderId }),
+      );
+      if (answer.status === 200 && answer.body.approvedVisits === VISITS.length) break;
+      if (answer.status !== 409 || Date.now() > deadline) throw new Error(`the approval update answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
   await at('approved', { applicationId, decisionId });
 
@@ -125,7 +144,7 @@ export async function recordsOf(platform: Platform, journey: Pick<FaultJourneyRe
     people.provider(journey.providerId).ok<Array<{ orderId: string; month: string; amountOre: number }>>('GET', `${platform.urls.billing}/providers/${journey.providerId}/payments`),
     people.provider(journey.providerId).ok<Array<{ orderId: string; decisionId: string }>>('GET', `${platform.urls.orders}/orders`),
     people.caseHandler.ok<Array<{ kind: string; key: string; status: string }>>('GET', `${platform.urls.decisions}/tasks?applicationId=${journey.applicationId}&limit=500`),
-    people.caseHandler.ok<{ reminders: Array<{ about: string; key: string }>; status: string }>('GET', `${platform.urls.orders}/orders/${journey.orderId}`),
+    people.caseHandler.ok<{ reminders: Array<{ about: string; key: string }>; endDate: string | null; endReason: string | null }>('GET', `${platform.urls.orders}/orders/${journey.orderId}`),
   ]);
   return {
     feesOre: invoices.map((i) => i.feeOre),
@@ -133,6 +152,6 @@ export async function recordsOf(platform: Platform, journey: Pick<FaultJourneyRe
     orderIds: orders.filter((o) => o.decisionId === journey.decisionId).map((o) => o.orderId),
     tasks: tasks.map((t) => `${t.kind}:${t.key}`),
     reminders: order.reminders.map((r) => `${r.about}:${r.key}`),
-    orderStatus: order.status,
+    orderEnd: { endDate: order.endDate, endReason: order.endReason },
   };
 }
