@@ -25,6 +25,8 @@ export interface NatsServer {
   readonly pid: number | undefined;
   /** Resolves when the server's process has exited, for whatever reason (a supervisor waits on it). */
   readonly exited: Promise<ExitInfo>;
+  /** True once `stop()` was called (here or by the exit hooks): the exit that follows is no crash. */
+  readonly stopRequested: boolean;
   /** Stops the server and waits until it has exited. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -72,5 +74,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     throw error;
   }
 
-  return { url: `nats://${HOST}:${port}`, monitorUrl, pid: server.pid, exited: server.exited, stop: () => server.stop() };
+  return {
+    url: `nats://${HOST}:${port}`,
+    monitorUrl,
+    pid: server.pid,
+    exited: server.exited,
+    get stopRequested() {
+      return server.stopRequested;
+    },
+    stop: () => server.stop(),
+  };
 }

@@ -92,6 +92,18 @@ describe('Supervisor', () => {
     await supervisor.stop();
   });
 
+  it('does not restart a process that someone else stopped cleanly, as the exit hooks do on Ctrl-C', async () => {
+    const events: SupervisorEvent[] = [];
+    const { supervisor, spawned } = shell('hooked', 'exec sleep 300', events);
+    await supervisor.start();
+    await supervisor.current!.stop();
+    await sleep(300);
+    expect(spawned).toHaveLength(1);
+    expect(events).toEqual([]);
+    expect(supervisor.running).toBe(false);
+    await supervisor.stop();
+  });
+
   it('tries again, later each time, when a restart fails to become ready', async () => {
     const events: SupervisorEvent[] = [];
     let launches = 0;

@@ -5,6 +5,8 @@ export interface Incarnation {
   readonly pid: number | undefined;
   /** Resolves when the process has exited, for whatever reason. */
   readonly exited: Promise<ExitInfo>;
+  /** True once it was asked to stop (also by others, e.g. the exit hooks on Ctrl-C): its exit is no crash. */
+  readonly stopRequested?: boolean;
   /** Asks it to shut down cleanly and waits until it has. */
   stop(): Promise<void>;
 }
@@ -147,6 +149,11 @@ export class Supervisor {
   #onExit(incarnation: Incarnation, exit: ExitInfo): void {
     if (this.#current !== incarnation || !this.#wanted) return;
     this.#current = undefined;
+    if (incarnation.stopRequested) {
+      // Stopped cleanly by someone else (the exit hooks on Ctrl-C): not a crash, nothing to restart.
+      this.#wanted = false;
+      return;
+    }
     const downSince = this.#now();
     const uptimeMs = downSince - this.#upSince;
     this.#attempt = uptimeMs >= this.#backoff.resetAfterMs ? 1 : this.#attempt + 1;

@@ -31,6 +31,8 @@ export interface TemporalDevServer {
   readonly pid: number | undefined;
   /** Resolves when the server's process has exited, for whatever reason (a supervisor waits on it). */
   readonly exited: Promise<ExitInfo>;
+  /** True once `stop()` was called (here or by the exit hooks): the exit that follows is no crash. */
+  readonly stopRequested: boolean;
   /** Stops the server and waits until it has exited. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -96,7 +98,17 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     throw error;
   }
 
-  return { address, uiUrl: `http://${HOST}:${uiPort}`, namespace, pid: server.pid, exited: server.exited, stop: () => server.stop() };
+  return {
+    address,
+    uiUrl: `http://${HOST}:${uiPort}`,
+    namespace,
+    pid: server.pid,
+    exited: server.exited,
+    get stopRequested() {
+      return server.stopRequested;
+    },
+    stop: () => server.stop(),
+  };
 }
 
 /**
