@@ -23,6 +23,8 @@ export const EXPECTED_FEE_ORE = 93_600;
 export type FaultPoint = 'decided' | 'chosen' | 'placed' | 'approved';
 
 export interface FaultJourneyOptions {
+  /** The customer's personnummer; a random one when omitted. */
+  identityNumber?: string;
   /** The customer chooses at orders, through the journey's update, or lets the deadline pass (default provider). */
   choice?: 'citizen' | 'update' | 'default';
   /** The customer approves at billing, or through the journey's update. */
@@ -32,7 +34,7 @@ export interface FaultJourneyOptions {
   /** The provider lets the order wait until the journey has reminded it and escalated to the case handler. */
   lateAcceptance?: boolean;
   /** Called at each named moment; a test injects its fault here. */
-  at?: (point: FaultPoint, journey: { applicationId: string; decisionId?: string }) => Promise<void>;
+  at?: (point: FaultPoint, journey: { applicationId: string; customerId: string; decisionId: string }) => Promise<void>;
   /** How long to wait for the journey to complete once the month is approved. */
   completionTimeoutMs?: number;
 }
@@ -68,10 +70,10 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
   const people = actors(platform);
   const journeyUrl = (applicationId: string) => `${platform.urls.workflows}/journeys/${applicationId}`;
 
-  const { applicationId, customerId } = await steps.apply(nextIdentityNumber(1931));
+  const { applicationId, customerId } = await steps.apply(options.identityNumber ?? nextIdentityNumber(1931));
   await steps.assess(applicationId);
   const { decisionId } = await steps.decide(applicationId, { careHoursPerMonth: 6, serviceHoursPerMonth: 0, validFrom: '2026-03-01', validTo: '2026-03-31' });
-  await at('decided', { applicationId, decisionId });
+  await at('decided', { applicationId, customerId, decisionId });
 
   if (choice === 'citizen') {
     await steps.choose(customerId, decisionId, CHOSEN_PROVIDER);
@@ -80,12 +82,12 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
     const chosen = await answerWithin(UPDATE_ANSWER_MS, 'the choice update', people.citizen(customerId).ok<{ providerId: string; chosenBy: string }>('POST', `${journeyUrl(applicationId)}/choice`, { providerId: CHOSEN_PROVIDER }));
     if (chosen.providerId !== CHOSEN_PROVIDER || chosen.chosenBy !== 'customer') throw new Error(`the choice update answered ${JSON.stringify(chosen)}`);
   }
-  await at('chosen', { applicationId, decisionId });
+  await at('chosen', { applicationId, customerId, decisionId });
 
   const placed = await journeyReaches(platform, applicationId, ['awaiting-acceptance'], 90_000);
   const providerId = placed.providerId!;
   const orderId = await steps.placedOrder(providerId, decisionId);
-  await at('placed', { applicationId, decisionId });
+  await at('placed', { applicationId, customerId, decisionId });
 
   if (options.change) {
     await people.caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
@@ -126,7 +128,7 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  await at('approved', { applicationId, decisionId });
+  await at('approved', { applicationId, customerId, decisionId });
 
   const state = await journeyReaches(platform, applicationId, ['completed'], options.completionTimeoutMs ?? 120_000);
   return { applicationId, customerId, decisionId, orderId, providerId, state };
