@@ -15,7 +15,7 @@ describe('chaos: concurrent journeys while components are killed and answers los
   });
 
   it('completes every journey or leaves it waiting on a named attention, nothing lost, charged or paid twice, every task accounted for', { timeout: 420_000 }, async () => {
-    const report = await runChaos(platform, { journeys: 10, seed: SEED, maxKills: 3, killIntervalMs: [2_000, 5_000], budgetMs: 300_000 });
+    const report = await runChaos(platform, { journeys: 10, seed: SEED, maxKills: 3, budgetMs: 300_000 });
     console.log(formatChaosReport(report));
     expect(report.kills.length).toBeGreaterThan(0);
     expect(report.violations).toEqual([]);

@@ -90,7 +90,7 @@ export async function runChaos(platform: LocalPlatform, options: ChaosOptions): 
   let driving = true;
   const kills: ChaosReport['kills'] = [];
   const maxKills = options.maxKills ?? Math.max(3, Math.ceil(options.journeys / 10));
-  const [minGap, maxGap] = options.killIntervalMs ?? [4_000, 10_000];
+  const [minGap, maxGap] = options.killIntervalMs ?? [2_000, 5_000];
   const monkey = (async () => {
     while (driving && kills.length < maxKills && Date.now() - started < budgetMs) {
       await sleepWhile(minGap + random() * (maxGap - minGap), () => driving);
