@@ -14,7 +14,7 @@ export interface ChaosOptions {
   lossRate?: number;
   /** Most components killed in the run; by default one per ten journeys, at least three. */
   maxKills?: number;
-  /** Seconds between kills, drawn between these bounds. */
+  /** Milliseconds between kills, drawn between these bounds. */
   killIntervalMs?: [number, number];
   /** The whole run's budget: journeys still being driven after it count as violations. */
   budgetMs?: number;
@@ -200,11 +200,13 @@ async function check(platform: LocalPlatform, t: Tracked): Promise<JourneyOutcom
   return { ...base, outcome, feesOre, paymentsOre, violations };
 }
 
-/** The attention a waiting journey names: its own `attention` (a failure policy's), or an open escalation. */
+/**
+ * The attention a waiting journey names: its own open `attention` (a command it could not carry
+ * out, under the failure policy: `<command>:<code>`), else its latest open escalation's kind.
+ */
 function namedAttention(state: JourneyState): string | undefined {
-  const own = (state as JourneyState & { attention?: { kind?: string; name?: string; command?: string } | string | null }).attention;
-  if (typeof own === 'string' && own) return own;
-  if (own && typeof own === 'object') return own.kind ?? own.name ?? own.command ?? 'unnamed';
+  const own = (state as JourneyState & { attention?: { command?: string; code?: string; open?: boolean } | null }).attention;
+  if (own && own.open !== false) return `${own.command ?? 'command'}:${own.code ?? 'unknown'}`;
   return state.escalations?.filter((e) => e.open).at(-1)?.kind;
 }
 
