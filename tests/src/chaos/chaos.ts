@@ -201,13 +201,14 @@ async function check(platform: LocalPlatform, t: Tracked): Promise<JourneyOutcom
 }
 
 /**
- * The attention a waiting journey names: its own open `attention` (a command it could not carry
- * out, under the failure policy: `<command>:<code>`), else its latest open escalation's kind.
+ * The attention a waiting journey names: its open `attention`, a command it could not carry out,
+ * under the failure policy (`<command>:<code>`). An open escalation alone does not count: the
+ * driver takes every person's step (choice, acceptance, care plan, approval), so a journey still
+ * chasing one after the driver is done has lost track, not stopped for a reason.
  */
 function namedAttention(state: JourneyState): string | undefined {
   const own = (state as JourneyState & { attention?: { command?: string; code?: string; open?: boolean } | null }).attention;
-  if (own && own.open !== false) return `${own.command ?? 'command'}:${own.code ?? 'unknown'}`;
-  return state.escalations?.filter((e) => e.open).at(-1)?.kind;
+  return own && own.open !== false ? `${own.command ?? 'command'}:${own.code ?? 'unknown'}` : undefined;
 }
 
 /** The report as text: what was done to the platform, how every journey ended, and every violation. */
