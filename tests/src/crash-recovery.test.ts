@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentName, LocalPlatform } from '@kundval/infra';
-import { eventually, journeyReaches, journeyState } from './driver/index.js';
-import { startTestPlatform } from './support/platform.js';
-import { CHOSEN_PROVIDER, EXPECTED_FEE_ORE, EXPECTED_PAYMENT_ORE, FAULT_MONTH, recordsOf, runFaultJourney, type FaultPoint } from './support/fault-journey.js';
+import { actors, eventually, journeyReaches, journeyState } from './driver/index.js';
+import { startTestPlatform, TEST_CHOICE_DEADLINE_MS } from './support/platform.js';
+import { CHOSEN_PROVIDER, DEFAULT_PROVIDER, EXPECTED_FEE_ORE, EXPECTED_PAYMENT_ORE, FAULT_MONTH, recordsOf, runFaultJourney, type FaultPoint } from './support/fault-journey.js';
 
 /**
  * The longest a journey may stand still after the killed component is back: its clients reconnect,
@@ -69,7 +69,36 @@ describe('faults: every component killed with SIGKILL mid-journey comes back, an
     expect(records.paymentsOre).toEqual([EXPECTED_PAYMENT_ORE[CHOSEN_PROVIDER]]);
     expect(records.orderIds).toEqual([journey.orderId]);
   });
+
+  it('a worker dead while the choice deadline passes: the default provider is assigned once, and the journey still replays on a fresh worker', async () => {
+    const journey = await runFaultJourney(platform, {
+      choice: 'default',
+      at: async (reached, { applicationId }) => {
+        if (reached !== 'decided') return;
+        // The deadline's timer is running; the worker dies and its workflow task times out while it fires.
+        await journeyReaches(platform, applicationId, ['awaiting-choice']);
+        await platform.worker.kill('SIGKILL');
+        // Long enough for the task on its sticky queue to time out (10 s after the timer fires), as the chaos run found.
+        await sleep(TEST_CHOICE_DEADLINE_MS + 12_000);
+        await platform.worker.start();
+      },
+    });
+    expect(journey.providerId).toBe(DEFAULT_PROVIDER);
+    expect(journey.state.stage).toBe('completed');
+
+    // A fresh worker has no journey in its cache: answering the query replays the whole history.
+    await platform.worker.kill('SIGKILL');
+    await platform.worker.start();
+    const read = await actors(platform).operator.call<{ stage: string; message?: string }>('GET', `${platform.urls.workflows}/journeys/${journey.applicationId}`);
+    expect(read.status, `the journey replays (${read.body?.message ?? ''})`).toBe(200);
+    expect(read.body.stage).toBe('completed');
+    const records = await recordsOf(platform, journey);
+    expect(records.feesOre).toEqual([EXPECTED_FEE_ORE]);
+    expect(records.paymentsOre).toEqual([EXPECTED_PAYMENT_ORE[DEFAULT_PROVIDER]]);
+  });
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the journey has done `moving`, the step that needed the component just killed. */
 async function journeyMoves(platform: Parameters<typeof journeyState>[0], applicationId: string, moving: Moving): Promise<void> {
