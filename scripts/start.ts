@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startLocalPlatform } from '@kundval/infra';
+import { describeSupervisorEvent, startLocalPlatform } from '@kundval/infra';
 import { issueToken } from '@kundval/platform';
 import { SEARCH_ATTRIBUTE_TYPES } from '@kundval/workflows';
 import { loadDemoData } from '@kundval/tests/driver';
@@ -23,6 +23,12 @@ const platform = await startLocalPlatform({
   searchAttributes: SEARCH_ATTRIBUTE_TYPES,
   env: { CHOICE_DEADLINE_MS: String(LOCAL_CHOICE_DEADLINE_MS) },
   log,
+  // A crashed service, worker or server is started again (0.5 s, doubling to 30 s while it keeps
+  // crashing); each crash and restart is printed here, with the process's own output in its log file.
+  onSupervisorEvent: (event) => {
+    const line = describeSupervisorEvent(event);
+    console.log(`${new Date().toISOString().slice(11, 19)} ${line}${event.kind === 'restarted' ? '' : ` (log: ${join(logDir, `${event.name}.log`)})`}`);
+  },
 });
 await loadDemoData(platform.urls, platform.auth);
 await writeFile(PLATFORM_FILE, JSON.stringify({ urls: platform.urls, auth: platform.auth, temporal: platform.temporal }, null, 2), { mode: 0o600 });
@@ -47,7 +53,8 @@ Development tokens (paste into "Authorize" in the docs; valid 7 days):
   administrator  ${await token('administrator')}
   provider (nacka-hemtjanst)  ${await token('provider', { providerId: 'nacka-hemtjanst' })}
 
-Run \`npm run demo\` in another terminal to drive a few journeys. Ctrl-C stops everything.
+Run \`npm run demo\` in another terminal to drive a few journeys. A process that crashes is restarted
+(and said so here). Ctrl-C stops everything.
 `);
 
 let stopping = false;

@@ -1,6 +1,8 @@
 /**
  * `@kundval/infra` starts the real components Kundval runs against, for development, tests and
- * demos: the Temporal dev server, nats-server with JetStream and a throwaway PostgreSQL.
+ * demos: the Temporal dev server, nats-server with JetStream and a throwaway PostgreSQL; keeps them
+ * running (a supervisor restarts a crashed process with backoff); and injects faults (an HTTP proxy
+ * that loses a command's answer after the service has carried it out).
  *
  * The binaries are pinned and installed by `bash scripts/ensure-tools.sh` into the git-ignored
  * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.10.22; PostgreSQL from Debian's package).
@@ -27,4 +29,10 @@ export type { SearchAttributeType, TemporalDevServer, TemporalDevServerOptions }
 export { findPostgresBinDir, findRepoRoot, resolveTool } from './tools.js';
 export type { ToolName } from './tools.js';
 export { startLocalPlatform } from './local-platform.js';
-export type { LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';
+export type { CommandTarget, ComponentControl, ComponentName, LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';
+export { backoffDelay, DEFAULT_BACKOFF, describeSupervisorEvent, Supervisor } from './supervisor.js';
+export type { BackoffPolicy, Incarnation, SupervisorEvent, SupervisorOptions } from './supervisor.js';
+export { startFaultProxy } from './fault-proxy.js';
+export type { FaultKind, FaultProxy, FaultProxyOptions, FaultRule, FaultRuleHandle, InjectedFault } from './fault-proxy.js';
+export { seededRandom } from './random.js';
+export type { ExitInfo } from './process.js';

@@ -3,15 +3,39 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { freePort } from './ports.js';
 import { ServerProcess, waitUntilReady } from './process.js';
 import { startNatsServer, type NatsServer } from './nats.js';
+import { describeSupervisorEvent, Supervisor, type BackoffPolicy, type Incarnation, type SupervisorEvent } from './supervisor.js';
 import { startTemporalDevServer, type SearchAttributeType, type TemporalDevServer } from './temporal.js';
 import { findRepoRoot } from './tools.js';
 
 /** The services of the platform, each a Node process of its own, and the port each prefers locally. */
 const SERVICES = { decisions: 4101, orders: 4102, billing: 4103, workflows: 4104 } as const;
 export type ServiceName = keyof typeof SERVICES;
+/** Every process the platform runs, each under a supervisor of its own. */
+export type ComponentName = 'temporal' | 'nats' | ServiceName | 'worker';
+/** The services the journey worker sends commands to, each of which can have a fault proxy in front. */
+export type CommandTarget = 'decisions' | 'orders' | 'billing';
+const COMMAND_TARGETS: readonly CommandTarget[] = ['decisions', 'orders', 'billing'];
+
+/** One supervised process of the platform, as a fault test or an operator handles it. */
+export interface ComponentControl {
+  readonly running: boolean;
+  readonly pid: number | undefined;
+  /** How many times the supervisor has brought it back after a crash. */
+  readonly restarts: number;
+  /**
+   * Kills the process (SIGKILL unless told otherwise), as a crash would, and resolves once the
+   * supervisor has brought it back: how long it was down and when it was ready again (epoch ms).
+   */
+  crash(signal?: NodeJS.Signals): Promise<{ downMs: number; backAt: number }>;
+  /** Kills the process and keeps it down, unsupervised, until `start()`. */
+  halt(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again after a `halt()` and supervises it from then on. */
+  start(): Promise<void>;
+}
 
 export interface LocalPlatformOptions {
   /** Folder that keeps Temporal's SQLite file, the JetStream store, PGlite data and the dev token secret across runs; a temporary one (removed on stop) when omitted. */
@@ -27,6 +51,18 @@ export interface LocalPlatformOptions {
   logLevel?: 'info' | 'warn' | 'error' | 'debug' | 'silent';
   /** Receives every line the services, the worker and the servers print. */
   log?: (source: string, line: string) => void;
+  /**
+   * Restart policy of the supervisors that bring a crashed component back (defaults: 0.5 s doubling
+   * to 30 s, counted afresh after a minute up). Each crash and restart is reported to
+   * `onSupervisorEvent`, and logged as source `supervisor`.
+   */
+  supervision?: Partial<BackoffPolicy>;
+  onSupervisorEvent?: (event: SupervisorEvent) => void;
+  /**
+   * Puts a fault proxy (`startFaultProxy`) between the worker and each service it commands, so a test
+   * can lose a command's answer after the service has carried it out. Off by default.
+   */
+  faultProxies?: boolean | { seed?: number };
 }
 
 export interface LocalPlatform {
@@ -37,6 +73,10 @@ export interface LocalPlatform {
   auth: { secret: string; issuer: string };
   /** The journey worker, a process of its own so that it can be killed and restarted mid-journey. */
   worker: { kill(signal?: NodeJS.Signals): Promise<void>; start(): Promise<void>; readonly running: boolean };
+  /** Every process of the platform under its supervisor: crash one, halt and start it. */
+  components: Record<ComponentName, ComponentControl>;
+  /** The fault proxies between the worker and the services it commands, when asked for. */
+  proxies?: Record<CommandTarget, FaultProxy>;
   stop(): Promise<void>;
 }
 
@@ -60,23 +100,38 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     if (temporary) await rm(dataDir, { recursive: true, force: true });
   };
+  const supervisors = new Map<ComponentName, Supervisor>();
+  /** Starts a component under a supervisor of its own; the first start must succeed. */
+  const supervise = async (name: ComponentName, launch: () => Promise<Incarnation>) => {
+    const supervisor = new Supervisor({
+      name,
+      launch,
+      backoff: options.supervision ?? {},
+      onEvent: (event) => {
+        log('supervisor', describeSupervisorEvent(event));
+        options.onSupervisorEvent?.(event);
+      },
+    });
+    await supervisor.start();
+    supervisors.set(name, supervisor);
+    started.push(supervisor);
+    return supervisor;
+  };
 
   try {
-    const temporal: TemporalDevServer = await startTemporalDevServer({
+    const temporalOptions = {
       dataDir: join(dataDir, 'temporal'),
       port: await port(7233),
       uiPort: await port(8233),
       searchAttributes: options.searchAttributes ?? {},
-      log: (line) => log('temporal', line),
-    });
-    started.push(temporal);
-    const nats: NatsServer = await startNatsServer({
-      storeDir: join(dataDir, 'nats'),
-      port: await port(4222),
-      monitorPort: await port(8222),
-      log: (line) => log('nats', line),
-    });
-    started.push(nats);
+      log: (line: string) => log('temporal', line),
+    };
+    // The same ports and data on every restart: clients reconnect to the address they know.
+    let temporal!: TemporalDevServer;
+    await supervise('temporal', async () => (temporal = await startTemporalDevServer(temporalOptions)));
+    const natsOptions = { storeDir: join(dataDir, 'nats'), port: await port(4222), monitorPort: await port(8222), log: (line: string) => log('nats', line) };
+    let nats!: NatsServer;
+    await supervise('nats', async () => (nats = await startNatsServer(natsOptions)));
 
     const auth = { secret: await devSecret(dataDir), issuer: 'kundval-dev' };
     const ports = Object.fromEntries(
@@ -101,21 +156,35 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     for (const name of Object.keys(SERVICES) as ServiceName[]) {
       const env = { ...common, PORT: String(ports[name]), ...(name === 'workflows' ? {} : { DATABASE_URL: databaseUrl(name) }) };
-      const service = startNodeProcess(root, name, join(root, 'services', name, 'dist', 'server.js'), env, log);
-      started.push(service);
-      await waitUntilReady(service, () => httpOk(`${urls[name]}/health`), { timeoutMs: 60_000, what: `${name} /health` });
+      const script = join(root, 'services', name, 'dist', 'server.js');
+      await supervise(name, () =>
+        startReady(startNodeProcess(root, name, script, env, log), async () => httpOk(`${urls[name]}/health`), { timeoutMs: 60_000, what: `${name} /health` }),
+      );
     }
 
-    let worker: ServerProcess | undefined;
-    const startWorker = async () => {
+    let proxies: Record<CommandTarget, FaultProxy> | undefined;
+    if (options.faultProxies) {
+      const seed = typeof options.faultProxies === 'object' ? options.faultProxies.seed : undefined;
+      const entries = await Promise.all(
+        COMMAND_TARGETS.map(async (name, i) => [name, await startFaultProxy({ name, target: urls[name], ...(seed === undefined ? {} : { seed: seed + i }), log: (line) => log('fault-proxy', line) })] as const),
+      );
+      proxies = Object.fromEntries(entries) as Record<CommandTarget, FaultProxy>;
+      started.push({ stop: async () => void (await Promise.all(Object.values(proxies!).map((p) => p.stop()))) });
+    }
+    // Only the worker's commands go through the proxies; people and the bridge reach the services directly.
+    const workerEnv = {
+      ...common,
+      ...(proxies ? { DECISIONS_URL: proxies.decisions.url, ORDERS_URL: proxies.orders.url, BILLING_URL: proxies.billing.url } : {}),
       // The worker says it polls at info level; that line is how readiness is known, whatever the level asked for.
-      const w = startNodeProcess(root, 'worker', join(root, 'services', 'workflows', 'dist', 'worker.js'), { ...common, LOG_LEVEL: 'info' }, log);
-      worker = w;
-      await waitUntilReady(w, async () => w.recentOutput().includes('worker started'), { timeoutMs: 120_000, what: 'the worker to poll its task queue' });
+      LOG_LEVEL: 'info',
     };
-    await startWorker();
-    started.push({ stop: async () => worker?.stop() });
+    const workerScript = join(root, 'services', 'workflows', 'dist', 'worker.js');
+    const worker = await supervise('worker', () => {
+      const w = startNodeProcess(root, 'worker', workerScript, workerEnv, log);
+      return startReady(w, async () => w.recentOutput().includes('worker started'), { timeoutMs: 120_000, what: 'the worker to poll its task queue' });
+    });
 
+    const components = Object.fromEntries([...supervisors].map(([name, supervisor]) => [name, control(supervisor)])) as Record<ComponentName, ComponentControl>;
     return {
       urls,
       temporal: { address: temporal.address, uiUrl: temporal.uiUrl, namespace: temporal.namespace },
@@ -123,22 +192,54 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       auth,
       worker: {
         async kill(signal: NodeJS.Signals = 'SIGKILL') {
-          if (!worker) return;
-          if (signal === 'SIGKILL') worker.killNow();
+          if (signal === 'SIGKILL') await worker.halt('SIGKILL');
           else await worker.stop();
-          await worker.exited;
-          worker = undefined;
         },
-        start: startWorker,
+        start: () => worker.start(),
         get running() {
-          return worker !== undefined && worker.exitInfo === undefined;
+          return worker.running;
         },
       },
+      components,
+      ...(proxies ? { proxies } : {}),
       stop: stopAll,
     };
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+function control(supervisor: Supervisor): ComponentControl {
+  return {
+    get running() {
+      return supervisor.running;
+    },
+    get pid() {
+      return supervisor.current?.pid;
+    },
+    get restarts() {
+      return supervisor.restarts;
+    },
+    async crash(signal: NodeJS.Signals = 'SIGKILL') {
+      const back = supervisor.nextRestart();
+      supervisor.kill(signal);
+      const { downMs } = await back;
+      return { downMs, backAt: Date.now() };
+    },
+    halt: (signal: NodeJS.Signals = 'SIGKILL') => supervisor.halt(signal),
+    start: () => supervisor.start(),
+  };
+}
+
+/** Waits until a freshly started process is ready; a process that never gets there is stopped. */
+async function startReady(server: ServerProcess, isReady: () => Promise<boolean>, options: { timeoutMs: number; what: string }): Promise<ServerProcess> {
+  try {
+    await waitUntilReady(server, isReady, options);
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
   }
 }
 

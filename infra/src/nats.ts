@@ -2,7 +2,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports.js';
-import { canConnect, ServerProcess, waitUntilReady } from './process.js';
+import { canConnect, type ExitInfo, ServerProcess, waitUntilReady } from './process.js';
 import { resolveTool } from './tools.js';
 
 export interface NatsServerOptions {
@@ -21,6 +21,12 @@ export interface NatsServer {
   url: string;
   /** HTTP monitoring endpoint, `http://127.0.0.1:<port>` (`/healthz`, `/jsz`, `/varz`...). */
   monitorUrl: string;
+  /** The server's process id, e.g. to kill it as a crash would. */
+  readonly pid: number | undefined;
+  /** Resolves when the server's process has exited, for whatever reason (a supervisor waits on it). */
+  readonly exited: Promise<ExitInfo>;
+  /** True once `stop()` was called (here or by the exit hooks): the exit that follows is no crash. */
+  readonly stopRequested: boolean;
   /** Stops the server and waits until it has exited. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -68,5 +74,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     throw error;
   }
 
-  return { url: `nats://${HOST}:${port}`, monitorUrl, stop: () => server.stop() };
+  return {
+    url: `nats://${HOST}:${port}`,
+    monitorUrl,
+    pid: server.pid,
+    exited: server.exited,
+    get stopRequested() {
+      return server.stopRequested;
+    },
+    stop: () => server.stop(),
+  };
 }

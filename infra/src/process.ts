@@ -99,6 +99,11 @@ export class ServerProcess {
     return this.#exit;
   }
 
+  /** True once someone asked the server to stop: its exit is then no crash. */
+  get stopRequested(): boolean {
+    return this.#stopping !== undefined;
+  }
+
   /** The last lines the server printed, for error messages. */
   recentOutput(): string {
     return this.#recent.join('\n');

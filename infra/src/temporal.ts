@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { freePort } from './ports.js';
-import { canConnect, runCommand, ServerProcess, waitUntilReady } from './process.js';
+import { canConnect, type ExitInfo, runCommand, ServerProcess, waitUntilReady } from './process.js';
 import { resolveTool } from './tools.js';
 
 /** The value types Temporal accepts for custom search attributes. */
@@ -27,6 +27,12 @@ export interface TemporalDevServer {
   address: string;
   uiUrl: string;
   namespace: string;
+  /** The server's process id, e.g. to kill it as a crash would. */
+  readonly pid: number | undefined;
+  /** Resolves when the server's process has exited, for whatever reason (a supervisor waits on it). */
+  readonly exited: Promise<ExitInfo>;
+  /** True once `stop()` was called (here or by the exit hooks): the exit that follows is no crash. */
+  readonly stopRequested: boolean;
   /** Stops the server and waits until it has exited. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -92,7 +98,17 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions =
     throw error;
   }
 
-  return { address, uiUrl: `http://${HOST}:${uiPort}`, namespace, stop: () => server.stop() };
+  return {
+    address,
+    uiUrl: `http://${HOST}:${uiPort}`,
+    namespace,
+    pid: server.pid,
+    exited: server.exited,
+    get stopRequested() {
+      return server.stopRequested;
+    },
+    stop: () => server.stop(),
+  };
 }
 
 /**

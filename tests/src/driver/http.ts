@@ -4,28 +4,55 @@ import type { Principal } from '@kundval/contracts';
 /** The answer of a service: status and parsed JSON body, never thrown on 4xx so tests can assert on it. */
 export type Answer<T = unknown> = { status: number; body: T };
 
+/**
+ * How an actor treats a service that is down: by default a call fails at once; `retryWhileDown`
+ * keeps trying for `retryForMs` (the fault tests kill services under people's feet). A retried
+ * command carries the same `Idempotency-Key` as the first try, so a service that did carry out the
+ * first one answers the retry with that first answer instead of doing it twice.
+ */
+export type Resilience = { retryWhileDown?: boolean; retryForMs?: number };
+
+/** Answers that mean the service was not there to answer: it is restarting. */
+const DOWN_STATUSES = new Set([502, 503, 504]);
+
 /** Calls the platform's HTTP APIs as a given principal, signing tokens with the development issuer. */
 export class Actor {
   #token: Promise<string>;
+  readonly #resilience: Resilience;
   constructor(
     auth: { secret: string; issuer: string },
     readonly principal: Principal,
+    resilience: Resilience = {},
   ) {
     this.#token = issueToken(auth, principal);
+    this.#resilience = resilience;
   }
 
   async call<T = unknown>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
-    const res = await fetch(url, {
+    const request = {
       method,
       headers: {
         authorization: `Bearer ${await this.#token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.#resilience.retryWhileDown && method !== 'GET' ? { 'idempotency-key': crypto.randomUUID() } : {}),
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    };
+    const deadline = Date.now() + (this.#resilience.retryForMs ?? 60_000);
+    for (;;) {
+      try {
+        const res = await fetch(url, request);
+        const text = await res.text();
+        if (!this.#resilience.retryWhileDown || !DOWN_STATUSES.has(res.status) || Date.now() > deadline) {
+          return { status: res.status, body: (text ? (JSON.parse(text) as T) : (null as T)) };
+        }
+      } catch (err) {
+        // fetch rejects only when no answer came: refused, reset, or closed mid-answer.
+        if (!this.#resilience.retryWhileDown || Date.now() > deadline) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** Like `call`, but a non-2xx answer is an error naming the call and the answer. */

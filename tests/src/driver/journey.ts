@@ -1,7 +1,8 @@
-import { Actor, eventually } from './http.js';
+import { Actor, eventually, type Resilience } from './http.js';
 
 export type PlatformUrls = { decisions: string; orders: string; billing: string; workflows: string };
-export type Platform = { urls: PlatformUrls; auth: { secret: string; issuer: string } };
+/** Where the platform is; `resilience` makes every actor retry while a service is down (fault tests). */
+export type Platform = { urls: PlatformUrls; auth: { secret: string; issuer: string }; resilience?: Resilience };
 
 export type VisitPlan = { externalId: string; kind: 'care' | 'service'; start: string; end: string };
 
@@ -53,11 +54,12 @@ export type Attention = {
 
 /** The people of a home-care journey, each with their own token. */
 export function actors(platform: Platform, ids: { customerId?: string; providerId?: string } = {}) {
+  const r = platform.resilience ?? {};
   return {
-    caseHandler: new Actor(platform.auth, { sub: 'handlaggare-1', role: 'case-handler' }),
-    operator: new Actor(platform.auth, { sub: 'operator-1', role: 'operator' }),
-    citizen: (customerId: string) => new Actor(platform.auth, { sub: `citizen-${customerId}`, role: 'citizen', customerId }),
-    provider: (providerId: string) => new Actor(platform.auth, { sub: `${providerId}-staff`, role: 'provider', providerId }),
+    caseHandler: new Actor(platform.auth, { sub: 'handlaggare-1', role: 'case-handler' }, r),
+    operator: new Actor(platform.auth, { sub: 'operator-1', role: 'operator' }, r),
+    citizen: (customerId: string) => new Actor(platform.auth, { sub: `citizen-${customerId}`, role: 'citizen', customerId }, r),
+    provider: (providerId: string) => new Actor(platform.auth, { sub: `${providerId}-staff`, role: 'provider', providerId }, r),
     ...ids,
   };
 }

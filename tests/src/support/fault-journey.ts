@@ -1,0 +1,159 @@
+import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type JourneyState, type Platform, type VisitPlan } from '../driver/index.js';
+
+/**
+ * One home-care month, March 2026, that every fault test and the chaos run drive: two weekday
+ * mornings of care (Mon 2 and Tue 3 March, 08:00–09:30 CET), approved by the customer, then the
+ * decision expires and the journey completes. Its amounts are known in öre, so a fault test can
+ * say exactly what must have been charged and paid, once.
+ */
+export const FAULT_MONTH = '2026-03';
+const VISITS: VisitPlan[] = [
+  { externalId: 'mar-2', kind: 'care', start: '2026-03-02T08:00:00+01:00', end: '2026-03-02T09:30:00+01:00' },
+  { externalId: 'mar-3', kind: 'care', start: '2026-03-03T08:00:00+01:00', end: '2026-03-03T09:30:00+01:00' },
+];
+/** The provider a customer chooses here, and the area's default provider. */
+export const CHOSEN_PROVIDER = 'trygga-hander';
+export const DEFAULT_PROVIDER = 'nacka-hemtjanst';
+/** 180 weekday-day minutes: at the private rate 310 kr/h, at the municipal rate 293 kr/h. */
+export const EXPECTED_PAYMENT_ORE: Record<string, number> = { [CHOSEN_PROVIDER]: 93_000, [DEFAULT_PROVIDER]: 87_900 };
+/** 180 approved minutes × 312 kr/h = 936 kr, under the 2026 maxtaxa; no fee basis declared. */
+export const EXPECTED_FEE_ORE = 93_600;
+
+/** Named moments of the journey at which a test injects its fault. */
+export type FaultPoint = 'decided' | 'chosen' | 'placed' | 'approved';
+
+export interface FaultJourneyOptions {
+  /** The customer's personnummer; a random one when omitted. */
+  identityNumber?: string;
+  /** The customer chooses at orders, through the journey's update, or lets the deadline pass (default provider). */
+  choice?: 'citizen' | 'update' | 'default';
+  /** The customer approves at billing, or through the journey's update. */
+  approval?: 'citizen' | 'update';
+  /** The case handler changes the decision (more hours from 15 March) once the order is placed. */
+  change?: boolean;
+  /** The provider lets the order wait until the journey has reminded it and escalated to the case handler. */
+  lateAcceptance?: boolean;
+  /** Called at each named moment; a test injects its fault here. */
+  at?: (point: FaultPoint, journey: { applicationId: string; customerId: string; decisionId: string }) => Promise<void>;
+  /** How long to wait for the journey to complete once the month is approved. */
+  completionTimeoutMs?: number;
+}
+
+export interface FaultJourneyResult {
+  applicationId: string;
+  customerId: string;
+  decisionId: string;
+  orderId: string;
+  providerId: string;
+  state: JourneyState;
+}
+
+/** How long a customer waits for the journey to answer an update before the test calls it hung. */
+const UPDATE_ANSWER_MS = 60_000;
+
+/** `answer`, or an error naming what hung: a journey stuck on a lost answer keeps its caller waiting. */
+async function answerWithin<T>(ms: number, what: string, answer: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms)));
+  try {
+    return await Promise.race([answer, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs the March journey through the platform's APIs as its people would, faults injected at `at`. */
+export async function runFaultJourney(platform: Platform, options: FaultJourneyOptions = {}): Promise<FaultJourneyResult> {
+  const { choice = 'citizen', approval = 'citizen' } = options;
+  const at = options.at ?? (async () => undefined);
+  const steps = homeCareSteps(platform);
+  const people = actors(platform);
+  const journeyUrl = (applicationId: string) => `${platform.urls.workflows}/journeys/${applicationId}`;
+
+  const { applicationId, customerId } = await steps.apply(options.identityNumber ?? nextIdentityNumber(1931));
+  await steps.assess(applicationId);
+  const { decisionId } = await steps.decide(applicationId, { careHoursPerMonth: 6, serviceHoursPerMonth: 0, validFrom: '2026-03-01', validTo: '2026-03-31' });
+  await at('decided', { applicationId, customerId, decisionId });
+
+  if (choice === 'citizen') {
+    await steps.choose(customerId, decisionId, CHOSEN_PROVIDER);
+  } else if (choice === 'update') {
+    await journeyReaches(platform, applicationId, ['awaiting-choice']);
+    const chosen = await answerWithin(UPDATE_ANSWER_MS, 'the choice update', people.citizen(customerId).ok<{ providerId: string; chosenBy: string }>('POST', `${journeyUrl(applicationId)}/choice`, { providerId: CHOSEN_PROVIDER }));
+    if (chosen.providerId !== CHOSEN_PROVIDER || chosen.chosenBy !== 'customer') throw new Error(`the choice update answered ${JSON.stringify(chosen)}`);
+  }
+  await at('chosen', { applicationId, customerId, decisionId });
+
+  const placed = await journeyReaches(platform, applicationId, ['awaiting-acceptance'], 90_000);
+  const providerId = placed.providerId!;
+  const orderId = await steps.placedOrder(providerId, decisionId);
+  await at('placed', { applicationId, customerId, decisionId });
+
+  if (options.change) {
+    await people.caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
+      effectiveFrom: '2026-03-15',
+      careHoursPerMonth: 8,
+      serviceHoursPerMonth: 0,
+      validTo: '2026-03-31',
+      reason: 'Re-assessment: two more hours of care a month from the middle of March.',
+    });
+    await eventually(async () => {
+      const order = await people.caseHandler.ok<{ careHoursPerMonth: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+      return order.careHoursPerMonth === 8 ? order : undefined;
+    }, 'the order to be amended to the changed decision', 90_000);
+  }
+  if (options.lateAcceptance) {
+    // One day is one second in the tests: the reminder comes after a few "days", the escalation after five.
+    await eventually(async () => {
+      const state = await journeyState(platform, applicationId);
+      return state?.escalations?.some((e) => e.kind === 'acceptance-overdue') && state.escalations.some((e) => e.kind === 'acceptance-reminder') ? state : undefined;
+    }, 'the acceptance reminder and escalation', 90_000);
+  }
+
+  await steps.acceptAndPlan(providerId, decisionId);
+  await steps.reportVisits(providerId, orderId, VISITS.map((v) => ({ ...v, externalId: `${applicationId}-${v.externalId}` })));
+  if (approval === 'citizen') {
+    await steps.approveMonth(customerId, orderId, FAULT_MONTH);
+  } else {
+    // The update is refused (409) until the journey has seen the order's month; then it answers once.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const answer = await answerWithin(
+        UPDATE_ANSWER_MS,
+        'the approval update',
+        people.citizen(customerId).call<{ approvedVisits: number }>('POST', `${journeyUrl(applicationId)}/months/${FAULT_MONTH}/approval`, { orderId }),
+      );
+      if (answer.status === 200 && answer.body.approvedVisits === VISITS.length) break;
+      if (answer.status !== 409 || Date.now() > deadline) throw new Error(`the approval update answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  await at('approved', { applicationId, customerId, decisionId });
+
+  const state = await journeyReaches(platform, applicationId, ['completed'], options.completionTimeoutMs ?? 120_000);
+  return { applicationId, customerId, decisionId, orderId, providerId, state };
+}
+
+/**
+ * What billing, orders and decisions hold for one journey, read from their own records: every fee
+ * invoice of the customer, every payment of the order, the orders placed for the decision, the case
+ * handler's tasks and the provider's reminders.
+ */
+export async function recordsOf(platform: Platform, journey: Pick<FaultJourneyResult, 'applicationId' | 'customerId' | 'decisionId' | 'orderId' | 'providerId'>) {
+  const people = actors(platform);
+  const [invoices, payments, orders, tasks, order] = await Promise.all([
+    people.citizen(journey.customerId).ok<Array<{ month: string; feeOre: number }>>('GET', `${platform.urls.billing}/customers/${journey.customerId}/invoices`),
+    people.provider(journey.providerId).ok<Array<{ orderId: string; month: string; amountOre: number }>>('GET', `${platform.urls.billing}/providers/${journey.providerId}/payments`),
+    people.provider(journey.providerId).ok<Array<{ orderId: string; decisionId: string }>>('GET', `${platform.urls.orders}/orders`),
+    people.caseHandler.ok<Array<{ kind: string; key: string; status: string }>>('GET', `${platform.urls.decisions}/tasks?applicationId=${journey.applicationId}&limit=500`),
+    people.caseHandler.ok<{ reminders: Array<{ about: string; key: string }>; endDate: string | null; endReason: string | null }>('GET', `${platform.urls.orders}/orders/${journey.orderId}`),
+  ]);
+  return {
+    feesOre: invoices.map((i) => i.feeOre),
+    paymentsOre: payments.filter((p) => p.orderId === journey.orderId).map((p) => p.amountOre),
+    orderIds: orders.filter((o) => o.decisionId === journey.decisionId).map((o) => o.orderId),
+    tasks: tasks.map((t) => `${t.kind}:${t.key}`),
+    reminders: order.reminders.map((r) => `${r.about}:${r.key}`),
+    orderEnd: { endDate: order.endDate, endReason: order.endReason },
+  };
+}
