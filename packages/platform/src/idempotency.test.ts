@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from './http.js';
 import { BaseServiceConfig, loadConfig } from './config.js';
 import { openDatabase } from './database.js';
 import { createLogger } from './logger.js';
-import { canonicalJson, commandRunner, createIdempotencyTable, purgeIdempotencyKeys, requestHash, startIdempotencyPurge, type IdempotencyTables } from './idempotency.js';
+import { canonicalJson, commandRunner, keyedOperationId, createIdempotencyTable, purgeIdempotencyKeys, requestHash, startIdempotencyPurge, type IdempotencyTables } from './idempotency.js';
 import { createTestService, tableCounts, testDatabaseUrl, testEngines } from './testing.js';
 
 type Tables = IdempotencyTables & {
@@ -296,3 +296,19 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promis
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('an id for a command another engine de-duplicates (a Temporal update)', () => {
+  const request = (headers: Record<string, string>, sub = 'citizen-1', url = '/journeys/a/choice') =>
+    ({ headers, method: 'POST', url, principal: { sub, role: 'citizen' } }) as unknown as Parameters<typeof keyedOperationId>[0];
+
+  it('gives the same id to a retry with the same key, and another id to another key, caller or path', () => {
+    const first = keyedOperationId(request({ 'idempotency-key': 'k-1' }));
+    expect(first).toMatch(/^key-[\w-]{32}$/);
+    expect(keyedOperationId(request({ 'idempotency-key': 'k-1' }))).toBe(first);
+    expect(new Set([first, keyedOperationId(request({ 'idempotency-key': 'k-2' })), keyedOperationId(request({ 'idempotency-key': 'k-1' }, 'citizen-2')), keyedOperationId(request({ 'idempotency-key': 'k-1' }, 'citizen-1', '/journeys/b/choice'))]).size).toBe(4);
+  });
+
+  it('gives none without a key, so the engine makes its own', () => {
+    expect(keyedOperationId(request({}))).toBeUndefined();
+  });
+});

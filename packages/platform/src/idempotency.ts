@@ -144,6 +144,19 @@ export function idempotencyHonoured(req: FastifyRequest): boolean {
   return honoured.has(req);
 }
 
+/**
+ * For a command that an engine de-duplicates by an id of its own (a Temporal update, whose id the
+ * server answers again with the first outcome): the id to give it, derived from who sent the key,
+ * where, and the key, or undefined for a request without one. Marks the key as honoured. Unlike the
+ * runner, a reused key with another body is not refused here: the engine answers the first outcome.
+ */
+export function keyedOperationId(req: FastifyRequest): string | undefined {
+  honoured.add(req);
+  const scope = idempotencyScopeOf(req);
+  if (!scope) return undefined;
+  return `key-${createHash('sha256').update(canonicalJson(scope)).digest('base64url').slice(0, 32)}`;
+}
+
 type Outcome = CommandAnswer & { replayed: boolean };
 
 export type CommandRunnerOptions = {

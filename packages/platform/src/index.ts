@@ -35,6 +35,7 @@ export {
   IDEMPOTENT_REPLAYED_HEADER,
   IdempotencyHeaders,
   commandRunner,
+  keyedOperationId,
   createIdempotencyTable,
   purgeIdempotencyKeys,
   startIdempotencyPurge,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { onBehalfOfFrom } from '@kundval/contracts';
-import { AppError, ErrorBody, assertCustomerScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import {
   CommandFailureType,
   approveMonthUpdate,
@@ -170,7 +170,9 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         const handle = await ownJourney(req.params.applicationId, req.principal);
         // The verified caller, never the body: the worker records the choice on their behalf (ADR 0022).
         const onBehalfOf = onBehalfOfFrom(req.principal);
-        return runUpdate(() => handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: req.body.providerId, onBehalfOf }] }));
+        // A retried request with the same Idempotency-Key is the same update: Temporal answers its first outcome.
+        const updateId = keyedOperationId(req);
+        return runUpdate(() => handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: req.body.providerId, onBehalfOf }], ...(updateId ? { updateId } : {}) }));
       },
     );
 
@@ -189,8 +191,9 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       async (req) => {
         const handle = await ownJourney(req.params.applicationId, req.principal);
         const onBehalfOf = onBehalfOfFrom(req.principal);
+        const updateId = keyedOperationId(req);
         return runUpdate(() =>
-          handle.executeUpdate(approveMonthUpdate, { args: [{ orderId: req.body.orderId, month: req.params.month, disputedVisitIds: req.body.disputedVisitIds, onBehalfOf }] }),
+          handle.executeUpdate(approveMonthUpdate, { args: [{ orderId: req.body.orderId, month: req.params.month, disputedVisitIds: req.body.disputedVisitIds, onBehalfOf }], ...(updateId ? { updateId } : {}) }),
         );
       },
     );
@@ -221,8 +224,13 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
           const { handle, state } = await journey(applicationId, req.principal);
           const role = req.principal.role === 'operator' ? 'operator' : 'case-handler';
           const by = { subject: req.principal.sub, role } as const;
+          const updateId = keyedOperationId(req);
           const attention = await runUpdate(
-            () => handle.executeUpdate(AttentionAction[action], { args: [{ ...(req.body?.attentionId ? { attentionId: req.body.attentionId } : {}), by, ...(req.body?.reason ? { reason: req.body.reason } : {}) }] }),
+            () =>
+              handle.executeUpdate(AttentionAction[action], {
+                args: [{ ...(req.body?.attentionId ? { attentionId: req.body.attentionId } : {}), by, ...(req.body?.reason ? { reason: req.body.reason } : {}) }],
+                ...(updateId ? { updateId } : {}),
+              }),
             'WORKFLOWS.NO_SUCH_ATTENTION',
           );
           // The workflows service keeps no tables: its audit record is this structured log line (and the update in the journey's history).
