@@ -59,6 +59,7 @@ export async function createTestService<DB>(spec: {
 }
 
 export { TEST_ENGINES, testEngines, testDatabaseUrl, postgresGlobalSetup } from './testing-postgres.js';
+export { describeProductionSettings } from './testing-config.js';
 export type { TestEngine, TestPostgresServer } from './testing-postgres.js';
 
 /**

@@ -1,45 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { loadConfig } from '@kundval/platform';
+import { describeProductionSettings } from '@kundval/platform/testing';
 import { DecisionsConfig } from './config.js';
 
-const development = { PORT: '4101', DATABASE_URL: 'pglite://.data/decisions', AUTH_SECRET: 'a-secret-that-is-at-least-32-characters' };
-const production = {
-  KUNDVAL_ENV: 'production',
-  PORT: '4101',
-  DATABASE_URL: 'postgres://kundval@db.internal:5432/kundval',
-  AUTH_SECRET: randomBytes(48).toString('base64url'),
-  AUTH_ISSUER: 'https://idp.nacka.se',
-};
-const problems = (env: Record<string, string>) => {
-  const parsed = DecisionsConfig.safeParse(env);
-  return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-};
-
-describe('the decisions service configuration', () => {
-  it('accepts the development settings when KUNDVAL_ENV is unset, as before', () => {
-    expect(problems(development)).toEqual([]);
-    expect(loadConfig(DecisionsConfig, development).KUNDVAL_ENV).toBe('development');
-  });
-
-  it('refuses in production the development issuer, a short secret and PGlite, each named in one error', () => {
-    expect(problems({ ...development, KUNDVAL_ENV: 'production' })).toEqual([
-      "AUTH_ISSUER: KUNDVAL_ENV=production refuses AUTH_ISSUER: it is the development issuer (kundval-dev); set the municipality's identity provider",
-      'AUTH_SECRET: KUNDVAL_ENV=production refuses AUTH_SECRET: it is 39 characters; production needs at least 64',
-      'DATABASE_URL: KUNDVAL_ENV=production refuses DATABASE_URL: it is embedded PGlite; production needs PostgreSQL (postgres://…)',
-    ]);
-    expect(() => loadConfig(DecisionsConfig, { ...development, KUNDVAL_ENV: 'production' })).toThrow(/^Invalid configuration:\n✖ KUNDVAL_ENV=production refuses AUTH_ISSUER[\s\S]*→ at AUTH_ISSUER[\s\S]*→ at AUTH_SECRET[\s\S]*→ at DATABASE_URL$/);
-  });
-
-  it('refuses in production a long secret that is well known or guessable', () => {
-    expect(problems({ ...production, AUTH_SECRET: 'x'.repeat(64) })).toEqual([
-      'AUTH_SECRET: KUNDVAL_ENV=production refuses AUTH_SECRET: it is a well-known or guessable value; use a random secret shared only with the identity provider',
-    ]);
-    expect(problems({ ...production, AUTH_SECRET: `change-me-${randomBytes(48).toString('base64url')}` })).toHaveLength(1);
-  });
-
-  it('starts in production with the identity provider, a random secret and PostgreSQL', () => {
-    expect(problems(production)).toEqual([]);
-    expect(loadConfig(DecisionsConfig, production)).toMatchObject({ KUNDVAL_ENV: 'production', AUTH_ISSUER: 'https://idp.nacka.se' });
-  });
-});
+describeProductionSettings('decisions', DecisionsConfig, { port: '4101' });
