@@ -56,40 +56,20 @@ export function importRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsy
           const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', req.params.orderId).executeTakeFirst();
           if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', 'No such order (it may not have reached billing yet).');
           assertProviderScope(req.principal, order.provider_id);
-          const { rows, unreadable } = readCsv(req.body, COLUMNS, 'visits');
+          const file = readCsv(req.body, COLUMNS, 'visits');
 
-          const rejected: z.infer<typeof Rejection>[] = unreadable.map((u) => ({ ...u, externalId: null, code: 'BILLING.CSV_ROW' }));
-          const imported: string[] = [];
-          let unchanged = 0;
           // Once for the file, outside the rows' savepoints, so a refused row does not give it up.
           await lockOrderDeliveries(trx, order.order_id);
-          for (const { line, fields } of rows) {
-            const externalId = fields[0]?.trim() || null;
-            if (fields.length !== COLUMNS.length) {
-              rejected.push({ line, externalId, reason: `expected ${COLUMNS.length} columns, found ${fields.length}`, code: 'BILLING.CSV_ROW' });
-              continue;
-            }
-            const parsed = CsvVisitRow.safeParse(Object.fromEntries(COLUMNS.map((c, i) => [c, fields[i]!.trim()])));
-            if (!parsed.success) {
-              rejected.push({ line, externalId, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), code: 'BILLING.CSV_ROW' });
-              continue;
-            }
-            const v = parsed.data;
-            // A savepoint per row: a refused or failed row leaves nothing behind, and the rows around it stay.
-            await sql`savepoint import_row`.execute(trx);
-            try {
-              const { created } = await recordVisit(trx, order, { externalId: v.external_id, kind: v.kind, start: v.start, end: v.end }, `line ${line}`);
-              await sql`release savepoint import_row`.execute(trx);
-              if (created) imported.push(v.external_id);
-              else unchanged++;
-            } catch (err) {
-              await sql`rollback to savepoint import_row`.execute(trx);
-              if (err instanceof AppError) rejected.push({ line, externalId, reason: err.message, code: err.code });
-              else if (isUniqueViolation(err)) rejected.push({ line, externalId, reason: 'The same visit was reported at the same moment by another request; send the row again.', code: 'BILLING.VISIT_CONCURRENT' });
-              else throw err;
-            }
-          }
-          rejected.sort((a, b) => a.line - b.line);
+          const { created: imported, unchanged, rejected } = await importRows(trx, file, {
+            columns: COLUMNS,
+            schema: CsvVisitRow,
+            what: 'visit',
+            concurrentCode: 'BILLING.VISIT_CONCURRENT',
+            record: async (v, where) => {
+              const { created } = await recordVisit(trx, order, { externalId: v.external_id, kind: v.kind, start: v.start, end: v.end }, where);
+              return { created, value: v.external_id };
+            },
+          });
           await audit(trx, req.principal, {
             action: 'visits.imported',
             entity: 'order',
@@ -132,4 +112,49 @@ export function readCsv(text: string, columns: readonly string[], what: string):
     throw invalid('BILLING.CSV_HEADER', `The first line must be the header ${columns.join(';')}, found ${header.record.join(';')}.`, { field: 'body' });
   if (data.length > MAX_ROWS) throw invalid('BILLING.CSV_TOO_MANY_ROWS', `A file holds at most ${MAX_ROWS} ${what}; split it.`, { field: 'body' });
   return { rows: data.map((r) => ({ line: r.info.lines, fields: r.record })), unreadable };
+}
+
+/** One refused row of an import, as the answer lists it. */
+export type ImportRejection = z.infer<typeof Rejection>;
+
+/**
+ * The rows of an import file, each checked against `schema` (keyed by the file's column names) and
+ * recorded by `record` in a savepoint of its own: a refused row leaves nothing behind and the rows
+ * around it stay. Malformed rows are `BILLING.CSV_ROW`; a refusal carries the code the JSON route
+ * would answer with; two requests racing on one row get `concurrentCode`, to send the row again.
+ */
+export async function importRows<Row, Recorded>(
+  trx: Parameters<Parameters<ReturnType<typeof commandRunner>>[2]>[0],
+  file: ReturnType<typeof readCsv>,
+  spec: { columns: readonly string[]; schema: z.ZodType<Row>; record: (row: Row, where: string) => Promise<{ created: boolean; value: Recorded }>; concurrentCode: string; what: string },
+): Promise<{ created: Recorded[]; unchanged: number; rejected: ImportRejection[] }> {
+  const rejected: ImportRejection[] = file.unreadable.map((u) => ({ ...u, externalId: null, code: 'BILLING.CSV_ROW' }));
+  const created: Recorded[] = [];
+  let unchanged = 0;
+  for (const { line, fields } of file.rows) {
+    const externalId = fields[0]?.trim() || null;
+    if (fields.length !== spec.columns.length) {
+      rejected.push({ line, externalId, reason: `expected ${spec.columns.length} columns, found ${fields.length}`, code: 'BILLING.CSV_ROW' });
+      continue;
+    }
+    const parsed = spec.schema.safeParse(Object.fromEntries(spec.columns.map((c, i) => [c, fields[i]!.trim()])));
+    if (!parsed.success) {
+      rejected.push({ line, externalId, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), code: 'BILLING.CSV_ROW' });
+      continue;
+    }
+    await sql`savepoint import_row`.execute(trx);
+    try {
+      const outcome = await spec.record(parsed.data, `line ${line}`);
+      await sql`release savepoint import_row`.execute(trx);
+      if (outcome.created) created.push(outcome.value);
+      else unchanged++;
+    } catch (err) {
+      await sql`rollback to savepoint import_row`.execute(trx);
+      if (err instanceof AppError) rejected.push({ line, externalId, reason: err.message, code: err.code });
+      else if (isUniqueViolation(err)) rejected.push({ line, externalId, reason: `The same ${spec.what} was reported at the same moment by another request; send the row again.`, code: spec.concurrentCode });
+      else throw err;
+    }
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  return { created, unchanged, rejected };
 }

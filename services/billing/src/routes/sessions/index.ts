@@ -1,11 +1,10 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { sql } from 'kysely';
-import { AppError, ErrorBody, audit, commandRunner, enqueueEvent, isUniqueViolation, conflict, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, audit, commandRunner, enqueueEvent, isUniqueViolation, conflict, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDb, BillingDeps } from '../../app.js';
 import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
 import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
-import { MAX_CSV_BYTES, readCsv } from '../imports/index.js';
+import { MAX_CSV_BYTES, importRows, readCsv } from '../imports/index.js';
 import { scopedOrder } from '../visits/index.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -113,41 +112,22 @@ export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAs
         },
       },
       async (req, reply) => {
-        const { rows, unreadable } = readCsv(req.body, COLUMNS, 'sessions');
+        const file = readCsv(req.body, COLUMNS, 'sessions');
         return command(req, reply, async (trx) => {
           const order = await scopedOrder(trx, req.params.orderId, req.principal);
           const area = sessionAreaOf(order);
-          const rejected: z.infer<typeof Rejection>[] = unreadable.map((u) => ({ ...u, externalId: null, code: 'BILLING.CSV_ROW' }));
-          const fresh: SessionRow[] = [];
-          let unchanged = 0;
           await lockOrderDeliveries(trx, order.order_id);
-          for (const { line, fields } of rows) {
-            const externalId = fields[0]?.trim() || null;
-            if (fields.length !== COLUMNS.length) {
-              rejected.push({ line, externalId, reason: `expected ${COLUMNS.length} columns, found ${fields.length}`, code: 'BILLING.CSV_ROW' });
-              continue;
-            }
-            const parsed = CsvSessionRow.safeParse(Object.fromEntries(COLUMNS.map((c, i) => [c, fields[i]!.trim()])));
-            if (!parsed.success) {
-              rejected.push({ line, externalId, reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), code: 'BILLING.CSV_ROW' });
-              continue;
-            }
-            const session: ReportedSession = { externalId: parsed.data.external_id, date: parsed.data.date };
-            // A savepoint per row: a refused row leaves nothing behind, and the rows around it stay.
-            await sql`savepoint import_row`.execute(trx);
-            try {
-              const { row, created } = await recordSession(trx, order, area, session, `line ${line}`);
-              await sql`release savepoint import_row`.execute(trx);
-              if (created) fresh.push(row);
-              else unchanged++;
-            } catch (err) {
-              await sql`rollback to savepoint import_row`.execute(trx);
-              if (err instanceof AppError) rejected.push({ line, externalId, reason: err.message, code: err.code });
-              else if (isUniqueViolation(err)) rejected.push({ line, externalId, reason: 'The same session was reported at the same moment by another request; send the row again.', code: 'BILLING.CONCURRENT_REPORT' });
-              else throw err;
-            }
-          }
-          rejected.sort((a, b) => a.line - b.line);
+          const { created: fresh, unchanged, rejected } = await importRows(trx, file, {
+            columns: COLUMNS,
+            schema: CsvSessionRow,
+            what: 'session',
+            concurrentCode: 'BILLING.CONCURRENT_REPORT',
+            record: async (r, where) => {
+              const session: ReportedSession = { externalId: r.external_id, date: r.date };
+              const { row, created } = await recordSession(trx, order, area, session, where);
+              return { created, value: row };
+            },
+          });
           await announce(trx, order, fresh, req.principal, req.correlationId, 'sessions.imported', { unchanged, rejected: rejected.map(({ line, externalId, code }) => ({ line, externalId, code })) });
           return { status: 200, body: { imported: fresh.length, unchanged, rejected } };
         });
