@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { startNatsServer, type NatsServer } from '@kundval/infra';
+import { EVENT_STREAM } from '@kundval/contracts';
+import type { Kysely } from 'kysely';
+import { openDatabase, type Database } from './database.js';
+import { OutboxRelay, enqueueEvent, messagingMigration, type EventPublisher, type MessagingTables } from './outbox.js';
+import { connectEventBus, type EventBus } from './nats.js';
+import { createLogger } from './logger.js';
+import { testDatabaseUrl, testEngines } from './testing.js';
+
+const logger = createLogger('outbox-relay-test', { level: 'silent' });
+const accepted = (orderId: string) => ({ orderId, applicationId: 'a-1', customerId: 'c-1', providerId: 'p-1' });
+const migrations = { '0000': messagingMigration };
+
+let nats: NatsServer;
+beforeAll(async () => {
+  nats = await startNatsServer();
+});
+afterAll(async () => {
+  await nats?.stop();
+});
+
+describe.each(testEngines())('the outbox relay under several replicas of a service on %s', (engine) => {
+  const N = 500;
+  let first: Database<MessagingTables>;
+  let second: Database<MessagingTables>;
+  let buses: EventBus[] = [];
+
+  beforeAll(async () => {
+    const url = await testDatabaseUrl(engine, inject('postgresUrl'), 'outbox-relay');
+    first = await openDatabase<MessagingTables>({ url, schema: 'relay_test', migrations });
+    // Two handles on one schema, as two replicas of a service have. PGlite is one process's alone,
+    // so there the second replica's relay shares the one handle.
+    second = engine === 'postgres' ? await openDatabase<MessagingTables>({ url, schema: 'relay_test', migrations }) : first;
+    buses = [await connectEventBus(nats.url, 'replica-1'), await connectEventBus(nats.url, 'replica-2')];
+  });
+  afterAll(async () => {
+    for (const bus of buses) await bus.close();
+    if (second !== first) await second?.close();
+    await first?.close();
+  });
+  beforeEach(async () => {
+    await (await jetstreamManager(buses[0]!.nc)).streams.purge(EVENT_STREAM.name);
+  });
+
+  /**
+   * Publishes without a message id: JetStream's de-duplication is off, so a row two relays both
+   * publish shows up twice in the stream. Counts what this relay published.
+   */
+  function countingPublisher(bus: EventBus) {
+    const counter = { published: 0 };
+    const publish: EventPublisher = async (envelope) => {
+      await bus.js.publish(envelope.subject, JSON.stringify(envelope));
+      counter.published++;
+    };
+    return { counter, publish };
+  }
+
+  it('publishes each of 500 rows exactly once, in order, while two relays race for them', async () => {
+    const a = countingPublisher(buses[0]!);
+    const b = countingPublisher(buses[1]!);
+    const relays = [
+      new OutboxRelay(first.db, a.publish, logger, { pollMs: 5, batchSize: 25 }),
+      new OutboxRelay(second.db, b.publish, logger, { pollMs: 5, batchSize: 25 }),
+    ];
+    for (const r of relays) r.start();
+    // Rows arrive while both relays poll, each commit kicking both, as replicas kicked by their own routes would.
+    for (let t = 0; t < N / 50; t++) {
+      const db = t % 2 === 0 ? first.db : second.db;
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 50; i++) await enqueueEvent(trx, 'orderAccepted', accepted(`o-${t * 50 + i}`));
+      });
+      for (const r of relays) r.kick();
+    }
+    await waitFor(async () => (await unpublished(first.db)) === 0);
+    for (const r of relays) await r.stop();
+
+    expect(a.counter.published + b.counter.published).toBe(N);
+    const jsm = await jetstreamManager(buses[0]!.nc);
+    const { state } = await jsm.streams.info(EVENT_STREAM.name);
+    expect(state.messages).toBe(N);
+    const rows = await first.db.selectFrom('outbox').select(['event_id', 'published_at']).orderBy('seq').execute();
+    expect(rows).toHaveLength(N);
+    expect(rows.every((r) => r.published_at !== null)).toBe(true);
+    // The stream holds the events in the outbox's order: one relay at a time publishes, oldest first.
+    const streamed: Array<string | undefined> = [];
+    for (let seq = state.first_seq; seq <= state.last_seq; seq++) streamed.push((await jsm.streams.getMessage(EVENT_STREAM.name, { seq }))?.json<{ eventId: string }>().eventId);
+    expect(streamed).toEqual(rows.map((r) => r.event_id));
+  });
+
+  it('leaves a batch unpublished when its publish fails, and the next pass publishes it', async () => {
+    const db = first.db;
+    await enqueueEvent(db, 'orderAccepted', accepted('o-fail'));
+    const failing = new OutboxRelay(db, async () => Promise.reject(new Error('nats unavailable')), logger);
+    await expect(failing.drain()).rejects.toThrow(/nats unavailable/);
+    expect(await unpublished(db)).toBe(1);
+    const ok = countingPublisher(buses[0]!);
+    expect(await new OutboxRelay(second.db, ok.publish, logger).drain()).toBe(1);
+    expect(await unpublished(db)).toBe(0);
+  });
+});
+
+async function unpublished(db: Kysely<MessagingTables>): Promise<number> {
+  const { n } = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('published_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
