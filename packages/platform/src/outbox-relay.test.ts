@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type NatsServer } from '@kundval/infra';
-import { EVENT_STREAM } from '@kundval/contracts';
+import { EVENT_STREAM, PARKED_STREAM } from '@kundval/contracts';
 import type { Kysely } from 'kysely';
 import { openDatabase, type Database } from './database.js';
 import { OutboxRelay, enqueueEvent, messagingMigration, type EventPublisher, type MessagingTables } from './outbox.js';
-import { connectEventBus, type EventBus } from './nats.js';
+import { DUPLICATE_WINDOW_MS, EVENT_STREAM_MAX_AGE_DAYS, PARKED_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nats.js';
 import { createLogger } from './logger.js';
 import { testDatabaseUrl, testEngines } from './testing.js';
 
 const logger = createLogger('outbox-relay-test', { level: 'silent' });
 const accepted = (orderId: string) => ({ orderId, applicationId: 'a-1', customerId: 'c-1', providerId: 'p-1' });
 const migrations = { '0000': messagingMigration };
+const DAY = 24 * 3600_000;
 
 let nats: NatsServer;
 beforeAll(async () => {
@@ -98,6 +99,31 @@ describe.each(testEngines())('the outbox relay under several replicas of a servi
     const ok = countingPublisher(buses[0]!);
     expect(await new OutboxRelay(second.db, ok.publish, logger).drain()).toBe(1);
     expect(await unpublished(db)).toBe(0);
+  });
+});
+
+describe('the platform streams on a single nats-server', () => {
+  it('are created with the configured replicas, the de-duplication window and their maximum ages', async () => {
+    // Replicas above 1 need a JetStream cluster; this server is one node, so R1 is what it can take.
+    const bus = await connectEventBus(nats.url, 'streams-test', { replicas: 1 });
+    try {
+      const jsm = await jetstreamManager(bus.nc);
+      const events = (await jsm.streams.info(EVENT_STREAM.name)).config;
+      const parked = (await jsm.streams.info(PARKED_STREAM.name)).config;
+      const nanos = (ms: number) => ms * 1_000_000;
+      expect({ replicas: events.num_replicas, maxAge: events.max_age, window: events.duplicate_window }).toEqual({
+        replicas: 1,
+        maxAge: nanos(EVENT_STREAM_MAX_AGE_DAYS * DAY),
+        window: nanos(DUPLICATE_WINDOW_MS),
+      });
+      expect({ replicas: parked.num_replicas, maxAge: parked.max_age, window: parked.duplicate_window }).toEqual({
+        replicas: 1,
+        maxAge: nanos(PARKED_STREAM_MAX_AGE_DAYS * DAY),
+        window: nanos(DUPLICATE_WINDOW_MS),
+      });
+    } finally {
+      await bus.close();
+    }
   });
 });
 
