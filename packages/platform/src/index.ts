@@ -22,8 +22,17 @@ export { AppError, notFound, forbidden, conflict, invalid, unprocessable, isUniq
 export type { FieldIssue } from './errors.js';
 export { openDatabase, dbNow } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
-export { messagingMigration, auditAgentMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
-export type { MessagingTables, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
+export {
+  messagingMigration,
+  auditAgentMigration,
+  enqueueEvent,
+  OutboxRelay,
+  audit,
+  markEventProcessed,
+  purgeMessaging,
+  startMessagingPurge,
+} from './outbox.js';
+export type { MessagingTables, MessagingRetention, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
 export {
   connectEventBus,
   startConsumer,

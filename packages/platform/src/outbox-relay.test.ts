@@ -4,7 +4,7 @@ import { startNatsServer, type NatsServer } from '@kundval/infra';
 import { EVENT_STREAM, PARKED_STREAM } from '@kundval/contracts';
 import type { Kysely } from 'kysely';
 import { openDatabase, type Database } from './database.js';
-import { OutboxRelay, enqueueEvent, messagingMigration, type EventPublisher, type MessagingTables } from './outbox.js';
+import { OutboxRelay, enqueueEvent, messagingMigration, purgeMessaging, startMessagingPurge, type EventPublisher, type MessagingTables } from './outbox.js';
 import { DUPLICATE_WINDOW_MS, EVENT_STREAM_MAX_AGE_DAYS, PARKED_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nats.js';
 import { createLogger } from './logger.js';
 import { testDatabaseUrl, testEngines } from './testing.js';
@@ -12,7 +12,8 @@ import { testDatabaseUrl, testEngines } from './testing.js';
 const logger = createLogger('outbox-relay-test', { level: 'silent' });
 const accepted = (orderId: string) => ({ orderId, applicationId: 'a-1', customerId: 'c-1', providerId: 'p-1' });
 const migrations = { '0000': messagingMigration };
-const DAY = 24 * 3600_000;
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 
 let nats: NatsServer;
 beforeAll(async () => {
@@ -99,6 +100,71 @@ describe.each(testEngines())('the outbox relay under several replicas of a servi
     const ok = countingPublisher(buses[0]!);
     expect(await new OutboxRelay(second.db, ok.publish, logger).drain()).toBe(1);
     expect(await unpublished(db)).toBe(0);
+  });
+});
+
+describe.each(testEngines())('the purge of published outbox rows and old inbox ids on %s', (engine) => {
+  let database: Database<MessagingTables>;
+  const now = new Date('2026-12-07T03:00:00Z');
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+
+  beforeAll(async () => {
+    database = await openDatabase<MessagingTables>({ url: await testDatabaseUrl(engine, inject('postgresUrl'), 'outbox-purge'), schema: 'purge_test', migrations });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('deletes published rows past the retention and inbox ids past theirs, never an unpublished row', async () => {
+    const db = database.db;
+    const row = (orderId: string, created: Date, published: Date | null) => ({
+      event_id: crypto.randomUUID(),
+      subject: 'kundval.orders.order.accepted.v1',
+      envelope: JSON.stringify({ orderId }),
+      created_at: created,
+      published_at: published,
+    });
+    await db
+      .insertInto('outbox')
+      .values([
+        row('old-published', ago(80 * HOUR), ago(73 * HOUR)),
+        row('old-published-2', ago(200 * HOUR), ago(199 * HOUR)),
+        row('recent-published', ago(80 * HOUR), ago(71 * HOUR)),
+        row('old-unpublished', ago(500 * HOUR), null),
+        row('new-unpublished', ago(1 * HOUR), null),
+      ] as never)
+      .execute();
+    await db
+      .insertInto('inbox')
+      .values([
+        { consumer: 'c', event_id: crypto.randomUUID(), processed_at: ago(91 * DAY) },
+        { consumer: 'c', event_id: crypto.randomUUID(), processed_at: ago(89 * DAY) },
+        { consumer: 'c', event_id: crypto.randomUUID(), processed_at: ago(73 * HOUR) },
+      ] as never)
+      .execute();
+
+    expect(await purgeMessaging(db, { now, retention: { outboxHours: 72, inboxDays: 90 } })).toEqual({ outbox: 2, inbox: 1 });
+    const left = await db.selectFrom('outbox').select('envelope').orderBy('seq').execute();
+    expect(left.map((r) => (r.envelope as unknown as { orderId: string }).orderId)).toEqual(['recent-published', 'old-unpublished', 'new-unpublished']);
+    expect(await db.selectFrom('inbox').select('event_id').execute()).toHaveLength(2);
+    // A second pass finds nothing more to delete.
+    expect(await purgeMessaging(db, { now, retention: { outboxHours: 72, inboxDays: 90 } })).toEqual({ outbox: 0, inbox: 0 });
+  });
+
+  it('runs in the service process at start and then at every interval', async () => {
+    const db = database.db;
+    await db.deleteFrom('outbox').execute();
+    const eventId = await enqueueEvent(db, 'orderAccepted', accepted('o-purged'));
+    await db.updateTable('outbox').set({ published_at: ago(73 * HOUR) }).where('event_id', '=', eventId).execute();
+    const purge = startMessagingPurge(db, { retention: { outboxHours: 72, inboxDays: 90 }, intervalMs: 20, clock: () => now, logger });
+    try {
+      await waitFor(async () => (await db.selectFrom('outbox').select('seq').execute()).length === 0);
+      const later = await enqueueEvent(db, 'orderAccepted', accepted('o-later'));
+      await db.updateTable('outbox').set({ published_at: ago(100 * HOUR) }).where('event_id', '=', later).execute();
+      await waitFor(async () => (await db.selectFrom('outbox').select('seq').execute()).length === 0);
+    } finally {
+      await purge.stop();
+    }
   });
 });
 

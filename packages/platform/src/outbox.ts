@@ -225,6 +225,60 @@ export class OutboxRelay {
   }
 }
 
+/** How long published outbox rows and applied-event ids are kept (ADR 0023). */
+export type MessagingRetention = {
+  /** Hours a published outbox row is kept: past JetStream's de-duplication window, for an operator's look after an incident. */
+  outboxHours: number;
+  /**
+   * Days an applied event's id is kept in `inbox`: at least as long as the event stream keeps the
+   * event, since a consumer reset to the stream's start redelivers every event still in it.
+   */
+  inboxDays: number;
+};
+
+/**
+ * Deletes published outbox rows older than the retention, and inbox ids older than theirs. An
+ * unpublished row is never deleted, however old: it is an event the relay still owes the bus.
+ */
+export async function purgeMessaging(db: AnyServiceDb, options: { now: Date; retention: MessagingRetention }): Promise<{ outbox: number; inbox: number }> {
+  const trx = db as Kysely<MessagingTables>;
+  const outboxCutoff = new Date(options.now.getTime() - options.retention.outboxHours * 3600_000);
+  const inboxCutoff = new Date(options.now.getTime() - options.retention.inboxDays * 24 * 3600_000);
+  const outbox = await trx.deleteFrom('outbox').where('published_at', 'is not', null).where('published_at', '<', outboxCutoff).executeTakeFirst();
+  const inbox = await trx.deleteFrom('inbox').where('processed_at', '<', inboxCutoff).executeTakeFirst();
+  return { outbox: Number(outbox.numDeletedRows), inbox: Number(inbox.numDeletedRows) };
+}
+
+/**
+ * Purges at start and then every `intervalMs` (an hour by default) in the service process, as the
+ * idempotency keys are. Every replica may run it: a delete of rows another replica deleted first
+ * deletes nothing. A failed pass is logged and tried again at the next interval.
+ */
+export function startMessagingPurge(
+  db: AnyServiceDb,
+  options: { retention: MessagingRetention; logger: Logger; intervalMs?: number; clock?: () => Date },
+): { stop(): Promise<void> } {
+  const clock = options.clock ?? (() => new Date());
+  let running: Promise<void> = Promise.resolve();
+  const pass = () => {
+    running = purgeMessaging(db, { now: clock(), retention: options.retention }).then(
+      (purged) => {
+        if (purged.outbox > 0 || purged.inbox > 0) options.logger.info({ purged, retention: options.retention }, 'published outbox rows and old inbox ids purged');
+      },
+      (err: unknown) => options.logger.warn({ err }, 'outbox and inbox purge failed; will retry'),
+    );
+  };
+  pass();
+  const timer = setInterval(pass, options.intervalMs ?? 3600_000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /**
  * Who did something, for the audit trail: a verified principal. When it acts on behalf of a person
  * (the journey worker's token with `onBehalfOf`), the person is the actor and the principal the agent.
