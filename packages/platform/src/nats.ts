@@ -60,8 +60,13 @@ export type EventBus = {
  */
 export async function connectEventBus(url: string, name: string, streams?: StreamSettings): Promise<EventBus> {
   const nc = await connect({ servers: url, name, maxReconnectAttempts: -1 });
-  const jsm = await jetstreamManager(nc);
-  for (const config of platformStreams(streams)) await ensureStream(jsm, config);
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const config of platformStreams(streams)) await ensureStream(jsm, config);
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
   const js = jetstream(nc);
   return {
     nc,

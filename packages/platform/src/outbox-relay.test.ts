@@ -191,6 +191,18 @@ describe('the platform streams on a single nats-server', () => {
       await bus.close();
     }
   });
+  it('stops a process that asks a single server to create its streams at R3', async () => {
+    // Creating is refused; an update of an existing R1 stream to R3 is accepted and reported as R3
+    // by a standalone server, though it has no peer to place a copy on (ADR 0023).
+    const probe = await connectEventBus(nats.url, 'streams-probe');
+    const jsm = await jetstreamManager(probe.nc);
+    try {
+      for (const stream of [EVENT_STREAM.name, PARKED_STREAM.name]) await jsm.streams.delete(stream);
+      await expect(connectEventBus(nats.url, 'streams-r3', { replicas: 3 })).rejects.toThrow(/replicas > 1 not supported/);
+    } finally {
+      await probe.close();
+    }
+  });
 });
 
 async function unpublished(db: Kysely<MessagingTables>): Promise<number> {
