@@ -8,6 +8,7 @@ import { OutboxRelay, enqueueEvent, messagingMigration, purgeMessaging, startMes
 import { DUPLICATE_WINDOW_MS, EVENT_STREAM_MAX_AGE_DAYS, PARKED_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nats.js';
 import { createLogger } from './logger.js';
 import { testDatabaseUrl, testEngines } from './testing.js';
+import { BaseServiceConfig, loadConfig } from './config.js';
 
 const logger = createLogger('outbox-relay-test', { level: 'silent' });
 const accepted = (orderId: string) => ({ orderId, applicationId: 'a-1', customerId: 'c-1', providerId: 'p-1' });
@@ -202,6 +203,22 @@ describe('the platform streams on a single nats-server', () => {
     } finally {
       await probe.close();
     }
+  });
+});
+
+describe('the settings of the relay, the purge and the streams', () => {
+  const env = { PORT: '0', DATABASE_URL: 'pglite://memory', AUTH_SECRET: 'a-secret-that-is-at-least-32-characters' };
+
+  it('keeps published outbox rows 72 hours unless set, and refuses a retention under an hour', () => {
+    expect(loadConfig(BaseServiceConfig, env).OUTBOX_RETENTION_HOURS).toBe(72);
+    expect(loadConfig(BaseServiceConfig, { ...env, OUTBOX_RETENTION_HOURS: '24' }).OUTBOX_RETENTION_HOURS).toBe(24);
+    expect(() => loadConfig(BaseServiceConfig, { ...env, OUTBOX_RETENTION_HOURS: '0' })).toThrow(/OUTBOX_RETENTION_HOURS/);
+  });
+
+  it('creates the streams with one replica unless set, and takes 1 to 5', () => {
+    expect(loadConfig(BaseServiceConfig, env).NATS_STREAM_REPLICAS).toBe(1);
+    expect(loadConfig(BaseServiceConfig, { ...env, NATS_STREAM_REPLICAS: '3' }).NATS_STREAM_REPLICAS).toBe(3);
+    for (const wrong of ['0', '6', '2.5']) expect(() => loadConfig(BaseServiceConfig, { ...env, NATS_STREAM_REPLICAS: wrong })).toThrow(/NATS_STREAM_REPLICAS/);
   });
 });
 
