@@ -81,5 +81,12 @@ export const BaseServiceConfig = z.object({
   MUNICIPALITY: z.string().default('nacka'),
   /** Days an Idempotency-Key and its answer are kept: longer than any journey retries a command (ADR 0016). */
   IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /**
+   * Hours a published outbox row is kept before the purge deletes it (ADR 0023). At least one hour,
+   * so it always outlives JetStream's 10-minute de-duplication window; unpublished rows are never purged.
+   */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 3650).default(72),
+  /** Replicas of the event and parked streams: 1 on a single nats-server, 3 (or 5) on a JetStream cluster (ADR 0023). */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 });
 export type BaseServiceConfig = z.infer<typeof BaseServiceConfig>;

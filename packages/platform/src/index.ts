@@ -22,10 +22,27 @@ export { AppError, notFound, forbidden, conflict, invalid, unprocessable, isUniq
 export type { FieldIssue } from './errors.js';
 export { openDatabase, dbNow } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
-export { messagingMigration, auditAgentMigration, enqueueEvent, OutboxRelay, audit, markEventProcessed } from './outbox.js';
-export type { MessagingTables, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
-export { connectEventBus, startConsumer, UnprocessableEventError } from './nats.js';
-export type { EventBus, EventHandler, ConsumerOptions } from './nats.js';
+export {
+  messagingMigration,
+  auditAgentMigration,
+  enqueueEvent,
+  OutboxRelay,
+  audit,
+  markEventProcessed,
+  purgeMessaging,
+  startMessagingPurge,
+} from './outbox.js';
+export type { MessagingTables, MessagingRetention, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
+export {
+  connectEventBus,
+  startConsumer,
+  UnprocessableEventError,
+  platformStreams,
+  DUPLICATE_WINDOW_MS,
+  EVENT_STREAM_MAX_AGE_DAYS,
+  PARKED_STREAM_MAX_AGE_DAYS,
+} from './nats.js';
+export type { EventBus, EventHandler, ConsumerOptions, StreamSettings } from './nats.js';
 export { issueToken, verifyToken } from './auth.js';
 export type { TokenSettings } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';

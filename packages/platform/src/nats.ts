@@ -14,7 +14,36 @@ import {
 import type { Logger } from './logger.js';
 
 /** How long JetStream remembers a message id: a re-publish of the same event inside it is dropped. */
-const DUPLICATE_WINDOW_MS = 10 * 60_000;
+export const DUPLICATE_WINDOW_MS = 10 * 60_000;
+
+/**
+ * How long the event stream keeps an event: a consumer that was down, or is reset to the stream's
+ * start, can catch up on three months. Age rather than bytes, so what is lost is predictable (the
+ * oldest quarter-old events), never the newest ones under a burst; consumers' inboxes keep applied
+ * ids as long (ADR 0023).
+ */
+export const EVENT_STREAM_MAX_AGE_DAYS = 90;
+
+/** How long a parked event waits for an operator before JetStream drops it. */
+export const PARKED_STREAM_MAX_AGE_DAYS = 30;
+
+/** What the platform's streams are created with; the replica count comes from `NATS_STREAM_REPLICAS`. */
+export type StreamSettings = { replicas: number };
+
+/**
+ * The JetStream configuration of the event and parked streams. Without settings the replica count
+ * is left out: a new stream gets JetStream's default (1) and an existing one keeps its own, so a
+ * process that does not read `NATS_STREAM_REPLICAS` (a test driver, the bench) never scales down
+ * the streams a service scaled up.
+ */
+export function platformStreams(settings?: StreamSettings) {
+  const day = 24 * 3600_000;
+  const replicas = settings ? { num_replicas: settings.replicas } : {};
+  return [
+    { name: EVENT_STREAM.name, subjects: [...EVENT_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS), max_age: nanos(EVENT_STREAM_MAX_AGE_DAYS * day), ...replicas },
+    { name: PARKED_STREAM.name, subjects: [...PARKED_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS), max_age: nanos(PARKED_STREAM_MAX_AGE_DAYS * day), ...replicas },
+  ];
+}
 
 export type EventBus = {
   nc: NatsConnection;
@@ -23,12 +52,21 @@ export type EventBus = {
   close(): Promise<void>;
 };
 
-/** Connects to NATS and makes sure the platform's streams exist (creating them is idempotent). */
-export async function connectEventBus(url: string, name: string): Promise<EventBus> {
+/**
+ * Connects to NATS and makes sure the platform's streams exist with their settings (creating them
+ * is idempotent; an existing stream is updated to them, so raising `NATS_STREAM_REPLICAS` on a
+ * cluster scales the streams up at the next start). Every process that passes settings must pass
+ * the same ones, or they undo each other's at each start; one that passes none leaves replicas be.
+ */
+export async function connectEventBus(url: string, name: string, streams?: StreamSettings): Promise<EventBus> {
   const nc = await connect({ servers: url, name, maxReconnectAttempts: -1 });
-  const jsm = await jetstreamManager(nc);
-  await ensureStream(jsm, { name: EVENT_STREAM.name, subjects: [...EVENT_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
-  await ensureStream(jsm, { name: PARKED_STREAM.name, subjects: [...PARKED_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const config of platformStreams(streams)) await ensureStream(jsm, config);
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
   const js = jetstream(nc);
   return {
     nc,
@@ -41,13 +79,11 @@ export async function connectEventBus(url: string, name: string): Promise<EventB
   };
 }
 
-async function ensureStream(
-  jsm: Awaited<ReturnType<typeof jetstreamManager>>,
-  config: { name: string; subjects: string[]; duplicate_window: number },
-) {
+async function ensureStream(jsm: Awaited<ReturnType<typeof jetstreamManager>>, config: ReturnType<typeof platformStreams>[number]) {
   try {
     await jsm.streams.info(config.name);
-    await jsm.streams.update(config.name, { subjects: config.subjects, duplicate_window: config.duplicate_window });
+    const { name, ...changes } = config;
+    await jsm.streams.update(name, changes);
   } catch (err) {
     if (!(err instanceof Error) || !/stream not found/i.test(err.message)) throw err;
     await jsm.streams.add(config);

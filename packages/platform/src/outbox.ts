@@ -120,9 +120,22 @@ export async function enqueueEvent<N extends EventName>(
 export type EventPublisher = (envelope: EventEnvelope) => Promise<void>;
 
 /**
+ * The advisory lock a relay pass holds, one per service schema (ADR 0023). Two int4 keys: a
+ * constant naming the purpose and the schema's hash, so services sharing a PostgreSQL server never
+ * wait on each other (a hash collision between two schemas would only make their relays take turns).
+ */
+const RELAY_LOCK = sql<boolean>`pg_try_advisory_xact_lock(hashtext('kundval.outbox.relay'), hashtext(current_schema()))`;
+
+/**
  * Relays committed outbox rows to JetStream, oldest first, with the event id as the message id so
  * that a row published twice (a crash between publish and mark) is dropped by JetStream's
  * de-duplication window. Runs on a short poll and whenever `kick()` says a transaction committed.
+ *
+ * Several replicas of a service may run a relay each on one database: every batch is claimed,
+ * published and marked inside one transaction that holds the schema's relay lock, so one relay at
+ * a time publishes, in `seq` order, and a row is marked in the same transaction that published it.
+ * A relay that finds the lock taken skips the pass (the holder drains what is there; the poll
+ * catches what it missed). Why a lock and not `FOR UPDATE SKIP LOCKED`: see ADR 0023.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -169,28 +182,40 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes every pending row; resolves when the outbox is empty (tests and shutdown use it).
-   * A batch is published pipelined — every publish sent, then the acks awaited together, in order
-   * on the one connection — and marked with one UPDATE: the benchmarks measured three to four
-   * times the throughput of awaiting each publish. A crash between publish and mark republishes
-   * the batch, which JetStream's de-duplication drops.
+   * Publishes pending rows until the outbox is empty or another relay holds the lock, and returns
+   * how many this relay published (tests and shutdown use it). A batch is published pipelined —
+   * every publish sent, then the acks awaited together, in order on the one connection — and
+   * marked with one UPDATE: the benchmarks measured three to four times the throughput of awaiting
+   * each publish. A crash or a failed publish rolls the batch's transaction back, so its rows stay
+   * unpublished and go again in the next pass, which JetStream's de-duplication drops.
    */
   async drain(): Promise<number> {
-    const db = this.service as Kysely<MessagingTables>;
     let total = 0;
     for (;;) {
-      const rows = await db
+      const relayed = await this.relayBatch();
+      if (relayed === null || relayed === 0) return total;
+      total += relayed;
+    }
+  }
+
+  /** One batch under the relay lock: null when another relay holds it, else the rows published. */
+  private async relayBatch(): Promise<number | null> {
+    return (this.service as Kysely<MessagingTables>).transaction().execute(async (trx) => {
+      const { rows: [lock] } = await sql<{ got: boolean }>`select ${RELAY_LOCK} as got`.execute(trx);
+      if (!lock?.got) return null;
+      // Read after the lock is held, so the statement's snapshot sees the marks of the relay that held it last.
+      const rows = await trx
         .selectFrom('outbox')
         .select(['seq', 'envelope'])
         .where('published_at', 'is', null)
         .orderBy('seq')
         .limit(this.options.batchSize ?? 100)
         .execute();
-      if (rows.length === 0) return total;
+      if (rows.length === 0) return 0;
       await Promise.all(rows.map((row) => this.publish(row.envelope)));
-      await db.updateTable('outbox').set({ published_at: new Date() }).where('seq', 'in', rows.map((r) => r.seq)).execute();
-      total += rows.length;
-    }
+      await trx.updateTable('outbox').set({ published_at: new Date() }).where('seq', 'in', rows.map((r) => r.seq)).execute();
+      return rows.length;
+    });
   }
 
   async stop(): Promise<void> {
@@ -198,6 +223,60 @@ export class OutboxRelay {
     clearTimeout(this.timer);
     await this.running;
   }
+}
+
+/** How long published outbox rows and applied-event ids are kept (ADR 0023). */
+export type MessagingRetention = {
+  /** Hours a published outbox row is kept: past JetStream's de-duplication window, for an operator's look after an incident. */
+  outboxHours: number;
+  /**
+   * Days an applied event's id is kept in `inbox`: at least as long as the event stream keeps the
+   * event, since a consumer reset to the stream's start redelivers every event still in it.
+   */
+  inboxDays: number;
+};
+
+/**
+ * Deletes published outbox rows older than the retention, and inbox ids older than theirs. An
+ * unpublished row is never deleted, however old: it is an event the relay still owes the bus.
+ */
+export async function purgeMessaging(db: AnyServiceDb, options: { now: Date; retention: MessagingRetention }): Promise<{ outbox: number; inbox: number }> {
+  const trx = db as Kysely<MessagingTables>;
+  const outboxCutoff = new Date(options.now.getTime() - options.retention.outboxHours * 3600_000);
+  const inboxCutoff = new Date(options.now.getTime() - options.retention.inboxDays * 24 * 3600_000);
+  const outbox = await trx.deleteFrom('outbox').where('published_at', 'is not', null).where('published_at', '<', outboxCutoff).executeTakeFirst();
+  const inbox = await trx.deleteFrom('inbox').where('processed_at', '<', inboxCutoff).executeTakeFirst();
+  return { outbox: Number(outbox.numDeletedRows), inbox: Number(inbox.numDeletedRows) };
+}
+
+/**
+ * Purges at start and then every `intervalMs` (an hour by default) in the service process, as the
+ * idempotency keys are. Every replica may run it: a delete of rows another replica deleted first
+ * deletes nothing. A failed pass is logged and tried again at the next interval.
+ */
+export function startMessagingPurge(
+  db: AnyServiceDb,
+  options: { retention: MessagingRetention; logger: Logger; intervalMs?: number; clock?: () => Date },
+): { stop(): Promise<void> } {
+  const clock = options.clock ?? (() => new Date());
+  let running: Promise<void> = Promise.resolve();
+  const pass = () => {
+    running = purgeMessaging(db, { now: clock(), retention: options.retention }).then(
+      (purged) => {
+        if (purged.outbox > 0 || purged.inbox > 0) options.logger.info({ purged, retention: options.retention }, 'published outbox rows and old inbox ids purged');
+      },
+      (err: unknown) => options.logger.warn({ err }, 'outbox and inbox purge failed; will retry'),
+    );
+  };
+  pass();
+  const timer = setInterval(pass, options.intervalMs ?? 3600_000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /**

@@ -3,8 +3,8 @@ import type { Migration } from 'kysely';
 import type { BaseServiceConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { openDatabase, type Database } from './database.js';
-import { OutboxRelay, messagingMigration, type MessagingTables } from './outbox.js';
-import { connectEventBus, type EventBus } from './nats.js';
+import { OutboxRelay, messagingMigration, startMessagingPurge, type MessagingTables } from './outbox.js';
+import { EVENT_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nats.js';
 import { createServiceApp, type FastifyPluginAsyncZod } from './http.js';
 import { startIdempotencyPurge } from './idempotency.js';
 
@@ -30,7 +30,7 @@ export type ServiceSpec<DB> = {
 
 /**
  * Starts a service process's parts in order — database and migrations, NATS and streams, the outbox
- * relay and the purge of expired idempotency keys, consumers, HTTP — and returns one `close()` that stops them in reverse: stop taking
+ * relay, the purges of expired idempotency keys and of published outbox rows, consumers, HTTP — and returns one `close()` that stops them in reverse: stop taking
  * requests, stop consuming, flush the outbox, close connections.
  */
 export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: FastifyInstance; runtime: ServiceRuntime<DB>; close(): Promise<void> }> {
@@ -41,11 +41,13 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     migrations: { '0000_messaging': messagingMigration, ...spec.migrations },
     logger,
   });
-  const bus = await connectEventBus(spec.config.NATS_URL, spec.name);
+  const bus = await connectEventBus(spec.config.NATS_URL, spec.name, { replicas: spec.config.NATS_STREAM_REPLICAS });
   const relay = new OutboxRelay(database.db, async (e) => void (await bus.publish(e)), logger);
   relay.start();
   // Every service's migrations create the key table (createIdempotencyTable); expired keys go hourly.
   const purge = startIdempotencyPurge(database.db, { retentionDays: spec.config.IDEMPOTENCY_RETENTION_DAYS, logger });
+  // Published outbox rows go after OUTBOX_RETENTION_HOURS; inbox ids live as long as the stream keeps their events.
+  const messagingPurge = startMessagingPurge(database.db, { retention: { outboxHours: spec.config.OUTBOX_RETENTION_HOURS, inboxDays: EVENT_STREAM_MAX_AGE_DAYS }, logger });
   const runtime: ServiceRuntime<DB> = { config: spec.config, logger, database, bus, relay };
   const consumers = spec.consumers ? await spec.consumers(runtime) : [];
   const app = await createServiceApp({
@@ -64,6 +66,7 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
       await app.close();
       for (const c of consumers) await c.stop();
       await purge.stop();
+      await messagingPurge.stop();
       await relay.stop();
       await relay.drain().catch((err: unknown) => logger.warn({ err }, 'outbox not fully drained at shutdown; it will be relayed on next start'));
       await bus.close();
