@@ -81,5 +81,13 @@ export const BaseServiceConfig = z.object({
   MUNICIPALITY: z.string().default('nacka'),
   /** Days an Idempotency-Key and its answer are kept: longer than any journey retries a command (ADR 0016). */
   IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Requests a minute per client, by token subject or else address (ADR 0024): ten a second, far above a person's pace. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Requests a minute for the `system` role (the journey worker, one subject for every journey); it retries a 429. */
+  RATE_LIMIT_SYSTEM_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** The largest JSON body in bytes; routes that take files (CSV, bank files) declare their own. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** Strict-Transport-Security max-age; 0 (the default) sends none. Set it only where TLS terminates in front of the service. */
+  HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(0),
 });
 export type BaseServiceConfig = z.infer<typeof BaseServiceConfig>;

@@ -30,6 +30,8 @@ export { issueToken, verifyToken } from './auth.js';
 export type { TokenSettings } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
 export type { ServiceAppOptions, FastifyPluginAsyncZod } from './http.js';
+export { EDGE_DEFAULTS, MAX_URL_LENGTH, edgeLimitsFrom } from './edge.js';
+export type { EdgeLimits } from './edge.js';
 export {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
