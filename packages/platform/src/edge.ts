@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import type { EdgeConfig } from './config.js';
 
 /**
  * What a service refuses at its edge before a route runs (ADR 0024): too many requests from one
@@ -31,12 +32,7 @@ export const EDGE_DEFAULTS: EdgeLimits = { perMinute: 600, systemPerMinute: 6000
 export const MAX_URL_LENGTH = 4096;
 
 /** The edge limits from a service's environment. */
-export function edgeLimitsFrom(config: {
-  RATE_LIMIT_PER_MINUTE: number;
-  RATE_LIMIT_SYSTEM_PER_MINUTE: number;
-  BODY_LIMIT_BYTES: number;
-  HSTS_MAX_AGE_SECONDS: number;
-}): EdgeLimits {
+export function edgeLimitsFrom(config: EdgeConfig): EdgeLimits {
   return {
     perMinute: config.RATE_LIMIT_PER_MINUTE,
     systemPerMinute: config.RATE_LIMIT_SYSTEM_PER_MINUTE,

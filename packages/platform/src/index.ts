@@ -9,6 +9,7 @@
 export {
   loadConfig,
   BaseServiceConfig,
+  EdgeConfig,
   KundvalEnv,
   DEVELOPMENT_ISSUER,
   PRODUCTION_SECRET_MIN_LENGTH,
