@@ -68,6 +68,22 @@ export function refuseDevelopmentSettingsInProduction<C>(problemsOf: (config: C)
   };
 }
 
+/**
+ * The limits at a service's edge (ADR 0024), read by `edgeLimitsFrom`. A process whose config does
+ * not extend `BaseServiceConfig` (the workflows bridge) can take the same keys with `.extend(EdgeConfig.shape)`.
+ */
+export const EdgeConfig = z.object({
+  /** Requests a minute per client, by token subject or else address (ADR 0024): ten a second, far above a person's pace. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Requests a minute for the `system` role (the journey worker, one subject for every journey); it retries a 429. */
+  RATE_LIMIT_SYSTEM_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** The largest JSON body in bytes; routes that take files (CSV, bank files) declare their own. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** Strict-Transport-Security max-age; 0 (the default) sends none. Set it only where TLS terminates in front of the service. */
+  HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(0),
+});
+export type EdgeConfig = z.infer<typeof EdgeConfig>;
+
 /** The environment every service reads: where its database, NATS and the token keys are. */
 export const BaseServiceConfig = z.object({
   KUNDVAL_ENV: KundvalEnv,
@@ -88,5 +104,6 @@ export const BaseServiceConfig = z.object({
   OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 3650).default(72),
   /** Replicas of the event and parked streams: 1 on a single nats-server, 3 (or 5) on a JetStream cluster (ADR 0023). */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  ...EdgeConfig.shape,
 });
 export type BaseServiceConfig = z.infer<typeof BaseServiceConfig>;

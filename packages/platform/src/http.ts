@@ -17,6 +17,7 @@ import { AppError, forbidden, refusalAnswer } from './errors.js';
 import { verifyToken, type TokenSettings } from './auth.js';
 import { COMMAND_METHODS, IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders, idempotencyHonoured } from './idempotency.js';
 import type { Logger } from './logger.js';
+import { EDGE_DEFAULTS, MAX_URL_LENGTH, EdgeRefusal, isOpenRoute, methodsServing, rateLimits, securityHeaders, type EdgeLimits } from './edge.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,16 +56,22 @@ export type ServiceAppOptions = {
    * logging it: tests set it, so a command route that ignores its Idempotency-Key cannot pass.
    */
   strictIdempotency?: boolean;
+  /** Rate, body and URL limits and HSTS (ADR 0024); `edgeLimitsFrom(config)` in a process, the defaults otherwise. */
+  limits?: Partial<EdgeLimits>;
 };
 
 /**
  * Builds a service's Fastify app: zod validation and serialisation, OpenAPI at /docs, bearer-token
  * authentication on every route that is not marked public, role checks from route config, one error
- * handler that maps domain refusals to HTTP answers, and a correlation id on every request.
- * The process (listen, signals) stays in the service's server.ts.
+ * handler that maps domain refusals to HTTP answers, and a correlation id on every request. At the
+ * edge (ADR 0024): security headers, rate limits per client, a body limit, 405 with `Allow` for a
+ * known path called with another method. The process (listen, signals) stays in the service's server.ts.
  */
 export async function createServiceApp(options: ServiceAppOptions): Promise<FastifyInstance> {
+  const limits: EdgeLimits = { ...EDGE_DEFAULTS, ...options.limits };
   const app = Fastify({
+    // The JSON (and plain text) parsers' limit; the CSV and bank-file parsers carry their own.
+    bodyLimit: limits.bodyLimitBytes,
     loggerInstance: options.logger as FastifyBaseLogger,
     genReqId: (req) => {
       const given = req.headers['x-correlation-id'];
@@ -74,26 +81,44 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  await app.register(securityHeaders, { limits });
+  documentEdgeRefusals(app as unknown as FastifyInstance);
 
   await app.register(swagger, {
     openapi: {
-      info: { title: `Kundval ${options.name}`, version: options.version, description: options.description },
+      info: { title: `Kundval ${options.name}`, version: options.version, description: `${options.description}\n\n${edgeDescription(limits)}` },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The UI's own policy: its scripts and styles from /docs, nothing inline but what it hashes.
+    // Without TLS, upgrade-insecure-requests would send its http://localhost assets to https.
+    staticCSP: true,
+    transformStaticCSP: (header) => (limits.hstsMaxAgeSeconds > 0 ? header : header.replace(/\s*upgrade-insecure-requests;?/, '')),
+  });
 
   await app.register(authentication, { settings: options.auth });
+  await app.register(rateLimits, { limits });
   declareIdempotencyKey(app as unknown as FastifyInstance, options.strictIdempotency ?? false);
   app.setErrorHandler(errorHandler);
   app.addHook('preValidation', async (req) => {
     const issues = [...nulBytesIn('query', req.query), ...nulBytesIn('params', req.params), ...nulBytesIn('body', req.body)];
     if (issues.length > 0) throw new ValidationRefusal(issues);
   });
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` });
+  // A known path with another method is 405 with the methods it takes; only an unknown path is 404.
+  // Both are counted per address, so scanning for paths is rate-limited too.
+  const limited = (app as unknown as FastifyInstance).rateLimit();
+  app.setNotFoundHandler({ preHandler: limited }, (req, reply) => {
+    const path = req.url.split('?')[0];
+    const allowed = methodsServing(app as unknown as FastifyInstance, req.url);
+    if (allowed.length > 0) {
+      void reply.code(405).header('allow', allowed.join(', ')).send({ error: 'METHOD_NOT_ALLOWED', message: `${path} takes ${allowed.join(', ')}, not ${req.method}.` });
+      return;
+    }
+    void reply.code(404).send({ error: 'NOT_FOUND', message: `No route ${req.method} ${path}` });
   });
 
   app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }));
@@ -103,6 +128,27 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
     app.addHook('onClose', async () => release());
   }
   return app as unknown as FastifyInstance;
+}
+
+/** The limits every route answers by, in the OpenAPI document's description (ADR 0024). */
+function edgeDescription(limits: EdgeLimits): string {
+  return [
+    'Limits at the edge (every endpoint but /health and /docs):',
+    `- 429 RATE_LIMITED with Retry-After (seconds) past ${limits.perMinute} requests a minute per client (token subject, else address);`,
+    `- 413 PAYLOAD_TOO_LARGE for a body above the endpoint's limit (${limits.bodyLimitBytes} bytes of JSON unless the endpoint says more);`,
+    `- 414 URI_TOO_LONG for a URL above ${MAX_URL_LENGTH} characters (Node answers 431 above 16 KiB of request line and headers);`,
+    '- 405 METHOD_NOT_ALLOWED with Allow for a known path called with another method; 404 NOT_FOUND for an unknown path.',
+  ].join('\n');
+}
+
+/** 429 is a possible answer of every route that documents its answers, 413 of every one that takes a body. */
+function documentEdgeRefusals(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    if (!response || route.config?.public) return;
+    const takesBody = [route.method].flat().some((m) => COMMAND_METHODS.includes(m));
+    route.schema = { ...route.schema, response: { ...(takesBody ? { 413: ErrorBody } : {}), 429: ErrorBody, ...response } };
+  });
 }
 
 const authentication = fp<{ settings: TokenSettings }>(
@@ -115,7 +161,7 @@ const authentication = fp<{ settings: TokenSettings }>(
       const config = req.routeOptions.config;
       // A path no route serves answers 404 as it is, token or not: a browser opening a printed URL
       // learns that the path is wrong, not that it lacks a token.
-      if (config.public || req.url.startsWith('/docs') || req.routeOptions.url === undefined) return;
+      if (isOpenRoute(req) || req.routeOptions.url === undefined) return;
       const header = req.headers.authorization;
       if (!header?.startsWith('Bearer ')) {
         throw new AppError('unauthenticated', 'AUTH.MISSING_TOKEN', 'Send a bearer token in the Authorization header.');
@@ -180,6 +226,10 @@ function declareIdempotencyKey(app: FastifyInstance, strict: boolean): void {
 }
 
 function errorHandler(err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof EdgeRefusal) return reply.code(err.statusCode).send({ error: err.code, message: err.message });
+  if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return reply.code(413).send({ error: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than this endpoint takes (${req.routeOptions.bodyLimit} bytes).` });
+  }
   if (err instanceof ValidationRefusal) return reply.code(400).send({ error: 'VALIDATION', message: err.message, issues: err.issues });
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as FastifyError).validationContext ?? 'body';

@@ -232,7 +232,8 @@ describe.each(testEngines())('one Idempotency-Key mechanism on %s', (engine) => 
     expect(commands.map(([name]) => name).sort()).toEqual(['post /bypass', 'post /slow/{id}', 'post /spanning/{id}', 'put /things/{id}']);
     for (const [name, op] of commands) expect(op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'), name).toBe(true);
     const put = doc.paths['/things/{id}']?.['put'] as unknown as { responses: Record<string, unknown> };
-    expect(Object.keys(put.responses).sort()).toEqual(['200', '201', '422']);
+    // 413 and 429 are the edge's (ADR 0024), documented on every route that documents its answers.
+    expect(Object.keys(put.responses).sort()).toEqual(['200', '201', '413', '422', '429']);
   });
 
   it('purges keys older than the retention and keeps the newer ones', async () => {

@@ -9,6 +9,7 @@
 export {
   loadConfig,
   BaseServiceConfig,
+  EdgeConfig,
   KundvalEnv,
   DEVELOPMENT_ISSUER,
   PRODUCTION_SECRET_MIN_LENGTH,
@@ -47,6 +48,8 @@ export { issueToken, verifyToken } from './auth.js';
 export type { TokenSettings } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
 export type { ServiceAppOptions, FastifyPluginAsyncZod } from './http.js';
+export { EDGE_DEFAULTS, MAX_URL_LENGTH, edgeLimitsFrom } from './edge.js';
+export type { EdgeLimits } from './edge.js';
 export {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,

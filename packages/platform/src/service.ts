@@ -6,6 +6,7 @@ import { openDatabase, type Database } from './database.js';
 import { OutboxRelay, messagingMigration, startMessagingPurge, type MessagingTables } from './outbox.js';
 import { EVENT_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nats.js';
 import { createServiceApp, type FastifyPluginAsyncZod } from './http.js';
+import { edgeLimitsFrom } from './edge.js';
 import { startIdempotencyPurge } from './idempotency.js';
 
 /** What a running service hands to its routes and consumers. */
@@ -57,6 +58,7 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     logger,
     auth: { secret: spec.config.AUTH_SECRET, issuer: spec.config.AUTH_ISSUER },
     routes: spec.routes(runtime),
+    limits: edgeLimitsFrom(spec.config),
   });
   await app.listen({ host: spec.config.HOST, port: spec.config.PORT });
 

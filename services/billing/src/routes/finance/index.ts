@@ -138,6 +138,8 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
     app.post(
       '/payment-batches/:batchId/rejections',
       {
+        // 1000 rejections at their fields' maxima are about 280 KB, above the app's 256 KiB (ADR 0024).
+        bodyLimit: 1024 * 1024,
         config: { roles: ['finance'] },
         schema: {
           summary: 'Record the providers whose payment the bank rejected',

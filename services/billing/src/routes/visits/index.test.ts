@@ -51,6 +51,16 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       expect(audit).toEqual([{ action: 'visits.reported', actor_role: 'provider' }]);
     });
 
+    it('takes a report above the app-wide 256 KiB JSON limit, as 1000 visits with 100-character ids pretty-printed are: the refusal of 1001 visits is 400, not 413', async () => {
+      const order = await newOrder();
+      const visits = Array.from({ length: 1001 }, (_, i) => ({ ...visit('04', '08:00', '09:30'), externalId: String(i).padStart(100, 'v') }));
+      const payload = JSON.stringify({ visits }, null, 4);
+      expect(payload.length).toBeGreaterThan(256 * 1024);
+      const res = await svc.app.inject({ method: 'POST', url: `/orders/${order.orderId}/visits`, headers: { ...provider, 'content-type': 'application/json' }, payload });
+      expect(res.statusCode).toBe(400);
+      expect(fieldsOf(res)).toContain('body.visits');
+    });
+
     it('files a visit under its month and date in Stockholm, not in UTC', async () => {
       const order = await newOrder();
       // 23:30 UTC on 28 February is 00:30 on 1 March in Stockholm: inside the order, in March.

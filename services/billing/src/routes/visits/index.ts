@@ -23,6 +23,12 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 const Month = IsoMonth;
 const OrderParams = z.object({ orderId: z.uuid() });
 
+/**
+ * The visit report and the resolution of disputed visits may pass the app's 256 KiB JSON limit at
+ * their schemas' maxima (1000 visits pretty-printed; 2 × 5000 ids), so they declare 1 MiB (ADR 0024).
+ */
+const MAX_BATCH_BODY_BYTES = 1024 * 1024;
+
 /** The longest single visit accepted: a report longer than a day is a typing error, not a visit. */
 const MAX_VISIT_MS = 24 * 3600_000;
 
@@ -91,6 +97,7 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
     app.post(
       '/orders/:orderId/visits',
       {
+        bodyLimit: MAX_BATCH_BODY_BYTES,
         config: { roles: ['provider'] },
         schema: {
           summary: 'Report delivered visits (utförd tid)',
@@ -259,6 +266,7 @@ export function visitRoutes({ db, afterCommit, clock = () => new Date() }: Billi
     app.post(
       '/orders/:orderId/months/:month/disputes/resolve',
       {
+        bodyLimit: MAX_BATCH_BODY_BYTES,
         config: { roles: ['case-handler'] },
         schema: {
           summary: "Resolve the disputed deliveries of an approved month",

@@ -204,6 +204,23 @@ describe.each(testEngines())('import of decisions from an external case system o
     expect(await tableCounts(svc.db)).toEqual(before);
   });
 
+  it('takes a batch above the app-wide 256 KiB JSON limit, as a full batch with free texts is: the refusal of 1001 records is 400, not 413', async () => {
+    const records = Array.from({ length: 1001 }, (_, i) => homeCare(`X-${i}`, PNR.anna, { outcome: 'partly-granted', deniedPart: 'Dubbelbemanning nattetid. '.repeat(12) }));
+    const payload = JSON.stringify({ source: 'treserva', records });
+    expect(payload.length).toBeGreaterThan(256 * 1024);
+    const res = await svc.app.inject({ method: 'POST', url: '/imports/decisions', headers: { ...caseHandler, 'content-type': 'application/json' }, payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ issues: Array<{ field: string }> }>().issues.map((i) => i.field)).toContain('body.records');
+  });
+
+  it('refuses a body above its own 8 MiB limit with 413 PAYLOAD_TOO_LARGE, storing nothing', async () => {
+    const before = await tableCounts(svc.db);
+    const payload = JSON.stringify({ source: 'treserva', records: [homeCare('X-big', PNR.anna, { deniedPart: 'x'.repeat(8 * 1024 * 1024) })] });
+    const res = await svc.app.inject({ method: 'POST', url: '/imports/decisions', headers: { ...caseHandler, 'content-type': 'application/json' }, payload });
+    expect([res.statusCode, res.json()]).toEqual([413, { error: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this endpoint takes (8388608 bytes).' }]);
+    expect(await tableCounts(svc.db)).toEqual(before);
+  });
+
   it('answers 401 without a token and 403 to roles other than case handler and administrator, changing nothing', async () => {
     const before = await tableCounts(svc.db);
     const payload = { source: 'treserva', records: [homeCare('Z-1', PNR.carl)] };

@@ -13,6 +13,11 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 
 /** Most case systems export in batches; 1000 records keeps one import's transaction short. */
 const MAX_RECORDS = 1000;
+/**
+ * A full batch is above the app's 256 KiB JSON limit (ADR 0024): a record is about 300 bytes bare
+ * and up to about 5 KB with its free texts at their maxima, so 1000 of them fit in 8 MiB.
+ */
+const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
 
 /** One decision as an external case system (Treserva, Pulsen Combine, …) exports it. */
 export const ImportRecord = z
@@ -251,6 +256,7 @@ export function importRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
     app.post(
       '/imports/decisions',
       {
+        bodyLimit: MAX_IMPORT_BYTES,
         config: { roles: ['case-handler', 'administrator'] },
         schema: {
           summary: 'Import decisions made in an external case system',
