@@ -150,6 +150,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       DECISIONS_URL: urls.decisions,
       ORDERS_URL: urls.orders,
       BILLING_URL: urls.billing,
+      // The local platform serves a developer, the demo and the test drivers, which poll many journeys
+      // under one subject (the operator, the case handler); production keeps the per-client defaults
+      // of ADR 0024, and the edge's own tests check them.
+      RATE_LIMIT_PER_MINUTE: '100000',
+      RATE_LIMIT_SYSTEM_PER_MINUTE: '1000000',
       ...options.env,
     };
     const databaseUrl = (service: string) => options.databaseUrl ?? `pglite://${join(dataDir, 'pglite', service)}`;

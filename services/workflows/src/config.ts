@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEVELOPMENT_ISSUER, KundvalEnv, refuseDevelopmentSettingsInProduction, sharedProductionProblems } from '@kundval/platform';
+import { DEVELOPMENT_ISSUER, EdgeConfig, KundvalEnv, refuseDevelopmentSettingsInProduction, sharedProductionProblems } from '@kundval/platform';
 
 /**
  * The workflows service's environment (the bridge, server.ts, and the worker, worker.ts): where
@@ -39,6 +39,8 @@ export const WorkflowsConfig = z
     /** Concurrent workflow and activity tasks of one worker process. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
+    // The same limits at its edge as every service's (ADR 0024).
+    ...EdgeConfig.shape,
   })
   .superRefine(refuseDevelopmentSettingsInProduction(sharedProductionProblems));
 export type WorkflowsConfig = z.infer<typeof WorkflowsConfig>;

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { closeOnSignals, connectEventBus, createLogger, createServiceApp, loadConfig } from '@kundval/platform';
+import { closeOnSignals, connectEventBus, createLogger, createServiceApp, edgeLimitsFrom, loadConfig } from '@kundval/platform';
 import { WorkflowsConfig } from './config.js';
 import { startJourneyBridge } from './bridge/journey-bridge.js';
 import { journeyRoutes } from './routes/journeys.js';
@@ -25,6 +25,7 @@ const app = await createServiceApp({
   logger,
   auth: { secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER },
   routes: journeyRoutes({ client, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: config.TEMPORAL_UI_URL }),
+  limits: edgeLimitsFrom(config),
 });
 await app.listen({ host: config.HOST, port: config.PORT });
 
