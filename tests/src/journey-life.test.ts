@@ -186,11 +186,15 @@ describe('the life of a home-care journey', () => {
     expect(operatorView.some((j) => j.workflowId === `journey-${applicationId}`)).toBe(true);
 
     await steps.acceptAndPlan('trygga-hander', decisionId);
+    // The acceptance closes the escalation as it is applied; the stage follows in the same pass, after
+    // the journey has closed the escalation's task, so a query may see the one before the other.
     const resolved = await eventually(async () => {
       const state = await journeyState(platform, applicationId);
-      return state?.escalations?.every((e) => e.kind !== 'acceptance-overdue' || !e.open) ? state : undefined;
-    }, 'the escalation to close');
+      return state?.escalations?.every((e) => e.kind !== 'acceptance-overdue' || !e.open) && state.stage !== 'awaiting-acceptance' ? state : undefined;
+    }, 'the escalation to close and the journey to move on');
     expect(['awaiting-care-plan', 'in-service']).toContain(resolved.stage);
+    const stillOpen = await actors(platform).caseHandler.ok<Array<{ applicationId: string; kind: string }>>('GET', `${platform.urls.decisions}/tasks?status=open`);
+    expect(stillOpen.some((t) => t.applicationId === applicationId && t.kind === 'acceptance-overdue')).toBe(false);
   });
 
   it('reminds the provider of an overdue care plan, then escalates it to the case handler, and closes it when the plan is agreed', async () => {
