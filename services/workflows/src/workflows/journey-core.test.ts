@@ -69,9 +69,9 @@ const dayActivities: AreaPolicy = {
 };
 
 /** A journey with a recording host; `answer` plays the services, `person` the case handler at an attention. */
-function journeyOf(policy: AreaPolicy, now: number, patched: (patchId: string) => boolean = () => true) {
+function journeyOf(policy: AreaPolicy, now: number, patched: (patchId: string) => boolean = () => true, choosing: () => boolean = () => false) {
   const upserts: SearchAttributeUpdate[] = [];
-  const host = { patched, upsert: (u: SearchAttributeUpdate) => void upserts.push(u) };
+  const host = { patched, choosing, upsert: (u: SearchAttributeUpdate) => void upserts.push(u) };
   const j = openJourney({ applicationId: 'app-1', customerId: 'cust-1', policy, timing }, initialState(), host, now);
   return { j, upserts };
 }
@@ -195,6 +195,27 @@ describe('the journey core, by example', () => {
       { kind: 'placeOrder', input: { decisionId: 'dec-1' } },
     ]);
     expect(j.state.choice).toEqual({ providerId: 'default-care', chosenBy: 'default' });
+  });
+
+  it("holds the default back while the customer's own choice is being recorded, and wakes for nothing until it ends", () => {
+    let choosing = true;
+    const { j } = journeyOf(homeCare, at('2026-01-02'), () => true, () => choosing);
+    applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 6, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
+    expect(pass(j, at('2026-01-02'), services(j))).toEqual([]);
+    // The deadline passes while the choice's command still retries: no default, and no timer on a deadline already passed.
+    expect(pass(j, at('2026-01-16'), services(j))).toEqual([]);
+    expect(j.deferredDefault).toBe(true);
+    expect(nextDeadline(j, at('2026-01-16'), true)).not.toBe(j.state.choiceDeadlineAt);
+    // The choice was refused after all: the default follows at once.
+    choosing = false;
+    expect(kinds(pass(j, at('2026-01-16'), services(j)))).toEqual(['assignDefaultProvider', 'placeOrder']);
+  });
+
+  it('assigns the default as before in a journey that started without the patch, choice in flight or not', () => {
+    const { j } = journeyOf(homeCare, at('2026-01-02'), (id) => id !== 'choice-in-flight-defers-default', () => true);
+    applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 6, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
+    pass(j, at('2026-01-02'), services(j));
+    expect(kinds(pass(j, at('2026-01-16'), services(j)))).toEqual(['assignDefaultProvider', 'placeOrder']);
   });
 
   it('after a refusal the customer chooses again: the refusal is escalated, and the new order is a new round', () => {

@@ -41,6 +41,12 @@ export const TASKS_FOLLOW_THEIR_CAUSE = 'tasks-follow-their-cause';
  * the days it holds, once the move-in is known.
  */
 export const OCCUPANCY_WAITS_FOR_MOVE_IN = 'occupancy-waits-for-move-in';
+/**
+ * A customer's choice being recorded through the journey when the choice deadline passes wins over
+ * the default provider: before, the default was assigned meanwhile and the customer's choice, made
+ * in time but delayed by retries, was refused 409 ORDERS.ALREADY_CHOSEN (found by npm run chaos).
+ */
+export const CHOICE_IN_FLIGHT_DEFERS_DEFAULT = 'choice-in-flight-defers-default';
 
 export type Timing = VoucherJourneyInput['timing'];
 
@@ -158,6 +164,8 @@ export type SearchAttributeUpdate = { attribute: 'stage' | 'provider' | 'attenti
  */
 export type Host = {
   patched(patchId: string): boolean;
+  /** Whether a person's choice is being recorded through the journey right now (an update in flight). */
+  choosing?(): boolean;
   upsert(update: SearchAttributeUpdate): void;
 };
 
@@ -233,6 +241,8 @@ export type Journey = {
   now: number;
   refusedOrders: OrderRefused[];
   tasksToClose: Array<{ kind: Escalation['kind']; key: string }>;
+  /** The default provider was held back for a choice in flight: the shell wakes the loop when that choice ends. */
+  deferredDefault?: boolean;
 };
 
 export function openJourney(
@@ -582,6 +592,10 @@ function* reconcile(j: Journey): Pass {
     if (!policy.defaultProvider || s.defaultSkipped) return;
     s.choiceDeadlineAt ??= j.now + timing.choiceDeadlineMs;
     if (j.now < s.choiceDeadlineAt) return;
+    if (j.host.choosing?.() && j.host.patched(CHOICE_IN_FLIGHT_DEFERS_DEFAULT)) {
+      j.deferredDefault = true;
+      return;
+    }
     const assigned = yield* command(j, { kind: 'assignDefaultProvider', input: { decisionId: decision.decisionId, ...round(s) } });
     // Skipped: no default is assigned; the customer's own choice (or the case handler's for them) moves the journey on.
     if (assigned === SKIPPED) {
@@ -878,13 +892,14 @@ export function* finish(j: Journey, now: number): Pass {
 // When to wake, and what the query reports
 
 /** The earliest moment the journey must act on its own, or undefined when only events can move it. */
-export function nextDeadline(j: Pick<Journey, 'state' | 'policy' | 'timing'>, now: number): number | undefined {
+export function nextDeadline(j: Pick<Journey, 'state' | 'policy' | 'timing'>, now: number, choosing = false): number | undefined {
   const { policy, timing } = j;
   const s = j.state;
   const times: number[] = [];
   const d = s.decision;
   if (!d || d.outcome === 'denied' || s.stage === 'completed') return undefined;
-  if (!s.choice && !s.queuedFor && policy.defaultProvider && !s.defaultSkipped && s.choiceDeadlineAt !== null) times.push(s.choiceDeadlineAt);
+  // A deadline passed while the customer's choice is being recorded waits for that choice (the update wakes the loop).
+  if (!s.choice && !s.queuedFor && policy.defaultProvider && !s.defaultSkipped && s.choiceDeadlineAt !== null && !(choosing && now >= s.choiceDeadlineAt)) times.push(s.choiceDeadlineAt);
   // Waiting in a queue while living in another home is not waiting for a place: nothing to escalate.
   if (s.queuedFor && !s.queueEscalated && !s.choice) times.push((s.queuedAt ?? now) + timing.queueEscalationMs);
   for (const order of activeOrders(s)) times.push(...orderFollowUps(j as Journey, order).map((f) => f.dueAt));

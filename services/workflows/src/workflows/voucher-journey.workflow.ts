@@ -120,15 +120,19 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   let passedDeadline = 0;
   const now = () => Math.max(Date.now(), passedDeadline);
   /** The core asks for patches and search-attribute updates at the very point its rules meet them: replay compares their order. */
+  /** Choices being recorded through the journey's update; `wake` brings the loop round when one ends after a deferred default. */
+  let choosing = 0;
+  let wake = false;
   const host: Host = {
     patched: (patchId) => patched(patchId),
+    choosing: () => choosing > 0,
     upsert: ({ attribute, value }) => upsertSearchAttributes([{ key: searchAttributes[attribute], value }]),
   };
   const journey = openJourney(input, s, host, now());
   /** The resolution a person gave the open attention, taken by the command waiting on it. */
   let resolution: Resolution | null = null;
 
-  setHandler(journeyStateQuery, () => journeyView(input, s, nextDeadline(journey, now())));
+  setHandler(journeyStateQuery, () => journeyView(input, s, nextDeadline(journey, now(), choosing > 0)));
   setHandler(journeyEventSignal, (event) => {
     if (!receive(inbox, event)) return;
     // The request's correlation id reaches the worker's log here: HTTP request → event → journey.
@@ -137,10 +141,20 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   setHandler(
     chooseProviderUpdate,
     async ({ providerId }) => {
-      const choice = await onBehalf(() => ordersOnBehalf.recordChoice({ decisionId: s.decision!.decisionId, providerId, ...round(s) }));
-      if (s.choice) addProvider(journey, choice.providerId);
-      s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
-      return { providerId: choice.providerId, chosenBy: choice.chosenBy };
+      choosing += 1;
+      try {
+        const choice = await onBehalf(() => ordersOnBehalf.recordChoice({ decisionId: s.decision!.decisionId, providerId, ...round(s) }));
+        if (s.choice) addProvider(journey, choice.providerId);
+        s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
+        return { providerId: choice.providerId, chosenBy: choice.chosenBy };
+      } finally {
+        choosing -= 1;
+        // Only a default held back for this choice needs the loop now; otherwise the choice's event moves it, as before.
+        if (journey.deferredDefault) {
+          journey.deferredDefault = false;
+          wake = true;
+        }
+      }
     },
     {
       validator: ({ providerId }) => {
@@ -292,8 +306,9 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       }
       continue;
     }
-    const deadline = nextDeadline(journey, now());
-    const woken = await condition(() => inbox.pending.length > 0, deadline === undefined ? undefined : Math.max(1, deadline - now()));
+    const deadline = nextDeadline(journey, now(), choosing > 0);
+    const woken = await condition(() => inbox.pending.length > 0 || wake, deadline === undefined ? undefined : Math.max(1, deadline - now()));
+    wake = false;
     if (!woken && deadline !== undefined) passedDeadline = Math.max(passedDeadline, deadline);
   }
   await run(finish(journey, now()));
