@@ -1,3 +1,4 @@
+import { runPeriodically } from './periodic.js';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Generated, type Kysely } from 'kysely';
@@ -360,22 +361,11 @@ export function startIdempotencyPurge(
   options: { retentionDays: number; logger: Logger; intervalMs?: number; clock?: () => Date },
 ): { stop(): Promise<void> } {
   const clock = options.clock ?? (() => new Date());
-  let running: Promise<void> = Promise.resolve();
-  const pass = () => {
-    running = purgeIdempotencyKeys(db, { now: clock(), retentionDays: options.retentionDays }).then(
-      (purged) => {
-        if (purged > 0) options.logger.info({ purged, retentionDays: options.retentionDays }, 'expired idempotency keys purged');
-      },
-      (err: unknown) => options.logger.warn({ err }, 'idempotency key purge failed; will retry'),
-    );
-  };
-  pass();
-  const timer = setInterval(pass, options.intervalMs ?? 3600_000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return runPeriodically(
+    async () => {
+      const purged = await purgeIdempotencyKeys(db, { now: clock(), retentionDays: options.retentionDays });
+      if (purged > 0) options.logger.info({ purged, retentionDays: options.retentionDays }, 'expired idempotency keys purged');
     },
-  };
+    { intervalMs: options.intervalMs ?? 3600_000, logger: options.logger, failure: 'idempotency key purge failed; will retry' },
+  );
 }

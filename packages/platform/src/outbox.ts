@@ -1,3 +1,4 @@
+import { runPeriodically } from './periodic.js';
 import { sql, type ColumnType, type Generated, type Kysely, type Migration } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { eventCatalog, type EventInput, type EventName, type EventEnvelope } from '@kundval/contracts';
@@ -259,24 +260,13 @@ export function startMessagingPurge(
   options: { retention: MessagingRetention; logger: Logger; intervalMs?: number; clock?: () => Date },
 ): { stop(): Promise<void> } {
   const clock = options.clock ?? (() => new Date());
-  let running: Promise<void> = Promise.resolve();
-  const pass = () => {
-    running = purgeMessaging(db, { now: clock(), retention: options.retention }).then(
-      (purged) => {
-        if (purged.outbox > 0 || purged.inbox > 0) options.logger.info({ purged, retention: options.retention }, 'published outbox rows and old inbox ids purged');
-      },
-      (err: unknown) => options.logger.warn({ err }, 'outbox and inbox purge failed; will retry'),
-    );
-  };
-  pass();
-  const timer = setInterval(pass, options.intervalMs ?? 3600_000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return runPeriodically(
+    async () => {
+      const purged = await purgeMessaging(db, { now: clock(), retention: options.retention });
+      if (purged.outbox > 0 || purged.inbox > 0) options.logger.info({ purged, retention: options.retention }, 'published outbox rows and old inbox ids purged');
     },
-  };
+    { intervalMs: options.intervalMs ?? 3600_000, logger: options.logger, failure: 'outbox and inbox purge failed; will retry' },
+  );
 }
 
 /**
