@@ -236,6 +236,36 @@ export const skipCommandUpdate = defineUpdate<Attention, [ResolveAttention]>('sk
 /** End the journey here, issuing no further command; a reason is required. */
 export const endJourneyUpdate = defineUpdate<Attention, [ResolveAttention]>('endJourney');
 
+/**
+ * What a person asks of the journey (ADR 0033): choose a provider, approve a month, resolve an
+ * attention. Sent as a signal, not an update: an update accepted in the workflow task after a worker
+ * was killed holding one records a history that the SDK's own replay later refuses (sdk-core's v1
+ * history chunker; temporalio/sdk-python#1591), so such a journey could no longer be read or resumed.
+ * A signal's place in history is fixed, so replay always meets it where it happened. The journey
+ * validates the request as the update's validator did and records its outcome under `requestId`,
+ * which the caller reads through `personRequestQuery`; a request id seen before changes nothing.
+ * `onBehalfOf` is the verified caller (ADR 0022); for `retry`, `command` is the attention's command,
+ * which then runs on the person's behalf.
+ */
+export type PersonRequest =
+  | { requestId: string; kind: 'chooseProvider'; providerId: string; onBehalfOf?: OnBehalfOf }
+  | { requestId: string; kind: 'approveMonth'; orderId: string; month: string; disputedVisitIds: string[]; onBehalfOf?: OnBehalfOf }
+  | ({ requestId: string; kind: 'retry' | 'skip' | 'end'; command?: string } & ResolveAttention);
+
+/** Where a person's request stands: taken and running (`pending`), done with its answer, or refused with a code and the reason. */
+export type RequestOutcome = {
+  requestId: string;
+  kind: PersonRequest['kind'];
+  status: 'pending' | 'done' | 'refused';
+  answer?: unknown;
+  code?: string;
+  reason?: string;
+};
+
+export const personRequestSignal = defineSignal<[PersonRequest]>('personRequest');
+/** The outcome of a person's request by its id; null while the journey has not taken it (or forgot it: it keeps the latest 100). */
+export const personRequestQuery = defineQuery<RequestOutcome | null, [string]>('personRequest');
+
 /** Search attributes on every journey, so the Temporal Web UI and the operators' view can filter them. */
 export const searchAttributes = {
   area: defineSearchAttributeKey('KundvalArea', 'KEYWORD'),

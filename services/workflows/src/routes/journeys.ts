@@ -1,19 +1,14 @@
 import { z } from 'zod';
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { onBehalfOfFrom } from '@kundval/contracts';
 import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import {
-  CommandFailureType,
-  approveMonthUpdate,
-  chooseProviderUpdate,
-  endJourneyUpdate,
-  journeyStateQuery,
-  journeyWorkflowId,
-  retryCommandUpdate,
-  skipCommandUpdate,
-} from '../contracts.js';
+import { journeyStateQuery, journeyWorkflowId, type PersonRequest } from '../contracts.js';
+import { askJourney } from '../person-requests.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+/** A request the journey took but has not carried out within the wait: repeat it with the same Idempotency-Key to read its outcome. */
+const Pending = z.object({ requestId: z.string(), status: z.literal('pending') });
 
 const Attention = z.object({
   attentionId: z.string(),
@@ -57,7 +52,6 @@ const JourneyState = z.object({
   attentions: z.array(Attention).optional(),
 });
 
-const AttentionAction = { retry: retryCommandUpdate, skip: skipCommandUpdate, end: endJourneyUpdate } as const;
 const ResolveBody = z
   .object({
     attentionId: z.string().min(1).max(100).optional().describe('The attention acted on, as the caller saw it; refused (409) when another is open'),
@@ -159,20 +153,22 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         config: { roles: ['citizen', 'case-handler'] },
         schema: {
           summary: 'The customer chooses a provider, and waits for the journey to take it',
-          description: 'A Temporal update: refused before it reaches the journey when there is no decision to choose for or a choice exists.',
+          description:
+            "A request to the journey (ADR 0033), answered once it has recorded the choice at orders: 409 when there is no decision to choose for or a choice exists, or with orders' own code when orders refuses. " +
+            '202 when the journey took the request but has not finished it within the wait (a worker being restarted): repeat it with the same Idempotency-Key to read its outcome.',
           tags: ['journeys'],
           params: z.object({ applicationId: z.uuid() }),
           body: z.object({ providerId: z.string().regex(/^[a-z0-9-]{2,50}$/) }),
-          response: { 200: z.object({ providerId: z.string(), chosenBy: z.string() }), ...errors },
+          response: { 200: z.object({ providerId: z.string(), chosenBy: z.string() }), 202: Pending, ...errors },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const handle = await ownJourney(req.params.applicationId, req.principal);
         // The verified caller, never the body: the worker records the choice on their behalf (ADR 0022).
         const onBehalfOf = onBehalfOfFrom(req.principal);
-        // A retried request with the same Idempotency-Key is the same update: Temporal answers its first outcome.
-        const updateId = keyedOperationId(req);
-        return runUpdate(() => handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: req.body.providerId, onBehalfOf }], ...(updateId ? { updateId } : {}) }));
+        const outcome = await ask(handle, { requestId: requestIdOf(req), kind: 'chooseProvider', providerId: req.body.providerId, onBehalfOf });
+        if (outcome.status === 'pending') return reply.code(202).send(outcome);
+        return outcome.answer as { providerId: string; chosenBy: string };
       },
     );
 
@@ -185,16 +181,18 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
           tags: ['journeys'],
           params: z.object({ applicationId: z.uuid(), month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM') }),
           body: z.object({ orderId: z.uuid(), disputedVisitIds: z.array(z.uuid()).default([]) }),
-          response: { 200: z.object({ orderId: z.string(), month: z.string(), approvedVisits: z.number() }), ...errors },
+          description:
+            "A request to the journey (ADR 0033), answered once billing has approved the month: 409 when the journey has no such month or it is approved, or with billing's own code when billing refuses. 202 as for the choice.",
+          response: { 200: z.object({ orderId: z.string(), month: z.string(), approvedVisits: z.number() }), 202: Pending, ...errors },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const handle = await ownJourney(req.params.applicationId, req.principal);
         const onBehalfOf = onBehalfOfFrom(req.principal);
-        const updateId = keyedOperationId(req);
-        return runUpdate(() =>
-          handle.executeUpdate(approveMonthUpdate, { args: [{ orderId: req.body.orderId, month: req.params.month, disputedVisitIds: req.body.disputedVisitIds, onBehalfOf }], ...(updateId ? { updateId } : {}) }),
-        );
+        const { orderId, disputedVisitIds } = req.body;
+        const outcome = await ask(handle, { requestId: requestIdOf(req), kind: 'approveMonth', orderId, month: req.params.month, disputedVisitIds, onBehalfOf });
+        if (outcome.status === 'pending') return reply.code(202).send(outcome);
+        return outcome.answer as { orderId: string; month: string; approvedVisits: number };
       },
     );
 
@@ -210,29 +208,31 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
               end: 'End the journey at its attention, issuing no further command',
             }[action],
             description:
-              'A Temporal update with the caller as `by`, recorded in the journey\'s history and in an audit log line. ' +
+              "A request to the journey (ADR 0033) with the caller as `by`, recorded in the journey's history and in an audit log line. " +
               (action === 'retry' ? '' : 'A reason is required. ') +
               '409 when the journey waits on no attention (or on another than `attentionId`).',
             tags: ['journeys'],
             params: z.object({ applicationId: z.uuid() }),
             body: action === 'retry' ? ResolveBody : z.object({ attentionId: z.string().min(1).max(100).optional(), reason: z.string().trim().min(1).max(500) }),
-            response: { 200: Attention, ...errors },
+            response: { 200: Attention, 202: Pending, ...errors },
           },
         },
-        async (req) => {
+        async (req, reply) => {
           const { applicationId } = req.params;
           const { handle, state } = await journey(applicationId, req.principal);
           const role = req.principal.role === 'operator' ? 'operator' : 'case-handler';
           const by = { subject: req.principal.sub, role } as const;
-          const updateId = keyedOperationId(req);
-          const attention = await runUpdate(
-            () =>
-              handle.executeUpdate(AttentionAction[action], {
-                args: [{ ...(req.body?.attentionId ? { attentionId: req.body.attentionId } : {}), by, ...(req.body?.reason ? { reason: req.body.reason } : {}) }],
-                ...(updateId ? { updateId } : {}),
-              }),
-            'WORKFLOWS.NO_SUCH_ATTENTION',
-          );
+          const request: PersonRequest = {
+            requestId: requestIdOf(req),
+            kind: action,
+            ...(state.attention?.open ? { command: state.attention.command } : {}),
+            ...(req.body?.attentionId ? { attentionId: req.body.attentionId } : {}),
+            by,
+            ...(req.body?.reason ? { reason: req.body.reason } : {}),
+          };
+          const outcome = await ask(handle, request);
+          if (outcome.status === 'pending') return reply.code(202).send(outcome);
+          const attention = outcome.answer as z.infer<typeof Attention>;
           // The workflows service keeps no tables: its audit record is this structured log line (and the update in the journey's history).
           req.log.info(
             {
@@ -279,22 +279,22 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
 }
 
 /**
- * An update the journey refused is the caller's 409: refused by its validator (with the validator's
- * reason, under `refusedCode`), or a command it made on the caller's behalf refused by the service
- * (with the service's own code and reason).
+ * A person's request to the journey, through the `personRequest` signal (ADR 0033): refused by the
+ * journey's checks (409 with the request's code and the reason), refused by the service the request's
+ * command went to (409 with the service's own code and reason), done (its answer), or still running
+ * when the wait ends (`pending`, for a 202).
  */
-async function runUpdate<T>(update: () => Promise<T>, refusedCode = 'WORKFLOWS.UPDATE_REFUSED'): Promise<T> {
-  try {
-    return await update();
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      const cause = err.cause;
-      if (cause instanceof ApplicationFailure && cause.type === CommandFailureType.refused && Array.isArray(cause.details)) {
-        const [code, reason] = cause.details as [unknown, unknown];
-        throw new AppError('conflict', typeof code === 'string' ? code : 'WORKFLOWS.COMMAND_REFUSED', typeof reason === 'string' ? reason : cause.message);
-      }
-      throw new AppError('conflict', refusedCode, cause instanceof Error ? cause.message : err.message);
-    }
-    throw err;
-  }
+async function ask(handle: WorkflowHandle, request: PersonRequest): Promise<{ status: 'done'; answer: unknown } | { status: 'pending'; requestId: string }> {
+  const outcome = await askJourney(handle, request);
+  if (outcome?.status === 'refused') throw new AppError('conflict', outcome.code ?? 'WORKFLOWS.UPDATE_REFUSED', outcome.reason ?? 'The journey refused the request.');
+  if (outcome?.status === 'done') return { status: 'done', answer: outcome.answer };
+  return { status: 'pending', requestId: request.requestId };
+}
+
+/**
+ * The request's id: from the Idempotency-Key, so a retried request is the same request and reads the
+ * first outcome (the journey takes an id once); otherwise a new one.
+ */
+function requestIdOf(req: Parameters<typeof keyedOperationId>[0]): string {
+  return keyedOperationId(req) ?? `request-${randomUUID()}`;
 }

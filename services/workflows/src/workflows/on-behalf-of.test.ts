@@ -16,11 +16,13 @@ import {
   chooseProviderUpdate,
   journeyEventSignal,
   journeyStateQuery,
+  personRequestQuery,
   retryCommandUpdate,
   scaledTiming,
   type JourneyState,
   type VoucherJourneyInput,
 } from '../contracts.js';
+import { askJourney } from '../person-requests.js';
 import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
 
 /**
@@ -47,7 +49,9 @@ describe('the journey acting on behalf of a person', () => {
     'POST /tasks/close': (b) => ({ status: 200, body: { closed: [{ taskId: randomUUID(), ...(b as object), status: 'done' }] } }),
     'POST /decisions/:id/choice': (b, path) => ({ status: 201, body: { choiceId: randomUUID(), decisionId: path.split('/')[2], ...(b as object), chosenBy: 'customer' } }),
     'POST /orders': (b) => placeOrder(b),
+    'POST /orders/:id/months/2026-11/approval': (b) => approveMonth(b),
   };
+  let approveMonth: (body: unknown) => { status: number; body: unknown } = () => ({ status: 500, body: {} });
   const fakeFetch: typeof fetch = async (url, init) => {
     const u = new URL(String(url));
     const headers = init?.headers as Record<string, string>;
@@ -79,7 +83,7 @@ describe('the journey acting on behalf of a person', () => {
     await temporal?.stop();
   });
 
-  async function journey(decisionId: string): Promise<WorkflowHandle<typeof voucherJourneyWorkflow>> {
+  async function journey(decisionId: string, validity = { validFrom: '2027-01-01', validTo: '2027-01-31' }): Promise<WorkflowHandle<typeof voucherJourneyWorkflow>> {
     const applicationId = randomUUID();
     const input: VoucherJourneyInput = {
       applicationId,
@@ -89,7 +93,7 @@ describe('the journey acting on behalf of a person', () => {
       timing: scaledTiming(86_400, { choiceDeadlineMs: 600_000, commandRetryMs: 3_000 }),
     };
     const handle = await client.workflow.start<typeof voucherJourneyWorkflow>('voucherJourneyWorkflow', { taskQueue: TASK_QUEUE, workflowId: `journey-${applicationId}`, args: [input] });
-    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'decisionMade', decisionId, outcome: 'granted', careHoursPerMonth: 6, serviceHoursPerMonth: 0, validFrom: '2027-01-01', validTo: '2027-01-31', denialReason: null });
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'decisionMade', decisionId, outcome: 'granted', careHoursPerMonth: 6, serviceHoursPerMonth: 0, ...validity, denialReason: null });
     return handle;
   }
 
@@ -133,6 +137,68 @@ describe('the journey acting on behalf of a person', () => {
     expect(after.filter((s) => s.url === '/orders').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'operator-7', role: 'operator' } }]);
     // The attention's task is closed by the journey, on its own behalf.
     expect(after.filter((s) => s.url !== '/orders').every((s) => s.principal.onBehalfOf === undefined)).toBe(true);
+    await handle.terminate('test over');
+  });
+
+  it("takes the customer's choice through the personRequest signal on their behalf, once per request id, and refuses a second choice with the reason", async () => {
+    placeOrder = (b) => ({ status: 201, body: order(b) });
+    const decisionId = randomUUID();
+    const handle = await journey(decisionId);
+    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const customer = { sub: 'citizen-c-2', role: 'citizen', customerId: randomUUID() } as const;
+    const request = { requestId: `request-${randomUUID()}`, kind: 'chooseProvider', providerId: 'trygga-hander', onBehalfOf: customer } as const;
+    expect(await askJourney(handle, request, 20_000)).toEqual({ requestId: request.requestId, kind: 'chooseProvider', status: 'done', answer: { providerId: 'trygga-hander', chosenBy: 'customer' } });
+    // The same request again (a caller retrying with the same Idempotency-Key) reads the first outcome and sends nothing.
+    expect(await askJourney(handle, request, 20_000)).toMatchObject({ status: 'done', answer: { providerId: 'trygga-hander' } });
+    expect(to(decisionId, '/decisions/:decision/choice').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: customer }]);
+    // Another request to choose is refused by the journey's own check, with the reason, and nothing reaches orders.
+    const again = await askJourney(handle, { ...request, requestId: `request-${randomUUID()}`, providerId: 'omsorg-plus' }, 20_000);
+    expect(again).toMatchObject({ status: 'refused', code: 'WORKFLOWS.UPDATE_REFUSED', reason: 'A provider is already chosen; switching is a separate request.' });
+    expect(to(decisionId, '/decisions/:decision/choice')).toHaveLength(1);
+    expect(await handle.query(personRequestQuery, 'request-never-sent')).toBeNull();
+    await handle.terminate('test over');
+  });
+
+  it("passes on the service's refusal of a request's command with the service's code and reason, and the journey goes on", async () => {
+    placeOrder = (b) => ({ status: 201, body: order(b) });
+    const decisionId = randomUUID();
+    // A month already over, so the journey waits for its approval as soon as the order is accepted.
+    const handle = await journey(decisionId, { validFrom: '2026-11-01', validTo: '2026-11-30' });
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
+    const placed = await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    const orderId = placed.orderId!;
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'orderAccepted', orderId });
+    await until(handle, 'the month', (s) => s.pendingMonths.includes('2026-11'));
+    approveMonth = () => ({ status: 422, body: { error: 'BILLING.UNKNOWN_VISIT', message: 'A disputed visit is not one of the order\'s visits in 2026-11.' } });
+    const customer = { sub: 'citizen-c-3', role: 'citizen', customerId: randomUUID() } as const;
+    const refused = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'approveMonth', orderId, month: '2026-11', disputedVisitIds: [], onBehalfOf: customer }, 20_000);
+    expect(refused).toMatchObject({ status: 'refused', code: 'BILLING.UNKNOWN_VISIT', reason: "A disputed visit is not one of the order's visits in 2026-11." });
+    approveMonth = () => ({ status: 201, body: { orderId, month: '2026-11', approvedVisits: 3, disputedVisits: 0 } });
+    const approved = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'approveMonth', orderId, month: '2026-11', disputedVisitIds: [], onBehalfOf: customer }, 20_000);
+    expect(approved).toMatchObject({ status: 'done', answer: { orderId, month: '2026-11', approvedVisits: 3 } });
+    expect(sent.filter((s) => s.url === `/orders/${orderId}/months/2026-11/approval`).map((s) => s.principal)).toEqual([
+      { sub: 'journey-worker', role: 'system', onBehalfOf: customer },
+      { sub: 'journey-worker', role: 'system', onBehalfOf: customer },
+    ]);
+    await handle.terminate('test over');
+  });
+
+  it('retries a failed command through the personRequest signal on behalf of the operator who asked', async () => {
+    placeOrder = () => ({ status: 422, body: { error: 'ORDERS.PROVIDER_SUSPENDED', message: 'Trygga Händer is suspended in home-care.' } });
+    const decisionId = randomUUID();
+    const handle = await journey(decisionId);
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
+    const waiting = await until(handle, 'the attention', (s) => s.attention?.open === true && (s.escalations?.length ?? 0) > 0);
+    const by = { subject: 'operator-8', role: 'operator' } as const;
+    // A request naming another attention is refused with the reason, and changes nothing.
+    const wrong = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'retry', attentionId: 'placeOrder-9', by }, 20_000);
+    expect(wrong).toMatchObject({ status: 'refused', code: 'WORKFLOWS.NO_SUCH_ATTENTION', reason: `attentionId: the open attention is ${waiting.attention!.attentionId}, not placeOrder-9.` });
+    const before = sent.length;
+    placeOrder = (b) => ({ status: 201, body: order(b) });
+    const retried = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'retry', command: 'placeOrder', attentionId: waiting.attention!.attentionId, by }, 20_000);
+    expect(retried).toMatchObject({ status: 'done', answer: { attentionId: waiting.attention!.attentionId, command: 'placeOrder', open: false, resolution: { action: 'retry', by } } });
+    await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    expect(sent.slice(before).filter((s) => s.url === '/orders').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'operator-8', role: 'operator' } }]);
     await handle.terminate('test over');
   });
 });

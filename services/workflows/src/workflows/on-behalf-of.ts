@@ -1,5 +1,5 @@
 import { defaultPayloadConverter, type WorkflowInterceptors } from '@temporalio/workflow';
-import { ON_BEHALF_OF_HEADER, type Attention, type OnBehalfOf, type ResolveAttention } from '../contracts.js';
+import { ON_BEHALF_OF_HEADER, type Attention, type OnBehalfOf, type PersonRequest, type ResolveAttention } from '../contracts.js';
 
 /**
  * Carries the person a journey acts for to the command it runs for them (ADR 0022), as a Temporal
@@ -11,6 +11,9 @@ import { ON_BEHALF_OF_HEADER, type Attention, type OnBehalfOf, type ResolveAtten
  *   gets it.
  * - A `retryCommand` update carries who retries (`by`); the command it retries (the attention's
  *   `command`) gets it, once.
+ * - The `personRequest` signal (ADR 0033) does the same for the requests it carries: its choice or
+ *   approval runs for `onBehalfOf`; a retry it resolves runs for `by`. The signal's handler returns
+ *   the resolved attention, which the SDK hands back through `next` (its declared type is void).
  *
  * The worker's activity interceptor (`activities/on-behalf-of.ts`) reads the header and the service
  * client puts the person into the command's token. Headers are not part of what replay compares, so
@@ -29,6 +32,23 @@ export const interceptors = (): WorkflowInterceptors => {
   return {
     inbound: [
       {
+        async handleSignal(input, next) {
+          if (input.signalName !== 'personRequest') return next(input);
+          const request = input.args[0] as PersonRequest;
+          const command = COMMAND_OF_UPDATE[request.kind];
+          const person = 'onBehalfOf' in request ? request.onBehalfOf : undefined;
+          if (command && person) {
+            const entry = { command, person };
+            waiting.push(entry);
+            try {
+              return await next(input);
+            } finally {
+              forget(entry);
+            }
+          }
+          const resolved = (await (next(input) as Promise<unknown>)) as Attention | null | undefined;
+          if (request.kind === 'retry' && resolved) waiting.push({ command: resolved.command, person: { sub: request.by.subject, role: request.by.role } });
+        },
         async handleUpdate(input, next) {
           const command = COMMAND_OF_UPDATE[input.name];
           const person = (input.args[0] as { onBehalfOf?: OnBehalfOf } | undefined)?.onBehalfOf;

@@ -24,12 +24,16 @@ import {
   endJourneyUpdate,
   journeyEventSignal,
   journeyStateQuery,
+  personRequestQuery,
+  personRequestSignal,
   retryCommandUpdate,
   searchAttributes,
   skipCommandUpdate,
   type Attention,
   type AttentionActor,
   type JourneyState,
+  type PersonRequest,
+  type RequestOutcome,
   type VoucherJourneyInput,
 } from '../contracts.js';
 import {
@@ -138,65 +142,93 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     // The request's correlation id reaches the worker's log here: HTTP request → event → journey.
     log.info('journey event', { kind: event.kind, eventId: event.eventId, correlationId: event.correlationId ?? null });
   });
-  setHandler(
-    chooseProviderUpdate,
-    async ({ providerId }) => {
-      choosing += 1;
-      try {
-        const choice = await onBehalf(() => ordersOnBehalf.recordChoice({ decisionId: s.decision!.decisionId, providerId, ...round(s) }));
-        if (s.choice) addProvider(journey, choice.providerId);
-        s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
-        return { providerId: choice.providerId, chosenBy: choice.chosenBy };
-      } finally {
-        choosing -= 1;
-        // Only a default held back for this choice needs the loop now; otherwise the choice's event moves it, as before.
-        if (journey.deferredDefault) {
-          journey.deferredDefault = false;
-          wake = true;
-        }
+  /** The customer's choice, run for them: through the `personRequest` signal, or the update of journeys from before it. */
+  async function choose(providerId: string) {
+    choosing += 1;
+    try {
+      const choice = await onBehalf(() => ordersOnBehalf.recordChoice({ decisionId: s.decision!.decisionId, providerId, ...round(s) }));
+      if (s.choice) addProvider(journey, choice.providerId);
+      s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
+      return { providerId: choice.providerId, chosenBy: choice.chosenBy };
+    } finally {
+      choosing -= 1;
+      // Only a default held back for this choice needs the loop now; otherwise the choice's event moves it, as before.
+      if (journey.deferredDefault) {
+        journey.deferredDefault = false;
+        wake = true;
       }
-    },
-    {
-      validator: ({ providerId }) => {
-        if (!/^[a-z0-9-]{2,50}$/.test(providerId)) throw new Error('providerId: not a provider id');
-        if (!s.decision || s.decision.outcome === 'denied') throw new Error('There is no granted decision to choose for.');
-        if (s.choice && !policy.severalProviders) throw new Error('A provider is already chosen; switching is a separate request.');
-        if (activeOrders(s).some((o) => o.providerId === providerId) || s.addedProviders?.includes(providerId)) throw new Error(`${providerId} is already one of the customer's providers.`);
-      },
-    },
-  );
-  setHandler(
-    approveMonthUpdate,
-    async ({ orderId, month, disputedVisitIds }) => {
-      const answer = await onBehalf(() => billingOnBehalf.approveMonth({ orderId, month, disputedVisitIds }));
-      return { orderId, month, approvedVisits: answer.approvedVisits };
-    },
-    {
-      validator: ({ orderId, month }) => {
-        if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Error('month: expected YYYY-MM');
-        const om = s.orderMonths.find((m) => m.orderId === orderId && m.month === month);
-        if (!om) throw new Error(`Order ${orderId} has no deliveries to approve in ${month}.`);
-        if (om.approved) throw new Error(`${month} is already approved.`);
-      },
-    },
-  );
+    }
+  }
+  function validateChoice(providerId: string) {
+    if (!/^[a-z0-9-]{2,50}$/.test(providerId)) throw new Error('providerId: not a provider id');
+    if (!s.decision || s.decision.outcome === 'denied') throw new Error('There is no granted decision to choose for.');
+    if (s.choice && !policy.severalProviders) throw new Error('A provider is already chosen; switching is a separate request.');
+    if (activeOrders(s).some((o) => o.providerId === providerId) || s.addedProviders?.includes(providerId)) throw new Error(`${providerId} is already one of the customer's providers.`);
+  }
+  /** The customer's approval of a month, run for them. */
+  async function approve({ orderId, month, disputedVisitIds }: { orderId: string; month: string; disputedVisitIds: string[] }) {
+    const answer = await onBehalf(() => billingOnBehalf.approveMonth({ orderId, month, disputedVisitIds }));
+    return { orderId, month, approvedVisits: answer.approvedVisits };
+  }
+  function validateApproval({ orderId, month }: { orderId: string; month: string }) {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new Error('month: expected YYYY-MM');
+    const om = s.orderMonths.find((m) => m.orderId === orderId && m.month === month);
+    if (!om) throw new Error(`Order ${orderId} has no deliveries to approve in ${month}.`);
+    if (om.approved) throw new Error(`${month} is already approved.`);
+  }
+  /** A person resolves the open attention; the command waiting on it takes the resolution. */
+  function resolve(action: Resolution['action'], { by, reason }: { by: AttentionActor; reason?: string }): Attention {
+    const attention = openAttention(s)!;
+    resolution = { action, by: { subject: by.subject, role: by.role }, at: new Date(now()).toISOString(), reason: reason?.trim() || null };
+    log.info('attention resolved', { attentionId: attention.attentionId, command: attention.command, action, by: by.subject, role: by.role });
+    return { ...attention, open: false, resolution };
+  }
 
+  // The updates of journeys that took people's requests before the personRequest signal (ADR 0033): kept so their histories replay.
+  setHandler(chooseProviderUpdate, ({ providerId }) => choose(providerId), { validator: ({ providerId }) => validateChoice(providerId) });
+  setHandler(approveMonthUpdate, (args) => approve(args), { validator: (args) => validateApproval(args) });
   for (const [update, action] of [
     [retryCommandUpdate, 'retry'],
     [skipCommandUpdate, 'skip'],
     [endJourneyUpdate, 'end'],
   ] as const) {
-    setHandler(
-      update,
-      ({ by, reason }) => {
-        const attention = openAttention(s)!;
-        resolution = { action, by: { subject: by.subject, role: by.role }, at: new Date(now()).toISOString(), reason: reason?.trim() || null };
-        log.info('attention resolved', { attentionId: attention.attentionId, command: attention.command, action, by: by.subject, role: by.role });
-        return { ...attention, open: false, resolution };
-      },
-      { validator: (args) => validateResolution(openAttention(s), action, args) },
-    );
+    setHandler(update, (args) => resolve(action, args), { validator: (args) => validateResolution(openAttention(s), action, args) });
   }
+
+  /** People's requests by id, in the order taken; the latest `KEPT_REQUESTS` are kept for their callers to read. */
+  const requests = new Map<string, RequestOutcome>();
+  setHandler(personRequestQuery, (requestId) => requests.get(requestId) ?? null);
+  async function takeRequest(request: PersonRequest): Promise<unknown> {
+    if (requests.has(request.requestId)) return null;
+    const settle = (outcome: Pick<RequestOutcome, 'status' | 'answer' | 'code' | 'reason'>) => {
+      requests.delete(request.requestId);
+      requests.set(request.requestId, { requestId: request.requestId, kind: request.kind, ...outcome });
+      while (requests.size > KEPT_REQUESTS) requests.delete(requests.keys().next().value!);
+    };
+    const refusedCode = request.kind === 'chooseProvider' || request.kind === 'approveMonth' ? 'WORKFLOWS.UPDATE_REFUSED' : 'WORKFLOWS.NO_SUCH_ATTENTION';
+    try {
+      if (request.kind === 'chooseProvider') validateChoice(request.providerId);
+      else if (request.kind === 'approveMonth') validateApproval(request);
+      else validateResolution(openAttention(s), request.kind, request);
+    } catch (err) {
+      settle({ status: 'refused', code: refusedCode, reason: messageOf(err) });
+      return null;
+    }
+    settle({ status: 'pending' });
+    try {
+      const answer = request.kind === 'chooseProvider' ? await choose(request.providerId) : request.kind === 'approveMonth' ? await approve(request) : resolve(request.kind, request);
+      settle({ status: 'done', answer });
+      // The interceptor (on-behalf-of.ts) reads this answer: a resolved attention's retried command runs on the person's behalf.
+      return answer;
+    } catch (err) {
+      // A command refused by its service comes back with the service's code and reason (`onBehalf`); anything else under the request's own code.
+      const [code, reason] = err instanceof ApplicationFailure && err.type === CommandFailureType.refused && Array.isArray(err.details) ? (err.details as unknown[]) : [];
+      settle({ status: 'refused', code: typeof code === 'string' ? code : refusedCode, reason: typeof reason === 'string' ? reason : messageOf(err) });
+      return null;
+    }
+  }
+  // Declared void, as signal handlers are; the SDK hands the answer back through the interceptors' `next`, where on-behalf-of.ts reads it.
+  setHandler(personRequestSignal, takeRequest as unknown as (request: PersonRequest) => Promise<void>);
 
   upsertSearchAttributes([
     { key: searchAttributes.area, value: policy.areaId },
@@ -315,6 +347,11 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   await condition(allHandlersFinished);
   return journeyView(input, s, undefined);
 }
+
+/** How many people's requests a journey keeps the outcome of, for their callers to read back. */
+const KEPT_REQUESTS = 100;
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Why a command failed, from the activity's failure: the service's code and reason, and whether retrying ran out. */
 function failureOf(err: ActivityFailure): Pick<Attention, 'code' | 'reason' | 'failure' | 'status'> {
