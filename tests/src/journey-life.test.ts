@@ -284,7 +284,7 @@ describe('the life of a home-care journey', () => {
     await recordHistory(platform, applicationId, 'voucher-home-care-dispute');
   });
 
-  it('takes the choice and the approval through journey updates, refusing an invalid one before it reaches history', async () => {
+  it("takes the choice and the approval as requests to the journey, refusing an invalid one with the journey's reason", async () => {
     const { steps, applicationId, customerId, decisionId } = await grantedJourney('2026-03-01', '2026-03-31');
     const citizen = actors(platform).citizen(customerId);
     const journey = `${platform.urls.workflows}/journeys/${applicationId}`;
@@ -300,14 +300,15 @@ describe('the life of a home-care journey', () => {
     await steps.reportVisits('fisksatra-vard', orderId, [visit(applicationId, 'mar-9', 'service', '2026-03-09T09:00:00Z', '2026-03-09T10:00:00Z')]);
     const wrongMonth = await citizen.call<{ error: string }>('POST', `${journey}/months/2026-04/approval`, { orderId });
     expect(wrongMonth.status).toBe(409);
-    // The update waits for the journey to see the order's month before it answers.
+    // The request is refused until the journey has seen the order's month; then it answers once billing has approved it.
     const approved = await eventually(async () => {
       const answer = await citizen.call<{ approvedVisits: number }>('POST', `${journey}/months/2026-03/approval`, { orderId });
       return answer.status === 200 ? answer.body : undefined;
-    }, 'the approval update to be accepted');
+    }, 'the approval request to be accepted');
     expect(approved.approvedVisits).toBe(1);
     const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
     expect(done.settledMonths).toEqual([expect.objectContaining({ month: '2026-03', paymentOre: 26_300, feeOre: 31_200 })]);
+    await recordHistory(platform, applicationId, 'voucher-home-care-person-requests');
   });
 
   it('schedules the monthly billing run, and a triggered run bills the month before', async () => {

@@ -25,9 +25,9 @@ export type FaultPoint = 'decided' | 'chosen' | 'placed' | 'approved';
 export interface FaultJourneyOptions {
   /** The customer's personnummer; a random one when omitted. */
   identityNumber?: string;
-  /** The customer chooses at orders, through the journey's update, or lets the deadline pass (default provider). */
+  /** The customer chooses at orders, through the journey's route (a personRequest, ADR 0033; 'update' by its old name), or lets the deadline pass (default provider). */
   choice?: 'citizen' | 'update' | 'default';
-  /** The customer approves at billing, or through the journey's update. */
+  /** The customer approves at billing, or through the journey's route (a personRequest). */
   approval?: 'citizen' | 'update';
   /** The case handler changes the decision (more hours from 15 March) once the order is placed. */
   change?: boolean;

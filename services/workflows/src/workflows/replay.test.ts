@@ -16,7 +16,7 @@ const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, '
 
 describe('journey workflow replay', () => {
   it('has recorded histories to replay', () => {
-    expect(histories.length).toBeGreaterThanOrEqual(25);
+    expect(histories.length).toBeGreaterThanOrEqual(26);
   });
 
   it.each([
@@ -29,6 +29,10 @@ describe('journey workflow replay', () => {
     ['voucher-home-care-command-failed-skipped.json', 'tasks-follow-their-cause'],
   ])('has %s recorded on the patched path %s, so replay guards the new branch too', (file, patchId) => {
     expect(patchesIn(load(file))).toContain(patchId);
+  });
+
+  it("has a history whose people's requests came as personRequest signals (ADR 0033), so replay guards that path", () => {
+    expect(signalsIn(load('voucher-home-care-person-requests.json'))).toContain('personRequest');
   });
 
   it('keeps a history from before the decision-change patch, which must replay the old branch', () => {
@@ -71,6 +75,12 @@ function patchesIn(history: unknown): string[] {
     .map((e) => e.markerRecordedEventAttributes)
     .filter((m) => m?.markerName === 'core_patch')
     .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads[0]!.data, 'base64').toString('utf8')) as { id: string }).id);
+}
+
+/** The names of the signals a recorded history received. */
+function signalsIn(history: unknown): string[] {
+  const events = (history as { events: Array<{ workflowExecutionSignaledEventAttributes?: { signalName?: string } }> }).events;
+  return events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
 }
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
