@@ -1,4 +1,6 @@
-import { seededRandom, type ComponentName, type InjectedFault, type LocalPlatform } from '@kundval/infra';
+import { join } from 'node:path';
+import { findRepoRoot, seededRandom, type ComponentName, type InjectedFault, type LocalPlatform } from '@kundval/infra';
+import { saveHistory } from '../support/histories.js';
 import { actors, testIdentityNumber, type JourneyState, type Platform } from '../driver/index.js';
 import { startTestPlatform } from '../support/platform.js';
 import { CHOSEN_PROVIDER, DEFAULT_PROVIDER, EXPECTED_FEE_ORE, EXPECTED_PAYMENT_ORE, FAULT_MONTH, runFaultJourney, type FaultJourneyOptions } from '../support/fault-journey.js';
@@ -155,7 +157,15 @@ async function check(platform: LocalPlatform, t: Tracked): Promise<JourneyOutcom
   if (read.status === 404) return { ...base, outcome: 'lost', violations: ['the journey cannot be found'] };
   // A journey whose workflow task keeps failing (e.g. a nondeterminism error on replay) cannot even be queried.
   const state: JourneyState | undefined = read.status === 200 ? read.body : undefined;
-  if (!state) violations.push(`the journey cannot be read: ${read.status} ${String(read.body?.message ?? '').slice(0, 200)}`);
+  if (!state) {
+    // Its history, for a replay that shows why (tests/fixtures/nondeterminism/README.md).
+    const file = join(findRepoRoot(), '.data', 'chaos', 'unreadable', `journey-${applicationId}.json`);
+    const saved = await saveHistory(platform, applicationId, file).then(
+      () => `history saved to ${file}`,
+      (err: unknown) => `its history could not be saved: ${String(err)}`,
+    );
+    violations.push(`the journey cannot be read: ${read.status} ${String(read.body?.message ?? '').slice(0, 200)}; ${saved}`);
+  }
   const attention = state && namedAttention(state);
   const outcome = !state ? 'unreadable' : state.stage === 'completed' ? 'completed' : attention ? `attention:${attention}` : `stuck in ${state.stage}`;
   if (state && outcome.startsWith('stuck')) violations.push(`neither completed nor waiting on a named attention (stage ${state.stage})${t.driven instanceof Error ? `; driving failed: ${t.driven.message.split('\n')[0]}` : ''}`);

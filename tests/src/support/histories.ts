@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { findRepoRoot, resolveTool, type LocalPlatform } from '@kundval/infra';
 import { journeyWorkflowId } from '@kundval/workflows';
@@ -16,11 +16,16 @@ export const HISTORY_DIR = join(findRepoRoot(), 'services', 'workflows', 'src', 
  */
 export async function recordHistory(platform: LocalPlatform, applicationId: string, name: string): Promise<void> {
   if (process.env['RECORD_HISTORIES'] !== '1') return;
+  await saveHistory(platform, applicationId, join(HISTORY_DIR, `${name}.json`));
+}
+
+/** Saves a journey's event history, in the Temporal CLI's JSON format (what `Worker.runReplayHistory` reads), to `file`. */
+export async function saveHistory(platform: Pick<LocalPlatform, 'temporal'>, applicationId: string, file: string): Promise<void> {
   const { stdout } = await promisify(execFile)(
     resolveTool('temporal'),
     ['workflow', 'show', '--workflow-id', journeyWorkflowId(applicationId), '--address', platform.temporal.address, '--namespace', platform.temporal.namespace, '--output', 'json'],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  await mkdir(HISTORY_DIR, { recursive: true });
-  await writeFile(join(HISTORY_DIR, `${name}.json`), stdout);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, stdout);
 }
