@@ -26,4 +26,10 @@ describe('the workflows configuration (bridge and worker)', () => {
   it('starts in production with the identity provider and a random secret', () => {
     expect(problems(production)).toEqual([]);
   });
+
+  it('runs the worker without a sticky cache unless told otherwise (ADR 0035), and refuses a negative size', () => {
+    expect(loadConfig(WorkflowsConfig, development).WORKER_MAX_CACHED_WORKFLOWS).toBe(0);
+    expect(loadConfig(WorkflowsConfig, { ...development, WORKER_MAX_CACHED_WORKFLOWS: '500' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(problems({ ...development, WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toEqual(['WORKER_MAX_CACHED_WORKFLOWS: Too small: expected number to be >=0']);
+  });
 });

@@ -39,6 +39,14 @@ export const WorkflowsConfig = z
     /** Concurrent workflow and activity tasks of one worker process. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
+    /**
+     * Journeys a worker keeps in memory between workflow tasks (Temporal's sticky cache). 0, the
+     * default, turns sticky execution off: every task replays the journey's history. A worker killed
+     * while tasks wait in its sticky queue leaves them to time out there, and the SDK (TypeScript
+     * 1.24.0) can record commands after such a timeout that its own later replay refuses, so the
+     * journey can no longer be read or resumed (ADR 0035). Raise it only with an SDK that has the fix.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(0),
     // The same limits at its edge as every service's (ADR 0024).
     ...EdgeConfig.shape,
   })

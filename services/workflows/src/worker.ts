@@ -30,6 +30,8 @@ const worker = await Worker.create({
   interceptors: journeyWorkerInterceptors,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  // No sticky queue by default (ADR 0035): a task never waits in a dead worker's queue.
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
 });
 logger.info({ taskQueue: TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
 await worker.run();

@@ -6,6 +6,8 @@ import { startTestPlatform } from '../support/platform.js';
 import { CHOSEN_PROVIDER, DEFAULT_PROVIDER, EXPECTED_FEE_ORE, EXPECTED_PAYMENT_ORE, FAULT_MONTH, runFaultJourney, type FaultJourneyOptions } from '../support/fault-journey.js';
 
 /** The components the chaos run kills, one at a time. */
+/** How long the driver waits at each step for a journey to move on: kills and lost answers slow journeys down; the run checks that they get there. */
+const JOURNEY_PATIENCE_MS = 300_000;
 const KILLABLE: readonly ComponentName[] = ['worker', 'decisions', 'orders', 'billing', 'workflows', 'nats', 'temporal'];
 
 export interface ChaosOptions {
@@ -117,7 +119,7 @@ export async function runChaos(platform: LocalPlatform, options: ChaosOptions): 
       // Staggered over the first seconds, as applications arrive.
       await sleep(random() * Math.min(10_000, options.journeys * 100));
       try {
-        await runFaultJourney(driver, { ...t.options, at: async (point, ids) => void (point === 'decided' && (t.ids = ids)) });
+        await runFaultJourney(driver, { ...t.options, patienceMs: JOURNEY_PATIENCE_MS, toleratesDefault: true, at: async (point, ids) => void (point === 'decided' && (t.ids = ids)) });
         t.driven = true;
       } catch (err) {
         t.driven = err instanceof Error ? err : new Error(String(err));
