@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type JourneyState, type Platform, type VisitPlan } from '../driver/index.js';
 
 /**
@@ -58,8 +59,8 @@ export interface FaultJourneyResult {
   state: JourneyState;
 }
 
-/** How long a customer waits for the journey to answer an update before the test calls it hung. */
-const UPDATE_ANSWER_MS = 60_000;
+/** How long a customer waits for the journey's route to answer before the test calls it hung (the route itself answers 202 after 70 s). */
+const UPDATE_ANSWER_MS = 80_000;
 
 /** `answer`, or an error naming what hung: a journey stuck on a lost answer keeps its caller waiting. */
 async function answerWithin<T>(ms: number, what: string, answer: Promise<T>): Promise<T> {
@@ -90,8 +91,13 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
       await steps.choose(customerId, decisionId, CHOSEN_PROVIDER);
     } else if (choice === 'update') {
       await journeyReaches(platform, applicationId, ['awaiting-choice'], options.patienceMs);
-      const chosen = await answerWithin(UPDATE_ANSWER_MS, 'the choice update', people.citizen(customerId).ok<{ providerId: string; chosenBy: string }>('POST', `${journeyUrl(applicationId)}/choice`, { providerId: CHOSEN_PROVIDER }));
-      if (chosen.providerId !== CHOSEN_PROVIDER || chosen.chosenBy !== 'customer') throw new Error(`the choice update answered ${JSON.stringify(chosen)}`);
+      // A 202 (taken, not finished within the route's wait) is asked again with the same key, which reads the first outcome.
+      const key = randomUUID();
+      let chosen: { status: number; body: { providerId?: string; chosenBy?: string } };
+      do {
+        chosen = await answerWithin(UPDATE_ANSWER_MS, 'the choice update', people.citizen(customerId).call('POST', `${journeyUrl(applicationId)}/choice`, { providerId: CHOSEN_PROVIDER }, { 'idempotency-key': key }));
+      } while (chosen.status === 202);
+      if (chosen.status !== 200 || chosen.body.providerId !== CHOSEN_PROVIDER || chosen.body.chosenBy !== 'customer') throw new Error(`the choice update answered ${chosen.status}: ${JSON.stringify(chosen.body)}`);
     }
   } catch (err) {
     // The choice deadline passed first and the default provider was assigned, so the customer's choice is refused: the journey goes on with it.
@@ -131,16 +137,19 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
   if (approval === 'citizen') {
     await steps.approveMonth(customerId, orderId, FAULT_MONTH);
   } else {
-    // The update is refused (409) until the journey has seen the order's month; then it answers once.
+    // The request is refused (409) until the journey has seen the order's month; then it answers once.
+    // A 202 means the journey took it but has not finished: the same request again (same key) reads its outcome.
     const deadline = Date.now() + (options.patienceMs ?? 90_000);
+    let key = randomUUID();
     for (;;) {
       const answer = await answerWithin(
-        UPDATE_ANSWER_MS,
+        Math.max(UPDATE_ANSWER_MS, options.patienceMs ?? 0),
         'the approval update',
-        people.citizen(customerId).call<{ approvedVisits: number }>('POST', `${journeyUrl(applicationId)}/months/${FAULT_MONTH}/approval`, { orderId }),
+        people.citizen(customerId).call<{ approvedVisits: number }>('POST', `${journeyUrl(applicationId)}/months/${FAULT_MONTH}/approval`, { orderId }, { 'idempotency-key': key }),
       );
       if (answer.status === 200 && answer.body.approvedVisits === VISITS.length) break;
-      if (answer.status !== 409 || Date.now() > deadline) throw new Error(`the approval update answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      if ((answer.status !== 409 && answer.status !== 202) || Date.now() > deadline) throw new Error(`the approval update answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      if (answer.status === 409) key = randomUUID();
       await new Promise((r) => setTimeout(r, 200));
     }
   }

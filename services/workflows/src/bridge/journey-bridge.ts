@@ -71,13 +71,27 @@ export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger
         if (err instanceof WorkflowNotFoundError) {
           // The end of an order the journey itself ended, arriving after the journey closed: nothing to tell it.
           if (CLOSED_JOURNEY_NEEDS_NOT.has(event.name)) return;
-          // No running journey takes this event (it closed, or never started): an operator must look.
+          // Not started yet: its application event is being retried (Temporal was down when it came), and
+          // this later event overtook it. Retried like any failure, so it reaches the journey once it runs.
+          if (!(await journeyExists(workflowId))) throw new Error(`the journey ${workflowId} for ${event.name} has not started yet`);
+          // The journey ran and closed: no running journey takes this event, so an operator must look.
           throw new UnprocessableEventError(`no running journey ${workflowId} for ${event.name}`);
         }
         throw err;
       }
     },
   });
+
+  /** Whether the journey was ever started (running or closed), as opposed to not started yet. */
+  async function journeyExists(workflowId: string): Promise<boolean> {
+    try {
+      await client.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
 }
 
 /** Events a closed journey has no use for: it ends its orders itself before it closes. */
