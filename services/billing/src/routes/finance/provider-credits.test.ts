@@ -67,6 +67,14 @@ describe.each(testEngines())('credits against providers, set off in payment batc
       expect.objectContaining({ providerId: 'kredit-liten', outstandingOre: -2_088_000 }),
     ]);
 
+    // The ledger books each credit as a payment in reverse, in the period it was booked in.
+    const sie = await svc.app.inject({ method: 'GET', url: `/exports/sie?month=${homeCredit.periodMonth}`, headers: finance });
+    expect(sie.statusCode).toBe(200);
+    const text = sie.rawPayload.toString('latin1');
+    expect(text).toContain(`"Kreditering 2025-04 kredit-hem order ${home.orderId}"`);
+    expect(text).toMatch(/#TRANS \d+ \{\} -7200\.00\r?\n/);
+    expect(text).toMatch(/#TRANS \d+ \{\} 7200\.00\r?\n/);
+
     // May at Kredit Hem is paid at level 3; the May batch pays it less April's credit, in one transfer.
     const may = await paid(home, '2025-05', 'occupancy');
     expect(may.amountOre).toBe(31 * HOME_L3);
