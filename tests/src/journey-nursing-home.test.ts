@@ -129,15 +129,15 @@ describe('the life of a nursing-home journey', () => {
     await recordHistory(platform, applicationId, 'voucher-nursing-home-level-changed');
   });
 
-  it('hands a lowered level for months already paid to the case handler, and never pays them down by itself', async () => {
+  it('credits a lowered level for months already paid against the provider, with no task for the case handler', async () => {
     const { applicationId, customerId, decisionId } = await decision('2026-10-01', '2027-09-30');
     await choose(customerId, decisionId, { providerId: 'ektorps-hage' });
     const orderId = await homeCareSteps(platform).placedOrder('ektorps-hage', decisionId);
     const occupancy = await admit('ektorps-hage', orderId, '2026-10-02');
     await occupancy({ kind: 'moved-in', from: '2026-10-05' });
     const levelFive = await dailyVoucher('5', 'private');
+    const levelFour = await dailyVoucher('4', 'private');
     // October (from the 5th) and November are over: both are paid at level 5.
-    const paidAtFive = (state: Awaited<ReturnType<typeof journeyState>>) => state?.settledMonths.map((m) => [m.month, m.paymentOre]);
     await eventually(async () => {
       const state = await journeyState(platform, applicationId);
       return state?.settledMonths.length === 2 ? state : undefined;
@@ -151,23 +151,27 @@ describe('the life of a nursing-home journey', () => {
       validTo: '2027-09-30',
       reason: 'Recovered after rehabilitation.',
     });
-    const escalated = await eventually(async () => {
+    // 20–31 October (12 days) and all of November (30 days) at level 4 instead of 5: credited, not paid down by a person.
+    const octoberCredit = 12 * (levelFour - levelFive);
+    const novemberCredit = 30 * (levelFour - levelFive);
+    // The journey's view sums each month: what was paid, less what was credited.
+    const net = [
+      ['2026-10', 27 * levelFive + octoberCredit],
+      ['2026-11', 30 * levelFive + novemberCredit],
+    ];
+    const credited = await eventually(async () => {
       const state = await journeyState(platform, applicationId);
-      return state?.escalations?.filter((e) => e.kind === 'payment-correction' && e.open).length === 2 ? state : undefined;
-    }, 'both corrections to reach the case handler');
-    expect(escalated.escalations?.filter((e) => e.kind === 'payment-correction').map((e) => e.key)).toEqual([`${orderId}:2026-10`, `${orderId}:2026-11`]);
-    expect(paidAtFive(escalated)).toEqual([
-      ['2026-10', 27 * levelFive],
-      ['2026-11', 30 * levelFive],
-    ]);
+      return JSON.stringify(state?.settledMonths.map((m) => [m.month, m.paymentOre])) === JSON.stringify(net) ? state : undefined;
+    }, `both months to be credited: ${JSON.stringify(net)}`);
+    expect(credited.escalations?.filter((e) => e.kind === 'payment-correction')).toEqual([]);
     const tasks = await people().caseHandler.ok<Array<{ applicationId: string; key: string }>>('GET', `${platform.urls.decisions}/tasks?kind=payment-correction`);
-    expect(tasks.filter((t) => t.applicationId === applicationId).map((t) => t.key).sort()).toEqual([`${orderId}:2026-10`, `${orderId}:2026-11`]);
+    expect(tasks.filter((t) => t.applicationId === applicationId)).toEqual([]);
     const paid = await people().provider('ektorps-hage').ok<Array<{ orderId: string; amountOre: number }>>('GET', `${platform.urls.billing}/providers/ektorps-hage/payments`);
-    expect(paid.filter((p) => p.orderId === orderId).map((p) => p.amountOre).sort()).toEqual([27 * levelFive, 30 * levelFive].sort());
+    expect(paid.filter((p) => p.orderId === orderId).map((p) => p.amountOre).sort((a, b) => a - b)).toEqual([novemberCredit, octoberCredit, 27 * levelFive, 30 * levelFive].sort((a, b) => a - b));
     // The order carries the new level on, for the months still to come.
     const order = await people().caseHandler.ok<{ level: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
     expect(order.level).toBe(4);
-    await recordHistory(platform, applicationId, 'voucher-nursing-home-level-lowered');
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-level-lowered-credited');
   });
 
   it('accepts another home while staying in the queue for the chosen one, and moves there when it offers a place', async () => {

@@ -138,6 +138,24 @@ export const ProviderPaymentCreated = z.object({
 });
 export type ProviderPaymentCreated = z.infer<typeof ProviderPaymentCreated>;
 
+/**
+ * A credit against a provider: an order's month is now worth less than was paid (a lowered level, a
+ * shortened placement), so the difference is owed back. `amountOre` is negative, as in billing's
+ * ledger; it is set against the provider's next payment batch (or invoiced back). A new event rather
+ * than a signed `providerPaymentCreated`, whose v1 consumers rely on a non-negative amount.
+ */
+export const ProviderCreditCreated = z.object({
+  paymentId: Id,
+  applicationId: Id,
+  orderId: Id,
+  providerId: Id,
+  month: Month,
+  amountOre: z.number().int().negative(),
+  /** Why the month is worth less, as the payment's basis: `decision-change:<YYYY-MM-DD>`. */
+  cause: z.string().min(1).max(100),
+});
+export type ProviderCreditCreated = z.infer<typeof ProviderCreditCreated>;
+
 export const DecisionChanged = z.object({
   changeId: Id,
   applicationId: Id,
@@ -299,6 +317,7 @@ export const eventCatalog = {
   monthApproved: { subject: 'kundval.billing.month.approved.v1', schema: MonthApproved },
   feeCharged: { subject: 'kundval.billing.fee.charged.v1', schema: FeeCharged },
   providerPaymentCreated: { subject: 'kundval.billing.provider-payment.created.v1', schema: ProviderPaymentCreated },
+  providerCreditCreated: { subject: 'kundval.billing.provider-credit.created.v1', schema: ProviderCreditCreated },
   decisionChanged: { subject: 'kundval.decisions.decision.changed.v1', schema: DecisionChanged },
   decisionEnded: { subject: 'kundval.decisions.decision.ended.v1', schema: DecisionEnded },
   providerSwitched: { subject: 'kundval.orders.provider.switched.v1', schema: ProviderSwitched },

@@ -7,6 +7,7 @@ import { visitRoutes } from './routes/visits/index.js';
 import { settlementRoutes } from './routes/settlement/index.js';
 import { rateRoutes } from './routes/rates/index.js';
 import { financeRoutes } from './routes/finance/index.js';
+import { providerCreditRoutes } from './routes/finance/provider-credits.js';
 import { importRoutes } from './routes/imports/index.js';
 import { deliveryRoutes } from './routes/deliveries/index.js';
 import { statementRoutes } from './routes/statements/index.js';
@@ -35,6 +36,7 @@ export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     await app.register(settlementRoutes(deps));
     await app.register(rateRoutes(deps));
     await app.register(financeRoutes(deps, deps.finance));
+    await app.register(providerCreditRoutes(deps));
     await app.register(importRoutes(deps));
     await app.register(deliveryRoutes(deps));
     await app.register(sessionRoutes(deps));

@@ -19,7 +19,8 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .selectFrom('provider_payments')
     .select(['provider_id', 'order_id', 'amount_ore', 'month'])
     .where('period_month', '=', month)
-    .where('amount_ore', '>', 0)
+    // A credit (ADR 0034) is booked as a payment in reverse.
+    .where('amount_ore', '<>', 0)
     .orderBy('provider_id')
     .orderBy('order_id')
     .execute();
@@ -27,7 +28,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .selectFrom('municipal_recharges')
     .select(['deciding_municipality', 'provider_id', 'order_id', 'amount_ore', 'month'])
     .where('period_month', '=', month)
-    .where('amount_ore', '>', 0)
+    .where('amount_ore', '<>', 0)
     .orderBy('deciding_municipality')
     .orderBy('provider_id')
     .orderBy('order_id')
@@ -55,7 +56,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     ...payments.map((p) => ({
       series: sie.series,
       date,
-      text: `Ersättning ${p.month} ${p.provider_id} order ${p.order_id}`,
+      text: `${p.amount_ore < 0 ? 'Kreditering' : 'Ersättning'} ${p.month} ${p.provider_id} order ${p.order_id}`,
       transactions: [
         { account: accounts.providerPayments, amountOre: p.amount_ore },
         { account: accounts.payable, amountOre: -p.amount_ore },

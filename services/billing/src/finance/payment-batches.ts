@@ -66,28 +66,50 @@ const transferKey = (i: BatchItemRow) => `${i.provider_id}|${i.bankgiro}|${i.cre
 /**
  * A batch of the period's provider payments that are in no batch yet: the payments booked in
  * `month` (their `period_month`), which are the month's own and corrections of earlier months
- * booked after those were paid (ADR 0011). Throws a 409 when none can be paid.
+ * booked after those were paid (ADR 0011), set off against the provider's credits (negative
+ * payments, ADR 0034) of this period and of earlier ones not yet set off. A provider's transfer is the
+ * net; a provider whose credits are as large as what is owed gets no transfer, and the credits wait
+ * for a later batch (or finance invoices them back: GET /provider-credits). Throws a 409 when none
+ * can be paid.
  */
 export async function createMonthBatch(trx: BillingDb, args: { month: string; executionDate: string; createdBy: string }) {
   const candidates = await trx
     .selectFrom('provider_payments as p')
     .leftJoin('provider_accounts as a', 'a.provider_id', 'p.provider_id')
     .select(['p.payment_id', 'p.order_id', 'p.provider_id', 'p.amount_ore', 'a.name', 'a.bankgiro'])
-    .where('p.period_month', '=', args.month)
+    .where((eb) => eb.or([eb('p.period_month', '=', args.month), eb.and([eb('p.period_month', '<', args.month), eb('p.amount_ore', '<', 0)])]))
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))))
     .orderBy('p.provider_id')
     .orderBy('p.payment_id')
     .execute();
   const skipped: SkippedPayment[] = [];
   const payable = [];
-  for (const c of candidates) {
+  for (const rows of byProvider(candidates)) {
+    const providerId = rows[0]!.provider_id;
+    const owed = rows.filter((c) => c.amount_ore > 0);
+    const credits = rows.filter((c) => c.amount_ore < 0);
+    for (const c of rows.filter((r) => r.amount_ore === 0)) skipped.push({ paymentId: c.payment_id, providerId, reason: 'nothing to pay: the amount is zero' });
+    const account = rows[0]!.bankgiro !== null && rows[0]!.name !== null ? { bankgiro: rows[0]!.bankgiro, name: rows[0]!.name } : null;
     // Left out, not refused: one provider without an account must not hold up everyone else's pay.
-    if (c.amount_ore <= 0) skipped.push({ paymentId: c.payment_id, providerId: c.provider_id, reason: 'nothing to pay: the amount is zero' });
-    else if (c.bankgiro === null || c.name === null) skipped.push({ paymentId: c.payment_id, providerId: c.provider_id, reason: 'no Bankgiro account is registered for the provider' });
-    else payable.push({ ...c, bankgiro: c.bankgiro, name: c.name });
+    if (!account) {
+      for (const c of owed) skipped.push({ paymentId: c.payment_id, providerId, reason: 'no Bankgiro account is registered for the provider' });
+      for (const c of credits) skipped.push({ paymentId: c.payment_id, providerId, reason: 'a credit: waits for a payment to the provider to be set against' });
+      continue;
+    }
+    const owedOre = owed.reduce((sum, c) => sum + c.amount_ore, 0);
+    const creditOre = credits.reduce((sum, c) => sum + c.amount_ore, 0);
+    if (owedOre + creditOre <= 0) {
+      const reason =
+        owed.length === 0
+          ? 'a credit: waits for a payment to the provider to be set against'
+          : `the provider's credits (${-creditOre} öre) are as large as what is owed (${owedOre} öre): both wait for a later batch`;
+      for (const c of [...owed, ...credits]) skipped.push({ paymentId: c.payment_id, providerId, reason });
+      continue;
+    }
+    for (const c of [...owed, ...credits]) payable.push({ ...c, ...account });
   }
   if (payable.length === 0) {
-    const why = skipped.length > 0 ? ` ${skipped.length} wait for an account or have nothing to pay.` : '';
+    const why = skipped.length > 0 ? ` ${skipped.length} wait for an account, are credits or have nothing to pay.` : '';
     throw conflict('BILLING.NOTHING_TO_PAY', `No provider payment of ${args.month} is ready for a payment batch.${why}`);
   }
   const batchId = await insertBatch(trx, { month: args.month, executionDate: args.executionDate, createdBy: args.createdBy, retryOf: null });
@@ -96,6 +118,17 @@ export async function createMonthBatch(trx: BillingDb, args: { month: string; ex
     .values(payable.map((p) => ({ ...itemValues(batchId), payment_id: p.payment_id, order_id: p.order_id, provider_id: p.provider_id, amount_ore: p.amount_ore, creditor_name: p.name, bankgiro: p.bankgiro })))
     .execute();
   return { batchId, skipped };
+}
+
+/** Rows ordered by provider, grouped per provider in that order. */
+function byProvider<T extends { provider_id: string }>(rows: readonly T[]): T[][] {
+  const groups: T[][] = [];
+  for (const row of rows) {
+    const last = groups.at(-1);
+    if (last && last[0]!.provider_id === row.provider_id) last.push(row);
+    else groups.push([row]);
+  }
+  return groups;
 }
 
 /**

@@ -119,16 +119,22 @@ describe.each(testEngines())('amended orders (orderChanged) in payments and repo
       expect(delta).toMatchObject({ amountOre: 2 * (DAY_L3 - DAY_L1), payableOre: 2 * DAY_L1 + 2 * DAY_L3 });
     });
 
-    it('refuses a lowered level with 409 BILLING.NEGATIVE_CORRECTION, paying nothing', async () => {
+    it('credits a lowered level: a negative payment of the difference, its event, and the same answer again for the same basis', async () => {
       const home = await placeOrder(svc.db, { providerId: 'niva-hem', providerKind: 'municipal', areaId: 'nursing-home', level: 5 });
       await movedIn(home, '2025-04-01');
-      await paid(home, '2025-04', 'occupancy');
+      expect((await paid(home, '2025-04', 'occupancy')).amountOre).toBe(30 * HOME_L5);
       await changeOrder(svc.db, home, { effectiveFrom: '2025-04-16', validTo: '2025-12-31', level: 3 });
-      const before = await tableCounts(svc.db);
-      const res = await pay(home, '2025-04', 'decision-change:2025-04-16');
-      expect(res.statusCode).toBe(409);
-      expect(res.json().error).toBe('BILLING.NEGATIVE_CORRECTION');
-      expect(await tableCounts(svc.db)).toEqual(before);
+      const credit = await paid(home, '2025-04', 'decision-change:2025-04-16');
+      // 16–30 April, 15 days, at level 3 instead of 5.
+      expect(credit).toMatchObject({ amountOre: 15 * (HOME_L3 - HOME_L5), previouslyPaidOre: 30 * HOME_L5, payableOre: 15 * HOME_L5 + 15 * HOME_L3 });
+      const events = await svc.db.selectFrom('outbox').select(['subject', 'envelope']).where('subject', 'like', 'kundval.billing.provider-%').orderBy('seq').execute();
+      expect(events.at(-1)).toMatchObject({
+        subject: 'kundval.billing.provider-credit.created.v1',
+        envelope: expect.objectContaining({ payload: expect.objectContaining({ paymentId: credit.paymentId, amountOre: -720_000, cause: 'decision-change:2025-04-16' }) }),
+      });
+      const again = await pay(home, '2025-04', 'decision-change:2025-04-16');
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toMatchObject({ paymentId: credit.paymentId, amountOre: -720_000 });
     });
 
     it('answers 409 BILLING.ORDER_CHANGE_PENDING until billing holds the amendment the basis names, then pays', async () => {

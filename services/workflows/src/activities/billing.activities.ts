@@ -31,9 +31,10 @@ export function createBillingActivities(call: ServiceClient) {
       return call({ command: 'payProvider', key: paymentKey(input), method: 'POST', path: '/provider-payments', body: input, answer: ProviderPaymentAnswer });
     },
     /**
-     * Pays what a changed decision adds to a month already paid (`decision-change:<date>`). Null when
-     * the month is now worth less than was paid: billing does not reclaim, so the journey hands it to
-     * the case handler instead of retrying a refusal that cannot change.
+     * Pays what a changed decision adds to a month already paid (`decision-change:<date>`), or credits
+     * what it takes away (a negative `amountOre`: billing sets it against the provider's next payment
+     * batch; ADR 0034). Null when billing refuses to credit (`BILLING.NEGATIVE_CORRECTION`, as billing
+     * did before credits): the journey then hands the month to the case handler.
      */
     async correctPayment(input: { orderId: string; month: string; basis: `decision-change:${string}`; expectedAmendment: Amendment }): Promise<ProviderPayment | null> {
       try {

@@ -281,6 +281,26 @@ describe('the journey core, by example', () => {
     ]);
   });
 
+  it('records a lowered level credited by billing as a negative payment of the month, and raises no task', () => {
+    const { j } = journeyOf(nursingHome, at('2026-01-02'));
+    const answer = services(j);
+    const credited: typeof answer = (step) =>
+      step.kind === 'correctPayment' ? { kind: 'answered', answer: { paymentId: 'c', orderId: step.input.orderId, month: step.input.month, amountOre: -24_000_00, unpricedMinutes: 0 } } : answer(step);
+    applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
+    applyEvent(j, ev({ kind: 'providerChosen', providerId: 'solgarden', chosenBy: 'customer' }), at('2026-01-02'));
+    pass(j, at('2026-01-02'), credited);
+    applyEvent(j, ev({ kind: 'orderAccepted', orderId: 'order-1' }), at('2026-01-03'));
+    applyEvent(j, ev({ kind: 'deliveryPeriodRecorded', orderId: 'order-1', period: 'moved-in', from: '2026-01-03', to: null }), at('2026-01-03'));
+    pass(j, at('2026-02-01'), credited);
+    applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 2 }), at('2026-02-02'));
+    expect(kinds(pass(j, at('2026-02-02'), credited))).toEqual(['changeOrder', 'correctPayment']);
+    expect(j.state.settlements.map((x) => [x.month, x.basis, x.paymentOre])).toEqual([
+      ['2026-01', 'occupancy', 100_00],
+      ['2026-01', 'decision-change:2026-01-20', -24_000_00],
+    ]);
+    expect(j.state.escalations).toEqual([]);
+  });
+
   it('pays the undisputed part of a disputed month at once and the rest when the dispute is resolved', () => {
     const { j, answer } = homeCareInService();
     applyEvent(j, ev({ kind: 'monthApproved', orderId: 'order-1', month: '2026-01', approvedVisits: 6, disputedVisits: 2 }), at('2026-02-03'));

@@ -853,7 +853,10 @@ function* remindOrEscalateApproval(j: Journey, order: OrderState, om: OrderMonth
   }
 }
 
-/** Pays what a changed level adds to a month already paid; a month now worth less goes to the case handler. */
+/**
+ * Pays what a changed level adds to a month already paid, or has billing credit what it takes away (a
+ * negative payment, ADR 0034); only a billing that refuses to credit leaves the month to the case handler.
+ */
 function* correctForChange(j: Journey, order: OrderState, om: OrderMonth, from: string): Pass {
   const payment = yield* command(j, { kind: 'correctPayment', input: { orderId: order.orderId, month: om.month, basis: `decision-change:${from}`, expectedAmendment: order.lastAmendment! } });
   // Skipped: the month stays as paid; the difference is left to finance.

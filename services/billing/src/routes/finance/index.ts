@@ -212,7 +212,7 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
         schema: {
           summary: "The month's vouchers for the ledger (SIE 4I)",
           description:
-            'One voucher per provider payment (cost against accounts payable), one per recharge of a payment to the municipality that placed the customer here (receivable from other municipalities against the voucher cost) and one per customer fee invoice (receivable against fee revenue) booked in the month, dated its last day, in code page 437; zero amounts make no voucher. The voucher numbers are left to the ledger.',
+            'One voucher per provider payment (cost against accounts payable; a credit, ADR 0034, in reverse as "Kreditering"), one per recharge of a payment to the municipality that placed the customer here (receivable from other municipalities against the voucher cost) and one per customer fee invoice (receivable against fee revenue) booked in the month, dated its last day, in code page 437; zero amounts make no voucher. The voucher numbers are left to the ledger.',
           tags: ['accounting'],
           querystring: z.object({ month: Month }),
           response: { 200: { description: 'The SIE 4I file, CP437', content: { 'text/plain': { schema: z.string() } } }, ...errors },

@@ -264,7 +264,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
         schema: {
           summary: "Pay the provider for an order's month",
           description:
-            "Pays what the order's month is worth now less what earlier payments of it paid: approved visits by time band (Europe/Stockholm) at the municipal or private rate, minutes outside every band listed as unpriced; attendance days, sessions or occupied days (hospital stays included) × the voucher of the level in force on each day (the area's n-th level for the order's level n: the level the order was placed with, then each amendment's from its effective date). Disputed deliveries are paid only once resolved and approved, rejected ones never. Rounded once per (kind, band, rate) line over the provider's month. Idempotent per order, month and basis: `approval` and `attendance` need the customer's approval of the month, `dispute-resolution` a resolved dispute, `occupancy` a move-in. `decision-change:<YYYY-MM-DD>` corrects a month already paid for the order's amendment from that day (a changed level, a later or earlier last day) in areas paid by level: billing must hold that amendment (else 409 `BILLING.ORDER_CHANGE_PENDING`), then as the area's own basis a move-in or the month's approval; it pays the difference, 0 when there is none. A month now worth less than was paid (a lowered level, a shortened placement) is refused with 409 `BILLING.NEGATIVE_CORRECTION`: reclaiming is done outside this flow. With `expectedAmendment`, a copy of the order that does not hold that amendment yet is refused with 409 `BILLING.ORDER_CHANGE_PENDING`. A month whose payment run has gone to the bank is closed: the payment is booked in the next open period (`periodMonth`). A month closed as nothing delivered is paid 0. For a customer placed here by another municipality's decision, a payment of more than 0 (a decision change's too) is recharged to that municipality in the same transaction (GET /municipal-recharges).",
+            "Pays what the order's month is worth now less what earlier payments of it paid: approved visits by time band (Europe/Stockholm) at the municipal or private rate, minutes outside every band listed as unpriced; attendance days, sessions or occupied days (hospital stays included) × the voucher of the level in force on each day (the area's n-th level for the order's level n: the level the order was placed with, then each amendment's from its effective date). Disputed deliveries are paid only once resolved and approved, rejected ones never. Rounded once per (kind, band, rate) line over the provider's month. Idempotent per order, month and basis: `approval` and `attendance` need the customer's approval of the month, `dispute-resolution` a resolved dispute, `occupancy` a move-in. `decision-change:<YYYY-MM-DD>` corrects a month already paid for the order's amendment from that day (a changed level, a later or earlier last day) in areas paid by level: billing must hold that amendment (else 409 `BILLING.ORDER_CHANGE_PENDING`), then as the area's own basis a move-in or the month's approval; it pays the difference, 0 when there is none. A month now worth less than was paid (a lowered level, a shortened placement) is a credit: a payment with a negative `amountOre` (event `providerCreditCreated`), set against the provider's next payment batch, or listed under GET /provider-credits for finance to invoice back while no payment is there to set it against. With `expectedAmendment`, a copy of the order that does not hold that amendment yet is refused with 409 `BILLING.ORDER_CHANGE_PENDING`. A month whose payment run has gone to the bank is closed: the payment is booked in the next open period (`periodMonth`). A month closed as nothing delivered is paid 0. For a customer placed here by another municipality's decision, a payment of more than 0 (a decision change's too) is recharged to that municipality in the same transaction (GET /municipal-recharges).",
           tags: ['payments'],
           body: z.object({
             orderId: z.uuid(),
@@ -298,9 +298,6 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
             const orderPaid = ledgers.byOrder.get(order.order_id);
             const previouslyPaid = orderPaid?.totalOre ?? 0;
             const delta = paymentDelta(now, orderPaid ?? emptyLedger(), ledgers.provider);
-            if (delta.amountOre < 0) {
-              throw conflict('BILLING.NEGATIVE_CORRECTION', `The order's ${month} is now worth ${previouslyPaid + delta.amountOre} öre, less than the ${previouslyPaid} öre already paid; reclaiming is done outside this flow.`);
-            }
             const periodMonth = await openPeriod(trx, month);
             const paymentId = randomUUID();
             const recharge = rechargeFor(order, { payment_id: paymentId, month, period_month: periodMonth, amount_ore: delta.amountOre });
@@ -322,14 +319,17 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
               })
               .execute();
             if (recharge) await recordRecharges(trx, [recharge]);
-            await enqueueEvent(
-              trx,
-              'providerPaymentCreated',
-              { paymentId, applicationId: order.application_id, orderId, providerId: order.provider_id, month, amountOre: delta.amountOre, unpricedMinutes: delta.unpricedMinutes },
-              { correlationId: req.correlationId },
-            );
+            // A month now worth less than was paid is a credit, set against the provider's next payment batch (ADR 0034).
+            const credit = delta.amountOre < 0;
+            if (credit) {
+              const event = { paymentId, applicationId: order.application_id, orderId, providerId: order.provider_id, month, amountOre: delta.amountOre, cause: basis };
+              await enqueueEvent(trx, 'providerCreditCreated', event, { correlationId: req.correlationId });
+            } else {
+              const event = { paymentId, applicationId: order.application_id, orderId, providerId: order.provider_id, month, amountOre: delta.amountOre, unpricedMinutes: delta.unpricedMinutes };
+              await enqueueEvent(trx, 'providerPaymentCreated', event, { correlationId: req.correlationId });
+            }
             await audit(trx, req.principal, {
-              action: 'provider-payment.created',
+              action: credit ? 'provider-credit.created' : 'provider-payment.created',
               entity: 'order',
               entityId: orderId,
               after: {
