@@ -2,6 +2,10 @@ import type { BillingDb } from '../app.js';
 import type { FinanceSettings } from './config.js';
 import type { SieVoucher } from './sie.js';
 
+/** What a voucher records, so that it keeps its number across exports (ADR 0031). */
+export type VoucherSource = { kind: 'payment' | 'recharge' | 'invoice' | 'incoming'; id: string };
+export type SourcedVoucher = SieVoucher & { source: VoucherSource };
+
 /**
  * The period's vouchers for the ledger: one per provider payment (cost against accounts payable),
  * one per recharge of such a payment to the municipality that placed the customer here (receivable
@@ -12,12 +16,12 @@ import type { SieVoucher } from './sie.js';
  * credits, an unmatched payment against the suspense account; ADR 0021). Zero amounts make no
  * voucher: nothing happened.
  */
-export async function monthVouchers(db: BillingDb, month: string, settings: FinanceSettings): Promise<SieVoucher[]> {
+export async function monthVouchers(db: BillingDb, month: string, settings: FinanceSettings): Promise<SourcedVoucher[]> {
   const { accounts, sie } = settings;
   const date = lastDayOfMonth(month);
   const payments = await db
     .selectFrom('provider_payments')
-    .select(['provider_id', 'order_id', 'amount_ore', 'month'])
+    .select(['payment_id', 'provider_id', 'order_id', 'amount_ore', 'month'])
     .where('period_month', '=', month)
     .where('amount_ore', '>', 0)
     .orderBy('provider_id')
@@ -25,7 +29,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .execute();
   const recharges = await db
     .selectFrom('municipal_recharges')
-    .select(['deciding_municipality', 'provider_id', 'order_id', 'amount_ore', 'month'])
+    .select(['recharge_id', 'deciding_municipality', 'provider_id', 'order_id', 'amount_ore', 'month'])
     .where('period_month', '=', month)
     .where('amount_ore', '>', 0)
     .orderBy('deciding_municipality')
@@ -36,7 +40,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .execute();
   const invoices = await db
     .selectFrom('fee_invoices')
-    .select(['invoice_number', 'ocr_reference', 'fee_ore', 'month'])
+    .select(['invoice_id', 'invoice_number', 'ocr_reference', 'fee_ore', 'month'])
     .where('period_month', '=', month)
     .where('fee_ore', '>', 0)
     .orderBy('invoice_number')
@@ -53,6 +57,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .execute();
   return [
     ...payments.map((p) => ({
+      source: { kind: 'payment' as const, id: p.payment_id },
       series: sie.series,
       date,
       text: `Ersättning ${p.month} ${p.provider_id} order ${p.order_id}`,
@@ -62,6 +67,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
       ],
     })),
     ...recharges.map((r) => ({
+      source: { kind: 'recharge' as const, id: r.recharge_id },
       series: sie.series,
       date,
       text: `Interkommunal ersättning ${r.month} ${r.deciding_municipality} order ${r.order_id}`,
@@ -71,6 +77,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
       ],
     })),
     ...invoices.map((i) => ({
+      source: { kind: 'invoice' as const, id: i.invoice_id },
       series: sie.series,
       date,
       text: `Avgift ${i.month} faktura ${i.invoice_number}${i.ocr_reference ? ` OCR ${i.ocr_reference}` : ''}`,
@@ -83,6 +90,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     // the customer, an unmatched payment parked on the suspense account until finance resolves it.
     // A BgMax deduction (TK21) is money the deposit lacks: the bank less, the suspense account more.
     ...received.map((p) => ({
+      source: { kind: 'incoming' as const, id: p.payment_id },
       series: sie.series,
       // The day the money came, when it is in the period; a payment booked in a later open period is dated its last day.
       date: p.payment_date.slice(0, 7) === month ? p.payment_date : date,
@@ -109,6 +117,60 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
             ],
     })),
   ];
+}
+
+/**
+ * Gives each voucher its number in the series: the one it was given at an earlier export, or the
+ * next free ones, in the vouchers' order. The counter row is updated in place, so two exports at
+ * once queue on it and never hand out a number twice. A voucher keeps its number whatever is
+ * exported later, so a ledger that has imported it finds the same voucher again, not a new one.
+ */
+export async function numberVouchers(trx: BillingDb, series: string, vouchers: readonly SourcedVoucher[]): Promise<{ vouchers: SieVoucher[]; numbered: { first: number; last: number } | null }> {
+  if (vouchers.length === 0) return { vouchers: [], numbered: null };
+  const known = new Map<string, number>();
+  const ids = (kind: VoucherSource['kind']) => vouchers.filter((v) => v.source.kind === kind).map((v) => v.source.id);
+  for (const kind of ['payment', 'recharge', 'invoice', 'incoming'] as const) {
+    const wanted = ids(kind);
+    if (wanted.length === 0) continue;
+    const rows = await trx.selectFrom('sie_voucher_numbers').select(['source_id', 'number']).where('source', '=', kind).where('series', '=', series).where('source_id', 'in', wanted).execute();
+    for (const r of rows) known.set(`${kind}|${r.source_id}`, r.number);
+  }
+  const fresh = vouchers.filter((v) => !known.has(`${v.source.kind}|${v.source.id}`));
+  let numbered: { first: number; last: number } | null = null;
+  if (fresh.length > 0) {
+    const counter = await trx
+      .insertInto('sie_series')
+      .values({ series, last_number: fresh.length })
+      .onConflict((oc) => oc.column('series').doUpdateSet((eb) => ({ last_number: eb('sie_series.last_number', '+', fresh.length) })))
+      .returning('last_number')
+      .executeTakeFirstOrThrow();
+    const first = counter.last_number - fresh.length + 1;
+    const rows = fresh.map((v, i) => ({ source: v.source.kind, source_id: v.source.id, series, number: first + i }));
+    await trx.insertInto('sie_voucher_numbers').values(rows).execute();
+    for (const r of rows) known.set(`${r.source}|${r.source_id}`, r.number);
+    numbered = { first, last: counter.last_number };
+  }
+  return { vouchers: vouchers.map(({ source, ...v }) => ({ ...v, number: known.get(`${source.kind}|${source.id}`)! })), numbered };
+}
+
+/** The accounts the export books to, with the names the chart gives them, for #KONTO. */
+export function chartAccounts(settings: FinanceSettings): { number: string; name: string }[] {
+  const { accounts } = settings;
+  const named: [string, string][] = [
+    [accounts.bank, 'Bank'],
+    [accounts.receivable, 'Kundfordringar avgifter'],
+    [accounts.rechargeReceivable, 'Fordringar andra kommuner'],
+    [accounts.customerCredits, 'Förskott från kunder'],
+    [accounts.payable, 'Leverantörsskulder'],
+    [accounts.unmatchedPayments, 'Oredovisade inbetalningar'],
+    [accounts.customerFees, 'Avgifter kundval'],
+    [accounts.providerPayments, 'Ersättning utförare kundval'],
+    [accounts.rechargeCredit, 'Ersättning utförare kundval'],
+  ];
+  // One record per account: the recharge credit is the provider payments' account unless set apart.
+  const byNumber = new Map<string, string>();
+  for (const [number, name] of named) if (!byNumber.has(number)) byNumber.set(number, name);
+  return [...byNumber].map(([number, name]) => ({ number, name })).sort((a, b) => a.number.localeCompare(b.number));
 }
 
 /** `2024-02` → `2024-02-29`. */

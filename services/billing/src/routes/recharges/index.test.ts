@@ -151,8 +151,8 @@ describe.each(testEngines())('inter-municipal recharges on %s', (engine) => {
       for (const v of sie.vouchers) expect(v.transactions.reduce((s, t) => s + t.amountOre, 0), v.text).toBe(0);
       const lastDay = period === '2025-05' ? '2025-05-31' : '2025-06-30';
       expect(sie.vouchers.filter((v) => v.text.endsWith(`order ${order.orderId}`))).toEqual([
-        { series: 'KV', date: lastDay, text: `Ersättning 2025-05 ike-stangd order ${order.orderId}`, transactions: [{ account: '4510', amountOre: 31_000 }, { account: '2440', amountOre: -31_000 }] },
-        { series: 'KV', date: lastDay, text: `Interkommunal ersättning 2025-05 varmdo order ${order.orderId}`, transactions: [{ account: '1511', amountOre: 31_000 }, { account: '4510', amountOre: -31_000 }] },
+        { series: 'KV', number: expect.any(Number), date: lastDay, text: `Ersättning 2025-05 ike-stangd order ${order.orderId}`, transactions: [{ account: '4510', amountOre: 31_000 }, { account: '2440', amountOre: -31_000 }] },
+        { series: 'KV', number: expect.any(Number), date: lastDay, text: `Interkommunal ersättning 2025-05 varmdo order ${order.orderId}`, transactions: [{ account: '1511', amountOre: 31_000 }, { account: '4510', amountOre: -31_000 }] },
       ]);
       const recharge = await svc.db.selectFrom('municipal_recharges').select('period_month').where('payment_id', '=', paymentId).executeTakeFirstOrThrow();
       expect(recharge.period_month).toBe(period);
