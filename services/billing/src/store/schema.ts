@@ -347,6 +347,20 @@ export type BillingTables = {
     reminded_by: string;
     created_at: Generated<Date>;
   };
+  /** A case-handler alert: delivery kept below or above what the order asked for (ADR 0032). */
+  follow_up_alerts: {
+    alert_id: string;
+    order_id: string;
+    customer_id: string;
+    provider_id: string;
+    area_id: string;
+    kind: 'under-delivery' | 'over-delivery';
+    first_month: string;
+    raised_month: string;
+    shares: Json<number[]>;
+    raised_by: string;
+    raised_at: Generated<Date>;
+  };
   /** The last voucher number given in each SIE series (ADR 0031). */
   sie_series: { series: string; last_number: number };
   /** The number a voucher was given at its first export, kept for every later one. */
