@@ -1,9 +1,10 @@
 import type { BillingDb } from '../app.js';
 import type { FinanceSettings } from './config.js';
 import type { SieVoucher } from './sie.js';
+import { nettedFees } from '../payments/recharge-netting.js';
 
 /** What a voucher records, so that it keeps its number across exports (ADR 0031). */
-export type VoucherSource = { kind: 'payment' | 'recharge' | 'invoice' | 'incoming'; id: string };
+export type VoucherSource = { kind: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting'; id: string };
 export type SourcedVoucher = SieVoucher & { source: VoucherSource };
 
 /**
@@ -11,7 +12,9 @@ export type SourcedVoucher = SieVoucher & { source: VoucherSource };
  * one per recharge of such a payment to the municipality that placed the customer here (receivable
  * from other municipalities against the voucher cost, ADR 0014) and one per customer fee invoice
  * (receivable against fee revenue) booked in `month` — the month's own and corrections of earlier
- * months booked after those were paid (ADR 0011) — dated the period's last day; and one per
+ * months booked after those were paid (ADR 0011) — dated the period's last day; one per fee invoice
+ * of a customer another municipality placed here, setting the fee off against that municipality's
+ * receivable (fee revenue against the recharge receivable, ADR 0032); and one per
  * customer payment booked in the period (bank against the receivable, a surplus against customer
  * credits, an unmatched payment against the suspense account; ADR 0021). Zero amounts make no
  * voucher: nothing happened.
@@ -45,6 +48,7 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .where('fee_ore', '>', 0)
     .orderBy('invoice_number')
     .execute();
+  const netted = await nettedFees(db, month);
   const received = await db
     .selectFrom('incoming_payments as p')
     .leftJoin('fee_invoices as i', 'i.invoice_id', 'p.invoice_id')
@@ -84,6 +88,18 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
       transactions: [
         { account: accounts.receivable, amountOre: i.fee_ore },
         { account: accounts.customerFees, amountOre: -i.fee_ore },
+      ],
+    })),
+    // A placed customer's fee is the deciding municipality's: it is set off against what that
+    // municipality owes for the voucher (ADR 0032), so the receivable on 1511 is the net to invoice.
+    ...netted.map((f) => ({
+      source: { kind: 'netting' as const, id: f.invoiceId },
+      series: sie.series,
+      date,
+      text: `Kvittning avgift ${f.month} faktura ${f.invoiceNumber} mot ${f.decidingMunicipality}`,
+      transactions: [
+        { account: accounts.customerFees, amountOre: f.feeOre },
+        { account: accounts.rechargeReceivable, amountOre: -f.feeOre },
       ],
     })),
     // The receivables' settlement: the bank against the invoice's receivable, a surplus owed back to
@@ -129,7 +145,7 @@ export async function numberVouchers(trx: BillingDb, series: string, vouchers: r
   if (vouchers.length === 0) return { vouchers: [], numbered: null };
   const known = new Map<string, number>();
   const ids = (kind: VoucherSource['kind']) => vouchers.filter((v) => v.source.kind === kind).map((v) => v.source.id);
-  for (const kind of ['payment', 'recharge', 'invoice', 'incoming'] as const) {
+  for (const kind of ['payment', 'recharge', 'invoice', 'incoming', 'netting'] as const) {
     const wanted = ids(kind);
     if (wanted.length === 0) continue;
     const rows = await trx.selectFrom('sie_voucher_numbers').select(['source_id', 'number']).where('source', '=', kind).where('series', '=', series).where('source_id', 'in', wanted).execute();

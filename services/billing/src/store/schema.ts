@@ -364,5 +364,5 @@ export type BillingTables = {
   /** The last voucher number given in each SIE series (ADR 0031). */
   sie_series: { series: string; last_number: number };
   /** The number a voucher was given at its first export, kept for every later one. */
-  sie_voucher_numbers: { source: 'payment' | 'recharge' | 'invoice' | 'incoming'; source_id: string; series: string; number: number; numbered_at: Generated<Date> };
+  sie_voucher_numbers: { source: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting'; source_id: string; series: string; number: number; numbered_at: Generated<Date> };
 } & IdempotencyTables;
