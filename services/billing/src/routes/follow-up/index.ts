@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, assertProviderScope, audit, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, assertProviderScope, audit, commandRunner, forbidden, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { Principal } from '@kundval/contracts';
 import type { BillingDeps } from '../../app.js';
 import { loadDeviationRule } from '../../follow-up/config.js';
@@ -69,8 +69,10 @@ export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: Deviation
   /** A provider asks for its own only: its id is the filter, whatever the query said (403 for another's). */
   const scoped = (principal: Principal, q: z.infer<typeof Query>): FollowUpFilter => {
     if (q.providerId) assertProviderScope(principal, q.providerId);
-    const own = [principal, principal.onBehalfOf].find((p) => p?.role === 'provider')?.providerId;
-    return { providerId: own ?? q.providerId, areaId: q.areaId, customerId: q.customerId };
+    const provider = [principal, principal.onBehalfOf].find((p) => p?.role === 'provider');
+    // A provider token without its provider would otherwise see every provider's customers.
+    if (provider && !provider.providerId) throw forbidden('A provider token must name its provider.');
+    return { providerId: provider?.providerId ?? q.providerId, areaId: q.areaId, customerId: q.customerId };
   };
 
   return async (app) => {
