@@ -1,5 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homeCareSteps, journeyReaches, nextIdentityNumber, runHomeCareJourney, type Platform, type VisitPlan } from '@kundval/tests/driver';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { luhnCheckDigit } from '@kundval/domain';
+import { issueToken } from '@kundval/platform';
+import { Actor, DEMO_PROVIDERS, homeCareSteps, journeyReaches, nextIdentityNumber, runHomeCareJourney, type Platform, type VisitPlan } from '@kundval/tests/driver';
 import { LOCAL_CHOICE_DEADLINE_MS, PLATFORM_FILE } from './local-settings.js';
 
 if (!existsSync(PLATFORM_FILE)) {
@@ -50,5 +53,34 @@ await show(`3. A customer does not choose; after ${LOCAL_CHOICE_DEADLINE_MS / 10
   const r = await runHomeCareJourney(platform, { ...base, identityNumber: nextIdentityNumber(1941), choose: null });
   return { applicationId: r.applicationId, stage: r.state.stage, line: `provider  ${r.providerId} (default)\n  fee       ${kr(r.settled.feeOre)} (cap: ${r.settled.appliedCap})\n  payment   ${kr(r.settled.paymentOre)}` };
 });
+
+/**
+ * Where the demo providers are paid: one by IBAN, one by Plusgiro, the rest by made-up Bankgiro
+ * numbers with a valid check digit, so the month's batch has every kind of payee (ADR 0031).
+ */
+function demoAccount(providerId: string, i: number): Record<string, string> {
+  if (providerId === 'saltsjo-omsorg') return { iban: 'SE73 6000 0000 0000 1234 5678', bic: 'HANDSESS' };
+  if (providerId === 'trygga-hander') return { plusgiro: '4 10 54-8' };
+  const digits = `5${String(100_000 + i).slice(-6)}`;
+  return { bankgiro: `${digits}${luhnCheckDigit(digits)}` };
+}
+
+process.stdout.write(`\n4. Finance pays the month: provider accounts, a payment batch, and its pain.001 file\n`);
+{
+  const finance = new Actor(platform.auth, { sub: 'demo-finance', role: 'finance' });
+  for (const [i, p] of DEMO_PROVIDERS.entries()) await finance.ok('PUT', `${platform.urls.billing}/providers/${p.providerId}/account`, { name: p.name.slice(0, 70), ...demoAccount(p.providerId, i) });
+  const batch = await finance.ok<{ batchId: string; messageId: string; includedPayments: number; includedOre: number; skipped: unknown[] }>('POST', `${platform.urls.billing}/payment-batches`, { month: base.month });
+  // The file is XML, not JSON: fetched directly with a finance token.
+  const token = await issueToken(platform.auth, { sub: 'demo-finance', role: 'finance' });
+  const res = await fetch(`${platform.urls.billing}/payment-batches/${batch.batchId}/pain001`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET pain001 answered ${res.status}: ${await res.text()}`);
+  const dir = resolve('.data/demo');
+  mkdirSync(dir, { recursive: true });
+  const file = resolve(dir, `${batch.messageId}.xml`);
+  writeFileSync(file, await res.text());
+  console.log(`  batch     ${batch.batchId}: ${batch.includedPayments} payments, ${kr(batch.includedOre)}, ${batch.skipped.length} left for later`);
+  console.log(`  file      ${file}`);
+  console.log(`  (ISO 20022 pain.001.001.03 as Swedish banks read it; the same file: GET ${platform.urls.billing}/payment-batches/${batch.batchId}/pain001 as finance)`);
+}
 
 console.log(`\nAll journeys: ${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows`);

@@ -178,11 +178,13 @@ export async function generate(sink: RowSink, size: number, seed: number): Promi
   await sink.table('rate_tables', ['rate_table_id', 'municipality', 'area_id', 'valid_from', 'valid_to', 'rates'], async (push) => {
     for (const t of NACKA_HOME_CARE_RATES) await push([t.id, t.municipality, t.areaId, t.validFrom, t.validTo, JSON.stringify(t.rates)]);
   });
-  await sink.table('provider_accounts', ['provider_id', 'name', 'bankgiro', 'updated_by'], async (push) => {
+  // Bankgiro payees: account_kind defaults to bankgiro, and account_number carries the number (ADR 0031).
+  await sink.table('provider_accounts', ['provider_id', 'name', 'bankgiro', 'account_number', 'updated_by'], async (push) => {
     for (let p = 0; p < w.providers; p++) {
       if (p % 20 === 19) continue;
       const body = String(100_000 + ((p * 7919) % 900_000));
-      await push([providerIds[p]!, `${municipal(p) ? 'Kommunal hemtjänst' : 'Omsorg'} ${p} AB`, `${body}${luhnCheckDigit(body)}`, 'bench']);
+      const bankgiro = `${body}${luhnCheckDigit(body)}`;
+      await push([providerIds[p]!, `${municipal(p) ? 'Kommunal hemtjänst' : 'Omsorg'} ${p} AB`, bankgiro, bankgiro, 'bench']);
     }
   });
   await sink.table('orders', ['order_id', 'application_id', 'customer_id', 'provider_id', 'provider_kind', 'area_id', 'municipality', 'valid_from', 'valid_to', 'level', 'end_date', 'end_reason'], async (push) => {

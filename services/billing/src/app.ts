@@ -14,6 +14,7 @@ import { statementRoutes } from './routes/statements/index.js';
 import { billingRunRoutes } from './routes/billing-runs/index.js';
 import { rechargeRoutes } from './routes/recharges/index.js';
 import { sessionRoutes } from './routes/sessions/index.js';
+import { followUpRoutes } from './routes/follow-up/index.js';
 
 export type BillingDb = Kysely<BillingTables & MessagingTables>;
 export type BillingDeps = {
@@ -43,6 +44,7 @@ export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     await app.register(statementRoutes(deps));
     await app.register(billingRunRoutes(deps));
     await app.register(rechargeRoutes(deps));
+    await app.register(followUpRoutes(deps));
   };
 }
 

@@ -408,12 +408,12 @@ async function makeBatch(
     const skipped = await unbatched
       .leftJoin('provider_accounts as a', 'a.provider_id', 'p.provider_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where((eb) => eb.or([eb('p.amount_ore', '<=', 0), eb('a.bankgiro', 'is', null)]))
+      .where((eb) => eb.or([eb('p.amount_ore', '<=', 0), eb('a.provider_id', 'is', null)]))
       .executeTakeFirstOrThrow();
     const batchId = await insertBatch(trx, { month: args.periodMonth, executionDate: args.executionDate, createdBy: args.actor.sub, retryOf: null });
     const inserted = await sql`
-      insert into payment_batch_items (batch_id, payment_id, end_to_end_id, provider_id, order_id, creditor_name, bankgiro, amount_ore, status, rejection_reason, retried_in)
-      select ${batchId}::uuid, p.payment_id, replace(gen_random_uuid()::text, '-', ''), p.provider_id, p.order_id, a.name, a.bankgiro, p.amount_ore, 'included', null, null
+      insert into payment_batch_items (batch_id, payment_id, end_to_end_id, provider_id, order_id, creditor_name, bankgiro, account_kind, account_number, bic, amount_ore, status, rejection_reason, retried_in)
+      select ${batchId}::uuid, p.payment_id, replace(gen_random_uuid()::text, '-', ''), p.provider_id, p.order_id, a.name, a.bankgiro, a.account_kind, a.account_number, a.bic, p.amount_ore, 'included', null, null
       from provider_payments p join provider_accounts a on a.provider_id = p.provider_id
       where p.period_month = ${args.periodMonth} and p.amount_ore > 0
         and not exists (select 1 from payment_batch_items i where i.payment_id = p.payment_id)`.execute(trx);

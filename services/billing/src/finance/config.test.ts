@@ -33,3 +33,19 @@ describe('finance settings: reminders of unpaid fee invoices', () => {
     expect(() => loadFinanceSettings({ FEE_PAYMENT_TERM_DAYS: '1.5' })).toThrow(/FEE_PAYMENT_TERM_DAYS/);
   });
 });
+
+describe('finance settings: who the payment file says sends it', () => {
+  it('names the municipality by its organisation number, ten digits under the scheme BANK, by default', () => {
+    expect(loadFinanceSettings({}).payer.initiator).toEqual({ id: '2120000001', scheme: 'BANK' });
+    expect(loadFinanceSettings({ FINANCE_ORGANISATION_NUMBER: '2120001355' }).payer).toMatchObject({ organisationNumber: '212000-1355', initiator: { id: '2120001355' } });
+  });
+
+  it("names it by the bank's agreement id when configured so, and refuses agreement-id without an id", () => {
+    expect(loadFinanceSettings({ FINANCE_INITIATOR_ID_KIND: 'agreement-id', FINANCE_INITIATOR_ID: '123456789123B001', FINANCE_INITIATOR_SCHEME: 'CUST' }).payer.initiator).toEqual({ id: '123456789123B001', scheme: 'CUST' });
+    expect(() => loadFinanceSettings({ FINANCE_INITIATOR_ID_KIND: 'agreement-id' })).toThrow(/FINANCE_INITIATOR_ID/);
+  });
+
+  it('refuses an organisation number whose check digit is wrong', () => {
+    expect(() => loadFinanceSettings({ FINANCE_ORGANISATION_NUMBER: '212000-0002' })).toThrow(/FINANCE_ORGANISATION_NUMBER/);
+  });
+});

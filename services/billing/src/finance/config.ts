@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadConfig } from '@kundval/platform';
-import { Bic, SwedishIban } from './bank-accounts.js';
+import { Bic, OrganisationNumber, SwedishIban } from './bank-accounts.js';
 
 const Account = z.string().regex(/^\d{4}$/, 'a BAS account: four digits');
 
@@ -9,16 +9,31 @@ const Account = z.string().regex(/^\d{4}$/, 'a BAS account: four digits');
  * and organisation, BAS accounts picked as plausible — for the local platform and tests; a
  * municipality sets its own (ADR 0005).
  */
-export const FinanceConfig = z.object({
+export const FinanceConfig = z
+  .object({
   FINANCE_PAYER_NAME: z.string().min(1).max(70).default('Demo kommun'),
   /** The municipality's account that provider payments are debited to (IBAN, and its bank's BIC). */
   FINANCE_PAYER_IBAN: SwedishIban.default('SE4550000000058398257466'),
   FINANCE_PAYER_BIC: Bic.default('ESSESESS'),
-  /** The initiating party's id as the bank's agreement names it (InitgPty/Id/OrgId/Othr/Id). */
-  FINANCE_INITIATOR_ID: z.string().min(1).max(35).optional(),
-  FINANCE_ORGANISATION_NUMBER: z.string().regex(/^\d{6}-\d{4}$/).default('212000-0001'),
+  /**
+   * How the payment file names the municipality to its bank (InitgPty/Id, ADR 0031): by its
+   * organisation number, or by the agreement id the bank gave it (FINANCE_INITIATOR_ID).
+   */
+  FINANCE_INITIATOR_ID_KIND: z.enum(['organisation-number', 'agreement-id']).default('organisation-number'),
+  /** The bank's agreement id (Swedbank's `nnnnnnnnnnnnAnnn`, say); needed with FINANCE_INITIATOR_ID_KIND=agreement-id. */
+  FINANCE_INITIATOR_ID: z.string().regex(/^[A-Za-z0-9]{1,35}$/, 'letters and digits, at most 35').optional(),
+  /** The scheme code the bank asks for beside the id: BANK (an id the bank keys the customer by) or CUST. */
+  FINANCE_INITIATOR_SCHEME: z.enum(['BANK', 'CUST']).default('BANK'),
+  /** The municipality's organisation number (kommuner: 212000-NNNN), check digit verified. */
+  FINANCE_ORGANISATION_NUMBER: OrganisationNumber.default('212000-0001'),
   /** The ledger's voucher series for vouchers from Kundval. */
   FINANCE_SIE_SERIES: z.string().regex(/^[A-Za-z0-9]{1,10}$/).default('KV'),
+  /**
+   * The chart of accounts the SIE file declares (#KPTYP). The SIE 4 format names BAS95, BAS96,
+   * EUBAS97 and NE2007 (and BAS2008…BAS20xx in later revisions); the default BAS accounts below
+   * follow EUBAS97's numbering. A municipality on Kommun-Bas sets what its ledger expects.
+   */
+  FINANCE_SIE_CHART: z.string().regex(/^[A-Z0-9]{1,20}$/, 'a chart type such as EUBAS97').default('EUBAS97'),
   /** Cost of provider payments (debit). */
   FINANCE_ACCOUNT_PROVIDER_PAYMENTS: Account.default('4510'),
   /** Revenue from customer fees (credit). */
@@ -47,12 +62,16 @@ export const FinanceConfig = z.object({
   FEE_PAYMENT_TERM_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   /** Days past the due date an unpaid fee invoice is reminded (once). */
   FEE_REMINDER_DAYS: z.coerce.number().int().min(0).max(365).default(30),
-});
+  })
+  .refine((c) => c.FINANCE_INITIATOR_ID_KIND !== 'agreement-id' || c.FINANCE_INITIATOR_ID !== undefined, {
+    path: ['FINANCE_INITIATOR_ID'],
+    message: 'required when FINANCE_INITIATOR_ID_KIND is agreement-id',
+  });
 export type FinanceConfig = z.infer<typeof FinanceConfig>;
 
 export type FinanceSettings = {
-  payer: { name: string; iban: string; bic: string; initiatorId?: string; organisationNumber: string };
-  sie: { series: string; program: { name: string; version: string } };
+  payer: { name: string; iban: string; bic: string; initiator: { id: string; scheme: 'BANK' | 'CUST' }; organisationNumber: string };
+  sie: { series: string; chart: string; program: { name: string; version: string } };
   accounts: {
     providerPayments: string;
     customerFees: string;
@@ -73,10 +92,14 @@ export function financeSettings(config: FinanceConfig): FinanceSettings {
       name: config.FINANCE_PAYER_NAME,
       iban: config.FINANCE_PAYER_IBAN,
       bic: config.FINANCE_PAYER_BIC,
-      ...(config.FINANCE_INITIATOR_ID ? { initiatorId: config.FINANCE_INITIATOR_ID } : {}),
+      initiator: {
+        // The organisation number travels as its ten digits: the hyphen is not part of the id.
+        id: config.FINANCE_INITIATOR_ID_KIND === 'agreement-id' && config.FINANCE_INITIATOR_ID ? config.FINANCE_INITIATOR_ID : config.FINANCE_ORGANISATION_NUMBER.replace('-', ''),
+        scheme: config.FINANCE_INITIATOR_SCHEME,
+      },
       organisationNumber: config.FINANCE_ORGANISATION_NUMBER,
     },
-    sie: { series: config.FINANCE_SIE_SERIES, program: { name: 'Kundval', version: '0.1.0' } },
+    sie: { series: config.FINANCE_SIE_SERIES, chart: config.FINANCE_SIE_CHART, program: { name: 'Kundval', version: '0.1.0' } },
     accounts: {
       providerPayments: config.FINANCE_ACCOUNT_PROVIDER_PAYMENTS,
       customerFees: config.FINANCE_ACCOUNT_CUSTOMER_FEES,

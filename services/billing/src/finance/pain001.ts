@@ -1,17 +1,26 @@
 import { z } from 'zod';
 import { create } from 'xmlbuilder2';
 import { isValidOcrReference } from '@kundval/domain';
-import { Bankgiro, Bic, SwedishIban } from './bank-accounts.js';
+import { Bic, PayeeAccount, SwedishIban, type PayeeAccount as PayeeAccountType } from './bank-accounts.js';
 import { formatOre } from './money.js';
 
 /**
- * ISO 20022 customer credit transfer initiation, `pain.001.001.03`, in the Swedish banks' profile
- * for paying to a Bankgiro number (DOMAIN.md §6). Pure: the clock and the message id come in.
+ * ISO 20022 customer credit transfer initiation, `pain.001.001.03`, as Payments Sweden's common
+ * Swedish implementation guide ("svensk tolkning") reads it, for domestic SEK payments to a
+ * Bankgiro number, a Plusgiro number or an account by IBAN (ADR 0031; DOMAIN.md §6). Pure: the
+ * clock and the message id come in.
  */
 export const PAIN001_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.03';
 
-/** Bankgirot's clearing system in the Swedish profile: agent = clearing system SESBA, member 9900. */
-const BANKGIROT_CLEARING = { system: 'SESBA', member: '9900' } as const;
+/**
+ * The giro systems as creditor agents in the Swedish guide: the Swedish clearing system SESBA with
+ * member 9900 for Bankgirot and 9960 for PlusGirot (Nordea); the payee's number goes in
+ * CdtrAcct/Othr with the scheme BGNR (proprietary) for Bankgiro and BBAN (code) for Plusgiro.
+ */
+const GIRO = {
+  bankgiro: { member: '9900', scheme: { Prtry: 'BGNR' } },
+  plusgiro: { member: '9960', scheme: { Cd: 'BBAN' } },
+} as const;
 
 // Max70Text: the schema allows 140 for a party's name, but the Swedish profile and the banks' own
 // guides cut names at 70; longer names are refused here rather than truncated by the bank.
@@ -34,7 +43,7 @@ export const Pain001Payment = z.object({
   debtor: z.object({ name: PartyName, iban: SwedishIban, bic: Bic }),
   executionDate: z.iso.date(),
   amountOre: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  creditor: z.object({ name: PartyName, bankgiro: Bankgiro }),
+  creditor: z.object({ name: PartyName, account: PayeeAccount }),
   remittance: Pain001Remittance,
 });
 export type Pain001Payment = z.infer<typeof Pain001Payment>;
@@ -44,10 +53,15 @@ export const Pain001Input = z
     /** At most 30 characters so that `<messageId>-<n>` still fits PmtInfId's 35. */
     messageId: Identifier(30),
     createdAt: z.date(),
+    /**
+     * Who sends the file: the municipality, identified as its bank agreement says — by organisation
+     * number (ten digits, no hyphen) or by the agreement id the bank gave it — under the scheme
+     * code the bank names (BANK: an id the bank assigned or keys the customer by; CUST: a customer
+     * number). The guide makes InitgPty/Id mandatory: the bank finds the agreement by it.
+     */
     initiatingParty: z.object({
       name: PartyName,
-      /** The bank's agreement id or the organisation number, as the bank asks for it. */
-      id: Identifier(35).optional(),
+      id: Identifier(35),
       idScheme: z.enum(['BANK', 'CUST']).default('BANK'),
     }),
     payments: z.array(Pain001Payment).min(1).max(10_000),
@@ -83,7 +97,7 @@ export function buildPain001(input: Pain001Input): string {
   }
   const initiatingParty = {
     Nm: msg.initiatingParty.name,
-    ...(msg.initiatingParty.id ? { Id: { OrgId: { Othr: { Id: msg.initiatingParty.id, SchmeNm: { Cd: msg.initiatingParty.idScheme } } } } } : {}),
+    Id: { OrgId: { Othr: { Id: msg.initiatingParty.id, SchmeNm: { Cd: msg.initiatingParty.idScheme } } } },
   };
   const document = {
     Document: {
@@ -110,12 +124,16 @@ function paymentInstruction(id: string, payments: Pain001Payment[]) {
     PmtMtd: 'TRF',
     NbOfTxs: String(payments.length),
     CtrlSum: formatOre(sumOre(payments)),
-    // Domestic, non-urgent: the service level the Swedish banks expect for Bankgiro payments.
-    PmtTpInf: { SvcLvl: { Cd: 'NURG' } },
+    // Domestic, non-urgent: the guide executes Bankgiro and Plusgiro payments as NURG; SUPP marks
+    // supplier payments (not salaries or pensions, which the banks route differently).
+    PmtTpInf: { SvcLvl: { Cd: 'NURG' }, CtgyPurp: { Cd: 'SUPP' } },
     ReqdExctnDt: first.executionDate,
     Dbtr: { Nm: first.debtor.name },
-    DbtrAcct: { Id: { IBAN: first.debtor.iban } },
+    DbtrAcct: { Id: { IBAN: first.debtor.iban }, Ccy: 'SEK' },
     DbtrAgt: { FinInstnId: { BIC: first.debtor.bic } },
+    // SLEV, once per PmtInf: charges follow the agreement with the bank, as the guide asks of
+    // domestic payments (and requires of SEPA); a charge code per transaction is not used.
+    ChrgBr: 'SLEV',
     CdtTrfTxInf: payments.map(creditTransfer),
   };
 }
@@ -124,13 +142,24 @@ function creditTransfer(p: Pain001Payment) {
   return {
     PmtId: { EndToEndId: p.endToEndId },
     Amt: { InstdAmt: { '@Ccy': 'SEK', '#': formatOre(p.amountOre) } },
-    CdtrAgt: { FinInstnId: { ClrSysMmbId: { ClrSysId: { Cd: BANKGIROT_CLEARING.system }, MmbId: BANKGIROT_CLEARING.member } } },
-    Cdtr: { Nm: p.creditor.name },
-    CdtrAcct: { Id: { Othr: { Id: p.creditor.bankgiro, SchmeNm: { Prtry: 'BGNR' } } } },
+    ...creditorAgentAndAccount(p.creditor.name, p.creditor.account),
     RmtInf:
       p.remittance.kind === 'text'
         ? { Ustrd: p.remittance.text }
         : { Strd: { CdtrRefInf: { Tp: { CdOrPrtry: { Cd: 'SCOR' } }, Ref: p.remittance.reference } } },
+  };
+}
+
+/** CdtrAgt, Cdtr and CdtrAcct in the schema's order, per kind of payee account. */
+function creditorAgentAndAccount(name: string, account: PayeeAccountType) {
+  if (account.kind === 'iban') {
+    return { CdtrAgt: { FinInstnId: { BIC: account.bic } }, Cdtr: { Nm: name }, CdtrAcct: { Id: { IBAN: account.number } } };
+  }
+  const giro = GIRO[account.kind];
+  return {
+    CdtrAgt: { FinInstnId: { ClrSysMmbId: { ClrSysId: { Cd: 'SESBA' }, MmbId: giro.member } } },
+    Cdtr: { Nm: name },
+    CdtrAcct: { Id: { Othr: { Id: account.number, SchmeNm: giro.scheme } } },
   };
 }
 

@@ -4,7 +4,9 @@ import { conflict, notFound } from '@kundval/platform';
 import type { BillingDb } from '../app.js';
 import type { BillingTables } from '../store/schema.js';
 import type { FinanceSettings } from './config.js';
-import { buildPain001 } from './pain001.js';
+import { createOcrReference } from '@kundval/domain';
+import { payeeAccountOf, type PayeeAccount } from './bank-accounts.js';
+import { buildPain001, type Pain001Remittance } from './pain001.js';
 
 /**
  * Payment batches: which provider payments go to the bank in which pain.001 file, and what the
@@ -57,11 +59,16 @@ export function itemsByTransfer(items: readonly BatchItemRow[]): Map<string, { t
     byKey.set(key, [...(byKey.get(key) ?? []), i]);
   }
   const out = new Map<string, { transfer: BatchTransfer; items: BatchItemRow[] }>();
-  for (const t of batchTransfers(items)) out.set(t.endToEndId, { transfer: t, items: byKey.get(`${t.providerId}|${t.bankgiro}|${t.creditorName}`) ?? [] });
+  for (const t of batchTransfers(items)) out.set(t.endToEndId, { transfer: t, items: byKey.get(`${t.providerId}|${accountKey(t.account)}|${t.creditorName}`) ?? [] });
   return out;
 }
 
-const transferKey = (i: BatchItemRow) => `${i.provider_id}|${i.bankgiro}|${i.creditor_name}`;
+const accountKey = (a: PayeeAccount) => `${a.kind}:${a.number}:${a.kind === 'iban' ? a.bic : ''}`;
+const transferKey = (i: BatchItemRow) => `${i.provider_id}|${accountKey(payeeAccountOf(i))}|${i.creditor_name}`;
+
+/** The payee account columns a batch item copies from the provider's registered account. */
+type AccountColumns = { account_kind: 'bankgiro' | 'plusgiro' | 'iban'; account_number: string; bic: string | null; bankgiro: string | null };
+const accountColumns = (a: AccountColumns): AccountColumns => ({ account_kind: a.account_kind, account_number: a.account_number, bic: a.bic, bankgiro: a.bankgiro });
 
 /**
  * A batch of the period's provider payments that are in no batch yet: the payments booked in
@@ -76,7 +83,7 @@ export async function createMonthBatch(trx: BillingDb, args: { month: string; ex
   const candidates = await trx
     .selectFrom('provider_payments as p')
     .leftJoin('provider_accounts as a', 'a.provider_id', 'p.provider_id')
-    .select(['p.payment_id', 'p.order_id', 'p.provider_id', 'p.amount_ore', 'a.name', 'a.bankgiro'])
+    .select(['p.payment_id', 'p.order_id', 'p.provider_id', 'p.amount_ore', 'a.name', 'a.bankgiro', 'a.account_kind', 'a.account_number', 'a.bic'])
     .where((eb) => eb.or([eb('p.period_month', '=', args.month), eb.and([eb('p.period_month', '<', args.month), eb('p.amount_ore', '<', 0)])]))
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))))
     .orderBy('p.provider_id')
@@ -89,10 +96,14 @@ export async function createMonthBatch(trx: BillingDb, args: { month: string; ex
     const owed = rows.filter((c) => c.amount_ore > 0);
     const credits = rows.filter((c) => c.amount_ore < 0);
     for (const c of rows.filter((r) => r.amount_ore === 0)) skipped.push({ paymentId: c.payment_id, providerId, reason: 'nothing to pay: the amount is zero' });
-    const account = rows[0]!.bankgiro !== null && rows[0]!.name !== null ? { bankgiro: rows[0]!.bankgiro, name: rows[0]!.name } : null;
+    const first = rows[0]!;
+    const account =
+      first.account_number !== null && first.account_kind !== null && first.name !== null
+        ? { name: first.name, account: accountColumns({ account_kind: first.account_kind, account_number: first.account_number, bic: first.bic, bankgiro: first.bankgiro }) }
+        : null;
     // Left out, not refused: one provider without an account must not hold up everyone else's pay.
     if (!account) {
-      for (const c of owed) skipped.push({ paymentId: c.payment_id, providerId, reason: 'no Bankgiro account is registered for the provider' });
+      for (const c of owed) skipped.push({ paymentId: c.payment_id, providerId, reason: 'no account is registered for the provider' });
       for (const c of credits) skipped.push({ paymentId: c.payment_id, providerId, reason: 'a credit: waits for a payment to the provider to be set against' });
       continue;
     }
@@ -115,7 +126,7 @@ export async function createMonthBatch(trx: BillingDb, args: { month: string; ex
   const batchId = await insertBatch(trx, { month: args.month, executionDate: args.executionDate, createdBy: args.createdBy, retryOf: null });
   await trx
     .insertInto('payment_batch_items')
-    .values(payable.map((p) => ({ ...itemValues(batchId), payment_id: p.payment_id, order_id: p.order_id, provider_id: p.provider_id, amount_ore: p.amount_ore, creditor_name: p.name, bankgiro: p.bankgiro })))
+    .values(payable.map((p) => ({ ...itemValues(batchId), payment_id: p.payment_id, order_id: p.order_id, provider_id: p.provider_id, amount_ore: p.amount_ore, creditor_name: p.name, ...p.account })))
     .execute();
   return { batchId, skipped };
 }
@@ -147,7 +158,7 @@ export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; 
   const rejected = await trx
     .selectFrom('payment_batch_items as i')
     .leftJoin('provider_accounts as a', 'a.provider_id', 'i.provider_id')
-    .select(['i.payment_id', 'i.order_id', 'i.provider_id', 'i.amount_ore', 'i.rejection_reason', 'i.bankgiro as rejected_bankgiro', 'a.name', 'a.bankgiro'])
+    .select(['i.payment_id', 'i.order_id', 'i.provider_id', 'i.amount_ore', 'i.rejection_reason', 'i.account_kind as rejected_kind', 'i.account_number as rejected_number', 'a.name', 'a.bankgiro', 'a.account_kind', 'a.account_number', 'a.bic'])
     .where('i.batch_id', '=', args.batch.batch_id)
     .where('i.status', '=', 'rejected')
     .where('i.retried_in', 'is', null)
@@ -157,7 +168,7 @@ export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; 
   if (rejected.length === 0) throw conflict('BILLING.NOTHING_TO_RETRY', 'The batch has no rejected payment that is not retried already.');
   const skipped: SkippedPayment[] = [];
   const retried = rejected.filter((r) => {
-    const uncorrected = ACCOUNT_REASON.test(r.rejection_reason ?? '') && r.bankgiro === r.rejected_bankgiro;
+    const uncorrected = ACCOUNT_REASON.test(r.rejection_reason ?? '') && r.account_kind === r.rejected_kind && r.account_number === r.rejected_number;
     if (uncorrected) skipped.push({ paymentId: r.payment_id, providerId: r.provider_id, reason: `rejected for its account (${r.rejection_reason ?? ''}); register the corrected account first` });
     return !uncorrected;
   });
@@ -170,8 +181,9 @@ export async function createRetryBatch(trx: BillingDb, args: { batch: BatchRow; 
     .values(
       retried.map((r) => {
         // Accounts are never deleted, so a rejected item's provider still has one.
-        if (r.bankgiro === null || r.name === null) throw conflict('BILLING.PROVIDER_ACCOUNT_MISSING', `Provider ${r.provider_id} has no Bankgiro account.`);
-        return { ...itemValues(batchId), payment_id: r.payment_id, order_id: r.order_id, provider_id: r.provider_id, amount_ore: r.amount_ore, creditor_name: r.name, bankgiro: r.bankgiro };
+        if (r.account_number === null || r.account_kind === null || r.name === null) throw conflict('BILLING.PROVIDER_ACCOUNT_MISSING', `Provider ${r.provider_id} has no account.`);
+        const account = accountColumns({ account_kind: r.account_kind, account_number: r.account_number, bic: r.bic, bankgiro: r.bankgiro });
+        return { ...itemValues(batchId), payment_id: r.payment_id, order_id: r.order_id, provider_id: r.provider_id, amount_ore: r.amount_ore, creditor_name: r.name, ...account };
       }),
     )
     .execute();
@@ -215,7 +227,7 @@ export async function findBatch(db: BillingDb, batchId: string): Promise<{ batch
 }
 
 /** One credit transfer of a batch file: a provider's payments in the batch, to one account. */
-export type BatchTransfer = { endToEndId: string; providerId: string; creditorName: string; bankgiro: string; amountOre: number; payments: number; firstOrderId: string };
+export type BatchTransfer = { endToEndId: string; providerId: string; creditorName: string; account: PayeeAccount; amountOre: number; payments: number; firstOrderId: string };
 
 /**
  * A provider's items of a batch as one credit transfer each (per payee account): the bank pays, and
@@ -231,7 +243,7 @@ export function batchTransfers(items: readonly BatchItemRow[]): BatchTransfer[] 
       group.amountOre += i.amount_ore;
       group.payments++;
     } else {
-      groups.set(key, { endToEndId: i.end_to_end_id, providerId: i.provider_id, creditorName: i.creditor_name, bankgiro: i.bankgiro, amountOre: i.amount_ore, payments: 1, firstOrderId: i.order_id });
+      groups.set(key, { endToEndId: i.end_to_end_id, providerId: i.provider_id, creditorName: i.creditor_name, account: payeeAccountOf(i), amountOre: i.amount_ore, payments: 1, firstOrderId: i.order_id });
     }
   }
   return [...groups.values()];
@@ -243,7 +255,9 @@ export async function loadBatchTransfers(db: BillingDb, batchId: string): Promis
     .selectFrom('payment_batch_items')
     .select((eb) => [
       'provider_id',
-      'bankgiro',
+      'account_kind',
+      'account_number',
+      'bic',
       'creditor_name',
       eb.fn.min('end_to_end_id').as('end_to_end_id'),
       eb.fn.sum<number>('amount_ore').as('amount_ore'),
@@ -251,7 +265,7 @@ export async function loadBatchTransfers(db: BillingDb, batchId: string): Promis
       eb.fn.min(sql<string>`order_id::text`).as('first_order_id'),
     ])
     .where('batch_id', '=', batchId)
-    .groupBy(['provider_id', 'bankgiro', 'creditor_name'])
+    .groupBy(['provider_id', 'account_kind', 'account_number', 'bic', 'creditor_name'])
     .orderBy('provider_id')
     .orderBy('end_to_end_id')
     .execute();
@@ -259,7 +273,7 @@ export async function loadBatchTransfers(db: BillingDb, batchId: string): Promis
     endToEndId: r.end_to_end_id,
     providerId: r.provider_id,
     creditorName: r.creditor_name,
-    bankgiro: r.bankgiro,
+    account: payeeAccountOf(r),
     amountOre: Number(r.amount_ore),
     payments: Number(r.payments),
     firstOrderId: r.first_order_id,
@@ -279,17 +293,37 @@ export function transfersPain001(batch: BatchRow, transfers: readonly BatchTrans
   return buildPain001({
     messageId: batch.message_id,
     createdAt: batch.created_at,
-    initiatingParty: { name: settings.payer.name, ...(settings.payer.initiatorId ? { id: settings.payer.initiatorId } : {}) },
+    initiatingParty: { name: settings.payer.name, id: settings.payer.initiator.id, idScheme: settings.payer.initiator.scheme },
     // Every item, rejected ones too: the file is the record of what was sent, and rejections live beside it.
     payments: transfers.map((t) => ({
       endToEndId: t.endToEndId,
       debtor,
       executionDate: batch.execution_date,
       amountOre: t.amountOre,
-      creditor: { name: t.creditorName, bankgiro: t.bankgiro },
-      remittance: { kind: 'text' as const, text: t.payments === 1 ? `Kundval ${batch.month} order ${t.firstOrderId}` : `Kundval ${batch.month} ersättning ${t.payments} beställningar` },
+      creditor: { name: t.creditorName, account: t.account },
+      remittance: transferRemittance(batch.month, t),
     })),
   });
+}
+
+/**
+ * The reference a provider finds on its statement of a month and on the payment of it: an OCR
+ * number (Bankgirot's variable length with length and check digit) over the month's digits,
+ * `2025-01` → `20250189`. One statement per provider and month, so it is unique for each payee.
+ */
+export function statementReference(month: string): string {
+  return createOcrReference(month.replace('-', ''));
+}
+
+/**
+ * A giro payee gets the statement's reference as a structured SCOR reference, which Bankgirot and
+ * PlusGirot pass on to the payee's own file; an account payee by IBAN gets it in the free text,
+ * the one remittance an account deposit carries (ADR 0031).
+ */
+function transferRemittance(month: string, t: BatchTransfer): Pain001Remittance {
+  const reference = statementReference(month);
+  if (t.account.kind !== 'iban') return { kind: 'ocr', reference };
+  return { kind: 'text', text: t.payments === 1 ? `Kundval ${month} ref ${reference} order ${t.firstOrderId}` : `Kundval ${month} ref ${reference} ersättning ${t.payments} beställningar` };
 }
 
 export function toBatch(batch: BatchRow, items: readonly BatchItemRow[]) {
@@ -311,6 +345,7 @@ export function toBatch(batch: BatchRow, items: readonly BatchItemRow[]) {
       providerId: i.provider_id,
       creditorName: i.creditor_name,
       bankgiro: i.bankgiro,
+      account: payeeAccountOf(i),
       amountOre: i.amount_ore,
       endToEndId: i.end_to_end_id,
       status: i.status,

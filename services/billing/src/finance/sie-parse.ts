@@ -15,6 +15,8 @@ export type ParsedSie = {
   sieType: string;
   companyName: string;
   organisationNumber?: string;
+  chartType?: string;
+  accounts: { number: string; name: string }[];
   vouchers: SieVoucher[];
 };
 
@@ -32,6 +34,7 @@ export function parseSie(bytes: Uint8Array): ParsedSie {
   const lines = iconv.decode(Buffer.from(bytes), 'cp437').split(/\r?\n/);
   const head: Record<string, string[]> = {};
   const vouchers: SieVoucher[] = [];
+  const accounts: { number: string; name: string }[] = [];
   let open: SieVoucher | null = null;
   let inBlock = false;
 
@@ -64,6 +67,8 @@ export function parseSie(bytes: Uint8Array): ParsedSie {
       } catch (err) {
         throw new SieParseError(lineNo, (err as Error).message);
       }
+    } else if (label === '#KONTO' && !inBlock) {
+      accounts.push({ number: fields[0] ?? '', name: fields[1] ?? '' });
     } else if (label && !inBlock) {
       head[label] = fields;
     }
@@ -84,6 +89,8 @@ export function parseSie(bytes: Uint8Array): ParsedSie {
     sieType: one('#SIETYP'),
     companyName: one('#FNAMN'),
     ...(orgnr ? { organisationNumber: orgnr } : {}),
+    ...(head['#KPTYP']?.[0] ? { chartType: head['#KPTYP'][0] } : {}),
+    accounts,
     vouchers,
   };
 }

@@ -4,6 +4,7 @@ import { buildSie4i, UnbalancedVoucherError, type SieFile } from './sie.js';
 import { parseSie } from './sie-parse.js';
 import { formatOre, parseOre } from './money.js';
 import { lastDayOfMonth } from './accounting-export.js';
+import { sie4Problems } from './test-support/sie-checks.js';
 
 function file(overrides: Partial<SieFile> = {}): SieFile {
   return {
@@ -48,6 +49,7 @@ describe('buildSie4i', () => {
       sieType: '4',
       companyName: 'Demo kommun',
       organisationNumber: '212000-0001',
+      accounts: [],
       vouchers: file().vouchers,
     });
   });
@@ -92,6 +94,60 @@ describe('buildSie4i', () => {
 
   it('writes a file without vouchers when the month has none', () => {
     expect(parseSie(buildSie4i(file({ vouchers: [] }))).vouchers).toEqual([]);
+  });
+});
+
+describe('the chart of accounts and voucher numbers (SIE 4B)', () => {
+  const declared = (): Partial<SieFile> => ({
+    chartType: 'EUBAS97',
+    accounts: [
+      { number: '1510', name: 'Kundfordringar avgifter' },
+      { number: '2440', name: 'Leverantörsskulder' },
+      { number: '3010', name: 'Avgifter kundval' },
+      { number: '4510', name: 'Ersättning utförare kundval' },
+    ],
+    vouchers: file().vouchers.map((v, i) => ({ ...v, number: 41 + i })),
+  });
+
+  it('declares #KPTYP after the identification and a #KONTO per account before the first voucher', () => {
+    const text = iconv.decode(buildSie4i(file(declared())), 'cp437');
+    expect(text.split('\r\n').slice(6, 12)).toEqual([
+      '#ORGNR 212000-0001',
+      '#KPTYP EUBAS97',
+      '#KONTO 1510 "Kundfordringar avgifter"',
+      '#KONTO 2440 "Leverantörsskulder"',
+      '#KONTO 3010 "Avgifter kundval"',
+      '#KONTO 4510 "Ersättning utförare kundval"',
+    ]);
+    expect(text).toContain('#VER "KV" 41 20250131 "Ersättning 2025-01 Vård Öst \\"Söder\\""');
+    expect(text).toContain('#VER "KV" 42 20250131 "Avgift 2025-01 faktura 12 OCR 1234574"');
+    const parsed = parseSie(buildSie4i(file(declared())));
+    expect(parsed.chartType).toBe('EUBAS97');
+    expect(parsed.vouchers.map((v) => v.number)).toEqual([41, 42]);
+  });
+
+  it('writes a file the SIE 4 rules accept: records in order, numbered balanced vouchers, declared accounts', () => {
+    expect(sie4Problems(buildSie4i(file(declared())))).toEqual([]);
+  });
+
+  it('refuses an account used but not declared, and a number given twice in a series', () => {
+    const undeclared = declared();
+    undeclared.accounts = undeclared.accounts!.filter((a) => a.number !== '3010');
+    expect(() => buildSie4i(file(undeclared))).toThrow(/not declared with #KONTO: 3010/);
+    const twice = declared();
+    twice.vouchers = twice.vouchers!.map((v) => ({ ...v, number: 7 }));
+    expect(() => buildSie4i(file(twice))).toThrow(/Voucher number 7 appears twice in series KV/);
+  });
+
+  it('the rule check itself catches unnumbered vouchers, an unknown chart, an undeclared account and LF line ends', () => {
+    const good = iconv.decode(buildSie4i(file(declared())), 'cp437');
+    const broken = good.replace('#KPTYP EUBAS97', '#KPTYP KOMMUNBAS').replace('#VER "KV" 42', '#VER "KV" ""').replace('#KONTO 3010 "Avgifter kundval"\r\n', '');
+    expect(sie4Problems(iconv.encode(broken, 'cp437'))).toEqual([
+      'line 8: #KPTYP KOMMUNBAS is not a chart type of the format',
+      'line 17: the voucher has no number',
+      'account 3010 is used but not declared',
+    ]);
+    expect(sie4Problems(iconv.encode(good.replaceAll('\r\n', '\n'), 'cp437'))).toContain('line ends are not CR LF');
   });
 });
 

@@ -30,9 +30,13 @@ export const SieFile = z.object({
   generatedOn: z.iso.date(),
   companyName: z.string().min(1),
   organisationNumber: z.string().regex(/^\d{6}-\d{4}$/).optional(),
+  /** The chart of accounts the account numbers belong to (#KPTYP): BAS95, BAS96, EUBAS97, NE2007, BAS20xx… */
+  chartType: z.string().regex(/^[A-Z0-9]{1,20}$/).optional(),
+  /** The accounts the vouchers use, declared with their names (#KONTO) so the ledger can check them. */
+  accounts: z.array(z.object({ number: z.string().regex(/^\d{1,10}$/), name: z.string().min(1).max(100) })).default([]),
   vouchers: z.array(SieVoucher),
 });
-export type SieFile = z.infer<typeof SieFile>;
+export type SieFile = z.input<typeof SieFile>;
 
 /** A voucher whose transactions do not sum to zero: the ledger would refuse it, so it is never written. */
 export class UnbalancedVoucherError extends Error {
@@ -56,6 +60,19 @@ export function buildSie4i(input: SieFile): Buffer {
     const sum = v.transactions.reduce((s, t) => s + t.amountOre, 0);
     if (sum !== 0) throw new UnbalancedVoucherError(i, sum);
   });
+  // A declared chart makes every account used a declared one: the ledger rejects an unknown account.
+  if (file.accounts.length > 0) {
+    const declared = new Set(file.accounts.map((a) => a.number));
+    const missing = [...new Set(file.vouchers.flatMap((v) => v.transactions.map((t) => t.account)))].filter((a) => !declared.has(a));
+    if (missing.length > 0) throw new RangeError(`Accounts used but not declared with #KONTO: ${missing.join(', ')}`);
+  }
+  const numbers = new Set<string>();
+  for (const v of file.vouchers) {
+    if (v.number === undefined) continue;
+    const key = `${v.series}|${v.number}`;
+    if (numbers.has(key)) throw new RangeError(`Voucher number ${v.number} appears twice in series ${v.series}`);
+    numbers.add(key);
+  }
   const lines = [
     '#FLAGGA 0',
     `#PROGRAM ${quote(file.program.name)} ${quote(file.program.version)}`,
@@ -64,6 +81,8 @@ export function buildSie4i(input: SieFile): Buffer {
     '#SIETYP 4',
     `#FNAMN ${quote(file.companyName)}`,
     ...(file.organisationNumber ? [`#ORGNR ${file.organisationNumber}`] : []),
+    ...(file.chartType ? [`#KPTYP ${file.chartType}`] : []),
+    ...file.accounts.map((a) => `#KONTO ${a.number} ${quote(a.name)}`),
   ];
   for (const v of file.vouchers) {
     lines.push(`#VER ${quote(v.series)} ${v.number ?? '""'} ${sieDate(v.date)} ${quote(v.text)}`, '{');

@@ -5,9 +5,10 @@ import { billingRunRoutes } from './billing-runs/index.js';
 import { deliveryRoutes } from './deliveries/index.js';
 import { rechargeRoutes } from './recharges/index.js';
 import { statementRoutes } from './statements/index.js';
+import { followUpRoutes } from './follow-up/index.js';
 
 /**
- * Who may call billing's delivery, statement, billing-run and recharge routes: one row per route, mirroring
+ * Who may call billing's delivery, statement, billing-run, recharge and follow-up routes: one row per route, mirroring
  * its `config.roles` (the visit, settlement and rate routes have their matrix in authorization.test.ts).
  */
 const MATRIX: RouteAccess[] = [
@@ -17,6 +18,11 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /billing-runs', roles: ['finance', 'system'] },
   { route: 'GET /billing-runs/:month', roles: ['finance', 'operator', 'system'] },
   { route: 'GET /municipal-recharges', roles: ['finance', 'operator'] },
+  { route: 'GET /municipal-recharges/netting', roles: ['finance', 'operator'] },
+  { route: 'GET /follow-up/granted-delivered', roles: ['finance', 'case-handler', 'operator', 'provider'], ownOnly: ['provider'] },
+  { route: 'GET /follow-up/granted-delivered.csv', roles: ['finance', 'case-handler', 'operator', 'provider'], ownOnly: ['provider'] },
+  { route: 'POST /follow-up/alerts', roles: ['case-handler', 'operator', 'system'] },
+  { route: 'GET /follow-up/alerts', roles: ['case-handler', 'operator', 'finance'] },
 ];
 
 type Fixture = MatrixOwners & { orderId: string };
@@ -27,6 +33,11 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /billing-runs': () => ({ method: 'POST', url: '/billing-runs', payload: { month: '2025-03' } }),
   'GET /billing-runs/:month': () => ({ method: 'GET', url: '/billing-runs/2025-03' }),
   'GET /municipal-recharges': () => ({ method: 'GET', url: '/municipal-recharges?periodMonth=2025-03' }),
+  'GET /municipal-recharges/netting': () => ({ method: 'GET', url: '/municipal-recharges/netting?periodMonth=2025-03' }),
+  'GET /follow-up/granted-delivered': (f) => ({ method: 'GET', url: `/follow-up/granted-delivered?month=2025-03&providerId=${f.providerId}` }),
+  'GET /follow-up/granted-delivered.csv': (f) => ({ method: 'GET', url: `/follow-up/granted-delivered.csv?month=2025-03&providerId=${f.providerId}` }),
+  'POST /follow-up/alerts': () => ({ method: 'POST', url: '/follow-up/alerts', payload: { month: '2025-03' } }),
+  'GET /follow-up/alerts': () => ({ method: 'GET', url: '/follow-up/alerts' }),
 };
 
 describe.each(testEngines())('billing authorization matrix of deliveries, statements and runs on %s', (engine) => {
@@ -35,7 +46,7 @@ describe.each(testEngines())('billing authorization matrix of deliveries, statem
   const registered: RouteAccess[] = [];
 
   beforeAll(async () => {
-    svc = await startBilling(engine, 'billing_matrix_units', (deps) => recordingRoutes(routeGroups(deliveryRoutes, statementRoutes, billingRunRoutes, rechargeRoutes)(deps), registered));
+    svc = await startBilling(engine, 'billing_matrix_units', (deps) => recordingRoutes(routeGroups(deliveryRoutes, statementRoutes, billingRunRoutes, rechargeRoutes, (deps) => followUpRoutes(deps))(deps), registered));
     await seedRateTable(svc.db);
     const order = await seedOrder(svc.db, { providerId: 'egen-omsorg', customerId: '00000000-0000-4000-8000-00000000c001' });
     await seedApprovedMonth(svc.db, order, '2025-03', [{ kind: 'care', start: '2025-03-04T08:00:00+01:00', end: '2025-03-04T09:00:00+01:00' }]);

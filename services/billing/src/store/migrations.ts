@@ -7,6 +7,8 @@ import { orderChangeMigrations } from './migrations-order-changes.js';
 import { idempotencyMigrations } from './migrations-idempotency.js';
 import { sessionMigrations } from './migrations-sessions.js';
 import { bankMigrations } from './migrations-bank.js';
+import { payeeAccountMigrations } from './migrations-payee-accounts.js';
+import { followUpMigrations } from './migrations-follow-up.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -110,4 +112,6 @@ export const billingMigrations: Record<string, Migration> = {
   ...bankMigrations,
   /** Audit rows name the agent that acted on a person's behalf (ADR 0022); after the bank's 0701. */
   '0801_audit_agent': auditAgentMigration,
+  ...payeeAccountMigrations,
+  ...followUpMigrations,
 };

@@ -243,7 +243,14 @@ export type BillingTables = {
   provider_accounts: {
     provider_id: string;
     name: string;
-    bankgiro: string;
+    /** The Bankgiro number of a Bankgiro payee (also in account_number); null for the others. */
+    bankgiro: string | null;
+    /** How the provider is paid (ADR 0031). */
+    account_kind: ColumnType<'bankgiro' | 'plusgiro' | 'iban', 'bankgiro' | 'plusgiro' | 'iban' | undefined, 'bankgiro' | 'plusgiro' | 'iban'>;
+    /** The Bankgiro or Plusgiro digits, or the IBAN. */
+    account_number: string;
+    /** The payee's bank, for an IBAN payee. */
+    bic: string | null;
     updated_by: string;
     updated_at: Generated<Date>;
   };
@@ -269,7 +276,11 @@ export type BillingTables = {
     provider_id: string;
     order_id: string;
     creditor_name: string;
-    bankgiro: string;
+    bankgiro: string | null;
+    /** The payee account the item was batched to, as registered then (ADR 0031). */
+    account_kind: ColumnType<'bankgiro' | 'plusgiro' | 'iban', 'bankgiro' | 'plusgiro' | 'iban' | undefined, 'bankgiro' | 'plusgiro' | 'iban'>;
+    account_number: string;
+    bic: string | null;
     amount_ore: number;
     status: 'included' | 'rejected';
     rejection_reason: string | null;
@@ -336,4 +347,22 @@ export type BillingTables = {
     reminded_by: string;
     created_at: Generated<Date>;
   };
+  /** A case-handler alert: delivery kept below or above what the order asked for (ADR 0036). */
+  follow_up_alerts: {
+    alert_id: string;
+    order_id: string;
+    customer_id: string;
+    provider_id: string;
+    area_id: string;
+    kind: 'under-delivery' | 'over-delivery';
+    first_month: string;
+    raised_month: string;
+    shares: Json<number[]>;
+    raised_by: string;
+    raised_at: Generated<Date>;
+  };
+  /** The last voucher number given in each SIE series (ADR 0031). */
+  sie_series: { series: string; last_number: number };
+  /** The number a voucher was given at its first export, kept for every later one. */
+  sie_voucher_numbers: { source: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting'; source_id: string; series: string; number: number; numbered_at: Generated<Date> };
 } & IdempotencyTables;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
 import { parseSie } from '../../finance/sie-parse.js';
-import { controlTotalProblems, validateAgainstXsd } from '../../finance/test-support/pain001-checks.js';
+import { controlTotalProblems, swedishGuideProblems, validateAgainstXsd } from '../../finance/test-support/pain001-checks.js';
+import { sie4Problems } from '../../finance/test-support/sie-checks.js';
 import { seedFeeInvoice, seedProviderPayment, seedRechargedPayment, startBilling, type TestBilling } from '../../finance/test-support/billing-service.js';
 
 describe.each(testEngines())('finance routes on %s', (engine) => {
@@ -35,10 +36,37 @@ describe.each(testEngines())('finance routes on %s', (engine) => {
   }
 
   describe('PUT /providers/:providerId/account', () => {
+    it('registers a Plusgiro number, or an IBAN with its BIC, and audits the change from one to the other', async () => {
+      const pg = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-pg/account', headers: finance, payload: { name: 'Omsorg PG AB', plusgiro: '4 10 54-8' } });
+      expect(pg.statusCode, pg.body).toBe(200);
+      expect(pg.json()).toEqual({ providerId: 'omsorg-pg', name: 'Omsorg PG AB', bankgiro: null, account: { kind: 'plusgiro', number: '410548' } });
+      const iban = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-pg/account', headers: finance, payload: { name: 'Omsorg PG AB', iban: 'SE73 6000 0000 0000 1234 5678', bic: 'handsess' } });
+      expect(iban.json()).toEqual({ providerId: 'omsorg-pg', name: 'Omsorg PG AB', bankgiro: null, account: { kind: 'iban', number: 'SE7360000000000012345678', bic: 'HANDSESS' } });
+      const rows = await t.db.selectFrom('audit_log').select(['before', 'after']).where('entity_id', '=', 'omsorg-pg').orderBy('id').execute();
+      expect(rows[1]).toMatchObject({
+        before: { name: 'Omsorg PG AB', account_kind: 'plusgiro', account_number: '410548', bic: null },
+        after: { name: 'Omsorg PG AB', account: { kind: 'iban', number: 'SE7360000000000012345678', bic: 'HANDSESS' } },
+      });
+    });
+
+    it.each([
+      ['a Plusgiro number with a wrong check digit', { plusgiro: '41054-9' }, 'body.plusgiro', 'the Plusgiro check digit does not match'],
+      ['an IBAN with wrong check digits', { iban: 'SE7460000000000012345678', bic: 'HANDSESS' }, 'body.iban', 'the IBAN check digits do not match'],
+      ['an IBAN without its BIC', { iban: 'SE7360000000000012345678' }, 'body.bic', 'an IBAN account needs the BIC of its bank'],
+      ['a malformed BIC', { iban: 'SE7360000000000012345678', bic: 'HAND1SESS' }, 'body.bic', 'expected a BIC, e.g. ESSESESS'],
+      ['no account at all', {}, 'body.bankgiro', 'give exactly one of bankgiro, plusgiro or iban'],
+      ['two accounts at once', { bankgiro: '5050-1055', plusgiro: '41054-8' }, 'body.plusgiro', 'give exactly one of bankgiro, plusgiro or iban'],
+      ['a BIC without an IBAN', { bankgiro: '5050-1055', bic: 'HANDSESS' }, 'body.bic', 'a BIC goes only with an IBAN'],
+    ])('refuses %s (400 naming the field)', async (_what, account, field, reason) => {
+      const res = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-bad/account', headers: finance, payload: { name: 'Omsorg', ...account } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().issues).toContainEqual({ field, reason });
+    });
+
     it('registers the Bankgiro number as digits and audits the change', async () => {
       const res = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-syd/account', headers: finance, payload: { name: 'Omsorg Syd AB', bankgiro: '5050-1055' } });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ providerId: 'omsorg-syd', name: 'Omsorg Syd AB', bankgiro: '50501055' });
+      expect(res.json()).toEqual({ providerId: 'omsorg-syd', name: 'Omsorg Syd AB', bankgiro: '50501055', account: { kind: 'bankgiro', number: '50501055' } });
       const again = await t.app.inject({ method: 'PUT', url: '/providers/omsorg-syd/account', headers: await t.as({ role: 'administrator' }), payload: { name: 'Omsorg Syd AB', bankgiro: '902-0900' } });
       expect(again.json().bankgiro).toBe('9020900');
       expect(await auditActions('omsorg-syd')).toEqual(['provider-account.registered', 'provider-account.registered']);
@@ -69,7 +97,7 @@ describe.each(testEngines())('finance routes on %s', (engine) => {
       expect(first).toMatchObject({ month: '2025-03', status: 'created', retryOf: null, includedPayments: 1, includedOre: 1_234_550 });
       expect(first.messageId).toMatch(/^KV[0-9a-f]{28}$/);
       expect(first.items).toMatchObject([{ paymentId: a.paymentId, providerId: 'batch-a', bankgiro: '50501055', creditorName: 'batch-a AB', status: 'included' }]);
-      expect(first.skipped).toEqual([{ paymentId: b.paymentId, providerId: 'batch-b', reason: 'no Bankgiro account is registered for the provider' }]);
+      expect(first.skipped).toEqual([{ paymentId: b.paymentId, providerId: 'batch-b', reason: 'no account is registered for the provider' }]);
       expect(await auditActions(first.batchId)).toEqual(['payment-batch.created']);
 
       const none = await t.app.inject({ method: 'POST', url: '/payment-batches', headers: finance, payload: { month: '2025-03' } });
@@ -99,9 +127,37 @@ describe.each(testEngines())('finance routes on %s', (engine) => {
       expect(xml).toContain('<CtrlSum>12346.49</CtrlSum>');
       expect(xml).toContain('<Nm>Hemtjänst Åkesson &amp; Dotter</Nm>');
       expect(xml).toContain('<Id>9020900</Id>');
+      expect(swedishGuideProblems(xml)).toEqual([]);
+      // The statement's reference of 2025-05, as SCOR, to both Bankgiro payees.
+      expect(xml.match(/<Ref>20250585<\/Ref>/g)).toHaveLength(2);
+      expect(xml.replace(/>\s+</g, '><')).toContain('<InitgPty><Nm>Demo kommun</Nm><Id><OrgId><Othr><Id>2120000001</Id><SchmeNm><Cd>BANK</Cd></SchmeNm></Othr></OrgId></Id></InitgPty>');
 
       const again = await t.app.inject({ method: 'GET', url: `/payment-batches/${batch.batchId}/pain001`, headers: finance });
       expect(again.body).toBe(xml);
+    });
+
+    it('pays Bankgiro, Plusgiro and IBAN payees in one file the schema and the Swedish guide accept', async () => {
+      await registerAccount('mix-bg', '5050-1055');
+      expect((await t.app.inject({ method: 'PUT', url: '/providers/mix-pg/account', headers: finance, payload: { name: 'Plusgiro Omsorg', plusgiro: '4 10 54-8' } })).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'PUT', url: '/providers/mix-iban/account', headers: finance, payload: { name: 'Assistans Norr', iban: 'SE7360000000000012345678', bic: 'HANDSESS' } })).statusCode).toBe(200);
+      const iban = await seedProviderPayment(t.db, { providerId: 'mix-iban', month: '2025-06', amountOre: 250_000 });
+      await seedProviderPayment(t.db, { providerId: 'mix-bg', month: '2025-06', amountOre: 100 });
+      await seedProviderPayment(t.db, { providerId: 'mix-pg', month: '2025-06', amountOre: 12_345 });
+      const batch = await createBatch('2025-06');
+      expect(batch.items.map((i: { providerId: string; account: unknown }) => [i.providerId, i.account])).toEqual([
+        ['mix-bg', { kind: 'bankgiro', number: '50501055' }],
+        ['mix-iban', { kind: 'iban', number: 'SE7360000000000012345678', bic: 'HANDSESS' }],
+        ['mix-pg', { kind: 'plusgiro', number: '410548' }],
+      ]);
+      const xml = (await t.app.inject({ method: 'GET', url: `/payment-batches/${batch.batchId}/pain001`, headers: finance })).body;
+      expect(await validateAgainstXsd(xml)).toEqual({ valid: true, errors: [] });
+      expect(swedishGuideProblems(xml)).toEqual([]);
+      expect(controlTotalProblems(xml)).toEqual([]);
+      expect(xml).toContain('<CtrlSum>2624.45</CtrlSum>');
+      expect(xml).toContain('<MmbId>9960</MmbId>');
+      expect(xml).toContain('<IBAN>SE7360000000000012345678</IBAN>');
+      expect(xml).toContain(`<Ustrd>Kundval 2025-06 ref 20250684 order ${iban.orderId}</Ustrd>`);
+      expect(xml.match(/<Ref>20250684<\/Ref>/g)).toHaveLength(2);
     });
 
     it('records rejections and retries only the rejected payments, to the corrected account', async () => {
@@ -202,6 +258,29 @@ describe.each(testEngines())('finance routes on %s', (engine) => {
   });
 
   describe('GET /exports/sie', () => {
+    it('declares the chart of accounts and numbers each voucher once: the same number at every export, the next ones for new vouchers', async () => {
+      await seedProviderPayment(t.db, { providerId: 'num-a', month: '2026-02', amountOre: 10_000 });
+      await seedFeeInvoice(t.db, { month: '2026-02', feeOre: 5_000, ocrReference: '98765480' });
+      const first = await t.app.inject({ method: 'GET', url: '/exports/sie?month=2026-02', headers: finance });
+      expect(sie4Problems(first.rawPayload)).toEqual([]);
+      const sie = parseSie(first.rawPayload);
+      expect(sie.chartType).toBe('EUBAS97');
+      expect(sie.accounts.map((a) => a.number)).toEqual(['1510', '1511', '1930', '2420', '2440', '2999', '3010', '4510']);
+      // Provider payments come first, then fee invoices.
+      const [n1, n2] = sie.vouchers.map((v) => v.number!);
+      expect(n2).toBe(n1! + 1);
+
+      const again = parseSie((await t.app.inject({ method: 'GET', url: '/exports/sie?month=2026-02', headers: finance })).rawPayload);
+      expect(again.vouchers.map((v) => v.number)).toEqual([n1, n2]);
+
+      await seedProviderPayment(t.db, { providerId: 'num-b', month: '2026-02', amountOre: 7_000 });
+      const later = parseSie((await t.app.inject({ method: 'GET', url: '/exports/sie?month=2026-02', headers: finance })).rawPayload);
+      const byText = Object.fromEntries(later.vouchers.map((v) => [v.text.startsWith('Avgift') ? 'invoice' : v.text.split(' order ')[0], v.number]));
+      expect(byText).toEqual({ 'Ersättning 2026-02 num-a': n1, invoice: n2, 'Ersättning 2026-02 num-b': n2! + 1 });
+      const numbered = await t.db.selectFrom('audit_log').select(['action', 'after']).where('entity_id', '=', 'KV').where('action', '=', 'sie-vouchers.numbered').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      expect(numbered.after).toEqual({ month: '2026-02', first: n2! + 1, last: n2! + 1 });
+    });
+
     it("exports one balanced voucher per provider payment and per fee invoice of the month, in CP437", async () => {
       await seedProviderPayment(t.db, { providerId: 'sie-a', month: '2025-08', amountOre: 1_234_550 });
       await seedProviderPayment(t.db, { providerId: 'sie-b', month: '2025-08', amountOre: 0 });
@@ -226,8 +305,8 @@ describe.each(testEngines())('finance routes on %s', (engine) => {
       const { orderId } = await seedRechargedPayment(t.db, { providerId: 'sie-ike', month: '2025-10', amountOre: 4_860_000, decidingMunicipality: 'Värmdö' });
       const sie = parseSie((await t.app.inject({ method: 'GET', url: '/exports/sie?month=2025-10', headers: finance })).rawPayload);
       expect(sie.vouchers).toEqual([
-        { series: 'KV', date: '2025-10-31', text: `Ersättning 2025-10 sie-ike order ${orderId}`, transactions: [{ account: '4510', amountOre: 4_860_000 }, { account: '2440', amountOre: -4_860_000 }] },
-        { series: 'KV', date: '2025-10-31', text: `Interkommunal ersättning 2025-10 Värmdö order ${orderId}`, transactions: [{ account: '1511', amountOre: 4_860_000 }, { account: '4510', amountOre: -4_860_000 }] },
+        { series: 'KV', number: expect.any(Number), date: '2025-10-31', text: `Ersättning 2025-10 sie-ike order ${orderId}`, transactions: [{ account: '4510', amountOre: 4_860_000 }, { account: '2440', amountOre: -4_860_000 }] },
+        { series: 'KV', number: expect.any(Number), date: '2025-10-31', text: `Interkommunal ersättning 2025-10 Värmdö order ${orderId}`, transactions: [{ account: '1511', amountOre: 4_860_000 }, { account: '4510', amountOre: -4_860_000 }] },
       ]);
       // The voucher cost is what the municipality bears itself: the recharge takes the payment off it again.
       const costOn4510 = sie.vouchers.flatMap((v) => v.transactions).filter((tr) => tr.account === '4510').reduce((s, tr) => s + tr.amountOre, 0);

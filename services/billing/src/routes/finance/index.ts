@@ -3,18 +3,44 @@ import { z } from 'zod';
 import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
 import { localMonthOf } from '../../local-time.js';
-import { Bankgiro } from '../../finance/bank-accounts.js';
+import { Bankgiro, Bic, Iban, Plusgiro, type PayeeAccount } from '../../finance/bank-accounts.js';
 import { loadFinanceSettings, type FinanceSettings } from '../../finance/config.js';
 import { batchPain001, createMonthBatch, createRetryBatch, findBatch, recordRejections, toBatch } from '../../finance/payment-batches.js';
 import { bankFileRoutes } from './bank-files.js';
-import { PaymentBatch } from './schemas.js';
-import { monthVouchers } from '../../finance/accounting-export.js';
+import { PayeeAccountView, PaymentBatch } from './schemas.js';
+import { chartAccounts, monthVouchers, numberVouchers } from '../../finance/accounting-export.js';
 import { buildSie4i } from '../../finance/sie.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
 const BatchParams = z.object({ batchId: z.uuid() });
 const ExecutionDate = z.iso.date().describe('The day the bank pays (ReqdExctnDt); today in Stockholm if left out');
+
+/** One of the three ways to be paid; a 400 names the field that is wrong or missing. */
+const AccountBody = z
+  .object({
+    name: z.string().trim().min(1).max(70).describe('The payee name the bank shows'),
+    bankgiro: Bankgiro.optional().describe('A Bankgiro number, e.g. 5050-1055'),
+    plusgiro: Plusgiro.optional().describe('A Plusgiro number, e.g. 4 10 54-8'),
+    iban: Iban.optional().describe('An account by IBAN, e.g. SE73 6000 0000 0000 1234 5678; needs `bic`'),
+    bic: Bic.optional().describe("The IBAN account's bank, e.g. HANDSESS"),
+  })
+  .superRefine((b, ctx) => {
+    const given = (['bankgiro', 'plusgiro', 'iban'] as const).filter((k) => b[k] !== undefined);
+    if (given.length !== 1) ctx.addIssue({ code: 'custom', path: given.length === 0 ? ['bankgiro'] : [given[1]!], message: 'give exactly one of bankgiro, plusgiro or iban' });
+    if (b.iban !== undefined && b.bic === undefined) ctx.addIssue({ code: 'custom', path: ['bic'], message: 'an IBAN account needs the BIC of its bank' });
+    if (b.iban === undefined && b.bic !== undefined) ctx.addIssue({ code: 'custom', path: ['bic'], message: 'a BIC goes only with an IBAN' });
+  });
+type AccountBody = z.infer<typeof AccountBody>;
+
+function payeeAccountOfBody(b: AccountBody): PayeeAccount {
+  if (b.bankgiro !== undefined) return { kind: 'bankgiro', number: b.bankgiro };
+  if (b.plusgiro !== undefined) return { kind: 'plusgiro', number: b.plusgiro };
+  // The body's refinement has made sure of both.
+  return { kind: 'iban', number: b.iban!, bic: b.bic! };
+}
+
+const RegisteredAccount = z.object({ providerId: z.string(), name: z.string(), bankgiro: z.string().nullable().describe('Set for a Bankgiro payee, as before'), account: PayeeAccountView });
 
 const CreatedBatch = PaymentBatch.extend({
   skipped: z.array(z.object({ paymentId: z.uuid(), providerId: z.string(), reason: z.string() })).describe('Payments of the month left for a later batch, and why'),
@@ -34,26 +60,35 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
       {
         config: { roles: ['finance', 'administrator'] },
         schema: {
-          summary: "Register or change the provider's Bankgiro account",
-          description: 'Payments in batches made from now on go to this account; a batch already made keeps the account it was made with.',
+          summary: "Register or change the provider's account: Bankgiro, Plusgiro, or IBAN with BIC",
+          description:
+            'Exactly one of `bankgiro`, `plusgiro` or `iban` (with `bic`), each checked: the giro numbers by their check digit, the IBAN by mod 97, the BIC by its format. Payments in batches made from now on go to this account; a batch already made keeps the account it was made with.',
           tags: ['payments'],
           params: z.object({ providerId: z.string().min(1).max(100) }),
-          body: z.object({ name: z.string().trim().min(1).max(70).describe('The payee name the bank shows'), bankgiro: Bankgiro }),
-          response: { 200: z.object({ providerId: z.string(), name: z.string(), bankgiro: z.string() }), ...errors },
+          body: AccountBody,
+          response: { 200: RegisteredAccount, ...errors },
         },
       },
       async (req, reply) =>
         command(req, reply, async (trx) => {
           const { providerId } = req.params;
-          const values = { name: req.body.name, bankgiro: req.body.bankgiro, updated_by: req.principal.sub };
-          const before = await trx.selectFrom('provider_accounts').select(['name', 'bankgiro']).where('provider_id', '=', providerId).executeTakeFirst();
+          const account = payeeAccountOfBody(req.body);
+          const values = {
+            name: req.body.name,
+            account_kind: account.kind,
+            account_number: account.number,
+            bic: account.kind === 'iban' ? account.bic : null,
+            bankgiro: account.kind === 'bankgiro' ? account.number : null,
+            updated_by: req.principal.sub,
+          };
+          const before = await trx.selectFrom('provider_accounts').select(['name', 'account_kind', 'account_number', 'bic']).where('provider_id', '=', providerId).executeTakeFirst();
           await trx
             .insertInto('provider_accounts')
             .values({ provider_id: providerId, ...values })
             .onConflict((oc) => oc.column('provider_id').doUpdateSet({ ...values, updated_at: new Date() }))
             .execute();
-          await audit(trx, req.principal, { action: 'provider-account.registered', entity: 'provider', entityId: providerId, before: before ?? null, after: req.body, correlationId: req.correlationId });
-          return { status: 200, body: { providerId, name: req.body.name, bankgiro: req.body.bankgiro } };
+          await audit(trx, req.principal, { action: 'provider-account.registered', entity: 'provider', entityId: providerId, before: before ?? null, after: { name: req.body.name, account }, correlationId: req.correlationId });
+          return { status: 200, body: { providerId, name: req.body.name, bankgiro: values.bankgiro, account } };
         }),
     );
 
@@ -212,20 +247,28 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
         schema: {
           summary: "The month's vouchers for the ledger (SIE 4I)",
           description:
-            'One voucher per provider payment (cost against accounts payable; a credit, ADR 0034, in reverse as "Kreditering"), one per recharge of a payment to the municipality that placed the customer here (receivable from other municipalities against the voucher cost) and one per customer fee invoice (receivable against fee revenue) booked in the month, dated its last day, in code page 437; zero amounts make no voucher. The voucher numbers are left to the ledger.',
+            'One voucher per provider payment (cost against accounts payable; a credit, ADR 0034, in reverse as "Kreditering"), one per recharge of a payment to the municipality that placed the customer here (receivable from other municipalities against the voucher cost) and one per customer fee invoice (receivable against fee revenue) booked in the month, dated its last day, in code page 437; zero amounts make no voucher. The file declares its chart of accounts (#KPTYP and a #KONTO per account used); each voucher has its number in the series (#VER), given at its first export and the same at every later one.',
           tags: ['accounting'],
           querystring: z.object({ month: Month }),
           response: { 200: { description: 'The SIE 4I file, CP437', content: { 'text/plain': { schema: z.string() } } }, ...errors },
         },
       },
       async (req, reply) => {
-        const vouchers = await monthVouchers(db, req.query.month, settings);
-        const file = buildSie4i({
-          program: settings.sie.program,
-          generatedOn: localMonthOf(new Date(), 'day'),
-          companyName: settings.payer.name,
-          organisationNumber: settings.payer.organisationNumber,
-          vouchers,
+        // Numbering writes (each voucher keeps the number its first export gave it), so the export is a transaction.
+        const file = await db.transaction().execute(async (trx) => {
+          const { vouchers, numbered } = await numberVouchers(trx, settings.sie.series, await monthVouchers(trx, req.query.month, settings));
+          if (numbered) {
+            await audit(trx, req.principal, { action: 'sie-vouchers.numbered', entity: 'sie-series', entityId: settings.sie.series, after: { month: req.query.month, ...numbered }, correlationId: req.correlationId });
+          }
+          return buildSie4i({
+            program: settings.sie.program,
+            generatedOn: localMonthOf(new Date(), 'day'),
+            companyName: settings.payer.name,
+            organisationNumber: settings.payer.organisationNumber,
+            chartType: settings.sie.chart,
+            accounts: chartAccounts(settings),
+            vouchers,
+          });
         });
         return reply
           .type('text/plain; charset=IBM437')

@@ -1,12 +1,20 @@
 import { z } from 'zod';
 
+/** Where a provider is paid (ADR 0031). */
+export const PayeeAccountView = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('bankgiro'), number: z.string() }),
+  z.object({ kind: z.literal('plusgiro'), number: z.string() }),
+  z.object({ kind: z.literal('iban'), number: z.string(), bic: z.string() }),
+]);
+
 /** A payment batch as the finance routes answer it. */
 const BatchItem = z.object({
   paymentId: z.uuid(),
   orderId: z.uuid(),
   providerId: z.string(),
   creditorName: z.string(),
-  bankgiro: z.string(),
+  bankgiro: z.string().nullable().describe('The Bankgiro number of a Bankgiro payee; see `account` for every kind'),
+  account: PayeeAccountView,
   amountOre: z.number(),
   endToEndId: z.string(),
   status: z.enum(['included', 'rejected']),

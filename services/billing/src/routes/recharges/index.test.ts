@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { runBillingMonth } from '../../billing-run/run-month.js';
 import { parseSie } from '../../finance/sie-parse.js';
+import { sie4Problems } from '../../finance/test-support/sie-checks.js';
 import { fieldsOf, orderRequests, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../../test-support/corrections.js';
 
 type Recharge = { rechargeId: string; paymentId: string; orderId: string; customerId: string; providerId: string; month: string; periodMonth: string; decidingMunicipality: string; amountOre: number };
@@ -151,8 +152,8 @@ describe.each(testEngines())('inter-municipal recharges on %s', (engine) => {
       for (const v of sie.vouchers) expect(v.transactions.reduce((s, t) => s + t.amountOre, 0), v.text).toBe(0);
       const lastDay = period === '2025-05' ? '2025-05-31' : '2025-06-30';
       expect(sie.vouchers.filter((v) => v.text.endsWith(`order ${order.orderId}`))).toEqual([
-        { series: 'KV', date: lastDay, text: `Ersättning 2025-05 ike-stangd order ${order.orderId}`, transactions: [{ account: '4510', amountOre: 31_000 }, { account: '2440', amountOre: -31_000 }] },
-        { series: 'KV', date: lastDay, text: `Interkommunal ersättning 2025-05 varmdo order ${order.orderId}`, transactions: [{ account: '1511', amountOre: 31_000 }, { account: '4510', amountOre: -31_000 }] },
+        { series: 'KV', number: expect.any(Number), date: lastDay, text: `Ersättning 2025-05 ike-stangd order ${order.orderId}`, transactions: [{ account: '4510', amountOre: 31_000 }, { account: '2440', amountOre: -31_000 }] },
+        { series: 'KV', number: expect.any(Number), date: lastDay, text: `Interkommunal ersättning 2025-05 varmdo order ${order.orderId}`, transactions: [{ account: '1511', amountOre: 31_000 }, { account: '4510', amountOre: -31_000 }] },
       ]);
       const recharge = await svc.db.selectFrom('municipal_recharges').select('period_month').where('payment_id', '=', paymentId).executeTakeFirstOrThrow();
       expect(recharge.period_month).toBe(period);
@@ -251,5 +252,43 @@ describe.each(testEngines())('inter-municipal recharges on %s', (engine) => {
     expect(route.summary).toMatch(/recharges/);
     expect(route.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['municipality', 'periodMonth']);
     expect(Object.keys(route.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+  });
+  it("nets a placed customer's own fee against the recharge, per month, in the API and the SIE export", async () => {
+    const placed = await placeOrder(svc.db, { providerId: 'netto-omsorg', decidingMunicipality: 'tyreso' });
+    const own = await placeOrder(svc.db, { providerId: 'netto-omsorg' });
+    for (const order of [placed, own]) {
+      await report(order, [visit('2025-07-01', '08:00', '09:00', 'care', '+02:00'), visit('2025-07-02', '08:00', '09:00', 'care', '+02:00'), visit('2025-07-03', '08:00', '09:00', 'care', '+02:00')]);
+      await approve(order, '2025-07');
+    }
+    const paid = await pay(placed, '2025-07');
+    await pay(own, '2025-07');
+    for (const order of [placed, own]) {
+      const fee = await inject('POST', '/fees', system, { customerId: order.customerId, applicationId: order.applicationId, month: '2025-07' });
+      // Three approved hours at the tariff of 312 kr: below the maxtaxa.
+      expect(fee.json(), fee.body).toMatchObject({ feeOre: 93_600, periodMonth: '2025-07' });
+    }
+    // Three weekday-daytime hours at the private rate of 310 kr: 6 kr less than the fee, so the net is owed to Tyresö.
+    expect(paid.amountOre).toBe(93_000);
+
+    const res = await inject('GET', '/municipal-recharges/netting?periodMonth=2025-07', finance);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      periodMonth: '2025-07',
+      lines: [{ decidingMunicipality: 'tyreso', customerId: placed.customerId, month: '2025-07', rechargeOre: paid.amountOre, feeOre: 93_600, netOre: paid.amountOre - 93_600 }],
+      totals: [{ decidingMunicipality: 'tyreso', rechargeOre: paid.amountOre, feeOre: 93_600, netOre: paid.amountOre - 93_600 }],
+    });
+    expect((await inject('GET', '/municipal-recharges/netting?periodMonth=2025-07&municipality=varmdo', finance)).json()).toEqual({ periodMonth: '2025-07', lines: [], totals: [] });
+    expect((await inject('GET', '/municipal-recharges/netting?periodMonth=2025-07', caseHandler)).statusCode).toBe(403);
+
+    const file = (await inject('GET', '/exports/sie?month=2025-07', finance)).rawPayload;
+    expect(sie4Problems(file)).toEqual([]);
+    const vouchers = parseSie(file).vouchers;
+    const setOff = vouchers.filter((v) => v.text.startsWith('Kvittning avgift'));
+    expect(setOff.map((v) => ({ text: v.text.replace(/faktura \d+/, 'faktura N'), transactions: v.transactions }))).toEqual([
+      { text: 'Kvittning avgift 2025-07 faktura N mot tyreso', transactions: [{ account: '3010', amountOre: 93_600 }, { account: '1511', amountOre: -93_600 }] },
+    ]);
+    // What the receivable from Tyresö holds for the period is the net to invoice.
+    const receivable = vouchers.flatMap((v) => v.transactions).filter((t) => t.account === '1511').reduce((sum, t) => sum + t.amountOre, 0);
+    expect(receivable).toBe(paid.amountOre - 93_600);
   });
 });

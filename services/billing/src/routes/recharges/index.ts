@@ -2,6 +2,7 @@ import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../app.js';
+import { rechargeNetting } from '../../payments/recharge-netting.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -24,6 +25,14 @@ const RechargePeriod = z.object({
   recharges: z.array(Recharge).describe('By deciding municipality, provider, order, service month and time'),
   totals: z.array(z.object({ decidingMunicipality: z.string(), recharges: z.number(), amountOre: z.number() })).describe('Per deciding municipality: what to invoice it for the period'),
   totalOre: z.number(),
+});
+
+const Netting = z.object({
+  periodMonth: z.string(),
+  lines: z
+    .array(z.object({ decidingMunicipality: z.string(), customerId: z.uuid(), month: z.string(), rechargeOre: z.number(), feeOre: z.number(), netOre: z.number() }))
+    .describe('Per deciding municipality, customer and service month: the recharge, the fee the customer was charged here, and the net (recharge less fee)'),
+  totals: z.array(z.object({ decidingMunicipality: z.string(), rechargeOre: z.number(), feeOre: z.number(), netOre: z.number() })).describe('Per deciding municipality: what to invoice it for the period'),
 });
 
 /** Recharges to municipalities whose decisions placed customers here (interkommunal ersättning, ADR 0014). */
@@ -75,6 +84,22 @@ export function rechargeRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           totalOre: rows.reduce((s, r) => s + r.amount_ore, 0),
         };
       },
+    );
+
+    app.get(
+      '/municipal-recharges/netting',
+      {
+        config: { roles: ['finance', 'operator'] },
+        schema: {
+          summary: "The period's recharges with the placed customers' own fees netted",
+          description:
+            "A customer another municipality placed here pays their fee here, and the fee is that municipality's: it is set off against the voucher recharged to it. Per deciding municipality, customer and service month, booked in `periodMonth`: the recharge, the customer's fee, and the net (recharge less fee; negative when the fee was the larger, owed to the deciding municipality), with totals per municipality — what to invoice each. The period's SIE export books the same set-off: fee revenue against the receivable from the other municipality (ADR 0036).",
+          tags: ['accounting'],
+          querystring: z.object({ periodMonth: Month, municipality: z.string().min(1).max(100).optional() }),
+          response: { 200: Netting, ...errors },
+        },
+      },
+      async (req) => ({ periodMonth: req.query.periodMonth, ...(await rechargeNetting(db, req.query.periodMonth, req.query.municipality)) }),
     );
   };
 }

@@ -60,6 +60,8 @@ describe.each(testEngines())('provider statements on %s', (engine) => {
       visitCount: 6,
       excluded: [{ deliveryId: disputedId, orderId: a.orderId, reason: 'disputed' }],
       refused: [],
+      // The OCR over 202503 (length digit 8, Luhn 7) that the month's payments to a giro payee carry.
+      paymentReference: '20250387',
       paidOre: 0,
       outstandingOre: 393_100,
     });

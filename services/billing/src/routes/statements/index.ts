@@ -4,6 +4,7 @@ import { ErrorBody, assertProviderScope, notFound, type FastifyPluginAsyncZod } 
 import type { BillingDeps } from '../../app.js';
 import { RateTableCache } from '../../areas.js';
 import { priceProviderMonth } from '../../billing-run/provider-month.js';
+import { statementReference } from '../../finance/payment-batches.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -21,6 +22,7 @@ export const ProviderStatement = z.object({
   visitCount: z.number(),
   excluded: z.array(z.object({ deliveryId: z.string(), orderId: z.uuid(), reason: z.enum(['disputed', 'rejected', 'not-approved', 'outside-month']) })).describe('Deliveries not paid, and why'),
   refused: z.array(z.object({ orderId: z.uuid(), code: z.string(), message: z.string() })).describe('Orders that could not be priced (a rate table missing, say) and are left off'),
+  paymentReference: z.string().describe("The OCR reference the month's payments carry to a Bankgiro or Plusgiro payee (in the text to an IBAN payee), for matching them to this statement"),
   paidOre: z.number().describe('What payments of the month have paid the provider so far'),
   outstandingOre: z.number().describe('The statement less what is paid'),
 });
@@ -65,6 +67,7 @@ export function statementRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           visitCount: statement.visitCount,
           excluded: statement.excluded.map((e) => ({ deliveryId: e.id, orderId: e.orderId, reason: e.reason })),
           refused: statement.refused,
+          paymentReference: statementReference(month),
           paidOre,
           outstandingOre: statement.totalOre - paidOre,
         };
