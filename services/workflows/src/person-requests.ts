@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { personRequestQuery, personRequestSignal, type PersonRequest, type RequestOutcome } from './contracts.js';
 
 /** How long a caller waits for the journey to carry out a person's request before being told it is still running. */
-export const DEFAULT_REQUEST_WAIT_MS = 70_000;
+export const DEFAULT_REQUEST_WAIT_MS = 60_000;
 /** How long one read of the outcome may take: a query waits for a worker, and none may be running. */
 const QUERY_DEADLINE_MS = 5_000;
 

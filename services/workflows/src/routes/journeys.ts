@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { onBehalfOfFrom } from '@kundval/contracts';
 import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import { journeyStateQuery, journeyWorkflowId, type PersonRequest } from '../contracts.js';
+import { journeyStateQuery, journeyWorkflowId, searchAttributes, type PersonRequest } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
 /** A request the journey took but has not carried out within the wait: repeat it with the same Idempotency-Key to read its outcome. */
 const Pending = z.object({ requestId: z.string(), status: z.literal('pending') });
 
@@ -85,15 +85,8 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         schema: { summary: 'Where a journey stands, and its next deadline', tags: ['journeys'], params: z.object({ applicationId: z.uuid() }), response: { 200: JourneyState.extend({ temporalUiUrl: z.string() }), ...errors } },
       },
       async (req) => {
-        const workflowId = journeyWorkflowId(req.params.applicationId);
-        try {
-          const state = await deps.client.workflow.getHandle(workflowId).query(journeyStateQuery);
-          assertCustomerScope(req.principal, state.customerId);
-          return { ...state, temporalUiUrl: uiLink(workflowId) };
-        } catch (err) {
-          if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
-          throw err;
-        }
+        const { state } = await journey(req.params.applicationId, req.principal);
+        return { ...state, temporalUiUrl: uiLink(journeyWorkflowId(req.params.applicationId)) };
       },
     );
 
@@ -259,23 +252,48 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
     }
   };
 
-  /** The journey's handle, if the caller may act on it (a citizen only on their own). */
+  /**
+   * The journey's handle, if the caller may act on it (a citizen only on their own), from its search
+   * attributes: no worker needs to answer, so a request reaches the journey while one is restarting.
+   */
   async function ownJourney(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
-    return (await journey(applicationId, principal)).handle;
+    const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
+    const described = await handle.describe().catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
+      throw unavailable(err);
+    });
+    const customerId = described.typedSearchAttributes.get(searchAttributes.customer);
+    if (customerId === undefined) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
+    assertCustomerScope(principal, customerId);
+    return handle;
   }
 
   /** The journey's handle and where it stands, if the caller may act on it (a citizen only on their own). */
   async function journey(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
     const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
     try {
-      const state = await handle.query(journeyStateQuery);
+      const state = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(journeyStateQuery));
       assertCustomerScope(principal, state.customerId);
       return { handle, state };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
-      throw err;
+      throw unavailable(err);
     }
   }
+}
+
+/** How long a read of a journey's state waits for a worker to answer it. */
+const QUERY_DEADLINE_MS = 15_000;
+
+/**
+ * No worker answered in time, or Temporal was not reached: a 503 the caller may retry, not a 500. Any
+ * other error (a journey whose history no longer replays, say) goes on as it is.
+ */
+function unavailable(err: unknown): unknown {
+  const cause = err instanceof ServiceError ? err.cause : err;
+  // gRPC 4 DEADLINE_EXCEEDED (no worker took the query in time), 14 UNAVAILABLE (Temporal not reached).
+  const transient = isGrpcDeadlineError(err) || isGrpcDeadlineError(cause) || (isGrpcServiceError(cause) && (cause.code === 4 || cause.code === 14));
+  return transient ? new AppError('unavailable', 'WORKFLOWS.JOURNEY_UNAVAILABLE', 'The journey cannot be reached right now (no worker answered in time); try again shortly.') : err;
 }
 
 /**
