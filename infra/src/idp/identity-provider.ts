@@ -205,7 +205,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     tokenUrl,
     audience: idpAudience,
     enrol: (person) => void people.set(person.sub, person),
-    personToken: (sub, service) => signIn(issuer, sub, idpAudience(service)),
+    personToken: (sub, service) => signInThroughConsole(issuer, sub, service),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -263,11 +263,12 @@ async function signingKey(keyFile: string | undefined): Promise<JsonWebKey> {
 }
 
 /**
- * Signs a person in through the console's client, as a browser would: the authorization request
- * with a PKCE challenge, the sign-in page's form, the redirects with the provider's cookies, and the
- * code exchanged (with the verifier) for a token for one audience.
+ * Signs a person in through the console's client of the provider at `issuer`, as a browser would:
+ * the authorization request with a PKCE challenge, the sign-in page's form, the redirects with the
+ * provider's cookies, and the code exchanged (with the verifier) for a token for one service.
  */
-async function signIn(issuer: string, sub: string, audience: string): Promise<string> {
+export async function signInThroughConsole(issuer: string, sub: string, service: string): Promise<string> {
+  const audience = idpAudience(service);
   const { createHash } = await import('node:crypto');
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
