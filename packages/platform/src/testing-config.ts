@@ -9,7 +9,11 @@ import { loadConfig } from './config.js';
  * named; a production configuration with the identity provider's keys and PostgreSQL starts (ADR 0032). `production`
  * adds the settings a service needs beyond the shared ones in production.
  */
-export function describeProductionSettings(service: string, schema: z.ZodType, settings: { port: string; production?: Record<string, string> }): void {
+export function describeProductionSettings(
+  service: string,
+  schema: z.ZodType,
+  settings: { port: string; production?: Record<string, string>; /** The service's own refusals of its development defaults, after the shared ones. */ alsoRefused?: string[] },
+): void {
   const development = { PORT: settings.port, DATABASE_URL: `pglite://.data/${service}`, AUTH_SECRET: 'a-secret-that-is-at-least-32-characters' };
   const production = {
     KUNDVAL_ENV: 'production',
@@ -36,8 +40,9 @@ export function describeProductionSettings(service: string, schema: z.ZodType, s
         "AUTH_SECRET: KUNDVAL_ENV=production refuses AUTH_SECRET: it is a shared signing secret: whoever holds it can mint any role; unset it and verify the identity provider's tokens (AUTH_JWKS_URL)",
         "AUTH_JWKS_URL: KUNDVAL_ENV=production refuses AUTH_JWKS_URL: it is unset; production verifies tokens by the identity provider's published keys (its jwks_uri)",
         'DATABASE_URL: KUNDVAL_ENV=production refuses DATABASE_URL: it is embedded PGlite; production needs PostgreSQL (postgres://…)',
+        ...(settings.alsoRefused ?? []),
       ]);
-      expect(() => loadConfig(schema, { ...development, KUNDVAL_ENV: 'production' })).toThrow(/^Invalid configuration:\n✖ KUNDVAL_ENV=production refuses AUTH_ISSUER[\s\S]*→ at AUTH_ISSUER[\s\S]*→ at AUTH_SECRET[\s\S]*→ at AUTH_JWKS_URL[\s\S]*→ at DATABASE_URL$/);
+      expect(() => loadConfig(schema, { ...development, KUNDVAL_ENV: 'production' })).toThrow(/^Invalid configuration:\n✖ KUNDVAL_ENV=production refuses AUTH_ISSUER[\s\S]*→ at AUTH_ISSUER[\s\S]*→ at AUTH_SECRET[\s\S]*→ at AUTH_JWKS_URL[\s\S]*→ at DATABASE_URL[\s\S]*$/);
     });
 
     it('refuses in production a shared secret even beside the identity provider: a secret can mint any role', () => {

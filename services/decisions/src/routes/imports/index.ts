@@ -146,7 +146,7 @@ export function importRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
   async function importOne(trx: DecisionsDb, source: string, p: Prepared, ctx: CommandContext): Promise<Omit<RecordResult, 'index'>> {
     const { record } = p;
     const stored: StoredRecord = {
-      customerId: await customerIdFor(trx, p.identityDigits),
+      customerId: await customerIdFor(trx, p.identityDigits, deps.vault),
       areaId: p.area.id,
       decidedOn: record.decidedOn,
       outcome: record.outcome,
