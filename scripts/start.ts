@@ -1,10 +1,10 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeSupervisorEvent, startLocalPlatform } from '@kundval/infra';
+import { describeSupervisorEvent, startLocalPlatform, type IdpPerson } from '@kundval/infra';
 import { issueToken } from '@kundval/platform';
 import { SEARCH_ATTRIBUTE_TYPES } from '@kundval/workflows';
-import { loadDemoData } from '@kundval/tests/driver';
+import { loadDemoData, type Tokens } from '@kundval/tests/driver';
 import { LOCAL_CHOICE_DEADLINE_MS, LOCAL_DATA_DIR, PLATFORM_FILE } from './local-settings.js';
 
 const logDir = join(LOCAL_DATA_DIR, 'logs');
@@ -16,8 +16,23 @@ const log = (source: string, line: string) => {
   stream.write(`${line}\n`);
 };
 
-console.log('Starting Temporal, NATS, the services and the worker…');
+/**
+ * With KUNDVAL_IDP=1 the platform runs its own OpenID Connect provider (ADR 0032) instead of the
+ * development secret: these people can sign in, and `npm run token -- <person> <service>` gets a token.
+ */
+const useIdentityProvider = process.env['KUNDVAL_IDP'] === '1';
+const LOCAL_PEOPLE: IdpPerson[] = [
+  { sub: 'local-case-handler', role: 'case-handler' },
+  { sub: 'local-operator', role: 'operator' },
+  { sub: 'local-finance', role: 'finance' },
+  { sub: 'local-administrator', role: 'administrator' },
+  { sub: 'local-provider', role: 'provider', providerId: 'nacka-hemtjanst' },
+  { sub: 'demo-admin', role: 'administrator' },
+];
+
+console.log(`Starting Temporal, NATS, ${useIdentityProvider ? 'the identity provider, ' : ''}the services and the worker…`);
 const platform = await startLocalPlatform({
+  ...(useIdentityProvider ? { identityProvider: { people: LOCAL_PEOPLE } } : {}),
   dataDir: LOCAL_DATA_DIR,
   preferWellKnownPorts: true,
   searchAttributes: SEARCH_ATTRIBUTE_TYPES,
@@ -30,8 +45,15 @@ const platform = await startLocalPlatform({
     console.log(`${new Date().toISOString().slice(11, 19)} ${line}${event.kind === 'restarted' ? '' : ` (log: ${join(logDir, `${event.name}.log`)})`}`);
   },
 });
-await loadDemoData(platform.urls, platform.auth);
-await writeFile(PLATFORM_FILE, JSON.stringify({ urls: platform.urls, auth: platform.auth, temporal: platform.temporal }, null, 2), { mode: 0o600 });
+const idp = platform.identity?.provider;
+const serviceOf = (url: string) => Object.entries(platform.urls).find(([, base]) => url.startsWith(base))![0];
+const demoTokens: Tokens = idp ? (principal, url) => idp.personToken(principal.sub, serviceOf(url)) : platform.auth;
+await loadDemoData(platform.urls, demoTokens);
+await writeFile(
+  PLATFORM_FILE,
+  JSON.stringify({ urls: platform.urls, auth: platform.auth, temporal: platform.temporal, ...(idp ? { identity: { issuer: idp.issuer } } : {}) }, null, 2),
+  { mode: 0o600 },
+);
 
 const token = (role: 'case-handler' | 'operator' | 'administrator' | 'finance' | 'provider', extra: Record<string, string> = {}) =>
   issueToken(platform.auth, { sub: `local-${role}`, role, ...extra }, 7 * 24 * 3600);
@@ -46,12 +68,18 @@ Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).
   Temporal    ${platform.temporal.address}   Web UI: ${platform.temporal.uiUrl}
   NATS        ${platform.nats.url}   monitoring: ${platform.nats.monitorUrl}
 
-Development tokens (paste into "Authorize" in the docs; valid 7 days):
+${
+  idp
+    ? `Identity provider ${idp.issuer} (discovery: ${idp.issuer}/.well-known/openid-configuration); people: ${LOCAL_PEOPLE.map((p) => p.sub).join(', ')}.
+A token for the docs' "Authorize" (one service each): npm run token -- local-case-handler decisions
+(\`npm run demo\` signs its tokens with the development secret: run it without KUNDVAL_IDP.)`
+    : `Development tokens (paste into "Authorize" in the docs; valid 7 days):
   case handler   ${await token('case-handler')}
   operator       ${await token('operator')}
   finance        ${await token('finance')}
   administrator  ${await token('administrator')}
-  provider (nacka-hemtjanst)  ${await token('provider', { providerId: 'nacka-hemtjanst' })}
+  provider (nacka-hemtjanst)  ${await token('provider', { providerId: 'nacka-hemtjanst' })}`
+}
 
 Run \`npm run demo\` in another terminal to drive a few journeys. A process that crashes is restarted
 (and said so here). Ctrl-C stops everything.

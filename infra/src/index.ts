@@ -29,7 +29,9 @@ export type { SearchAttributeType, TemporalDevServer, TemporalDevServerOptions }
 export { findPostgresBinDir, findRepoRoot, resolveTool } from './tools.js';
 export type { ToolName } from './tools.js';
 export { startLocalPlatform } from './local-platform.js';
-export type { CommandTarget, ComponentControl, ComponentName, LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';
+export type { CommandTarget, ComponentControl, ComponentName, LocalIdentity, LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';
+export { startIdentityProvider, signInThroughConsole, idpAudience, CONSOLE_CLIENT_ID } from './idp/identity-provider.js';
+export type { IdentityProvider, IdentityProviderOptions, IdpClient, IdpPerson } from './idp/identity-provider.js';
 export { backoffDelay, DEFAULT_BACKOFF, describeSupervisorEvent, Supervisor } from './supervisor.js';
 export type { BackoffPolicy, Incarnation, SupervisorEvent, SupervisorOptions } from './supervisor.js';
 export { startFaultProxy } from './fault-proxy.js';

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { startIdentityProvider, type IdentityProvider, type IdpClient, type IdpPerson } from './idp/identity-provider.js';
 import { freePort } from './ports.js';
 import { ServerProcess, waitUntilReady } from './process.js';
 import { startNatsServer, type NatsServer } from './nats.js';
@@ -63,7 +64,17 @@ export interface LocalPlatformOptions {
    * can lose a command's answer after the service has carried it out. Off by default.
    */
   faultProxies?: boolean | { seed?: number };
+  /**
+   * Runs the local identity provider (oidc-provider, ADR 0032) and configures every process for it:
+   * the services verify its RS256 tokens by its JWKS with their own audiences and no longer accept
+   * the development secret; the worker gets its tokens with its own client (client credentials).
+   * `people` may sign in (authorization code + PKCE); `clients` are integrations besides the worker.
+   */
+  identityProvider?: boolean | { people?: IdpPerson[]; clients?: IdpClient[] };
 }
+
+/** The identity provider the platform runs, and the journey worker's client at it. */
+export type LocalIdentity = { provider: IdentityProvider; worker: IdpClient };
 
 export interface LocalPlatform {
   urls: Record<ServiceName, string>;
@@ -77,6 +88,8 @@ export interface LocalPlatform {
   components: Record<ComponentName, ComponentControl>;
   /** The fault proxies between the worker and the services it commands, when asked for. */
   proxies?: Record<CommandTarget, FaultProxy>;
+  /** The identity provider, when asked for (`identityProvider`): then `auth`'s secret signs nothing the services accept. */
+  identity?: LocalIdentity;
   stop(): Promise<void>;
 }
 
@@ -134,6 +147,27 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await supervise('nats', async () => (nats = await startNatsServer(natsOptions)));
 
     const auth = { secret: await devSecret(dataDir), issuer: 'kundval-dev' };
+    let identity: LocalIdentity | undefined;
+    if (options.identityProvider) {
+      const given = options.identityProvider === true ? {} : options.identityProvider;
+      const commanded = COMMAND_TARGETS.flatMap((s) => [`${s}:read`, `${s}:write`]);
+      const worker: IdpClient = { clientId: 'kundval-worker', clientSecret: randomBytes(24).toString('base64url'), role: 'system', scopes: commanded, actsOnBehalf: true };
+      const provider = await startIdentityProvider({
+        services: Object.keys(SERVICES),
+        clients: [worker, ...(given.clients ?? [])],
+        // The scopes the services' routes declare of their own (`config.scope`).
+        scopes: ['decisions:import', 'billing:pay'],
+        people: given.people ?? [],
+        keyFile: temporary ? undefined : join(dataDir, 'idp', 'signing-key.json'),
+        ...(options.preferWellKnownPorts ? { port: await port(4100) } : {}),
+      });
+      started.push(provider);
+      identity = { provider, worker };
+    }
+    // With the identity provider, no process is given the development secret: a token it signs is refused.
+    const authEnv: Record<string, string> = identity
+      ? { AUTH_ISSUER: identity.provider.issuer, AUTH_JWKS_URL: identity.provider.jwksUri }
+      : { AUTH_SECRET: auth.secret, AUTH_ISSUER: auth.issuer };
     const ports = Object.fromEntries(
       await Promise.all(Object.entries(SERVICES).map(async ([name, p]) => [name, await port(p)] as const)),
     ) as Record<ServiceName, number>;
@@ -141,8 +175,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     const common: Record<string, string> = {
       NATS_URL: nats.url,
-      AUTH_SECRET: auth.secret,
-      AUTH_ISSUER: auth.issuer,
+      ...authEnv,
       LOG_LEVEL: options.logLevel ?? 'info',
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace,
@@ -180,6 +213,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const workerEnv = {
       ...common,
       ...(proxies ? { DECISIONS_URL: proxies.decisions.url, ORDERS_URL: proxies.orders.url, BILLING_URL: proxies.billing.url } : {}),
+      ...(identity ? { AUTH_TOKEN_URL: identity.provider.tokenUrl, AUTH_CLIENT_ID: identity.worker.clientId, AUTH_CLIENT_SECRET: identity.worker.clientSecret } : {}),
       // The worker says it polls at info level; that line is how readiness is known, whatever the level asked for.
       LOG_LEVEL: 'info',
     };
@@ -207,6 +241,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       },
       components,
       ...(proxies ? { proxies } : {}),
+      ...(identity ? { identity } : {}),
       stop: stopAll,
     };
   } catch (err) {

@@ -28,7 +28,8 @@ export type OnBehalfOf = z.infer<typeof OnBehalfOf>;
  * citizen's its pseudonymous `customerId`: scoping rules read these, never a request field.
  * `onBehalfOf` is set only on the journey worker's `system` tokens, naming the person whose request
  * the worker carries out (the mirror of RFC 8693's `act`: the token's subject stays the worker, whose
- * authority it is; the person is who the audit trail records as the actor).
+ * authority it is; the person is who the audit trail records as the actor). `scopes` is set only on
+ * a machine's token (the worker, an integration) and limits which routes it may call.
  */
 export const Principal = z.object({
   sub: z.string().min(1),
@@ -37,6 +38,8 @@ export const Principal = z.object({
   customerId: z.string().min(1).optional(),
   municipality: z.string().min(1).optional(),
   onBehalfOf: OnBehalfOf.optional(),
+  /** A machine's token (client credentials) only: what it may do, each route needing one (ADR 0032). */
+  scopes: z.array(z.string().min(1)).optional(),
 });
 export type Principal = z.infer<typeof Principal>;
 

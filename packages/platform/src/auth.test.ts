@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { issueToken, verifyToken } from './auth.js';
+import { assertScope, issueToken, routeScope, verifyToken } from './auth.js';
+import type { Principal } from '@kundval/contracts';
 import { AppError } from './errors.js';
 
 const settings = { secret: 'a-test-secret-of-at-least-32-characters', issuer: 'kundval-test' };
@@ -59,5 +60,26 @@ describe('tokens acting on behalf of a person (ADR 0022)', () => {
   it('refuses acting on behalf of the system, or of a subject that is an identity number', async () => {
     expect(await codeOf(await signed({ role: 'system', onBehalfOf: { sub: 'x', role: 'system' } }, 'journey-worker'))).toBe('AUTH.BAD_CLAIMS');
     expect(await codeOf(await signed({ role: 'system', onBehalfOf: { sub: '19121212-1212', role: 'citizen' } }, 'journey-worker'))).toBe('AUTH.BAD_CLAIMS');
+  });
+});
+
+describe("a machine's scopes (ADR 0032)", () => {
+  it('reads the scopes of a client-credentials token, whose subject is its client id, and none of a person', async () => {
+    const machine = await issueToken(settings, { sub: 'case-system', role: 'case-handler', scopes: ['decisions:import', 'decisions:read'] });
+    expect(await verifyToken(settings, machine)).toEqual({ sub: 'case-system', role: 'case-handler', scopes: ['decisions:import', 'decisions:read'] });
+    // A person's token that carries a scope claim but names a client other than its subject is a person's: no scopes.
+    const person = await new SignJWT({ role: 'operator', scope: 'openid billing:pay', client_id: 'kundval-console' }).setProtectedHeader({ alg: 'HS256' }).setSubject('op-1').setIssuer(settings.issuer).setAudience('kundval').setIssuedAt().setExpirationTime('1h').sign(key);
+    expect(await verifyToken(settings, person)).toEqual({ sub: 'op-1', role: 'operator' });
+  });
+
+  it("needs the route's scope of a machine, read for GET and write for commands unless the route names its own", () => {
+    expect(routeScope('orders', 'GET')).toBe('orders:read');
+    expect(routeScope('orders', 'POST')).toBe('orders:write');
+    expect(routeScope('billing', 'POST', 'billing:pay')).toBe('billing:pay');
+    const caseSystem: Principal = { sub: 'case-system', role: 'case-handler', scopes: ['decisions:import'] };
+    expect(() => assertScope(caseSystem, 'decisions:import')).not.toThrow();
+    expect(() => assertScope(caseSystem, 'billing:pay')).toThrow(/lacks the scope billing:pay/);
+    // A person has no scopes to check: their role and the records' scoping hold them.
+    expect(() => assertScope({ sub: 'op-1', role: 'operator' }, 'billing:pay')).not.toThrow();
   });
 });

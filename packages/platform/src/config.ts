@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceAudience, type TokenSettings } from './auth.js';
 
 /**
  * Parses the process environment with a service's zod schema. A misconfigured service stops at
@@ -22,33 +23,43 @@ export type KundvalEnv = z.infer<typeof KundvalEnv>;
 /** The development issuer `npm start` and the tests sign with. */
 export const DEVELOPMENT_ISSUER = 'kundval-dev';
 
-/**
- * An HS256 secret shared with the identity provider: 64 characters at least in production (the
- * development floor, 32, is a test fixture's length), never one of this repository's fixture
- * secrets, and not a word-like or repetitive one (production secrets are random bytes).
- */
-export const PRODUCTION_SECRET_MIN_LENGTH = 64;
-const WELL_KNOWN_SECRETS = [
-  'test-secret-that-is-long-enough-for-hs256',
-  'a-test-secret-of-at-least-32-characters',
-  'a-secret-that-is-at-least-32-characters',
-];
-const WELL_KNOWN_SECRET_WORDS = /secret|test|demo|change-?me|example|kundval|password/i;
-
 /** One setting production refuses, and why: the variable is named so an operator can fix it. */
 export type SettingProblem = { setting: string; reason: string };
 
-/** What production refuses of the settings every process shares: the issuer, the secret and, where there is one, the database. */
-export function sharedProductionProblems(config: { AUTH_ISSUER?: string | undefined; AUTH_SECRET: string; DATABASE_URL?: string }): SettingProblem[] {
+/**
+ * How a process verifies (and the worker obtains) tokens (ADR 0032): the identity provider's issuer
+ * and published keys, with this service's audience; or, in development only, a shared HS256 secret.
+ * The worker's client credentials are its own identity at the provider.
+ */
+export const AuthConfig = z.object({
+  /** The development secret (HS256): `npm start` makes one per data folder; production refuses any. */
+  AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
+  AUTH_ISSUER: z.string().default(DEVELOPMENT_ISSUER),
+  /** The identity provider's JWKS (its `jwks_uri`): set, tokens are verified by its keys and the secret is not read. */
+  AUTH_JWKS_URL: z.url().optional(),
+  /** This service's audience at the identity provider; `urn:kundval:<service>` by default. */
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+});
+export type AuthConfig = z.infer<typeof AuthConfig>;
+
+/** The token settings a process's auth configuration gives, for the service named: the identity provider's when it is configured. */
+export function tokenSettingsFrom(config: AuthConfig, service: string): TokenSettings {
+  if (config.AUTH_JWKS_URL) return { issuer: config.AUTH_ISSUER, jwksUri: config.AUTH_JWKS_URL, audience: config.AUTH_AUDIENCE ?? serviceAudience(service) };
+  if (config.AUTH_SECRET) return { secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER };
+  throw new Error('Invalid configuration: set AUTH_JWKS_URL (the identity provider) or, in development, AUTH_SECRET');
+}
+
+/** What production refuses of the settings every process shares: the issuer, the shared secret, no identity provider and, where there is one, the database. */
+export function sharedProductionProblems(config: AuthConfig & { DATABASE_URL?: string }): SettingProblem[] {
   const problems: SettingProblem[] = [];
   if (!config.AUTH_ISSUER || config.AUTH_ISSUER === DEVELOPMENT_ISSUER) {
     problems.push({ setting: 'AUTH_ISSUER', reason: `is the development issuer (${DEVELOPMENT_ISSUER}); set the municipality's identity provider` });
   }
-  const secret = config.AUTH_SECRET;
-  if (secret.length < PRODUCTION_SECRET_MIN_LENGTH) {
-    problems.push({ setting: 'AUTH_SECRET', reason: `is ${secret.length} characters; production needs at least ${PRODUCTION_SECRET_MIN_LENGTH}` });
-  } else if (WELL_KNOWN_SECRETS.includes(secret) || WELL_KNOWN_SECRET_WORDS.test(secret) || new Set(secret).size < 16) {
-    problems.push({ setting: 'AUTH_SECRET', reason: 'is a well-known or guessable value; use a random secret shared only with the identity provider' });
+  if (config.AUTH_SECRET !== undefined) {
+    problems.push({ setting: 'AUTH_SECRET', reason: "is a shared signing secret: whoever holds it can mint any role; unset it and verify the identity provider's tokens (AUTH_JWKS_URL)" });
+  }
+  if (!config.AUTH_JWKS_URL) {
+    problems.push({ setting: 'AUTH_JWKS_URL', reason: "is unset; production verifies tokens by the identity provider's published keys (its jwks_uri)" });
   }
   if (config.DATABASE_URL !== undefined && !/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
     problems.push({ setting: 'DATABASE_URL', reason: 'is embedded PGlite; production needs PostgreSQL (postgres://…)' });
@@ -91,8 +102,7 @@ export const BaseServiceConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535),
   DATABASE_URL: z.string().min(1).describe('postgres://… for PostgreSQL, pglite://<dir> for embedded PGlite, pglite://memory for a throwaway one'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
-  AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters'),
-  AUTH_ISSUER: z.string().default(DEVELOPMENT_ISSUER),
+  ...AuthConfig.shape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MUNICIPALITY: z.string().default('nacka'),
   /** Days an Idempotency-Key and its answer are kept: longer than any journey retries a command (ADR 0016). */

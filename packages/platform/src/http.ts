@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Principal, Role } from '@kundval/contracts';
 import { AppError, forbidden, refusalAnswer } from './errors.js';
-import { verifyToken, type TokenSettings } from './auth.js';
+import { assertScope, routeScope, verifyToken, type TokenSettings } from './auth.js';
 import { COMMAND_METHODS, IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders, idempotencyHonoured } from './idempotency.js';
 import type { Logger } from './logger.js';
 import { EDGE_DEFAULTS, MAX_URL_LENGTH, EdgeRefusal, isOpenRoute, methodsServing, rateLimits, securityHeaders, type EdgeLimits } from './edge.js';
@@ -100,7 +100,7 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
     transformStaticCSP: (header) => (limits.hstsMaxAgeSeconds > 0 ? header : header.replace(/\s*upgrade-insecure-requests;?/, '')),
   });
 
-  await app.register(authentication, { settings: options.auth });
+  await app.register(authentication, { settings: options.auth, service: options.name });
   await app.register(rateLimits, { limits });
   declareIdempotencyKey(app as unknown as FastifyInstance, options.strictIdempotency ?? false);
   app.setErrorHandler(errorHandler);
@@ -151,8 +151,8 @@ function documentEdgeRefusals(app: FastifyInstance): void {
   });
 }
 
-const authentication = fp<{ settings: TokenSettings }>(
-  async (app, { settings }) => {
+const authentication = fp<{ settings: TokenSettings; service: string }>(
+  async (app, { settings, service }) => {
     app.decorateRequest('principal', null as unknown as Principal);
     app.decorateRequest('correlationId', '');
     app.addHook('onRequest', async (req: FastifyRequest, reply) => {
@@ -170,6 +170,7 @@ const authentication = fp<{ settings: TokenSettings }>(
       if (config.roles && !config.roles.includes(req.principal.role)) {
         throw forbidden(`The role ${req.principal.role} may not call this endpoint.`);
       }
+      assertScope(req.principal, routeScope(service, req.method, config.scope));
     });
   },
   { name: 'kundval-authentication' },

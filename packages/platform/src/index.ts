@@ -12,7 +12,8 @@ export {
   EdgeConfig,
   KundvalEnv,
   DEVELOPMENT_ISSUER,
-  PRODUCTION_SECRET_MIN_LENGTH,
+  AuthConfig,
+  tokenSettingsFrom,
   sharedProductionProblems,
   refuseDevelopmentSettingsInProduction,
 } from './config.js';
@@ -44,8 +45,8 @@ export {
   PARKED_STREAM_MAX_AGE_DAYS,
 } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions, StreamSettings } from './nats.js';
-export { issueToken, verifyToken } from './auth.js';
-export type { TokenSettings } from './auth.js';
+export { issueToken, verifyToken, serviceAudience, routeScope, assertScope, machineTokens, DEVELOPMENT_AUDIENCE } from './auth.js';
+export type { TokenSettings, DevelopmentTokenSettings, IdentityProviderSettings, TokenSource, ClientCredentials } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
 export type { ServiceAppOptions, FastifyPluginAsyncZod } from './http.js';
 export { EDGE_DEFAULTS, MAX_URL_LENGTH, edgeLimitsFrom } from './edge.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Migration } from 'kysely';
-import type { BaseServiceConfig } from './config.js';
+import { tokenSettingsFrom, type BaseServiceConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { openDatabase, type Database } from './database.js';
 import { OutboxRelay, messagingMigration, startMessagingPurge, type MessagingTables } from './outbox.js';
@@ -56,7 +56,7 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     version: spec.version,
     description: spec.description,
     logger,
-    auth: { secret: spec.config.AUTH_SECRET, issuer: spec.config.AUTH_ISSUER },
+    auth: tokenSettingsFrom(spec.config, spec.name),
     routes: spec.routes(runtime),
     limits: edgeLimitsFrom(spec.config),
   });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@kundval/platform';
 import { BillingConfig } from './config.js';
@@ -8,8 +7,8 @@ const production = {
   KUNDVAL_ENV: 'production',
   PORT: '4103',
   DATABASE_URL: 'postgresql://kundval@db.internal:5432/kundval',
-  AUTH_SECRET: randomBytes(48).toString('base64url'),
   AUTH_ISSUER: 'https://idp.nacka.se',
+  AUTH_JWKS_URL: 'https://idp.nacka.se/jwks',
   DEMO_UNIT_RATE_TABLES: 'false',
   MUNICIPALITY_BANKGIRO: '50501055',
   FINANCE_PAYER_IBAN: 'SE3550000000054910000003',
@@ -28,7 +27,8 @@ describe('the billing service configuration', () => {
   it('refuses in production every development setting and demo value, each named in one error', () => {
     expect(problems({ ...development, KUNDVAL_ENV: 'production' })).toEqual([
       "AUTH_ISSUER: KUNDVAL_ENV=production refuses AUTH_ISSUER: it is the development issuer (kundval-dev); set the municipality's identity provider",
-      'AUTH_SECRET: KUNDVAL_ENV=production refuses AUTH_SECRET: it is 39 characters; production needs at least 64',
+      "AUTH_SECRET: KUNDVAL_ENV=production refuses AUTH_SECRET: it is a shared signing secret: whoever holds it can mint any role; unset it and verify the identity provider's tokens (AUTH_JWKS_URL)",
+      "AUTH_JWKS_URL: KUNDVAL_ENV=production refuses AUTH_JWKS_URL: it is unset; production verifies tokens by the identity provider's published keys (its jwks_uri)",
       'DATABASE_URL: KUNDVAL_ENV=production refuses DATABASE_URL: it is embedded PGlite; production needs PostgreSQL (postgres://…)',
       "DEMO_UNIT_RATE_TABLES: KUNDVAL_ENV=production refuses DEMO_UNIT_RATE_TABLES: it seeds the demo rate tables; set false and PUT /unit-rate-tables the municipality's decided amounts",
       "MUNICIPALITY_BANKGIRO: KUNDVAL_ENV=production refuses MUNICIPALITY_BANKGIRO: it is the demo Bankgiro number (56781234); set the municipality's own",
@@ -44,7 +44,7 @@ describe('the billing service configuration', () => {
     ]);
   });
 
-  it('starts in production with its own issuer, secret, database, rate tables and accounts', () => {
+  it('starts in production with the identity provider, its own database, rate tables and accounts', () => {
     expect(problems(production)).toEqual([]);
     expect(loadConfig(BillingConfig, production)).toMatchObject({ KUNDVAL_ENV: 'production', DEMO_UNIT_RATE_TABLES: false, FINANCE_PAYER_IBAN: 'SE3550000000054910000003' });
   });

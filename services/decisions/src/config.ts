@@ -1,6 +1,40 @@
-import type { z } from 'zod';
-import { BaseServiceConfig, refuseDevelopmentSettingsInProduction, sharedProductionProblems } from '@kundval/platform';
+import { z } from 'zod';
+import { BaseServiceConfig, refuseDevelopmentSettingsInProduction, sharedProductionProblems, type SettingProblem } from '@kundval/platform';
+import { DEVELOPMENT_IDENTITY_KEYS, parseIdentityKeys } from './store/identity-vault.js';
 
-/** The decisions service reads only the shared service settings; production refuses the development ones (ADR 0022). */
-export const DecisionsConfig = BaseServiceConfig.extend({}).superRefine(refuseDevelopmentSettingsInProduction(sharedProductionProblems));
+/**
+ * The decisions service's settings: the shared ones, and the keys that seal identity numbers at rest
+ * (identity-vault.ts). Production refuses the development settings and keys (ADR 0022).
+ */
+const DecisionsSettings = BaseServiceConfig.extend({
+  /** Key-encryption keys, `kid:base64(32 bytes)` comma-separated, the first one sealing; older ones still open (rotation). */
+  IDENTITY_KEYS: z
+    .string()
+    .default(DEVELOPMENT_IDENTITY_KEYS.keys)
+    .superRefine((value, ctx) => {
+      try {
+        parseIdentityKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** The HMAC key of the identity numbers' look-up hash, base64 of 32 bytes or more. Changing it needs every hash recomputed. */
+  IDENTITY_LOOKUP_KEY: z
+    .string()
+    .default(DEVELOPMENT_IDENTITY_KEYS.lookupKey)
+    .refine((v) => Buffer.from(v, 'base64').length >= 32, 'IDENTITY_LOOKUP_KEY must be base64 of at least 32 bytes'),
+});
+
+export function decisionsProductionProblems(config: z.infer<typeof DecisionsSettings>): SettingProblem[] {
+  const problems = sharedProductionProblems(config);
+  if (config.IDENTITY_KEYS.split(',').some((entry) => DEVELOPMENT_IDENTITY_KEYS.keys.split(',').includes(entry.trim()))) {
+    problems.push({ setting: 'IDENTITY_KEYS', reason: "holds the development key; set the municipality's own" });
+  }
+  if (config.IDENTITY_LOOKUP_KEY === DEVELOPMENT_IDENTITY_KEYS.lookupKey) {
+    problems.push({ setting: 'IDENTITY_LOOKUP_KEY', reason: "is the development key; set the municipality's own" });
+  }
+  return problems;
+}
+
+export const DecisionsConfig = DecisionsSettings.superRefine(refuseDevelopmentSettingsInProduction(decisionsProductionProblems));
 export type DecisionsConfig = z.infer<typeof DecisionsConfig>;

@@ -2,6 +2,7 @@ import { closeOnSignals, loadConfig, runService } from '@kundval/platform';
 import { DecisionsConfig } from './config.js';
 import { DECISIONS_SERVICE, decisionsRoutes, type DecisionsDb } from './app.js';
 import { decisionsMigrations } from './store/migrations.js';
+import { createIdentityVault } from './store/identity-vault.js';
 import type { DecisionsTables } from './store/schema.js';
 
 const config = loadConfig(DecisionsConfig);
@@ -9,6 +10,12 @@ const service = await runService<DecisionsTables>({
   ...DECISIONS_SERVICE,
   migrations: decisionsMigrations,
   config,
-  routes: (rt) => decisionsRoutes({ db: rt.database.db as DecisionsDb, afterCommit: () => rt.relay.kick(), municipality: config.MUNICIPALITY }),
+  routes: (rt) =>
+    decisionsRoutes({
+      db: rt.database.db as DecisionsDb,
+      afterCommit: () => rt.relay.kick(),
+      municipality: config.MUNICIPALITY,
+      vault: createIdentityVault({ keys: config.IDENTITY_KEYS, lookupKey: config.IDENTITY_LOOKUP_KEY }),
+    }),
 });
 closeOnSignals(service.close, service.runtime.logger);

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@kundval/platform';
 import { WorkflowsConfig } from './config.js';
 
 /** server.ts (the bridge) and worker.ts both load this schema, so both refuse what it refuses. */
 const development = { DECISIONS_URL: 'http://127.0.0.1:4101', ORDERS_URL: 'http://127.0.0.1:4102', BILLING_URL: 'http://127.0.0.1:4103', AUTH_SECRET: 'a-secret-that-is-at-least-32-characters' };
-const production = { ...development, KUNDVAL_ENV: 'production', AUTH_SECRET: randomBytes(48).toString('base64url'), AUTH_ISSUER: 'https://idp.nacka.se' };
+const { AUTH_SECRET: _development, ...urls } = development;
+const production = { ...urls, KUNDVAL_ENV: 'production', AUTH_ISSUER: 'https://idp.nacka.se', AUTH_JWKS_URL: 'https://idp.nacka.se/jwks', AUTH_TOKEN_URL: 'https://idp.nacka.se/token', AUTH_CLIENT_SECRET: 'the-workers-client-secret' };
 const problems = (env: Record<string, string>) => {
   const parsed = WorkflowsConfig.safeParse(env);
   return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -16,14 +16,15 @@ describe('the workflows configuration (bridge and worker)', () => {
     expect(loadConfig(WorkflowsConfig, development)).toMatchObject({ KUNDVAL_ENV: 'development', AUTH_ISSUER: 'kundval-dev' });
   });
 
-  it('refuses in production the development issuer and a short secret, each named in one error', () => {
+  it('refuses in production the development issuer, the shared secret and no identity provider, each named in one error', () => {
     expect(problems({ ...development, KUNDVAL_ENV: 'production' })).toEqual([
       "AUTH_ISSUER: KUNDVAL_ENV=production refuses AUTH_ISSUER: it is the development issuer (kundval-dev); set the municipality's identity provider",
-      'AUTH_SECRET: KUNDVAL_ENV=production refuses AUTH_SECRET: it is 39 characters; production needs at least 64',
+      "AUTH_SECRET: KUNDVAL_ENV=production refuses AUTH_SECRET: it is a shared signing secret: whoever holds it can mint any role; unset it and verify the identity provider's tokens (AUTH_JWKS_URL)",
+      "AUTH_JWKS_URL: KUNDVAL_ENV=production refuses AUTH_JWKS_URL: it is unset; production verifies tokens by the identity provider's published keys (its jwks_uri)",
     ]);
   });
 
-  it('starts in production with the identity provider and a random secret', () => {
+  it("starts in production with the identity provider's keys and the worker's own client", () => {
     expect(problems(production)).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEVELOPMENT_ISSUER, EdgeConfig, KundvalEnv, refuseDevelopmentSettingsInProduction, sharedProductionProblems } from '@kundval/platform';
+import { AuthConfig, EdgeConfig, KundvalEnv, refuseDevelopmentSettingsInProduction, sharedProductionProblems } from '@kundval/platform';
 
 /**
  * The workflows service's environment (the bridge, server.ts, and the worker, worker.ts): where
@@ -18,8 +18,12 @@ export const WorkflowsConfig = z
     DECISIONS_URL: z.url(),
     ORDERS_URL: z.url(),
     BILLING_URL: z.url(),
-    AUTH_SECRET: z.string().min(32),
-    AUTH_ISSUER: z.string().default(DEVELOPMENT_ISSUER),
+    ...AuthConfig.shape,
+    /** The identity provider's token endpoint, where the worker asks for its tokens (client credentials, ADR 0032). */
+    AUTH_TOKEN_URL: z.url().optional(),
+    /** The worker's own client at the identity provider, and its secret. */
+    AUTH_CLIENT_ID: z.string().min(1).default('kundval-worker'),
+    AUTH_CLIENT_SECRET: z.string().min(1).optional(),
     MUNICIPALITY: z.string().regex(/^[a-z0-9-]+$/).default('nacka'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How long a customer has to choose a provider (ms) before the default provider is assigned. */

@@ -20,3 +20,4 @@ export {
 } from './contracts.js';
 export type { Attention, AttentionActor, JourneyEvent, JourneyInput, JourneyState, JourneyStage, JourneyTiming, MonthSettlement, ResolveAttention } from './contracts.js';
 export { toJourneyEvent } from './bridge/journey-bridge.js';
+export { journeyRoutes } from './routes/journeys.js';

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { closeOnSignals, connectEventBus, createLogger, createServiceApp, edgeLimitsFrom, loadConfig } from '@kundval/platform';
+import { closeOnSignals, connectEventBus, createLogger, createServiceApp, edgeLimitsFrom, loadConfig, tokenSettingsFrom } from '@kundval/platform';
 import { WorkflowsConfig } from './config.js';
 import { startJourneyBridge } from './bridge/journey-bridge.js';
 import { journeyRoutes } from './routes/journeys.js';
@@ -23,7 +23,7 @@ const app = await createServiceApp({
   version: '0.1.0',
   description: "Customer journeys: the operators' view of every journey, with links to the Temporal Web UI.",
   logger,
-  auth: { secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER },
+  auth: tokenSettingsFrom(config, 'workflows'),
   routes: journeyRoutes({ client, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: config.TEMPORAL_UI_URL }),
   limits: edgeLimitsFrom(config),
 });

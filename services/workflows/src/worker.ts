@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createLogger, loadConfig } from '@kundval/platform';
+import { createLogger, loadConfig, machineTokens, serviceAudience, type TokenSource } from '@kundval/platform';
 import { WorkflowsConfig } from './config.js';
 import { TASK_QUEUE } from './contracts.js';
-import { createServiceClient } from './activities/service-client.js';
+import { WORKER_SUBJECT, createServiceClient } from './activities/service-client.js';
 import { createOrdersActivities } from './activities/orders.activities.js';
 import { createBillingActivities } from './activities/billing.activities.js';
 import { createDecisionsActivities } from './activities/decisions.activities.js';
@@ -14,7 +14,16 @@ const config = loadConfig(WorkflowsConfig);
 const logger = createLogger('worker', { level: config.LOG_LEVEL });
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-const auth = { secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER };
+/** The worker's tokens for one service: from the identity provider by its own client (ADR 0032), or minted in development. */
+function tokensFor(service: 'decisions' | 'orders' | 'billing'): TokenSource {
+  if (config.AUTH_TOKEN_URL) {
+    if (!config.AUTH_CLIENT_SECRET) throw new Error('Invalid configuration: AUTH_TOKEN_URL is set without AUTH_CLIENT_SECRET, the worker\'s client secret');
+    // Only what the journey's commands need at each service: to write, and to read what a command answered.
+    return machineTokens({ tokenUrl: config.AUTH_TOKEN_URL, clientId: config.AUTH_CLIENT_ID, clientSecret: config.AUTH_CLIENT_SECRET, audience: serviceAudience(service), scopes: [`${service}:read`, `${service}:write`] });
+  }
+  if (!config.AUTH_SECRET) throw new Error('Invalid configuration: set AUTH_TOKEN_URL and AUTH_CLIENT_SECRET (the identity provider) or, in development, AUTH_SECRET');
+  return machineTokens({ secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER, subject: WORKER_SUBJECT });
+}
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,
@@ -22,9 +31,9 @@ const worker = await Worker.create({
   taskQueue: TASK_QUEUE,
   workflowsPath: fileURLToPath(new URL('./workflows/index.js', import.meta.url)),
   activities: {
-    ...createOrdersActivities(createServiceClient(config.ORDERS_URL, auth)),
-    ...createBillingActivities(createServiceClient(config.BILLING_URL, auth)),
-    ...createDecisionsActivities(createServiceClient(config.DECISIONS_URL, auth)),
+    ...createOrdersActivities(createServiceClient(config.ORDERS_URL, tokensFor('orders'))),
+    ...createBillingActivities(createServiceClient(config.BILLING_URL, tokensFor('billing'))),
+    ...createDecisionsActivities(createServiceClient(config.DECISIONS_URL, tokensFor('decisions'))),
   },
   // Carries the person a command is for from the journey's updates to the command's token (ADR 0022).
   interceptors: journeyWorkerInterceptors,

@@ -1,5 +1,5 @@
 import { BUILT_IN_AREAS, NACKA_HOME_CARE_RATES } from '@kundval/domain';
-import { Actor } from './http.js';
+import { Actor, type Tokens } from './http.js';
 import type { PlatformUrls } from './journey.js';
 
 type DemoProvider = {
@@ -51,7 +51,7 @@ export const DEMO_PROVIDERS: DemoProvider[] = [
 ];
 
 /** Loads the demo data through the APIs, as an administrator and a finance officer would. Safe to run twice. */
-export async function loadDemoData(urls: PlatformUrls, auth: { secret: string; issuer: string }): Promise<void> {
+export async function loadDemoData(urls: PlatformUrls, auth: Tokens): Promise<void> {
   const admin = new Actor(auth, { sub: 'demo-admin', role: 'administrator' });
   for (const p of DEMO_PROVIDERS) {
     const answer = await admin.call('POST', `${urls.orders}/providers`, {

@@ -15,16 +15,32 @@ export type Resilience = { retryWhileDown?: boolean; retryForMs?: number };
 /** Answers that mean the service was not there to answer: it is restarting. */
 const DOWN_STATUSES = new Set([502, 503, 504]);
 
-/** Calls the platform's HTTP APIs as a given principal, signing tokens with the development issuer. */
+/**
+ * Where a person's tokens come from: signed with the development issuer's secret (good at every
+ * service), or asked of the identity provider for the service a URL belongs to (ADR 0032).
+ */
+export type Tokens = { secret: string; issuer: string } | ((principal: Principal, url: string) => Promise<string>);
+
+/** Calls the platform's HTTP APIs as a given principal, with tokens from the development issuer or the identity provider. */
 export class Actor {
-  #token: Promise<string>;
+  readonly #token: (url: string) => Promise<string>;
   readonly #resilience: Resilience;
   constructor(
-    auth: { secret: string; issuer: string },
+    auth: Tokens,
     readonly principal: Principal,
     resilience: Resilience = {},
   ) {
-    this.#token = issueToken(auth, principal);
+    if (typeof auth === 'function') {
+      const byService = new Map<string, Promise<string>>();
+      this.#token = (url) => {
+        const origin = new URL(url).origin;
+        if (!byService.has(origin)) byService.set(origin, auth(principal, url));
+        return byService.get(origin)!;
+      };
+    } else {
+      const token = issueToken(auth, principal);
+      this.#token = () => token;
+    }
     this.#resilience = resilience;
   }
 
@@ -32,7 +48,7 @@ export class Actor {
     const request = {
       method,
       headers: {
-        authorization: `Bearer ${await this.#token}`,
+        authorization: `Bearer ${await this.#token(url)}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(this.#resilience.retryWhileDown && method !== 'GET' ? { 'idempotency-key': crypto.randomUUID() } : {}),
         ...headers,

@@ -3,7 +3,7 @@
  * end-to-end tests share it, so the demo shows exactly what the tests prove.
  */
 export { Actor, eventually } from './http.js';
-export type { Answer, Resilience } from './http.js';
+export type { Answer, Resilience, Tokens } from './http.js';
 export { actors, homeCareSteps, journeyReaches, journeyState, runHomeCareJourney } from './journey.js';
 export type { Attention, HomeCareScenario, JourneyState, Platform, PlatformUrls, VisitPlan } from './journey.js';
 export { DEMO_PROVIDERS, loadDemoData } from './demo-data.js';

@@ -1,8 +1,8 @@
-import { Actor, eventually, type Resilience } from './http.js';
+import { Actor, eventually, type Resilience, type Tokens } from './http.js';
 
 export type PlatformUrls = { decisions: string; orders: string; billing: string; workflows: string };
 /** Where the platform is; `resilience` makes every actor retry while a service is down (fault tests). */
-export type Platform = { urls: PlatformUrls; auth: { secret: string; issuer: string }; resilience?: Resilience };
+export type Platform = { urls: PlatformUrls; auth: Tokens; resilience?: Resilience };
 
 export type VisitPlan = { externalId: string; kind: 'care' | 'service'; start: string; end: string };
 

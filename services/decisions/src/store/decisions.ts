@@ -5,6 +5,7 @@ import { audit, conflict, enqueueEvent, notFound, type Actor } from '@kundval/pl
 import type { DecisionsDb } from '../app.js';
 import type { Terms } from '../decision-terms.js';
 import type { DecisionsTables, EndReason, Outcome } from './schema.js';
+import { DEVELOPMENT_IDENTITY_KEYS, createIdentityVault, type IdentityVault } from './identity-vault.js';
 
 export type DecisionRow = Selectable<DecisionsTables['decisions']>;
 type VersionRow = Selectable<DecisionsTables['decision_versions']>;
@@ -275,13 +276,47 @@ export async function endDecision(trx: DecisionsDb, row: DecisionRow, end: { end
   return { ended: true, view: await readDecisionView(trx, updated) };
 }
 
-/** The customer of a first contact, created on it with a pseudonymous id; the same person always gets the same id. */
-export async function customerIdFor(trx: DecisionsDb, identityDigits: string): Promise<string> {
+/**
+ * The customer of a first contact, created on it with a pseudonymous id; the same person always gets
+ * the same id, found by the number's keyed hash. The number itself is stored sealed (identity-vault.ts).
+ */
+export async function customerIdFor(trx: DecisionsDb, identityDigits: string, vault: IdentityVault = developmentVault()): Promise<string> {
   const customer = await trx
     .insertInto('customers')
-    .values({ customer_id: randomUUID(), identity_number: identityDigits })
-    .onConflict((oc) => oc.column('identity_number').doUpdateSet((eb) => ({ identity_number: eb.ref('excluded.identity_number') })))
+    .values({ customer_id: randomUUID(), identity_number: null, identity_hash: vault.lookupHash(identityDigits), identity_sealed: vault.seal(identityDigits) })
+    .onConflict((oc) => oc.column('identity_hash').doUpdateSet((eb) => ({ identity_hash: eb.ref('excluded.identity_hash') })))
     .returning('customer_id')
     .executeTakeFirstOrThrow();
   return customer.customer_id;
 }
+
+/**
+ * Seals the numbers of rows written before migration 0005 (and re-seals under the current key the
+ * data keys of rows sealed with an older one): run at every start, it changes nothing once done.
+ * Answers how many rows it sealed and re-wrapped.
+ */
+export async function sealPlainIdentityNumbers(db: DecisionsDb, vault: IdentityVault): Promise<{ sealed: number; rewrapped: number }> {
+  let sealed = 0;
+  let rewrapped = 0;
+  const plain = await db.selectFrom('customers').select(['customer_id', 'identity_number']).where('identity_number', 'is not', null).execute();
+  for (const row of plain) {
+    await db
+      .updateTable('customers')
+      .set({ identity_hash: vault.lookupHash(row.identity_number!.trim()), identity_sealed: vault.seal(row.identity_number!.trim()), identity_number: null })
+      .where('customer_id', '=', row.customer_id)
+      .execute();
+    sealed++;
+  }
+  const all = await db.selectFrom('customers').select(['customer_id', 'identity_sealed']).where('identity_sealed', 'is not', null).execute();
+  for (const row of all) {
+    const again = vault.rewrap(row.identity_sealed!);
+    if (again === undefined) continue;
+    await db.updateTable('customers').set({ identity_sealed: again }).where('customer_id', '=', row.customer_id).execute();
+    rewrapped++;
+  }
+  return { sealed, rewrapped };
+}
+
+let development: IdentityVault | undefined;
+/** The vault with the development keys, for callers (tests, tools) that configure none. */
+export const developmentVault = () => (development ??= createIdentityVault(DEVELOPMENT_IDENTITY_KEYS));

@@ -6,6 +6,8 @@ import { sql } from 'kysely';
 import { messagingMigration, openDatabase, type MessagingTables } from '@kundval/platform';
 import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
 import { decisionsMigrations } from './migrations.js';
+import { customerIdFor, sealPlainIdentityNumbers } from './decisions.js';
+import { createIdentityVault } from './identity-vault.js';
 import type { DecisionsTables } from './schema.js';
 
 type Db = DecisionsTables & MessagingTables;
@@ -68,7 +70,7 @@ describe.each(testEngines())('decisions migrations on %s', (engine) => {
 
   it("replaces the service's own key table with the platform's in 0003, dropping the keys kept so far", async () => {
     const url = await databaseUrl();
-    const { '0003_platform_idempotency_keys': _third, '0004_audit_agent': _fourth, ...before } = decisionsMigrations;
+    const { '0003_platform_idempotency_keys': _third, '0004_audit_agent': _fourth, '0005_identity_numbers_sealed': _fifth, ...before } = decisionsMigrations;
     const old = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...before } });
     await sql`insert into idempotency_keys (scope, actor, key, request_hash, status, response) values ('POST /tasks', 'system', 'old-key', null, 201, '{}')`.execute(old.db);
     await old.close();
@@ -80,6 +82,32 @@ describe.each(testEngines())('decisions migrations on %s', (engine) => {
         where table_schema = 'decisions' and table_name = 'idempotency_keys' order by ordinal_position`.execute(current.db);
       expect(rows.map((r) => r.name)).toEqual(['principal', 'method', 'path', 'key', 'request_hash', 'status', 'body', 'created_at']);
       expect(await current.db.selectFrom('idempotency_keys').selectAll().execute()).toEqual([]);
+    } finally {
+      await current.close();
+    }
+  });
+
+  it('seals at start the identity numbers stored in plain before 0005, finds the customer by the keyed hash, and does nothing the second time', async () => {
+    const url = await databaseUrl();
+    const { '0005_identity_numbers_sealed': _fifth, ...before } = decisionsMigrations;
+    const old = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...before } });
+    await sql`insert into customers (customer_id, identity_number) values (${CUSTOMER}, '198112189876')`.execute(old.db);
+    await old.close();
+
+    const current = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...decisionsMigrations } });
+    const vault = createIdentityVault({ keys: `k1:${Buffer.alloc(32, 7).toString('base64')}`, lookupKey: Buffer.alloc(32, 9).toString('base64') });
+    try {
+      expect(await sealPlainIdentityNumbers(current.db as never, vault)).toEqual({ sealed: 1, rewrapped: 0 });
+      const row = await current.db.selectFrom('customers').selectAll().where('customer_id', '=', CUSTOMER).executeTakeFirstOrThrow();
+      expect(row.identity_number).toBeNull();
+      expect(row.identity_hash).toBe(vault.lookupHash('198112189876'));
+      expect(vault.open(row.identity_sealed!)).toBe('198112189876');
+      // No digit sequence of the number is left anywhere in the table.
+      const { rows } = await sql<{ text: string }>`select customers::text as text from customers`.execute(current.db);
+      expect(rows.some((r) => r.text.includes('811218'))).toBe(false);
+      expect(await sealPlainIdentityNumbers(current.db as never, vault)).toEqual({ sealed: 0, rewrapped: 0 });
+      // The same person applying again is the same customer, found by the hash.
+      expect(await customerIdFor(current.db as never, '198112189876', vault)).toBe(CUSTOMER);
     } finally {
       await current.close();
     }

@@ -165,4 +165,17 @@ export const decisionsMigrations: Record<string, Migration> = {
   },
   /** Audit rows name the agent that acted on a person's behalf (ADR 0022). */
   '0004_audit_agent': auditAgentMigration,
+  /**
+   * Identity numbers at rest (identity-vault.ts): the sealed number and its keyed look-up hash. The
+   * plain column stays, nullable, only until the service's start seals the rows written before
+   * (`sealPlainIdentityNumbers`): a migration holds no keys.
+   */
+  '0005_identity_numbers_sealed': {
+    async up(db) {
+      await db.schema.alterTable('customers').addColumn('identity_hash', 'text').execute();
+      await db.schema.alterTable('customers').addColumn('identity_sealed', 'text').execute();
+      await db.schema.alterTable('customers').alterColumn('identity_number', (c) => c.dropNotNull()).execute();
+      await db.schema.createIndex('customers_identity_hash').on('customers').column('identity_hash').unique().execute();
+    },
+  },
 };

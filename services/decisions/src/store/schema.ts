@@ -14,8 +14,12 @@ export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-ov
 export type DecisionsTables = {
   customers: {
     customer_id: string;
-    /** 12 digits, century included (DOMAIN.md §1). Sensitive: never logged, never in an event. */
-    identity_number: string;
+    /** Plain 12 digits: only rows written before migration 0005, until the service's start seals them; then null. */
+    identity_number: string | null;
+    /** HMAC-SHA256 of the 12 digits with IDENTITY_LOOKUP_KEY: finds a number's customer (identity-vault.ts). */
+    identity_hash: string | null;
+    /** The 12 digits (century included, DOMAIN.md §1) sealed under IDENTITY_KEYS. Sensitive: never logged, never in an event. */
+    identity_sealed: string | null;
     created_at: Generated<Date>;
   };
   applications: {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import { ServiceErrorBody } from '@kundval/contracts';
-import { issueToken, type TokenSettings } from '@kundval/platform';
+import { machineTokens, type DevelopmentTokenSettings, type TokenSource } from '@kundval/platform';
 import { CommandFailureType, type OnBehalfOf } from '../contracts.js';
 import { actingFor } from './on-behalf-of.js';
 
@@ -97,21 +97,17 @@ const currentActivity = () => {
 /** The journey worker's subject in every token it mints: the agent in the services' audit rows. */
 export const WORKER_SUBJECT = 'journey-worker';
 
-/** A client of one service's HTTP API, as the `system` principal. */
-export function createServiceClient(baseUrl: string, auth: TokenSettings, deps: ClientDeps = {}): ServiceClient {
+/**
+ * A client of one service's HTTP API, as the `system` principal: with tokens from the identity
+ * provider (a `TokenSource`, ADR 0032), or minted with the development secret.
+ */
+export function createServiceClient(baseUrl: string, auth: DevelopmentTokenSettings | TokenSource, deps: ClientDeps = {}): ServiceClient {
   const activity = deps.activity ?? currentActivity;
   const send = deps.fetch ?? fetch;
   const person = deps.actingFor ?? actingFor;
-  let token: { value: string; expires: number } | undefined;
-  const bearer = async () => {
-    // A command for a person gets a token of its own that names them, short-lived since it is made for one request.
-    const onBehalfOf = person();
-    if (onBehalfOf) return issueToken(auth, { sub: WORKER_SUBJECT, role: 'system', onBehalfOf }, 300);
-    if (!token || token.expires < Date.now() + 60_000) {
-      token = { value: await issueToken(auth, { sub: WORKER_SUBJECT, role: 'system' }, 3600), expires: Date.now() + 3600_000 };
-    }
-    return token.value;
-  };
+  const tokens = typeof auth === 'function' ? auth : machineTokens({ ...auth, subject: WORKER_SUBJECT });
+  // A command for a person gets a token of its own that names them, short-lived since it is made for one request.
+  const bearer = () => tokens(person());
 
   return async <A>(c: Command<A>): Promise<A> => {
     const { workflowId } = activity();

@@ -95,7 +95,8 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
     app.post(
       '/payment-batches',
       {
-        config: { roles: ['finance'] },
+        // Paying is its own scope (ADR 0032): a machine that may write billing data may not make or send a payment file.
+        config: { roles: ['finance'], scope: 'billing:pay' },
         schema: {
           summary: "Batch the month's provider payments for the bank",
           description:
@@ -154,7 +155,8 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
     app.post(
       '/payment-batches/:batchId/sent',
       {
-        config: { roles: ['finance'] },
+        // Paying is its own scope (ADR 0032): a machine that may write billing data may not make or send a payment file.
+        config: { roles: ['finance'], scope: 'billing:pay' },
         schema: { summary: 'Record that the payment file was sent to the bank', tags: ['payments'], params: BatchParams, response: { 200: PaymentBatch, ...errors } },
       },
       async (req, reply) =>
@@ -215,7 +217,8 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
     app.post(
       '/payment-batches/:batchId/retry',
       {
-        config: { roles: ['finance'] },
+        // Paying is its own scope (ADR 0032): a machine that may write billing data may not make or send a payment file.
+        config: { roles: ['finance'], scope: 'billing:pay' },
         schema: {
           summary: 'Pay the rejected payments of a batch again, in a new batch',
           description:

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestService, testDatabaseUrl, testEngines } from '@kundval/platform/testing';
+import { developmentVault } from '../../store/decisions.js';
 import { decisionsMigrations } from '../../store/migrations.js';
 import type { DecisionsTables } from '../../store/schema.js';
 import { applicationRoutes } from './index.js';
@@ -42,7 +43,10 @@ describe.each(testEngines())('decisions routes on %s', (engine) => {
     expect(events).toEqual([{ subject: 'kundval.decisions.application.received.v1', payload: expect.objectContaining({ applicationId, customerId, areaId: 'home-care' }) }]);
     expect(JSON.stringify(events)).not.toMatch(/9876/);
     const customer = await svc.db.selectFrom('customers').selectAll().where('customer_id', '=', customerId).executeTakeFirstOrThrow();
-    expect(customer.identity_number).toBe('198112189876');
+    // Stored sealed (development keys here), found by its keyed hash; never in plain.
+    expect(customer.identity_number).toBeNull();
+    expect(customer.identity_hash).toBe(developmentVault().lookupHash('198112189876'));
+    expect(developmentVault().open(customer.identity_sealed!)).toBe('198112189876');
   });
 
   it('gives the same customer id to the same person applying again, whatever the format of the number', async () => {

@@ -41,7 +41,7 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
             .insertInto('applications')
             .values({
               application_id: randomUUID(),
-              customer_id: await customerIdFor(trx, identity.value.digits),
+              customer_id: await customerIdFor(trx, identity.value.digits, deps.vault),
               area_id: area.id,
               municipality,
               channel: req.body.channel,

@@ -146,7 +146,7 @@ export function importRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
   async function importOne(trx: DecisionsDb, source: string, p: Prepared, ctx: CommandContext): Promise<Omit<RecordResult, 'index'>> {
     const { record } = p;
     const stored: StoredRecord = {
-      customerId: await customerIdFor(trx, p.identityDigits),
+      customerId: await customerIdFor(trx, p.identityDigits, deps.vault),
       areaId: p.area.id,
       decidedOn: record.decidedOn,
       outcome: record.outcome,
@@ -257,7 +257,8 @@ export function importRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
       '/imports/decisions',
       {
         bodyLimit: MAX_IMPORT_BYTES,
-        config: { roles: ['case-handler', 'administrator'] },
+        // The case system's integration is given this scope alone (ADR 0032): it imports decisions, nothing else.
+        config: { roles: ['case-handler', 'administrator'], scope: 'decisions:import' },
         schema: {
           summary: 'Import decisions made in an external case system',
           description: `Up to ${MAX_RECORDS} records. Answers 200 with a result per record: created (customer, application and decision made here, applicationReceived and decisionMade emitted), changed (new terms: decisionChanged), unchanged, or rejected with each error (field, reason, code); a rejected record stores nothing. Idempotent by (source, externalId).`,
