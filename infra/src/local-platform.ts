@@ -167,6 +167,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       );
     }
 
+    const workerPort = await port(4105);
     let proxies: Record<CommandTarget, FaultProxy> | undefined;
     if (options.faultProxies) {
       const seed = typeof options.faultProxies === 'object' ? options.faultProxies.seed : undefined;
@@ -182,6 +183,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...(proxies ? { DECISIONS_URL: proxies.decisions.url, ORDERS_URL: proxies.orders.url, BILLING_URL: proxies.billing.url } : {}),
       // The worker says it polls at info level; that line is how readiness is known, whatever the level asked for.
       LOG_LEVEL: 'info',
+      // Its /health, /ready and /metrics (ADR 0028).
+      WORKER_PORT: String(workerPort),
     };
     const workerScript = join(root, 'services', 'workflows', 'dist', 'worker.js');
     const worker = await supervise('worker', () => {

@@ -64,5 +64,9 @@ export {
   isStoredStatus,
 } from './idempotency.js';
 export type { CommandAnswer, RunCommand, RunOptions, IdempotencyTables, IdempotencyScope } from './idempotency.js';
+export { createMetrics, httpMetrics, registerOutboxMetrics, registerConsumerMetrics } from './metrics.js';
+export type { Metrics, ConsumerMetrics } from './metrics.js';
+export { readiness, readyRoute, ReadyBody, databaseCheck, migrationsCheck, natsCheck, temporalCheck } from './ready.js';
+export type { ReadinessCheck } from './ready.js';
 export { runService, closeOnSignals } from './service.js';
 export type { ServiceRuntime, ServiceSpec } from './service.js';
