@@ -68,5 +68,7 @@ export { createMetrics, httpMetrics, registerOutboxMetrics, registerConsumerMetr
 export type { Metrics, ConsumerMetrics } from './metrics.js';
 export { readiness, readyRoute, ReadyBody, databaseCheck, migrationsCheck, natsCheck, temporalCheck } from './ready.js';
 export type { ReadinessCheck } from './ready.js';
+export { parkedEventRoutes, loggedParkedCommand, auditedParkedCommand, ParkedEvent, PARK_REASON_HEADER, PARK_CONSUMER_HEADER } from './parked.js';
+export type { ParkedEventDeps, ParkedCommandOutcome } from './parked.js';
 export { runService, closeOnSignals } from './service.js';
 export type { ServiceRuntime, ServiceSpec } from './service.js';

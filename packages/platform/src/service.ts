@@ -8,6 +8,7 @@ import { EVENT_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nat
 import { createServiceApp, type FastifyPluginAsyncZod } from './http.js';
 import { edgeLimitsFrom } from './edge.js';
 import { startIdempotencyPurge } from './idempotency.js';
+import { auditedParkedCommand, parkedEventRoutes } from './parked.js';
 import { createMetrics, registerConsumerMetrics, registerOutboxMetrics, type Metrics } from './metrics.js';
 import { databaseCheck, migrationsCheck, natsCheck } from './ready.js';
 
@@ -65,7 +66,11 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     description: spec.description,
     logger,
     auth: { secret: spec.config.AUTH_SECRET, issuer: spec.config.AUTH_ISSUER },
-    routes: spec.routes(runtime),
+    routes: async (scope) => {
+      await scope.register(spec.routes(runtime));
+      // Every service's consumers' parked events, to re-drive or discard (ADR 0027).
+      await scope.register(parkedEventRoutes({ bus, command: auditedParkedCommand(database.db, () => relay.kick()) }));
+    },
     limits: edgeLimitsFrom(spec.config),
     metrics,
     readiness: [databaseCheck(database.db), migrationsCheck(database.db, spec.schema, migrations), natsCheck(bus.nc)],

@@ -7,7 +7,9 @@ import {
   createServiceApp,
   edgeLimitsFrom,
   loadConfig,
+  loggedParkedCommand,
   natsCheck,
+  parkedEventRoutes,
   registerConsumerMetrics,
   temporalCheck,
 } from '@kundval/platform';
@@ -39,7 +41,11 @@ const app = await createServiceApp({
   description: "Customer journeys: the operators' view of every journey, with links to the Temporal Web UI.",
   logger,
   auth: { secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER },
-  routes: journeyRoutes({ client, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: config.TEMPORAL_UI_URL }),
+  routes: async (scope) => {
+    await scope.register(journeyRoutes({ client, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: config.TEMPORAL_UI_URL }));
+    // The bridge's parked events (a signal for a journey that has closed, say), to re-drive or discard (ADR 0027).
+    await scope.register(parkedEventRoutes({ bus, command: loggedParkedCommand() }));
+  },
   limits: edgeLimitsFrom(config),
   metrics,
   readiness: [natsCheck(bus.nc), temporalCheck(() => connection.healthService.check({}))],
