@@ -6,7 +6,7 @@ if (!existsSync(PLATFORM_FILE)) {
   console.error('No running platform found: start it with `npm start` first.');
   process.exit(1);
 }
-const platform = JSON.parse(readFileSync(PLATFORM_FILE, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string } };
+const platform = JSON.parse(readFileSync(PLATFORM_FILE, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string };
 const kr = (ore: number) => `${(ore / 100).toFixed(2)} kr`;
 const journeyUrl = (applicationId: string) => `${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows/journey-${applicationId}`;
 
@@ -52,3 +52,4 @@ await show(`3. A customer does not choose; after ${LOCAL_CHOICE_DEADLINE_MS / 10
 });
 
 console.log(`\nAll journeys: ${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows`);
+if (platform.consoleUrl) console.log(`The operators' console: ${platform.consoleUrl} (Development sign-in as an operator; find each journey above by its id or the customer)`);

@@ -31,7 +31,7 @@ const platform = await startLocalPlatform({
   },
 });
 await loadDemoData(platform.urls, platform.auth);
-await writeFile(PLATFORM_FILE, JSON.stringify({ urls: platform.urls, auth: platform.auth, temporal: platform.temporal }, null, 2), { mode: 0o600 });
+await writeFile(PLATFORM_FILE, JSON.stringify({ urls: platform.urls, consoleUrl: platform.consoleUrl, auth: platform.auth, temporal: platform.temporal }, null, 2), { mode: 0o600 });
 
 const token = (role: 'case-handler' | 'operator' | 'administrator' | 'finance' | 'provider', extra: Record<string, string> = {}) =>
   issueToken(platform.auth, { sub: `local-${role}`, role, ...extra }, 7 * 24 * 3600);
@@ -39,12 +39,15 @@ const token = (role: 'case-handler' | 'operator' | 'administrator' | 'finance' |
 console.log(`
 Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).
 
+  Operators' console  ${platform.consoleUrl}   (sign in with "Development sign-in", or paste a token below)
+
   decisions   ${platform.urls.decisions}    OpenAPI docs: ${platform.urls.decisions}/docs
   orders      ${platform.urls.orders}    OpenAPI docs: ${platform.urls.orders}/docs
   billing     ${platform.urls.billing}    OpenAPI docs: ${platform.urls.billing}/docs
   workflows   ${platform.urls.workflows}    OpenAPI docs: ${platform.urls.workflows}/docs  (operators' view: GET /journeys)
   Temporal    ${platform.temporal.address}   Web UI: ${platform.temporal.uiUrl}
   NATS        ${platform.nats.url}   monitoring: ${platform.nats.monitorUrl}
+  worker      ${platform.workerUrl}/metrics   (every service: /health, /ready, /metrics)
 
 Development tokens (paste into "Authorize" in the docs; valid 7 days):
   case handler   ${await token('case-handler')}

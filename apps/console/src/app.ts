@@ -44,7 +44,8 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
       useDefaults: false,
       directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"] },
     },
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on a form post, and the origin check below needs it.
+    referrerPolicy: { policy: 'same-origin' },
     strictTransportSecurity: config.COOKIE_SECURE ? { maxAge: 31_536_000 } : false,
   });
   await app.register(cookie);
