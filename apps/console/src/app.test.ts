@@ -51,6 +51,12 @@ describe('the console without the platform behind it', () => {
     expect(res.headers.location).toBe('/find');
   });
 
+  it('answers /ready and /metrics like every process, counting pages by route', async () => {
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/kundval_http_requests_total\{method="GET",route="\/signin",status="200",service="console"\} [1-9]/);
+  });
+
   it('refuses a form posted from another origin', async () => {
     const res = await app.inject({ method: 'POST', url: '/signin/dev', payload: 'role=operator', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } });
     expect(res.statusCode).toBe(403);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Role } from '@kundval/contracts';
-import { issueToken, type Logger } from '@kundval/platform';
+import { createMetrics, httpMetrics, issueToken, readyRoute, type Logger } from '@kundval/platform';
 import { ApiError, SERVICES, platformApi, type PlatformApi, type ServiceName } from './api.js';
 import type { ConsoleConfig } from './config.js';
 import { SORTS, applicationIdOf, describeAttention, formatAge, ore, sortJourneys, stuckJourneys, timelineOf, type Sort } from './journeys.js';
@@ -50,6 +50,9 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   });
   await app.register(cookie);
   await app.register(formbody);
+  // The same /metrics and /ready as every process (ADR 0028); the console depends on nothing but the services, each with its own.
+  await app.register(httpMetrics, { metrics: createMetrics('console') });
+  await app.register(readyRoute, { service: 'console', checks: [] });
 
   // A form posted from another site is refused: the session cookie is SameSite=Strict, and the origin is checked too.
   app.addHook('preHandler', async (req, reply) => {
