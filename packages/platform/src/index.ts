@@ -64,7 +64,7 @@ export {
   isStoredStatus,
 } from './idempotency.js';
 export type { CommandAnswer, RunCommand, RunOptions, IdempotencyTables, IdempotencyScope } from './idempotency.js';
-export { createMetrics, httpMetrics, registerOutboxMetrics, registerConsumerMetrics } from './metrics.js';
+export { createMetrics, httpMetrics, registerOutboxMetrics, registerConsumerMetrics, guardCollect } from './metrics.js';
 export type { Metrics, ConsumerMetrics } from './metrics.js';
 export { readiness, readyRoute, ReadyBody, databaseCheck, migrationsCheck, natsCheck, temporalCheck } from './ready.js';
 export type { ReadinessCheck } from './ready.js';

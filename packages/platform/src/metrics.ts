@@ -16,6 +16,8 @@ export type Metrics = {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Reads of a gauge's source (database, NATS, Temporal) that failed at a scrape; the gauge keeps its last value. */
+  collectFailures: Counter<'metric'>;
   /** More exposition text served after the registry's (the Temporal SDK's own exporter, in the worker). */
   appendix?: () => Promise<string>;
 };
@@ -43,7 +45,26 @@ export function createMetrics(service: string, options: { processMetrics?: boole
       buckets: HTTP_BUCKETS,
       registers: [registry],
     }),
+    collectFailures: new Counter({
+      name: 'kundval_metrics_collect_failures_total',
+      help: "Scrapes at which a gauge could not read its source (the database, NATS or Temporal was away); the gauge kept its last value",
+      labelNames: ['metric'],
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * Runs a gauge's read at a scrape, so that a source that is away (the database, NATS, Temporal)
+ * costs that gauge its fresh value, not the whole /metrics answer: a scrape during an outage is
+ * when the other figures matter most.
+ */
+export async function guardCollect(metrics: Metrics, metric: string, read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch {
+    metrics.collectFailures.inc({ metric });
+  }
 }
 
 /**
@@ -93,7 +114,7 @@ export function registerOutboxMetrics(metrics: Metrics, service: AnyServiceDb): 
     registers: [metrics.registry],
     async collect() {
       last = read();
-      this.set((await last).backlog);
+      await guardCollect(metrics, 'kundval_outbox_backlog', async () => this.set((await last).backlog));
     },
   });
   new Gauge({
@@ -101,7 +122,7 @@ export function registerOutboxMetrics(metrics: Metrics, service: AnyServiceDb): 
     help: 'Age of the oldest unpublished outbox event (0 when none)',
     registers: [metrics.registry],
     async collect() {
-      this.set((await last).ageSeconds);
+      await guardCollect(metrics, 'kundval_outbox_oldest_age_seconds', async () => this.set((await last).ageSeconds));
     },
   });
 }
@@ -130,11 +151,13 @@ export function registerConsumerMetrics(metrics: Metrics, bus: EventBus): Consum
     labelNames: ['consumer'],
     registers: [metrics.registry],
     async collect() {
-      const jsm = await jetstreamManager(bus.nc);
-      for (const durable of durables) {
-        const info = await jsm.consumers.info(EVENT_STREAM.name, durable).catch(() => null);
-        if (info) this.set({ consumer: durable }, info.num_pending + info.num_ack_pending);
-      }
+      await guardCollect(metrics, 'kundval_consumer_pending', async () => {
+        const jsm = await jetstreamManager(bus.nc);
+        for (const durable of durables) {
+          const info = await jsm.consumers.info(EVENT_STREAM.name, durable);
+          this.set({ consumer: durable }, info.num_pending + info.num_ack_pending);
+        }
+      });
     },
   });
   new Gauge({
@@ -143,10 +166,12 @@ export function registerConsumerMetrics(metrics: Metrics, bus: EventBus): Consum
     labelNames: ['subject'],
     registers: [metrics.registry],
     async collect() {
-      const jsm = await jetstreamManager(bus.nc);
-      const info = await jsm.streams.info(PARKED_STREAM.name, { subjects_filter: '>' }).catch(() => null);
-      this.reset();
-      for (const [subject, n] of Object.entries(info?.state.subjects ?? {})) this.set({ subject }, n);
+      await guardCollect(metrics, 'kundval_parked_events', async () => {
+        const jsm = await jetstreamManager(bus.nc);
+        const info = await jsm.streams.info(PARKED_STREAM.name, { subjects_filter: '>' });
+        this.reset();
+        for (const [subject, n] of Object.entries(info.state.subjects ?? {})) this.set({ subject }, n);
+      });
     },
   });
   return { parked, watch: (durable) => void durables.add(durable) };

@@ -79,6 +79,16 @@ describe("a service's /metrics, /ready and root", () => {
     expect(age).toBeLessThan(180);
   });
 
+  it('still answers /metrics when a gauge cannot read its source, counting the failure', async () => {
+    const metrics = createMetrics('broken', { processMetrics: false });
+    const closed = await openDatabase<MessagingTables>({ url: 'pglite://memory', schema: 'broken', migrations });
+    registerOutboxMetrics(metrics, closed.db);
+    await closed.close();
+    // Gauges are read at once, so a failure shows from the next scrape on.
+    expect(await metrics.registry.metrics()).toContain('# TYPE kundval_outbox_backlog gauge');
+    expect(await metrics.registry.metrics()).toMatch(/kundval_metrics_collect_failures_total\{metric="kundval_outbox_backlog",service="broken"\} 1\n/);
+  });
+
   it('answers /ready 200 with each check when every dependency answers, and 503 naming the one that does not', async () => {
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);

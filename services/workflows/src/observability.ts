@@ -1,7 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import { ApplicationFailure, type Client } from '@temporalio/client';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { Metrics } from '@kundval/platform';
+import { guardCollect, type Metrics } from '@kundval/platform';
 import type { JourneyStage } from './contracts.js';
 
 /** Every stage a journey can be at, for the journeys-by-stage gauge (a stage with none reads 0, not absent). */
@@ -33,8 +33,10 @@ export function registerJourneyMetrics(metrics: Metrics, client: Client): void {
     labelNames: ['stage'],
     registers: [metrics.registry],
     async collect() {
-      const counts = await Promise.all(STAGES.map(async (stage) => [stage, (await client.workflow.count(`${JOURNEYS} AND KundvalStage = '${stage}'`)).count] as const));
-      for (const [stage, n] of counts) this.set({ stage }, n);
+      await guardCollect(metrics, 'kundval_journeys', async () => {
+        const counts = await Promise.all(STAGES.map(async (stage) => [stage, (await client.workflow.count(`${JOURNEYS} AND KundvalStage = '${stage}'`)).count] as const));
+        for (const [stage, n] of counts) this.set({ stage }, n);
+      });
     },
   });
   new Gauge({
@@ -43,14 +45,16 @@ export function registerJourneyMetrics(metrics: Metrics, client: Client): void {
     labelNames: ['attention'],
     registers: [metrics.registry],
     async collect() {
-      const byKind = new Map<string, number>();
-      for await (const wf of client.workflow.list({ query: `${JOURNEYS} AND KundvalAttention != 'none'` })) {
-        const kind = wf.searchAttributes['KundvalAttention'];
-        const key = Array.isArray(kind) && kind.length > 0 ? String(kind[0]) : 'unknown';
-        byKind.set(key, (byKind.get(key) ?? 0) + 1);
-      }
-      this.reset();
-      for (const [attention, n] of byKind) this.set({ attention }, n);
+      await guardCollect(metrics, 'kundval_journeys_attention', async () => {
+        const byKind = new Map<string, number>();
+        for await (const wf of client.workflow.list({ query: `${JOURNEYS} AND KundvalAttention != 'none'` })) {
+          const kind = wf.searchAttributes['KundvalAttention'];
+          const key = Array.isArray(kind) && kind.length > 0 ? String(kind[0]) : 'unknown';
+          byKind.set(key, (byKind.get(key) ?? 0) + 1);
+        }
+        this.reset();
+        for (const [attention, n] of byKind) this.set({ attention }, n);
+      });
     },
   });
 }
