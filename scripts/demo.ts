@@ -9,18 +9,42 @@ if (!existsSync(PLATFORM_FILE)) {
   console.error('No running platform found: start it with `npm start` first.');
   process.exit(1);
 }
-const platform = JSON.parse(readFileSync(PLATFORM_FILE, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string } };
+const platform = JSON.parse(readFileSync(PLATFORM_FILE, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string };
 const kr = (ore: number) => `${(ore / 100).toFixed(2)} kr`;
 const journeyUrl = (applicationId: string) => `${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows/journey-${applicationId}`;
 
-/** A February 2026 month of visits: mornings, an evening, a weekend, cleaning, and time after 22:00. */
+/**
+ * The demo's month is the one before the current one in Stockholm: it is over, so it can be approved
+ * and billed, and it is recent, so only the escalations the story wants fire (a month long past would
+ * have its approval escalated at once).
+ */
+const demoMonth = previousStockholmMonth(new Date());
+const [demoYear, demoMonthNumber] = demoMonth.split('-').map(Number) as [number, number];
+const lastDay = new Date(Date.UTC(demoYear, demoMonthNumber, 0)).getUTCDate();
+/** The month's first Monday, and the days after it, as YYYY-MM-DD. */
+const firstMonday = ((8 - new Date(Date.UTC(demoYear, demoMonthNumber - 1, 1)).getUTCDay()) % 7) + 1;
+const day = (offset: number) => `${demoMonth}-${String(firstMonday + offset).padStart(2, '0')}`;
+/** A local Stockholm time on a day, with the offset in force then (+01:00 in winter, +02:00 in summer). */
+const at = (date: string, time: string) => `${date}T${time}:00${stockholmOffset(date)}`;
+
+/** A month of visits: mornings, an evening, a weekend, cleaning, and time after 22:00. */
 const month: VisitPlan[] = [
-  { externalId: 'mon', kind: 'care', start: '2026-02-02T08:00:00+01:00', end: '2026-02-02T09:00:00+01:00' },
-  { externalId: 'tue', kind: 'care', start: '2026-02-03T18:30:00+01:00', end: '2026-02-03T19:30:00+01:00' },
-  { externalId: 'wed', kind: 'service', start: '2026-02-04T13:00:00+01:00', end: '2026-02-04T15:00:00+01:00' },
-  { externalId: 'sat', kind: 'care', start: '2026-02-07T10:00:00+01:00', end: '2026-02-07T10:45:00+01:00' },
-  { externalId: 'sun', kind: 'care', start: '2026-02-08T21:30:00+01:00', end: '2026-02-08T22:30:00+01:00' },
+  { externalId: 'mon', kind: 'care', start: at(day(0), '08:00'), end: at(day(0), '09:00') },
+  { externalId: 'tue', kind: 'care', start: at(day(1), '18:30'), end: at(day(1), '19:30') },
+  { externalId: 'wed', kind: 'service', start: at(day(2), '13:00'), end: at(day(2), '15:00') },
+  { externalId: 'sat', kind: 'care', start: at(day(5), '10:00'), end: at(day(5), '10:45') },
+  { externalId: 'sun', kind: 'care', start: at(day(6), '21:30'), end: at(day(6), '22:30') },
 ];
+
+function previousStockholmMonth(now: Date): string {
+  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit' }).format(now).split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+function stockholmOffset(date: string): string {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Stockholm', timeZoneName: 'longOffset' }).formatToParts(new Date(`${date}T12:00:00Z`)).find((p) => p.type === 'timeZoneName')?.value;
+  return name?.replace('GMT', '') || '+01:00';
+}
 
 async function show(title: string, run: () => Promise<{ applicationId: string; stage: string; line: string }>) {
   process.stdout.write(`\n${title}\n`);
@@ -28,7 +52,7 @@ async function show(title: string, run: () => Promise<{ applicationId: string; s
   console.log(`  journey   journey-${r.applicationId}\n  stage     ${r.stage}\n  ${r.line}\n  Temporal  ${journeyUrl(r.applicationId)}`);
 }
 
-const base = { careHoursPerMonth: 8, serviceHoursPerMonth: 2, validFrom: '2026-02-01', validTo: '2026-02-28', month: '2026-02', visits: month };
+const base = { careHoursPerMonth: 8, serviceHoursPerMonth: 2, validFrom: `${demoMonth}-01`, validTo: `${demoMonth}-${String(lastDay).padStart(2, '0')}`, month: demoMonth, visits: month };
 
 await show('1. A customer chooses a private provider; the fee is capped by the fee room', async () => {
   const r = await runHomeCareJourney(platform, {
@@ -84,3 +108,4 @@ process.stdout.write(`\n4. Finance pays the month: provider accounts, a payment 
 }
 
 console.log(`\nAll journeys: ${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows`);
+if (platform.consoleUrl) console.log(`The operators' console: ${platform.consoleUrl} (Development sign-in as an operator; find each journey above by its id or the customer)`);

@@ -51,7 +51,7 @@ const demoTokens: Tokens = idp ? (principal, url) => idp.personToken(principal.s
 await loadDemoData(platform.urls, demoTokens);
 await writeFile(
   PLATFORM_FILE,
-  JSON.stringify({ urls: platform.urls, auth: platform.auth, temporal: platform.temporal, ...(idp ? { identity: { issuer: idp.issuer } } : {}) }, null, 2),
+  JSON.stringify({ urls: platform.urls, consoleUrl: platform.consoleUrl, auth: platform.auth, temporal: platform.temporal, ...(idp ? { identity: { issuer: idp.issuer } } : {}) }, null, 2),
   { mode: 0o600 },
 );
 
@@ -61,12 +61,15 @@ const token = (role: 'case-handler' | 'operator' | 'administrator' | 'finance' |
 console.log(`
 Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).
 
+  Operators' console  ${platform.consoleUrl}   (sign in with "Development sign-in", or paste a token below)
+
   decisions   ${platform.urls.decisions}    OpenAPI docs: ${platform.urls.decisions}/docs
   orders      ${platform.urls.orders}    OpenAPI docs: ${platform.urls.orders}/docs
   billing     ${platform.urls.billing}    OpenAPI docs: ${platform.urls.billing}/docs
   workflows   ${platform.urls.workflows}    OpenAPI docs: ${platform.urls.workflows}/docs  (operators' view: GET /journeys)
   Temporal    ${platform.temporal.address}   Web UI: ${platform.temporal.uiUrl}
   NATS        ${platform.nats.url}   monitoring: ${platform.nats.monitorUrl}
+  worker      ${platform.workerUrl}/metrics   (every service: /health, /ready, /metrics)
 
 ${
   idp

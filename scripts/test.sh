@@ -9,6 +9,7 @@ source scripts/ensure-node.sh
 echo "Node $(node --version) at $(command -v node) (pinned in .node-version; ADR 0015)"
 bash scripts/ensure-deps.sh
 bash scripts/ensure-tools.sh
+bash scripts/ensure-chromium.sh
 npx turbo run build lint typecheck --output-logs=errors-only
 # The root scripts (start, demo) are type-checked and linted too.
 npx tsc -p tsconfig.json

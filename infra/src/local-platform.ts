@@ -16,7 +16,7 @@ import { findRepoRoot } from './tools.js';
 const SERVICES = { decisions: 4101, orders: 4102, billing: 4103, workflows: 4104 } as const;
 export type ServiceName = keyof typeof SERVICES;
 /** Every process the platform runs, each under a supervisor of its own. */
-export type ComponentName = 'temporal' | 'nats' | ServiceName | 'worker';
+export type ComponentName = 'temporal' | 'nats' | ServiceName | 'worker' | 'console';
 /** The services the journey worker sends commands to, each of which can have a fault proxy in front. */
 export type CommandTarget = 'decisions' | 'orders' | 'billing';
 const COMMAND_TARGETS: readonly CommandTarget[] = ['decisions', 'orders', 'billing'];
@@ -78,6 +78,10 @@ export type LocalIdentity = { provider: IdentityProvider; worker: IdpClient };
 
 export interface LocalPlatform {
   urls: Record<ServiceName, string>;
+  /** The operators' console (apps/console), with a development sign-in (ADR 0027). */
+  consoleUrl: string;
+  /** The worker's own /health, /ready and /metrics (ADR 0028). */
+  workerUrl: string;
   temporal: { address: string; uiUrl: string; namespace: string };
   nats: { url: string; monitorUrl: string };
   /** The development token issuer's settings, so tools and tests can sign tokens the services accept. */
@@ -159,7 +163,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         scopes: ['decisions:import', 'billing:pay'],
         people: given.people ?? [],
         keyFile: temporary ? undefined : join(dataDir, 'idp', 'signing-key.json'),
-        ...(options.preferWellKnownPorts ? { port: await port(4100) } : {}),
+        ...(options.preferWellKnownPorts ? { port: await port(4109) } : {}),
       });
       started.push(provider);
       identity = { provider, worker };
@@ -172,6 +176,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await Promise.all(Object.entries(SERVICES).map(async ([name, p]) => [name, await port(p)] as const)),
     ) as Record<ServiceName, number>;
     const urls = Object.fromEntries(Object.entries(ports).map(([name, p]) => [name, `http://127.0.0.1:${p}`])) as Record<ServiceName, string>;
+    const consolePort = await port(4100);
+    const consoleUrl = `http://127.0.0.1:${consolePort}`;
 
     const common: Record<string, string> = {
       NATS_URL: nats.url,
@@ -188,6 +194,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       // of ADR 0024, and the edge's own tests check them.
       RATE_LIMIT_PER_MINUTE: '100000',
       RATE_LIMIT_SYSTEM_PER_MINUTE: '1000000',
+      // Each service's root names the console.
+      CONSOLE_URL: consoleUrl,
       ...options.env,
     };
     const databaseUrl = (service: string) => options.databaseUrl ?? `pglite://${join(dataDir, 'pglite', service)}`;
@@ -200,6 +208,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       );
     }
 
+    const workerPort = await port(4105);
     let proxies: Record<CommandTarget, FaultProxy> | undefined;
     if (options.faultProxies) {
       const seed = typeof options.faultProxies === 'object' ? options.faultProxies.seed : undefined;
@@ -216,6 +225,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       ...(identity ? { AUTH_TOKEN_URL: identity.provider.tokenUrl, AUTH_CLIENT_ID: identity.worker.clientId, AUTH_CLIENT_SECRET: identity.worker.clientSecret } : {}),
       // The worker says it polls at info level; that line is how readiness is known, whatever the level asked for.
       LOG_LEVEL: 'info',
+      // Its /health, /ready and /metrics (ADR 0028).
+      WORKER_PORT: String(workerPort),
     };
     const workerScript = join(root, 'services', 'workflows', 'dist', 'worker.js');
     const worker = await supervise('worker', () => {
@@ -223,9 +234,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       return startReady(w, async () => w.recentOutput().includes('worker started'), { timeoutMs: 120_000, what: 'the worker to poll its task queue' });
     });
 
+    // The console talks to the services directly (never through the worker's fault proxies), and
+    // offers the development sign-in with the local issuer's secret.
+    const consoleEnv = { ...common, PORT: String(consolePort), WORKFLOWS_URL: urls.workflows };
+    const consoleScript = join(root, 'apps', 'console', 'dist', 'server.js');
+    await supervise('console', () =>
+      startReady(startNodeProcess(root, 'console', consoleScript, consoleEnv, log), async () => httpOk(`${consoleUrl}/health`), { timeoutMs: 60_000, what: 'console /health' }),
+    );
+
     const components = Object.fromEntries([...supervisors].map(([name, supervisor]) => [name, control(supervisor)])) as Record<ComponentName, ComponentControl>;
     return {
       urls,
+      consoleUrl,
+      workerUrl: `http://127.0.0.1:${workerPort}`,
       temporal: { address: temporal.address, uiUrl: temporal.uiUrl, namespace: temporal.namespace },
       nats: { url: nats.url, monitorUrl: nats.monitorUrl },
       auth,

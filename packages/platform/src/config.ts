@@ -92,6 +92,8 @@ export const EdgeConfig = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   /** Strict-Transport-Security max-age; 0 (the default) sends none. Set it only where TLS terminates in front of the service. */
   HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** The operators' console, named by the service's root `/` (ADR 0027); unset names none. */
+  CONSOLE_URL: z.url().optional(),
 });
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 

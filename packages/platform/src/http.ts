@@ -18,6 +18,8 @@ import { assertScope, routeScope, verifyToken, type TokenSettings } from './auth
 import { COMMAND_METHODS, IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders, idempotencyHonoured } from './idempotency.js';
 import type { Logger } from './logger.js';
 import { EDGE_DEFAULTS, MAX_URL_LENGTH, EdgeRefusal, isOpenRoute, methodsServing, rateLimits, securityHeaders, type EdgeLimits } from './edge.js';
+import { createMetrics, httpMetrics, type Metrics } from './metrics.js';
+import { readyRoute, type ReadinessCheck } from './ready.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +60,12 @@ export type ServiceAppOptions = {
   strictIdempotency?: boolean;
   /** Rate, body and URL limits and HSTS (ADR 0024); `edgeLimitsFrom(config)` in a process, the defaults otherwise. */
   limits?: Partial<EdgeLimits>;
+  /** The process's metrics, served at /metrics with the app's request counts added; a fresh registry when omitted (ADR 0028). */
+  metrics?: Metrics;
+  /** What `/ready` checks (database, migrations, NATS, Temporal: what the process has); none means ready once listening. */
+  readiness?: readonly ReadinessCheck[];
+  /** The operators' console, named by the service's root `/` so a person who opens a printed URL finds their way. */
+  consoleUrl?: string | undefined;
 };
 
 /**
@@ -122,6 +130,19 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
   });
 
   app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok', service: options.name }));
+  await app.register(httpMetrics, { metrics: options.metrics ?? createMetrics(options.name, { processMetrics: false }) });
+  await app.register(readyRoute, { service: options.name, checks: options.readiness ?? [] });
+  // A browser opening a service's printed URL learns where to go, instead of a 401 or 404.
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async () => ({
+    service: options.name,
+    description: options.description,
+    docs: '/docs',
+    openapi: '/docs/json',
+    health: '/health',
+    ready: '/ready',
+    metrics: '/metrics',
+    console: options.consoleUrl ?? null,
+  }));
   await app.register(options.routes);
   if (options.onClose) {
     const release = options.onClose;

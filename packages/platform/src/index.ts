@@ -65,5 +65,11 @@ export {
   isStoredStatus,
 } from './idempotency.js';
 export type { CommandAnswer, RunCommand, RunOptions, IdempotencyTables, IdempotencyScope } from './idempotency.js';
+export { createMetrics, httpMetrics, registerOutboxMetrics, registerConsumerMetrics, guardCollect } from './metrics.js';
+export type { Metrics, ConsumerMetrics } from './metrics.js';
+export { readiness, readyRoute, ReadyBody, databaseCheck, migrationsCheck, natsCheck, temporalCheck } from './ready.js';
+export type { ReadinessCheck } from './ready.js';
+export { parkedEventRoutes, loggedParkedCommand, auditedParkedCommand, ParkedEvent, PARK_REASON_HEADER, PARK_CONSUMER_HEADER } from './parked.js';
+export type { ParkedEventDeps, ParkedCommandOutcome } from './parked.js';
 export { runService, closeOnSignals } from './service.js';
 export type { ServiceRuntime, ServiceSpec } from './service.js';

@@ -50,6 +50,10 @@ export type EventBus = {
   js: JetStreamClient;
   publish(envelope: EventEnvelope): Promise<{ duplicate: boolean }>;
   close(): Promise<void>;
+  /** The handler of each durable consumer started on this bus: an operator's re-drive of a parked event runs it (parked.ts). */
+  handlers: Map<string, EventHandler>;
+  /** Told of each durable consumer started on this bus and of each event it parks (the process's metrics, ADR 0028). */
+  observer?: { watch(durable: string): void; parked: { inc(labels: { consumer: string }): void } };
 };
 
 /**
@@ -76,6 +80,7 @@ export async function connectEventBus(url: string, name: string, streams?: Strea
       return { duplicate: ack.duplicate };
     },
     close: () => nc.drain(),
+    handlers: new Map(),
   };
 }
 
@@ -136,6 +141,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   } catch {
     await jsm.consumers.add(EVENT_STREAM.name, config);
   }
+  bus.observer?.watch(durable);
+  bus.handlers.set(durable, handler);
   const consumer = await bus.js.consumers.get(EVENT_STREAM.name, durable);
   const messages = await consumer.consume({ max_messages: 64 });
 
@@ -179,6 +186,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
     h.set('Kundval-Park-Reason', reason.replace(/[^\x20-\x7e]+/g, ' ').trim().slice(0, 1000));
     h.set('Kundval-Consumer', durable);
     await bus.js.publish(parkedSubject(msg.subject), msg.data, { headers: h, msgID: `${durable}:${msg.info.streamSequence}` });
+    bus.observer?.parked.inc({ consumer: durable });
     logger.error({ subject: msg.subject, streamSequence: msg.info.streamSequence, reason }, 'poison event parked');
     msg.term(reason.slice(0, 200));
   }

@@ -8,6 +8,9 @@ import { EVENT_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nat
 import { createServiceApp, type FastifyPluginAsyncZod } from './http.js';
 import { edgeLimitsFrom } from './edge.js';
 import { startIdempotencyPurge } from './idempotency.js';
+import { auditedParkedCommand, parkedEventRoutes } from './parked.js';
+import { createMetrics, registerConsumerMetrics, registerOutboxMetrics, type Metrics } from './metrics.js';
+import { databaseCheck, migrationsCheck, natsCheck } from './ready.js';
 
 /** What a running service hands to its routes and consumers. */
 export type ServiceRuntime<DB> = {
@@ -16,6 +19,8 @@ export type ServiceRuntime<DB> = {
   database: Database<DB & MessagingTables>;
   bus: EventBus;
   relay: OutboxRelay;
+  /** The process's metrics registry: a service adds its own gauges and counters to it (ADR 0028). */
+  metrics: Metrics;
 };
 
 export type ServiceSpec<DB> = {
@@ -36,10 +41,12 @@ export type ServiceSpec<DB> = {
  */
 export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: FastifyInstance; runtime: ServiceRuntime<DB>; close(): Promise<void> }> {
   const logger = createLogger(spec.name, { level: spec.config.LOG_LEVEL });
+  const metrics = createMetrics(spec.name);
+  const migrations = { '0000_messaging': messagingMigration, ...spec.migrations };
   const database = await openDatabase<DB & MessagingTables>({
     url: spec.config.DATABASE_URL,
     schema: spec.schema,
-    migrations: { '0000_messaging': messagingMigration, ...spec.migrations },
+    migrations,
     logger,
   });
   const bus = await connectEventBus(spec.config.NATS_URL, spec.name, { replicas: spec.config.NATS_STREAM_REPLICAS });
@@ -49,7 +56,9 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
   const purge = startIdempotencyPurge(database.db, { retentionDays: spec.config.IDEMPOTENCY_RETENTION_DAYS, logger });
   // Published outbox rows go after OUTBOX_RETENTION_HOURS; inbox ids live as long as the stream keeps their events.
   const messagingPurge = startMessagingPurge(database.db, { retention: { outboxHours: spec.config.OUTBOX_RETENTION_HOURS, inboxDays: EVENT_STREAM_MAX_AGE_DAYS }, logger });
-  const runtime: ServiceRuntime<DB> = { config: spec.config, logger, database, bus, relay };
+  registerOutboxMetrics(metrics, database.db);
+  bus.observer = registerConsumerMetrics(metrics, bus);
+  const runtime: ServiceRuntime<DB> = { config: spec.config, logger, database, bus, relay, metrics };
   const consumers = spec.consumers ? await spec.consumers(runtime) : [];
   const app = await createServiceApp({
     name: spec.name,
@@ -57,8 +66,15 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     description: spec.description,
     logger,
     auth: tokenSettingsFrom(spec.config, spec.name),
-    routes: spec.routes(runtime),
+    routes: async (scope) => {
+      await scope.register(spec.routes(runtime));
+      // Every service's consumers' parked events, to re-drive or discard (ADR 0027).
+      await scope.register(parkedEventRoutes({ bus, command: auditedParkedCommand(database.db, () => relay.kick()) }));
+    },
     limits: edgeLimitsFrom(spec.config),
+    metrics,
+    readiness: [databaseCheck(database.db), migrationsCheck(database.db, spec.schema, migrations), natsCheck(bus.nc)],
+    consoleUrl: spec.config.CONSOLE_URL,
   });
   await app.listen({ host: spec.config.HOST, port: spec.config.PORT });
 

@@ -5,6 +5,7 @@ import type { IdentityVault } from './store/identity-vault.js';
 import { developmentVault, sealPlainIdentityNumbers } from './store/decisions.js';
 import { applicationRoutes } from './routes/applications/index.js';
 import { customerRoutes } from './routes/customers/index.js';
+import { customerLookupRoutes } from './routes/customers/lookup.js';
 import { decisionRoutes } from './routes/decisions/index.js';
 import { importRoutes } from './routes/imports/index.js';
 import { taskRoutes } from './routes/tasks/index.js';
@@ -30,6 +31,7 @@ export function decisionsRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
     await app.register(importRoutes(deps));
     await app.register(taskRoutes(deps));
     await app.register(customerRoutes(deps));
+    await app.register(customerLookupRoutes(deps));
   };
 }
 

@@ -40,6 +40,8 @@ export const WorkflowsConfig = z
      * before it stops and asks a person; never scaled by JOURNEY_TIME_SCALE. Six hours by default.
      */
     COMMAND_RETRY_MS: z.coerce.number().int().positive().default(6 * 3600_000),
+    /** The worker process's own HTTP port: /health, /ready and /metrics (the Temporal SDK's runtime metrics included). */
+    WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(4105),
     /** Concurrent workflow and activity tasks of one worker process. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),

@@ -1,5 +1,20 @@
 import { Client, Connection } from '@temporalio/client';
-import { closeOnSignals, connectEventBus, createLogger, createServiceApp, edgeLimitsFrom, loadConfig, tokenSettingsFrom } from '@kundval/platform';
+import {
+  closeOnSignals,
+  connectEventBus,
+  createLogger,
+  createMetrics,
+  createServiceApp,
+  edgeLimitsFrom,
+  loadConfig,
+  tokenSettingsFrom,
+  loggedParkedCommand,
+  natsCheck,
+  parkedEventRoutes,
+  registerConsumerMetrics,
+  temporalCheck,
+} from '@kundval/platform';
+import { registerJourneyMetrics } from './observability.js';
 import { WorkflowsConfig } from './config.js';
 import { startJourneyBridge } from './bridge/journey-bridge.js';
 import { journeyRoutes } from './routes/journeys.js';
@@ -17,6 +32,9 @@ const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 await ensureBillingSchedule(client, config.MUNICIPALITY, logger);
 const bus = await connectEventBus(config.NATS_URL, 'workflows');
+const metrics = createMetrics('workflows');
+bus.observer = registerConsumerMetrics(metrics, bus);
+registerJourneyMetrics(metrics, client);
 const bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(config.JOURNEY_TIME_SCALE, { choiceDeadlineMs: config.CHOICE_DEADLINE_MS, expiryNoticeMs: config.EXPIRY_NOTICE_DAYS * 86_400_000, commandRetryMs: config.COMMAND_RETRY_MS }) });
 const app = await createServiceApp({
   name: 'workflows',
@@ -24,8 +42,15 @@ const app = await createServiceApp({
   description: "Customer journeys: the operators' view of every journey, with links to the Temporal Web UI.",
   logger,
   auth: tokenSettingsFrom(config, 'workflows'),
-  routes: journeyRoutes({ client, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: config.TEMPORAL_UI_URL }),
+  routes: async (scope) => {
+    await scope.register(journeyRoutes({ client, namespace: config.TEMPORAL_NAMESPACE, temporalUiUrl: config.TEMPORAL_UI_URL }));
+    // The bridge's parked events (a signal for a journey that has closed, say), to re-drive or discard (ADR 0027).
+    await scope.register(parkedEventRoutes({ bus, command: loggedParkedCommand() }));
+  },
   limits: edgeLimitsFrom(config),
+  metrics,
+  readiness: [natsCheck(bus.nc), temporalCheck(() => connection.healthService.check({}))],
+  consoleUrl: config.CONSOLE_URL,
 });
 await app.listen({ host: config.HOST, port: config.PORT });
 

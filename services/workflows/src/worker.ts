@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createLogger, loadConfig, machineTokens, serviceAudience, type TokenSource } from '@kundval/platform';
+import { createServer } from 'node:net';
+import { createLogger, createMetrics, createServiceApp, edgeLimitsFrom, loadConfig, machineTokens, serviceAudience, temporalCheck, tokenSettingsFrom, type TokenSource } from '@kundval/platform';
+import { activityFailureInterceptor } from './observability.js';
 import { WorkflowsConfig } from './config.js';
 import { TASK_QUEUE } from './contracts.js';
 import { WORKER_SUBJECT, createServiceClient } from './activities/service-client.js';
@@ -12,7 +14,12 @@ import { journeyWorkerInterceptors } from './activities/on-behalf-of.js';
 /** The journey worker process: runs the journey workflows and their activities. */
 const config = loadConfig(WorkflowsConfig);
 const logger = createLogger('worker', { level: config.LOG_LEVEL });
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// The SDK's own runtime metrics (task slots, poll latencies, workflow and activity task outcomes) go
+// to a Prometheus exporter on a loopback port of their own, which the worker's /metrics serves with its own.
+const sdkMetricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress, useSecondsForDurations: true } } } });
+const metrics = createMetrics('worker');
+metrics.appendix = async () => (await fetch(`http://${sdkMetricsAddress}/metrics`)).text();
 
 /** The worker's tokens for one service: from the identity provider by its own client (ADR 0032), or minted in development. */
 function tokensFor(service: 'decisions' | 'orders' | 'billing'): TokenSource {
@@ -36,13 +43,41 @@ const worker = await Worker.create({
     ...createDecisionsActivities(createServiceClient(config.DECISIONS_URL, tokensFor('decisions'))),
   },
   // Carries the person a command is for from the journey's updates to the command's token (ADR 0022).
-  interceptors: journeyWorkerInterceptors,
+  interceptors: { ...journeyWorkerInterceptors, activity: [...(journeyWorkerInterceptors.activity ?? []), activityFailureInterceptor(metrics)] },
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   // No sticky queue by default (ADR 0035): a task never waits in a dead worker's queue.
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
 });
-logger.info({ taskQueue: TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+// /health, /ready (Temporal answers) and /metrics of the worker process, on WORKER_PORT (ADR 0028).
+const app = await createServiceApp({
+  name: 'worker',
+  version: '0.1.0',
+  description: 'The journey worker: health, readiness and metrics only.',
+  logger,
+  // The worker's own routes are all open (health, readiness, metrics); its token settings are the services' (ADR 0032).
+  auth: tokenSettingsFrom(config, 'worker'),
+  routes: async () => undefined,
+  limits: edgeLimitsFrom(config),
+  metrics,
+  readiness: [temporalCheck(() => connection.healthService.check({}))],
+  consoleUrl: config.CONSOLE_URL,
+});
+await app.listen({ host: config.HOST, port: config.WORKER_PORT });
+logger.info({ taskQueue: TASK_QUEUE, address: config.TEMPORAL_ADDRESS, port: config.WORKER_PORT }, 'worker started');
 await worker.run();
+await app.close();
 await connection.close();
 logger.info('worker stopped');
+
+/** A port nothing listens on now, for the SDK's exporter (which takes an address, not port 0). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -37,6 +37,8 @@ const MATRIX: RouteAccess[] = [
   // Only the journey closes tasks whose cause it resolved; a person marks a task done instead.
   { route: 'POST /tasks/close', roles: ['system'] },
   { route: 'GET /customers/:customerId', roles: ['case-handler'] },
+  // The console's find by identity number: the answer is the customer id, never the number.
+  { route: 'POST /customers/lookup', roles: ['operator', 'case-handler'] },
 ];
 
 const assessment = { lifeAreas: [{ area: 'self-care', need: 'Help with dressing' }], assessedOn: '2026-01-15' };
@@ -67,6 +69,7 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /tasks/:taskId/done': (f) => ({ method: 'POST', url: `/tasks/${f.taskId}/done` }),
   'POST /tasks/close': (f) => ({ method: 'POST', url: '/tasks/close', payload: { applicationId: f.applicationId, kind: 'dispute', key: 'matrix', reason: 'The dispute was resolved.' } }),
   'GET /customers/:customerId': (f) => ({ method: 'GET', url: `/customers/${f.customerId}` }),
+  'POST /customers/lookup': () => ({ method: 'POST', url: '/customers/lookup', payload: { identityNumber: '19811218-9876' } }),
 };
 
 describe.each(testEngines())('decisions authorization matrix on %s', (engine) => {

@@ -1,0 +1,288 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import { Eta } from 'eta';
+import { decodeJwt } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { Role } from '@kundval/contracts';
+import { createMetrics, httpMetrics, issueToken, readyRoute, type Logger } from '@kundval/platform';
+import { ApiError, SERVICES, platformApi, type PlatformApi, type ServiceName } from './api.js';
+import type { ConsoleConfig } from './config.js';
+import { SORTS, applicationIdOf, describeAttention, formatAge, ore, sortJourneys, stuckJourneys, timelineOf, type Sort } from './journeys.js';
+import { LANGUAGES, textsFor, type Language } from './texts.js';
+
+const TOKEN_COOKIE = 'kundval_console_token';
+const LANG_COOKIE = 'kundval_console_lang';
+const PAGE_SIZE = 20;
+/** The roles the development sign-in offers: an operator, a case handler (closes tasks), finance (starts a billing run). */
+const DEV_ROLES = ['operator', 'case-handler', 'finance'] as const;
+
+const views = fileURLToPath(new URL('../views', import.meta.url));
+const assets = fileURLToPath(new URL('../assets/', import.meta.url));
+
+/** Who is signed in, as the token says; only shown. The services verify the token on every call. */
+type Session = { token: string; sub: string; role: string };
+
+/**
+ * The operators' console (ADR 0027): server-rendered pages (Eta templates) over the services' APIs,
+ * called with the signed-in person's token. Every form is a plain POST that works without script,
+ * carries an Idempotency-Key made when the page was drawn and asks for a confirmation; every action
+ * is audited by the service that carries it out.
+ */
+export async function buildConsole(config: ConsoleConfig, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy: false });
+  const eta = new Eta({ views, cache: true });
+  const css = readFileSync(`${assets}console.css`, 'utf8');
+  const js = readFileSync(`${assets}console.js`, 'utf8');
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"] },
+    },
+    // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on a form post, and the origin check below needs it.
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: config.COOKIE_SECURE ? { maxAge: 31_536_000 } : false,
+  });
+  await app.register(cookie);
+  await app.register(formbody);
+  // The same /metrics and /ready as every process (ADR 0028); the console depends on nothing but the services, each with its own.
+  await app.register(httpMetrics, { metrics: createMetrics('console') });
+  await app.register(readyRoute, { service: 'console', checks: [] });
+
+  // A form posted from another site is refused: the session cookie is SameSite=Strict, and the origin is checked too.
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method !== 'POST') return;
+    const origin = req.headers.origin;
+    if (origin && origin !== `${req.protocol}://${req.headers.host}`) return reply.code(403).type('text/plain').send('Cross-site form refused.');
+  });
+
+  const langOf = (req: FastifyRequest): Language => {
+    const asked = (req.query as Record<string, unknown> | undefined)?.['lang'];
+    const chosen = typeof asked === 'string' ? asked : req.cookies[LANG_COOKIE];
+    return (LANGUAGES as readonly string[]).includes(chosen ?? '') ? (chosen as Language) : 'sv';
+  };
+  const sessionOf = (req: FastifyRequest): Session | null => {
+    const token = req.cookies[TOKEN_COOKIE];
+    if (!token) return null;
+    try {
+      const claims = decodeJwt(token);
+      if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) return null;
+      return { token, sub: String(claims.sub ?? '?'), role: String(claims['role'] ?? '?') };
+    } catch {
+      return null;
+    }
+  };
+
+  function page(req: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) {
+    const lang = langOf(req);
+    if (typeof (req.query as Record<string, unknown>)?.['lang'] === 'string') void reply.setCookie(LANG_COOKIE, lang, { path: '/', sameSite: 'strict', httpOnly: true, secure: config.COOKIE_SECURE });
+    const html = eta.render(`./${view}`, {
+      t: textsFor(lang),
+      lang,
+      otherLang: lang === 'sv' ? 'en' : 'sv',
+      path: req.url.split('?')[0],
+      session: sessionOf(req),
+      devSignIn: config.AUTH_SECRET !== undefined,
+      devRoles: DEV_ROLES,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      key: randomUUID(),
+      formatAge,
+      ore,
+      describeAttention,
+      applicationIdOf,
+      ...data,
+    });
+    return reply.code(status).type('text/html; charset=utf-8').send(html);
+  }
+
+  /** Runs a page's work with the session's API, or sends the person to sign in; a service's refusal is shown as it is. */
+  function withApi(handler: (req: FastifyRequest, reply: FastifyReply, api: PlatformApi) => Promise<unknown>) {
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      const session = sessionOf(req);
+      if (!session) return reply.redirect(`/signin?next=${encodeURIComponent(req.url)}`, 303);
+      try {
+        return await handler(req, reply, platformApi(config, session.token));
+      } catch (err) {
+        if (err instanceof ApiError) {
+          if (err.status === 401) return reply.clearCookie(TOKEN_COOKIE, { path: '/' }).redirect('/signin', 303);
+          return page(req, reply, 'error', { error: err, back: req.headers.referer ?? '/find' }, err.status >= 400 && err.status < 600 ? err.status : 502);
+        }
+        throw err;
+      }
+    };
+  }
+
+  const confirmed = (body: unknown) => z.object({ confirm: z.literal('yes') }).safeParse(body).success;
+  const Key = z.string().uuid().optional();
+
+  app.get('/health', async () => ({ status: 'ok', service: 'console' }));
+  app.get('/assets/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(css));
+  app.get('/assets/console.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(js));
+  app.get('/', async (_req, reply) => reply.redirect('/find', 303));
+
+  // ── Sign-in ────────────────────────────────────────────────────────────────────────────────────
+  app.get('/signin', async (req, reply) => page(req, reply, 'signin', { next: safeNext((req.query as Record<string, string>)['next']), message: null }));
+  app.post('/signin', async (req, reply) => {
+    const body = z.object({ token: z.string().trim().min(20).max(8000), next: z.string().optional() }).safeParse(req.body);
+    if (!body.success) return page(req, reply, 'signin', { next: '/find', message: 'token' }, 400);
+    try {
+      decodeJwt(body.data.token);
+    } catch {
+      return page(req, reply, 'signin', { next: '/find', message: 'token' }, 400);
+    }
+    return signIn(reply, body.data.token, safeNext(body.data.next));
+  });
+  app.post('/signin/dev', async (req, reply) => {
+    if (!config.AUTH_SECRET) return reply.code(404).send({ error: 'NOT_FOUND', message: 'Development sign-in is off.' });
+    const body = z.object({ role: z.enum(DEV_ROLES), next: z.string().optional() }).safeParse(req.body);
+    if (!body.success) return page(req, reply, 'signin', { next: '/find', message: 'role' }, 400);
+    const role = Role.parse(body.data.role);
+    const token = await issueToken({ secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER }, { sub: `dev-${role}`, role }, 8 * 3600);
+    return signIn(reply, token, safeNext(body.data.next));
+  });
+  app.post('/signout', async (_req, reply) => reply.clearCookie(TOKEN_COOKIE, { path: '/' }).redirect('/signin', 303));
+
+  function signIn(reply: FastifyReply, token: string, next: string) {
+    return reply.setCookie(TOKEN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.COOKIE_SECURE, maxAge: 8 * 3600 }).redirect(next, 303);
+  }
+
+  // ── Find ───────────────────────────────────────────────────────────────────────────────────────
+  const Filter = z.object({
+    customer: z.string().regex(/^[\w-]{0,100}$/).optional(),
+    provider: z.string().regex(/^[\w-]{0,100}$/).optional(),
+    area: z.string().regex(/^[\w-]{0,100}$/).optional(),
+    stage: z.string().regex(/^[\w-]{0,100}$/).optional(),
+    attention: z.string().regex(/^[\w-]{0,100}$/).optional(),
+    sort: z.enum(SORTS).default('startTime'),
+    page: z.coerce.number().int().min(1).max(25).default(1),
+  });
+  app.get(
+    '/find',
+    withApi(async (req, reply, api) => {
+      const parsed = Filter.safeParse(req.query);
+      const filter = parsed.success ? parsed.data : Filter.parse({});
+      const asked = { customer: filter.customer, provider: filter.provider, area: filter.area, stage: filter.stage, attention: filter.attention };
+      const searched = Object.values(asked).some(Boolean) || (req.query as Record<string, unknown>)['all'] === '1';
+      const all = searched ? await api.journeys({ ...clean(asked), limit: Math.min(500, filter.page * PAGE_SIZE + 1) }) : [];
+      const sorted = sortJourneys(all, filter.sort as Sort);
+      const rows = sorted.slice((filter.page - 1) * PAGE_SIZE, filter.page * PAGE_SIZE);
+      const link = (changes: Record<string, string | number>) => `/find?${new URLSearchParams(clean({ ...asked, sort: filter.sort, page: String(filter.page), ...Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, String(v)])) }) as Record<string, string>).toString()}`;
+      return page(req, reply, 'find', { filter, rows, searched, hasNext: sorted.length > filter.page * PAGE_SIZE, link, message: (req.query as Record<string, string>)['notFound'] ? 'notFound' : null });
+    }),
+  );
+  app.post(
+    '/find/identity',
+    withApi(async (req, reply, api) => {
+      const body = z.object({ identityNumber: z.string().trim().min(10).max(13) }).safeParse(req.body);
+      if (!body.success) return reply.redirect('/find?notFound=1', 303);
+      try {
+        const found = await api.findCustomer(body.data.identityNumber);
+        // The number stays in the body of this POST: the next page's URL carries the pseudonymous id only.
+        return reply.redirect(`/find?customer=${encodeURIComponent(found.customerId)}`, 303);
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return reply.redirect('/find?notFound=1', 303);
+        throw err;
+      }
+    }),
+  );
+
+  // ── What is stuck ──────────────────────────────────────────────────────────────────────────────
+  app.get(
+    '/stuck',
+    withApi(async (req, reply, api) => page(req, reply, 'stuck', await stuckJourneys(api, new Date()))),
+  );
+
+  // ── One journey ────────────────────────────────────────────────────────────────────────────────
+  const JourneyParams = z.object({ applicationId: z.uuid() });
+  app.get(
+    '/journeys/:applicationId',
+    withApi(async (req, reply, api) => {
+      const params = JourneyParams.safeParse(req.params);
+      if (!params.success) return reply.code(404).send({ error: 'NOT_FOUND', message: 'No such journey.' });
+      const { applicationId } = params.data;
+      const state = await api.journey(applicationId);
+      const [application, tasks] = await Promise.all([api.application(applicationId).catch(() => null), api.tasks({ applicationId }).catch(() => [])]);
+      return page(req, reply, 'journey', { state, application, tasks, timeline: timelineOf(state, application, tasks), notice: (req.query as Record<string, string>)['notice'] ?? null });
+    }),
+  );
+  app.post(
+    '/journeys/:applicationId/attention/:action',
+    withApi(async (req, reply, api) => {
+      const params = JourneyParams.extend({ action: z.enum(['retry', 'skip', 'end']) }).parse(req.params);
+      const body = z.object({ attentionId: z.string().max(100).optional(), reason: z.string().trim().max(500).optional(), key: Key }).parse(req.body);
+      if (!confirmed(req.body)) return page(req, reply, 'error', { error: { status: 400, code: 'CONSOLE.NOT_CONFIRMED', message: textsFor(langOf(req)).confirmRequired }, back: `/journeys/${params.applicationId}` }, 400);
+      await api.resolveAttention(params.applicationId, params.action, clean({ attentionId: body.attentionId, reason: body.reason }), body.key);
+      return reply.redirect(`/journeys/${params.applicationId}?notice=done`, 303);
+    }),
+  );
+  app.post(
+    '/tasks/:taskId/done',
+    withApi(async (req, reply, api) => {
+      const { taskId } = z.object({ taskId: z.uuid() }).parse(req.params);
+      const body = z.object({ note: z.string().trim().max(2000).optional(), applicationId: z.uuid(), key: Key }).parse(req.body);
+      if (!confirmed(req.body)) return page(req, reply, 'error', { error: { status: 400, code: 'CONSOLE.NOT_CONFIRMED', message: textsFor(langOf(req)).confirmRequired }, back: `/journeys/${body.applicationId}` }, 400);
+      await api.closeTask(taskId, body.note || undefined, body.key);
+      return reply.redirect(`/journeys/${body.applicationId}?notice=done`, 303);
+    }),
+  );
+
+  // ── Parked events ──────────────────────────────────────────────────────────────────────────────
+  app.get(
+    '/parked',
+    withApi(async (req, reply, api) => page(req, reply, 'parked', { ...(await api.parked()), notice: (req.query as Record<string, string>)['notice'] ?? null })),
+  );
+  const ParkedParams = z.object({ service: z.enum(SERVICES as [ServiceName, ...ServiceName[]]), sequence: z.coerce.number().int().min(1) });
+  app.post(
+    '/parked/:service/:sequence/:action',
+    withApi(async (req, reply, api) => {
+      const params = ParkedParams.extend({ action: z.enum(['redrive', 'discard']) }).parse(req.params);
+      const body = z.object({ reason: z.string().trim().max(500).optional(), key: Key }).parse(req.body);
+      if (!confirmed(req.body)) return page(req, reply, 'error', { error: { status: 400, code: 'CONSOLE.NOT_CONFIRMED', message: textsFor(langOf(req)).confirmRequired }, back: '/parked' }, 400);
+      if (params.action === 'redrive') await api.redrive(params.service, params.sequence, body.key);
+      else await api.discard(params.service, params.sequence, body.reason ?? '', body.key);
+      return reply.redirect('/parked?notice=done', 303);
+    }),
+  );
+
+  // ── Billing run ────────────────────────────────────────────────────────────────────────────────
+  app.get(
+    '/billing',
+    withApi(async (req, reply) => page(req, reply, 'billing', { lastMonth: previousMonth(new Date()), notice: (req.query as Record<string, string>)['notice'] ?? null })),
+  );
+  app.post(
+    '/billing',
+    withApi(async (req, reply, api) => {
+      const body = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/), key: Key }).parse(req.body);
+      if (!confirmed(req.body)) return page(req, reply, 'error', { error: { status: 400, code: 'CONSOLE.NOT_CONFIRMED', message: textsFor(langOf(req)).confirmRequired }, back: '/billing' }, 400);
+      await api.startBillingRun(body.month, body.key);
+      return reply.redirect('/billing?notice=done', 303);
+    }),
+  );
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof z.ZodError) return page(req, reply, 'error', { error: { status: 400, code: 'VALIDATION', message: z.prettifyError(err) }, back: req.headers.referer ?? '/find' }, 400);
+    req.log.error({ err }, 'console error');
+    return page(req, reply, 'error', { error: { status: 500, code: 'INTERNAL', message: 'Something went wrong; the error was logged.' }, back: '/find' }, 500);
+  });
+  return app;
+}
+
+/** Only a path of this console, never another site, after signing in. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/(?!\/)[\w\-/?=&%.]*$/.test(next) && !next.startsWith('/signin') ? next : '/find';
+}
+
+function clean<T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as { [K in keyof T]?: string };
+}
+
+/** The month before today's, `YYYY-MM`: the one a billing run is usually for. */
+function previousMonth(now: Date): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return d.toISOString().slice(0, 7);
+}

@@ -1,0 +1,9 @@
+/**
+ * The operators' console (ADR 0027): server-rendered pages over the services' APIs.
+ *
+ * @packageDocumentation
+ */
+export { buildConsole } from './app.js';
+export { ConsoleConfig } from './config.js';
+export { TEXTS, LANGUAGES } from './texts.js';
+export type { Language, TextKey } from './texts.js';

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { parseIdentityNumber } from '@kundval/domain';
+import { ErrorBody, audit, commandRunner, invalid, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { DecisionsDeps } from '../../app.js';
+import { stockholmToday } from '../../store/decisions.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+const FoundCustomer = z.object({
+  customerId: z.uuid(),
+  applications: z.array(z.object({ applicationId: z.uuid(), areaId: z.string(), status: z.string(), receivedAt: z.string() })),
+});
+
+/**
+ * Finds a customer by identity number, for the operators' console and case handlers: the answer is
+ * the pseudonymous customer id (and the applications, whose ids name the journeys), never the number.
+ * A POST so that the number travels in the body, never in a URL that access logs and browser history
+ * keep; the look-up is audited (who looked up whom, when), without the number. Send no
+ * Idempotency-Key: a look-up changes nothing but the audit trail, and a stored key would keep a hash
+ * of the number.
+ */
+export function customerLookupRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
+  const { db } = deps;
+  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
+  return async (app) => {
+    app.post(
+      '/customers/lookup',
+      {
+        config: { roles: ['operator', 'case-handler'] },
+        schema: {
+          summary: 'Find a customer by identity number: their pseudonymous id and applications (audited)',
+          tags: ['customers'],
+          body: z.object({ identityNumber: z.string().min(10).max(13).describe('YYYYMMDD-NNNC, YYMMDD-NNNC or the digits alone') }),
+          response: { 200: FoundCustomer, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const identity = parseIdentityNumber(req.body.identityNumber, { referenceDate: stockholmToday() });
+        if (!identity.ok) throw invalid(identity.error.code, identity.error.message, { field: 'body.identityNumber' });
+        return runCommand(req, reply, async (trx) => {
+          const customer = await trx.selectFrom('customers').select('customer_id').where('identity_number', '=', identity.value.digits).executeTakeFirst();
+          if (!customer) throw notFound('DECISIONS.CUSTOMER_NOT_FOUND', 'No customer with this identity number.');
+          const applications = await trx
+            .selectFrom('applications')
+            .select(['application_id', 'area_id', 'status', 'received_at'])
+            .where('customer_id', '=', customer.customer_id)
+            .orderBy('received_at')
+            .execute();
+          await audit(trx, req.principal, { action: 'customer.looked-up', entity: 'customer', entityId: customer.customer_id, correlationId: req.correlationId });
+          return {
+            status: 200,
+            body: {
+              customerId: customer.customer_id,
+              applications: applications.map((a) => ({ applicationId: a.application_id, areaId: a.area_id, status: a.status, receivedAt: a.received_at.toISOString() })),
+            },
+          };
+        });
+      },
+    );
+  };
+}
