@@ -95,8 +95,10 @@ process.stdout.write(`\n4. Finance pays the month: provider accounts, a payment 
   for (const [i, p] of DEMO_PROVIDERS.entries()) await finance.ok('PUT', `${platform.urls.billing}/providers/${p.providerId}/account`, { name: p.name.slice(0, 70), ...demoAccount(p.providerId, i) });
   const batch = await finance.ok<{ batchId: string; messageId: string; includedPayments: number; includedOre: number; skipped: unknown[] }>('POST', `${platform.urls.billing}/payment-batches`, { month: base.month });
   // The file is XML, not JSON: fetched directly with a finance token.
-  const token = await issueToken(platform.auth, { sub: 'demo-finance', role: 'finance' });
-  const res = await fetch(`${platform.urls.billing}/payment-batches/${batch.batchId}/pain001`, { headers: { authorization: `Bearer ${token}` } });
+  const fileUrl = `${platform.urls.billing}/payment-batches/${batch.batchId}/pain001`;
+  const financePerson = { sub: 'demo-finance', role: 'finance' } as const;
+  const token = typeof platform.auth === 'function' ? await platform.auth(financePerson, fileUrl) : await issueToken(platform.auth, financePerson);
+  const res = await fetch(fileUrl, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET pain001 answered ${res.status}: ${await res.text()}`);
   const dir = resolve('.data/demo');
   mkdirSync(dir, { recursive: true });
