@@ -90,7 +90,7 @@ export const BaseServiceConfig = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535),
   DATABASE_URL: z.string().min(1).describe('postgres://… for PostgreSQL, pglite://<dir> for embedded PGlite, pglite://memory for a throwaway one'),
-  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222').describe('one server, or the nodes of a cluster separated by commas'),
   AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters'),
   AUTH_ISSUER: z.string().default(DEVELOPMENT_ISSUER),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -99,7 +99,9 @@ export type EventBus = {
  * as it is, so such a process never scales down what a service scaled up.
  */
 export async function connectEventBus(url: string, name: string, streams?: StreamSettings): Promise<EventBus> {
-  const nc = await connect({ servers: url, name, maxReconnectAttempts: -1 });
+  // A cluster is named by several of its nodes, comma-separated: the client starts from whichever
+  // answers, learns the rest from it, and reconnects to another when its node goes away.
+  const nc = await connect({ servers: url.split(',').map((s) => s.trim()).filter(Boolean), name, maxReconnectAttempts: -1 });
   try {
     const jsm = await jetstreamManager(nc);
     for (const config of platformStreams(streams)) await ensureStream(jsm, config, streams !== undefined);
