@@ -27,7 +27,7 @@ export type { PostgresOptions, PostgresServer } from './postgres.js';
 export { startTemporalDevServer } from './temporal.js';
 export type { SearchAttributeType, TemporalDevServer, TemporalDevServerOptions } from './temporal.js';
 export { findPostgresBinDir, findRepoRoot, resolveTool } from './tools.js';
-export type { ToolName } from './tools.js';
+export type { ClusterToolName, ToolName } from './tools.js';
 export { startLocalPlatform } from './local-platform.js';
 export type { CommandTarget, ComponentControl, ComponentName, LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';
 export { backoffDelay, DEFAULT_BACKOFF, describeSupervisorEvent, Supervisor } from './supervisor.js';
@@ -35,4 +35,9 @@ export type { BackoffPolicy, Incarnation, SupervisorEvent, SupervisorOptions } f
 export { startFaultProxy } from './fault-proxy.js';
 export type { FaultKind, FaultProxy, FaultProxyOptions, FaultRule, FaultRuleHandle, InjectedFault } from './fault-proxy.js';
 export { seededRandom } from './random.js';
+export { startClusterPlatform, CLUSTER_NAMESPACE, CLUSTER_STREAM_REPLICAS } from './cluster/cluster-platform.js';
+export type { ClusterPlatform, ClusterPlatformOptions } from './cluster/cluster-platform.js';
+export { JETSTREAM_SYNC_INTERVAL } from './cluster/nats-cluster.js';
+export { startFrontDoor } from './cluster/front-door.js';
+export type { FrontDoor } from './cluster/front-door.js';
 export type { ExitInfo } from './process.js';
