@@ -103,8 +103,8 @@ export async function connectEventBus(url: string, name: string, streams?: Strea
   // answers, learns the rest from it, and reconnects to another when its node goes away.
   const nc = await connect({ servers: url.split(',').map((s) => s.trim()).filter(Boolean), name, maxReconnectAttempts: -1 });
   try {
-    const jsm = await jetstreamManager(nc);
-    for (const config of platformStreams(streams)) await ensureStream(jsm, config, streams !== undefined);
+    const jsm = await jetstreamManager(nc, { timeout: JETSTREAM_API_TIMEOUT_MS });
+    for (const config of platformStreams(streams)) await retryOnTimeout(() => ensureStream(jsm, config, streams !== undefined));
   } catch (err) {
     await nc.close();
     throw err;
@@ -140,6 +140,24 @@ async function ensureStream(jsm: Awaited<ReturnType<typeof jetstreamManager>>, c
   await jsm.streams.update(name, changes);
 }
 
+/**
+ * How long a stream or consumer request may take. A cluster that has just formed, or lost a node,
+ * answers its first R3 creations in seconds while its groups elect leaders; five (the client's
+ * default) is too short for six processes asking at once.
+ */
+const JETSTREAM_API_TIMEOUT_MS = 20_000;
+
+/** Runs a JetStream management request again after a timeout: the request may have been applied meanwhile, and applying it again is harmless. */
+async function retryOnTimeout<T>(request: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (attempt >= attempts || !(err instanceof Error) || !/timeout/i.test(err.message + err.name)) throw err;
+    }
+  }
+}
+
 export type EventHandler = (event: CatalogEvent) => Promise<void>;
 
 /**
@@ -171,27 +189,31 @@ export type ConsumerOptions = {
 export async function startConsumer(options: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
   const { bus, durable, handler, logger } = options;
   const maxDeliveries = options.maxDeliveries ?? 10;
-  const jsm = await jetstreamManager(bus.nc);
+  const jsm = await jetstreamManager(bus.nc, { timeout: JETSTREAM_API_TIMEOUT_MS });
   const config = platformConsumer(durable, options.events.map((n) => eventCatalog[n].subject), bus.settings);
   // Two replicas of a service share the durable: whichever starts second finds it and applies the
   // same declared configuration as an update.
-  let exists = true;
-  try {
-    await jsm.consumers.info(EVENT_STREAM.name, durable);
-  } catch {
-    exists = false;
-  }
-  if (!exists) {
+  await retryOnTimeout(async () => {
+    let exists = true;
     try {
-      await jsm.consumers.add(EVENT_STREAM.name, config);
+      await jsm.consumers.info(EVENT_STREAM.name, durable);
     } catch {
-      exists = true;
+      exists = false;
     }
-  }
-  if (exists) {
-    const { durable_name: _name, ack_policy: _ack, deliver_policy: _deliver, ...changes } = config;
-    await jsm.consumers.update(EVENT_STREAM.name, durable, changes);
-  }
+    if (!exists) {
+      try {
+        await jsm.consumers.add(EVENT_STREAM.name, config);
+      } catch (err) {
+        // A timeout is retried whole; anything else means the other replica created it first.
+        if (err instanceof Error && /timeout/i.test(err.message + err.name)) throw err;
+        exists = true;
+      }
+    }
+    if (exists) {
+      const { durable_name: _name, ack_policy: _ack, deliver_policy: _deliver, ...changes } = config;
+      await jsm.consumers.update(EVENT_STREAM.name, durable, changes);
+    }
+  });
   const consumer = await bus.js.consumers.get(EVENT_STREAM.name, durable);
   const messages = await consumer.consume({ max_messages: 64 });
 
