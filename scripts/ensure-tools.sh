@@ -53,7 +53,9 @@ has_version() {
 # ensure_go_tool <binary name> <package path> <version> [name go install gives the binary]
 # The cluster tools build binaries called `server` or `sql`; they are installed under a name of their own.
 ensure_go_tool() {
-  local name="$1" package="$2" version="$3" built="${4:-$(basename "$2")}"
+  local name="$1" package="$2" version="$3" built="${4:-}"
+  # Without a name given, go install's: the package path's last element, a major-version suffix (/v2) skipped.
+  [[ -n "$built" ]] || built="$(basename "$(sed -E 's#/v[0-9]+$##' <<<"$package")")"
   # .tools/bin wins over PATH (that is also the order the TypeScript launchers use), so a stale
   # cached binary must be replaced even when PATH has one.
   if [[ -e "$tools_bin/$name" ]]; then
