@@ -73,7 +73,7 @@ ensure_go_tool() {
   local build_dir
   build_dir="$(mktemp -d "$tools_dir/.build-$name.XXXXXX")"
   GOBIN="$build_dir" go install "$package@$version" || { rm -rf "$build_dir"; die "building $name failed."; }
-  mv -f "$build_dir/$built" "$tools_bin/$name"
+  mv -f "$build_dir/$built" "$tools_bin/$name" || { rm -rf "$build_dir"; die "go install built no '$built' for $name."; }
   rm -rf "$build_dir"
   has_version "$tools_bin/$name" "$version" || die "$tools_bin/$name does not report $version after installing."
 }
