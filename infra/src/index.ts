@@ -6,6 +6,9 @@
  *
  * The binaries are pinned and installed by `bash scripts/ensure-tools.sh` into the git-ignored
  * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.10.22; PostgreSQL from Debian's package).
+ * `startClusterPlatform` runs the production topology instead (ADR 0025): the Temporal server on
+ * PostgreSQL, three NATS nodes, two replicas of every service and two workers; its tools come from
+ * `bash scripts/ensure-tools.sh cluster`.
  * Every server listens on 127.0.0.1 only, on free ports unless told otherwise, and is stopped
  * (its whole process group) when `stop()` is called or when this process exits.
  *
