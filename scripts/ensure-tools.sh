@@ -3,6 +3,13 @@
 #   - temporal     (Temporal CLI dev server)  pinned to v1.5.1
 #   - nats-server  (with JetStream)            pinned to v2.10.22
 #   - PostgreSQL   (initdb/postgres binaries) from Debian's package
+# and, only with the argument `cluster` (npm run start:cluster, the cluster and deploy tests), the
+# production topology's tools (ADR 0025), which `npm start` does not need and which take minutes to build:
+#   - temporal-server      (Temporal server)                  pinned to v1.29.1
+#   - temporal-sql-tool    (its SQL schema tool)              the same module version; the PostgreSQL
+#                          schema files are copied beside it, into share/temporal-server-<version>/
+#   - temporal-ui-server   (Temporal Web UI)                  pinned to v2.42.1
+#   - helm                                                    pinned to v3.19.0
 #
 # Go binaries come from the Go module proxy and are cached in .tools/bin (git-ignored);
 # a binary already on PATH is used as is. Idempotent: when everything is present it prints
@@ -18,6 +25,12 @@ readonly TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal"
 readonly TEMPORAL_VERSION="v1.5.1" # later tags no longer build with `go install`
 readonly NATS_MODULE="github.com/nats-io/nats-server/v2"
 readonly NATS_VERSION="v2.10.22"
+readonly TEMPORAL_SERVER_MODULE="go.temporal.io/server"
+readonly TEMPORAL_SERVER_VERSION="v1.29.1"
+readonly TEMPORAL_UI_MODULE="github.com/temporalio/ui-server/v2"
+readonly TEMPORAL_UI_VERSION="v2.42.1"
+readonly HELM_MODULE="helm.sh/helm/v3"
+readonly HELM_VERSION="v3.19.0"
 
 die() {
   echo "ensure-tools: $*" >&2
@@ -37,9 +50,12 @@ has_version() {
   "$binary" --version 2>/dev/null | grep -Fq "${version#v}"
 }
 
-# ensure_go_tool <binary name> <module path> <version>
+# ensure_go_tool <binary name> <package path> <version> [name go install gives the binary]
+# The cluster tools build binaries called `server` or `sql`; they are installed under a name of their own.
 ensure_go_tool() {
-  local name="$1" module="$2" version="$3"
+  local name="$1" package="$2" version="$3" built="${4:-}"
+  # Without a name given, go install's: the package path's last element, a major-version suffix (/v2) skipped.
+  [[ -n "$built" ]] || built="$(basename "$(sed -E 's#/v[0-9]+$##' <<<"$package")")"
   # .tools/bin wins over PATH (that is also the order the TypeScript launchers use), so a stale
   # cached binary must be replaced even when PATH has one.
   if [[ -e "$tools_bin/$name" ]]; then
@@ -52,10 +68,31 @@ ensure_go_tool() {
   command -v go >/dev/null 2>&1 || die "$name is missing and Go is not installed to build it; install Go or put $name $version on PATH."
   echo "ensure-tools: installing $name $version into $tools_bin"
   mkdir -p "$tools_bin"
-  # go install refuses to overwrite a file it does not recognise as a Go binary.
-  rm -f "$tools_bin/$name"
-  GOBIN="$tools_bin" go install "$module@$version"
+  # Built into a folder of its own, then moved: go install refuses to overwrite a file it does not
+  # recognise as a Go binary, and two tools that both build a `server` must not meet.
+  local build_dir
+  build_dir="$(mktemp -d "$tools_dir/.build-$name.XXXXXX")"
+  GOBIN="$build_dir" go install "$package@$version" || { rm -rf "$build_dir"; die "building $name failed."; }
+  mv -f "$build_dir/$built" "$tools_bin/$name" || { rm -rf "$build_dir"; die "go install built no '$built' for $name."; }
+  rm -rf "$build_dir"
   has_version "$tools_bin/$name" "$version" || die "$tools_bin/$name does not report $version after installing."
+}
+
+# The Temporal server's PostgreSQL schemas (persistence and visibility, with their versioned
+# updates) ship in its Go module; the schema tool reads them from a copy beside the binaries, so
+# the launcher does not depend on Go's module cache being kept.
+ensure_temporal_schema() {
+  local target="$tools_dir/share/temporal-server-$TEMPORAL_SERVER_VERSION/schema/postgresql"
+  [[ -d "$target/v12/temporal/versioned" && -d "$target/v12/visibility/versioned" ]] && return 0
+  command -v go >/dev/null 2>&1 || die "the Temporal schema files are missing and Go is not installed to fetch them."
+  echo "ensure-tools: copying Temporal $TEMPORAL_SERVER_VERSION PostgreSQL schemas into $target"
+  local module_dir
+  module_dir="$(cd "$tools_dir" && go mod download -json "$TEMPORAL_SERVER_MODULE@$TEMPORAL_SERVER_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$module_dir/schema/postgresql" ]] || die "no schema/postgresql in $TEMPORAL_SERVER_MODULE@$TEMPORAL_SERVER_VERSION (looked in '$module_dir')."
+  mkdir -p "$(dirname "$target")"
+  rm -rf "$target"
+  cp -R "$module_dir/schema/postgresql" "$target"
+  chmod -R u+w "$target"
 }
 
 # Debian installs PostgreSQL under /usr/lib/postgresql/<major>/bin, outside PATH.
@@ -84,6 +121,22 @@ ensure_postgres() {
   has_postgres || die "PostgreSQL was installed but initdb/postgres are still not found."
 }
 
+want_cluster=false
+for arg in "$@"; do
+  case "$arg" in
+    cluster) want_cluster=true ;;
+    *) die "unknown argument '$arg' (the only one is 'cluster')." ;;
+  esac
+done
+
+mkdir -p "$tools_dir"
 ensure_go_tool temporal "$TEMPORAL_MODULE" "$TEMPORAL_VERSION"
 ensure_go_tool nats-server "$NATS_MODULE" "$NATS_VERSION"
 ensure_postgres
+if [[ "$want_cluster" == true ]]; then
+  ensure_go_tool temporal-server "$TEMPORAL_SERVER_MODULE/cmd/server" "$TEMPORAL_SERVER_VERSION" server
+  ensure_go_tool temporal-sql-tool "$TEMPORAL_SERVER_MODULE/cmd/tools/sql" "$TEMPORAL_SERVER_VERSION" sql
+  ensure_temporal_schema
+  ensure_go_tool temporal-ui-server "$TEMPORAL_UI_MODULE/cmd/server" "$TEMPORAL_UI_VERSION" server
+  ensure_go_tool helm "$HELM_MODULE/cmd/helm" "$HELM_VERSION" helm
+fi

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 echo "Node $(node --version) at $(command -v node) (pinned in .node-version; ADR 0015)"
 bash scripts/ensure-deps.sh
-bash scripts/ensure-tools.sh
+# The cluster topology's tools too: the cluster and deploy tests (tests/src/cluster) need them.
+bash scripts/ensure-tools.sh cluster
 bash scripts/ensure-chromium.sh
 npx turbo run build lint typecheck --output-logs=errors-only
 # The root scripts (start, demo) are type-checked and linted too.

@@ -6,6 +6,9 @@
  *
  * The binaries are pinned and installed by `bash scripts/ensure-tools.sh` into the git-ignored
  * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.10.22; PostgreSQL from Debian's package).
+ * `startClusterPlatform` runs the production topology instead (ADR 0025): the Temporal server on
+ * PostgreSQL, three NATS nodes, two replicas of every service and two workers; its tools come from
+ * `bash scripts/ensure-tools.sh cluster`.
  * Every server listens on 127.0.0.1 only, on free ports unless told otherwise, and is stopped
  * (its whole process group) when `stop()` is called or when this process exits.
  *
@@ -27,7 +30,7 @@ export type { PostgresOptions, PostgresServer } from './postgres.js';
 export { startTemporalDevServer } from './temporal.js';
 export type { SearchAttributeType, TemporalDevServer, TemporalDevServerOptions } from './temporal.js';
 export { findPostgresBinDir, findRepoRoot, resolveTool } from './tools.js';
-export type { ToolName } from './tools.js';
+export type { ClusterToolName, ToolName } from './tools.js';
 export { startLocalPlatform } from './local-platform.js';
 export type { CommandTarget, ComponentControl, ComponentName, LocalIdentity, LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';
 export { startIdentityProvider, signInThroughConsole, idpAudience, CONSOLE_CLIENT_ID } from './idp/identity-provider.js';
@@ -37,4 +40,9 @@ export type { BackoffPolicy, Incarnation, SupervisorEvent, SupervisorOptions } f
 export { startFaultProxy } from './fault-proxy.js';
 export type { FaultKind, FaultProxy, FaultProxyOptions, FaultRule, FaultRuleHandle, InjectedFault } from './fault-proxy.js';
 export { seededRandom } from './random.js';
+export { startClusterPlatform, CLUSTER_NAMESPACE, CLUSTER_STREAM_REPLICAS } from './cluster/cluster-platform.js';
+export type { ClusterPlatform, ClusterPlatformOptions } from './cluster/cluster-platform.js';
+export { JETSTREAM_SYNC_INTERVAL } from './cluster/nats-cluster.js';
+export { startFrontDoor } from './cluster/front-door.js';
+export type { FrontDoor } from './cluster/front-door.js';
 export type { ExitInfo } from './process.js';

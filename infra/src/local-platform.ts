@@ -13,7 +13,7 @@ import { startTemporalDevServer, type SearchAttributeType, type TemporalDevServe
 import { findRepoRoot } from './tools.js';
 
 /** The services of the platform, each a Node process of its own, and the port each prefers locally. */
-const SERVICES = { decisions: 4101, orders: 4102, billing: 4103, workflows: 4104 } as const;
+export const SERVICES = { decisions: 4101, orders: 4102, billing: 4103, workflows: 4104 } as const;
 export type ServiceName = keyof typeof SERVICES;
 /** Every process the platform runs, each under a supervisor of its own. */
 export type ComponentName = 'temporal' | 'nats' | ServiceName | 'worker' | 'console';
@@ -271,7 +271,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   }
 }
 
-function control(supervisor: Supervisor): ComponentControl {
+export function control(supervisor: Supervisor): ComponentControl {
   return {
     get running() {
       return supervisor.running;
@@ -294,7 +294,7 @@ function control(supervisor: Supervisor): ComponentControl {
 }
 
 /** Waits until a freshly started process is ready; a process that never gets there is stopped. */
-async function startReady(server: ServerProcess, isReady: () => Promise<boolean>, options: { timeoutMs: number; what: string }): Promise<ServerProcess> {
+export async function startReady(server: ServerProcess, isReady: () => Promise<boolean>, options: { timeoutMs: number; what: string }): Promise<ServerProcess> {
   try {
     await waitUntilReady(server, isReady, options);
     return server;
@@ -304,7 +304,7 @@ async function startReady(server: ServerProcess, isReady: () => Promise<boolean>
   }
 }
 
-function startNodeProcess(root: string, name: string, script: string, env: Record<string, string>, log: (source: string, line: string) => void) {
+export function startNodeProcess(root: string, name: string, script: string, env: Record<string, string>, log: (source: string, line: string) => void) {
   if (!existsSync(script)) throw new Error(`${script} is missing: build first (npm run build).`);
   return new ServerProcess({
     name,
@@ -318,13 +318,13 @@ function startNodeProcess(root: string, name: string, script: string, env: Recor
   });
 }
 
-async function httpOk(url: string): Promise<boolean> {
+export async function httpOk(url: string): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
   return res.ok;
 }
 
 /** The development issuer's signing secret: made once per data folder, so tokens survive a restart. */
-async function devSecret(dataDir: string): Promise<string> {
+export async function devSecret(dataDir: string): Promise<string> {
   const file = join(dataDir, 'dev-auth-secret');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const secret = randomBytes(32).toString('hex');

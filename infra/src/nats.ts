@@ -14,6 +14,10 @@ export interface NatsServerOptions {
   monitorPort?: number;
   /** Receives the server's output, line by line. */
   log?: (line: string) => void;
+  /** A nats-server configuration file for what has no flag (a cluster node's fsync policy); the flags above win over it. */
+  configFile?: string;
+  /** Name in log lines and errors; `nats-server` by default. */
+  name?: string;
 }
 
 export interface NatsServer {
@@ -45,10 +49,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   await mkdir(storeDir, { recursive: true });
 
   const server = new ServerProcess({
-    name: 'nats-server',
+    name: options.name ?? 'nats-server',
     command: natsServer,
     // -a also binds the monitoring endpoint, so nothing listens beyond loopback.
-    args: ['-js', '-sd', storeDir, '-a', HOST, '-p', String(port), '-m', String(monitorPort)],
+    args: [...(options.configFile ? ['-c', options.configFile] : []), '-js', '-sd', storeDir, '-a', HOST, '-p', String(port), '-m', String(monitorPort)],
     // SIGTERM is nats-server's graceful stop: JetStream flushes its stores.
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 10_000,

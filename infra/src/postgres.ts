@@ -13,11 +13,22 @@ export interface PostgresOptions {
   database?: string;
   /** Receives the server's output, line by line. */
   log?: (line: string) => void;
+  /**
+   * Keep the cluster in this folder across runs (initdb only when it is empty), with durable
+   * writes; it is not deleted on stop. Without it the cluster is a throwaway one, as tests want.
+   */
+  dataDir?: string;
 }
 
 export interface PostgresServer {
   /** Connection URL, `postgres://postgres@127.0.0.1:<port>/<database>` (no password: trust auth). */
   url: string;
+  host: string;
+  port: number;
+  /** The superuser the URL connects as (trust authentication on loopback). */
+  superuser: string;
+  /** Runs SQL as the superuser in `database` (default: the caller's), stopping at the first error; resolves to psql's output. */
+  psql(sql: string, database?: string): Promise<string>;
   /** Stops the server, waits until it has exited and deletes its data. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -39,25 +50,30 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const port = options.port ?? (await freePort());
   const owner = await unprivilegedOwner();
 
-  const root = await mkdtemp(join(tmpdir(), 'kundval-pg-'));
+  const persistent = options.dataDir !== undefined;
+  const root = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kundval-pg-')));
+  await mkdir(root, { recursive: true });
   const dataDir = join(root, 'data');
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
   // Unix sockets go here rather than /var/run/postgresql, which may not exist or be writable.
   const socketDir = join(root, 'socket');
-  await mkdir(socketDir);
+  await mkdir(socketDir, { recursive: true });
   if (owner) {
     await chown(root, owner.uid, owner.gid);
     await chown(socketDir, owner.uid, owner.gid);
   }
   const runAs = owner ? { uid: owner.uid, gid: owner.gid } : {};
 
-  const initdb = await runCommand(
-    join(binDir, 'initdb'),
-    ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
-    { ...runAs, cwd: root, timeoutMs: 120_000 },
-  );
-  if (initdb.code !== 0) {
-    await rm(root, { recursive: true, force: true });
-    throw new Error(`initdb failed (exit ${initdb.code}):\n${initdb.stderr || initdb.stdout}`);
+  if (fresh) {
+    const initdb = await runCommand(
+      join(binDir, 'initdb'),
+      ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', ...(persistent ? [] : ['--no-sync'])],
+      { ...runAs, cwd: root, timeoutMs: 120_000 },
+    );
+    if (initdb.code !== 0) {
+      if (!persistent) await rm(root, { recursive: true, force: true });
+      throw new Error(`initdb failed (exit ${initdb.code}):\n${initdb.stderr || initdb.stdout}`);
+    }
   }
 
   const server = new ServerProcess({
@@ -68,17 +84,18 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       '-p', String(port),
       '-k', socketDir,
       '-c', `listen_addresses=${HOST}`,
-      // Test data is disposable: skip the disk flushes that make a cluster crash-safe.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      // Test data is disposable: skip the disk flushes that make a cluster crash-safe. A kept
+      // cluster keeps PostgreSQL's durable defaults.
+      ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      // The cluster topology runs a Temporal server and two replicas of every service on it.
+      '-c', 'max_connections=300',
     ],
     ...runAs,
     cwd: root,
     // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions and exit promptly.
     stopSignal: 'SIGINT',
     stopTimeoutMs: 10_000,
-    cleanupPaths: [root],
+    cleanupPaths: persistent ? [] : [root],
     ...(options.log ? { log: options.log } : {}),
   });
 
@@ -94,18 +111,31 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       },
       { timeoutMs: READY_TIMEOUT_MS, what: `connections on ${HOST}:${port}` },
     );
-    const create = await runCommand(
-      psql,
-      ['-h', HOST, '-p', String(port), '-U', SUPERUSER, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${database}`],
-      { timeoutMs: 30_000 },
-    );
-    if (create.code !== 0) throw new Error(`Creating database ${database} failed:\n${create.stderr}`);
+    const exists = await runSql('postgres', `SELECT 1 FROM pg_database WHERE datname = '${database}'`);
+    if (exists.trim() !== '1') await runSql('postgres', `CREATE DATABASE ${database}`);
   } catch (error) {
     await server.stop();
     throw error;
   }
 
-  return { url: `postgres://${SUPERUSER}@${HOST}:${port}/${database}`, stop: () => server.stop() };
+  async function runSql(db: string, statements: string): Promise<string> {
+    const result = await runCommand(
+      psql,
+      ['-h', HOST, '-p', String(port), '-U', SUPERUSER, '-d', db, '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-t', '-A', '-c', statements],
+      { timeoutMs: 60_000 },
+    );
+    if (result.code !== 0) throw new Error(`SQL on ${db} failed:\n${result.stderr}`);
+    return result.stdout;
+  }
+
+  return {
+    url: `postgres://${SUPERUSER}@${HOST}:${port}/${database}`,
+    host: HOST,
+    port,
+    superuser: SUPERUSER,
+    psql: (statements, db = database) => runSql(db, statements),
+    stop: () => server.stop(),
+  };
 }
 
 /**

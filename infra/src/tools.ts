@@ -2,8 +2,15 @@ import { accessSync, constants, existsSync, readdirSync, realpathSync, statSync 
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The Go-built tools that `scripts/ensure-tools.sh` installs into `.tools/bin`. */
-export type ToolName = 'temporal' | 'nats-server';
+/**
+ * The Go-built tools that `scripts/ensure-tools.sh` installs into `.tools/bin`; the cluster
+ * topology's (ADR 0025) only with `ensure-tools.sh cluster`.
+ */
+export type ToolName = 'temporal' | 'nats-server' | ClusterToolName;
+export type ClusterToolName = 'temporal-server' | 'temporal-sql-tool' | 'temporal-ui-server' | 'helm';
+const CLUSTER_TOOLS: readonly string[] = ['temporal-server', 'temporal-sql-tool', 'temporal-ui-server', 'helm'] satisfies ClusterToolName[];
+/** The Temporal server release the cluster tools are pinned to; its schema files are copied beside them. */
+export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 
 const INSTALL_HINT = 'run `bash scripts/ensure-tools.sh` from the repository root';
 
@@ -35,7 +42,15 @@ export function resolveTool(name: ToolName): string {
   if (isExecutable(cached)) return cached;
   const onPath = findOnPath(name);
   if (onPath) return onPath;
-  throw new Error(`${name} is not installed (looked in ${dirname(cached)} and PATH): ${INSTALL_HINT}.`);
+  const hint = CLUSTER_TOOLS.includes(name) ? INSTALL_HINT.replace('ensure-tools.sh', 'ensure-tools.sh cluster') : INSTALL_HINT;
+  throw new Error(`${name} is not installed (looked in ${dirname(cached)} and PATH): ${hint}.`);
+}
+
+/** The Temporal server's PostgreSQL schema folder (`v12/temporal/versioned`, `v12/visibility/versioned`), as ensure-tools copies it. */
+export function temporalPostgresSchemaDir(): string {
+  const dir = join(toolsDir(), 'share', `temporal-server-${TEMPORAL_SERVER_VERSION}`, 'schema', 'postgresql');
+  if (!existsSync(join(dir, 'v12', 'temporal', 'versioned'))) throw new Error(`The Temporal schema files are missing from ${dir}: run \`bash scripts/ensure-tools.sh cluster\` from the repository root.`);
+  return dir;
 }
 
 /**

@@ -103,7 +103,7 @@ export const BaseServiceConfig = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535),
   DATABASE_URL: z.string().min(1).describe('postgres://… for PostgreSQL, pglite://<dir> for embedded PGlite, pglite://memory for a throwaway one'),
-  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222').describe('one server, or the nodes of a cluster separated by commas'),
   ...AuthConfig.shape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MUNICIPALITY: z.string().default('nacka'),
@@ -116,6 +116,11 @@ export const BaseServiceConfig = z.object({
   OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 3650).default(72),
   /** Replicas of the event and parked streams: 1 on a single nats-server, 3 (or 5) on a JetStream cluster (ADR 0023). */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /**
+   * Bytes the event stream may hold, on each node that keeps a replica (ADR 0026). When it is full,
+   * publishing is refused and events wait in the outboxes: raise it, or shorten the stream's age.
+   */
+  NATS_EVENT_STREAM_MAX_BYTES: z.coerce.number().int().min(1024 ** 2).default(1024 ** 3),
   ...EdgeConfig.shape,
 });
 export type BaseServiceConfig = z.infer<typeof BaseServiceConfig>;

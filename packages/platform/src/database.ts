@@ -60,7 +60,10 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      await admin.query(`create schema if not exists ${schema}`);
+      // In production the schema is made beforehand, owned by the service's role, which has no right
+      // to create schemas (ADR 0025): create it only when missing, as the development superuser can.
+      const { rowCount } = await admin.query('select 1 from pg_namespace where nspname = $1', [schema]);
+      if (!rowCount) await admin.query(`create schema if not exists ${schema}`);
     } finally {
       await admin.end();
     }

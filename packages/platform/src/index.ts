@@ -40,7 +40,11 @@ export {
   startConsumer,
   UnprocessableEventError,
   platformStreams,
+  platformConsumer,
   DUPLICATE_WINDOW_MS,
+  EVENT_STREAM_MAX_BYTES,
+  PARKED_STREAM_MAX_BYTES,
+  MAX_EVENT_BYTES,
   EVENT_STREAM_MAX_AGE_DAYS,
   PARKED_STREAM_MAX_AGE_DAYS,
 } from './nats.js';

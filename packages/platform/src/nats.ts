@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import {
   EVENT_STREAM,
   PARKED_STREAM,
@@ -27,26 +27,64 @@ export const EVENT_STREAM_MAX_AGE_DAYS = 90;
 /** How long a parked event waits for an operator before JetStream drops it. */
 export const PARKED_STREAM_MAX_AGE_DAYS = 30;
 
-/** What the platform's streams are created with; the replica count comes from `NATS_STREAM_REPLICAS`. */
-export type StreamSettings = { replicas: number };
+/** Bytes the event stream may hold by default (`NATS_EVENT_STREAM_MAX_BYTES`); per replica, on every node that holds one. */
+export const EVENT_STREAM_MAX_BYTES = 1024 ** 3;
+/** Bytes the parked stream may hold: parked events are few, each one an operator's case. */
+export const PARKED_STREAM_MAX_BYTES = 64 * 1024 ** 2;
+/** The largest event JetStream accepts; the catalog's events are a few kilobytes. */
+export const MAX_EVENT_BYTES = 1024 ** 2;
 
 /**
- * The JetStream configuration of the event and parked streams. Without settings the replica count
- * is left out: a new stream gets JetStream's default (1) and an existing one keeps its own, so a
- * process that does not read `NATS_STREAM_REPLICAS` (a test driver, the bench) never scales down
- * the streams a service scaled up.
+ * What the platform's streams and consumers are created with: the replica count
+ * (`NATS_STREAM_REPLICAS`) and the event stream's byte limit (`NATS_EVENT_STREAM_MAX_BYTES`).
  */
-export function platformStreams(settings?: StreamSettings) {
+export type StreamSettings = { replicas: number; eventStreamMaxBytes?: number };
+
+/**
+ * The JetStream configuration of the event and parked streams, declared here and nowhere else
+ * (ADR 0026). Both streams are bounded by age and by bytes, and refuse new messages when full
+ * (`discard: new`) rather than dropping old ones: a refused publish leaves the event in its
+ * service's outbox, to be relayed once an operator has made room, whereas dropping the oldest
+ * events would lose ones a lagging consumer has not read. File storage, limits retention (every
+ * consumer reads the same events; a work queue would hand each to one).
+ */
+export function platformStreams(settings: StreamSettings = { replicas: 1 }) {
   const day = 24 * 3600_000;
-  const replicas = settings ? { num_replicas: settings.replicas } : {};
+  const common = {
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_msg_size: MAX_EVENT_BYTES,
+    num_replicas: settings.replicas,
+  };
   return [
-    { name: EVENT_STREAM.name, subjects: [...EVENT_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS), max_age: nanos(EVENT_STREAM_MAX_AGE_DAYS * day), ...replicas },
-    { name: PARKED_STREAM.name, subjects: [...PARKED_STREAM.subjects], duplicate_window: nanos(DUPLICATE_WINDOW_MS), max_age: nanos(PARKED_STREAM_MAX_AGE_DAYS * day), ...replicas },
+    { ...common, name: EVENT_STREAM.name, subjects: [...EVENT_STREAM.subjects], max_age: nanos(EVENT_STREAM_MAX_AGE_DAYS * day), max_bytes: settings.eventStreamMaxBytes ?? EVENT_STREAM_MAX_BYTES },
+    { ...common, name: PARKED_STREAM.name, subjects: [...PARKED_STREAM.subjects], max_age: nanos(PARKED_STREAM_MAX_AGE_DAYS * day), max_bytes: PARKED_STREAM_MAX_BYTES },
   ];
+}
+
+/**
+ * The durable consumer every consuming service creates, declared once: explicit acks, from the
+ * stream's start, redelivered after `ack_wait` until acknowledged or parked, and replicated as the
+ * stream is, so a consumer's position survives the loss of a node.
+ */
+export function platformConsumer(durable: string, filterSubjects: string[], settings?: StreamSettings) {
+  return {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subjects: filterSubjects,
+    ack_wait: nanos(30_000),
+    max_deliver: -1,
+    ...(settings ? { num_replicas: settings.replicas } : {}),
+  };
 }
 
 export type EventBus = {
   nc: NatsConnection;
+  /** The settings this process applies to streams and consumers; none when it leaves them to the services. */
+  settings: StreamSettings | undefined;
   js: JetStreamClient;
   publish(envelope: EventEnvelope): Promise<{ duplicate: boolean }>;
   close(): Promise<void>;
@@ -57,16 +95,20 @@ export type EventBus = {
 };
 
 /**
- * Connects to NATS and makes sure the platform's streams exist with their settings (creating them
- * is idempotent; an existing stream is updated to them, so raising `NATS_STREAM_REPLICAS` on a
- * cluster scales the streams up at the next start). Every process that passes settings must pass
- * the same ones, or they undo each other's at each start; one that passes none leaves replicas be.
+ * Connects to NATS and makes sure the platform's streams exist. With settings (the services pass
+ * theirs) an existing stream is updated to the declared configuration, so a changed limit or a
+ * raised `NATS_STREAM_REPLICAS` is applied at the next start as an update, never a crash; every
+ * process that passes settings must pass the same ones. Without settings (the bridge, a test
+ * driver, the bench) a missing stream is created with the defaults and an existing one is left
+ * as it is, so such a process never scales down what a service scaled up.
  */
 export async function connectEventBus(url: string, name: string, streams?: StreamSettings): Promise<EventBus> {
-  const nc = await connect({ servers: url, name, maxReconnectAttempts: -1 });
+  // A cluster is named by several of its nodes, comma-separated: the client starts from whichever
+  // answers, learns the rest from it, and reconnects to another when its node goes away.
+  const nc = await connect({ servers: url.split(',').map((s) => s.trim()).filter(Boolean), name, maxReconnectAttempts: -1 });
   try {
-    const jsm = await jetstreamManager(nc);
-    for (const config of platformStreams(streams)) await ensureStream(jsm, config);
+    const jsm = await jetstreamManager(nc, { timeout: JETSTREAM_API_TIMEOUT_MS });
+    for (const config of platformStreams(streams)) await retryOnTimeout(() => ensureStream(jsm, config, streams !== undefined));
   } catch (err) {
     await nc.close();
     throw err;
@@ -75,6 +117,7 @@ export async function connectEventBus(url: string, name: string, streams?: Strea
   return {
     nc,
     js,
+    settings: streams,
     async publish(envelope) {
       const ack = await js.publish(envelope.subject, JSON.stringify(envelope), { msgID: envelope.eventId });
       return { duplicate: ack.duplicate };
@@ -84,14 +127,39 @@ export async function connectEventBus(url: string, name: string, streams?: Strea
   };
 }
 
-async function ensureStream(jsm: Awaited<ReturnType<typeof jetstreamManager>>, config: ReturnType<typeof platformStreams>[number]) {
+async function ensureStream(jsm: Awaited<ReturnType<typeof jetstreamManager>>, config: ReturnType<typeof platformStreams>[number], apply: boolean) {
   try {
     await jsm.streams.info(config.name);
-    const { name, ...changes } = config;
-    await jsm.streams.update(name, changes);
   } catch (err) {
     if (!(err instanceof Error) || !/stream not found/i.test(err.message)) throw err;
-    await jsm.streams.add(config);
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (addErr) {
+      // Another process created it between our look and our add: apply ours over it below.
+      if (!(addErr instanceof Error) || !/already in use|already exists/i.test(addErr.message)) throw addErr;
+    }
+  }
+  if (!apply) return;
+  const { name, ...changes } = config;
+  await jsm.streams.update(name, changes);
+}
+
+/**
+ * How long a stream or consumer request may take. A cluster that has just formed, or lost a node,
+ * answers its first R3 creations in seconds while its groups elect leaders; five (the client's
+ * default) is too short for six processes asking at once.
+ */
+const JETSTREAM_API_TIMEOUT_MS = 20_000;
+
+/** Runs a JetStream management request again after a timeout: the request may have been applied meanwhile, and applying it again is harmless. */
+async function retryOnTimeout<T>(request: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (attempt >= attempts || !(err instanceof Error) || !/timeout/i.test(err.message + err.name)) throw err;
+    }
   }
 }
 
@@ -126,21 +194,31 @@ export type ConsumerOptions = {
 export async function startConsumer(options: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
   const { bus, durable, handler, logger } = options;
   const maxDeliveries = options.maxDeliveries ?? 10;
-  const jsm = await jetstreamManager(bus.nc);
-  const config = {
-    durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subjects: options.events.map((n) => eventCatalog[n].subject),
-    ack_wait: nanos(30_000),
-    max_deliver: -1,
-  };
-  try {
-    await jsm.consumers.info(EVENT_STREAM.name, durable);
-    await jsm.consumers.update(EVENT_STREAM.name, durable, { filter_subjects: config.filter_subjects, ack_wait: config.ack_wait });
-  } catch {
-    await jsm.consumers.add(EVENT_STREAM.name, config);
-  }
+  const jsm = await jetstreamManager(bus.nc, { timeout: JETSTREAM_API_TIMEOUT_MS });
+  const config = platformConsumer(durable, options.events.map((n) => eventCatalog[n].subject), bus.settings);
+  // Two replicas of a service share the durable: whichever starts second finds it and applies the
+  // same declared configuration as an update.
+  await retryOnTimeout(async () => {
+    let exists = true;
+    try {
+      await jsm.consumers.info(EVENT_STREAM.name, durable);
+    } catch {
+      exists = false;
+    }
+    if (!exists) {
+      try {
+        await jsm.consumers.add(EVENT_STREAM.name, config);
+      } catch (err) {
+        // A timeout is retried whole; anything else means the other replica created it first.
+        if (err instanceof Error && /timeout/i.test(err.message + err.name)) throw err;
+        exists = true;
+      }
+    }
+    if (exists) {
+      const { durable_name: _name, ack_policy: _ack, deliver_policy: _deliver, ...changes } = config;
+      await jsm.consumers.update(EVENT_STREAM.name, durable, changes);
+    }
+  });
   bus.observer?.watch(durable);
   bus.handlers.set(durable, handler);
   const consumer = await bus.js.consumers.get(EVENT_STREAM.name, durable);

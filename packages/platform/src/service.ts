@@ -49,7 +49,7 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
     migrations,
     logger,
   });
-  const bus = await connectEventBus(spec.config.NATS_URL, spec.name, { replicas: spec.config.NATS_STREAM_REPLICAS });
+  const bus = await connectEventBus(spec.config.NATS_URL, spec.name, { replicas: spec.config.NATS_STREAM_REPLICAS, eventStreamMaxBytes: spec.config.NATS_EVENT_STREAM_MAX_BYTES });
   const relay = new OutboxRelay(database.db, async (e) => void (await bus.publish(e)), logger);
   relay.start();
   // Every service's migrations create the key table (createIdempotencyTable); expired keys go hourly.
