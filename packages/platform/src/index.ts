@@ -30,6 +30,7 @@ export {
   OutboxRelay,
   audit,
   markEventProcessed,
+  markEventsProcessed,
   purgeMessaging,
   startMessagingPurge,
 } from './outbox.js';
@@ -44,6 +45,7 @@ export {
   PARKED_STREAM_MAX_AGE_DAYS,
 } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions, StreamSettings } from './nats.js';
+export { inboxHandlers, INBOX_BATCH_EVENTS } from './inbox-consumer.js';
 export { issueToken, verifyToken } from './auth.js';
 export type { TokenSettings } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
