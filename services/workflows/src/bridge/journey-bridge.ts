@@ -7,15 +7,27 @@ import { areaPolicyOf } from '../area-policy.js';
 import { voucherJourneyWorkflow } from '../workflows/voucher-journey.workflow.js';
 
 /**
+ * Signals in flight at once across journeys. Each is one round trip to the Temporal server, so the
+ * bridge's throughput is this many round trips at a time; bench:journeys measured 16 to 64 alike on
+ * two cores (bench/README.md, ADR 0030).
+ */
+export const BRIDGE_CONCURRENCY = 32;
+
+/**
  * Turns service events into journey signals. An application starts its journey (signal-with-start,
  * so a redelivered application event finds the journey already there); every later event signals
  * the journey of its application. The journey ignores an event id it has seen.
+ *
+ * Journeys are signalled concurrently, each journey's events one after another in stream order:
+ * the consumer is partitioned by application id (one journey per application), and an event is
+ * acknowledged only once its signal has been accepted.
  */
-export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger: Logger; timing: Required<JourneyTiming> }) {
+export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger: Logger; timing: Required<JourneyTiming>; concurrency?: number }) {
   const { client, timing } = deps;
   return startConsumer({
     bus: deps.bus,
     durable: 'workflows-journeys',
+    partitioned: { key: (event) => event.payload.applicationId, concurrency: deps.concurrency ?? BRIDGE_CONCURRENCY },
     events: [
       'applicationReceived',
       'assessmentRecorded',
