@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     'relay-batch': { type: 'string' },
     'relay-poll-ms': { type: 'string' },
     relay: { type: 'string', default: 'product', description: 'product, or pipelined: the experiment in pipelined-relay.ts' },
+    'consumer-batch': { type: 'string', description: 'events the consumer applies per transaction at most (1: one each; default: the platform’s INBOX_BATCH_EVENTS)' },
   },
 });
 const reps = Number(args.reps);
@@ -38,6 +39,7 @@ const relayOptions = {
   ...(args['relay-poll-ms'] ? { pollMs: Number(args['relay-poll-ms']) } : {}),
   ...(args.relay === 'pipelined' ? { pipelined: true } : {}),
 };
+const consumerBatch = args['consumer-batch'];
 if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');
 
 type Mode = 'product' | 'plain';
@@ -54,7 +56,7 @@ try {
     return child;
   };
   const paths = {
-    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions)]), consumer: start('consumer', './consumer.ts', 'product'), stream: EVENT_STREAM.name },
+    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions)]), consumer: start('consumer', './consumer.ts', 'product', consumerBatch ? [consumerBatch] : []), stream: EVENT_STREAM.name },
     plain: { producer: start('producer', './producer.ts', 'plain'), consumer: start('consumer', './consumer.ts', 'plain'), stream: PLAIN_STREAM.name },
   };
   for (const child of children) await child.next('ready', 120_000);
@@ -107,7 +109,7 @@ try {
     compare(`latency p99 at ${rate} events/s`, 'ms', of('latency', 'product', (r) => r.latencyMs.p99), of('latency', 'plain', (r) => r.latencyMs.p99)),
   ];
   const table = markdownTable('Events: outbox → JetStream → consumer → store, against plain nats.js', rows, { product: 'services’ path', baseline: 'plain nats.js' });
-  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, quick: args.quick }, summary: rows, runs, table });
+  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, consumerBatch: consumerBatch ?? 'default', quick: args.quick }, summary: rows, runs, table });
   console.log(`${table}\n\nresults: ${file}`);
   await nc.close();
 } finally {
