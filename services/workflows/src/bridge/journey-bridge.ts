@@ -7,9 +7,8 @@ import { areaPolicyOf } from '../area-policy.js';
 import { voucherJourneyWorkflow } from '../workflows/voucher-journey.workflow.js';
 
 /**
- * Signals in flight at once across journeys. Each is one round trip to the Temporal server, so the
- * bridge's throughput is this many round trips at a time; bench:journeys measured 16 to 64 alike on
- * two cores (bench/README.md, ADR 0030).
+ * Signals in flight at once across journeys. Each is one round trip to the Temporal server; the
+ * bound keeps a burst from opening thousands at once (ADR 0030, measured in bench/README.md).
  */
 export const BRIDGE_CONCURRENCY = 32;
 
