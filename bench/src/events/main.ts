@@ -66,13 +66,14 @@ try {
   const run = async (mode: Mode, load: Load, backlog = false) => {
     const { producer, consumer, stream } = paths[mode];
     await jsm.streams.purge(stream);
+    // Wrapped, so that awaiting the arming does not also await the arrivals.
     const arm = async () => {
       await consumer.request({ type: 'arm', durable: `bench-${mode}-${runNo++}`, expected: load.count });
-      return consumer.next<Received & { type: string }>('received', 300_000);
+      return { received: consumer.next<Received & { type: string }>('received', 300_000) };
     };
     const early = backlog ? undefined : await arm();
     const produced = await producer.request<Produced & { type: string }>({ type: 'produce', ...load }, 300_000);
-    const { storedAt } = await (early ?? (await arm()));
+    const { storedAt } = await (early ?? (await arm())).received;
     const latencies = Object.entries(storedAt).map(([eventId, at]) => at - produced.emittedAt[eventId]!);
     if (latencies.some((l) => !Number.isFinite(l))) throw new Error(`${mode}: the consumer stored an event the producer did not emit`);
     const firstEmitted = Math.min(...Object.values(produced.emittedAt));
