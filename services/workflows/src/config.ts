@@ -39,6 +39,8 @@ export const WorkflowsConfig = z
     /** Concurrent workflow and activity tasks of one worker process. */
     WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().positive().default(40),
+    /** Journey signals the bridge has in flight at once, across journeys; each journey's events stay in order (ADR 0030). 1 is one event at a time. */
+    BRIDGE_CONCURRENCY: z.coerce.number().int().positive().default(32),
     // The same limits at its edge as every service's (ADR 0024).
     ...EdgeConfig.shape,
   })

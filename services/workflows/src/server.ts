@@ -17,7 +17,7 @@ const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 await ensureBillingSchedule(client, config.MUNICIPALITY, logger);
 const bus = await connectEventBus(config.NATS_URL, 'workflows');
-const bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(config.JOURNEY_TIME_SCALE, { choiceDeadlineMs: config.CHOICE_DEADLINE_MS, expiryNoticeMs: config.EXPIRY_NOTICE_DAYS * 86_400_000, commandRetryMs: config.COMMAND_RETRY_MS }) });
+const bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(config.JOURNEY_TIME_SCALE, { choiceDeadlineMs: config.CHOICE_DEADLINE_MS, expiryNoticeMs: config.EXPIRY_NOTICE_DAYS * 86_400_000, commandRetryMs: config.COMMAND_RETRY_MS }), concurrency: config.BRIDGE_CONCURRENCY });
 const app = await createServiceApp({
   name: 'workflows',
   version: '0.1.0',

@@ -7,12 +7,6 @@ import { areaPolicyOf } from '../area-policy.js';
 import { voucherJourneyWorkflow } from '../workflows/voucher-journey.workflow.js';
 
 /**
- * Signals in flight at once across journeys. Each is one round trip to the Temporal server; the
- * bound keeps a burst from opening thousands at once (ADR 0030, measured in bench/README.md).
- */
-export const BRIDGE_CONCURRENCY = 32;
-
-/**
  * Turns service events into journey signals. An application starts its journey (signal-with-start,
  * so a redelivered application event finds the journey already there); every later event signals
  * the journey of its application. The journey ignores an event id it has seen.
@@ -21,12 +15,19 @@ export const BRIDGE_CONCURRENCY = 32;
  * the consumer is partitioned by application id (one journey per application), and an event is
  * acknowledged only once its signal has been accepted.
  */
-export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger: Logger; timing: Required<JourneyTiming>; concurrency?: number }) {
+export function startJourneyBridge(deps: {
+  bus: EventBus;
+  client: Client;
+  logger: Logger;
+  timing: Required<JourneyTiming>;
+  /** Signals in flight at once across journeys (`BRIDGE_CONCURRENCY`): each is one round trip to the Temporal server. */
+  concurrency: number;
+}) {
   const { client, timing } = deps;
   return startConsumer({
     bus: deps.bus,
     durable: 'workflows-journeys',
-    partitioned: { key: (event) => event.payload.applicationId, concurrency: deps.concurrency ?? BRIDGE_CONCURRENCY },
+    partitioned: { key: (event) => event.payload.applicationId, concurrency: deps.concurrency },
     events: [
       'applicationReceived',
       'assessmentRecorded',
