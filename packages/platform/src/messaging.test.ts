@@ -93,9 +93,11 @@ describe('outbox, relay and consumer against a real nats-server and PGlite', () 
     // Keys no earlier test used: the durable starts at the stream's beginning and sees their events too.
     const keys = ['part-1', 'part-2', 'part-3', 'part-4', 'part-5'];
     const sent = new Map(keys.map((k) => [k, [] as string[]]));
-    // Interleaved across partitions, as journeys' events are on the stream.
-    for (let i = 0; i < 8; i++) {
-      for (const k of keys) sent.get(k)!.push(await enqueueEvent(db, 'orderAccepted', { ...accepted(`o-${k}-${i}`), applicationId: k }));
+    // Interleaved across partitions, as journeys' events are on the stream, two of a partition back to back each time.
+    for (let i = 0; i < 8; i += 2) {
+      for (const k of keys) {
+        for (const j of [i, i + 1]) sent.get(k)!.push(await enqueueEvent(db, 'orderAccepted', { ...accepted(`o-${k}-${j}`), applicationId: k }));
+      }
     }
     const seen = new Map(keys.map((k) => [k, [] as string[]]));
     const activeByKey = new Map<string, number>();
@@ -115,8 +117,9 @@ describe('outbox, relay and consumer against a real nats-server and PGlite', () 
         activeByKey.set(k, (activeByKey.get(k) ?? 0) + 1);
         maxActive = Math.max(maxActive, active);
         maxActiveInOneKey = Math.max(maxActiveInOneKey, activeByKey.get(k)!);
-        // Later events of a partition often finish sooner, which would show any reordering.
-        await new Promise((r) => setTimeout(r, 5 + ((seen.get(k)!.length * 7) % 13)));
+        // A partition's later events take less time, so any two run at once would finish out of order.
+        const index = Number(e.payload.orderId.split('-').at(-1));
+        await new Promise((r) => setTimeout(r, 5 + 3 * (8 - index)));
         seen.get(k)!.push(e.eventId);
         activeByKey.set(k, activeByKey.get(k)! - 1);
         active--;
