@@ -5,20 +5,23 @@ import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { EVENT_STREAM, type EventEnvelope } from '@kundval/contracts';
 import { billingMigrations, type BillingTables } from '@kundval/billing';
-import { connectEventBus, createLogger, markEventProcessed, messagingMigration, openDatabase, startConsumer, type MessagingTables } from '@kundval/platform';
+import { connectEventBus, createLogger, inboxHandlers, messagingMigration, openDatabase, startConsumer, type MessagingTables } from '@kundval/platform';
 import { serve, tell, type Message } from '../lib/child.js';
 import { Arrivals, PLAIN_STREAM } from './shared.js';
 
 /**
  * The consuming side, a process of its own as a service is.
  * - `product`: the platform's `startConsumer` (durable, explicit acks, schema check at the edge)
- *   with the transaction billing's orders consumer runs: mark the event in the inbox, store the
- *   order, on billing's own schema and migrations in an on-disk PGlite database. An event counts as
- *   stored once that transaction has committed.
+ *   with `inboxHandlers` applying what billing's orders consumer applies: mark the event in the
+ *   inbox, store the order, on billing's own schema and migrations in an on-disk PGlite database;
+ *   events that wait together go in one transaction (at most the optional third argument per
+ *   transaction; 1 is one transaction per event). An event counts as stored once its transaction
+ *   has committed.
  * - `plain`: a durable JetStream consumer on the plain stream that parses the JSON and acks.
  */
 const mode = process.argv[2];
 const natsUrl = process.argv[3]!;
+const maxEvents = process.argv[4] ? Number(process.argv[4]) : undefined;
 const logger = createLogger('bench-consumer', { level: 'warn' });
 type Arm = Message & { durable: string; expected: number };
 
@@ -33,34 +36,41 @@ if (mode === 'product') {
       arm: async (message) => {
         const { durable, expected } = message as Arm;
         const arrivals = new Arrivals(expected);
+        // The same change as billing's orders consumer (services/billing/src/consumers/orders.consumer.ts).
+        const handlers = inboxHandlers(db, durable, async (trx, event) => {
+          if (event.name !== 'orderPlaced') return;
+          const o = event.payload;
+          await trx
+            .insertInto('orders')
+            .values({
+              order_id: o.orderId,
+              application_id: o.applicationId,
+              customer_id: o.customerId,
+              provider_id: o.providerId,
+              provider_kind: o.providerKind,
+              area_id: o.areaId,
+              municipality: o.municipality,
+              valid_from: o.validFrom,
+              valid_to: o.validTo,
+            })
+            .onConflict((oc) => oc.column('order_id').doNothing())
+            .execute();
+        }, maxEvents ? { maxEvents } : {});
         const consumer = await startConsumer({
           bus,
           durable,
           events: ['orderPlaced'],
           logger,
-          // The same transaction as billing's orders consumer (services/billing/src/consumers/orders.consumer.ts).
           handler: async (event) => {
-            if (event.name !== 'orderPlaced') return;
-            const o = event.payload;
-            await db.transaction().execute(async (trx) => {
-              if (!(await markEventProcessed(trx, durable, event.eventId))) return;
-              await trx
-                .insertInto('orders')
-                .values({
-                  order_id: o.orderId,
-                  application_id: o.applicationId,
-                  customer_id: o.customerId,
-                  provider_id: o.providerId,
-                  provider_kind: o.providerKind,
-                  area_id: o.areaId,
-                  municipality: o.municipality,
-                  valid_from: o.validFrom,
-                  valid_to: o.validTo,
-                })
-                .onConflict((oc) => oc.column('order_id').doNothing())
-                .execute();
-            });
+            await handlers.handler(event);
             arrivals.record(event.eventId);
+          },
+          batch: {
+            maxEvents: handlers.batch!.maxEvents,
+            handler: async (events) => {
+              await handlers.batch!.handler(events);
+              for (const event of events) arrivals.record(event.eventId);
+            },
           },
         });
         void arrivals.complete.then(async (received) => {

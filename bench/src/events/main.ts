@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     'relay-batch': { type: 'string' },
     'relay-poll-ms': { type: 'string' },
     relay: { type: 'string', default: 'product', description: 'product, or pipelined: the experiment in pipelined-relay.ts' },
+    'consumer-batch': { type: 'string', description: 'events the consumer applies per transaction at most (1: one each; default: the platform’s INBOX_BATCH_EVENTS)' },
   },
 });
 const reps = Number(args.reps);
@@ -38,6 +39,7 @@ const relayOptions = {
   ...(args['relay-poll-ms'] ? { pollMs: Number(args['relay-poll-ms']) } : {}),
   ...(args.relay === 'pipelined' ? { pipelined: true } : {}),
 };
+const consumerBatch = args['consumer-batch'];
 if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');
 
 type Mode = 'product' | 'plain';
@@ -54,26 +56,33 @@ try {
     return child;
   };
   const paths = {
-    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions)]), consumer: start('consumer', './consumer.ts', 'product'), stream: EVENT_STREAM.name },
+    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions)]), consumer: start('consumer', './consumer.ts', 'product', consumerBatch ? [consumerBatch] : []), stream: EVENT_STREAM.name },
     plain: { producer: start('producer', './producer.ts', 'plain'), consumer: start('consumer', './consumer.ts', 'plain'), stream: PLAIN_STREAM.name },
   };
   for (const child of children) await child.next('ready', 120_000);
 
   let runNo = 0;
-  const run = async (mode: Mode, load: Load) => {
+  // backlog: every event is written and published before the consumer starts, so the run measures the consumer alone.
+  const run = async (mode: Mode, load: Load, backlog = false) => {
     const { producer, consumer, stream } = paths[mode];
     await jsm.streams.purge(stream);
-    await consumer.request({ type: 'arm', durable: `bench-${mode}-${runNo++}`, expected: load.count });
-    const received = consumer.next<Received & { type: string }>('received', 300_000);
+    // Wrapped, so that awaiting the arming does not also await the arrivals.
+    const arm = async () => {
+      await consumer.request({ type: 'arm', durable: `bench-${mode}-${runNo++}`, expected: load.count });
+      return { received: consumer.next<Received & { type: string }>('received', 300_000) };
+    };
+    const early = backlog ? undefined : await arm();
     const produced = await producer.request<Produced & { type: string }>({ type: 'produce', ...load }, 300_000);
-    const { storedAt } = await received;
+    const { storedAt } = await (early ?? (await arm())).received;
     const latencies = Object.entries(storedAt).map(([eventId, at]) => at - produced.emittedAt[eventId]!);
     if (latencies.some((l) => !Number.isFinite(l))) throw new Error(`${mode}: the consumer stored an event the producer did not emit`);
     const firstEmitted = Math.min(...Object.values(produced.emittedAt));
     const lastStored = Math.max(...Object.values(storedAt));
     const perSecond = (end: number) => latencies.length / ((end - firstEmitted) / 1000);
+    const firstStored = Math.min(...Object.values(storedAt));
     return {
       events: latencies.length,
+      consumedPerSecond: (latencies.length - 1) / ((lastStored - firstStored) / 1000),
       perSecond: perSecond(lastStored),
       // Where the time goes: events/s written (outbox commits), published (relay acks) and stored.
       stages: { writtenPerSecond: perSecond(produced.writtenAt), publishedPerSecond: perSecond(produced.publishedAt), storedPerSecond: perSecond(lastStored) },
@@ -85,13 +94,18 @@ try {
   for (const mode of ['product', 'plain'] as const) await run(mode, { count: 200, writers });
 
   type RunResult = Awaited<ReturnType<typeof run>>;
-  const runs: Array<{ rep: number; phase: 'throughput' | 'latency'; mode: Mode; result: RunResult }> = [];
+  const runs: Array<{ rep: number; phase: 'throughput' | 'backlog' | 'latency'; mode: Mode; result: RunResult }> = [];
   for (let rep = 1; rep <= reps; rep++) {
     const order: Mode[] = rep % 2 === 1 ? ['product', 'plain'] : ['plain', 'product'];
     for (const mode of order) {
       const result = await run(mode, { count, writers });
       runs.push({ rep, phase: 'throughput', mode, result });
       console.error(`rep ${rep} throughput ${mode.padEnd(7)} ${result.perSecond.toFixed(0).padStart(6)} events/s (written ${result.stages.writtenPerSecond.toFixed(0)}/s, published ${result.stages.publishedPerSecond.toFixed(0)}/s; p50 ${result.latencyMs.p50.toFixed(1)} ms under saturation)`);
+    }
+    for (const mode of order) {
+      const result = await run(mode, { count, writers }, true);
+      runs.push({ rep, phase: 'backlog', mode, result });
+      console.error(`rep ${rep} backlog    ${mode.padEnd(7)} ${result.consumedPerSecond.toFixed(0).padStart(6)} events/s consumed from a backlog of ${count}`);
     }
     for (const mode of order) {
       const result = await run(mode, { count: rate * seconds, writers, ratePerSecond: rate });
@@ -103,11 +117,12 @@ try {
   const of = (phase: string, mode: Mode, pick: (r: RunResult) => number) => runs.filter((r) => r.phase === phase && r.mode === mode).sort((a, b) => a.rep - b.rep).map((r) => pick(r.result));
   const rows = [
     compare('throughput, publish to stored', 'events/s', of('throughput', 'product', (r) => r.perSecond), of('throughput', 'plain', (r) => r.perSecond)),
+    compare('consumer alone, from a backlog', 'events/s', of('backlog', 'product', (r) => r.consumedPerSecond), of('backlog', 'plain', (r) => r.consumedPerSecond)),
     compare(`latency p50 at ${rate} events/s`, 'ms', of('latency', 'product', (r) => r.latencyMs.p50), of('latency', 'plain', (r) => r.latencyMs.p50)),
     compare(`latency p99 at ${rate} events/s`, 'ms', of('latency', 'product', (r) => r.latencyMs.p99), of('latency', 'plain', (r) => r.latencyMs.p99)),
   ];
   const table = markdownTable('Events: outbox → JetStream → consumer → store, against plain nats.js', rows, { product: 'services’ path', baseline: 'plain nats.js' });
-  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, quick: args.quick }, summary: rows, runs, table });
+  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, consumerBatch: consumerBatch ?? 'default', quick: args.quick }, summary: rows, runs, table });
   console.log(`${table}\n\nresults: ${file}`);
   await nc.close();
 } finally {

@@ -15,7 +15,9 @@ import { ORDER_VALIDITY, nextSlotOffset } from './schedule.js';
  * Part 4: the busiest endpoint, POST /orders/:orderId/visits, in the real billing service process
  * (built server.js on PGlite, with NATS as it runs locally) against a bare Fastify route in a process
  * of its own, each driven by the same autocannon load generator process on loopback. Runs alternate
- * between the two, so both see the same machine state.
+ * between the two, so both see the same machine state. On PostgreSQL a third target, the
+ * durable-write floor (durable-floor-server.ts: the same body, one INSERT transaction on the same
+ * server), takes its turn too, and the visit endpoint is compared with it as well.
  */
 const { values: args } = parseArgs({
   options: {
@@ -48,10 +50,13 @@ try {
   cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
 
   let databaseUrl = database === 'memory' ? 'pglite://memory' : `pglite://${join(dataDir, 'billing')}`;
+  let durableFloor: Child | undefined;
   if (database === 'postgres') {
     const postgres = await startPostgres();
     cleanup.unshift(() => postgres.stop());
     databaseUrl = postgres.url;
+    durableFloor = new Child('durable-floor', new URL('./durable-floor-server.ts', import.meta.url), { args: [postgres.url] });
+    cleanup.unshift(() => durableFloor!.stop());
   }
 
   const port = await freePort();
@@ -69,16 +74,20 @@ try {
   const bare = new Child('bare-fastify', new URL('./bare-server.ts', import.meta.url));
   cleanup.unshift(() => bare.stop());
   const { url: bareUrl } = await bare.next<{ type: string; url: string }>('ready');
+  const durableUrl = durableFloor ? (await durableFloor.next<{ type: string; url: string }>('ready')).url : undefined;
+  type Target = 'billing' | 'bare' | 'durable';
+  const targets: Target[] = durableUrl ? ['billing', 'bare', 'durable'] : ['billing', 'bare'];
+  const urls: Record<Target, string | undefined> = { billing: billingUrl, bare: bareUrl, durable: durableUrl };
   const load = new Child('autocannon', new URL('./load.ts', import.meta.url));
   cleanup.unshift(() => load.stop());
 
   type RunResult = { sent: number; ok: number; non2xx: number; errors: number; statuses: string; durationS: number; requestsPerSecond: number; latencyMs: { p50: number; p90: number; p99: number; max: number } };
   let slotOffset = 0;
   let runNo = 0;
-  const runAgainst = async (target: 'billing' | 'bare', seconds: number): Promise<RunResult> => {
+  const runAgainst = async (target: Target, seconds: number): Promise<RunResult> => {
     const result = await load.request<RunResult & { type: string }>({
       type: 'run',
-      url: target === 'billing' ? billingUrl : bareUrl,
+      url: urls[target]!,
       token,
       connections,
       durationS: seconds,
@@ -91,14 +100,13 @@ try {
     return result;
   };
 
-  console.error(`warming up both servers (${Math.min(3, durationS)} s each)…`);
-  await runAgainst('billing', Math.min(3, durationS));
-  await runAgainst('bare', Math.min(3, durationS));
+  console.error(`warming up ${targets.join(', ')} (${Math.min(3, durationS)} s each)…`);
+  for (const target of targets) await runAgainst(target, Math.min(3, durationS));
 
   const runs: Array<{ rep: number; target: string; result: RunResult }> = [];
   for (let rep = 1; rep <= reps; rep++) {
-    // Alternate which goes first, so neither always runs on a machine the other just warmed.
-    const order = rep % 2 === 1 ? (['billing', 'bare'] as const) : (['bare', 'billing'] as const);
+    // Rotate which goes first, so none always runs on a machine another just warmed.
+    const order = targets.map((_, i) => targets[(i + rep - 1) % targets.length]!);
     for (const target of order) {
       const result = await runAgainst(target, durationS);
       runs.push({ rep, target, result });
@@ -112,7 +120,16 @@ try {
     compare('latency p50', 'ms', of('billing', (r) => r.latencyMs.p50), of('bare', (r) => r.latencyMs.p50)),
     compare('latency p99', 'ms', of('billing', (r) => r.latencyMs.p99), of('bare', (r) => r.latencyMs.p99)),
   ];
-  const table = markdownTable(`HTTP: POST /orders/:orderId/visits (billing on ${database}, LOG_LEVEL=${logLevel}) against a bare Fastify route`, rows, { product: 'billing service', baseline: 'bare Fastify' });
+  let table = markdownTable(`HTTP: POST /orders/:orderId/visits (billing on ${database}, LOG_LEVEL=${logLevel}) against a bare Fastify route`, rows, { product: 'billing service', baseline: 'bare Fastify' });
+  if (durableUrl) {
+    const floorRows = [
+      compare('throughput', 'requests/s', of('billing', (r) => r.requestsPerSecond), of('durable', (r) => r.requestsPerSecond)),
+      compare('latency p50', 'ms', of('billing', (r) => r.latencyMs.p50), of('durable', (r) => r.latencyMs.p50)),
+      compare('latency p99', 'ms', of('billing', (r) => r.latencyMs.p99), of('durable', (r) => r.latencyMs.p99)),
+    ];
+    rows.push(...floorRows.map((r) => ({ ...r, metric: `${r.metric} vs durable-write floor` })));
+    table += `\n\n${markdownTable(`HTTP: the same, against the durable-write floor (bare Fastify, one INSERT transaction on the same PostgreSQL)`, floorRows, { product: 'billing service', baseline: 'durable-write floor' })}`;
+  }
   const file = writeResult('http', {
     options: { reps, durationS, connections, orders: orderCount, logLevel, database, quick: args.quick },
     summary: rows,

@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     'floor-multiple': { type: 'string', default: '2', description: 'floor workflows per run, as a multiple of journeys per run' },
     'max-activities': { type: 'string', default: '100' },
     'max-workflow-tasks': { type: 'string', default: '40' },
+    'bridge-concurrency': { type: 'string', description: 'BRIDGE_CONCURRENCY of the journey bridge (product default 32; 1 = one event at a time)' },
     'log-level': { type: 'string', default: 'info' },
     'temporal-pragma': { type: 'string', multiple: true, default: [] },
     only: { type: 'string', description: 'floor or journey: one side alone, for tuning (no ratio)' },
@@ -61,7 +62,7 @@ try {
     searchAttributes: SEARCH_ATTRIBUTE_TYPES,
     logLevel: args['log-level'] as 'info',
     log: (source, line) => out.write(`[${source}] ${line}\n`),
-    env: workerEnv,
+    env: { ...workerEnv, ...(args['bridge-concurrency'] ? { BRIDGE_CONCURRENCY: args['bridge-concurrency'] } : {}) },
   });
   stops.unshift(() => platform.stop());
   await loadDemoData(platform.urls, platform.auth);

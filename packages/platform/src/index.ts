@@ -31,6 +31,7 @@ export {
   OutboxRelay,
   audit,
   markEventProcessed,
+  markEventsProcessed,
   purgeMessaging,
   startMessagingPurge,
 } from './outbox.js';
@@ -49,6 +50,7 @@ export {
   PARKED_STREAM_MAX_AGE_DAYS,
 } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions, StreamSettings } from './nats.js';
+export { inboxHandlers, INBOX_BATCH_EVENTS } from './inbox-consumer.js';
 export { issueToken, verifyToken, serviceAudience, routeScope, assertScope, machineTokens, DEVELOPMENT_AUDIENCE } from './auth.js';
 export type { TokenSettings, DevelopmentTokenSettings, IdentityProviderSettings, TokenSource, ClientCredentials } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';

@@ -4,7 +4,8 @@ import { startNatsServer, type NatsServer } from '@kundval/infra';
 import { PARKED_STREAM, type CatalogEvent } from '@kundval/contracts';
 import type { Kysely } from 'kysely';
 import { openDatabase, type Database } from './database.js';
-import { OutboxRelay, enqueueEvent, markEventProcessed, messagingMigration, type MessagingTables } from './outbox.js';
+import { OutboxRelay, audit, enqueueEvent, markEventProcessed, markEventsProcessed, messagingMigration, type MessagingTables } from './outbox.js';
+import { inboxHandlers } from './inbox-consumer.js';
 import { UnprocessableEventError, connectEventBus, startConsumer, type EventBus } from './nats.js';
 import { createLogger } from './logger.js';
 
@@ -85,6 +86,94 @@ describe('outbox, relay and consumer against a real nats-server and PGlite', () 
     const parked = await waitForParked((p) => p.consumer === 'unprocessable');
     expect(parked.reason).toBe('no journey takes it');
     await waitFor(() => handled.includes('o-good'));
+    await consumer.stop();
+  });
+
+  it('signals partitions concurrently, never two events of one partition at once, each partition in stream order', async () => {
+    // Keys no earlier test used: the durable starts at the stream's beginning and sees their events too.
+    const keys = ['part-1', 'part-2', 'part-3', 'part-4', 'part-5'];
+    const sent = new Map(keys.map((k) => [k, [] as string[]]));
+    // Interleaved across partitions, as journeys' events are on the stream, two of a partition back to back each time.
+    for (let i = 0; i < 8; i += 2) {
+      for (const k of keys) {
+        for (const j of [i, i + 1]) sent.get(k)!.push(await enqueueEvent(db, 'orderAccepted', { ...accepted(`o-${k}-${j}`), applicationId: k }));
+      }
+    }
+    const seen = new Map(keys.map((k) => [k, [] as string[]]));
+    const activeByKey = new Map<string, number>();
+    let active = 0;
+    let maxActive = 0;
+    let maxActiveInOneKey = 0;
+    const consumer = await startConsumer({
+      bus,
+      durable: 'partitioned',
+      events: ['orderAccepted'],
+      logger,
+      partitioned: { key: (e) => e.payload.applicationId, concurrency: 3 },
+      handler: async (e) => {
+        if (e.name !== 'orderAccepted' || !keys.includes(e.payload.applicationId)) return;
+        const k = e.payload.applicationId;
+        active++;
+        activeByKey.set(k, (activeByKey.get(k) ?? 0) + 1);
+        maxActive = Math.max(maxActive, active);
+        maxActiveInOneKey = Math.max(maxActiveInOneKey, activeByKey.get(k)!);
+        // A partition's later events take less time, so any two run at once would finish out of order.
+        const index = Number(e.payload.orderId.split('-').at(-1));
+        await new Promise((r) => setTimeout(r, 5 + 3 * (8 - index)));
+        seen.get(k)!.push(e.eventId);
+        activeByKey.set(k, activeByKey.get(k)! - 1);
+        active--;
+      },
+    });
+    await new OutboxRelay(db, async (e) => void (await bus.publish(e)), logger).drain();
+    await waitFor(() => [...seen.values()].every((ids) => ids.length === 8));
+    expect(seen).toEqual(sent);
+    expect(maxActive).toBe(3);
+    expect(maxActiveInOneKey).toBe(1);
+    await consumer.stop();
+  });
+
+  it('records a batch of event ids with one INSERT and returns only the new ones, a repeated id once', async () => {
+    const [a, b, c] = ['5f0e7c1a-0000-4000-8000-000000000001', '5f0e7c1a-0000-4000-8000-000000000002', '5f0e7c1a-0000-4000-8000-000000000003'];
+    await markEventProcessed(db, 'batch-marks', a!);
+    const fresh = await db.transaction().execute((trx) => markEventsProcessed(trx, 'batch-marks', [a!, b!, c!, b!]));
+    expect([...fresh].sort()).toEqual([b, c]);
+    const rows = await db.selectFrom('inbox').select('event_id').where('consumer', '=', 'batch-marks').orderBy('event_id').execute();
+    expect(rows.map((r) => r.event_id)).toEqual([a, b, c]);
+  });
+
+  it('applies waiting events in one transaction each batch, records every event id in the inbox, and parks a failing event alone', async () => {
+    const durable = 'batched';
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await enqueueEvent(db, 'orderAccepted', accepted(`o-batch-${i}`)));
+    // Published before the consumer starts, so the events wait and arrive together.
+    await new OutboxRelay(db, async (e) => void (await bus.publish(e)), logger).drain();
+    const batchSizes: number[] = [];
+    const handlers = inboxHandlers(db, durable, async (trx, e) => {
+      if (e.name !== 'orderAccepted') return;
+      if (e.payload.orderId === 'o-batch-17') throw new UnprocessableEventError('order o-batch-17 is unknown');
+      await audit(trx, { sub: 'consumer', role: 'system' }, { action: 'stored', entity: 'order', entityId: e.payload.orderId });
+    }, { maxEvents: 8 });
+    const consumer = await startConsumer({
+      bus,
+      durable,
+      events: ['orderAccepted'],
+      logger,
+      maxDeliveries: 3,
+      handler: handlers.handler,
+      batch: { maxEvents: handlers.batch!.maxEvents, handler: async (events) => {
+        batchSizes.push(events.length);
+        await handlers.batch!.handler(events);
+      } },
+    });
+    const applied = async () => (await db.selectFrom('audit_log').select('entity_id').where('entity_id', 'like', 'o-batch-%').orderBy('id').execute()).map((r) => r.entity_id);
+    const parked = await waitForParked((p) => p.consumer === durable);
+    await waitFor(async () => (await applied()).length === 29);
+    expect(parked).toEqual({ consumer: durable, reason: 'order o-batch-17 is unknown', eventId: ids[17] });
+    expect(await applied()).toEqual(Array.from({ length: 30 }, (_, i) => `o-batch-${i}`).filter((o) => o !== 'o-batch-17'));
+    const inbox = await db.selectFrom('inbox').select('event_id').where('consumer', '=', durable).where('event_id', 'in', ids).execute();
+    expect(inbox.map((r) => r.event_id).sort()).toEqual(ids.filter((_, i) => i !== 17).sort());
+    expect(Math.max(...batchSizes)).toBe(8);
     await consumer.stop();
   });
 

@@ -183,17 +183,34 @@ export type ConsumerOptions = {
   logger: Logger;
   /** Deliveries before an event whose handler keeps failing is parked. */
   maxDeliveries?: number;
+  /**
+   * Handles events of different partitions at the same time, up to `concurrency` events in flight,
+   * while the events of one partition are handled one after another in stream order (ADR 0030).
+   * Without it, one event at a time.
+   */
+  partitioned?: { key: (event: CatalogEvent) => string; concurrency: number };
+  /**
+   * Applies the events that are waiting together, up to `maxEvents`, in one call that must be all
+   * or nothing (one transaction). When the batch fails, its events go through `handler` one at a
+   * time, so a failing or unprocessable event is retried and parked alone (ADR 0030).
+   */
+  batch?: { maxEvents: number; handler: (events: CatalogEvent[]) => Promise<void> };
 };
+
+/** A delivered message and what its body parsed to: an event, or the reason it is poison. */
+type Delivery = { msg: JsMsg } & ({ ok: true; event: CatalogEvent } | { ok: false; reason: string });
 
 /**
  * Consumes catalog events from JetStream with explicit acks. A message that fails its schema is a
  * poison event: it is parked on `parked.<subject>` with the reason and acknowledged, never retried.
  * A handler failure is retried with back-off; after `maxDeliveries` the event is parked as well, so
- * one bad event never blocks a stream forever and nothing is silently lost.
+ * one bad event never blocks a stream forever and nothing is silently lost. An event is acknowledged
+ * only after its handler (or its batch) has finished.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
   const { bus, durable, handler, logger } = options;
   const maxDeliveries = options.maxDeliveries ?? 10;
+  if (options.partitioned && options.batch) throw new Error('a consumer is either partitioned or batched, not both');
   const jsm = await jetstreamManager(bus.nc, { timeout: JETSTREAM_API_TIMEOUT_MS });
   const config = platformConsumer(durable, options.events.map((n) => eventCatalog[n].subject), bus.settings);
   // Two replicas of a service share the durable: whichever starts second finds it and applies the
@@ -224,36 +241,118 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   const consumer = await bus.js.consumers.get(EVENT_STREAM.name, durable);
   const messages = await consumer.consume({ max_messages: 64 });
 
-  const loop = (async () => {
+  // Nothing a single message does may end the loop: that would silently stop the consumer.
+  const guarded = (msg: JsMsg, work: Promise<void>) =>
+    work.catch((err: unknown) => {
+      logger.error({ err, subject: msg.subject, streamSequence: msg.info.streamSequence }, 'consumer failed on a message; it will be redelivered');
+      msg.nak(5_000);
+    });
+
+  const loop = options.partitioned
+    ? consumePartitioned(options.partitioned)
+    : options.batch
+      ? consumeBatched(options.batch)
+      : (async () => {
+          for await (const msg of messages) await guarded(msg, handleOne(read(msg)));
+        })();
+
+  async function consumePartitioned(partitioned: NonNullable<ConsumerOptions['partitioned']>) {
+    // The last event handled or queued per partition: the next one of that partition waits for it.
+    const tails = new Map<string, Promise<void>>();
+    const inFlight = new Set<Promise<void>>();
     for await (const msg of messages) {
-      // Nothing a single message does may end the loop: that would silently stop the consumer.
-      await handleOne(msg).catch((err: unknown) => {
-        logger.error({ err, subject: msg.subject, streamSequence: msg.info.streamSequence }, 'consumer failed on a message; it will be redelivered');
-        msg.nak(5_000);
+      while (inFlight.size >= partitioned.concurrency) await Promise.race(inFlight);
+      const delivery = read(msg);
+      // A poison message has no trustworthy key: it is parked on its own, ordered with nothing.
+      const key = delivery.ok ? partitioned.key(delivery.event) : undefined;
+      const before = key === undefined ? undefined : tails.get(key);
+      const task = guarded(msg, (before ?? Promise.resolve()).then(() => handleOne(delivery)));
+      inFlight.add(task);
+      if (key !== undefined) tails.set(key, task);
+      void task.finally(() => {
+        inFlight.delete(task);
+        if (key !== undefined && tails.get(key) === task) tails.delete(key);
       });
     }
-  })();
+    await Promise.all(inFlight);
+  }
 
-  async function handleOne(msg: JsMsg) {
+  async function consumeBatched(batch: NonNullable<ConsumerOptions['batch']>) {
+    // Messages that arrived while the previous batch was applied form the next one: no timer, no waiting for a batch to fill.
+    const waiting: Delivery[] = [];
+    let wake: (() => void) | undefined;
+    let room: (() => void) | undefined;
+    let ended = false;
+    const worker = (async () => {
+      for (;;) {
+        if (waiting.length === 0) {
+          if (ended) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        const taken = waiting.splice(0, batch.maxEvents);
+        room?.();
+        room = undefined;
+        await handleBatch(batch, taken);
+      }
+    })();
+    for await (const msg of messages) {
+      waiting.push(read(msg));
+      wake?.();
+      wake = undefined;
+      // Bounded: stop taking messages while a full batch waits.
+      while (waiting.length >= batch.maxEvents) await new Promise<void>((resolve) => (room = resolve));
+    }
+    ended = true;
+    wake?.();
+    await worker;
+  }
+
+  async function handleBatch(batch: NonNullable<ConsumerOptions['batch']>, deliveries: Delivery[]) {
+    const events: { msg: JsMsg; event: CatalogEvent }[] = [];
+    for (const d of deliveries) {
+      if (d.ok) events.push(d);
+      else await guarded(d.msg, park(d.msg, d.reason));
+    }
+    if (events.length === 0) return;
+    if (events.length > 1) {
+      try {
+        await batch.handler(events.map((e) => e.event));
+        for (const e of events) e.msg.ack();
+        return;
+      } catch (err) {
+        logger.warn({ err, events: events.length }, 'event batch failed; applying its events one at a time');
+      }
+    }
+    for (const e of events) await guarded(e.msg, handleOne({ msg: e.msg, ok: true, event: e.event }));
+  }
+
+  function read(msg: JsMsg): Delivery {
     let json: unknown;
     try {
       json = msg.json();
     } catch {
-      return park(msg, 'not JSON');
+      return { msg, ok: false, reason: 'not JSON' };
     }
     const parsed = parseEvent(json);
-    if (!parsed.ok) return park(msg, parsed.reason);
+    return parsed.ok ? { msg, ok: true, event: parsed.event } : { msg, ok: false, reason: parsed.reason };
+  }
+
+  async function handleOne(delivery: Delivery) {
+    const { msg } = delivery;
+    if (!delivery.ok) return park(msg, delivery.reason);
+    const { event } = delivery;
     try {
-      await handler(parsed.event);
+      await handler(event);
       msg.ack();
     } catch (err) {
       if (err instanceof UnprocessableEventError) return park(msg, err.message);
       if (msg.info.deliveryCount >= maxDeliveries) {
-        logger.error({ err, eventId: parsed.event.eventId, subject: msg.subject }, 'event failed too often; parking it');
+        logger.error({ err, eventId: event.eventId, subject: msg.subject }, 'event failed too often; parking it');
         return park(msg, `handler failed ${msg.info.deliveryCount} times: ${err instanceof Error ? err.message : String(err)}`);
       }
       const delayMs = Math.min(30_000, 250 * 2 ** msg.info.deliveryCount);
-      logger.warn({ err, eventId: parsed.event.eventId, subject: msg.subject, delayMs }, 'event handler failed; will retry');
+      logger.warn({ err, eventId: event.eventId, subject: msg.subject, delayMs }, 'event handler failed; will retry');
       msg.nak(delayMs);
     }
   }

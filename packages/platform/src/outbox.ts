@@ -316,3 +316,21 @@ export async function markEventProcessed(
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
+
+/**
+ * Marks a batch of events as applied by `consumer` in the caller's transaction, with one INSERT,
+ * and returns the ids that were new: the caller applies those, in its order, and skips the rest.
+ * An id twice in the batch (a redelivery that arrived beside the first delivery) is new once.
+ */
+export async function markEventsProcessed(service: AnyServiceDb, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(eventIds)];
+  if (unique.length === 0) return new Set();
+  const trx = service as Kysely<MessagingTables>;
+  const rows = await trx
+    .insertInto('inbox')
+    .values(unique.map((event_id) => ({ consumer, event_id })))
+    .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
+    .returning('event_id')
+    .execute();
+  return new Set(rows.map((r) => r.event_id));
+}

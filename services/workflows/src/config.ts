@@ -53,6 +53,8 @@ export const WorkflowsConfig = z
      * journey can no longer be read or resumed (ADR 0035). Raise it only with an SDK that has the fix.
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(0),
+    /** Journey signals the bridge has in flight at once, across journeys; each journey's events stay in order (ADR 0030). 1 is one event at a time. */
+    BRIDGE_CONCURRENCY: z.coerce.number().int().positive().default(32),
     // The same limits at its edge as every service's (ADR 0024).
     ...EdgeConfig.shape,
   })

@@ -37,7 +37,7 @@ describe('the journey bridge', () => {
       maxCachedWorkflows: 0,
     });
     running = worker.run();
-    bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(86_400) });
+    bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(86_400), concurrency: 8 });
   }, 180_000);
   afterAll(async () => {
     await bridge?.stop();

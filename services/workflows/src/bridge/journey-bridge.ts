@@ -10,12 +10,24 @@ import { voucherJourneyWorkflow } from '../workflows/voucher-journey.workflow.js
  * Turns service events into journey signals. An application starts its journey (signal-with-start,
  * so a redelivered application event finds the journey already there); every later event signals
  * the journey of its application. The journey ignores an event id it has seen.
+ *
+ * Journeys are signalled concurrently, each journey's events one after another in stream order:
+ * the consumer is partitioned by application id (one journey per application), and an event is
+ * acknowledged only once its signal has been accepted.
  */
-export function startJourneyBridge(deps: { bus: EventBus; client: Client; logger: Logger; timing: Required<JourneyTiming> }) {
+export function startJourneyBridge(deps: {
+  bus: EventBus;
+  client: Client;
+  logger: Logger;
+  timing: Required<JourneyTiming>;
+  /** Signals in flight at once across journeys (`BRIDGE_CONCURRENCY`): each is one round trip to the Temporal server. */
+  concurrency: number;
+}) {
   const { client, timing } = deps;
   return startConsumer({
     bus: deps.bus,
     durable: 'workflows-journeys',
+    partitioned: { key: (event) => event.payload.applicationId, concurrency: deps.concurrency },
     events: [
       'applicationReceived',
       'assessmentRecorded',
