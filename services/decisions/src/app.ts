@@ -1,16 +1,10 @@
-import type { Kysely } from 'kysely';
-import type { FastifyPluginAsyncZod, MessagingTables } from '@kundval/platform';
-import type { DecisionsTables } from './store/schema.js';
+import type { FastifyPluginAsyncZod } from '@kundval/platform';
+import type { DecisionsDeps } from './deps.js';
 import { applicationRoutes } from './routes/applications/index.js';
 import { customerRoutes } from './routes/customers/index.js';
 import { decisionRoutes } from './routes/decisions/index.js';
 import { importRoutes } from './routes/imports/index.js';
 import { taskRoutes } from './routes/tasks/index.js';
-
-export type DecisionsDb = Kysely<DecisionsTables & MessagingTables>;
-
-/** What the decisions routes need: the database, a nudge for the outbox relay after commit, and the municipality served. */
-export type DecisionsDeps = { db: DecisionsDb; afterCommit: () => void; municipality: string };
 
 /** All routes of the decisions service. */
 export function decisionsRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { addDays } from '@kundval/domain';
 import { audit, conflict, enqueueEvent, notFound, type Actor } from '@kundval/platform';
-import type { DecisionsDb } from '../app.js';
+import type { DecisionsDb } from '../store/db.js';
 import type { Terms } from '../decision-terms.js';
 import type { DecisionsTables, EndReason, Outcome } from './schema.js';
 

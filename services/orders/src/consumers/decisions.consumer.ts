@@ -1,6 +1,6 @@
 import type { CatalogEvent } from '@kundval/contracts';
 import { audit, markEventProcessed, startConsumer, type Actor, type EventBus, type Logger } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 
 export const DECISIONS_CONSUMER = 'orders-decisions';
 /** Who changes the copy, in the audit trail: the consumer, on the decisions service's word. */

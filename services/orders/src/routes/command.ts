@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorBody, commandRunner as platformCommandRunner, type CommandAnswer, type RunOptions } from '@kundval/platform';
-import type { OrdersDeps } from '../app.js';
+import type { OrdersDeps } from '../deps.js';
 import type { Tx } from '../store/tx.js';
 import { stockholmDate, systemClock } from '../calendar.js';
 

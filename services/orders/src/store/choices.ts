@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { addDays } from '@kundval/domain';
 import { audit, conflict, enqueueEvent, invalid } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { Tx } from './tx.js';
 import { lastDay, type DecisionRow } from './decisions.js';
 import { allowsSeveralProviders } from './providers.js';

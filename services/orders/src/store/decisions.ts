@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { conflict, notFound } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { OrdersTables } from './schema.js';
 
 export type DecisionRow = Selectable<OrdersTables['decisions']>;

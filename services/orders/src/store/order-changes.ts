@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { DecisionRow } from './decisions.js';
 import type { OrdersTables } from './schema.js';
 

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { notFound } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { OrderEndReason, OrderStatus, OrdersTables, RefusalReason, ReminderAbout } from './schema.js';
 
 export type OrderRow = Selectable<OrdersTables['orders']>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { addDays } from '@kundval/domain';
 import { audit, conflict, enqueueEvent } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { DecisionRow } from './decisions.js';
 import type { OrdersTables, QueueEntryStatus } from './schema.js';
 import type { Tx } from './tx.js';

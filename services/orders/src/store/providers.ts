@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { voucherAreaRegistry, type AuthorizationRequirement, type VoucherAreaDefinition } from '@kundval/domain';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { OrdersTables, ProviderKind } from './schema.js';
 
 export type AuthorizationRow = Selectable<OrdersTables['authorizations']>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseIdentityNumber } from '@kundval/domain';
 import { ErrorBody, assertCustomerScope, audit, conflict, enqueueEvent, invalid, notFound, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
+import type { DecisionsDeps } from '../../deps.js';
 import { areaOf, storedArea } from '../../areas.js';
 import { checkTerms } from '../../decision-terms.js';
 import { invalidFields } from '../../http/field-issues.js';

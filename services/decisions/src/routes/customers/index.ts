@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody, audit, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
+import type { DecisionsDeps } from '../../deps.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody, assertCustomerScope, conflict, notFound, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
+import type { DecisionsDeps } from '../../deps.js';
 import { storedArea } from '../../areas.js';
 import { checkTerms } from '../../decision-terms.js';
 import { invalidFields } from '../../http/field-issues.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ErrorBody, audit, notFound, scrubIdentityNumbers, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
+import type { DecisionsDeps } from '../../deps.js';
 import { FreeText } from '../../schemas.js';
 import type { DecisionsTables } from '../../store/schema.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AuthorizationRequirement } from '@kundval/domain';
 import { assertProviderScope, audit, conflict, invalid, isUniqueViolation, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { OrdersDb, OrdersDeps } from '../../app.js';
+import type { OrdersDb } from '../../store/db.js';
+import type { OrdersDeps } from '../../deps.js';
 import type { AuthorizationStatus } from '../../store/schema.js';
 import { areaDefinition, isPlaceArea, requirementsOf, type AuthorizationRow } from '../../store/providers.js';
 import { commandRunner, errors } from '../command.js';

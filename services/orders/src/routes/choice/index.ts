@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertCustomerScope, audit, conflict, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { OrdersDeps } from '../../app.js';
+import type { OrdersDeps } from '../../deps.js';
 import { assertMayChoose, checkSwitch, chosenTracks, recordChoice, recordSwitch, toChoice, latestChoice } from '../../store/choices.js';
 import { assertNotEnded, grantedDecision, lastDay, type DecisionRow } from '../../store/decisions.js';
 import { assertQueuedAt, isQueued, lapseOffers, leaveQueues, lockHome, offerFreePlaces, queueCustomer, takePlace } from '../../store/places.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { audit, conflict, enqueueEvent, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { OrdersDeps } from '../../app.js';
+import type { OrdersDeps } from '../../deps.js';
 import { grantedDecision } from '../../store/decisions.js';
 import { centsToColumn, decisionHasTerms, hoursInCents, sameAmendment, type ChangeTerms } from '../../store/order-changes.js';
 import { orderRow, overlappingOrder, readOrder, type OrderRow } from '../../store/orders.js';

@@ -15,7 +15,7 @@ import {
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
 import { FreeText, type Role } from '@kundval/contracts';
-import type { OrdersDeps } from '../../app.js';
+import type { OrdersDeps } from '../../deps.js';
 import { stockholmDate, systemClock } from '../../calendar.js';
 import { activeChoicesOn, choiceAt, chosenTracks, latestChoiceOf, type ChoiceRow } from '../../store/choices.js';
 import { grantedDecision, lastDay, type DecisionRow } from '../../store/decisions.js';

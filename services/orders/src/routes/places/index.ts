@@ -1,7 +1,7 @@
 import { addDays } from '@kundval/domain';
 import { z } from 'zod';
 import { assertCustomerScope, assertProviderScope, audit, conflict, enqueueEvent, invalid, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { OrdersDeps } from '../../app.js';
+import type { OrdersDeps } from '../../deps.js';
 import { checkSwitch, latestChoice, recordChoice, recordSwitch } from '../../store/choices.js';
 import { assertNotEnded, grantedDecision } from '../../store/decisions.js';
 import { assertQueuedAt, freePlaces, lapseOffers, leaveQueues, lockHome, offerFreePlaces, queueView, toOffer, type OfferView } from '../../store/places.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { audit, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { OrdersDeps } from '../../app.js';
+import type { OrdersDeps } from '../../deps.js';
 import { stockholmDate, systemClock } from '../../calendar.js';
 import { areaDefinition, coversDistrict, isPlaceArea, requirementsOf } from '../../store/providers.js';
 import { commandRunner, errors } from '../command.js';
