@@ -303,3 +303,9 @@ export async function recordSwitch(
   });
   return { switchId, decisionId: decision.decision_id, fromProviderId: from.provider_id, toProviderId: to.provider_id, effectiveFrom };
 }
+
+/** Sets an active choice's status (a refused order voids it, leaving a provider ends it); true when it was active. */
+export async function closeActiveChoice(db: OrdersDb, choiceId: string, status: 'voided' | 'ended'): Promise<boolean> {
+  const result = await db.updateTable('choices').set({ status }).where('choice_id', '=', choiceId).where('status', '=', 'active').executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

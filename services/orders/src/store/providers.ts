@@ -92,3 +92,12 @@ export async function customersHeld(
   const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The provider's authorization for the area, locked for the rest of the transaction (its capacity and places are about to be counted). */
+export async function lockedAuthorization(db: OrdersDb, providerId: string, areaId: string): Promise<AuthorizationRow> {
+  return db.selectFrom('authorizations').selectAll().where('provider_id', '=', providerId).where('area_id', '=', areaId).forUpdate().executeTakeFirstOrThrow();
+}
+
+export async function providerKindOf(db: OrdersDb, providerId: string): Promise<{ provider_id: string; kind: ProviderKind }> {
+  return db.selectFrom('providers').select(['provider_id', 'kind']).where('provider_id', '=', providerId).executeTakeFirstOrThrow();
+}

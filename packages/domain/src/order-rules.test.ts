@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { isAtCapacity, mayEndOrder, type OrderEndReason } from './order-rules.js';
+
+const ALL: OrderEndReason[] = ['switched', 'decision-ended', 'decision-changed', 'moved-out', 'left'];
+
+describe('who may end an order for which reason', () => {
+  it('lets the journey end an order for every reason', () => {
+    expect(ALL.filter((r) => mayEndOrder('system', r))).toEqual(ALL);
+  });
+  it('lets the case handler end one for every reason but a move-out, which comes from the home through the journey', () => {
+    expect(ALL.filter((r) => mayEndOrder('case-handler', r))).toEqual(['switched', 'decision-ended', 'decision-changed', 'left']);
+  });
+  it('lets the citizen only leave one of several providers', () => {
+    expect(ALL.filter((r) => mayEndOrder('citizen', r))).toEqual(['left']);
+  });
+  it('lets a provider, finance, an operator or an unknown role end nothing, not even through an inherited property name', () => {
+    for (const role of ['provider', 'finance', 'operator', 'constructor', 'toString']) expect(ALL.filter((r) => mayEndOrder(role, r))).toEqual([]);
+  });
+});
+
+describe('a provider at capacity', () => {
+  it('is at capacity when the customers it holds besides this order reach what it declared', () => {
+    expect(isAtCapacity(10, 10)).toBe(true);
+    expect(isAtCapacity(11, 10)).toBe(true);
+  });
+  it('is within capacity one customer below it', () => {
+    expect(isAtCapacity(9, 10)).toBe(false);
+  });
+});
