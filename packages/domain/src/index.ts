@@ -16,8 +16,8 @@ export { ORE_PER_KRONA, divideRoundHalfUp, roundToKronorHalfUp } from './money.j
 
 export { IsoDate, IsoMonth, addDays, isoWeekday } from './calendar-date.js';
 
-export { mayEndOrder, isAtCapacity } from './order-rules.js';
-export type { OrderEndReason } from './order-rules.js';
+export { mayEndOrder, isAtCapacity, authorizationStep } from './order-rules.js';
+export type { OrderEndReason, AuthorizationStatus, AuthorizationDecision } from './order-rules.js';
 
 export { parseIdentityNumber, isValidIdentityNumber, identityCheckDigit } from './identity-number.js';
 export type { IdentityNumber, ParseIdentityNumberOptions } from './identity-number.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAtCapacity, mayEndOrder, type OrderEndReason } from './order-rules.js';
+import { authorizationStep, isAtCapacity, mayEndOrder, type OrderEndReason } from './order-rules.js';
 
 const ALL: OrderEndReason[] = ['switched', 'decision-ended', 'decision-changed', 'moved-out', 'left'];
 
@@ -25,5 +25,20 @@ describe('a provider at capacity', () => {
   });
   it('is within capacity one customer below it', () => {
     expect(isAtCapacity(9, 10)).toBe(false);
+  });
+});
+
+describe("an authorization's lifecycle", () => {
+  const statuses = ['applied', 'approved', 'suspended', 'revoked'] as const;
+  const table = (decision: Parameters<typeof authorizationStep>[1]) => Object.fromEntries(statuses.map((s) => [s, authorizationStep(s, decision)]));
+  it('approves only an application', () => {
+    expect(table('approve')).toEqual({ applied: 'approved', approved: null, suspended: null, revoked: null });
+  });
+  it('suspends only an approved authorization and reinstates only a suspended one', () => {
+    expect(table('suspend')).toEqual({ applied: null, approved: 'suspended', suspended: null, revoked: null });
+    expect(table('reinstate')).toEqual({ applied: null, approved: null, suspended: 'approved', revoked: null });
+  });
+  it('revokes anything not revoked already, an application included (turned down)', () => {
+    expect(table('revoke')).toEqual({ applied: 'revoked', approved: 'revoked', suspended: 'revoked', revoked: null });
   });
 });

@@ -30,3 +30,22 @@ export function mayEndOrder(role: string, reason: OrderEndReason): boolean {
 export function isAtCapacity(heldBesidesThisOrder: number, declaredCapacity: number): boolean {
   return heldBesidesThisOrder >= declaredCapacity;
 }
+
+/** An authorization's status in a voucher area (DOMAIN.md §8). */
+export type AuthorizationStatus = 'applied' | 'approved' | 'suspended' | 'revoked';
+/** What the administrator decides about an authorization. */
+export type AuthorizationDecision = 'approve' | 'suspend' | 'reinstate' | 'revoke';
+
+/** The lifecycle (DOMAIN.md §8): applied → approved → (suspended ↔ approved) → revoked; an application may be turned down (revoked). */
+const AUTHORIZATION_STEPS: Readonly<Record<AuthorizationDecision, { from: readonly AuthorizationStatus[]; to: AuthorizationStatus }>> = {
+  approve: { from: ['applied'], to: 'approved' },
+  suspend: { from: ['approved'], to: 'suspended' },
+  reinstate: { from: ['suspended'], to: 'approved' },
+  revoke: { from: ['applied', 'approved', 'suspended'], to: 'revoked' },
+};
+
+/** The status `decision` moves an authorization in `from` to, or null when the lifecycle has no such step. */
+export function authorizationStep(from: AuthorizationStatus, decision: AuthorizationDecision): AuthorizationStatus | null {
+  const step = AUTHORIZATION_STEPS[decision];
+  return step.from.includes(from) ? step.to : null;
+}
