@@ -35,7 +35,15 @@ export function commandRunner(deps: OrdersDeps) {
  */
 export function useCaseRunner(deps: OrdersDeps) {
   const command = commandRunner(deps);
-  return function run<T>(req: FastifyRequest, reply: FastifyReply, useCase: (ctx: UseCaseContext) => Promise<Outcome<T>>, options?: RunOptions) {
+  return function run<T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    useCase: (ctx: UseCaseContext) => Promise<Outcome<T>>,
+    options?: RunOptions & {
+      /** The answer's status where 201/200 does not say it all (a choice queued for a place is 202). */
+      status?: (outcome: Outcome<T>) => number;
+    },
+  ) {
     return command(
       req,
       reply,
@@ -43,7 +51,7 @@ export function useCaseRunner(deps: OrdersDeps) {
         const ctx: UseCaseContext = { ...tx, principal: req.principal, newId: randomUUID };
         const outcome = await useCase(ctx);
         await enqueueAll(ctx, outcome.events);
-        return { status: outcome.created ? 201 : 200, body: outcome.result };
+        return { status: options?.status?.(outcome) ?? (outcome.created ? 201 : 200), body: outcome.result };
       },
       options,
     );

@@ -27,3 +27,7 @@ export function assertNotEnded(decision: DecisionRow): void {
 export function lastDay(decision: Pick<DecisionRow, 'valid_to' | 'ended_on'>): string {
   return decision.ended_on !== null && decision.ended_on < decision.valid_to ? decision.ended_on : decision.valid_to;
 }
+
+export async function setDistrict(db: OrdersDb, decisionId: string, district: string): Promise<void> {
+  await db.updateTable('decisions').set({ district }).where('decision_id', '=', decisionId).execute();
+}

@@ -144,3 +144,15 @@ export async function approvedProvidersOf(db: OrdersDb, areaId: string, today: s
     .execute();
   return rows.map((r) => ({ ...r, customers: Number(r.customers ?? 0), queued: Number(r.queued ?? 0) }));
 }
+
+/** The area's default provider (ickevalsalternativ) when its authorization is approved. */
+export async function defaultProviderOf(db: OrdersDb, areaId: string): Promise<{ provider_id: string; kind: ProviderKind } | undefined> {
+  return db
+    .selectFrom('authorizations as a')
+    .innerJoin('providers as p', 'p.provider_id', 'a.provider_id')
+    .select(['p.provider_id', 'p.kind'])
+    .where('a.area_id', '=', areaId)
+    .where('a.is_default', '=', true)
+    .where('a.status', '=', 'approved')
+    .executeTakeFirst();
+}
