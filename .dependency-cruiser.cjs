@@ -51,6 +51,13 @@ module.exports = {
       to: { path: ['^services/[^/]+/src/(routes|consumers|http)/', 'node_modules/fastify/', 'node_modules/@fastify/'] },
     },
     {
+      name: 'routes-through-application',
+      severity: 'error',
+      comment: 'Where a service has an application layer, a route reaches the database only through a use case (store/db.ts and store/tx.ts are types the adapters may name).',
+      from: { path: '^services/(orders)/src/(routes|consumers)/', pathNot: notTests },
+      to: { path: '^services/$1/src/store/', pathNot: '^services/[^/]+/src/store/(db|tx)\\.ts$' },
+    },
+    {
       name: 'no-other-service-internals',
       severity: 'error',
       comment: 'A service reaches another only through its published events and HTTP commands; at most its package entry point.',
