@@ -48,7 +48,7 @@ module.exports = {
       severity: 'error',
       comment: 'A use case (application/) knows nothing of HTTP or messaging adapters: it never imports routes, consumers or fastify.',
       from: { path: '^services/[^/]+/src/application/', pathNot: notTests },
-      to: { path: ['^services/[^/]+/src/(routes|consumers|http)/', 'node_modules/fastify/', 'node_modules/@fastify/'] },
+      to: { path: ['^services/[^/]+/src/(routes|consumers)/', 'node_modules/fastify/', 'node_modules/@fastify/'] },
     },
     {
       name: 'routes-through-application',
