@@ -3,7 +3,8 @@ import { storedArea } from '../../areas.js';
 import { checkTerms } from '../../decision-terms.js';
 import { invalidFields } from '../../http/field-issues.js';
 import { findApplication } from '../../store/applications.js';
-import { insertDecision, type DecisionView } from '../../store/decisions.js';
+import type { DecisionView } from '../../store/decisions.js';
+import { insertDecision } from '../decisions/lifecycle.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 
 export type DecideApplication = Parameters<typeof checkTerms>[2] & {

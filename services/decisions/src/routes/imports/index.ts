@@ -8,7 +8,8 @@ import type { DecisionsDeps } from '../../deps.js';
 import { checkTerms, outcomeIssues, type Terms } from '../../decision-terms.js';
 import { carriesIdentityNumber, type FieldIssue } from '../../http/field-issues.js';
 import { FreeText, IsoDate, Outcome, TermsFields } from '../../schemas.js';
-import { changeDecision, customerIdFor, insertDecision, lockDecision, stockholmToday, type CommandContext } from '../../store/decisions.js';
+import { changeDecision, insertDecision } from '../../application/decisions/lifecycle.js';
+import { customerIdFor, lockDecision, stockholmToday, type CommandContext } from '../../store/decisions.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
