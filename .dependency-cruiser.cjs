@@ -54,7 +54,7 @@ module.exports = {
       name: 'routes-through-application',
       severity: 'error',
       comment: 'Where a service has an application layer, a route reaches the database only through a use case (store/db.ts and store/tx.ts are types the adapters may name).',
-      from: { path: '^services/(orders)/src/(routes|consumers)/', pathNot: notTests },
+      from: { path: '^services/(orders|decisions)/src/(routes|consumers)/', pathNot: notTests },
       to: { path: '^services/$1/src/store/', pathNot: '^services/[^/]+/src/store/(db|tx)\\.ts$' },
     },
     {

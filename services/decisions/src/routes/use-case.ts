@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { commandRunner, type RunOptions } from '@kundval/platform';
 import type { DecisionsDeps } from '../deps.js';
 import { enqueueAll, type Outcome, type QueryContext, type UseCaseContext } from '../application/context.js';
-import { stockholmToday } from '../store/decisions.js';
+import { stockholmDate } from '@kundval/domain';
 
 /**
  * Runs a command use case behind a route, through the platform's command runner (one transaction
@@ -18,7 +18,7 @@ export function useCaseRunner(deps: DecisionsDeps) {
       req,
       reply,
       async (trx) => {
-        const ctx: UseCaseContext = { db: trx, now, today: stockholmToday(now), principal: req.principal, correlationId: req.correlationId, newId: randomUUID, municipality: deps.municipality };
+        const ctx: UseCaseContext = { db: trx, now, today: stockholmDate(now), principal: req.principal, correlationId: req.correlationId, newId: randomUUID, municipality: deps.municipality };
         const outcome = await useCase(ctx);
         await enqueueAll(ctx, outcome.events);
         return { status: outcome.created ? 201 : 200, body: outcome.result };

@@ -68,10 +68,6 @@ export async function readDecisionView(db: DecisionsDb, row: DecisionRow): Promi
   return toDecisionView(row, versions);
 }
 
-/** The calendar date in Stockholm, where the municipality's decisions are dated. */
-export function stockholmToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
 
 /** The customer of a first contact, created on it with a pseudonymous id; the same person always gets the same id. */
 export async function customerIdFor(trx: DecisionsDb, identityDigits: string): Promise<string> {

@@ -5,7 +5,7 @@ import { decideApplication } from '../../application/applications/decide-applica
 import { readApplication } from '../../application/applications/read-application.js';
 import { recordAssessment } from '../../application/applications/record-assessment.js';
 import { Decision } from '../../schemas.js';
-import { stockholmToday } from '../../store/decisions.js';
+import { stockholmDate } from '@kundval/domain';
 import { queryContext, useCaseRunner } from '../use-case.js';
 import { Application, ApplicationBody, Assessment, AssessmentBody, DecisionBody, IdParams } from './schemas.js';
 
@@ -32,7 +32,7 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const { identityNumber: _identityNumber, ...application } = req.body;
-        const applicant = checkApplication(req.body, stockholmToday());
+        const applicant = checkApplication(req.body, stockholmDate(new Date()));
         return run(req, reply, (ctx) => registerApplication(ctx, { ...application, ...applicant }));
       },
     );
