@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import { conflict, notFound } from '@kundval/platform';
 import type { OrdersDb } from '../store/db.js';
 import type { OrdersTables } from './schema.js';
@@ -30,4 +30,20 @@ export function lastDay(decision: Pick<DecisionRow, 'valid_to' | 'ended_on'>): s
 
 export async function setDistrict(db: OrdersDb, decisionId: string, district: string): Promise<void> {
   await db.updateTable('decisions').set({ district }).where('decision_id', '=', decisionId).execute();
+}
+
+/** Inserts the copy of a decision unless it is there already. */
+export async function insertDecisionCopy(db: OrdersDb, row: Insertable<OrdersTables['decisions']>): Promise<void> {
+  await db.insertInto('decisions').values(row).onConflict((oc) => oc.column('decision_id').doNothing()).execute();
+}
+
+/** Updates the copy of a decision; false when the copy does not hold it. */
+export async function updateDecisionCopy(db: OrdersDb, decisionId: string, set: Updateable<OrdersTables['decisions']>): Promise<boolean> {
+  const updated = await db.updateTable('decisions').set(set).where('decision_id', '=', decisionId).executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Keeps a change of a decision by its id (once). */
+export async function insertDecisionChange(db: OrdersDb, row: Insertable<OrdersTables['decision_changes']>): Promise<void> {
+  await db.insertInto('decision_changes').values(row).onConflict((oc) => oc.column('change_id').doNothing()).execute();
 }
