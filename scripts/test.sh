@@ -12,6 +12,9 @@ bash scripts/ensure-deps.sh
 bash scripts/ensure-tools.sh cluster
 bash scripts/ensure-chromium.sh
 npx turbo run build lint typecheck --output-logs=errors-only
+# The layering rules (.dependency-cruiser.cjs): no import cycles, a pure domain, routes → application
+# → store and never back, no service reaching into another's files. A violation fails here.
+npx depcruise packages services --config .dependency-cruiser.cjs
 # The root scripts (start, demo) are type-checked and linted too.
 npx tsc -p tsconfig.json
 npx eslint scripts

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IsoDate, IsoMonth } from './calendar-date.js';
+import { IsoDate, IsoMonth, stockholmDate } from './calendar-date.js';
 
 describe('calendar dates and months at the edge', () => {
   it.each(['2026-02', '1900-01', '2999-12'])('accepts the month %s', (month) => {
@@ -17,5 +17,20 @@ describe('calendar dates and months at the edge', () => {
     ['1900-01-01', true],
   ])('reads %s as a calendar date: %s', (date, ok) => {
     expect(IsoDate.safeParse(date).success).toBe(ok);
+  });
+});
+
+describe("the municipality's day at an instant (Europe/Stockholm)", () => {
+  it.each([
+    ['2026-01-20T22:59:59Z', '2026-01-20'], // 23:59:59 CET
+    ['2026-01-20T23:00:00Z', '2026-01-21'], // midnight CET
+    ['2026-03-28T23:30:00Z', '2026-03-29'], // 00:30 CET, the night summer time begins
+    ['2026-03-29T21:59:00Z', '2026-03-29'], // 23:59 CEST
+    ['2026-03-29T22:00:00Z', '2026-03-30'], // midnight CEST
+    ['2026-10-24T22:30:00Z', '2026-10-25'], // 00:30 CEST, the night summer time ends
+    ['2026-10-25T22:59:00Z', '2026-10-25'], // 23:59 CET again
+    ['2026-12-31T23:00:00Z', '2027-01-01'], // New Year in Stockholm, still 2026 in UTC
+  ])('at %s is %s', (instant, date) => {
+    expect(stockholmDate(new Date(instant))).toBe(date);
   });
 });

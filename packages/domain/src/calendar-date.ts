@@ -93,3 +93,15 @@ export function firstDayOfNextMonth(month: string): string {
 export function daysInMonth(month: string): number {
   return daysInMonthOf(Number(month.slice(0, 4)), Number(month.slice(5, 7)));
 }
+
+const STOCKHOLM_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/**
+ * The calendar date in Europe/Stockholm at an instant, `YYYY-MM-DD`: the municipality's day, on
+ * which deadlines, "tomorrow" and a decision's date fall. Pure: the caller passes the instant (its
+ * clock), so workflows and tests fix it.
+ */
+export function stockholmDate(at: Date): string {
+  const parts = Object.fromEntries(STOCKHOLM_DATE.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts['year']}-${parts['month']}-${parts['day']}`;
+}

@@ -14,7 +14,10 @@ export type { DomainErrorCode, Result } from './errors.js';
 
 export { ORE_PER_KRONA, divideRoundHalfUp, roundToKronorHalfUp } from './money.js';
 
-export { IsoDate, IsoMonth, addDays, isoWeekday } from './calendar-date.js';
+export { IsoDate, IsoMonth, addDays, isoWeekday, stockholmDate } from './calendar-date.js';
+
+export { mayEndOrder, isAtCapacity, authorizationStep } from './order-rules.js';
+export type { OrderEndReason, AuthorizationStatus, AuthorizationDecision } from './order-rules.js';
 
 export { parseIdentityNumber, isValidIdentityNumber, identityCheckDigit } from './identity-number.js';
 export type { IdentityNumber, ParseIdentityNumberOptions } from './identity-number.js';

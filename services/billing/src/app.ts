@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { FastifyPluginAsyncZod, MessagingTables } from '@kundval/platform';
-import type { BillingTables } from './store/schema.js';
-import type { FinanceSettings } from './finance/config.js';
+import type { FastifyPluginAsyncZod } from '@kundval/platform';
+import type { BillingDeps } from './deps.js';
 import { ensureDemoUnitRateTables } from './areas.js';
 import { visitRoutes } from './routes/visits/index.js';
 import { settlementRoutes } from './routes/settlement/index.js';
@@ -15,19 +13,6 @@ import { billingRunRoutes } from './routes/billing-runs/index.js';
 import { rechargeRoutes } from './routes/recharges/index.js';
 import { sessionRoutes } from './routes/sessions/index.js';
 import { followUpRoutes } from './routes/follow-up/index.js';
-
-export type BillingDb = Kysely<BillingTables & MessagingTables>;
-export type BillingDeps = {
-  db: BillingDb;
-  afterCommit: () => void;
-  tariffOrePerHour: number;
-  /** Payer account and names for payment files; read from the environment where left out. */
-  finance?: FinanceSettings;
-  /** Seed the unit areas' demo rate tables for this municipality at start (nothing when absent). */
-  demoUnitRateTablesFor?: string;
-  /** Now, for rules about the calendar (is a month over?); the system clock unless a test fixes it. */
-  clock?: () => Date;
-};
 
 /** All routes of the billing service; every command runs through the platform's command runner (Idempotency-Key, ADR 0016). */
 export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {

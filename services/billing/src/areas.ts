@@ -1,7 +1,7 @@
 import { addDays, voucherAreaRegistry, type DeliveryUnit, type RateTable, type UnitAreaDefinition, type UnitRateTable, type VoucherAreaDefinition } from '@kundval/domain';
 import { conflict } from '@kundval/platform';
-import type { BillingDb } from './app.js';
-import type { OrderRow } from './visits/record-visit.js';
+import type { BillingDb } from './store/db.js';
+import type { OrderRow } from './store/rows.js';
 
 /**
  * What billing needs to know of a voucher area: how its deliveries are counted. Areas come from the

@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 export { billingRoutes, BILLING_SERVICE } from './app.js';
-export type { BillingDeps, BillingDb } from './app.js';
+export type { BillingDeps } from './deps.js';
+export type { BillingDb } from './store/db.js';
 export { billingMigrations } from './store/migrations.js';
 export type { BillingTables } from './store/schema.js';
 export { BillingConfig } from './config.js';

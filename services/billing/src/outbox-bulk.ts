@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventCatalog, type EventEnvelope, type EventInput, type EventName } from '@kundval/contracts';
-import type { BillingDb } from './app.js';
+import type { BillingDb } from './store/db.js';
 
 /**
  * Writes many events of one kind to the outbox in the caller's transaction, a few hundred rows per

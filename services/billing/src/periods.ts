@@ -1,4 +1,4 @@
-import type { BillingDb } from './app.js';
+import type { BillingDb } from './store/db.js';
 
 /** `2025-12` → `2026-01`. */
 export function nextMonth(month: string): string {

@@ -1,6 +1,7 @@
 import { closeOnSignals, loadConfig, runService } from '@kundval/platform';
 import { BillingConfig } from './config.js';
-import { BILLING_SERVICE, billingRoutes, type BillingDb } from './app.js';
+import { BILLING_SERVICE, billingRoutes } from './app.js';
+import type { BillingDb } from './store/db.js';
 import { billingMigrations } from './store/migrations.js';
 import type { BillingTables } from './store/schema.js';
 import { startOrdersConsumer } from './consumers/orders.consumer.js';

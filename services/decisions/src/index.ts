@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 export { decisionsRoutes, DECISIONS_SERVICE } from './app.js';
-export type { DecisionsDeps, DecisionsDb } from './app.js';
+export type { DecisionsDeps } from './deps.js';
+export type { DecisionsDb } from './store/db.js';
 export { decisionsMigrations } from './store/migrations.js';
 export type { DecisionsTables } from './store/schema.js';
 export { DecisionsConfig } from './config.js';

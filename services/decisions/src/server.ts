@@ -1,6 +1,7 @@
 import { closeOnSignals, loadConfig, runService } from '@kundval/platform';
 import { DecisionsConfig } from './config.js';
-import { DECISIONS_SERVICE, decisionsRoutes, type DecisionsDb } from './app.js';
+import { DECISIONS_SERVICE, decisionsRoutes } from './app.js';
+import type { DecisionsDb } from './store/db.js';
 import { decisionsMigrations } from './store/migrations.js';
 import { createIdentityVault } from './store/identity-vault.js';
 import type { DecisionsTables } from './store/schema.js';

@@ -1,21 +1,11 @@
-import type { Kysely } from 'kysely';
-import type { FastifyPluginAsyncZod, MessagingTables } from '@kundval/platform';
-import type { OrdersTables } from './store/schema.js';
-import type { Clock } from './calendar.js';
+import type { FastifyPluginAsyncZod } from '@kundval/platform';
+import type { OrdersDeps } from './deps.js';
 import { providerRoutes } from './routes/providers/index.js';
 import { authorizationRoutes } from './routes/authorizations/index.js';
 import { choiceRoutes } from './routes/choice/index.js';
 import { orderRoutes } from './routes/orders/index.js';
 import { orderChangeRoutes } from './routes/orders/changes.js';
 import { placeRoutes } from './routes/places/index.js';
-
-export type OrdersDb = Kysely<OrdersTables & MessagingTables>;
-export type OrdersDeps = {
-  db: OrdersDb;
-  afterCommit: () => void;
-  /** The clock deadlines and "tomorrow" are read from; the system clock unless a test fixes it. */
-  clock?: Clock;
-};
 
 /** All routes of the orders service. */
 export function ordersRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {

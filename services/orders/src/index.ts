@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 export { ordersRoutes, ORDERS_SERVICE } from './app.js';
-export type { OrdersDeps, OrdersDb } from './app.js';
+export type { OrdersDeps } from './deps.js';
+export type { OrdersDb } from './store/db.js';
 export { ordersMigrations } from './store/migrations.js';
 export type { OrdersTables } from './store/schema.js';
 export { OrdersConfig } from './config.js';

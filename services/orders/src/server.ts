@@ -1,6 +1,7 @@
 import { closeOnSignals, loadConfig, runService } from '@kundval/platform';
 import { OrdersConfig } from './config.js';
-import { ORDERS_SERVICE, ordersRoutes, type OrdersDb } from './app.js';
+import { ORDERS_SERVICE, ordersRoutes } from './app.js';
+import type { OrdersDb } from './store/db.js';
 import { ordersMigrations } from './store/migrations.js';
 import type { OrdersTables } from './store/schema.js';
 import { startDecisionsConsumer } from './consumers/decisions.consumer.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { AppError } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import { occupancyAreaIds, unitArea, type RateTableCache } from '../areas.js';
 import { firstDayOf, lastDayOf } from '../periods.js';
 import { addMinuteLines, addUnitLines, priceMinuteLines, priceUnitLines, type MinuteLine, type PricedMinuteLine, type PricedUnitLine, type UnitLine } from '../pricing/lines.js';

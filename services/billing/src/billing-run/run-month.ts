@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { audit, conflict, type Actor } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import { RateTableCache, occupancyAreaIds } from '../areas.js';
 import { loadFinanceSettings, type FinanceSettings } from '../finance/config.js';
 import { insertBatch, loadBatchTransfers, transfersPain001 } from '../finance/payment-batches.js';

@@ -1,6 +1,6 @@
 import type { CatalogEvent } from '@kundval/contracts';
 import { markEventProcessed, startConsumer, type EventBus, type Logger } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 
 const CONSUMER = 'billing-orders';
 

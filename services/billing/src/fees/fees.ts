@@ -1,6 +1,6 @@
 import { areaFeeCharge, computeMonthlyFee, createOcrReference, homeCareTariffOre, type AreaFeeCharge, type MonthlyFee } from '@kundval/domain';
 import { sql } from 'kysely';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import { areaDefinition } from '../areas.js';
 import { domainRefusal } from '../pricing/order-pricing.js';

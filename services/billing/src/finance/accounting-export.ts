@@ -1,4 +1,4 @@
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import type { FinanceSettings } from './config.js';
 import type { SieVoucher } from './sie.js';
 import { nettedFees } from '../payments/recharge-netting.js';

@@ -1,4 +1,4 @@
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import { localMonthOf } from '../local-time.js';
 import { invoiceSettlement } from './incoming-payments.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isValidOcrReference } from '@kundval/domain';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import { openPeriod } from '../periods.js';
 import type { IncomingPaymentFile } from './incoming-file.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { conflict, notFound } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import type { FinanceSettings } from './config.js';
 import { createOcrReference } from '@kundval/domain';

@@ -1,5 +1,5 @@
 import { invalid } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import { findBatch, itemsByTransfer, recordRejections, type BatchRow, type Rejection } from './payment-batches.js';
 import { outcomeOf, reasonText, type PaymentOutcome, type PaymentStatusReport, type StatusReason } from './pain002.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import type { OrderRow } from '../visits/record-visit.js';
 

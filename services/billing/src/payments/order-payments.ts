@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import { deliveryUnitOf, unitArea, type RateTableCache } from '../areas.js';
 import { emptyLedger, recordPaid, type OrderDeliveries, type PaidLedger } from '../pricing/lines.js';
 import { OrderVisitPricer, occupiedDays, priceOrderDays, type DayForPricing, type ExcludedDelivery } from '../pricing/order-pricing.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 
 /**
  * What a deciding municipality is invoiced for a period once its customers' fees are netted (ADR

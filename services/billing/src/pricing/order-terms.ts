@@ -1,5 +1,5 @@
 import { conflict } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import type { OrderRow } from '../visits/record-visit.js';
 
 /** An amendment's level, the first day it applies, and when the orders service made it. */

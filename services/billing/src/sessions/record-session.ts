@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { DELIVERY_ROUTES, type UnitAreaDefinition } from '@kundval/domain';
 import { conflict, invalid } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import { deliveryUnitOf, orderEnd, unitArea } from '../areas.js';
 import type { OrderRow } from '../visits/record-visit.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from './db.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
 import { amendmentsInForce } from '../pricing/order-terms.js';
 import { lastDayOf, type Measure, type OrderMonthFacts, type TermsStep } from '../follow-up/granted-delivered.js';

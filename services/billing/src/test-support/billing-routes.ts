@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { FastifyPluginAsyncZod } from '@kundval/platform';
 import { createTestService, testDatabaseUrl, type TestEngine } from '@kundval/platform/testing';
-import type { BillingDb, BillingDeps } from '../app.js';
+import type { BillingDb } from '../store/db.js';
+import type { BillingDeps } from '../deps.js';
 import { billingMigrations } from '../store/migrations.js';
 import type { BillingTables } from '../store/schema.js';
 

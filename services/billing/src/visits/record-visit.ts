@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { DELIVERY_ROUTES } from '@kundval/domain';
 import { conflict, invalid } from '@kundval/platform';
-import type { BillingDb } from '../app.js';
+import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import { localMonthOf } from '../local-time.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
 
-export type OrderRow = Selectable<BillingTables['orders']>;
+import type { OrderRow } from '../store/rows.js';
+export type { OrderRow };
 export type VisitRow = Selectable<BillingTables['visits']>;
 
 /** One delivered visit as a provider reports it, by JSON or in an imported file. */

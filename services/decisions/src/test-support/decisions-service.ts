@@ -2,7 +2,8 @@ import { inject, expect } from 'vitest';
 import { identityCheckDigit } from '@kundval/domain';
 import type { FastifyPluginAsyncZod } from '@kundval/platform';
 import { createTestService, testDatabaseUrl, type TestEngine } from '@kundval/platform/testing';
-import { decisionsRoutes, type DecisionsDeps } from '../app.js';
+import { decisionsRoutes } from '../app.js';
+import type { DecisionsDeps } from '../deps.js';
 import { decisionsMigrations } from '../store/migrations.js';
 import type { DecisionsTables } from '../store/schema.js';
 

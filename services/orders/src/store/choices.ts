@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { addDays } from '@kundval/domain';
 import { audit, conflict, enqueueEvent, invalid } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { Tx } from './tx.js';
 import { lastDay, type DecisionRow } from './decisions.js';
 import { allowsSeveralProviders } from './providers.js';
@@ -302,4 +302,10 @@ export async function recordSwitch(
     correlationId: tx.correlationId,
   });
   return { switchId, decisionId: decision.decision_id, fromProviderId: from.provider_id, toProviderId: to.provider_id, effectiveFrom };
+}
+
+/** Sets an active choice's status (a refused order voids it, leaving a provider ends it); true when it was active. */
+export async function closeActiveChoice(db: OrdersDb, choiceId: string, status: 'voided' | 'ended'): Promise<boolean> {
+  const result = await db.updateTable('choices').set({ status }).where('choice_id', '=', choiceId).where('status', '=', 'active').executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

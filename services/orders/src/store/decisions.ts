@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import { conflict, notFound } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { OrdersTables } from './schema.js';
 
 export type DecisionRow = Selectable<OrdersTables['decisions']>;
@@ -26,4 +26,24 @@ export function assertNotEnded(decision: DecisionRow): void {
 /** The last day of service under the decision: its validity end, or the day it ended early. */
 export function lastDay(decision: Pick<DecisionRow, 'valid_to' | 'ended_on'>): string {
   return decision.ended_on !== null && decision.ended_on < decision.valid_to ? decision.ended_on : decision.valid_to;
+}
+
+export async function setDistrict(db: OrdersDb, decisionId: string, district: string): Promise<void> {
+  await db.updateTable('decisions').set({ district }).where('decision_id', '=', decisionId).execute();
+}
+
+/** Inserts the copy of a decision unless it is there already. */
+export async function insertDecisionCopy(db: OrdersDb, row: Insertable<OrdersTables['decisions']>): Promise<void> {
+  await db.insertInto('decisions').values(row).onConflict((oc) => oc.column('decision_id').doNothing()).execute();
+}
+
+/** Updates the copy of a decision; false when the copy does not hold it. */
+export async function updateDecisionCopy(db: OrdersDb, decisionId: string, set: Updateable<OrdersTables['decisions']>): Promise<boolean> {
+  const updated = await db.updateTable('decisions').set(set).where('decision_id', '=', decisionId).executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Keeps a change of a decision by its id (once). */
+export async function insertDecisionChange(db: OrdersDb, row: Insertable<OrdersTables['decision_changes']>): Promise<void> {
+  await db.insertInto('decision_changes').values(row).onConflict((oc) => oc.column('change_id').doNothing()).execute();
 }

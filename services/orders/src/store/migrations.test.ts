@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { messagingMigration, openDatabase } from '@kundval/platform';
 import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import { ordersMigrations } from './migrations.js';
 
 describe.each(testEngines())('orders migrations on %s', (engine) => {

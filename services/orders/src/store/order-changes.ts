@@ -1,5 +1,5 @@
-import type { Selectable } from 'kysely';
-import type { OrdersDb } from '../app.js';
+import type { Insertable, Selectable } from 'kysely';
+import type { OrdersDb } from '../store/db.js';
 import type { DecisionRow } from './decisions.js';
 import type { OrdersTables } from './schema.js';
 
@@ -95,4 +95,21 @@ export async function changesOf(db: OrdersDb, orderId: string): Promise<OrderCha
     level: r.level,
     changedAt: new Date(r.changed_at).toISOString(),
   }));
+}
+
+export async function insertOrderChange(db: OrdersDb, row: Insertable<OrdersTables['order_changes']>): Promise<void> {
+  await db.insertInto('order_changes').values(row).execute();
+}
+
+/** A correction: the order's amendments from `effectiveFrom` on give way to `changeId` (the latest wins). Returns those it replaced. */
+export async function supersedeChangesFrom(db: OrdersDb, orderId: string, changeId: string, effectiveFrom: string): Promise<{ change_id: string; effective_from: string }[]> {
+  return db
+    .updateTable('order_changes')
+    .set({ superseded_by: changeId })
+    .where('order_id', '=', orderId)
+    .where('change_id', '<>', changeId)
+    .where('effective_from', '>=', effectiveFrom)
+    .where('superseded_by', 'is', null)
+    .returning(['change_id', 'effective_from'])
+    .execute();
 }

@@ -1,6 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { notFound } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { OrderEndReason, OrderStatus, OrdersTables, RefusalReason, ReminderAbout } from './schema.js';
 
 export type OrderRow = Selectable<OrdersTables['orders']>;
@@ -132,4 +132,82 @@ export function toOrder(row: OrderRow & { agreed_on: string | null; starts_on: s
     startsOn: row.starts_on,
     daysPerWeek: row.days_per_week,
   };
+}
+
+/**
+ * The decision's order placed from `from` (for `providerId` where given) that is or was in force: a
+ * placement asked again finds it. A refused order, or one ended before it began, does not count.
+ */
+export async function orderPlacedFrom(db: OrdersDb, q: { decisionId: string; from: string; providerId?: string | undefined }): Promise<{ order_id: string } | undefined> {
+  let query = db
+    .selectFrom('orders')
+    .select('order_id')
+    .where('decision_id', '=', q.decisionId)
+    .where('valid_from', '=', q.from)
+    .where('status', '<>', 'refused')
+    .where(sql<boolean>`coalesce(end_date, valid_to) >= valid_from`);
+  if (q.providerId !== undefined) query = query.where('provider_id', '=', q.providerId);
+  return query.executeTakeFirst();
+}
+
+export async function insertOrder(db: OrdersDb, row: Insertable<OrdersTables['orders']>): Promise<void> {
+  await db.insertInto('orders').values(row).execute();
+}
+
+export async function updateOrder(db: OrdersDb, orderId: string, set: Updateable<OrdersTables['orders']>): Promise<void> {
+  await db.updateTable('orders').set(set).where('order_id', '=', orderId).execute();
+}
+
+/** Another provider's order of the decision that stays in force after `endDate`, if any. */
+export async function otherProviderOrderAfter(db: OrdersDb, order: OrderRow, endDate: string): Promise<{ order_id: string } | undefined> {
+  return db
+    .selectFrom('orders')
+    .select('order_id')
+    .where('decision_id', '=', order.decision_id)
+    .where('provider_id', '<>', order.provider_id)
+    .where('status', '<>', 'refused')
+    .where(sql<boolean>`coalesce(end_date, valid_to) >= valid_from`)
+    .where(sql<boolean>`coalesce(end_date, valid_to) > ${endDate}::date`)
+    .executeTakeFirst();
+}
+
+/**
+ * The days a week agreed in the care plans of the decision's other orders that overlap `from`–`to`:
+ * what the customer attends elsewhere while this plan runs (a provider left earlier no longer counts,
+ * and a decision that lies in the past is checked the same way as a current one).
+ */
+export async function daysAgreedAlongside(db: OrdersDb, order: OrderRow, from: string, to: string): Promise<number> {
+  const row = await db
+    .selectFrom('orders as o')
+    .innerJoin('care_plans as cp', 'cp.order_id', 'o.order_id')
+    .select(sql<string | null>`sum(cp.days_per_week)`.as('days'))
+    .where('o.decision_id', '=', order.decision_id)
+    .where('o.order_id', '<>', order.order_id)
+    .where('o.status', '<>', 'refused')
+    .where(sql<boolean>`coalesce(o.end_date, o.valid_to) >= o.valid_from`)
+    .where(sql<boolean>`coalesce(o.end_date, o.valid_to) >= ${from}::date`)
+    .where(sql<boolean>`coalesce(cp.starts_on, o.valid_from) <= ${to}::date`)
+    .executeTakeFirstOrThrow();
+  return Number(row.days ?? 0);
+}
+
+export async function hasCarePlan(db: OrdersDb, orderId: string): Promise<boolean> {
+  return (await db.selectFrom('care_plans').select('care_plan_id').where('order_id', '=', orderId).executeTakeFirst()) !== undefined;
+}
+
+export async function insertCarePlan(db: OrdersDb, row: Insertable<OrdersTables['care_plans']>): Promise<void> {
+  await db.insertInto('care_plans').values(row).execute();
+}
+
+export async function findReminder(db: OrdersDb, q: { orderId: string; about: ReminderAbout; key: string }): Promise<Selectable<OrdersTables['reminders']> | undefined> {
+  return db.selectFrom('reminders').selectAll().where('order_id', '=', q.orderId).where('about', '=', q.about).where('key', '=', q.key).executeTakeFirst();
+}
+
+export async function insertReminder(db: OrdersDb, row: Insertable<OrdersTables['reminders']>): Promise<void> {
+  await db.insertInto('reminders').values(row).execute();
+}
+
+/** The district the service's copy of the order's decision names, null when unknown. */
+export async function districtOf(db: OrdersDb, decisionId: string): Promise<string | null> {
+  return (await db.selectFrom('decisions').select('district').where('decision_id', '=', decisionId).executeTakeFirstOrThrow()).district;
 }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { addDays } from '@kundval/domain';
 import { audit, conflict, enqueueEvent } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { DecisionRow } from './decisions.js';
 import type { OrdersTables, QueueEntryStatus } from './schema.js';
 import type { Tx } from './tx.js';
+import { isPlaceArea } from './providers.js';
 
 /** Days a customer has to answer an offered place before it goes to the next in the queue. */
 export const OFFER_ANSWER_DAYS = 3;
@@ -273,4 +274,37 @@ export async function queueView(db: OrdersDb, by: { queueEntryId: string } | { p
     queuedAt: new Date(r.queued_at).toISOString(),
     offer: r.offer_id && r.answer_by ? { offerId: r.offer_id, answerBy: r.answer_by } : null,
   }));
+}
+
+/** The areas counted in places (nursing homes) the provider holds an authorization for. */
+export async function placeAreasOf(db: OrdersDb, providerId: string): Promise<string[]> {
+  const rows = await db.selectFrom('authorizations').select('area_id').where('provider_id', '=', providerId).execute();
+  return rows.map((a) => a.area_id).filter((areaId) => isPlaceArea(areaId));
+}
+
+export async function placesOf(db: OrdersDb, providerId: string, areaId: string): Promise<{ occupied_places: number; capacity_customers: number }> {
+  return db.selectFrom('authorizations').select(['occupied_places', 'capacity_customers']).where('provider_id', '=', providerId).where('area_id', '=', areaId).executeTakeFirstOrThrow();
+}
+
+/** Whose offer it is, read without a lock (the locks come in command order after it). */
+export async function offerOwner(db: OrdersDb, offerId: string): Promise<Pick<OfferRow, 'decision_id' | 'customer_id' | 'provider_id' | 'area_id'> | undefined> {
+  return db.selectFrom('offers').select(['decision_id', 'customer_id', 'provider_id', 'area_id']).where('offer_id', '=', offerId).executeTakeFirst();
+}
+
+export async function lockOffer(db: OrdersDb, offerId: string): Promise<OfferRow> {
+  return db.selectFrom('offers').selectAll().where('offer_id', '=', offerId).forUpdate().executeTakeFirstOrThrow();
+}
+
+/** Records the answer to an offer and closes its queue entry (placed when accepted, declined otherwise). */
+export async function recordOfferAnswer(db: OrdersDb, offer: OfferRow, answer: { accepted: boolean; at: Date; stayInQueueFor: string | null }): Promise<void> {
+  await db
+    .updateTable('offers')
+    .set({ status: answer.accepted ? 'accepted' : 'declined', answered_at: answer.at, stay_in_queue_for: answer.stayInQueueFor })
+    .where('offer_id', '=', offer.offer_id)
+    .execute();
+  await db
+    .updateTable('queue_entries')
+    .set({ status: answer.accepted ? 'placed' : 'declined', left_at: answer.at })
+    .where('queue_entry_id', '=', offer.queue_entry_id)
+    .execute();
 }

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { voucherAreaRegistry, type AuthorizationRequirement, type VoucherAreaDefinition } from '@kundval/domain';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 import type { OrdersTables, ProviderKind } from './schema.js';
 
 export type AuthorizationRow = Selectable<OrdersTables['authorizations']>;
@@ -91,4 +91,68 @@ export async function customersHeld(
   if (options.excludeOrderId) query = query.where('order_id', '<>', options.excludeOrderId);
   const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The provider's authorization for the area, locked for the rest of the transaction (its capacity and places are about to be counted). */
+export async function lockedAuthorization(db: OrdersDb, providerId: string, areaId: string): Promise<AuthorizationRow> {
+  return db.selectFrom('authorizations').selectAll().where('provider_id', '=', providerId).where('area_id', '=', areaId).forUpdate().executeTakeFirstOrThrow();
+}
+
+export async function providerKindOf(db: OrdersDb, providerId: string): Promise<{ provider_id: string; kind: ProviderKind }> {
+  return db.selectFrom('providers').select(['provider_id', 'kind']).where('provider_id', '=', providerId).executeTakeFirstOrThrow();
+}
+
+/**
+ * The providers with an approved authorization in the area, by name, each with the customers it
+ * holds on `today` (orders placed or accepted, in force) and the customers in its queue.
+ */
+export async function approvedProvidersOf(db: OrdersDb, areaId: string, today: string) {
+  const rows = await db
+    .selectFrom('providers as p')
+    .innerJoin('authorizations as a', 'a.provider_id', 'p.provider_id')
+    .select((eb) => [
+      'p.provider_id',
+      'p.name',
+      'p.kind',
+      'p.languages',
+      'p.satisfaction_score',
+      'a.area_id',
+      'a.is_default',
+      'a.capacity_customers',
+      'a.service_area',
+      'a.occupied_places',
+      eb
+        .selectFrom('orders as o')
+        .whereRef('o.provider_id', '=', 'p.provider_id')
+        .whereRef('o.area_id', '=', 'a.area_id')
+        .where('o.status', 'in', ['placed', 'accepted'])
+        .where(sql<boolean>`coalesce(o.end_date, o.valid_to) >= ${today}::date`)
+        .where(sql<boolean>`coalesce(o.end_date, o.valid_to) >= o.valid_from`)
+        .select((e) => e.fn.countAll<string>().as('n'))
+        .as('customers'),
+      eb
+        .selectFrom('queue_entries as q')
+        .whereRef('q.provider_id', '=', 'p.provider_id')
+        .whereRef('q.area_id', '=', 'a.area_id')
+        .where('q.status', 'in', ['waiting', 'offered'])
+        .select((e) => e.fn.countAll<string>().as('n'))
+        .as('queued'),
+    ])
+    .where('a.area_id', '=', areaId)
+    .where('a.status', '=', 'approved')
+    .orderBy('p.name')
+    .execute();
+  return rows.map((r) => ({ ...r, customers: Number(r.customers ?? 0), queued: Number(r.queued ?? 0) }));
+}
+
+/** The area's default provider (ickevalsalternativ) when its authorization is approved. */
+export async function defaultProviderOf(db: OrdersDb, areaId: string): Promise<{ provider_id: string; kind: ProviderKind } | undefined> {
+  return db
+    .selectFrom('authorizations as a')
+    .innerJoin('providers as p', 'p.provider_id', 'a.provider_id')
+    .select(['p.provider_id', 'p.kind'])
+    .where('a.area_id', '=', areaId)
+    .where('a.is_default', '=', true)
+    .where('a.status', '=', 'approved')
+    .executeTakeFirst();
 }

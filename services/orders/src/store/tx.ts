@@ -1,5 +1,5 @@
 import type { Actor } from '@kundval/platform';
-import type { OrdersDb } from '../app.js';
+import type { OrdersDb } from '../store/db.js';
 
 /** What a command's work sees: its transaction, the day and instant it runs on, and who runs it. */
 export type Tx = {

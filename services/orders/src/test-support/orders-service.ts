@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { FastifyPluginAsyncZod } from '@kundval/platform';
 import { createTestService, testDatabaseUrl, type TestEngine } from '@kundval/platform/testing';
-import { ordersRoutes, type OrdersDb, type OrdersDeps } from '../app.js';
+import { ordersRoutes } from '../app.js';
+import type { OrdersDeps } from '../deps.js';
+import type { OrdersDb } from '../store/db.js';
 import { ordersMigrations } from '../store/migrations.js';
 import type { OrdersTables } from '../store/schema.js';
 

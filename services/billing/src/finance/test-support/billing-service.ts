@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestService } from '@kundval/platform/testing';
-import { billingRoutes, type BillingDb } from '../../app.js';
+import { billingRoutes } from '../../app.js';
+import type { BillingDb } from '../../store/db.js';
 import { billingMigrations } from '../../store/migrations.js';
 import type { BillingTables } from '../../store/schema.js';
 

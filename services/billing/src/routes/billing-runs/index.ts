@@ -1,7 +1,7 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, commandRunner, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { localMonthOf } from '../../local-time.js';
 import { runBillingMonth, type BillingRunResult } from '../../billing-run/run-month.js';
 

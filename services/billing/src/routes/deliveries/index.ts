@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DELIVERY_ROUTES } from '@kundval/domain';
 import { ErrorBody, audit, commandRunner, conflict, enqueueEvent, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { dayAfterOrderEnd, deliveryUnitOf, orderEnd } from '../../areas.js';
 import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
 import { scopedOrder } from '../visits/index.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import iconv from 'iconv-lite';
 import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { localMonthOf } from '../../local-time.js';
 import type { FinanceSettings } from '../../finance/config.js';
 import { BgMaxError, parseBgMax } from '../../finance/bgmax.js';

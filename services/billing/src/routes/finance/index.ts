@@ -1,7 +1,7 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { localMonthOf } from '../../local-time.js';
 import { Bankgiro, Bic, Iban, Plusgiro, type PayeeAccount } from '../../finance/bank-accounts.js';
 import { loadFinanceSettings, type FinanceSettings } from '../../finance/config.js';

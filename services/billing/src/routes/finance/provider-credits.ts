@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody, assertProviderScope, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 
 const Credit = z.object({
   paymentId: z.uuid(),

@@ -4,7 +4,7 @@ import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, assertProviderScope, audit, commandRunner, forbidden, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { Principal } from '@kundval/contracts';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { loadDeviationRule } from '../../follow-up/config.js';
 import { deviationAlert, grantedDelivered, monthsEndingAt, sumPerProviderAndArea, type DeviationRule, type GrantedDeliveredRow } from '../../follow-up/granted-delivered.js';
 import { loadOrderMonthFacts, type FollowUpFilter } from '../../store/follow-up.js';

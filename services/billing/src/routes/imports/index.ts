@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import { parse } from 'csv-parse/sync';
 import { AppError, ErrorBody, assertProviderScope, audit, commandRunner, invalid, isUniqueViolation, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { lockOrderDeliveries, recordVisit } from '../../visits/record-visit.js';
 import { VisitReport } from '../visits/index.js';
 

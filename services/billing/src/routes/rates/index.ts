@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError, validateVoucherAreaDefinition } from '@kundval/domain';
 import { ErrorBody, audit, commandRunner, conflict, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { loadUnitRateTables, unitArea } from '../../areas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };

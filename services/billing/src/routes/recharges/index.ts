@@ -1,7 +1,7 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { rechargeNetting } from '../../payments/recharge-netting.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };

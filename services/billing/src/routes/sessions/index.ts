@@ -1,7 +1,8 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, audit, commandRunner, enqueueEvent, isUniqueViolation, conflict, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDb, BillingDeps } from '../../app.js';
+import type { BillingDb } from '../../store/db.js';
+import type { BillingDeps } from '../../deps.js';
 import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
 import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
 import { MAX_CSV_BYTES, importRows, readCsv } from '../imports/index.js';

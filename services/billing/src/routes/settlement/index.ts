@@ -13,7 +13,8 @@ import {
   notFound,
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
-import type { BillingDb, BillingDeps } from '../../app.js';
+import type { BillingDb } from '../../store/db.js';
+import type { BillingDeps } from '../../deps.js';
 import type { BillingTables } from '../../store/schema.js';
 import type { Selectable } from 'kysely';
 import { RateTableCache, deliveryUnitOf } from '../../areas.js';

@@ -1,7 +1,7 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, assertProviderScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../app.js';
+import type { BillingDeps } from '../../deps.js';
 import { RateTableCache } from '../../areas.js';
 import { priceProviderMonth } from '../../billing-run/provider-month.js';
 import { statementReference } from '../../finance/payment-batches.js';

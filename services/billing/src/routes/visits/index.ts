@@ -13,7 +13,8 @@ import {
   notFound,
   type FastifyPluginAsyncZod,
 } from '@kundval/platform';
-import type { BillingDb, BillingDeps } from '../../app.js';
+import type { BillingDb } from '../../store/db.js';
+import type { BillingDeps } from '../../deps.js';
 import { deliveryUnitOf, orderEnd } from '../../areas.js';
 import { localMonthOf } from '../../local-time.js';
 import { firstDayOf, lastDayOf } from '../../periods.js';

@@ -1,22 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { parseIdentityNumber } from '@kundval/domain';
-import { ErrorBody, assertCustomerScope, audit, conflict, enqueueEvent, invalid, notFound, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
-import { areaOf, storedArea } from '../../areas.js';
-import { checkTerms } from '../../decision-terms.js';
-import { invalidFields } from '../../http/field-issues.js';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { DecisionsDeps } from '../../deps.js';
+import { checkApplication, registerApplication } from '../../application/applications/register-application.js';
+import { decideApplication } from '../../application/applications/decide-application.js';
+import { readApplication } from '../../application/applications/read-application.js';
+import { recordAssessment } from '../../application/applications/record-assessment.js';
 import { Decision } from '../../schemas.js';
-import { customerIdFor, insertDecision, stockholmToday } from '../../store/decisions.js';
-import type { DecisionsTables } from '../../store/schema.js';
-import type { Selectable } from 'kysely';
+import { stockholmDate } from '@kundval/domain';
+import { queryContext, useCaseRunner } from '../use-case.js';
 import { Application, ApplicationBody, Assessment, AssessmentBody, DecisionBody, IdParams } from './schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** Applications, their assessment and the decision: the case handler's part of the journey. */
 export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
-  const { db, municipality } = deps;
-  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
+  const run = useCaseRunner(deps);
+  const query = queryContext(deps);
   return async (app) => {
 
     app.post(
@@ -33,43 +31,9 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const identity = parseIdentityNumber(req.body.identityNumber, { referenceDate: stockholmToday() });
-        if (!identity.ok) throw invalid(identity.error.code, identity.error.message, { field: 'body.identityNumber' });
-        const area = areaOf(req.body.areaId);
-        return runCommand(req, reply, async (trx) => {
-          const application = await trx
-            .insertInto('applications')
-            .values({
-              application_id: randomUUID(),
-              customer_id: await customerIdFor(trx, identity.value.digits, deps.vault),
-              area_id: area.id,
-              municipality,
-              channel: req.body.channel,
-              status: 'received',
-              received_at: new Date(req.body.receivedAt ?? Date.now()),
-              created_by: req.principal.sub,
-              on_behalf_name: req.body.onBehalfOf?.name ?? null,
-              on_behalf_relation: req.body.onBehalfOf?.relation ?? null,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          // Who applied on the customer's behalf stays here: the event carries only the channel.
-          await enqueueEvent(
-            trx,
-            'applicationReceived',
-            {
-              applicationId: application.application_id,
-              customerId: application.customer_id,
-              areaId: application.area_id,
-              municipality,
-              channel: application.channel,
-              receivedAt: application.received_at.toISOString(),
-            },
-            { correlationId: req.correlationId },
-          );
-          await audit(trx, req.principal, { action: 'application.registered', entity: 'application', entityId: application.application_id, after: toApplication(application), correlationId: req.correlationId });
-          return { status: 201, body: toApplication(application) };
-        });
+        const { identityNumber: _identityNumber, ...application } = req.body;
+        const applicant = checkApplication(req.body, stockholmDate(new Date()));
+        return run(req, reply, (ctx) => registerApplication(ctx, { ...application, ...applicant }));
       },
     );
 
@@ -79,12 +43,7 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
         config: { roles: ['case-handler', 'operator', 'citizen'] },
         schema: { summary: 'Read an application', tags: ['applications'], params: IdParams, response: { 200: Application, ...errors } },
       },
-      async (req) => {
-        const row = await db.selectFrom('applications').selectAll().where('application_id', '=', req.params.applicationId).executeTakeFirst();
-        if (!row) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
-        assertCustomerScope(req.principal, row.customer_id);
-        return toApplication(row);
-      },
+      async (req) => readApplication(query(req), req.params),
     );
 
     app.post(
@@ -100,38 +59,7 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 201: Assessment, 200: Assessment, ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const application = await trx.selectFrom('applications').selectAll().where('application_id', '=', req.params.applicationId).forUpdate().executeTakeFirst();
-          if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
-          if (application.status !== 'received') throw conflict('DECISIONS.ALREADY_ASSESSED', `The application is already ${application.status}.`);
-          const assessment = await trx
-            .insertInto('assessments')
-            .values({
-              assessment_id: randomUUID(),
-              application_id: application.application_id,
-              life_areas: JSON.stringify(req.body.lifeAreas),
-              instruments: JSON.stringify(req.body.instruments),
-              assessed_on: req.body.assessedOn,
-              recorded_by: req.principal.sub,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await trx.updateTable('applications').set({ status: 'assessed' }).where('application_id', '=', application.application_id).execute();
-          await enqueueEvent(
-            trx,
-            'assessmentRecorded',
-            {
-              applicationId: application.application_id,
-              customerId: application.customer_id,
-              assessmentId: assessment.assessment_id,
-              lifeAreas: req.body.lifeAreas.map((l) => l.area),
-            },
-            { correlationId: req.correlationId },
-          );
-          await audit(trx, req.principal, { action: 'assessment.recorded', entity: 'application', entityId: application.application_id, before: { status: application.status }, after: { status: 'assessed', assessment: req.body }, correlationId: req.correlationId });
-          return { status: 201, body: { assessmentId: assessment.assessment_id, applicationId: application.application_id, assessedOn: assessment.assessed_on } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => recordAssessment(ctx, { ...req.params, ...req.body })),
     );
 
     app.post(
@@ -148,47 +76,8 @@ export function applicationRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 201: Decision, 200: Decision, ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const body = req.body;
-          const application = await trx.selectFrom('applications').selectAll().where('application_id', '=', req.params.applicationId).forUpdate().executeTakeFirst();
-          if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
-          const area = storedArea(application.area_id);
-          if (application.status === 'decided') throw conflict('DECISIONS.ALREADY_DECIDED', 'The application is already decided.');
-          if (application.status === 'received' && area.decisionKind === 'full') throw conflict('DECISIONS.NOT_ASSESSED', 'Record the assessment before the decision.');
-          const checked = checkTerms(area, body.outcome, body);
-          if (!checked.ok) throw invalidFields(checked.issues);
-          const decision = await insertDecision(
-            trx,
-            {
-              application,
-              outcome: body.outcome,
-              terms: checked.terms,
-              validFrom: body.validFrom,
-              validTo: body.validTo,
-              denialReason: body.denialReason ?? null,
-              deniedPart: body.deniedPart ?? null,
-              decidedOn: stockholmToday(),
-              decidingMunicipality: null,
-            },
-            { actor: req.principal, correlationId: req.correlationId },
-          );
-          await audit(trx, req.principal, { action: 'decision.made', entity: 'application', entityId: application.application_id, before: { status: application.status }, after: { ...decision, history: undefined }, correlationId: req.correlationId });
-          return { status: 201, body: decision };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => decideApplication(ctx, { ...req.params, ...req.body })),
     );
-  };
-}
 
-function toApplication(row: Selectable<DecisionsTables['applications']>) {
-  return {
-    applicationId: row.application_id,
-    customerId: row.customer_id,
-    areaId: row.area_id,
-    municipality: row.municipality,
-    channel: row.channel,
-    onBehalfOf: row.on_behalf_name !== null && row.on_behalf_relation !== null ? { name: row.on_behalf_name, relation: row.on_behalf_relation } : null,
-    status: row.status,
-    receivedAt: row.received_at.toISOString(),
   };
 }

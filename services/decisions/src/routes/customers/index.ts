@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ErrorBody, audit, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
-import { developmentVault } from '../../store/decisions.js';
+import type { DecisionsDeps } from '../../deps.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -40,7 +39,8 @@ export function customerRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           .orderBy('applications.received_at')
           .execute();
         await audit(db, req.principal, { action: 'customer.identity-read', entity: 'customer', entityId: customer.customer_id, correlationId: req.correlationId });
-        const digits = customer.identity_sealed ? (deps.vault ?? developmentVault()).open(customer.identity_sealed) : customer.identity_number!.trim();
+        // Sealed at rest (ADR 0032); a row from before the sealing migration is sealed at the next start.
+        const digits = customer.identity_sealed ? deps.vault!.open(customer.identity_sealed) : customer.identity_number!.trim();
         return {
           customerId: customer.customer_id,
           identityNumber: `${digits.slice(0, 8)}-${digits.slice(8)}`,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { parseIdentityNumber } from '@kundval/domain';
+import { parseIdentityNumber, stockholmDate } from '@kundval/domain';
 import { ErrorBody, audit, commandRunner, invalid, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
-import { stockholmToday } from '../../store/decisions.js';
+import type { DecisionsDeps } from '../../deps.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
@@ -35,10 +34,11 @@ export function customerLookupRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod
         },
       },
       async (req, reply) => {
-        const identity = parseIdentityNumber(req.body.identityNumber, { referenceDate: stockholmToday() });
+        const identity = parseIdentityNumber(req.body.identityNumber, { referenceDate: stockholmDate(new Date()) });
         if (!identity.ok) throw invalid(identity.error.code, identity.error.message, { field: 'body.identityNumber' });
         return runCommand(req, reply, async (trx) => {
-          const customer = await trx.selectFrom('customers').select('customer_id').where('identity_number', '=', identity.value.digits).executeTakeFirst();
+          // Found by the number's keyed hash: the number itself is stored only sealed (ADR 0032).
+          const customer = await trx.selectFrom('customers').select('customer_id').where('identity_hash', '=', deps.vault!.lookupHash(identity.value.digits)).executeTakeFirst();
           if (!customer) throw notFound('DECISIONS.CUSTOMER_NOT_FOUND', 'No customer with this identity number.');
           const applications = await trx
             .selectFrom('applications')

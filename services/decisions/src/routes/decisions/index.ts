@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { ErrorBody, assertCustomerScope, conflict, notFound, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
-import { storedArea } from '../../areas.js';
-import { checkTerms } from '../../decision-terms.js';
-import { invalidFields } from '../../http/field-issues.js';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { DecisionsDeps } from '../../deps.js';
+import { changeDecisionTerms } from '../../application/decisions/change-decision.js';
+import { endDecisionEarly, expireDecision } from '../../application/decisions/end-decision.js';
+import { readDecision } from '../../application/decisions/read-decision.js';
 import { Decision, DecisionParams, FreeText, IsoDate, TermsFields } from '../../schemas.js';
-import { assertChangeable, changeDecision, endDecision, lockDecision, readDecisionView } from '../../store/decisions.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -32,8 +32,8 @@ const ExpireBody = z
 
 /** A decision's life after it was made: reading it, changing (omprövning, renewal), ending and expiring it. */
 export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
-  const { db } = deps;
-  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
+  const run = useCaseRunner(deps);
+  const query = queryContext(deps);
   return async (app) => {
 
     app.get(
@@ -48,12 +48,7 @@ export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 200: Decision, ...errors },
         },
       },
-      async (req) => {
-        const row = await db.selectFrom('decisions').selectAll().where('decision_id', '=', req.params.decisionId).executeTakeFirst();
-        if (!row) throw notFound('DECISIONS.DECISION_NOT_FOUND', 'No such decision.');
-        assertCustomerScope(req.principal, row.customer_id);
-        return readDecisionView(db, row);
-      },
+      async (req) => readDecision(query(req), req.params),
     );
 
     app.post(
@@ -70,28 +65,7 @@ export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 201: Decision, 200: Decision, ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const body = req.body;
-          const row = await lockDecision(trx, req.params.decisionId);
-          assertChangeable(row, body.effectiveFrom);
-          const checked = checkTerms(storedArea(row.area_id), row.outcome, {
-            careHoursPerMonth: body.careHoursPerMonth,
-            serviceHoursPerMonth: body.serviceHoursPerMonth,
-            careNeedPoints: body.careNeedPoints ?? row.care_need_points ?? undefined,
-            // New care-need points give a new level; without them the level stays unless stated.
-            level: body.level ?? (body.careNeedPoints === undefined ? (row.level ?? undefined) : undefined),
-            daysPerWeek: body.daysPerWeek ?? row.days_per_week ?? undefined,
-          });
-          if (!checked.ok) throw invalidFields(checked.issues);
-          const { changed, view } = await changeDecision(
-            trx,
-            row,
-            { effectiveFrom: body.effectiveFrom, terms: checked.terms, validTo: body.validTo, reason: body.reason },
-            { actor: req.principal, correlationId: req.correlationId },
-          );
-          return { status: changed ? 201 : 200, body: view };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => changeDecisionTerms(ctx, { ...req.params, ...req.body })),
     );
 
     app.post(
@@ -108,12 +82,7 @@ export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 200: Decision, ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const row = await lockDecision(trx, req.params.decisionId);
-          const { view } = await endDecision(trx, row, req.body, { actor: req.principal, correlationId: req.correlationId });
-          return { status: 200, body: view };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => endDecisionEarly(ctx, { ...req.params, ...req.body })),
     );
 
     app.post(
@@ -130,17 +99,8 @@ export function decisionRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 200: Decision, ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const row = await lockDecision(trx, req.params.decisionId);
-          if (row.end_date) return { status: 200, body: await readDecisionView(trx, row) };
-          const expected = req.body?.expectedValidTo;
-          if (expected !== undefined && expected !== row.valid_to) {
-            throw conflict('DECISIONS.VALIDITY_CHANGED', `The decision now runs to ${row.valid_to}, not ${expected}.`, { validTo: row.valid_to });
-          }
-          const { view } = await endDecision(trx, row, { endDate: row.valid_to, reason: 'expired' }, { actor: req.principal, correlationId: req.correlationId });
-          return { status: 200, body: view };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => expireDecision(ctx, { ...req.params, expectedValidTo: req.body?.expectedValidTo })),
     );
+
   };
 }

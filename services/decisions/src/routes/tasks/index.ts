@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { ErrorBody, audit, notFound, scrubIdentityNumbers, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { DecisionsDeps } from '../../app.js';
+import { ErrorBody, scrubIdentityNumbers, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { DecisionsDeps } from '../../deps.js';
+import { closeTasks, escalate, listTasks, markTaskDone } from '../../application/tasks/tasks.js';
 import { FreeText } from '../../schemas.js';
-import type { DecisionsTables } from '../../store/schema.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -53,19 +52,11 @@ const CloseBody = z
   .refine((b) => b.key === undefined || b.kind !== undefined, { path: ['kind'], message: 'kind is required with key' });
 const DoneBody = z.object({ note: FreeText(2000).optional() }).nullish();
 
-type TaskRow = Selectable<DecisionsTables['tasks']> & { customer_id: string; area_id: string };
 
 /** The case handlers' work queue: the journey escalates (overdue acceptance, disputes, expiring decisions) by adding tasks. */
 export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
-  const { db } = deps;
-  const runCommand = commandRunner(db, { afterCommit: deps.afterCommit });
-
-  const selectTasks = (trx: typeof db) =>
-    trx
-      .selectFrom('tasks')
-      .innerJoin('applications', 'applications.application_id', 'tasks.application_id')
-      .selectAll('tasks')
-      .select(['applications.customer_id', 'applications.area_id']);
+  const run = useCaseRunner(deps);
+  const query = queryContext(deps);
 
   return async (app) => {
     app.post(
@@ -80,21 +71,7 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 201: Task, 200: Task, ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const { applicationId, kind, key, message } = req.body;
-          const application = await trx.selectFrom('applications').select('application_id').where('application_id', '=', applicationId).executeTakeFirst();
-          if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
-          const inserted = await trx
-            .insertInto('tasks')
-            .values({ task_id: randomUUID(), application_id: applicationId, kind, key, message, status: 'open', created_by: req.principal.sub, done_by: null, done_at: null, note: null })
-            .onConflict((oc) => oc.columns(['application_id', 'kind', 'key']).doNothing())
-            .returning('task_id')
-            .executeTakeFirst();
-          const task = await selectTasks(trx).where('tasks.application_id', '=', applicationId).where('tasks.kind', '=', kind).where('tasks.key', '=', key).executeTakeFirstOrThrow();
-          if (inserted) await audit(trx, req.principal, { action: 'task.created', entity: 'task', entityId: task.task_id, after: toTask(task), correlationId: req.correlationId });
-          return { status: inserted ? 201 : 200, body: toTask(task) };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => escalate(ctx, req.body)),
     );
 
     app.post(
@@ -112,29 +89,7 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 200: z.object({ closed: z.array(Task) }), ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const { applicationId, kind, key, reason } = req.body;
-          const application = await trx.selectFrom('applications').select('application_id').where('application_id', '=', applicationId).executeTakeFirst();
-          if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
-          let open = selectTasks(trx).where('tasks.application_id', '=', applicationId).where('tasks.status', '=', 'open');
-          if (kind) open = open.where('tasks.kind', '=', kind);
-          if (key) open = open.where('tasks.key', '=', key);
-          const tasks = await open.orderBy('tasks.created_at').orderBy('tasks.task_id').forUpdate(['tasks']).execute();
-          const closed = [];
-          for (const task of tasks) {
-            const note = `Closed by the journey: ${reason}`;
-            const done = await trx
-              .updateTable('tasks')
-              .set({ status: 'done', done_by: req.principal.sub, done_at: new Date(), note })
-              .where('task_id', '=', task.task_id)
-              .returningAll()
-              .executeTakeFirstOrThrow();
-            await audit(trx, req.principal, { action: 'task.closed', entity: 'task', entityId: task.task_id, before: { status: task.status }, after: { status: 'done', note }, correlationId: req.correlationId });
-            closed.push(toTask({ ...done, customer_id: task.customer_id, area_id: task.area_id }));
-          }
-          return { status: 200, body: { closed } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => closeTasks(ctx, req.body)),
     );
 
     app.get(
@@ -143,13 +98,7 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
         config: { roles: ['case-handler', 'operator'] },
         schema: { summary: 'List tasks, oldest first', tags: ['tasks'], querystring: TaskQuery, response: { 200: z.array(Task), ...errors } },
       },
-      async (req) => {
-        let query = selectTasks(db).orderBy('tasks.created_at').orderBy('tasks.task_id').limit(req.query.limit);
-        if (req.query.status) query = query.where('tasks.status', '=', req.query.status);
-        if (req.query.kind) query = query.where('tasks.kind', '=', req.query.kind);
-        if (req.query.applicationId) query = query.where('tasks.application_id', '=', req.query.applicationId);
-        return (await query.execute()).map(toTask);
-      },
+      async (req) => listTasks(query(req), req.query),
     );
 
     app.post(
@@ -165,38 +114,9 @@ export function taskRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
           response: { 200: Task, ...errors },
         },
       },
-      async (req, reply) =>
-        runCommand(req, reply, async (trx) => {
-          const task = await selectTasks(trx).where('tasks.task_id', '=', req.params.taskId).forUpdate(['tasks']).executeTakeFirst();
-          if (!task) throw notFound('DECISIONS.TASK_NOT_FOUND', 'No such task.');
-          if (task.status === 'done') return { status: 200, body: toTask(task) };
-          const done = await trx
-            .updateTable('tasks')
-            .set({ status: 'done', done_by: req.principal.sub, done_at: new Date(), note: req.body?.note ?? null })
-            .where('task_id', '=', task.task_id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          const after = toTask({ ...done, customer_id: task.customer_id, area_id: task.area_id });
-          await audit(trx, req.principal, { action: 'task.done', entity: 'task', entityId: task.task_id, before: { status: task.status }, after: { status: 'done', note: after.note }, correlationId: req.correlationId });
-          return { status: 200, body: after };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => markTaskDone(ctx, { ...req.params, note: req.body?.note })),
     );
+
   };
 }
 
-function toTask(row: TaskRow) {
-  return {
-    taskId: row.task_id,
-    applicationId: row.application_id,
-    customerId: row.customer_id,
-    areaId: row.area_id,
-    kind: row.kind,
-    key: row.key,
-    message: row.message,
-    status: row.status,
-    createdAt: row.created_at.toISOString(),
-    doneAt: row.done_at?.toISOString() ?? null,
-    doneBy: row.done_by,
-    note: row.note,
-  };
-}

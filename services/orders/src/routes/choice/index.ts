@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { assertCustomerScope, audit, conflict, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { OrdersDeps } from '../../app.js';
-import { assertMayChoose, checkSwitch, chosenTracks, recordChoice, recordSwitch, toChoice, latestChoice } from '../../store/choices.js';
-import { assertNotEnded, grantedDecision, lastDay, type DecisionRow } from '../../store/decisions.js';
-import { assertQueuedAt, isQueued, lapseOffers, leaveQueues, lockHome, offerFreePlaces, queueCustomer, takePlace } from '../../store/places.js';
-import { allowsSeveralProviders, approvedProvider, isPlaceArea } from '../../store/providers.js';
-import type { Tx } from '../../store/tx.js';
-import { commandRunner, errors } from '../command.js';
+import type { FastifyPluginAsyncZod } from '@kundval/platform';
+import type { OrdersDeps } from '../../deps.js';
+import { assignDefaultProvider } from '../../application/choice/assign-default-provider.js';
+import { chooseProvider, isQueued as isQueuedChoice } from '../../application/choice/choose-provider.js';
+import { switchProvider } from '../../application/choice/switch-provider.js';
+import { errors, useCaseRunner } from '../command.js';
 import { District } from '../providers/index.js';
 
 export const Choice = z.object({ choiceId: z.uuid(), decisionId: z.uuid(), providerId: z.string(), chosenBy: z.enum(['customer', 'default']) });
@@ -26,7 +24,7 @@ const DecisionParams = z.object({ decisionId: z.uuid() });
 
 /** The provider choice, the default provider, and switching at a chosen date. */
 export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
-  const command = commandRunner(deps);
+  const run = useCaseRunner(deps);
   return async (app) => {
     app.post(
       '/decisions/:decisionId/choice',
@@ -55,24 +53,7 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           response: { 201: Choice, 202: QueueEntry, ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (tx) => {
-          const decision = await grantedDecision(tx.db, req.params.decisionId, true);
-          assertCustomerScope(req.principal, decision.customer_id);
-          assertNotEnded(decision);
-          await assertMayChoose(tx.db, decision, req.body.providerId, tx.today);
-          const provider = await approvedProvider(tx.db, req.body.providerId, decision.area_id);
-          if (!provider) throw invalid('ORDERS.PROVIDER_NOT_AUTHORIZED', `Provider ${req.body.providerId} is not authorized for ${decision.area_id}.`, { field: 'body.providerId' });
-          if (req.body.stayInQueueFor) await assertQueuedAt(tx.db, decision.decision_id, req.body.stayInQueueFor);
-          await rememberDistrict(tx, decision, req.body.district);
-          if (isPlaceArea(decision.area_id) && !(await placeAvailable(tx, provider.provider_id, decision.area_id))) {
-            return { status: 202, body: await queueCustomer(tx, decision, provider.provider_id) };
-          }
-          if (req.body.effectiveFrom !== undefined) await assertAddedFrom(tx, decision, req.body.effectiveFrom, req.principal.role);
-          const choice = await recordChoice(tx, decision, provider, 'customer', req.body.effectiveFrom);
-          await leaveQueues(tx, decision.decision_id, req.body.stayInQueueFor ?? null);
-          return { status: 201, body: choice };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => chooseProvider(ctx, { ...req.params, ...req.body }), { status: (o) => (isQueuedChoice(o.result) ? 202 : 201) }),
     );
 
     app.post(
@@ -89,30 +70,7 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           response: { 200: Choice, ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (tx) => {
-          const decision = await grantedDecision(tx.db, req.params.decisionId, true);
-          // Any provider in use stands: the default is for a customer who has none.
-          const existing = allowsSeveralProviders(decision.area_id)
-            ? (await chosenTracks(tx.db, decision.decision_id, tx.today))[0]?.[0]
-            : await latestChoice(tx.db, decision.decision_id);
-          if (existing?.status === 'active') return { status: 200, body: toChoice(existing) };
-          assertNotEnded(decision);
-          if (await isQueued(tx.db, decision.decision_id)) throw conflict('ORDERS.IN_QUEUE', 'The customer waits in a queue for a place of their choice.');
-          const provider = await tx.db
-            .selectFrom('authorizations as a')
-            .innerJoin('providers as p', 'p.provider_id', 'a.provider_id')
-            .select(['p.provider_id', 'p.kind'])
-            .where('a.area_id', '=', decision.area_id)
-            .where('a.is_default', '=', true)
-            .where('a.status', '=', 'approved')
-            .executeTakeFirst();
-          if (!provider) throw conflict('ORDERS.NO_DEFAULT_PROVIDER', `No default provider is registered for ${decision.area_id}.`);
-          if (isPlaceArea(decision.area_id) && !(await placeAvailable(tx, provider.provider_id, decision.area_id))) {
-            throw conflict('ORDERS.NO_FREE_PLACE', `The default home ${provider.provider_id} has no free place.`);
-          }
-          return { status: 200, body: await recordChoice(tx, decision, provider, 'default') };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => assignDefaultProvider(ctx, req.params)),
     );
 
     app.post(
@@ -139,55 +97,8 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
           response: { 201: Switch, 202: QueueEntry, ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (tx) => {
-          const decision = await grantedDecision(tx.db, req.params.decisionId, true);
-          assertCustomerScope(req.principal, decision.customer_id);
-          const provider = await approvedProvider(tx.db, req.body.providerId, decision.area_id);
-          if (!provider) throw invalid('ORDERS.PROVIDER_NOT_AUTHORIZED', `Provider ${req.body.providerId} is not authorized for ${decision.area_id}.`, { field: 'body.providerId' });
-          const from = await checkSwitch(tx, decision, provider.provider_id, req.body.effectiveFrom, req.body.fromProviderId);
-          await rememberDistrict(tx, decision, req.body.district);
-          if (isPlaceArea(decision.area_id) && !(await placeAvailable(tx, provider.provider_id, decision.area_id))) {
-            return { status: 202, body: await queueCustomer(tx, decision, provider.provider_id) };
-          }
-          const switched = await recordSwitch(tx, decision, from, provider, req.body.effectiveFrom);
-          await leaveQueues(tx, decision.decision_id, null);
-          return { status: 201, body: switched };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => switchProvider(ctx, { ...req.params, ...req.body }), { status: (o) => ('queueEntryId' in o.result ? 202 : 201) }),
     );
+
   };
-}
-
-/**
- * Takes a free place in the home for this customer, after the home's queue has been served: lapsed
- * offers are closed and free places offered in queue order first, so nobody jumps the queue.
- */
-async function placeAvailable(tx: Tx, providerId: string, areaId: string): Promise<boolean> {
-  await lockHome(tx.db, providerId, areaId);
-  await lapseOffers(tx, providerId, areaId);
-  await offerFreePlaces(tx, providerId, areaId);
-  return takePlace(tx.db, providerId, areaId);
-}
-
-/**
- * A first day given with a choice is for a provider added beside others only, within the decision;
- * the customer adds one from today at the earliest, while the case handler may record an
- * arrangement that began earlier.
- */
-async function assertAddedFrom(tx: Tx, decision: DecisionRow, effectiveFrom: string, role: string): Promise<void> {
-  const field = { field: 'body.effectiveFrom' };
-  if (!allowsSeveralProviders(decision.area_id) || (await chosenTracks(tx.db, decision.decision_id, tx.today)).length === 0) {
-    throw invalid('ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'A first day is given only for a provider added beside others; a first choice is in force from the decision\'s start.', field);
-  }
-  if (effectiveFrom < decision.valid_from || effectiveFrom > lastDay(decision)) {
-    throw conflict('ORDERS.OUTSIDE_DECISION', `The decision is in force from ${decision.valid_from} to ${lastDay(decision)}.`, field);
-  }
-  if (role !== 'case-handler' && effectiveFrom < tx.today) throw conflict('ORDERS.CHOICE_DATE_PAST', `A provider is added from ${tx.today} at the earliest.`, field);
-}
-
-async function rememberDistrict(tx: Tx, decision: DecisionRow, district: string | undefined): Promise<void> {
-  if (district === undefined || district === decision.district) return;
-  await tx.db.updateTable('decisions').set({ district }).where('decision_id', '=', decision.decision_id).execute();
-  await audit(tx.db, tx.actor, { action: 'decision.district', entity: 'decision', entityId: decision.decision_id, before: { district: decision.district }, after: { district }, correlationId: tx.correlationId });
-  decision.district = district;
 }

@@ -1,0 +1,9 @@
+import type { OrdersDb } from './store/db.js';
+import type { Clock } from './calendar.js';
+
+export type OrdersDeps = {
+  db: OrdersDb;
+  afterCommit: () => void;
+  /** The clock deadlines and "tomorrow" are read from; the system clock unless a test fixes it. */
+  clock?: Clock;
+};
