@@ -29,6 +29,18 @@ export const interceptors = (): WorkflowInterceptors => {
     const at = waiting.indexOf(entry);
     if (at >= 0) waiting.splice(at, 1);
   };
+  /** Runs a handler whose command is scheduled before it first waits: the command is the person's; whatever the handler did, the entry goes with it. */
+  async function asPerson<T>(command: string, person: OnBehalfOf, handle: () => Promise<T>): Promise<T> {
+    const entry = { command, person };
+    waiting.push(entry);
+    try {
+      return await handle();
+    } finally {
+      forget(entry);
+    }
+  }
+  /** The journey re-runs a resolved attention's command: that run is the person's who asked for the retry. */
+  const retriedBy = (attention: Attention, by: ResolveAttention['by']) => waiting.push({ command: attention.command, person: { sub: by.subject, role: by.role } });
   return {
     inbound: [
       {
@@ -37,37 +49,16 @@ export const interceptors = (): WorkflowInterceptors => {
           const request = input.args[0] as PersonRequest;
           const command = COMMAND_OF_UPDATE[request.kind];
           const person = 'onBehalfOf' in request ? request.onBehalfOf : undefined;
-          if (command && person) {
-            const entry = { command, person };
-            waiting.push(entry);
-            try {
-              return await next(input);
-            } finally {
-              forget(entry);
-            }
-          }
+          if (command && person) return asPerson(command, person, () => next(input));
           const resolved = (await (next(input) as Promise<unknown>)) as Attention | null | undefined;
-          if (request.kind === 'retry' && resolved) waiting.push({ command: resolved.command, person: { sub: request.by.subject, role: request.by.role } });
+          if (request.kind === 'retry' && resolved) retriedBy(resolved, request.by);
         },
         async handleUpdate(input, next) {
           const command = COMMAND_OF_UPDATE[input.name];
           const person = (input.args[0] as { onBehalfOf?: OnBehalfOf } | undefined)?.onBehalfOf;
-          if (command && person) {
-            // The update's command is scheduled before the handler first waits; whatever it did, the entry goes with the update.
-            const entry = { command, person };
-            waiting.push(entry);
-            try {
-              return await next(input);
-            } finally {
-              forget(entry);
-            }
-          }
+          if (command && person) return asPerson(command, person, () => next(input));
           const result = await next(input);
-          if (input.name === 'retryCommand') {
-            const { by } = input.args[0] as ResolveAttention;
-            // The journey re-runs the attention's command once the update has resolved it: that run is the person's.
-            waiting.push({ command: (result as Attention).command, person: { sub: by.subject, role: by.role } });
-          }
+          if (input.name === 'retryCommand') retriedBy(result as Attention, (input.args[0] as ResolveAttention).by);
           return result;
         },
       },
