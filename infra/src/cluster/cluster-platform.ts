@@ -155,10 +155,12 @@ export async function startClusterPlatform(options: ClusterPlatformOptions = {})
 
     const workerScript = join(root, 'services', 'workflows', 'dist', 'worker.js');
     // The worker says it polls at info level; that line is how readiness is known.
-    const workerEnv = { ...common, LOG_LEVEL: 'info' };
+    // Each worker serves its /health, /ready and /metrics on a port of its own.
+    const workerPorts = await Promise.all(Array.from({ length: workers }, () => freePort()));
     await Promise.all(
       Array.from({ length: workers }, (_, i) => {
         const name = `worker-${i + 1}`;
+        const workerEnv = { ...common, LOG_LEVEL: 'info', WORKER_PORT: String(workerPorts[i]) };
         return supervise(name, () => {
           const w = startNodeProcess(root, name, workerScript, workerEnv, log);
           return startReady(w, async () => w.recentOutput().includes('worker started'), { timeoutMs: 120_000, what: `${name} to poll its task queue` });

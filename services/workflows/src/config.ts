@@ -55,6 +55,8 @@ export const WorkflowsConfig = z
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(0),
     /** Journey signals the bridge has in flight at once, across journeys; each journey's events stay in order (ADR 0030). 1 is one event at a time. */
     BRIDGE_CONCURRENCY: z.coerce.number().int().positive().default(32),
+    /** Deliveries of an event the bridge cannot signal yet (its journey not started, Temporal away) before it is parked for an operator. */
+    BRIDGE_MAX_DELIVERIES: z.coerce.number().int().min(2).default(10),
     // The same limits at its edge as every service's (ADR 0024).
     ...EdgeConfig.shape,
   })

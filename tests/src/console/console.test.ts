@@ -33,7 +33,8 @@ describe("the operators' console in Chromium", () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: scripts/ensure-chromium.sh installs Debian's chromium package (npm test runs it).`);
     mkdirSync(SHOTS, { recursive: true });
-    platform = await startTestPlatform('console', { env: { COMMAND_RETRY_MS: String(COMMAND_RETRY_MS) } });
+    // The bridge parks an event whose journey has not started after three deliveries (a second or two), not ten.
+    platform = await startTestPlatform('console', { env: { COMMAND_RETRY_MS: String(COMMAND_RETRY_MS), BRIDGE_MAX_DELIVERIES: '3' } });
     tap = await eventTap(platform.nats.url);
     // A journey that gets stuck: the area's default provider is suspended, so assigning it is refused.
     await defaultProvider('suspend');
@@ -128,7 +129,7 @@ describe("the operators' console in Chromium", () => {
   });
 
   it('re-drives a parked event once the journey it was for exists', async () => {
-    // An assessment whose application the bridge has not seen: no journey takes it, so it is parked.
+    // An assessment whose application the bridge has not seen: retried while the journey may still start, then parked.
     const lost = randomUUID();
     const customerId = randomUUID();
     const envelope = (name: 'assessmentRecorded' | 'applicationReceived', payload: Record<string, unknown>) => ({
@@ -140,7 +141,7 @@ describe("the operators' console in Chromium", () => {
     });
     await tap.republish(envelope('assessmentRecorded', { applicationId: lost, customerId, assessmentId: randomUUID(), lifeAreas: ['self-care'] }));
     await page.goto(`${platform.consoleUrl}/parked?lang=en`);
-    const card = page.locator('section.parked', { hasText: `no running journey journey-${lost}` });
+    const card = page.locator('section.parked', { hasText: `the journey journey-${lost} for assessmentRecorded has not started yet` });
     await expect.poll(async () => (await page.reload(), await card.count()), { timeout: 30_000 }).toBe(1);
     expect(await card.textContent()).toContain('workflows-journeys');
     await checked('parked');

@@ -22,12 +22,15 @@ export function startJourneyBridge(deps: {
   timing: Required<JourneyTiming>;
   /** Signals in flight at once across journeys (`BRIDGE_CONCURRENCY`): each is one round trip to the Temporal server. */
   concurrency: number;
+  /** Deliveries of an event that cannot be signalled yet before it is parked (the consumer's default, 10, when omitted). */
+  maxDeliveries?: number;
 }) {
   const { client, timing } = deps;
   return startConsumer({
     bus: deps.bus,
     durable: 'workflows-journeys',
     partitioned: { key: (event) => event.payload.applicationId, concurrency: deps.concurrency },
+    ...(deps.maxDeliveries ? { maxDeliveries: deps.maxDeliveries } : {}),
     events: [
       'applicationReceived',
       'assessmentRecorded',
