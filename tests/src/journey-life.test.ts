@@ -180,10 +180,16 @@ describe('the life of a home-care journey', () => {
     }, 'the acceptance escalation', 60_000);
     expect(escalated.stage).toBe('awaiting-acceptance');
     expect(escalated.escalations?.some((e) => e.kind === 'acceptance-reminder')).toBe(true);
-    const tasks = await actors(platform).caseHandler.ok<Array<{ applicationId: string; kind: string }>>('GET', `${platform.urls.decisions}/tasks?status=open`);
-    expect(tasks.some((t) => t.applicationId === applicationId && t.kind === 'acceptance-overdue')).toBe(true);
-    const operatorView = await actors(platform).operator.ok<Array<{ workflowId: string }>>('GET', `${platform.urls.workflows}/journeys?attention=acceptance-overdue`);
-    expect(operatorView.some((j) => j.workflowId === `journey-${applicationId}`)).toBe(true);
+    // The escalation is in the journey's state as its task is being opened, and the search attribute reaches
+    // Temporal's visibility store a moment later: both are waited for, not raced.
+    await eventually(async () => {
+      const tasks = await actors(platform).caseHandler.ok<Array<{ applicationId: string; kind: string }>>('GET', `${platform.urls.decisions}/tasks?status=open`);
+      return tasks.some((t) => t.applicationId === applicationId && t.kind === 'acceptance-overdue') || undefined;
+    }, "the acceptance escalation's task", 30_000);
+    await eventually(async () => {
+      const operatorView = await actors(platform).operator.ok<Array<{ workflowId: string }>>('GET', `${platform.urls.workflows}/journeys?attention=acceptance-overdue`);
+      return operatorView.some((j) => j.workflowId === `journey-${applicationId}`) || undefined;
+    }, "the journey among the operators' acceptance-overdue journeys", 30_000);
 
     await steps.acceptAndPlan('trygga-hander', decisionId);
     // The acceptance closes the escalation as it is applied; the stage follows in the same pass, after
