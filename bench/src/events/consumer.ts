@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { EVENT_STREAM, type EventEnvelope } from '@kundval/contracts';
-import { billingMigrations, type BillingTables } from '@kundval/billing';
+import { applyOrderChange, billingMigrations, type BillingTables } from '@kundval/billing';
 import { connectEventBus, createLogger, inboxHandlers, messagingMigration, openDatabase, startConsumer, type MessagingTables } from '@kundval/platform';
 import { serve, tell, type Message } from '../lib/child.js';
 import { Arrivals, PLAIN_STREAM } from './shared.js';
@@ -12,8 +12,8 @@ import { Arrivals, PLAIN_STREAM } from './shared.js';
 /**
  * The consuming side, a process of its own as a service is.
  * - `product`: the platform's `startConsumer` (durable, explicit acks, schema check at the edge)
- *   with `inboxHandlers` applying what billing's orders consumer applies: mark the event in the
- *   inbox, store the order, on billing's own schema and migrations in an on-disk PGlite database;
+ *   with `inboxHandlers` applying billing's own orders-consumer change (`applyOrderChange`): mark
+ *   the event in the inbox, store the order, on billing's own schema and migrations in an on-disk PGlite database;
  *   events that wait together go in one transaction (at most the optional third argument per
  *   transaction; 1 is one transaction per event). An event counts as stored once its transaction
  *   has committed.
@@ -36,26 +36,8 @@ if (mode === 'product') {
       arm: async (message) => {
         const { durable, expected } = message as Arm;
         const arrivals = new Arrivals(expected);
-        // The same change as billing's orders consumer (services/billing/src/consumers/orders.consumer.ts).
-        const handlers = inboxHandlers(db, durable, async (trx, event) => {
-          if (event.name !== 'orderPlaced') return;
-          const o = event.payload;
-          await trx
-            .insertInto('orders')
-            .values({
-              order_id: o.orderId,
-              application_id: o.applicationId,
-              customer_id: o.customerId,
-              provider_id: o.providerId,
-              provider_kind: o.providerKind,
-              area_id: o.areaId,
-              municipality: o.municipality,
-              valid_from: o.validFrom,
-              valid_to: o.validTo,
-            })
-            .onConflict((oc) => oc.column('order_id').doNothing())
-            .execute();
-        }, maxEvents ? { maxEvents } : {});
+        // Billing's own orders-consumer change (services/billing/src/consumers/orders.consumer.ts).
+        const handlers = inboxHandlers(db, durable, applyOrderChange, maxEvents ? { maxEvents } : {});
         const consumer = await startConsumer({
           bus,
           durable,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
-import { applyOrderEvent } from './orders.consumer.js';
+import { applyOrderEvent, ordersConsumerHandlers } from './orders.consumer.js';
 import { changeOrder, endOrder, orderEvent, placeOrder, startFullBilling, type FullBilling } from '../test-support/corrections.js';
 
 describe.each(testEngines())("billing's copy of orders on %s", (engine) => {
@@ -113,5 +113,34 @@ describe.each(testEngines())("billing's copy of orders on %s", (engine) => {
     const event = orderEvent('orderEnded', { orderId: '00000000-0000-4000-8000-0000000000e1', applicationId: '00000000-0000-4000-8000-0000000000e2', customerId: '00000000-0000-4000-8000-0000000000e3', providerId: 'kopia', endDate: '2025-04-30', reason: 'switched' });
     await expect(applyOrderEvent(svc.db, event)).rejects.toThrow(/before billing knew/);
     expect(await tableCounts(svc.db)).toEqual(before);
+  });
+
+  it('applies events that waited together in one transaction, in stream order, each once', async () => {
+    const orderId = '00000000-0000-4000-8000-0000000000b1';
+    const ids = { orderId, applicationId: '00000000-0000-4000-8000-0000000000b2', customerId: '00000000-0000-4000-8000-0000000000b3', providerId: 'kopia' };
+    const placed = orderEvent('orderPlaced', { ...ids, decisionId: '00000000-0000-4000-8000-0000000000b4', providerKind: 'private', areaId: 'nursing-home', municipality: 'nacka', validFrom: '2025-03-01', validTo: '2025-12-31', level: 2, careHoursPerMonth: 0, serviceHoursPerMonth: 0, decidingMunicipality: null });
+    const changed = orderEvent('orderChanged', { ...ids, effectiveFrom: '2025-06-01', validTo: '2026-05-31', level: 4, careHoursPerMonth: 0, serviceHoursPerMonth: 0 });
+    const ended = orderEvent('orderEnded', { ...ids, endDate: '2025-09-30', reason: 'switched' });
+    const batch = ordersConsumerHandlers(svc.db).batch!;
+    // The placement, its amendment and its end arrive together; the amendment is delivered twice.
+    await batch.handler([placed, changed, changed, ended]);
+    expect(await row(orderId)).toMatchObject({ level: 4, placed_level: 2, valid_to: '2026-05-31', end_date: '2025-09-30', end_reason: 'switched' });
+    expect(await changes(orderId)).toEqual([{ effective_from: '2025-06-01', valid_to: '2026-05-31', level: 4, care_hours_per_month: 0, service_hours_per_month: 0 }]);
+    const inbox = await svc.db.selectFrom('inbox').select('event_id').where('event_id', 'in', [placed.eventId, changed.eventId, ended.eventId]).execute();
+    expect(inbox).toHaveLength(3);
+    // The same batch delivered again changes nothing.
+    const before = await tableCounts(svc.db);
+    await batch.handler([placed, changed, ended]);
+    expect(await tableCounts(svc.db)).toEqual(before);
+  });
+
+  it('records nothing of a batch in which one event cannot be applied yet, so each can be applied alone', async () => {
+    const known = await placeOrder(svc.db, { providerId: 'kopia' });
+    const endKnown = orderEvent('orderEnded', { orderId: known.orderId, applicationId: known.applicationId, customerId: known.customerId, providerId: 'kopia', endDate: '2025-04-30', reason: 'switched' });
+    const endUnknown = orderEvent('orderEnded', { orderId: '00000000-0000-4000-8000-0000000000d1', applicationId: '00000000-0000-4000-8000-0000000000d2', customerId: '00000000-0000-4000-8000-0000000000d3', providerId: 'kopia', endDate: '2025-04-30', reason: 'switched' });
+    const before = await tableCounts(svc.db);
+    await expect(ordersConsumerHandlers(svc.db).batch!.handler([endKnown, endUnknown])).rejects.toThrow(/before billing knew/);
+    expect(await tableCounts(svc.db)).toEqual(before);
+    expect(await row(known.orderId)).toMatchObject({ end_date: null });
   });
 });
