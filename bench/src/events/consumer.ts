@@ -13,7 +13,7 @@ import { Arrivals, PLAIN_STREAM } from './shared.js';
  * The consuming side, a process of its own as a service is.
  * - `product`: the platform's `startConsumer` (durable, explicit acks, schema check at the edge)
  *   with `inboxHandlers` applying billing's own orders-consumer change (`applyOrderChange`): mark
- *   the event in the inbox, store the order, on billing's own schema and migrations in an on-disk PGlite database;
+ *   the event in the inbox, store the order, on billing's own schema and migrations in an on-disk PGlite database or on PostgreSQL;
  *   events that wait together go in one transaction (at most the optional third argument per
  *   transaction; 1 is one transaction per event). An event counts as stored once its transaction
  *   has committed.
@@ -21,13 +21,15 @@ import { Arrivals, PLAIN_STREAM } from './shared.js';
  */
 const mode = process.argv[2];
 const natsUrl = process.argv[3]!;
-const maxEvents = process.argv[4] ? Number(process.argv[4]) : undefined;
+/** `pglite` (an on-disk database in a temporary folder) or a PostgreSQL URL. */
+const databaseArg = process.argv[4] ?? 'pglite';
+const maxEvents = process.argv[5] ? Number(process.argv[5]) : undefined;
 const logger = createLogger('bench-consumer', { level: 'warn' });
 type Arm = Message & { durable: string; expected: number };
 
 if (mode === 'product') {
-  const dir = await mkdtemp(join(tmpdir(), 'kundval-bench-consumer-'));
-  const database = await openDatabase<BillingTables & MessagingTables>({ url: `pglite://${dir}`, schema: 'billing', migrations: { '0000_messaging': messagingMigration, ...billingMigrations }, logger });
+  const dir = databaseArg === 'pglite' ? await mkdtemp(join(tmpdir(), 'kundval-bench-consumer-')) : undefined;
+  const database = await openDatabase<BillingTables & MessagingTables>({ url: dir ? `pglite://${dir}` : databaseArg, schema: 'billing', migrations: { '0000_messaging': messagingMigration, ...billingMigrations }, logger });
   const db = database.db;
   const bus = await connectEventBus(natsUrl, 'bench-consumer');
   const jsm = await jetstreamManager(bus.nc);
@@ -66,7 +68,7 @@ if (mode === 'product') {
     async () => {
       await bus.close();
       await database.close();
-      await rm(dir, { recursive: true, force: true });
+      if (dir) await rm(dir, { recursive: true, force: true });
     },
   );
 } else if (mode === 'plain') {

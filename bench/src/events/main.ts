@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EVENT_STREAM } from '@kundval/contracts';
-import { startNatsServer } from '@kundval/infra';
+import { startNatsServer, startPostgres } from '@kundval/infra';
 import { Child } from '../lib/child.js';
 import { compare, markdownTable, writeResult } from '../lib/results.js';
 import { percentile } from '../lib/stats.js';
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     'relay-batch': { type: 'string' },
     'relay-poll-ms': { type: 'string' },
     relay: { type: 'string', default: 'product', description: 'product, or pipelined: the experiment in pipelined-relay.ts' },
+    database: { type: 'string', default: 'pglite', description: 'pglite (on disk, as npm start runs) or postgres (as production runs): the producer’s outbox and the consumer’s store' },
     'consumer-batch': { type: 'string', description: 'events the consumer applies per transaction at most (1: one each; default: the platform’s INBOX_BATCH_EVENTS)' },
   },
 });
@@ -40,10 +41,15 @@ const relayOptions = {
   ...(args.relay === 'pipelined' ? { pipelined: true } : {}),
 };
 const consumerBatch = args['consumer-batch'];
+const database = args.database!;
+if (!['pglite', 'postgres'].includes(database)) throw new Error('--database is pglite or postgres');
 if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');
 
 type Mode = 'product' | 'plain';
 const nats = await startNatsServer();
+// On PostgreSQL, producer and consumer share one server, each in its own schema, as two services do.
+const postgres = database === 'postgres' ? await startPostgres() : undefined;
+const databaseUrl = postgres?.url ?? 'pglite';
 const children: Child[] = [];
 try {
   const nc = await connect({ servers: nats.url });
@@ -56,7 +62,7 @@ try {
     return child;
   };
   const paths = {
-    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions)]), consumer: start('consumer', './consumer.ts', 'product', consumerBatch ? [consumerBatch] : []), stream: EVENT_STREAM.name },
+    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions), databaseUrl]), consumer: start('consumer', './consumer.ts', 'product', [databaseUrl, consumerBatch ?? '']), stream: EVENT_STREAM.name },
     plain: { producer: start('producer', './producer.ts', 'plain'), consumer: start('consumer', './consumer.ts', 'plain'), stream: PLAIN_STREAM.name },
   };
   for (const child of children) await child.next('ready', 120_000);
@@ -122,10 +128,11 @@ try {
     compare(`latency p99 at ${rate} events/s`, 'ms', of('latency', 'product', (r) => r.latencyMs.p99), of('latency', 'plain', (r) => r.latencyMs.p99)),
   ];
   const table = markdownTable('Events: outbox → JetStream → consumer → store, against plain nats.js', rows, { product: 'services’ path', baseline: 'plain nats.js' });
-  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, consumerBatch: consumerBatch ?? 'default', quick: args.quick }, summary: rows, runs, table });
+  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, database, consumerBatch: consumerBatch ?? 'default', quick: args.quick }, summary: rows, runs, table });
   console.log(`${table}\n\nresults: ${file}`);
   await nc.close();
 } finally {
   for (const child of children.reverse()) await child.stop().catch((err: unknown) => console.error(err));
   await nats.stop();
+  await postgres?.stop();
 }

@@ -13,18 +13,20 @@ import { PLAIN_STREAM, drive, now, orderPlacedPayload, type Load, type Produced 
 /**
  * The publishing side, a process of its own as a service is.
  * - `product`: each event is written by `enqueueEvent` in its own transaction on an on-disk PGlite
- *   database (as a service route does), then the service's `OutboxRelay` publishes it to JetStream,
+ *   database or on PostgreSQL (as a service route does), then the service's `OutboxRelay` publishes it to JetStream,
  *   kicked after each commit exactly as `runService` wires it.
  * - `plain`: the same envelope bytes handed straight to `js.publish`, awaiting the ack.
  */
 const mode = process.argv[2];
 const natsUrl = process.argv[3]!;
 const relayOptions = JSON.parse(process.argv[4] ?? '{}') as { pollMs?: number; batchSize?: number; pipelined?: boolean };
+/** `pglite` (an on-disk database in a temporary folder) or a PostgreSQL URL. */
+const databaseArg = process.argv[5] ?? 'pglite';
 const logger = createLogger('bench-producer', { level: 'warn' });
 
 if (mode === 'product') {
-  const dir = await mkdtemp(join(tmpdir(), 'kundval-bench-producer-'));
-  const database = await openDatabase<MessagingTables>({ url: `pglite://${dir}`, schema: 'orders', migrations: { '0000_messaging': messagingMigration }, logger });
+  const dir = databaseArg === 'pglite' ? await mkdtemp(join(tmpdir(), 'kundval-bench-producer-')) : undefined;
+  const database = await openDatabase<MessagingTables>({ url: dir ? `pglite://${dir}` : databaseArg, schema: 'orders', migrations: { '0000_messaging': messagingMigration }, logger });
   const bus = await connectEventBus(natsUrl, 'bench-producer');
   // Counts what the relay has published, so a run can say when its last event left the outbox.
   let published = 0;
@@ -63,7 +65,7 @@ if (mode === 'product') {
       await relay.stop();
       await bus.close();
       await database.close();
-      await rm(dir, { recursive: true, force: true });
+      if (dir) await rm(dir, { recursive: true, force: true });
     },
   );
 } else if (mode === 'plain') {
