@@ -33,7 +33,6 @@ const { values: args } = parseArgs({
     'provider-page': { type: 'string', description: 'runBillingMonth providerPageSize (product default 200)' },
     'customer-page': { type: 'string', description: 'runBillingMonth customerPageSize (product default 1000)' },
     'insert-batch': { type: 'string', description: 'runBillingMonth insertBatchSize (product default 500)' },
-    'providers-per-transaction': { type: 'string', description: 'runBillingMonth providersPerTransaction (product default 25)' },
     'floor-fetch': { type: 'string', description: 'rows per FETCH of the floor; the visit page size by default' },
     variant: { type: 'string', multiple: true, default: [], description: 'tuning: also run the product with other page sizes, e.g. customer-page=5000 (repeatable)' },
     'orders-indexes': { type: 'boolean', default: false, description: 'experiment: index orders by (provider_id, area_id) and by customer_id, which the schema has not' },
@@ -52,9 +51,8 @@ const tuning: RunTuning = {
   ...(args['provider-page'] ? { providerPageSize: Number(args['provider-page']) } : {}),
   ...(args['customer-page'] ? { customerPageSize: Number(args['customer-page']) } : {}),
   ...(args['insert-batch'] ? { insertBatchSize: Number(args['insert-batch']) } : {}),
-  ...(args['providers-per-transaction'] ? { providersPerTransaction: Number(args['providers-per-transaction']) } : {}),
 };
-const TUNING_FLAGS: Record<string, keyof RunTuning> = { 'visit-page': 'visitPageSize', 'provider-page': 'providerPageSize', 'customer-page': 'customerPageSize', 'insert-batch': 'insertBatchSize', 'providers-per-transaction': 'providersPerTransaction' };
+const TUNING_FLAGS: Record<string, keyof RunTuning> = { 'visit-page': 'visitPageSize', 'provider-page': 'providerPageSize', 'customer-page': 'customerPageSize', 'insert-batch': 'insertBatchSize' };
 /** Tuning variants: the product with other page sizes, measured in the same rotation as the product and the floor. */
 const variants = args.variant!.map((v) => {
   const overrides = Object.fromEntries(

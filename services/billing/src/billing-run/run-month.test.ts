@@ -148,10 +148,6 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
       expect(events.filter((e) => e.subject === 'kundval.billing.fee.charged.v1' && invoices.some((i) => i.invoice_id === e.payload['invoiceId']))).toHaveLength(invoices.length);
       const actions = await svc.db.selectFrom('audit_log').select('action').where('entity_id', '=', run.runId).orderBy('id').execute();
       expect(actions.map((a) => a.action)).toEqual(['billing-run.started', 'billing-run.fees-charged', 'billing-run.completed']);
-      // Each provider settled is audited with what its statement came to, though providers settle in groups.
-      const statements = await statementsOf(run.runId);
-      const settled = await svc.db.selectFrom('audit_log').select(['entity_id', 'after']).where('action', '=', 'billing-run.provider-settled').where(sql<boolean>`after->>'runId' = ${run.runId}`).execute();
-      expect(settled.map((a) => [a.entity_id, (a.after as { statementOre: number }).statementOre]).sort()).toEqual(statements.map((s) => [s.provider_id, s.total_ore]).sort());
     });
 
     it('runs once per month: a second request answers the run (200) and changes nothing; the journey then finds nothing left to pay', async () => {
@@ -190,7 +186,7 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
     it('pages through providers, visits and customers in batches as small as one and arrives at the same statements', async () => {
       await monthOfDeliveries('2025-04', '+02:00');
       const clock = () => new Date('2025-05-02T06:00:00Z');
-      const { created, result } = await runBillingMonth({ db: svc.db, month: '2025-04', clock, visitPageSize: 2, providerPageSize: 3, providersPerTransaction: 2, customerPageSize: 1, insertBatchSize: 1, executionDate: '2025-05-05' });
+      const { created, result } = await runBillingMonth({ db: svc.db, month: '2025-04', clock, visitPageSize: 2, providerPageSize: 1, customerPageSize: 1, insertBatchSize: 1, executionDate: '2025-05-05' });
       expect(created).toBe(true);
       expect(result).toMatchObject({ month: '2025-04', periodMonth: '2025-04', startedAt: '2025-05-02T06:00:00.000Z', finishedAt: '2025-05-02T06:00:00.000Z' });
       expect(result.totals.statementsOre).toBe(result.totals.previouslyPaidOre + result.totals.paymentsOre);

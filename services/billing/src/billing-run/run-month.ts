@@ -9,7 +9,7 @@ import { computeFee, invoiceOcr, loadDeliveries } from '../fees/fees.js';
 import { localMonthOf } from '../local-time.js';
 import { enqueueEvents } from '../outbox-bulk.js';
 import { rechargeFor, recordRecharges, type RechargeRow } from '../payments/municipal-recharges.js';
-import { loadPaidLedgersOf, lockProviderMonths } from '../payments/order-payments.js';
+import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.js';
 import { firstDayOf, lastDayOf, openPeriod } from '../periods.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
 import { priceProviderMonth, type Refusal } from './provider-month.js';
@@ -35,8 +35,6 @@ export type BillingRunOptions = {
   visitPageSize?: number;
   /** Providers read per query. */
   providerPageSize?: number;
-  /** Providers settled per transaction (their statements, payments and audit rows commit together). */
-  providersPerTransaction?: number;
   /** Customers charged per transaction. */
   customerPageSize?: number;
   /** Payment rows written per insert. */
@@ -88,8 +86,7 @@ const SYSTEM: Actor = { sub: 'billing-run', role: 'system' };
  *    sessions and occupied days; the statement is written, and each order-month is paid what it is worth less
  *    what earlier payments paid, booked against the provider's paid lines so the provider's
  *    payments add up to its statement; a payment for a customer another municipality placed here
- *    is recharged to it by the same rule as any other payment (ADR 0014). One transaction per group
- *    of providers (`providersPerTransaction`).
+ *    is recharged to it by the same rule as any other payment (ADR 0014). One transaction per provider.
  * 2. Customer by customer (keyset pages), the month's fee over all areas under one maxtaxa, less
  *    what earlier invoices charged, with an OCR reference when there is something to pay.
  * 3. One payment batch of the period's unbatched payments, and its pain.001 file (one credit
@@ -108,7 +105,6 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
   const providerPageSize = options.providerPageSize ?? 200;
   const customerPageSize = options.customerPageSize ?? 1000;
   const insertBatchSize = options.insertBatchSize ?? 500;
-  const providersPerTransaction = options.providersPerTransaction ?? 25;
   const tariffOrePerHour = options.tariffOrePerHour ?? 31_200;
 
   const run = await startOrResume(db, month, clock, actor, options.staleAfterMs ?? 120_000, correlationId);
@@ -123,38 +119,40 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
   const occupancyAreas = occupancyAreaIds();
   const resumeAfter = await db.selectFrom('provider_statements').select('provider_id').where('run_id', '=', runId).orderBy('provider_id', 'desc').limit(1).executeTakeFirst();
   let providerCursor: string | null = resumeAfter?.provider_id ?? null;
-  /**
-   * Settles a group of providers in one transaction: their month locks in one statement, their paid
-   * ledgers in one query, rate tables read once for the group, payments and statements written in
-   * multi-row statements. Round trips, not CPU, were the run's cost (bench/README.md, billing).
-   */
-  const settleProviders = (group: string[]) =>
-    db.transaction().execute(async (trx) => {
-      await lockProviderMonths(trx, group, month);
-      const ledgersOf = await loadPaidLedgersOf(trx, group, month);
-      // Read inside the transaction: an embedded database has one connection, which the transaction holds.
-      const tables = new RateTableCache(trx);
-      let pending: PaymentRow[] = [];
-      const flush = async () => {
-        if (pending.length === 0) return;
-        const rows = pending;
-        pending = [];
-        await trx.insertInto('provider_payments').values(rows.map((r) => r.row)).execute();
-        await recordRecharges(trx, rows.flatMap((r) => (r.recharge ? [r.recharge] : [])));
-        await enqueueEvents(trx, 'providerPaymentCreated', rows.map((r) => r.event), { correlationId, occurredAt: clock() });
-      };
-      const statements = [];
-      for (const providerId of group) {
-        const ledgers = ledgersOf.get(providerId)!;
+  for (;;) {
+    const approved = db.selectFrom('month_approvals as m').innerJoin('orders as o', 'o.order_id', 'm.order_id').select('o.provider_id').where('m.month', '=', month);
+    const placed = db
+      .selectFrom('orders')
+      .select('provider_id')
+      .where('area_id', 'in', occupancyAreas.length > 0 ? occupancyAreas : ['-'])
+      .where('valid_from', '<=', lastDayOf(month))
+      .where(sql<boolean>`least(end_date, valid_to) >= ${firstDayOf(month)}::date`);
+    let q = db.selectFrom(approved.union(placed).as('p')).select('p.provider_id');
+    if (providerCursor !== null) q = q.where('p.provider_id', '>', providerCursor);
+    const providers = await q.orderBy('p.provider_id').limit(providerPageSize).execute();
+    for (const { provider_id: providerId } of providers) {
+      await db.transaction().execute(async (trx) => {
+        await lockProviderMonth(trx, providerId, month);
+        const ledgers = await loadPaidLedgers(trx, providerId, month);
         const previouslyPaidOre = ledgers.provider.totalOre;
         const paymentRefusals: Refusal[] = [];
+        let pending: PaymentRow[] = [];
         let paidOre = 0;
         let payments = 0;
         let rechargedOre = 0;
+        const flush = async () => {
+          if (pending.length === 0) return;
+          const rows = pending;
+          pending = [];
+          await trx.insertInto('provider_payments').values(rows.map((r) => r.row)).execute();
+          await recordRecharges(trx, rows.flatMap((r) => (r.recharge ? [r.recharge] : [])));
+          await enqueueEvents(trx, 'providerPaymentCreated', rows.map((r) => r.event), { correlationId, occurredAt: clock() });
+        };
         const statement = await priceProviderMonth(trx, {
           providerId,
           month,
-          tables,
+          // Read inside the transaction: an embedded database has one connection, which the transaction holds.
+          tables: new RateTableCache(trx),
           visitPageSize,
           onOrder: async (outcome) => {
             if ('refused' in outcome) return;
@@ -194,9 +192,11 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
             if (pending.length >= insertBatchSize) await flush();
           },
         });
+        await flush();
         const refused = [...statement.refused, ...paymentRefusals];
-        statements.push({
-          row: {
+        await trx
+          .insertInto('provider_statements')
+          .values({
             run_id: runId,
             provider_id: providerId,
             month,
@@ -210,32 +210,17 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
             previously_paid_ore: previouslyPaidOre,
             paid_ore: paidOre,
             refused: JSON.stringify(refused),
-          },
-          settled: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, rechargedOre, payments, orders: statement.orderCount, refused: refused.length },
+          })
+          .execute();
+        await audit(trx, actor, {
+          action: 'billing-run.provider-settled',
+          entity: 'provider',
+          entityId: providerId,
+          after: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, rechargedOre, payments, orders: statement.orderCount, refused: refused.length },
+          correlationId,
         });
-      }
-      await flush();
-      await trx.insertInto('provider_statements').values(statements.map((s) => s.row)).execute();
-      for (const [i, { settled }] of statements.entries()) {
-        await audit(trx, actor, { action: 'billing-run.provider-settled', entity: 'provider', entityId: group[i]!, after: settled, correlationId });
-      }
-      await heartbeat(trx);
-    });
-
-  for (;;) {
-    const approved = db.selectFrom('month_approvals as m').innerJoin('orders as o', 'o.order_id', 'm.order_id').select('o.provider_id').where('m.month', '=', month);
-    const placed = db
-      .selectFrom('orders')
-      .select('provider_id')
-      .where('area_id', 'in', occupancyAreas.length > 0 ? occupancyAreas : ['-'])
-      .where('valid_from', '<=', lastDayOf(month))
-      .where(sql<boolean>`least(end_date, valid_to) >= ${firstDayOf(month)}::date`);
-    let q = db.selectFrom(approved.union(placed).as('p')).select('p.provider_id');
-    if (providerCursor !== null) q = q.where('p.provider_id', '>', providerCursor);
-    const providers = await q.orderBy('p.provider_id').limit(providerPageSize).execute();
-    const ids = providers.map((p) => p.provider_id);
-    for (let i = 0; i < ids.length; i += providersPerTransaction) {
-      await settleProviders(ids.slice(i, i + providersPerTransaction));
+        await heartbeat(trx);
+      });
     }
     if (providers.length < providerPageSize) break;
     providerCursor = providers[providers.length - 1]!.provider_id;

@@ -27,12 +27,7 @@ export const ISO_UTC = `YYYY-MM-DD"T"HH24:MI:SS"Z"`;
  * provider's month has paid so far (DOMAIN.md §2 rounding), so two at once must not read the same.
  */
 export async function lockProviderMonth(trx: BillingDb, providerId: string, month: string): Promise<void> {
-  await lockProviderMonths(trx, [providerId], month);
-}
-
-/** {@link lockProviderMonth} for several providers in one statement, taken in provider order so that two takers never deadlock. */
-export async function lockProviderMonths(trx: BillingDb, providerIds: readonly string[], month: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext('provider-month|' || p || '|' || ${month})) from unnest(${[...providerIds]}::text[]) as p order by p`.execute(trx);
+  await sql`select pg_advisory_xact_lock(hashtext(${`provider-month|${providerId}|${month}`}))`.execute(trx);
 }
 
 /** Serialises the fee invoices of one customer's month: each charges what earlier ones did not. */
@@ -40,25 +35,12 @@ export async function lockCustomerMonth(trx: BillingDb, customerId: string, mont
   await sql`select pg_advisory_xact_lock(hashtext(${`customer-month|${customerId}|${month}`}))`.execute(trx);
 }
 
-export type PaidLedgers = { provider: PaidLedger; byOrder: Map<string, PaidLedger> };
-
 /** What the payments of a provider's month have paid, in total and per order. */
-export async function loadPaidLedgers(trx: BillingDb, providerId: string, month: string): Promise<PaidLedgers> {
-  return (await loadPaidLedgersOf(trx, [providerId], month)).get(providerId)!;
-}
-
-/** {@link loadPaidLedgers} for several providers in one query: every provider named has an entry, empty when nothing is paid. */
-export async function loadPaidLedgersOf(trx: BillingDb, providerIds: readonly string[], month: string): Promise<Map<string, PaidLedgers>> {
-  const ledgers = new Map<string, PaidLedgers>(providerIds.map((id) => [id, { provider: emptyLedger(), byOrder: new Map() }]));
-  if (providerIds.length === 0) return ledgers;
-  const rows = await trx
-    .selectFrom('provider_payments')
-    .select(['provider_id', 'order_id', 'lines', 'unit_lines', 'amount_ore'])
-    .where('provider_id', 'in', [...providerIds])
-    .where('month', '=', month)
-    .execute();
+export async function loadPaidLedgers(trx: BillingDb, providerId: string, month: string): Promise<{ provider: PaidLedger; byOrder: Map<string, PaidLedger> }> {
+  const rows = await trx.selectFrom('provider_payments').select(['order_id', 'lines', 'unit_lines', 'amount_ore']).where('provider_id', '=', providerId).where('month', '=', month).execute();
+  const provider = emptyLedger();
+  const byOrder = new Map<string, PaidLedger>();
   for (const row of rows) {
-    const { provider, byOrder } = ledgers.get(row.provider_id)!;
     recordPaid(provider, row);
     let own = byOrder.get(row.order_id);
     if (!own) {
@@ -67,7 +49,7 @@ export async function loadPaidLedgersOf(trx: BillingDb, providerIds: readonly st
     }
     recordPaid(own, row);
   }
-  return ledgers;
+  return { provider, byOrder };
 }
 
 export type OrderMonthNow = OrderDeliveries & { excluded: ExcludedDelivery[]; unpricedMinutes: number; hospitalDays: number; deliveries: number };
