@@ -18,6 +18,8 @@ export interface PostgresOptions {
    * writes; it is not deleted on stop. Without it the cluster is a throwaway one, as tests want.
    */
   dataDir?: string;
+  /** Server settings passed as `-c name=value`, e.g. a benchmark's `shared_preload_libraries`. */
+  settings?: Record<string, string>;
 }
 
 export interface PostgresServer {
@@ -89,6 +91,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       // The cluster topology runs a Temporal server and two replicas of every service on it.
       '-c', 'max_connections=300',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     ...runAs,
     cwd: root,

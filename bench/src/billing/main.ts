@@ -35,10 +35,10 @@ const { values: args } = parseArgs({
     'insert-batch': { type: 'string', description: 'runBillingMonth insertBatchSize (product default 500)' },
     'floor-fetch': { type: 'string', description: 'rows per FETCH of the floor; the visit page size by default' },
     variant: { type: 'string', multiple: true, default: [], description: 'tuning: also run the product with other page sizes, e.g. customer-page=5000 (repeatable)' },
-    'orders-indexes': { type: 'boolean', default: false, description: 'experiment: index orders by (provider_id, area_id) and by customer_id, which the schema has not' },
     pglite: { type: 'boolean', default: false, description: 'also run the sizes up to --pglite-max on PGlite' },
     'pglite-max': { type: 'string', default: '60000' },
     seed: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false, description: 'PostgreSQL with pg_stat_statements: after each product run, the statements that took its time' },
   },
 });
 const sizes = args.sizes
@@ -73,15 +73,21 @@ if (largeReps < 1) throw new Error('--large-reps is at least 1');
 if (sizes.some((s) => !Number.isSafeInteger(s) || s % 4 !== 0)) throw new Error('sizes are whole multiples of 4 (February 2026 has four of each weekday)');
 
 type Engine = 'postgres' | 'pglite';
-type Run = { engine: Engine; visits: number; rep: number; side: string; loadBefore: number; result: Measurement };
+type Run = { engine: Engine; visits: number; rep: number; side: string; loadBefore: number; result: Measurement; statements?: StatementTime[] };
 const runs: Run[] = [];
+/** One statement's share of a product run, from pg_stat_statements (`--profile`). */
+type StatementTime = { query: string; calls: number; totalMs: number; meanMs: number; rows: number };
+let profiler: { reset: () => Promise<void>; top: (n: number) => Promise<StatementTime[]> } | undefined;
 const loads: Array<{ engine: Engine; workload: Workload; seconds: number; tables?: Record<string, string> }> = [];
 const cleanup: Array<() => Promise<unknown>> = [];
 const log = createWriteStream(logFile('billing-postgres'), { flags: 'w' });
 
 try {
-  console.error(`sizes ${sizes.join(', ')}; ${reps} repetitions (${largeReps} from 10 000 000 visits); run options ${JSON.stringify({ ...PRODUCT_DEFAULTS, ...tuning })}; floor fetch ${floorFetchSize}${args['orders-indexes'] ? '; orders indexed by (provider_id, area_id) and customer_id' : ''}`);
-  const postgres = await startPostgres({ log: (line) => log.write(`${line}\n`) });
+  console.error(`sizes ${sizes.join(', ')}; ${reps} repetitions (${largeReps} from 10 000 000 visits); run options ${JSON.stringify({ ...PRODUCT_DEFAULTS, ...tuning })}; floor fetch ${floorFetchSize}`);
+  const postgres = await startPostgres({
+    log: (line) => log.write(`${line}\n`),
+    ...(args.profile ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', 'pg_stat_statements.max': '1000' } } : {}),
+  });
   cleanup.unshift(() => postgres.stop());
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
@@ -98,12 +104,14 @@ try {
     await opened.close();
     const client = new pg.Client({ connectionString: url, options: `-c search_path=${SCHEMA}` });
     await client.connect();
+    if (args.profile) {
+      await client.query('create extension if not exists pg_stat_statements schema public');
+      profiler = statementProfiler(url);
+    }
     let workload: Workload;
     let tables: Record<string, string>;
     try {
       workload = await generate(await copySink(client), visits, seed);
-      // The experiment of Tuning item 6: the indexes a migration would add for the run's per-provider occupancy query and its customer pages.
-      if (args['orders-indexes']) await client.query('create index bench_orders_provider_area on orders (provider_id, area_id); create index bench_orders_customer on orders (customer_id)');
       // Hint bits, visibility map and statistics set, and the load's dirty pages written, before anything is timed.
       await client.query('vacuum analyze');
       await client.query('checkpoint');
@@ -148,7 +156,7 @@ try {
     });
     if (rows.length === 0) continue;
     summary[engine] = rows;
-    tables.push(billingTable(engine, rows, { ...PRODUCT_DEFAULTS, ...tuning }, reps, largeReps, args['orders-indexes'] ? ' with orders indexed by (provider_id, area_id) and customer_id' : ''));
+    tables.push(billingTable(engine, rows, { ...PRODUCT_DEFAULTS, ...tuning }, reps, largeReps));
   }
   if (variants.length > 0) {
     const of = (engine: Engine, visits: number, side: string) => runs.filter((r) => r.engine === engine && r.visits === visits && r.side === side).sort((a, b) => a.rep - b.rep).map((r) => r.result.seconds);
@@ -160,7 +168,7 @@ try {
   }
   const table = tables.join('\n\n');
   const file = writeResult('billing', {
-    options: { sizes, reps, largeReps, variants, tuning: { ...PRODUCT_DEFAULTS, ...tuning }, floorFetchSize, seed, ordersIndexes: args['orders-indexes'], pglite: args.pglite, pgliteMax: Number(args['pglite-max']), quick: args.quick, full: args.full },
+    options: { sizes, reps, largeReps, variants, tuning: { ...PRODUCT_DEFAULTS, ...tuning }, floorFetchSize, seed, pglite: args.pglite, pgliteMax: Number(args['pglite-max']), quick: args.quick, full: args.full },
     loads,
     summary,
     runs,
@@ -188,9 +196,13 @@ async function measureSize(engine: Engine, url: string, visits: number) {
     const results = new Map<string, Measurement>();
     for (const { side, spec } of order) {
       const loadBefore = loadavg()[0]!;
+      const profiled = engine === 'postgres' && spec.mode === 'product' ? profiler : undefined;
+      await profiled?.reset();
       const result = await measure(spec, `${engine}-${fmt(visits)}-${side.replace(/\W+/g, '-')}-${rep}`);
+      const statements = await profiled?.top(10);
       results.set(side, result);
-      runs.push({ engine, visits, rep, side, loadBefore, result });
+      runs.push({ engine, visits, rep, side, loadBefore, result, ...(statements ? { statements } : {}) });
+      if (statements) console.error(profileTable(statements));
       console.error(`${engine} ${fmt(visits).padStart(4)} rep ${rep} ${side.padEnd(7)} ${result.seconds.toFixed(2).padStart(8)} s (CPU ${result.cpuSeconds.toFixed(1)} s)  peak RSS ${result.peakRssMB.toFixed(0).padStart(4)} MB (ready ${result.readyRssMB.toFixed(0)} MB)  load ${loadBefore.toFixed(1)}${spec.mode === 'product' ? `  ${JSON.stringify(result.detail['phases'])}` : ''}`);
     }
     // The floor adds up the same money from the same rows, or it is not the floor of this work.
@@ -216,4 +228,35 @@ async function measure(spec: MeasureSpec, name: string): Promise<Measurement> {
 
 function fmt(visits: number): string {
   return visits >= 1_000_000 ? `${visits / 1_000_000}M` : `${visits / 1000}k`;
+}
+
+
+/** Reads where a run's database time went: pg_stat_statements of the run's database, reset before the run. */
+function statementProfiler(url: string) {
+  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<R>(text, values)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    reset: async () => void (await query('select public.pg_stat_statements_reset()')),
+    top: async (n: number) =>
+      (
+        await query<{ query: string; calls: string; total: number; mean: number; rows: string }>(
+          `select left(regexp_replace(query, '\\s+', ' ', 'g'), 160) as query, calls, total_exec_time as total, mean_exec_time as mean, rows
+             from public.pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+             order by total_exec_time desc limit $1`,
+          [n],
+        )
+      ).map((r) => ({ query: r.query, calls: Number(r.calls), totalMs: Math.round(r.total), meanMs: Number(r.mean.toFixed(3)), rows: Number(r.rows) })),
+  };
+}
+
+function profileTable(statements: StatementTime[]): string {
+  const rows = statements.map((s) => `| ${s.totalMs} | ${s.calls} | ${s.meanMs} | ${s.rows} | \`${s.query.replace(/\|/g, '\\|')}\` |`);
+  return ['| total ms | calls | mean ms | rows | statement |', '|---|---|---|---|---|', ...rows].join('\n');
 }
