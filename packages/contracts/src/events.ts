@@ -127,6 +127,30 @@ export const FeeCharged = z.object({
 });
 export type FeeCharged = z.infer<typeof FeeCharged>;
 
+/**
+ * v2 of `feeCharged`: the amount is signed. A fee charged too high is credited to the customer — an
+ * invoice with a negative `feeOre` (a credit note, `cause` says why) — and a credit still open is set
+ * off against the customer's next fee invoice (`setOffOre`), so `toPayOre` is what the customer pays
+ * by the OCR reference (ADR 0039). v1 keeps being published for invoices of 0 or more, so its
+ * consumers go on as before.
+ */
+export const FeeChargedV2 = z.object({
+  invoiceId: Id,
+  applicationId: Id,
+  customerId: Id,
+  month: Month,
+  feeOre: z.number().int(),
+  appliedCap: z.enum(['tariff', 'maxtaxa', 'fee-room']),
+  /** Null when there is nothing to pay: a credit note, or an invoice wholly set off. */
+  ocrReference: z.string().nullable(),
+  /** What open credits of the customer's settled of this invoice. */
+  setOffOre: z.number().int().nonnegative(),
+  toPayOre: z.number().int().nonnegative(),
+  /** For a credit note, why the fee is now lower; null for a charge. */
+  cause: z.enum(['fee-room-lowered', 'fewer-deliveries', 'tariff-lowered']).nullable(),
+});
+export type FeeChargedV2 = z.infer<typeof FeeChargedV2>;
+
 export const ProviderPaymentCreated = z.object({
   paymentId: Id,
   applicationId: Id,
@@ -316,6 +340,7 @@ export const eventCatalog = {
   carePlanAgreed: { subject: 'kundval.orders.care-plan.agreed.v1', schema: CarePlanAgreed },
   monthApproved: { subject: 'kundval.billing.month.approved.v1', schema: MonthApproved },
   feeCharged: { subject: 'kundval.billing.fee.charged.v1', schema: FeeCharged },
+  feeChargedV2: { subject: 'kundval.billing.fee.charged.v2', schema: FeeChargedV2 },
   providerPaymentCreated: { subject: 'kundval.billing.provider-payment.created.v1', schema: ProviderPaymentCreated },
   providerCreditCreated: { subject: 'kundval.billing.provider-credit.created.v1', schema: ProviderCreditCreated },
   decisionChanged: { subject: 'kundval.decisions.decision.changed.v1', schema: DecisionChanged },

@@ -14,6 +14,7 @@ export {
   CarePlanAgreed,
   MonthApproved,
   FeeCharged,
+  FeeChargedV2,
   ProviderPaymentCreated,
   DecisionChanged,
   DecisionEnded,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { isValidOcrReference } from '@kundval/domain';
 import type { BillingDb } from '../store/db.js';
 import { openPeriod } from '../periods.js';
@@ -106,7 +107,8 @@ async function matchInvoice(trx: BillingDb, kind: 'payment' | 'deduction', refer
   if (!/^\d+$/.test(reference) || !isValidOcrReference(reference)) return { reason: 'invalid-reference' };
   const invoice = await trx
     .selectFrom('fee_invoices')
-    .select(['invoice_id', 'invoice_number', 'customer_id', 'fee_ore'])
+    // What the customer owes by the OCR: the fee less what their fee credits settled (ADR 0039).
+    .select(['invoice_id', 'invoice_number', 'customer_id', sql<number>`fee_ore - set_off_ore`.as('fee_ore')])
     .where('ocr_reference', '=', reference)
     // Two imports paying one invoice at once are serialised here, so the surplus is counted once.
     .forUpdate()

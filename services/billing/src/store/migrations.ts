@@ -9,6 +9,7 @@ import { sessionMigrations } from './migrations-sessions.js';
 import { bankMigrations } from './migrations-bank.js';
 import { payeeAccountMigrations } from './migrations-payee-accounts.js';
 import { followUpMigrations } from './migrations-follow-up.js';
+import { feeCreditMigrations } from './migrations-fee-credits.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -114,4 +115,5 @@ export const billingMigrations: Record<string, Migration> = {
   '0801_audit_agent': auditAgentMigration,
   ...payeeAccountMigrations,
   ...followUpMigrations,
+  ...feeCreditMigrations,
 };
