@@ -329,6 +329,21 @@ export const DisputeResolved = z.object({
 });
 export type DisputeResolved = z.infer<typeof DisputeResolved>;
 
+/**
+ * The yearly customer survey of an area ("Vad tycker kunden?") published by orders (ADR 0040): each
+ * provider's mean score (1–5, one decimal) over its number of answers, now shown in the choice
+ * listing; a provider whose score is below `followUpBelow` gets a case handler's follow-up task.
+ */
+export const SurveyPublished = z.object({
+  surveyId: Id,
+  areaId: z.string().min(1),
+  year: z.number().int().min(2000).max(2100),
+  followUpBelow: z.number().min(1).max(5),
+  results: z.array(z.object({ providerId: z.string().min(1), score: z.number().min(1).max(5), answers: z.number().int().positive() })).max(1000),
+  belowThreshold: z.array(z.string().min(1)).max(1000),
+});
+export type SurveyPublished = z.infer<typeof SurveyPublished>;
+
 /** Every event the platform publishes: its NATS subject and its payload schema. */
 export const eventCatalog = {
   applicationReceived: { subject: 'kundval.decisions.application.received.v1', schema: ApplicationReceived },
@@ -355,6 +370,7 @@ export const eventCatalog = {
   deliveryPeriodRecorded: { subject: 'kundval.billing.delivery-period.recorded.v1', schema: DeliveryPeriodRecorded },
   disputeResolved: { subject: 'kundval.billing.dispute.resolved.v1', schema: DisputeResolved },
   sessionsReported: { subject: 'kundval.billing.sessions.reported.v1', schema: SessionsReported },
+  surveyPublished: { subject: 'kundval.orders.survey.published.v1', schema: SurveyPublished },
 } as const;
 
 export type EventCatalog = typeof eventCatalog;

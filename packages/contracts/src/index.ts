@@ -15,6 +15,7 @@ export {
   MonthApproved,
   FeeCharged,
   FeeChargedV2,
+  SurveyPublished,
   ProviderPaymentCreated,
   DecisionChanged,
   DecisionEnded,
