@@ -344,6 +344,27 @@ export const SurveyPublished = z.object({
 });
 export type SurveyPublished = z.infer<typeof SurveyPublished>;
 
+/**
+ * Billing's granted-vs-delivered alert (ADR 0036): an order's delivery stayed below or above the
+ * configured share of what was ordered for the configured months running. Decisions makes it a case
+ * handler's task on the customer's application (ADR 0040).
+ */
+export const FollowUpAlertRaised = z.object({
+  alertId: Id,
+  applicationId: Id,
+  orderId: Id,
+  customerId: Id,
+  providerId: z.string().min(1),
+  areaId: z.string().min(1),
+  kind: z.enum(['under-delivery', 'over-delivery']),
+  /** The run's first month: the alert's cause. */
+  firstMonth: Month,
+  month: Month,
+  /** Delivered ÷ ordered for each month of the run, oldest first. */
+  shares: z.array(z.number().nonnegative()).min(1).max(24),
+});
+export type FollowUpAlertRaised = z.infer<typeof FollowUpAlertRaised>;
+
 /** Every event the platform publishes: its NATS subject and its payload schema. */
 export const eventCatalog = {
   applicationReceived: { subject: 'kundval.decisions.application.received.v1', schema: ApplicationReceived },
@@ -371,6 +392,7 @@ export const eventCatalog = {
   disputeResolved: { subject: 'kundval.billing.dispute.resolved.v1', schema: DisputeResolved },
   sessionsReported: { subject: 'kundval.billing.sessions.reported.v1', schema: SessionsReported },
   surveyPublished: { subject: 'kundval.orders.survey.published.v1', schema: SurveyPublished },
+  followUpAlertRaised: { subject: 'kundval.billing.follow-up-alert.raised.v1', schema: FollowUpAlertRaised },
 } as const;
 
 export type EventCatalog = typeof eventCatalog;

@@ -16,6 +16,7 @@ export {
   FeeCharged,
   FeeChargedV2,
   SurveyPublished,
+  FollowUpAlertRaised,
   ProviderPaymentCreated,
   DecisionChanged,
   DecisionEnded,
