@@ -4,7 +4,7 @@ import type { SieVoucher } from './sie.js';
 import { nettedFees } from '../payments/recharge-netting.js';
 
 /** What a voucher records, so that it keeps its number across exports (ADR 0031). */
-export type VoucherSource = { kind: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting' | 'set-off'; id: string };
+export type VoucherSource = { kind: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting' | 'set-off' | 'provider-invoice'; id: string };
 export type SourcedVoucher = SieVoucher & { source: VoucherSource };
 
 /**
@@ -60,10 +60,17 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .orderBy('c.invoice_number')
     .execute();
   const netted = await nettedFees(db, month);
+  const providerInvoices = await db
+    .selectFrom('provider_invoices')
+    .select(['invoice_id', 'invoice_number', 'provider_id', 'amount_ore', 'ocr_reference'])
+    .where('period_month', '=', month)
+    .orderBy('invoice_number')
+    .execute();
   const received = await db
     .selectFrom('incoming_payments as p')
     .leftJoin('fee_invoices as i', 'i.invoice_id', 'p.invoice_id')
-    .select(['p.payment_id', 'p.kind', 'p.payment_date', 'p.amount_ore', 'p.applied_ore', 'p.credit_ore', 'p.status', 'p.reference', 'p.bank_reference', 'i.invoice_number'])
+    .leftJoin('provider_invoices as v', 'v.invoice_id', 'p.provider_invoice_id')
+    .select(['p.payment_id', 'p.kind', 'p.payment_date', 'p.amount_ore', 'p.applied_ore', 'p.credit_ore', 'p.status', 'p.reference', 'p.bank_reference', 'i.invoice_number', 'v.invoice_number as provider_invoice_number'])
     .where('p.period_month', '=', month)
     .where('p.amount_ore', '>', 0)
     .orderBy('p.payment_date')
@@ -134,6 +141,17 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
         { account: accounts.rechargeReceivable, amountOre: -f.feeOre },
       ],
     })),
+    // A provider invoiced back for its credits (ADR 0039): what was owed on paper becomes a receivable.
+    ...providerInvoices.map((v) => ({
+      source: { kind: 'provider-invoice' as const, id: v.invoice_id },
+      series: sie.series,
+      date,
+      text: `Faktura ${v.provider_id} krediteringar faktura ${v.invoice_number} OCR ${v.ocr_reference}`,
+      transactions: [
+        { account: accounts.receivable, amountOre: v.amount_ore },
+        { account: accounts.payable, amountOre: -v.amount_ore },
+      ],
+    })),
     // The receivables' settlement: the bank against the invoice's receivable, a surplus owed back to
     // the customer, an unmatched payment parked on the suspense account until finance resolves it.
     // A BgMax deduction (TK21) is money the deposit lacks: the bank less, the suspense account more.
@@ -145,7 +163,9 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
       text:
         p.kind === 'deduction'
           ? `Avdrag inbetalning${p.reference ? ` ref ${p.reference}` : ''}${p.bank_reference ? ` bankref ${p.bank_reference}` : ''}`
-          : p.status === 'matched'
+          : p.status === 'matched' && p.provider_invoice_number !== null
+            ? `Inbetalning leverantörsfaktura ${String(p.provider_invoice_number)} OCR ${p.reference ?? ''}`.trim()
+            : p.status === 'matched'
             ? `Inbetalning avgift faktura ${String(p.invoice_number)} OCR ${p.reference ?? ''}`.trim()
             : `Inbetalning ej matchad${p.reference ? ` ref ${p.reference}` : ''}${p.bank_reference ? ` bankref ${p.bank_reference}` : ''}`,
       transactions:
@@ -159,7 +179,8 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
               ...(p.status === 'matched'
                 ? [
                     ...(p.applied_ore > 0 ? [{ account: accounts.receivable, amountOre: -p.applied_ore }] : []),
-                    ...(p.credit_ore > 0 ? [{ account: accounts.customerCredits, amountOre: -p.credit_ore }] : []),
+                    // Paid beyond the invoice: owed back, to the customer or to the provider.
+                    ...(p.credit_ore > 0 ? [{ account: p.provider_invoice_number !== null ? accounts.payable : accounts.customerCredits, amountOre: -p.credit_ore }] : []),
                   ]
                 : [{ account: accounts.unmatchedPayments, amountOre: -p.amount_ore }]),
             ],

@@ -10,6 +10,7 @@ import { bankMigrations } from './migrations-bank.js';
 import { payeeAccountMigrations } from './migrations-payee-accounts.js';
 import { followUpMigrations } from './migrations-follow-up.js';
 import { feeCreditMigrations } from './migrations-fee-credits.js';
+import { providerInvoiceMigrations } from './migrations-provider-invoices.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -116,4 +117,5 @@ export const billingMigrations: Record<string, Migration> = {
   ...payeeAccountMigrations,
   ...followUpMigrations,
   ...feeCreditMigrations,
+  ...providerInvoiceMigrations,
 };

@@ -331,6 +331,8 @@ export type BillingTables = {
     credit_ore: number;
     period_month: string;
     created_at: Generated<Date>;
+    /** A provider's payment of an invoice for its credits (ADR 0039); `invoice_id` is then null. */
+    provider_invoice_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** An overpayment to return to the customer. */
   customer_credits: {
@@ -382,9 +384,23 @@ export type BillingTables = {
     created_on: string;
     created_at: Generated<Date>;
   };
+  /** A provider invoiced back for credits no payment came to set off against (ADR 0039). */
+  provider_invoices: {
+    invoice_id: string;
+    invoice_number: Generated<number>;
+    provider_id: string;
+    amount_ore: number;
+    ocr_reference: string;
+    issued_on: string;
+    due_date: string;
+    period_month: string;
+    issued_by: string;
+    created_at: Generated<Date>;
+  };
+  provider_invoice_items: { payment_id: string; invoice_id: string; amount_ore: number };
   /** What of a credit settled which later invoice. */
   fee_credit_set_offs: { credit_id: string; invoice_id: string; amount_ore: number; period_month: string; created_at: Generated<Date> };
-  sie_voucher_numbers: { source: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting' | 'set-off'; source_id: string; series: string; number: number; numbered_at: Generated<Date> };
+  sie_voucher_numbers: { source: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting' | 'set-off' | 'provider-invoice'; source_id: string; series: string; number: number; numbered_at: Generated<Date> };
 } & IdempotencyTables;
 
 /** Why a fee is now lower than was charged (ADR 0039). */
