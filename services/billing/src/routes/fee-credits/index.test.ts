@@ -114,6 +114,29 @@ describe.each(testEngines())('fee credits: credit notes, set-off against the nex
     ]);
   });
 
+  it("sets an open credit off against the invoice the monthly billing run makes, and announces it signed (feeCharged v2)", async () => {
+    now = new Date('2025-12-10T09:00:00Z');
+    const order = await placeOrder(svc.db, { providerId: 'korning-omsorg' });
+    await report(order, threeHours('2025-09'));
+    await approve(order, '2025-09');
+    expect((await charge(order, '2025-09', `approval:${order.orderId}`)).json()).toMatchObject({ feeOre: 93_600 });
+    await inject('PUT', `/customers/${order.customerId}/fee-basis`, caseHandler, LOWER_BASIS);
+    expect((await charge(order, '2025-09', 'fee-basis-change', finance)).json()).toMatchObject({ feeOre: -43_600, cause: 'fee-room-lowered' });
+
+    // October is approved but not charged by the journey: the run charges it, less the credit.
+    await report(order, threeHours('2025-10'));
+    await approve(order, '2025-10');
+    const outbox = (await svc.outbox()).length;
+    const run = await inject('POST', '/billing-runs', finance, { month: '2025-10' });
+    expect(run.statusCode, run.body).toBe(201);
+    const invoices = await inject('GET', `/customers/${order.customerId}/invoices`, finance);
+    const october = invoices.json().find((i: { month: string }) => i.month === '2025-10');
+    expect(october).toMatchObject({ feeOre: 50_000, setOffOre: 43_600, toPayOre: 6_400, cause: null });
+    expect(isValidOcrReference(october.ocrReference)).toBe(true);
+    const v2 = (await svc.outbox()).slice(outbox).filter((e) => e.subject === 'kundval.billing.fee.charged.v2');
+    expect(v2.map((e) => e.payload)).toContainEqual(expect.objectContaining({ invoiceId: october.invoiceId, feeOre: 50_000, setOffOre: 43_600, toPayOre: 6_400, ocrReference: october.ocrReference }));
+  });
+
   it('releases a credit no invoice took within FEE_CREDIT_SETOFF_DAYS for payback, once', async () => {
     now = new Date('2025-05-10T09:00:00Z');
     const order = await placeOrder(svc.db, { providerId: 'aterbetala-omsorg' });
