@@ -70,8 +70,9 @@ export type JourneyState = z.infer<typeof JourneyState>;
 
 export const Task = z.object({
   taskId: z.string(),
-  applicationId: z.string(),
-  customerId: z.string(),
+  /** Null for a task about a provider (a low customer-survey score; ADR 0040). */
+  applicationId: z.string().nullable(),
+  customerId: z.string().nullable(),
   areaId: z.string(),
   kind: z.string(),
   key: z.string(),

@@ -42,7 +42,7 @@ export async function stuckJourneys(api: PlatformApi, now: Date): Promise<{ stuc
   const candidates = running.slice(0, STATE_READS);
   const states = await mapLimited(candidates, CONCURRENCY, async (j) => api.journey(applicationIdOf(j.workflowId)).catch(() => null));
   const tasksByApplication = new Map<string, Task[]>();
-  for (const t of tasks) tasksByApplication.set(t.applicationId, [...(tasksByApplication.get(t.applicationId) ?? []), t]);
+  for (const t of tasks) if (t.applicationId) tasksByApplication.set(t.applicationId, [...(tasksByApplication.get(t.applicationId) ?? []), t]);
 
   const stuck: StuckJourney[] = [];
   candidates.forEach((j, i) => {

@@ -123,6 +123,10 @@ export const TaskKind = z.enum([
   'moved-out',
   'payment-correction',
   'command-failed',
+  // Raised by the decisions service from billing's delivery alerts and orders' survey results (ADR 0040), never by the journey.
+  'under-delivery',
+  'over-delivery',
+  'survey-follow-up',
 ]);
 export type TaskKind = z.infer<typeof TaskKind>;
 

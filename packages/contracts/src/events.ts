@@ -127,6 +127,30 @@ export const FeeCharged = z.object({
 });
 export type FeeCharged = z.infer<typeof FeeCharged>;
 
+/**
+ * v2 of `feeCharged`: the amount is signed. A fee charged too high is credited to the customer — an
+ * invoice with a negative `feeOre` (a credit note, `cause` says why) — and a credit still open is set
+ * off against the customer's next fee invoice (`setOffOre`), so `toPayOre` is what the customer pays
+ * by the OCR reference (ADR 0039). v1 keeps being published for invoices of 0 or more, so its
+ * consumers go on as before.
+ */
+export const FeeChargedV2 = z.object({
+  invoiceId: Id,
+  applicationId: Id,
+  customerId: Id,
+  month: Month,
+  feeOre: z.number().int(),
+  appliedCap: z.enum(['tariff', 'maxtaxa', 'fee-room']),
+  /** Null when there is nothing to pay: a credit note, or an invoice wholly set off. */
+  ocrReference: z.string().nullable(),
+  /** What open credits of the customer's settled of this invoice. */
+  setOffOre: z.number().int().nonnegative(),
+  toPayOre: z.number().int().nonnegative(),
+  /** For a credit note, why the fee is now lower; null for a charge. */
+  cause: z.enum(['fee-room-lowered', 'fewer-deliveries', 'tariff-lowered']).nullable(),
+});
+export type FeeChargedV2 = z.infer<typeof FeeChargedV2>;
+
 export const ProviderPaymentCreated = z.object({
   paymentId: Id,
   applicationId: Id,
@@ -305,6 +329,42 @@ export const DisputeResolved = z.object({
 });
 export type DisputeResolved = z.infer<typeof DisputeResolved>;
 
+/**
+ * The yearly customer survey of an area ("Vad tycker kunden?") published by orders (ADR 0040): each
+ * provider's mean score (1–5, one decimal) over its number of answers, now shown in the choice
+ * listing; a provider whose score is below `followUpBelow` gets a case handler's follow-up task.
+ */
+export const SurveyPublished = z.object({
+  surveyId: Id,
+  areaId: z.string().min(1),
+  year: z.number().int().min(2000).max(2100),
+  followUpBelow: z.number().min(1).max(5),
+  results: z.array(z.object({ providerId: z.string().min(1), score: z.number().min(1).max(5), answers: z.number().int().positive() })).max(1000),
+  belowThreshold: z.array(z.string().min(1)).max(1000),
+});
+export type SurveyPublished = z.infer<typeof SurveyPublished>;
+
+/**
+ * Billing's granted-vs-delivered alert (ADR 0036): an order's delivery stayed below or above the
+ * configured share of what was ordered for the configured months running. Decisions makes it a case
+ * handler's task on the customer's application (ADR 0040).
+ */
+export const FollowUpAlertRaised = z.object({
+  alertId: Id,
+  applicationId: Id,
+  orderId: Id,
+  customerId: Id,
+  providerId: z.string().min(1),
+  areaId: z.string().min(1),
+  kind: z.enum(['under-delivery', 'over-delivery']),
+  /** The run's first month: the alert's cause. */
+  firstMonth: Month,
+  month: Month,
+  /** Delivered ÷ ordered for each month of the run, oldest first. */
+  shares: z.array(z.number().nonnegative()).min(1).max(24),
+});
+export type FollowUpAlertRaised = z.infer<typeof FollowUpAlertRaised>;
+
 /** Every event the platform publishes: its NATS subject and its payload schema. */
 export const eventCatalog = {
   applicationReceived: { subject: 'kundval.decisions.application.received.v1', schema: ApplicationReceived },
@@ -316,6 +376,7 @@ export const eventCatalog = {
   carePlanAgreed: { subject: 'kundval.orders.care-plan.agreed.v1', schema: CarePlanAgreed },
   monthApproved: { subject: 'kundval.billing.month.approved.v1', schema: MonthApproved },
   feeCharged: { subject: 'kundval.billing.fee.charged.v1', schema: FeeCharged },
+  feeChargedV2: { subject: 'kundval.billing.fee.charged.v2', schema: FeeChargedV2 },
   providerPaymentCreated: { subject: 'kundval.billing.provider-payment.created.v1', schema: ProviderPaymentCreated },
   providerCreditCreated: { subject: 'kundval.billing.provider-credit.created.v1', schema: ProviderCreditCreated },
   decisionChanged: { subject: 'kundval.decisions.decision.changed.v1', schema: DecisionChanged },
@@ -330,6 +391,8 @@ export const eventCatalog = {
   deliveryPeriodRecorded: { subject: 'kundval.billing.delivery-period.recorded.v1', schema: DeliveryPeriodRecorded },
   disputeResolved: { subject: 'kundval.billing.dispute.resolved.v1', schema: DisputeResolved },
   sessionsReported: { subject: 'kundval.billing.sessions.reported.v1', schema: SessionsReported },
+  surveyPublished: { subject: 'kundval.orders.survey.published.v1', schema: SurveyPublished },
+  followUpAlertRaised: { subject: 'kundval.billing.follow-up-alert.raised.v1', schema: FollowUpAlertRaised },
 } as const;
 
 export type EventCatalog = typeof eventCatalog;

@@ -109,7 +109,7 @@ describe('outbox, relay and consumer against a real nats-server and PGlite', () 
       durable: 'partitioned',
       events: ['orderAccepted'],
       logger,
-      partitioned: { key: (e) => e.payload.applicationId, concurrency: 3 },
+      partitioned: { key: (e) => (e.name === 'orderAccepted' ? e.payload.applicationId : e.subject), concurrency: 3 },
       handler: async (e) => {
         if (e.name !== 'orderAccepted' || !keys.includes(e.payload.applicationId)) return;
         const k = e.payload.applicationId;

@@ -13,6 +13,8 @@ import { billingRunRoutes } from './routes/billing-runs/index.js';
 import { rechargeRoutes } from './routes/recharges/index.js';
 import { sessionRoutes } from './routes/sessions/index.js';
 import { followUpRoutes } from './routes/follow-up/index.js';
+import { feeCreditRoutes } from './routes/fee-credits/index.js';
+import { providerInvoiceRoutes } from './routes/provider-invoices/index.js';
 
 /** All routes of the billing service; every command runs through the platform's command runner (Idempotency-Key, ADR 0016). */
 export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
@@ -30,6 +32,8 @@ export function billingRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     await app.register(billingRunRoutes(deps));
     await app.register(rechargeRoutes(deps));
     await app.register(followUpRoutes(deps));
+    await app.register(feeCreditRoutes(deps));
+    await app.register(providerInvoiceRoutes(deps));
   };
 }
 

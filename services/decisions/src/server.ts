@@ -5,6 +5,7 @@ import type { DecisionsDb } from './store/db.js';
 import { decisionsMigrations } from './store/migrations.js';
 import { createIdentityVault } from './store/identity-vault.js';
 import type { DecisionsTables } from './store/schema.js';
+import { startFollowUpConsumer } from './consumers/follow-up.consumer.js';
 
 const config = loadConfig(DecisionsConfig);
 const service = await runService<DecisionsTables>({
@@ -18,5 +19,6 @@ const service = await runService<DecisionsTables>({
       municipality: config.MUNICIPALITY,
       vault: createIdentityVault({ keys: config.IDENTITY_KEYS, lookupKey: config.IDENTITY_LOOKUP_KEY }),
     }),
+  consumers: async (rt) => [await startFollowUpConsumer({ bus: rt.bus, db: rt.database.db as DecisionsDb, logger: rt.logger })],
 });
 closeOnSignals(service.close, service.runtime.logger);

@@ -6,6 +6,7 @@ import { choiceRoutes } from './routes/choice/index.js';
 import { orderRoutes } from './routes/orders/index.js';
 import { orderChangeRoutes } from './routes/orders/changes.js';
 import { placeRoutes } from './routes/places/index.js';
+import { surveyRoutes } from './routes/surveys/index.js';
 
 /** All routes of the orders service. */
 export function ordersRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
@@ -16,6 +17,7 @@ export function ordersRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
     await app.register(orderRoutes(deps));
     await app.register(orderChangeRoutes(deps));
     await app.register(placeRoutes(deps));
+    await app.register(surveyRoutes(deps));
   };
 }
 

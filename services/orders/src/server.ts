@@ -11,7 +11,7 @@ const service = await runService<OrdersTables>({
   ...ORDERS_SERVICE,
   migrations: ordersMigrations,
   config,
-  routes: (rt) => ordersRoutes({ db: rt.database.db as OrdersDb, afterCommit: () => rt.relay.kick() }),
+  routes: (rt) => ordersRoutes({ db: rt.database.db as OrdersDb, afterCommit: () => rt.relay.kick(), surveyFollowUpBelow: config.SURVEY_FOLLOW_UP_BELOW }),
   consumers: async (rt) => [await startDecisionsConsumer({ bus: rt.bus, db: rt.database.db as OrdersDb, logger: rt.logger })],
 });
 closeOnSignals(service.close, service.runtime.logger);

@@ -6,6 +6,7 @@ import { RateTableCache, occupancyAreaIds } from '../areas.js';
 import { loadFinanceSettings, type FinanceSettings } from '../finance/config.js';
 import { insertBatch, loadBatchTransfers, transfersPain001 } from '../finance/payment-batches.js';
 import { computeFee, invoiceOcr, loadDeliveries } from '../fees/fees.js';
+import { setOffOpenCredits } from '../fees/fee-credits.js';
 import { localMonthOf } from '../local-time.js';
 import { enqueueEvents } from '../outbox-bulk.js';
 import { rechargeFor, recordRecharges, type RechargeRow } from '../payments/municipal-recharges.js';
@@ -314,10 +315,21 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
           )
           .execute();
       }
+      // The customers' open fee credits are set off against the run's invoices too (ADR 0039); one wholly set off has nothing to pay by OCR.
+      const setOff = await setOffRunInvoices(trx, rows, periodMonth);
       await enqueueEvents(
         trx,
         'feeCharged',
         rows.map((r) => ({ invoiceId: r.invoiceId, applicationId: r.applicationId, customerId: r.customerId, month, feeOre: r.feeOre, appliedCap: r.computed.fee.appliedCap, ocrReference: r.ocrReference ?? '' })),
+        { correlationId, occurredAt: clock() },
+      );
+      await enqueueEvents(
+        trx,
+        'feeChargedV2',
+        rows.map((r) => {
+          const setOffOre = setOff.get(r.invoiceId) ?? 0;
+          return { invoiceId: r.invoiceId, applicationId: r.applicationId, customerId: r.customerId, month, feeOre: r.feeOre, appliedCap: r.computed.fee.appliedCap, ocrReference: r.ocrReference, setOffOre, toPayOre: r.feeOre - setOffOre, cause: null };
+        }),
         { correlationId, occurredAt: clock() },
       );
       await audit(trx, actor, {
@@ -502,4 +514,26 @@ async function summarize(
     },
     batch: args.batch,
   };
+}
+
+/**
+ * Sets the open fee credits of the run's customers off against their new invoices (only customers
+ * with one are asked); an invoice wholly set off loses its OCR reference. Answers what was set off, per invoice.
+ */
+async function setOffRunInvoices(trx: BillingDb, rows: Array<{ invoiceId: string; customerId: string; feeOre: number; ocrReference: string | null }>, periodMonth: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const charged = rows.filter((r) => r.feeOre > 0);
+  if (charged.length === 0) return out;
+  const withCredits = new Set(
+    (await trx.selectFrom('fee_credits').select('customer_id').distinct().where('status', '=', 'open').where('customer_id', 'in', charged.map((r) => r.customerId)).execute()).map((c) => c.customer_id),
+  );
+  for (const r of charged.filter((x) => withCredits.has(x.customerId))) {
+    const setOffOre = await setOffOpenCredits(trx, { invoiceId: r.invoiceId, customerId: r.customerId, feeOre: r.feeOre, periodMonth });
+    out.set(r.invoiceId, setOffOre);
+    if (setOffOre === r.feeOre) {
+      r.ocrReference = null;
+      await trx.updateTable('fee_invoices').set({ ocr_reference: null }).where('invoice_id', '=', r.invoiceId).execute();
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import type { SieVoucher } from './sie.js';
 import { nettedFees } from '../payments/recharge-netting.js';
 
 /** What a voucher records, so that it keeps its number across exports (ADR 0031). */
-export type VoucherSource = { kind: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting'; id: string };
+export type VoucherSource = { kind: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting' | 'set-off' | 'provider-invoice'; id: string };
 export type SourcedVoucher = SieVoucher & { source: VoucherSource };
 
 /**
@@ -44,16 +44,33 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
     .execute();
   const invoices = await db
     .selectFrom('fee_invoices')
-    .select(['invoice_id', 'invoice_number', 'ocr_reference', 'fee_ore', 'month'])
+    .select(['invoice_id', 'invoice_number', 'ocr_reference', 'fee_ore', 'month', 'cause'])
     .where('period_month', '=', month)
-    .where('fee_ore', '>', 0)
+    // A credit note (ADR 0039) is booked too: fee revenue back, owed to the customer.
+    .where('fee_ore', '<>', 0)
     .orderBy('invoice_number')
     .execute();
+  const setOffs = await db
+    .selectFrom('fee_credit_set_offs as s')
+    .innerJoin('fee_invoices as c', 'c.invoice_id', 's.credit_id')
+    .innerJoin('fee_invoices as i', 'i.invoice_id', 's.invoice_id')
+    .select(['s.credit_id', 's.invoice_id', 's.amount_ore', 'c.invoice_number as credit_number', 'i.invoice_number'])
+    .where('s.period_month', '=', month)
+    .orderBy('i.invoice_number')
+    .orderBy('c.invoice_number')
+    .execute();
   const netted = await nettedFees(db, month);
+  const providerInvoices = await db
+    .selectFrom('provider_invoices')
+    .select(['invoice_id', 'invoice_number', 'provider_id', 'amount_ore', 'ocr_reference'])
+    .where('period_month', '=', month)
+    .orderBy('invoice_number')
+    .execute();
   const received = await db
     .selectFrom('incoming_payments as p')
     .leftJoin('fee_invoices as i', 'i.invoice_id', 'p.invoice_id')
-    .select(['p.payment_id', 'p.kind', 'p.payment_date', 'p.amount_ore', 'p.applied_ore', 'p.credit_ore', 'p.status', 'p.reference', 'p.bank_reference', 'i.invoice_number'])
+    .leftJoin('provider_invoices as v', 'v.invoice_id', 'p.provider_invoice_id')
+    .select(['p.payment_id', 'p.kind', 'p.payment_date', 'p.amount_ore', 'p.applied_ore', 'p.credit_ore', 'p.status', 'p.reference', 'p.bank_reference', 'i.invoice_number', 'v.invoice_number as provider_invoice_number'])
     .where('p.period_month', '=', month)
     .where('p.amount_ore', '>', 0)
     .orderBy('p.payment_date')
@@ -85,10 +102,31 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
       source: { kind: 'invoice' as const, id: i.invoice_id },
       series: sie.series,
       date,
-      text: `Avgift ${i.month} faktura ${i.invoice_number}${i.ocr_reference ? ` OCR ${i.ocr_reference}` : ''}`,
+      text:
+        i.fee_ore < 0
+          ? `Kreditering avgift ${i.month} faktura ${i.invoice_number} (${CREDIT_CAUSE_TEXT[i.cause ?? 'tariff-lowered']})`
+          : `Avgift ${i.month} faktura ${i.invoice_number}${i.ocr_reference ? ` OCR ${i.ocr_reference}` : ''}`,
+      // A credit note takes the revenue back and owes it to the customer until set off or paid back (ADR 0039).
+      transactions:
+        i.fee_ore < 0
+          ? [
+              { account: accounts.customerFees, amountOre: -i.fee_ore },
+              { account: accounts.customerCredits, amountOre: i.fee_ore },
+            ]
+          : [
+              { account: accounts.receivable, amountOre: i.fee_ore },
+              { account: accounts.customerFees, amountOre: -i.fee_ore },
+            ],
+    })),
+    // A credit set off against a later invoice settles that much of its receivable.
+    ...setOffs.map((o) => ({
+      source: { kind: 'set-off' as const, id: `${o.credit_id}:${o.invoice_id}` },
+      series: sie.series,
+      date,
+      text: `Kvittning kredit faktura ${o.credit_number} mot faktura ${o.invoice_number}`,
       transactions: [
-        { account: accounts.receivable, amountOre: i.fee_ore },
-        { account: accounts.customerFees, amountOre: -i.fee_ore },
+        { account: accounts.customerCredits, amountOre: o.amount_ore },
+        { account: accounts.receivable, amountOre: -o.amount_ore },
       ],
     })),
     // A placed customer's fee is the deciding municipality's: it is set off against what that
@@ -103,6 +141,17 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
         { account: accounts.rechargeReceivable, amountOre: -f.feeOre },
       ],
     })),
+    // A provider invoiced back for its credits (ADR 0039): what was owed on paper becomes a receivable.
+    ...providerInvoices.map((v) => ({
+      source: { kind: 'provider-invoice' as const, id: v.invoice_id },
+      series: sie.series,
+      date,
+      text: `Faktura ${v.provider_id} krediteringar faktura ${v.invoice_number} OCR ${v.ocr_reference}`,
+      transactions: [
+        { account: accounts.receivable, amountOre: v.amount_ore },
+        { account: accounts.payable, amountOre: -v.amount_ore },
+      ],
+    })),
     // The receivables' settlement: the bank against the invoice's receivable, a surplus owed back to
     // the customer, an unmatched payment parked on the suspense account until finance resolves it.
     // A BgMax deduction (TK21) is money the deposit lacks: the bank less, the suspense account more.
@@ -114,7 +163,9 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
       text:
         p.kind === 'deduction'
           ? `Avdrag inbetalning${p.reference ? ` ref ${p.reference}` : ''}${p.bank_reference ? ` bankref ${p.bank_reference}` : ''}`
-          : p.status === 'matched'
+          : p.status === 'matched' && p.provider_invoice_number !== null
+            ? `Inbetalning leverantörsfaktura ${String(p.provider_invoice_number)} OCR ${p.reference ?? ''}`.trim()
+            : p.status === 'matched'
             ? `Inbetalning avgift faktura ${String(p.invoice_number)} OCR ${p.reference ?? ''}`.trim()
             : `Inbetalning ej matchad${p.reference ? ` ref ${p.reference}` : ''}${p.bank_reference ? ` bankref ${p.bank_reference}` : ''}`,
       transactions:
@@ -128,13 +179,17 @@ export async function monthVouchers(db: BillingDb, month: string, settings: Fina
               ...(p.status === 'matched'
                 ? [
                     ...(p.applied_ore > 0 ? [{ account: accounts.receivable, amountOre: -p.applied_ore }] : []),
-                    ...(p.credit_ore > 0 ? [{ account: accounts.customerCredits, amountOre: -p.credit_ore }] : []),
+                    // Paid beyond the invoice: owed back, to the customer or to the provider.
+                    ...(p.credit_ore > 0 ? [{ account: p.provider_invoice_number !== null ? accounts.payable : accounts.customerCredits, amountOre: -p.credit_ore }] : []),
                   ]
                 : [{ account: accounts.unmatchedPayments, amountOre: -p.amount_ore }]),
             ],
     })),
   ];
 }
+
+/** A credit note's cause, as the voucher text says it. */
+const CREDIT_CAUSE_TEXT = { 'fee-room-lowered': 'lägre avgiftsutrymme', 'fewer-deliveries': 'färre utförda insatser', 'tariff-lowered': 'lägre taxa' } as const;
 
 /**
  * Gives each voucher its number in the series: the one it was given at an earlier export, or the

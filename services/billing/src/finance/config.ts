@@ -62,6 +62,12 @@ export const FinanceConfig = z
   FEE_PAYMENT_TERM_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   /** Days past the due date an unpaid fee invoice is reminded (once). */
   FEE_REMINDER_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  /** Days a fee credit waits for a next fee invoice to be set off against before it is paid back (ADR 0039). */
+  FEE_CREDIT_SETOFF_DAYS: z.coerce.number().int().min(0).max(730).default(90),
+  /** Days a credit against a provider waits for a payment to be set off against before the provider is invoiced (ADR 0039). */
+  PROVIDER_CREDIT_INVOICE_DAYS: z.coerce.number().int().min(0).max(730).default(60),
+  /** Days after its issue a provider invoice is due. */
+  PROVIDER_INVOICE_PAYMENT_TERM_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   })
   .refine((c) => c.FINANCE_INITIATOR_ID_KIND !== 'agreement-id' || c.FINANCE_INITIATOR_ID !== undefined, {
     path: ['FINANCE_INITIATOR_ID'],
@@ -84,6 +90,8 @@ export type FinanceSettings = {
     unmatchedPayments: string;
   };
   reminders: { paymentTermDays: number; reminderDays: number };
+  feeCredits: { setOffDays: number };
+  providerInvoices: { afterDays: number; paymentTermDays: number };
 };
 
 export function financeSettings(config: FinanceConfig): FinanceSettings {
@@ -112,6 +120,8 @@ export function financeSettings(config: FinanceConfig): FinanceSettings {
       unmatchedPayments: config.FINANCE_ACCOUNT_UNMATCHED_PAYMENTS,
     },
     reminders: { paymentTermDays: config.FEE_PAYMENT_TERM_DAYS, reminderDays: config.FEE_REMINDER_DAYS },
+    feeCredits: { setOffDays: config.FEE_CREDIT_SETOFF_DAYS },
+    providerInvoices: { afterDays: config.PROVIDER_CREDIT_INVOICE_DAYS, paymentTermDays: config.PROVIDER_INVOICE_PAYMENT_TERM_DAYS },
   };
 }
 

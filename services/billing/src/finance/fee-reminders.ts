@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { BillingDb } from '../store/db.js';
 import { localMonthOf } from '../local-time.js';
 import { invoiceSettlement } from './incoming-payments.js';
@@ -28,7 +29,8 @@ export async function remindUnpaidInvoices(trx: BillingDb, args: { asOf: string;
       'i.customer_id',
       'i.month',
       'i.ocr_reference',
-      'i.fee_ore',
+      // What the customer owes by the OCR: the fee less what their fee credits settled (ADR 0039).
+      sql<number>`i.fee_ore - i.set_off_ore`.as('fee_ore'),
       'i.created_at',
       eb.fn.coalesce(eb.selectFrom('incoming_payments as p').select((s) => s.fn.sum<number>('p.amount_ore').as('s')).whereRef('p.invoice_id', '=', 'i.invoice_id').where('p.status', '=', 'matched'), eb.lit(0)).as('paid_ore'),
     ])

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { isValidOcrReference } from '@kundval/domain';
 import type { BillingDb } from '../store/db.js';
 import { openPeriod } from '../periods.js';
 import type { IncomingPaymentFile } from './incoming-file.js';
+import { findProviderInvoiceByOcr, paidOnProviderInvoice } from '../payments/provider-invoices.js';
 
 /**
  * Customers' payments of fee invoices, from the bank's files (ADR 0021). A payment is matched to
@@ -80,6 +82,16 @@ export async function importIncomingPayments(trx: BillingDb, file: IncomingPayme
       information: p.information,
       period_month: period,
     };
+    // Not a fee invoice's: perhaps a provider paying back its credits (ADR 0039).
+    const owed = !('invoice' in match) && match.reason === 'unknown-reference' ? await findProviderInvoiceByOcr(trx, p.reference!) : undefined;
+    if (owed) {
+      const paidBefore = await paidOnProviderInvoice(trx, owed.invoice_id);
+      const { appliedOre, creditOre } = splitPayment(owed.amount_ore, paidBefore, p.amountOre);
+      await trx.insertInto('incoming_payments').values({ ...base, status: 'matched', unmatched_reason: null, invoice_id: null, provider_invoice_id: owed.invoice_id, applied_ore: appliedOre, credit_ore: creditOre }).execute();
+      const after = invoiceSettlement(owed.amount_ore, paidBefore + p.amountOre);
+      payments.push({ paymentId, position: p.position, reference: p.reference, amountOre: p.amountOre, paymentDate: p.paymentDate, status: 'matched', unmatchedReason: null, invoiceId: owed.invoice_id, invoiceNumber: owed.invoice_number, appliedOre, creditOre, invoiceStatus: after.status, invoiceBalanceOre: after.balanceOre });
+      continue;
+    }
     if (!('invoice' in match)) {
       await trx.insertInto('incoming_payments').values({ ...base, status: 'unmatched', unmatched_reason: match.reason, invoice_id: null, applied_ore: 0, credit_ore: 0 }).execute();
       payments.push({ paymentId, position: p.position, reference: p.reference, amountOre: p.amountOre, paymentDate: p.paymentDate, status: 'unmatched', unmatchedReason: match.reason, invoiceId: null, invoiceNumber: null, appliedOre: 0, creditOre: 0, invoiceStatus: null, invoiceBalanceOre: null });
@@ -106,7 +118,8 @@ async function matchInvoice(trx: BillingDb, kind: 'payment' | 'deduction', refer
   if (!/^\d+$/.test(reference) || !isValidOcrReference(reference)) return { reason: 'invalid-reference' };
   const invoice = await trx
     .selectFrom('fee_invoices')
-    .select(['invoice_id', 'invoice_number', 'customer_id', 'fee_ore'])
+    // What the customer owes by the OCR: the fee less what their fee credits settled (ADR 0039).
+    .select(['invoice_id', 'invoice_number', 'customer_id', sql<number>`fee_ore - set_off_ore`.as('fee_ore')])
     .where('ocr_reference', '=', reference)
     // Two imports paying one invoice at once are serialised here, so the surplus is counted once.
     .forUpdate()

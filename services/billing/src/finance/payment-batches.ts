@@ -86,6 +86,8 @@ export async function createMonthBatch(trx: BillingDb, args: { month: string; ex
     .select(['p.payment_id', 'p.order_id', 'p.provider_id', 'p.amount_ore', 'a.name', 'a.bankgiro', 'a.account_kind', 'a.account_number', 'a.bic'])
     .where((eb) => eb.or([eb('p.period_month', '=', args.month), eb.and([eb('p.period_month', '<', args.month), eb('p.amount_ore', '<', 0)])]))
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))))
+    // A credit invoiced back to the provider (ADR 0039) is settled by its invoice, not set off here.
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('provider_invoice_items as x').select('x.payment_id').whereRef('x.payment_id', '=', 'p.payment_id'))))
     .orderBy('p.provider_id')
     .orderBy('p.payment_id')
     .execute();

@@ -9,6 +9,8 @@ import { sessionMigrations } from './migrations-sessions.js';
 import { bankMigrations } from './migrations-bank.js';
 import { payeeAccountMigrations } from './migrations-payee-accounts.js';
 import { followUpMigrations } from './migrations-follow-up.js';
+import { feeCreditMigrations } from './migrations-fee-credits.js';
+import { providerInvoiceMigrations } from './migrations-provider-invoices.js';
 
 /** Migrations of the billing schema. Never edit one that has shipped: add the next. */
 export const billingMigrations: Record<string, Migration> = {
@@ -128,4 +130,6 @@ export const billingMigrations: Record<string, Migration> = {
       await db.schema.createIndex('payment_batch_items_payment').on('payment_batch_items').column('payment_id').ifNotExists().execute();
     },
   },
+  ...feeCreditMigrations,
+  ...providerInvoiceMigrations,
 };

@@ -119,6 +119,10 @@ export type BillingTables = {
     attendance_days: ColumnType<number, number | undefined, number>;
     per_area: ColumnType<Array<{ areaId: string; tariffOre: number; feeOre: number }>, string | undefined, string>;
     run_id: ColumnType<string | null, string | null | undefined, string | null>;
+    /** What the customer's open credits settled of this invoice when it was made (ADR 0039). */
+    set_off_ore: ColumnType<number, number | undefined, number>;
+    /** Why a credit note (`fee_ore` < 0) was made; null for a charge. */
+    cause: ColumnType<FeeCreditCause | null, FeeCreditCause | null | undefined, FeeCreditCause | null>;
   };
   provider_payments: {
     payment_id: string;
@@ -327,6 +331,8 @@ export type BillingTables = {
     credit_ore: number;
     period_month: string;
     created_at: Generated<Date>;
+    /** A provider's payment of an invoice for its credits (ADR 0039); `invoice_id` is then null. */
+    provider_invoice_id: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** An overpayment to return to the customer. */
   customer_credits: {
@@ -364,5 +370,38 @@ export type BillingTables = {
   /** The last voucher number given in each SIE series (ADR 0031). */
   sie_series: { series: string; last_number: number };
   /** The number a voucher was given at its first export, kept for every later one. */
-  sie_voucher_numbers: { source: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting'; source_id: string; series: string; number: number; numbered_at: Generated<Date> };
+  /** A fee charged too high, owed back to the customer: set off against their next invoices, else paid back (ADR 0039). */
+  fee_credits: {
+    credit_id: string;
+    customer_id: string;
+    month: string;
+    amount_ore: number;
+    remaining_ore: number;
+    cause: FeeCreditCause;
+    status: 'open' | 'set-off' | 'to-return';
+    returned_ore: ColumnType<number, number | undefined, number>;
+    return_decided_on: ColumnType<string | null, string | null | undefined, string | null>;
+    created_on: string;
+    created_at: Generated<Date>;
+  };
+  /** A provider invoiced back for credits no payment came to set off against (ADR 0039). */
+  provider_invoices: {
+    invoice_id: string;
+    invoice_number: Generated<number>;
+    provider_id: string;
+    amount_ore: number;
+    ocr_reference: string;
+    issued_on: string;
+    due_date: string;
+    period_month: string;
+    issued_by: string;
+    created_at: Generated<Date>;
+  };
+  provider_invoice_items: { payment_id: string; invoice_id: string; amount_ore: number };
+  /** What of a credit settled which later invoice. */
+  fee_credit_set_offs: { credit_id: string; invoice_id: string; amount_ore: number; period_month: string; created_at: Generated<Date> };
+  sie_voucher_numbers: { source: 'payment' | 'recharge' | 'invoice' | 'incoming' | 'netting' | 'set-off' | 'provider-invoice'; source_id: string; series: string; number: number; numbered_at: Generated<Date> };
 } & IdempotencyTables;
+
+/** Why a fee is now lower than was charged (ADR 0039). */
+export type FeeCreditCause = 'fee-room-lowered' | 'fewer-deliveries' | 'tariff-lowered';

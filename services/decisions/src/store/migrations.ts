@@ -178,4 +178,17 @@ export const decisionsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('customers_identity_hash').on('customers').column('identity_hash').unique().execute();
     },
   },
+  /**
+   * Follow-up tasks (ADR 0040): under- and over-delivery alerts from billing, on the customer's
+   * application; a provider's low survey score, on no application but the provider and area.
+   */
+  '0960_follow_up_tasks': {
+    async up(db) {
+      await db.schema.alterTable('tasks').alterColumn('application_id', (c) => c.dropNotNull()).execute();
+      await db.schema.alterTable('tasks').addColumn('provider_id', 'text').execute();
+      await db.schema.alterTable('tasks').addColumn('area_id', 'text').execute();
+      // A task of no application is one per kind and key (its provider, survey).
+      await db.schema.createIndex('tasks_without_application_kind_key').on('tasks').columns(['kind', 'key']).unique().where(sql.ref('application_id'), 'is', null).execute();
+    },
+  },
 };

@@ -5,7 +5,20 @@ type Json<T> = ColumnType<T, string, string>;
 
 export type Outcome = 'granted' | 'partly-granted' | 'denied';
 export type EndReason = 'expired' | 'moved' | 'deceased' | 'withdrawn' | 'replaced';
-export type TaskKind = 'acceptance-overdue' | 'care-plan-overdue' | 'approval-overdue' | 'dispute' | 'order-refused' | 'decision-expiring' | 'queue-waiting' | 'moved-out' | 'payment-correction' | 'command-failed';
+export type TaskKind =
+  | 'acceptance-overdue'
+  | 'care-plan-overdue'
+  | 'approval-overdue'
+  | 'dispute'
+  | 'order-refused'
+  | 'decision-expiring'
+  | 'queue-waiting'
+  | 'moved-out'
+  | 'payment-correction'
+  | 'command-failed'
+  | 'under-delivery'
+  | 'over-delivery'
+  | 'survey-follow-up';
 
 /**
  * The decisions service's tables, with the platform's `idempotency_keys` (ADR 0016). Identity
@@ -106,7 +119,10 @@ export type DecisionsTables = {
   /** The case handlers' work queue, fed by the journey's escalations. */
   tasks: {
     task_id: string;
-    application_id: string;
+    /** Null for a task about a provider (a low survey score), which names `provider_id` and `area_id`. */
+    application_id: string | null;
+    provider_id: ColumnType<string | null, string | null | undefined, string | null>;
+    area_id: ColumnType<string | null, string | null | undefined, string | null>;
     kind: TaskKind;
     key: string;
     message: string;

@@ -1,17 +1,19 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { DecisionsDb } from './db.js';
 import type { DecisionsTables } from './schema.js';
 
 type TaskTable = DecisionsTables['tasks'];
-export type TaskRow = Selectable<TaskTable> & { customer_id: string; area_id: string };
+export type TaskRow = Omit<Selectable<TaskTable>, 'area_id'> & { customer_id: string | null; area_id: string };
 export type TaskKind = TaskTable['kind'];
 export type TaskStatus = TaskRow['status'];
 
 export type TaskView = {
   taskId: string;
-  applicationId: string;
-  customerId: string;
+  /** Null for a task about a provider rather than a customer's journey. */
+  applicationId: string | null;
+  customerId: string | null;
   areaId: string;
+  providerId: string | null;
   kind: TaskKind;
   key: string;
   message: string;
@@ -22,13 +24,38 @@ export type TaskView = {
   note: string | null;
 };
 
-/** Tasks with their application's customer and area. */
+/** Tasks with their application's customer and area (a provider's task: its own area, no customer). */
 export function selectTasks(db: DecisionsDb) {
   return db
     .selectFrom('tasks')
-    .innerJoin('applications', 'applications.application_id', 'tasks.application_id')
-    .selectAll('tasks')
-    .select(['applications.customer_id', 'applications.area_id']);
+    .leftJoin('applications', 'applications.application_id', 'tasks.application_id')
+    .select([
+      'tasks.task_id',
+      'tasks.application_id',
+      'tasks.provider_id',
+      'tasks.kind',
+      'tasks.key',
+      'tasks.message',
+      'tasks.status',
+      'tasks.created_by',
+      'tasks.created_at',
+      'tasks.done_by',
+      'tasks.done_at',
+      'tasks.note',
+      'applications.customer_id',
+      sql<string>`coalesce(applications.area_id, tasks.area_id)`.as('area_id'),
+    ]);
+}
+
+/** Inserts a provider's task (no application) unless one of this kind and key exists; its id when inserted. */
+export async function insertProviderTaskOnce(db: DecisionsDb, row: Insertable<TaskTable> & { application_id: null; provider_id: string; area_id: string }): Promise<string | undefined> {
+  const inserted = await db
+    .insertInto('tasks')
+    .values(row)
+    .onConflict((oc) => oc.columns(['kind', 'key']).where('application_id', 'is', null).doNothing())
+    .returning('task_id')
+    .executeTakeFirst();
+  return inserted?.task_id;
 }
 
 /** Inserts the task unless the application already has one of this kind and key; its id when inserted. */
@@ -59,7 +86,7 @@ export async function lockTask(db: DecisionsDb, taskId: string): Promise<TaskRow
 }
 
 export async function updateTask(db: DecisionsDb, task: TaskRow, set: Updateable<TaskTable>): Promise<TaskRow> {
-  const done = await db.updateTable('tasks').set(set).where('task_id', '=', task.task_id).returningAll().executeTakeFirstOrThrow();
+  const { area_id: _own, ...done } = await db.updateTable('tasks').set(set).where('task_id', '=', task.task_id).returningAll().executeTakeFirstOrThrow();
   return { ...done, customer_id: task.customer_id, area_id: task.area_id };
 }
 
@@ -77,6 +104,7 @@ export function toTask(row: TaskRow): TaskView {
     applicationId: row.application_id,
     customerId: row.customer_id,
     areaId: row.area_id,
+    providerId: row.provider_id,
     kind: row.kind,
     key: row.key,
     message: row.message,

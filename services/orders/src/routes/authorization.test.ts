@@ -37,10 +37,16 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /providers/:providerId/places/released', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/queue', roles: ['provider', 'case-handler', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /offers/:offerId/answer', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'] },
+  { route: 'POST /surveys', roles: ['case-handler', 'finance'] },
+  { route: 'GET /surveys', roles: ['case-handler', 'finance', 'operator', 'administrator', 'citizen'] },
+  // A citizen answers for themselves (the token's customer): another customer's token answers as that customer.
+  { route: 'POST /surveys/:surveyId/answers', roles: ['citizen'] },
+  { route: 'GET /surveys/:surveyId/results', roles: ['case-handler', 'finance', 'operator', 'administrator'] },
+  { route: 'POST /surveys/:surveyId/publish', roles: ['case-handler', 'finance'] },
 ];
 
 /** The records every call is made against, and the request of each route. */
-type Fixture = MatrixOwners & { decisionId: string; orderedDecisionId: string; orderId: string; offerId: string };
+type Fixture = MatrixOwners & { decisionId: string; orderedDecisionId: string; orderId: string; offerId: string; surveyId: string };
 const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /providers': () => ({ method: 'POST', url: '/providers', payload: providerBody('ny-omsorg') }),
   'GET /providers': () => ({ method: 'GET', url: '/providers?areaId=home-care' }),
@@ -72,6 +78,11 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /providers/:providerId/places/released': (f) => ({ method: 'POST', url: `/providers/${f.providerId}/places/released`, payload: { count: 1, areaId: 'nursing-home' } }),
   'GET /providers/:providerId/queue': (f) => ({ method: 'GET', url: `/providers/${f.providerId}/queue` }),
   'POST /offers/:offerId/answer': (f) => ({ method: 'POST', url: `/offers/${f.offerId}/answer`, payload: { accepted: false } }),
+  'POST /surveys': () => ({ method: 'POST', url: '/surveys', payload: { areaId: 'home-care', year: 2027 } }),
+  'GET /surveys': () => ({ method: 'GET', url: '/surveys?areaId=home-care' }),
+  'POST /surveys/:surveyId/answers': (f) => ({ method: 'POST', url: `/surveys/${f.surveyId}/answers`, payload: { providerId: f.providerId, score: 4 } }),
+  'GET /surveys/:surveyId/results': (f) => ({ method: 'GET', url: `/surveys/${f.surveyId}/results` }),
+  'POST /surveys/:surveyId/publish': (f) => ({ method: 'POST', url: `/surveys/${f.surveyId}/publish` }),
 };
 
 describe.each(testEngines())('orders authorization matrix on %s', (engine) => {
@@ -97,7 +108,9 @@ describe.each(testEngines())('orders authorization matrix on %s', (engine) => {
     expect(queued.statusCode, queued.body).toBe(202);
     const released = await svc.app.inject({ method: 'POST', url: '/providers/egen-omsorg/places/released', headers: await svc.as({ role: 'administrator' }), payload: { count: 1 } });
     const offerId = released.json<{ offers: Array<{ offerId: string }> }>().offers[0]!.offerId;
-    f = { providerId: 'egen-omsorg', customerId, decisionId, orderedDecisionId: ordered.decisionId, orderId: order.json<{ orderId: string }>().orderId, offerId };
+    const survey = await svc.app.inject({ method: 'POST', url: '/surveys', headers: caseHandler, payload: { areaId: 'home-care', year: 2026 } });
+    const surveyId = survey.json<{ surveyId: string }>().surveyId;
+    f = { providerId: 'egen-omsorg', customerId, decisionId, orderedDecisionId: ordered.decisionId, orderId: order.json<{ orderId: string }>().orderId, offerId, surveyId };
   });
   afterAll(() => svc?.close());
 

@@ -1,5 +1,6 @@
 import { sql, type Migration } from 'kysely';
 import { auditAgentMigration, createIdempotencyTable } from '@kundval/platform';
+import { surveyMigrations } from './migrations-surveys.js';
 
 /** Migrations of the orders schema. Never edit one that has shipped: add the next. */
 export const ordersMigrations: Record<string, Migration> = {
@@ -273,4 +274,5 @@ export const ordersMigrations: Record<string, Migration> = {
   },
   /** Audit rows name the agent that acted on a person's behalf (ADR 0022). */
   '0006_audit_agent': auditAgentMigration,
+  ...surveyMigrations,
 };

@@ -197,4 +197,18 @@ export type OrdersTables = {
     changed_at: Date;
     superseded_by: Defaulted<string | null>;
   };
+  /** The yearly customer survey of an area ("Vad tycker kunden?", ADR 0040). */
+  surveys: {
+    survey_id: string;
+    area_id: string;
+    year: number;
+    status: 'open' | 'published';
+    opened_by: string;
+    opened_at: Generated<Date>;
+    follow_up_below: Defaulted<string | null>;
+    published_by: Defaulted<string | null>;
+    published_at: Defaulted<Date | null>;
+  };
+  survey_answers: { survey_id: string; customer_id: string; provider_id: string; score: number; answered_at: Generated<Date> };
+  survey_results: { survey_id: string; provider_id: string; area_id: string; year: number; score_tenths: number; answers: number };
 } & IdempotencyTables;

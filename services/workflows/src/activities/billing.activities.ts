@@ -18,7 +18,10 @@ export type PaymentBasis = PaymentBasisShape;
 /** The journey's commands to the billing service; each is idempotent per customer or order, month and basis. */
 export function createBillingActivities(call: ServiceClient) {
   return {
-    /** Charges what the customer now owes for the month across all areas, less what earlier invoices charged. */
+    /**
+     * Charges what the customer now owes for the month across all areas, less what earlier invoices
+     * charged; a negative `feeOre` is a credit note, set off against the customer's next invoice (ADR 0039).
+     */
     async chargeFee(input: { customerId: string; applicationId: string; month: string; basis?: string }): Promise<FeeInvoice> {
       return call({ command: 'chargeFee', key: `${input.customerId}:${input.month}:${input.basis ?? 'approval'}`, method: 'POST', path: '/fees', body: input, answer: FeeInvoiceAnswer });
     },

@@ -29,7 +29,7 @@ export function startJourneyBridge(deps: {
   return startConsumer({
     bus: deps.bus,
     durable: 'workflows-journeys',
-    partitioned: { key: (event) => event.payload.applicationId, concurrency: deps.concurrency },
+    partitioned: { key: (event) => applicationIdOf(event) ?? event.subject, concurrency: deps.concurrency },
     ...(deps.maxDeliveries ? { maxDeliveries: deps.maxDeliveries } : {}),
     events: [
       'applicationReceived',
@@ -52,9 +52,10 @@ export function startJourneyBridge(deps: {
     logger: deps.logger,
     handler: async (event) => {
       const journeyEvent = toJourneyEvent(event);
-      if (!journeyEvent) return;
+      const applicationId = applicationIdOf(event);
+      if (!journeyEvent || !applicationId) return;
       const signal = { ...journeyEvent, correlationId: event.correlationId };
-      const workflowId = journeyWorkflowId(event.payload.applicationId);
+      const workflowId = journeyWorkflowId(applicationId);
       if (event.name === 'applicationReceived') {
         const p = event.payload;
         // The area's definition is read once, here: the running journey keeps the policy it started with.
@@ -120,6 +121,11 @@ function policyFor(areaId: string) {
     if (isDomainError(err)) throw new UnprocessableEventError(`unknown voucher area ${areaId}`);
     throw err;
   }
+}
+
+/** The journey an event belongs to; none for an event about no customer's application (a published survey). */
+function applicationIdOf(event: CatalogEvent): string | undefined {
+  return 'applicationId' in event.payload ? event.payload.applicationId : undefined;
 }
 
 /** The part of a catalog event the journey needs, tagged with its event id for de-duplication. */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { AreaPolicy } from '../area-policy.js';
 import type { JourneyEvent } from '../contracts.js';
 import {
+  FEE_FOLLOWS_DECISION_CHANGE,
   MONTHS_PER_RUN,
   activeOrders,
   allSettled,
@@ -299,6 +300,52 @@ describe('the journey core, by example', () => {
       ['2026-01', 'decision-change:2026-01-20', -24_000_00],
     ]);
     expect(j.state.escalations).toEqual([]);
+  });
+
+  /** A day-activities journey (paid per attendance day by level, a fee per day) with January approved and settled. */
+  function dayActivitiesSettled(patched: (patchId: string) => boolean, answer: (j: Journey) => (step: Step) => Outcome) {
+    const { j } = journeyOf(dayActivities, at('2026-01-02'), patched);
+    const respond = answer(j);
+    applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
+    applyEvent(j, ev({ kind: 'providerChosen', providerId: 'dagverket', chosenBy: 'customer' }), at('2026-01-02'));
+    pass(j, at('2026-01-02'), respond);
+    applyEvent(j, ev({ kind: 'orderAccepted', orderId: 'order-1' }), at('2026-01-03'));
+    applyEvent(j, ev({ kind: 'carePlanAgreed', orderId: 'order-1', agreedOn: '2026-01-03' }), at('2026-01-03'));
+    pass(j, at('2026-01-03'), respond);
+    applyEvent(j, ev({ kind: 'monthApproved', orderId: 'order-1', month: '2026-01', approvedVisits: 8, disputedVisits: 0 }), at('2026-02-02'));
+    expect(kinds(pass(j, at('2026-02-02'), respond))).toEqual(['payProvider', 'chargeFee']);
+    return { j, respond };
+  }
+
+  it('settles the fee again with a decision change and records a fee now lower as a credit, with no task (fee-follows-decision-change)', () => {
+    const credited = (j: Journey) => {
+      const base = services(j);
+      return (step: Step): Outcome =>
+        step.kind === 'chargeFee' && step.input.basis.startsWith('decision-change-')
+          ? { kind: 'answered', answer: { invoiceId: 'credit-1', feeOre: -12_00, appliedCap: 'fee-room', ocrReference: null } }
+          : step.kind === 'correctPayment'
+            ? { kind: 'answered', answer: { paymentId: 'c', orderId: step.input.orderId, month: step.input.month, amountOre: -400_00, unpricedMinutes: 0 } }
+            : base(step);
+    };
+    const { j, respond } = dayActivitiesSettled(() => true, credited);
+    applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 1 }), at('2026-02-05'));
+    expect(pass(j, at('2026-02-05'), respond).slice(1)).toEqual([
+      { kind: 'correctPayment', input: { orderId: 'order-1', month: '2026-01', basis: 'decision-change:2026-01-20', expectedAmendment: { effectiveFrom: '2026-01-20', validTo: '2026-12-31', level: 1 } } },
+      { kind: 'chargeFee', input: { customerId: 'cust-1', applicationId: 'app-1', month: '2026-01', basis: 'decision-change-2026-01-20:order-1' } },
+    ]);
+    expect(j.state.settlements.map((x) => [x.basis, x.paymentOre, x.feeOre, x.appliedCap, x.ocrReference])).toEqual([
+      ['approval', 100_00, 30_00, 'tariff', 'ocr-1'],
+      ['decision-change:2026-01-20', -400_00, -12_00, 'fee-room', ''],
+    ]);
+    expect(j.state.escalations).toEqual([]);
+    expect(j.state.attentions ?? []).toEqual([]);
+  });
+
+  it('keeps a history from before fee-follows-decision-change on its path: no fee with the correction', () => {
+    const { j, respond } = dayActivitiesSettled((id) => id !== FEE_FOLLOWS_DECISION_CHANGE, services);
+    applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 1 }), at('2026-02-05'));
+    expect(kinds(pass(j, at('2026-02-05'), respond))).toEqual(['changeOrder', 'correctPayment']);
+    expect(j.state.settlements.at(-1)).toMatchObject({ basis: 'decision-change:2026-01-20', paymentOre: 10_00, feeOre: 0, appliedCap: 'none' });
   });
 
   it('pays the undisputed part of a disputed month at once and the rest when the dispute is resolved', () => {

@@ -47,6 +47,13 @@ export const OCCUPANCY_WAITS_FOR_MOVE_IN = 'occupancy-waits-for-move-in';
  * in time but delayed by retries, was refused 409 ORDERS.ALREADY_CHOSEN (found by npm run chaos).
  */
 export const CHOICE_IN_FLIGHT_DEFERS_DEFAULT = 'choice-in-flight-defers-default';
+/**
+ * A month the journey corrects for a changed decision has the customer's fee settled again too
+ * (basis `decision-change-<date>:<orderId>`): billing now credits a fee charged too high (ADR 0039),
+ * so a month made worth less — by the change, or by a fee basis recorded since it was charged — is
+ * credited to the customer as well as to the provider, and never left to the case handler.
+ */
+export const FEE_FOLLOWS_DECISION_CHANGE = 'fee-follows-decision-change';
 
 export type Timing = VoucherJourneyInput['timing'];
 
@@ -865,8 +872,23 @@ function* correctForChange(j: Journey, order: OrderState, om: OrderMonth, from: 
     yield* escalate(j, 'payment-correction', `${order.orderId}:${om.month}`, `The decision changed from ${from} makes ${om.month} at ${order.providerId} worth less than was paid; reclaim the difference.`);
     return;
   }
-  // A level changes the voucher, not the customer's fee (charged per delivered unit or hour).
-  j.state.settlements.push({ orderId: order.orderId, basis: `decision-change:${from}`, month: om.month, feeOre: 0, appliedCap: 'none', ocrReference: '', paymentOre: payment.amountOre, unpricedMinutes: payment.unpricedMinutes });
+  // A level changes the voucher, not the customer's fee (charged per delivered unit or hour); but the
+  // month's fee is brought up to date with it, a credit when it is now lower (ADR 0039).
+  const fee =
+    j.policy.chargesFee && j.host.patched(FEE_FOLLOWS_DECISION_CHANGE)
+      ? yield* command(j, { kind: 'chargeFee', input: { customerId: j.customerId, applicationId: j.applicationId, month: om.month, basis: `decision-change-${from}:${order.orderId}` } })
+      : null;
+  const charged = fee === SKIPPED ? null : fee;
+  j.state.settlements.push({
+    orderId: order.orderId,
+    basis: `decision-change:${from}`,
+    month: om.month,
+    feeOre: charged?.feeOre ?? 0,
+    appliedCap: charged && charged.feeOre !== 0 ? charged.appliedCap : 'none',
+    ocrReference: charged?.ocrReference ?? '',
+    paymentOre: payment.amountOre,
+    unpricedMinutes: payment.unpricedMinutes,
+  });
 }
 
 function* settle(j: Journey, order: OrderState, om: OrderMonth, basis: 'approval' | 'occupancy' | 'dispute-resolution'): Pass {
@@ -935,7 +957,7 @@ export function journeyView(input: Pick<VoucherJourneyInput, 'applicationId' | '
     byMonth.set(
       x.month,
       m
-        ? { ...m, feeOre: m.feeOre + x.feeOre, paymentOre: m.paymentOre + x.paymentOre, unpricedMinutes: m.unpricedMinutes + x.unpricedMinutes, appliedCap: x.feeOre > 0 ? x.appliedCap : m.appliedCap, ocrReference: x.ocrReference || m.ocrReference }
+        ? { ...m, feeOre: m.feeOre + x.feeOre, paymentOre: m.paymentOre + x.paymentOre, unpricedMinutes: m.unpricedMinutes + x.unpricedMinutes, appliedCap: x.feeOre !== 0 ? x.appliedCap : m.appliedCap, ocrReference: x.ocrReference || m.ocrReference }
         : { month: x.month, feeOre: x.feeOre, appliedCap: x.appliedCap, ocrReference: x.ocrReference, paymentOre: x.paymentOre, unpricedMinutes: x.unpricedMinutes },
     );
   }

@@ -64,7 +64,8 @@ async function outstandingCredits(db: BillingDeps['db'], providerId: string | un
     .selectFrom('provider_payments as p')
     .select(['p.payment_id', 'p.order_id', 'p.provider_id', 'p.month', 'p.period_month', 'p.amount_ore', 'p.basis', 'p.created_at'])
     .where('p.amount_ore', '<', 0)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))));
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('payment_batch_items as i').select('i.payment_id').whereRef('i.payment_id', '=', 'p.payment_id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('provider_invoice_items as x').select('x.payment_id').whereRef('x.payment_id', '=', 'p.payment_id'))));
   if (providerId !== undefined) q = q.where('p.provider_id', '=', providerId);
   const rows = await q.orderBy('p.created_at').orderBy('p.payment_id').execute();
   const byProvider = new Map<string, z.infer<typeof ProviderCredits>>();

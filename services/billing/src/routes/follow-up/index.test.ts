@@ -98,6 +98,7 @@ describe.each(testEngines())('granted against delivered on %s', (engine) => {
 
   it('raises an alert per cause for the case handler — under-delivery two months running, over-delivery — and only once', async () => {
     const post = () => svc.app.inject({ method: 'POST', url: '/follow-up/alerts', headers: caseHandler, payload: { month: '2025-02' } });
+    const outbox = (await svc.outbox()).length;
     const first = await post();
     expect(first.statusCode, first.body).toBe(200);
     const raised = first.json<{ raised: Array<Record<string, unknown>> }>().raised;
@@ -106,8 +107,26 @@ describe.each(testEngines())('granted against delivered on %s', (engine) => {
       { orderId: short.orderId, customerId: short.customerId, providerId: 'fu-hemtjanst', areaId: 'home-care', kind: 'under-delivery', firstMonth: '2025-01', raisedMonth: '2025-02', shares: [0.75, 0.6667] },
     ]);
 
+    // Each raised alert is announced for the case handler's task queue (ADR 0040), with the order's application.
+    const announced = (await svc.outbox()).slice(outbox);
+    expect(announced.map((e) => e.subject)).toEqual(['kundval.billing.follow-up-alert.raised.v1', 'kundval.billing.follow-up-alert.raised.v1']);
+    const underAlert = raised.find((a) => a.kind === 'under-delivery')!;
+    expect(announced.map((e) => e.payload).find((p) => (p as { kind: string }).kind === 'under-delivery')).toEqual({
+      alertId: underAlert.alertId,
+      applicationId: short.applicationId,
+      orderId: short.orderId,
+      customerId: short.customerId,
+      providerId: 'fu-hemtjanst',
+      areaId: 'home-care',
+      kind: 'under-delivery',
+      firstMonth: '2025-01',
+      month: '2025-02',
+      shares: [0.75, 0.6667],
+    });
+
     const again = await post();
     expect(again.json()).toMatchObject({ raised: [] });
+    expect((await svc.outbox()).slice(outbox)).toHaveLength(2);
     expect(again.json().open).toHaveLength(2);
     const listed = await get('/follow-up/alerts?month=2025-02', caseHandler);
     expect(listed.json()).toHaveLength(2);

@@ -8,6 +8,7 @@ import type { BillingDeps } from '../../deps.js';
 import { loadDeviationRule } from '../../follow-up/config.js';
 import { deviationAlert, grantedDelivered, monthsEndingAt, sumPerProviderAndArea, type DeviationRule, type GrantedDeliveredRow } from '../../follow-up/granted-delivered.js';
 import { loadOrderMonthFacts, type FollowUpFilter } from '../../store/follow-up.js';
+import { enqueueAlertRaised } from '../../follow-up/alert-event.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Measure = z.enum(['minutes', 'days', 'sessions']);
@@ -150,6 +151,7 @@ export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: Deviation
               .executeTakeFirst();
             if (!row) continue;
             raised.push(toAlert(row));
+            await enqueueAlertRaised(trx, row.alert_id, a, req.correlationId);
             await audit(trx, req.principal, { action: 'follow-up.alert-raised', entity: 'order', entityId: a.orderId, after: { kind: a.kind, firstMonth: a.firstMonth, month, shares: a.shares }, correlationId: req.correlationId });
           }
           const open = found.length === 0 ? [] : await trx.selectFrom('follow_up_alerts').selectAll().where((eb) => eb.or(found.map((a) => eb.and([eb('order_id', '=', a.orderId), eb('kind', '=', a.kind), eb('first_month', '=', a.firstMonth)])))).orderBy('raised_at').orderBy('alert_id').execute();

@@ -237,6 +237,10 @@ describe.each(testEngines())('fee and payment routes on %s', (engine) => {
           subject: 'kundval.billing.fee.charged.v1',
           payload: { invoiceId: invoice.invoiceId, applicationId: march.applicationId, customerId: march.customerId, month: '2025-03', feeOre: 140_400, appliedCap: 'tariff', ocrReference: invoice.ocrReference },
         },
+        {
+          subject: 'kundval.billing.fee.charged.v2',
+          payload: { invoiceId: invoice.invoiceId, applicationId: march.applicationId, customerId: march.customerId, month: '2025-03', feeOre: 140_400, appliedCap: 'tariff', ocrReference: invoice.ocrReference, setOffOre: 0, toPayOre: 140_400, cause: null },
+        },
       ]);
     });
 

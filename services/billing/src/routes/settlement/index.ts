@@ -20,6 +20,8 @@ import type { Selectable } from 'kysely';
 import { RateTableCache, deliveryUnitOf } from '../../areas.js';
 import { openPeriod } from '../../periods.js';
 import { computeFee, invoiceOcr, loadDeliveries } from '../../fees/fees.js';
+import { creditCause, enqueueFeeCharged, recordFeeCredit, setOffOpenCredits } from '../../fees/fee-credits.js';
+import { localMonthOf } from '../../local-time.js';
 import { emptyLedger, paymentDelta } from '../../pricing/lines.js';
 import { PAYMENT_BASES, decisionChangeFrom, loadPaidLedgers, lockCustomerMonth, lockProviderMonth, orderMonthNow, type PaymentBasis } from '../../payments/order-payments.js';
 import { assertAmendmentHeld } from '../../pricing/order-terms.js';
@@ -52,7 +54,10 @@ export const FeeInvoice = z.object({
   tariffOre: z.number().describe("The month's tariff across all areas"),
   maxtaxaOre: z.number(),
   feeRoomOre: z.number().nullable(),
-  feeOre: z.number().describe('What this invoice charges: the month’s fee now, less what earlier invoices of the month charged'),
+  feeOre: z.number().describe('What this invoice charges: the month’s fee now, less what earlier invoices of the month charged; negative for a credit note (ADR 0039)'),
+  setOffOre: z.number().describe("What the customer's open fee credits settled of this invoice"),
+  toPayOre: z.number().describe('What the customer pays by the OCR reference: the fee less what was set off, 0 for a credit note'),
+  cause: z.enum(['fee-room-lowered', 'fewer-deliveries', 'tariff-lowered']).nullable().describe('Why a credit note was made; null for a charge'),
   appliedCap: z.enum(['tariff', 'maxtaxa', 'fee-room']),
   ocrReference: z.string().nullable().describe('Null when the invoice charges nothing'),
   invoiceNumber: z.number(),
@@ -83,7 +88,7 @@ export const ProviderPayment = z.object({
 });
 
 /** Customer fees and provider payments for an approved month, as append-only corrections (ADR 0011). */
-export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingDeps): FastifyPluginAsyncZod {
+export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: BillingDeps): FastifyPluginAsyncZod {
   const command = commandRunner(db, { afterCommit });
   return async (app) => {
     app.put(
@@ -122,7 +127,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
         schema: {
           summary: "Charge the customer's fee for an approved month",
           description:
-            "The month's fee is computed over every area with approved deliveries (home-care minutes × the hourly fee, attendance days or sessions × the area's per-unit fee) under one maxtaxa where the area shares it, other areas' fees as they are: min(tariff, maxtaxa, fee room), whole kronor. The invoice charges that fee less what earlier invoices of the month charged; a zero delta is an invoice of 0 without an OCR reference. One invoice per customer, month and basis: charging again with the same basis returns it (200). A month whose payment run has gone to the bank is closed: a correction is charged in the next open period (`periodMonth`).",
+            "The month's fee is computed over every area with approved deliveries (home-care minutes × the hourly fee, attendance days or sessions × the area's per-unit fee) under one maxtaxa where the area shares it, other areas' fees as they are: min(tariff, maxtaxa, fee room), whole kronor. The invoice charges that fee less what earlier invoices of the month charged; a zero delta is an invoice of 0 without an OCR reference. A fee now lower than was charged is a credit note (a negative `feeOre` with its `cause`, event `feeCharged` v2), set off against the customer's next invoices (`setOffOre`, the customer pays `toPayOre`) and paid back when none comes in time (ADR 0039). One invoice per customer, month and basis: charging again with the same basis returns it (200). A month whose payment run has gone to the bank is closed: a correction is charged in the next open period (`periodMonth`).",
           tags: ['fees'],
           body: z.object({ customerId: z.uuid(), applicationId: z.uuid(), month: Month, basis: FeeBasisName.default('approval') }),
           response: { 200: FeeInvoice, 201: FeeInvoice, ...errors },
@@ -152,10 +157,9 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
             const computed = computeFee(month, deliveries, feeBasis, tariffOrePerHour);
             const previous = await trx.selectFrom('fee_invoices').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('fee_ore'), eb.lit(0)).as('charged')).where('customer_id', '=', customerId).where('month', '=', month).executeTakeFirstOrThrow();
             const previouslyCharged = Number(previous.charged);
+            // A fee now lower than was charged is credited to the customer (ADR 0039): a credit note, set off against their next invoices.
             const feeOre = computed.totalFeeOre - previouslyCharged;
-            if (feeOre < 0) {
-              throw conflict('BILLING.NEGATIVE_CORRECTION', `The fee of ${month} is now ${computed.totalFeeOre} öre, less than the ${previouslyCharged} öre already charged; a credit note is made outside this flow.`);
-            }
+            const prior = feeOre < 0 ? await trx.selectFrom('fee_invoices').select(['fee_room_ore', 'tariff_ore', 'approved_minutes', 'attendance_days']).where('customer_id', '=', customerId).where('month', '=', month).orderBy('invoice_number', 'desc').executeTakeFirst() : undefined;
             const periodMonth = await openPeriod(trx, month);
             const invoiceId = randomUUID();
             const inserted = await trx
@@ -181,20 +185,18 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour }: BillingD
               })
               .returning('invoice_number')
               .executeTakeFirstOrThrow();
+            const cause = feeOre < 0 ? creditCause(prior, computed) : null;
+            if (cause) await recordFeeCredit(trx, { invoiceId, customerId, month, creditOre: -feeOre, cause, today: localMonthOf(clock?.() ?? new Date(), 'day') });
+            const setOffOre = await setOffOpenCredits(trx, { invoiceId, customerId, feeOre, periodMonth });
             // The OCR reference is derived from the invoice number, which the database hands out; nothing to pay, no reference.
-            const ocrReference = feeOre > 0 ? invoiceOcr(inserted.invoice_number) : null;
+            const ocrReference = feeOre - setOffOre > 0 ? invoiceOcr(inserted.invoice_number) : null;
             if (ocrReference) await trx.updateTable('fee_invoices').set({ ocr_reference: ocrReference }).where('invoice_id', '=', invoiceId).execute();
-            await enqueueEvent(
-              trx,
-              'feeCharged',
-              { invoiceId, applicationId, customerId, month, feeOre, appliedCap: computed.fee.appliedCap, ocrReference: ocrReference ?? '' },
-              { correlationId: req.correlationId },
-            );
+            await enqueueFeeCharged(trx, { invoiceId, applicationId, customerId, month, feeOre, appliedCap: computed.fee.appliedCap, ocrReference, setOffOre, cause }, req.correlationId);
             await audit(trx, req.principal, {
-              action: 'fee.charged',
+              action: feeOre < 0 ? 'fee.credited' : 'fee.charged',
               entity: 'customer',
               entityId: customerId,
-              after: { ...computed.fee, month, basis, periodMonth, feeOre, totalFeeOre: computed.totalFeeOre, previouslyChargedOre: previouslyCharged, ocrReference },
+              after: { ...computed.fee, month, basis, periodMonth, feeOre, totalFeeOre: computed.totalFeeOre, previouslyChargedOre: previouslyCharged, ocrReference, setOffOre, cause },
               correlationId: req.correlationId,
             });
             return { status: 201, body: (await findInvoice(trx, customerId, month, basis))! };
@@ -421,6 +423,9 @@ export function toInvoice(r: Selectable<BillingTables['fee_invoices']>): z.infer
     maxtaxaOre: r.maxtaxa_ore,
     feeRoomOre: r.fee_room_ore,
     feeOre: r.fee_ore,
+    setOffOre: r.set_off_ore,
+    toPayOre: Math.max(0, r.fee_ore - r.set_off_ore),
+    cause: r.cause,
     appliedCap: r.applied_cap,
     ocrReference: r.ocr_reference,
     invoiceNumber: r.invoice_number,

@@ -7,7 +7,22 @@ import { queryContext, useCaseRunner } from '../use-case.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-const TaskKind = z.enum(['acceptance-overdue', 'care-plan-overdue', 'approval-overdue', 'dispute', 'order-refused', 'decision-expiring', 'queue-waiting', 'moved-out', 'payment-correction', 'command-failed']);
+const TaskKind = z.enum([
+  'acceptance-overdue',
+  'care-plan-overdue',
+  'approval-overdue',
+  'dispute',
+  'order-refused',
+  'decision-expiring',
+  'queue-waiting',
+  'moved-out',
+  'payment-correction',
+  'command-failed',
+  // Raised from other services' events (ADR 0040): billing's delivery alerts, orders' survey results.
+  'under-delivery',
+  'over-delivery',
+  'survey-follow-up',
+]);
 const TaskStatus = z.enum(['open', 'done']);
 
 const TaskBody = z.object({
@@ -21,9 +36,10 @@ const TaskBody = z.object({
 
 const Task = z.object({
   taskId: z.uuid(),
-  applicationId: z.uuid(),
-  customerId: z.uuid(),
+  applicationId: z.uuid().nullable().describe("Null for a task about a provider (a low survey score) rather than a customer's journey"),
+  customerId: z.uuid().nullable(),
   areaId: z.string(),
+  providerId: z.string().nullable().describe('The provider a survey follow-up is about'),
   kind: TaskKind,
   key: z.string(),
   message: z.string(),

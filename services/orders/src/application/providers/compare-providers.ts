@@ -1,4 +1,5 @@
 import { approvedProvidersOf, coversDistrict, isPlaceArea } from '../../store/providers.js';
+import { latestResultsInArea } from '../../store/surveys.js';
 import type { ProviderKind } from '../../store/schema.js';
 import type { QueryContext } from '../context.js';
 
@@ -7,7 +8,12 @@ export type ProviderSummaryView = {
   name: string;
   kind: ProviderKind;
   languages: string[];
+  /** The provider's mean score in the area's latest published customer survey, else the score entered at registration. */
   satisfactionScore: number | null;
+  /** How many customers answered that survey about the provider; null for an entered score. */
+  satisfactionAnswers: number | null;
+  satisfactionYear: number | null;
+  satisfactionSource: 'survey' | 'entered' | null;
   areaId: string;
   isDefault: boolean;
   capacityCustomers: number;
@@ -23,6 +29,8 @@ export type ProviderSummaryView = {
  */
 export async function compareProviders(ctx: Omit<QueryContext, 'principal'>, input: { areaId: string; district?: string | undefined }): Promise<ProviderSummaryView[]> {
   const rows = await approvedProvidersOf(ctx.db, input.areaId, ctx.today);
+  // A published survey replaces the hand-entered score (ADR 0040).
+  const surveyed = await latestResultsInArea(ctx.db, input.areaId);
   const places = isPlaceArea(input.areaId);
   const { district } = input;
   return rows
@@ -32,7 +40,7 @@ export async function compareProviders(ctx: Omit<QueryContext, 'principal'>, inp
       name: r.name,
       kind: r.kind,
       languages: r.languages,
-      satisfactionScore: r.satisfaction_score === null ? null : Number(r.satisfaction_score),
+      ...satisfaction(surveyed.get(r.provider_id), r.satisfaction_score),
       areaId: r.area_id,
       isDefault: r.is_default,
       capacityCustomers: r.capacity_customers,
@@ -41,4 +49,9 @@ export async function compareProviders(ctx: Omit<QueryContext, 'principal'>, inp
       serviceArea: r.service_area,
       queueLength: r.queued,
     }));
+}
+
+function satisfaction(survey: { scoreTenths: number; answers: number; year: number } | undefined, entered: string | null) {
+  if (survey) return { satisfactionScore: survey.scoreTenths / 10, satisfactionAnswers: survey.answers, satisfactionYear: survey.year, satisfactionSource: 'survey' as const };
+  return { satisfactionScore: entered === null ? null : Number(entered), satisfactionAnswers: null, satisfactionYear: null, satisfactionSource: entered === null ? null : ('entered' as const) };
 }

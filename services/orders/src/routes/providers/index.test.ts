@@ -74,6 +74,9 @@ describe.each(testEngines())('provider registry on %s', (engine) => {
       kind: 'private',
       languages: ['sv'],
       satisfactionScore: null,
+      satisfactionAnswers: null,
+      satisfactionYear: null,
+      satisfactionSource: null,
       areaId: 'home-care',
       isDefault: false,
       capacityCustomers: 2,
@@ -82,7 +85,7 @@ describe.each(testEngines())('provider registry on %s', (engine) => {
       serviceArea: [],
       queueLength: 0,
     });
-    expect(providers[1]).toMatchObject({ kind: 'municipal', languages: ['sv', 'fi'], satisfactionScore: 4.5, isDefault: true, capacityLeft: 40 });
+    expect(providers[1]).toMatchObject({ kind: 'municipal', languages: ['sv', 'fi'], satisfactionScore: 4.5, satisfactionSource: 'entered', satisfactionAnswers: null, isDefault: true, capacityLeft: 40 });
     expect((await compare('day-activities')).map((p) => p['providerId'])).toEqual(['omsorg-nord']);
     expect(await compare('nursing-home')).toEqual([]);
   });
