@@ -6,7 +6,7 @@ import type { BillingDeps } from '../../deps.js';
 import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
 import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
 import { MAX_CSV_BYTES, importRows, readCsv } from '../imports/index.js';
-import { scopedOrder } from '../visits/index.js';
+import { orderInScope } from '../../application/scope.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -68,7 +68,7 @@ export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAs
       async (req, reply) =>
         concurrentAsConflict(() =>
           command(req, reply, async (trx) => {
-            const order = await scopedOrder(trx, req.params.orderId, req.principal);
+            const order = await orderInScope(trx, req.principal, req.params.orderId);
             const area = sessionAreaOf(order);
             await lockOrderDeliveries(trx, order.order_id);
             const rows: SessionRow[] = [];
@@ -91,7 +91,7 @@ export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAs
         schema: { summary: 'List the sessions of an order in a month', tags: ['deliveries'], params: OrderParams, querystring: z.object({ month: Month }), response: { 200: z.array(Session), ...errors } },
       },
       async (req) => {
-        const order = await scopedOrder(db, req.params.orderId, req.principal);
+        const order = await orderInScope(db, req.principal, req.params.orderId);
         const rows = await db.selectFrom('sessions').selectAll().where('order_id', '=', order.order_id).where('local_month', '=', req.query.month).orderBy('date').orderBy('external_id').execute();
         return rows.map(toSession);
       },
@@ -115,7 +115,7 @@ export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAs
       async (req, reply) => {
         const file = readCsv(req.body, COLUMNS, 'sessions');
         return command(req, reply, async (trx) => {
-          const order = await scopedOrder(trx, req.params.orderId, req.principal);
+          const order = await orderInScope(trx, req.principal, req.params.orderId);
           const area = sessionAreaOf(order);
           await lockOrderDeliveries(trx, order.order_id);
           const { created: fresh, unchanged, rejected } = await importRows(trx, file, {
