@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { sql, type Selectable } from 'kysely';
 import { DELIVERY_ROUTES } from '@kundval/domain';
 import { conflict, invalid } from '@kundval/platform';
@@ -11,8 +12,14 @@ import type { OrderRow } from '../store/rows.js';
 export type { OrderRow };
 export type VisitRow = Selectable<BillingTables['visits']>;
 
-/** One delivered visit as a provider reports it, by JSON or in an imported file. */
-export type ReportedVisit = { externalId: string; kind: 'care' | 'service'; start: string; end: string };
+/** One delivered visit as a provider reports it, by JSON or in an imported file (each row's fields). */
+export const VisitReport = z.object({
+  externalId: z.string().min(1).max(100).describe("The provider's own id for the visit; re-sending it is safe"),
+  kind: z.enum(['care', 'service']),
+  start: z.iso.datetime({ offset: true }),
+  end: z.iso.datetime({ offset: true }),
+});
+export type ReportedVisit = z.infer<typeof VisitReport>;
 
 /** The longest single visit accepted: a report longer than a day is a typing error, not a visit. */
 const MAX_VISIT_MS = 24 * 3600_000;

@@ -5,7 +5,7 @@ import type { BillingDb } from '../../store/db.js';
 import type { BillingDeps } from '../../deps.js';
 import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
 import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
-import { MAX_CSV_BYTES, importRows, readCsv } from '../imports/index.js';
+import { MAX_CSV_BYTES, importRows, readCsv } from '../../imports/csv-import.js';
 import { orderInScope } from '../../application/scope.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };

@@ -9,6 +9,7 @@ import { listVisits } from '../../application/visits/list-visits.js';
 import { approveMonth } from '../../application/visits/approve-month.js';
 import { closeMonthNothingDelivered } from '../../application/visits/close-month-nothing-delivered.js';
 import { resolveDisputes } from '../../application/visits/resolve-disputes.js';
+import { VisitReport } from '../../visits/record-visit.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -23,12 +24,6 @@ const MAX_BATCH_BODY_BYTES = 1024 * 1024;
 /** The longest single visit accepted: a report longer than a day is a typing error, not a visit. */
 const MAX_VISIT_MS = 24 * 3600_000;
 
-export const VisitReport = z.object({
-  externalId: z.string().min(1).max(100).describe("The provider's own id for the visit; re-sending it is safe"),
-  kind: z.enum(['care', 'service']),
-  start: z.iso.datetime({ offset: true }),
-  end: z.iso.datetime({ offset: true }),
-});
 
 export const VisitsBody = z.object({
   visits: z
