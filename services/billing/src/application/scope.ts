@@ -1,5 +1,5 @@
 import { sql, type ReferenceExpression, type SelectQueryBuilder } from 'kysely';
-import { assertCustomerScope, assertProviderScope, notFound } from '@kundval/platform';
+import { assertCustomerScope, assertProviderScope, forbidden, notFound } from '@kundval/platform';
 import type { Principal } from '@kundval/contracts';
 import type { BillingDb } from '../store/db.js';
 import type { OrderRow } from '../store/rows.js';
@@ -52,4 +52,15 @@ export async function orderInScope(db: BillingDb, principal: Principal, orderId:
 export function assertOwnerNamed(principal: Principal, owner: { providerId?: string; customerId?: string }): void {
   if (owner.providerId !== undefined) assertProviderScope(principal, owner.providerId);
   if (owner.customerId !== undefined) assertCustomerScope(principal, owner.customerId);
+}
+
+/**
+ * The provider a list is narrowed to: a provider's own (asking for another's is refused, 403; its
+ * token must name it, or it would see every provider's), anyone else's choice of filter.
+ */
+export function providerFilterFor(principal: Principal, requested: string | undefined): string | undefined {
+  if (requested !== undefined) assertProviderScope(principal, requested);
+  const provider = [principal, principal.onBehalfOf].find((p) => p?.role === 'provider');
+  if (provider && !provider.providerId) throw forbidden('A provider token must name its provider.');
+  return provider?.providerId ?? requested;
 }

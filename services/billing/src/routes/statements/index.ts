@@ -1,7 +1,8 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, assertProviderScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
+import { assertOwnerNamed } from '../../application/scope.js';
 import { RateTableCache } from '../../areas.js';
 import { priceProviderMonth } from '../../billing-run/provider-month.js';
 import { statementReference } from '../../finance/payment-batches.js';
@@ -45,7 +46,7 @@ export function statementRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
       },
       async (req) => {
         const { providerId, month } = req.params;
-        assertProviderScope(req.principal, providerId);
+        assertOwnerNamed(req.principal, { providerId });
         const known = await db.selectFrom('orders').select('order_id').where('provider_id', '=', providerId).limit(1).executeTakeFirst();
         if (!known) throw notFound('BILLING.PROVIDER_NOT_FOUND', 'Billing knows no order of this provider.');
         const statement = await priceProviderMonth(db, { providerId, month, tables: new RateTableCache(db) });
