@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sql, type Selectable } from 'kysely';
-import { DELIVERY_ROUTES } from '@kundval/domain';
+import { DELIVERY_ROUTES, monthOf, stockholmDate } from '@kundval/domain';
 import { conflict, invalid } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
-import { localMonthOf } from '../local-time.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
 
 import type { OrderRow } from '../store/rows.js';
@@ -59,8 +58,8 @@ export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVi
   const ms = Date.parse(v.end) - Date.parse(v.start);
   if (!(ms > 0)) throw invalid('BILLING.VISIT_DURATION', 'A visit ends after it starts.', { field: `${field}.end` });
   if (ms > MAX_VISIT_MS) throw invalid('BILLING.VISIT_DURATION', 'A visit lasts at most 24 hours.', { field: `${field}.end` });
-  const month = localMonthOf(v.start);
-  const startDate = localMonthOf(v.start, 'day');
+  const startDate = stockholmDate(new Date(v.start));
+  const month = monthOf(startDate);
   // An order ended early (a switch, the decision ended) is in force until its end date only.
   const lastDay = orderEnd(order);
   if (startDate < order.valid_from || startDate > lastDay)

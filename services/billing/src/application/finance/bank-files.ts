@@ -1,5 +1,5 @@
+import { stockholmDate } from '@kundval/domain';
 import { audit, invalid } from '@kundval/platform';
-import { localMonthOf } from '../../local-time.js';
 import type { FinanceSettings } from '../../finance/config.js';
 import { remindUnpaidInvoices } from '../../finance/fee-reminders.js';
 import type { IncomingPaymentFile } from '../../finance/incoming-file.js';
@@ -61,7 +61,7 @@ export async function importPaymentFile(ctx: UseCaseContext, input: { format: 'b
 
 /** Reminds the fee invoices left unpaid past their due date, judged by `asOf` (today in Stockholm, or an earlier day); `dryRun` only lists them. */
 export async function remindUnpaid(ctx: UseCaseContext, input: { asOf?: string | undefined; dryRun: boolean }, rules: FinanceSettings['reminders']) {
-  const today = localMonthOf(ctx.now, 'day');
+  const today = stockholmDate(ctx.now);
   const asOf = input.asOf ?? today;
   if (asOf > today) throw invalid('BILLING.REMINDER_DATE_FUTURE', `Reminders are judged by today (${today}) or an earlier day, not ${asOf}.`, { field: 'body.asOf' });
   const { dryRun } = input;

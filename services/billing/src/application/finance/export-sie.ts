@@ -1,5 +1,5 @@
+import { stockholmDate } from '@kundval/domain';
 import { audit } from '@kundval/platform';
-import { localMonthOf } from '../../local-time.js';
 import type { FinanceSettings } from '../../finance/config.js';
 import { chartAccounts, monthVouchers, numberVouchers } from '../../finance/accounting-export.js';
 import { buildSie4i } from '../../finance/sie.js';
@@ -17,7 +17,7 @@ export async function exportSie(ctx: QueryContext & { correlationId: string }, i
     }
     return buildSie4i({
       program: settings.sie.program,
-      generatedOn: localMonthOf(ctx.now, 'day'),
+      generatedOn: stockholmDate(ctx.now),
       companyName: settings.payer.name,
       organisationNumber: settings.payer.organisationNumber,
       chartType: settings.sie.chart,

@@ -1,5 +1,5 @@
+import { stockholmDate } from '@kundval/domain';
 import { audit, conflict, invalid, isUniqueViolation } from '@kundval/platform';
-import { localMonthOf } from '../../local-time.js';
 import { createMonthBatch, createRetryBatch, findBatch, recordRejections, toBatch } from '../../finance/payment-batches.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 
@@ -8,7 +8,7 @@ type Skipped = Awaited<ReturnType<typeof createMonthBatch>>['skipped'];
 
 /** The execution date asked for, or today in Stockholm; the bank refuses a date already past. */
 function checkedExecutionDate(ctx: UseCaseContext, asked: string | undefined): string {
-  const today = localMonthOf(ctx.now, 'day');
+  const today = stockholmDate(ctx.now);
   if (asked !== undefined && asked < today) throw invalid('BILLING.EXECUTION_DATE_PAST', `The execution date ${asked} is before today (${today}).`, { field: 'body.executionDate' });
   return asked ?? today;
 }

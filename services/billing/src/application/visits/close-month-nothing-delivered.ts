@@ -1,7 +1,6 @@
+import { stockholmMonth, firstDayOfMonth, lastDayOfMonth } from '@kundval/domain';
 import { audit, conflict } from '@kundval/platform';
 import { deliveryUnitOf, orderEnd } from '../../areas.js';
-import { localMonthOf } from '../../local-time.js';
-import { firstDayOf, lastDayOf } from '../../periods.js';
 import { lockOrderDeliveries } from '../../visits/record-visit.js';
 import { deliveriesOfMonth, insertMonthApproval, monthApproval } from '../../store/months.js';
 import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
@@ -32,10 +31,10 @@ export async function closeMonthNothingDelivered(ctx: UseCaseContext, input: Clo
   if (unit === 'occupancy-day') {
     throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}: its months are settled by the occupancy, not approved.`);
   }
-  const current = localMonthOf(ctx.now);
+  const current = stockholmMonth(ctx.now);
   if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); close it once it has ended.`, { field: 'params.month' });
   const lastDay = orderEnd(order);
-  if (lastDayOf(month) < order.valid_from || firstDayOf(month) > lastDay) {
+  if (lastDayOfMonth(month) < order.valid_from || firstDayOfMonth(month) > lastDay) {
     throw conflict('BILLING.OUTSIDE_ORDER', `${month} is outside the order's validity ${order.valid_from}–${lastDay}.`, { field: 'params.month' });
   }
   await lockOrderDeliveries(ctx.db, order.order_id);
