@@ -1,6 +1,7 @@
 // One lint configuration for the whole monorepo; packages run `eslint src` against it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { kundvalPlugin } from './scripts/lint/route-handler-length.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.tools/**', '.data/**', '**/*.js', '**/*.cjs'] },
@@ -16,6 +17,14 @@ export default tseslint.config(
       ],
       'no-restricted-imports': ['error', { patterns: [{ group: ['../../packages/*', '../../services/*', '**/src/*'], message: 'Import another package by its name, never by path.' }] }],
     },
+  },
+  {
+    // A route handler is an adapter: parse, call one use case, map the result (issue 11). The rules
+    // live in application/ use cases; a handler over 40 lines fails `npm run lint` in its service.
+    files: ['services/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { kundval: kundvalPlugin },
+    rules: { 'kundval/route-handler-length': ['error', { max: 40 }] },
   },
   {
     // Domain rules and workflow code run inside Temporal's deterministic sandbox: no Node built-ins, no I/O.

@@ -18,6 +18,8 @@ npx depcruise packages services --config .dependency-cruiser.cjs
 # The root scripts (start, demo) are type-checked and linted too.
 npx tsc -p tsconfig.json
 npx eslint scripts
+# The lint rules of our own (the route-handler length in eslint.config.js), against their cases.
+node --test scripts/lint/*.test.js
 # Unit and route tests first; the end-to-end tests each start a whole platform, so they run alone.
 npx turbo run test --filter='!@kundval/tests' --concurrency=2 --output-logs=full
 npm run test --workspace @kundval/tests

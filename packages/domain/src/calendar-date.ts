@@ -54,6 +54,15 @@ function fromUtcMs(ms: number): string {
   return `${String(y).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
+/**
+ * Midnight UTC of a calendar date, as epoch milliseconds. Deadlines computed from dates are days
+ * apart, so a day's start is taken in UTC: the hour or two between UTC and Stockholm midnight does
+ * not change which day a deadline falls on.
+ */
+export function startOfDayMs(date: string): number {
+  return toUtcMs(date);
+}
+
 /** `date` plus `days` calendar days. */
 export function addDays(date: string, days: number): string {
   return fromUtcMs(toUtcMs(date) + days * MS_PER_DAY);
@@ -89,6 +98,33 @@ export function firstDayOfNextMonth(month: string): string {
   return m === 12 ? `${String(year + 1).padStart(4, '0')}-01-01` : `${month.slice(0, 4)}-${String(m + 1).padStart(2, '0')}-01`;
 }
 
+/** The `YYYY-MM` month of a `YYYY-MM-DD` date. */
+export function monthOf(date: string): string {
+  return date.slice(0, 7);
+}
+
+/** The month after a `YYYY-MM` month: `2025-12` → `2026-01`. */
+export function nextMonth(month: string): string {
+  return firstDayOfNextMonth(month).slice(0, 7);
+}
+
+/** The month before a `YYYY-MM` month: `2026-01` → `2025-12`. */
+export function previousMonth(month: string): string {
+  return monthOf(addDays(firstDayOfMonth(month), -1));
+}
+
+/** The last day of a `YYYY-MM` month: `2024-02` → `2024-02-29`. */
+export function lastDayOfMonth(month: string): string {
+  return addDays(firstDayOfNextMonth(month), -1);
+}
+
+/** The calendar months (`YYYY-MM`) that a period from `from` to `to` (inclusive dates) touches, in order. */
+export function monthsCovered(from: string, to: string): string[] {
+  const months: string[] = [];
+  for (let month = monthOf(from); month <= monthOf(to); month = nextMonth(month)) months.push(month);
+  return months;
+}
+
 /** Number of days in a `YYYY-MM` month. */
 export function daysInMonth(month: string): number {
   return daysInMonthOf(Number(month.slice(0, 4)), Number(month.slice(5, 7)));
@@ -104,4 +140,9 @@ const STOCKHOLM_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stoc
 export function stockholmDate(at: Date): string {
   const parts = Object.fromEntries(STOCKHOLM_DATE.formatToParts(at).map((p) => [p.type, p.value]));
   return `${parts['year']}-${parts['month']}-${parts['day']}`;
+}
+
+/** The month in Europe/Stockholm at an instant, `YYYY-MM`: where a visit is billed (DOMAIN.md §2). */
+export function stockholmMonth(at: Date): string {
+  return monthOf(stockholmDate(at));
 }

@@ -14,7 +14,22 @@ export type { DomainErrorCode, Result } from './errors.js';
 
 export { ORE_PER_KRONA, divideRoundHalfUp, roundToKronorHalfUp } from './money.js';
 
-export { IsoDate, IsoMonth, addDays, isoWeekday, stockholmDate } from './calendar-date.js';
+export {
+  IsoDate,
+  IsoMonth,
+  addDays,
+  daysBetween,
+  isoWeekday,
+  monthOf,
+  nextMonth,
+  previousMonth,
+  firstDayOfMonth,
+  lastDayOfMonth,
+  monthsCovered,
+  startOfDayMs,
+  stockholmDate,
+  stockholmMonth,
+} from './calendar-date.js';
 
 export { mayEndOrder, isAtCapacity, authorizationStep } from './order-rules.js';
 export type { OrderEndReason, AuthorizationStatus, AuthorizationDecision } from './order-rules.js';

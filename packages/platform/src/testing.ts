@@ -96,6 +96,11 @@ export type RouteAccess = {
   ownOnly?: ReadonlyArray<'provider' | 'citizen'>;
   /** Roles that list only their own records: another's are left out, and a token without the id claim is refused. */
   listsOwn?: ReadonlyArray<'provider' | 'citizen'>;
+  /**
+   * Roles for which another's record does not exist: the scope is part of the query, so another's
+   * id (and a token without the id claim) is answered 404, as an unknown id (ADR 0037).
+   */
+  hidesOthers?: ReadonlyArray<'provider' | 'citizen'>;
 };
 
 /** One call of the matrix: who calls which route, and whether they must be let through or refused. */
@@ -107,23 +112,32 @@ export type AuthorizationCase = {
   /** Whose id the token's claim carries: the record's own, another's, or none at all. */
   owner: 'own' | 'other' | 'none';
   expected: 'allowed' | 'refused';
-  /** The refusal's status: 401 without a token, 403 with one. */
-  status?: 401 | 403;
+  /** The refusal's status: 401 without a token, 403 with one, 404 for a record outside a scope that hides it. */
+  status?: 401 | 403 | 404;
 };
 
 /**
  * Expands a matrix into its calls: for every route, a call without a token, one per role, and for
  * the roles held to their own records one with their own id, one with another's and one without
- * the claim. Roles outside the route's config carry their own id, so their refusal is by role.
+ * the claim (403, or 404 where the scope hides another's record). Roles outside the route's config
+ * carry their own id, so their refusal is by role.
  */
 export function authorizationCases(table: readonly RouteAccess[]): AuthorizationCase[] {
-  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [] }) => {
+  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [], hidesOthers = [] }) => {
     const cases: AuthorizationCase[] = [{ route, caller: 'anonymous', role: null, owner: 'none', expected: 'refused', status: 401 }];
     for (const role of ROLES) {
       const allowed = roles === 'any' || roles.includes(role);
       const scoped = (ownOnly as readonly Role[]).includes(role);
       const listing = (listsOwn as readonly Role[]).includes(role);
+      const hiding = (hidesOthers as readonly Role[]).includes(role);
       if (!allowed) cases.push({ route, caller: role, role, owner: 'own', expected: 'refused', status: 403 });
+      else if (hiding) {
+        cases.push(
+          { route, caller: `${role} (own)`, role, owner: 'own', expected: 'allowed' },
+          { route, caller: `${role} (other, not found)`, role, owner: 'other', expected: 'refused', status: 404 },
+          { route, caller: `${role} (no id claim, not found)`, role, owner: 'none', expected: 'refused', status: 404 },
+        );
+      }
       else if (!scoped && !listing) cases.push({ route, caller: role, role, owner: 'own', expected: 'allowed' });
       else {
         cases.push(

@@ -1,8 +1,8 @@
+import { firstDayOfMonth, lastDayOfMonth } from '@kundval/domain';
 import { sql } from 'kysely';
 import { AppError } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
 import { occupancyAreaIds, unitArea, type RateTableCache } from '../areas.js';
-import { firstDayOf, lastDayOf } from '../periods.js';
 import { addMinuteLines, addUnitLines, priceMinuteLines, priceUnitLines, type MinuteLine, type PricedMinuteLine, type PricedUnitLine, type UnitLine } from '../pricing/lines.js';
 import { OrderVisitPricer, occupiedDays, priceOrderDays, type ExcludedDelivery } from '../pricing/order-pricing.js';
 import { loadLevelTimelines, type LevelTimeline } from '../pricing/order-terms.js';
@@ -230,8 +230,8 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
         .selectAll()
         .where('provider_id', '=', providerId)
         .where('area_id', 'in', occupancyAreas)
-        .where('valid_from', '<=', lastDayOf(month))
-        .where(sql<boolean>`coalesce(least(end_date, valid_to), valid_to) >= ${firstDayOf(month)}::date`);
+        .where('valid_from', '<=', lastDayOfMonth(month))
+        .where(sql<boolean>`coalesce(least(end_date, valid_to), valid_to) >= ${firstDayOfMonth(month)}::date`);
       if (orderCursor) q = q.where('order_id', '>', orderCursor);
       const page = await q.orderBy('order_id').limit(orderPageSize).execute();
       if (page.length === 0) break;

@@ -1,7 +1,7 @@
+import { stockholmMonth } from '@kundval/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
-import { localMonthOf } from '../local-time.js';
 import { validateAgainstXsd, controlTotalProblems } from '../finance/test-support/pain001-checks.js';
 import { fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../test-support/corrections.js';
 import { runBillingMonth, type BillingRunResult } from './run-month.js';
@@ -168,7 +168,7 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
       const bad = await post('/billing-runs', finance, { month: '2025-3' });
       expect(bad.statusCode).toBe(400);
       expect(fieldsOf(bad)).toContain('body.month');
-      const current = await post('/billing-runs', finance, { month: localMonthOf(new Date()) });
+      const current = await post('/billing-runs', finance, { month: stockholmMonth(new Date()) });
       expect(current.statusCode).toBe(409);
       expect(current.json()).toMatchObject({ error: 'BILLING.MONTH_NOT_OVER', issues: [{ field: 'body.month' }] });
       expect((await post('/billing-runs', {}, { month: '2025-03' })).statusCode).toBe(401);

@@ -1,3 +1,4 @@
+import { stockholmDate, firstDayOfMonth, lastDayOfMonth } from '@kundval/domain';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { audit, conflict, type Actor } from '@kundval/platform';
@@ -7,11 +8,10 @@ import { loadFinanceSettings, type FinanceSettings } from '../finance/config.js'
 import { insertBatch, loadBatchTransfers, transfersPain001 } from '../finance/payment-batches.js';
 import { computeFee, invoiceOcr, loadDeliveries } from '../fees/fees.js';
 import { setOffOpenCredits } from '../fees/fee-credits.js';
-import { localMonthOf } from '../local-time.js';
 import { enqueueEvents } from '../outbox-bulk.js';
 import { rechargeFor, recordRecharges, type RechargeRow } from '../payments/municipal-recharges.js';
 import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.js';
-import { firstDayOf, lastDayOf, openPeriod } from '../periods.js';
+import { openPeriod } from '../periods.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
 import { priceProviderMonth, type Refusal } from './provider-month.js';
 
@@ -126,8 +126,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
       .selectFrom('orders')
       .select('provider_id')
       .where('area_id', 'in', occupancyAreas.length > 0 ? occupancyAreas : ['-'])
-      .where('valid_from', '<=', lastDayOf(month))
-      .where(sql<boolean>`least(end_date, valid_to) >= ${firstDayOf(month)}::date`);
+      .where('valid_from', '<=', lastDayOfMonth(month))
+      .where(sql<boolean>`least(end_date, valid_to) >= ${firstDayOfMonth(month)}::date`);
     let q = db.selectFrom(approved.union(placed).as('p')).select('p.provider_id');
     if (providerCursor !== null) q = q.where('p.provider_id', '>', providerCursor);
     const providers = await q.orderBy('p.provider_id').limit(providerPageSize).execute();
@@ -346,7 +346,7 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
   }
 
   // 3. The payment batch of the period, and its file.
-  const batch = await makeBatch(db, { runId, periodMonth, executionDate: options.executionDate ?? localMonthOf(clock(), 'day'), actor, correlationId, finance: options.finance });
+  const batch = await makeBatch(db, { runId, periodMonth, executionDate: options.executionDate ?? stockholmDate(clock()), actor, correlationId, finance: options.finance });
 
   const result = await summarize(db, { runId, month, periodMonth, startedAt: run.startedAt, finishedAt: clock(), batch });
   await db.transaction().execute(async (trx) => {

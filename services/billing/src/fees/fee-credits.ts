@@ -1,4 +1,4 @@
-import { enqueueEvent } from '@kundval/platform';
+import type { EventInput } from '@kundval/contracts';
 import type { BillingDb } from '../store/db.js';
 import type { FeeCreditCause } from '../store/schema.js';
 import type { FeeComputation } from './fees.js';
@@ -82,15 +82,17 @@ export type ChargedFee = {
 };
 
 /**
- * Announces an invoice: `feeCharged` v2 always (signed), and v1 as before for an invoice of 0 or
- * more, so that v1's consumers, promised a non-negative amount, never see a credit.
+ * The events that announce an invoice: `feeCharged` v2 always (signed), and v1 as before for an
+ * invoice of 0 or more, so that v1's consumers, promised a non-negative amount, never see a credit.
  */
-export async function enqueueFeeCharged(trx: BillingDb, fee: ChargedFee, correlationId: string | null | undefined): Promise<void> {
+export function feeChargedEvents(fee: ChargedFee): Array<FeeChargedV1 | FeeChargedV2> {
   const { invoiceId, applicationId, customerId, month, feeOre, appliedCap, ocrReference, setOffOre, cause } = fee;
-  if (feeOre >= 0) await enqueueEvent(trx, 'feeCharged', { invoiceId, applicationId, customerId, month, feeOre, appliedCap, ocrReference: ocrReference ?? '' }, { correlationId });
-  const toPayOre = Math.max(0, feeOre - setOffOre);
-  await enqueueEvent(trx, 'feeChargedV2', { invoiceId, applicationId, customerId, month, feeOre, appliedCap, ocrReference, setOffOre, toPayOre, cause }, { correlationId });
+  const v2: FeeChargedV2 = { name: 'feeChargedV2', payload: { invoiceId, applicationId, customerId, month, feeOre, appliedCap, ocrReference, setOffOre, toPayOre: Math.max(0, feeOre - setOffOre), cause } };
+  if (feeOre < 0) return [v2];
+  return [{ name: 'feeCharged', payload: { invoiceId, applicationId, customerId, month, feeOre, appliedCap, ocrReference: ocrReference ?? '' } }, v2];
 }
+type FeeChargedV1 = { name: 'feeCharged'; payload: EventInput<'feeCharged'> };
+type FeeChargedV2 = { name: 'feeChargedV2'; payload: EventInput<'feeChargedV2'> };
 
 export type ReleasedCredit = { creditId: string; customerId: string; month: string; cause: FeeCreditCause; amountOre: number; returnedOre: number; createdOn: string };
 

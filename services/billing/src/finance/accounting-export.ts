@@ -1,3 +1,4 @@
+import { lastDayOfMonth } from '@kundval/domain';
 import type { BillingDb } from '../store/db.js';
 import type { FinanceSettings } from './config.js';
 import type { SieVoucher } from './sie.js';
@@ -243,11 +244,4 @@ export function chartAccounts(settings: FinanceSettings): { number: string; name
   const byNumber = new Map<string, string>();
   for (const [number, name] of named) if (!byNumber.has(number)) byNumber.set(number, name);
   return [...byNumber].map(([number, name]) => ({ number, name })).sort((a, b) => a.number.localeCompare(b.number));
-}
-
-/** `2024-02` → `2024-02-29`. */
-export function lastDayOfMonth(month: string): string {
-  const [year, mm] = month.split('-').map(Number) as [number, number];
-  // Day 0 of the next month is the last day of this one; UTC keeps the time zone out of it.
-  return new Date(Date.UTC(year, mm, 0)).toISOString().slice(0, 10);
 }

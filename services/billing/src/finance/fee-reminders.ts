@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import { addDays, stockholmDate } from '@kundval/domain';
 import type { BillingDb } from '../store/db.js';
-import { localMonthOf } from '../local-time.js';
 import { invoiceSettlement } from './incoming-payments.js';
 
 /**
@@ -10,12 +10,6 @@ import { invoiceSettlement } from './incoming-payments.js';
  * left; paid and overpaid ones never.
  */
 export type ReminderRules = { paymentTermDays: number; reminderDays: number };
-
-export function addDays(day: string, days: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 export async function remindUnpaidInvoices(trx: BillingDb, args: { asOf: string; rules: ReminderRules; remindedBy: string; dryRun: boolean }) {
   const { asOf, rules } = args;
@@ -42,7 +36,7 @@ export async function remindUnpaidInvoices(trx: BillingDb, args: { asOf: string;
     .execute();
   const due = candidates
     .map((c) => {
-      const dueDate = addDays(localMonthOf(c.created_at, 'day'), rules.paymentTermDays);
+      const dueDate = addDays(stockholmDate(c.created_at), rules.paymentTermDays);
       const feeOre = Number(c.fee_ore);
       const paidOre = Number(c.paid_ore);
       return { invoiceId: c.invoice_id, invoiceNumber: Number(c.invoice_number), customerId: c.customer_id, month: c.month, ocrReference: c.ocr_reference!, dueDate, feeOre, paidOre, ...invoiceSettlement(feeOre, paidOre) };

@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { buildSie4i, UnbalancedVoucherError, type SieFile } from './sie.js';
 import { parseSie } from './sie-parse.js';
 import { formatOre, parseOre } from './money.js';
-import { lastDayOfMonth } from './accounting-export.js';
+import { lastDayOfMonth } from '@kundval/domain';
 import { sie4Problems } from './test-support/sie-checks.js';
 
 function file(overrides: Partial<SieFile> = {}): SieFile {

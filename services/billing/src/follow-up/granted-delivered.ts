@@ -1,4 +1,4 @@
-import { addDays } from '@kundval/domain';
+import { addDays, lastDayOfMonth, previousMonth } from '@kundval/domain';
 
 /**
  * Granted against delivered (issue 15; ADR 0036): what a decision granted a customer in a month, what
@@ -54,7 +54,7 @@ export type GrantedDeliveredRow = {
 
 export function grantedDelivered(f: OrderMonthFacts): GrantedDeliveredRow {
   const first = `${f.month}-01`;
-  const last = lastDayOf(f.month);
+  const last = lastDayOfMonth(f.month);
   const from = f.validFrom > first ? f.validFrom : first;
   const to = f.validTo < last ? f.validTo : last;
   let granted: number | null = null;
@@ -151,17 +151,9 @@ export function deviationAlert(history: readonly GrantedDeliveredRow[], rule: De
   return null;
 }
 
-/** `2026-02` → `2026-02-28`. */
-export function lastDayOf(month: string): string {
-  const [year, mm] = month.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(year, mm, 0)).toISOString().slice(0, 10);
-}
-
 /** The `count` months ending at `month`, oldest first. */
 export function monthsEndingAt(month: string, count: number): string[] {
-  const [year, mm] = month.split('-').map(Number) as [number, number];
-  return Array.from({ length: count }, (_, i) => {
-    const d = new Date(Date.UTC(year, mm - 1 - (count - 1 - i), 1));
-    return d.toISOString().slice(0, 7);
-  });
+  const months = [month];
+  while (months.length < count) months.unshift(previousMonth(months[0]!));
+  return months;
 }

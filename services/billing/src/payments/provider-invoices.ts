@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createOcrReference } from '@kundval/domain';
 import type { BillingDb } from '../store/db.js';
-import { localMonthOf } from '../local-time.js';
+import { stockholmDate } from '@kundval/domain';
 import { openPeriod } from '../periods.js';
 import { addDays } from '../fees/fee-credits.js';
 
@@ -60,7 +60,7 @@ export async function invoiceProviderCredits(
   const period = args.dryRun ? null : await openPeriod(trx, args.asOf.slice(0, 7));
   for (const [providerId, credits] of byProvider) {
     // The oldest credit must have waited long enough, and no payment may be coming to set them off.
-    if (coming.has(providerId) || localMonthOf(credits[0]!.created_at, 'day') > lastCreditDay) continue;
+    if (coming.has(providerId) || stockholmDate(credits[0]!.created_at) > lastCreditDay) continue;
     const amountOre = -credits.reduce((s, c) => s + Number(c.amount_ore), 0);
     const lines = credits.map((c) => ({ paymentId: c.payment_id, orderId: c.order_id, month: c.month, amountOre: Number(c.amount_ore) }));
     if (args.dryRun) {

@@ -12,8 +12,8 @@ import { followUpRoutes } from './follow-up/index.js';
  * its `config.roles` (the visit, settlement and rate routes have their matrix in authorization.test.ts).
  */
 const MATRIX: RouteAccess[] = [
-  { route: 'POST /orders/:orderId/occupancy', roles: ['provider', 'case-handler'], ownOnly: ['provider'] },
-  { route: 'POST /orders/:orderId/attendance', roles: ['provider'], ownOnly: ['provider'] },
+  { route: 'POST /orders/:orderId/occupancy', roles: ['provider', 'case-handler'], hidesOthers: ['provider'] },
+  { route: 'POST /orders/:orderId/attendance', roles: ['provider'], hidesOthers: ['provider'] },
   { route: 'GET /providers/:providerId/statements/:month', roles: ['provider', 'finance', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /billing-runs', roles: ['finance', 'system'] },
   { route: 'GET /billing-runs/:month', roles: ['finance', 'operator', 'system'] },

@@ -16,20 +16,21 @@ import { visitRoutes } from './visits/index.js';
 
 /**
  * Who may call what in billing's visit, settlement and rate routes: one row per route, mirroring
- * its `config.roles`. `ownOnly` roles are refused on another's record. The other route groups
+ * its `config.roles`. `ownOnly` roles are refused (403) on another's owner in the path; for
+ * `hidesOthers` roles another's record is not found (404, ADR 0037). The other route groups
  * (finance, imports, deliveries, statements, billing runs) join this table by registering their
  * group below and adding their rows: the first test then holds them to their config too.
  */
 const MATRIX: RouteAccess[] = [
-  { route: 'POST /orders/:orderId/visits', roles: ['provider'], ownOnly: ['provider'] },
-  { route: 'GET /orders/:orderId/visits', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], ownOnly: ['provider', 'citizen'] },
-  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler', 'system'], ownOnly: ['citizen'] },
+  { route: 'POST /orders/:orderId/visits', roles: ['provider'], hidesOthers: ['provider'] },
+  { route: 'GET /orders/:orderId/visits', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], hidesOthers: ['provider', 'citizen'] },
+  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler', 'system'], hidesOthers: ['citizen'] },
   { route: 'POST /orders/:orderId/months/:month/disputes/resolve', roles: ['case-handler'] },
   { route: 'POST /orders/:orderId/months/:month/nothing-delivered', roles: ['case-handler'] },
   { route: 'PUT /customers/:customerId/fee-basis', roles: ['case-handler'] },
   { route: 'POST /fees', roles: ['system', 'finance'] },
   { route: 'GET /customers/:customerId/invoices', roles: ['citizen', 'case-handler', 'finance', 'operator'], ownOnly: ['citizen'] },
-  { route: 'GET /invoices/:invoiceId', roles: ['citizen', 'finance'], ownOnly: ['citizen'] },
+  { route: 'GET /invoices/:invoiceId', roles: ['citizen', 'finance'], hidesOthers: ['citizen'] },
   { route: 'GET /invoices', roles: ['finance'] },
   { route: 'POST /provider-payments', roles: ['system', 'finance'] },
   { route: 'GET /providers/:providerId/payments', roles: ['provider', 'finance', 'operator'], ownOnly: ['provider'] },

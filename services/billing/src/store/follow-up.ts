@@ -1,8 +1,9 @@
+import { lastDayOfMonth } from '@kundval/domain';
 import { sql } from 'kysely';
 import type { BillingDb } from './db.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
 import { amendmentsInForce } from '../pricing/order-terms.js';
-import { lastDayOf, type Measure, type OrderMonthFacts, type TermsStep } from '../follow-up/granted-delivered.js';
+import { type Measure, type OrderMonthFacts, type TermsStep } from '../follow-up/granted-delivered.js';
 
 export type FollowUpFilter = { providerId?: string | undefined; areaId?: string | undefined; customerId?: string | undefined };
 
@@ -16,7 +17,7 @@ const MEASURE = { 'minutes-by-band': 'minutes', 'attendance-day': 'days', sessio
  */
 export async function loadOrderMonthFacts(db: BillingDb, months: readonly string[], filter: FollowUpFilter = {}): Promise<OrderMonthFacts[]> {
   const first = `${months[0]!}-01`;
-  const last = lastDayOf(months.at(-1)!);
+  const last = lastDayOfMonth(months.at(-1)!);
   let orderQuery = db
     .selectFrom('orders')
     .selectAll()
@@ -85,7 +86,7 @@ export async function loadOrderMonthFacts(db: BillingDb, months: readonly string
     const measure: Measure = MEASURE[unit as keyof typeof MEASURE];
     const validTo = orderEnd(o);
     for (const month of months) {
-      if (o.valid_from > lastDayOf(month) || validTo < `${month}-01`) continue;
+      if (o.valid_from > lastDayOfMonth(month) || validTo < `${month}-01`) continue;
       const c = counted.get(`${o.order_id}|${month}`) ?? { delivered: 0, approved: 0 };
       facts.push({
         orderId: o.order_id,

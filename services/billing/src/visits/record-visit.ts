@@ -1,18 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { sql, type Selectable } from 'kysely';
-import { DELIVERY_ROUTES } from '@kundval/domain';
+import { DELIVERY_ROUTES, monthOf, stockholmDate } from '@kundval/domain';
 import { conflict, invalid } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
-import { localMonthOf } from '../local-time.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
 
 import type { OrderRow } from '../store/rows.js';
 export type { OrderRow };
 export type VisitRow = Selectable<BillingTables['visits']>;
 
-/** One delivered visit as a provider reports it, by JSON or in an imported file. */
-export type ReportedVisit = { externalId: string; kind: 'care' | 'service'; start: string; end: string };
+/** One delivered visit as a provider reports it, by JSON or in an imported file (each row's fields). */
+export const VisitReport = z.object({
+  externalId: z.string().min(1).max(100).describe("The provider's own id for the visit; re-sending it is safe"),
+  kind: z.enum(['care', 'service']),
+  start: z.iso.datetime({ offset: true }),
+  end: z.iso.datetime({ offset: true }),
+});
+export type ReportedVisit = z.infer<typeof VisitReport>;
 
 /** The longest single visit accepted: a report longer than a day is a typing error, not a visit. */
 const MAX_VISIT_MS = 24 * 3600_000;
@@ -52,8 +58,8 @@ export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVi
   const ms = Date.parse(v.end) - Date.parse(v.start);
   if (!(ms > 0)) throw invalid('BILLING.VISIT_DURATION', 'A visit ends after it starts.', { field: `${field}.end` });
   if (ms > MAX_VISIT_MS) throw invalid('BILLING.VISIT_DURATION', 'A visit lasts at most 24 hours.', { field: `${field}.end` });
-  const month = localMonthOf(v.start);
-  const startDate = localMonthOf(v.start, 'day');
+  const startDate = stockholmDate(new Date(v.start));
+  const month = monthOf(startDate);
   // An order ended early (a switch, the decision ended) is in force until its end date only.
   const lastDay = orderEnd(order);
   if (startDate < order.valid_from || startDate > lastDay)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { addDays } from '@kundval/domain';
-import { audit, conflict, enqueueEvent, invalid } from '@kundval/platform';
+import { audit, conflict, invalid } from '@kundval/platform';
 import type { OrdersDb } from '../store/db.js';
 import type { Tx } from './tx.js';
 import { lastDay, type DecisionRow } from './decisions.js';
@@ -145,7 +145,7 @@ async function newChoicePlace(tx: Tx, decision: DecisionRow, providerId: string,
 }
 
 /**
- * Records the customer's (or the default) choice. It is in force from the decision's start, or,
+ * Records the customer's (or the default) choice; the use case announces it (`providerChosen`). It is in force from the decision's start, or,
  * after a refusal, from the day the refused choice would have been; an additional provider (areas
  * with several at once) from today at the earliest, or from `agreedFrom` as the case handler records it.
  */
@@ -169,12 +169,6 @@ export async function recordChoice(
       track_id: trackId ?? choiceId,
     })
     .execute();
-  await enqueueEvent(
-    tx.db,
-    'providerChosen',
-    { choiceId, applicationId: decision.application_id, decisionId: decision.decision_id, customerId: decision.customer_id, providerId: provider.provider_id, providerKind: provider.kind, chosenBy },
-    { correlationId: tx.correlationId, occurredAt: tx.now },
-  );
   await audit(tx.db, tx.actor, {
     action: 'provider.chosen',
     entity: 'decision',
@@ -248,7 +242,8 @@ async function oneOfSeveral(db: OrdersDb, decisionId: string, date: string, prov
  * Records a switch checked by {@link checkSwitch}: a new choice in force from `effectiveFrom` on the
  * track of the choice switched from, replacing any later one there (a switch made again from an
  * earlier date); the customer's other providers, where the area allows several, are untouched. The
- * current order is ended by its own command (the journey sends it on `providerSwitched`).
+ * use case announces it (`providerSwitched`); the current order is ended by its own command (the
+ * journey sends it on that event).
  */
 export async function recordSwitch(
   tx: Tx,
@@ -278,21 +273,6 @@ export async function recordSwitch(
       track_id: from.track_id,
     })
     .execute();
-  await enqueueEvent(
-    tx.db,
-    'providerSwitched',
-    {
-      switchId,
-      applicationId: decision.application_id,
-      decisionId: decision.decision_id,
-      customerId: decision.customer_id,
-      fromProviderId: from.provider_id,
-      toProviderId: to.provider_id,
-      toProviderKind: to.kind,
-      effectiveFrom,
-    },
-    { correlationId: tx.correlationId, occurredAt: tx.now },
-  );
   await audit(tx.db, tx.actor, {
     action: 'provider.switched',
     entity: 'decision',

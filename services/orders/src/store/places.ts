@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { addDays } from '@kundval/domain';
-import { audit, conflict, enqueueEvent } from '@kundval/platform';
+import { audit, conflict } from '@kundval/platform';
 import type { OrdersDb } from '../store/db.js';
 import type { DecisionRow } from './decisions.js';
 import type { OrdersTables, QueueEntryStatus } from './schema.js';
@@ -110,12 +110,13 @@ export async function lapseOffers(tx: Tx, providerId: string, areaId: string): P
  * Offers every free place of the home to the first in its queue, in queue order, each answerable
  * for {@link OFFER_ANSWER_DAYS} days; an offered place is held until answered. A home whose
  * authorization is not approved takes no one new. The caller holds the home's lock ({@link lockHome}),
- * which guards its queue entries too.
+ * which guards its queue entries too. Returns the offers made, in queue order, for the use case to
+ * announce (`placeOffered`).
  */
-export async function offerFreePlaces(tx: Tx, providerId: string, areaId: string): Promise<OfferView[]> {
+export async function offerFreePlaces(tx: Tx, providerId: string, areaId: string): Promise<OfferRow[]> {
   const authorization = await tx.db.selectFrom('authorizations').select('status').where('provider_id', '=', providerId).where('area_id', '=', areaId).executeTakeFirst();
   if (authorization?.status !== 'approved') return [];
-  const offers: OfferView[] = [];
+  const offers: OfferRow[] = [];
   for (;;) {
     const entry = await tx.db
       .selectFrom('queue_entries as q')
@@ -152,18 +153,12 @@ export async function offerFreePlaces(tx: Tx, providerId: string, areaId: string
     };
     await tx.db.insertInto('offers').values(offer).execute();
     await tx.db.updateTable('queue_entries').set({ status: 'offered' }).where('queue_entry_id', '=', entry.queue_entry_id).execute();
-    await enqueueEvent(
-      tx.db,
-      'placeOffered',
-      { offerId: offer.offer_id, applicationId: offer.application_id, decisionId: offer.decision_id, customerId: offer.customer_id, providerId, answerBy: offer.answer_by },
-      { correlationId: tx.correlationId, occurredAt: tx.now },
-    );
     await audit(tx.db, tx.actor, { action: 'place.offered', entity: 'offer', entityId: offer.offer_id, after: toOffer(offer), correlationId: tx.correlationId });
-    offers.push(toOffer(offer));
+    offers.push(offer);
   }
 }
 
-/** Puts the customer in the home's queue (a shortage of places, sv. platsbrist) and says so with `placeQueued`. */
+/** Puts the customer in the home's queue (a shortage of places, sv. platsbrist); the use case announces it (`placeQueued`). */
 export async function queueCustomer(tx: Tx, decision: DecisionRow, providerId: string): Promise<QueueEntryView> {
   const existing = await tx.db
     .selectFrom('queue_entries')
@@ -188,12 +183,6 @@ export async function queueCustomer(tx: Tx, decision: DecisionRow, providerId: s
       queued_at: tx.now,
     })
     .execute();
-  await enqueueEvent(
-    tx.db,
-    'placeQueued',
-    { applicationId: decision.application_id, decisionId: decision.decision_id, customerId: decision.customer_id, providerId, queuedAt: tx.now.toISOString() },
-    { correlationId: tx.correlationId, occurredAt: tx.now },
-  );
   await audit(tx.db, tx.actor, { action: 'place.queued', entity: 'decision', entityId: decision.decision_id, after: { providerId, queueEntryId }, correlationId: tx.correlationId });
   const [view] = await queueView(tx.db, { queueEntryId });
   return view!;

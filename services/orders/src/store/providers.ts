@@ -57,16 +57,22 @@ export function coversDistrict(serviceArea: readonly string[], district: string)
   });
 }
 
-/** A provider authorized (approved, not suspended) in the area, with its kind. */
-export async function approvedProvider(db: OrdersDb, providerId: string, areaId: string): Promise<{ provider_id: string; kind: ProviderKind } | undefined> {
+/**
+ * The approved (not suspended) authorizations of an area, with each provider's id and kind: the one
+ * query a chosen provider and the default provider are both looked up in.
+ */
+export function approvedAuthorizations(db: OrdersDb, areaId: string) {
   return db
     .selectFrom('authorizations as a')
     .innerJoin('providers as p', 'p.provider_id', 'a.provider_id')
     .select(['p.provider_id', 'p.kind'])
-    .where('a.provider_id', '=', providerId)
     .where('a.area_id', '=', areaId)
-    .where('a.status', '=', 'approved')
-    .executeTakeFirst();
+    .where('a.status', '=', 'approved');
+}
+
+/** A provider authorized (approved, not suspended) in the area, with its kind. */
+export async function approvedProvider(db: OrdersDb, providerId: string, areaId: string): Promise<{ provider_id: string; kind: ProviderKind } | undefined> {
+  return approvedAuthorizations(db, areaId).where('a.provider_id', '=', providerId).executeTakeFirst();
 }
 
 /**
@@ -147,12 +153,5 @@ export async function approvedProvidersOf(db: OrdersDb, areaId: string, today: s
 
 /** The area's default provider (ickevalsalternativ) when its authorization is approved. */
 export async function defaultProviderOf(db: OrdersDb, areaId: string): Promise<{ provider_id: string; kind: ProviderKind } | undefined> {
-  return db
-    .selectFrom('authorizations as a')
-    .innerJoin('providers as p', 'p.provider_id', 'a.provider_id')
-    .select(['p.provider_id', 'p.kind'])
-    .where('a.area_id', '=', areaId)
-    .where('a.is_default', '=', true)
-    .where('a.status', '=', 'approved')
-    .executeTakeFirst();
+  return approvedAuthorizations(db, areaId).where('a.is_default', '=', true).executeTakeFirst();
 }

@@ -10,7 +10,7 @@ import {
   type JourneyStage,
   type JourneyState,
 } from '../contracts.js';
-import { monthsCovered } from './months.js';
+import { monthsCovered } from '@kundval/domain/calendar';
 
 /**
  * Commands to the services. They are idempotent on the service side (keyed by decision, order and

@@ -17,7 +17,7 @@ import type { TaskKind } from '../activities/decisions.activities.js';
 import type { Choice, Order, OrderChange } from '../activities/orders.activities.js';
 import type { AreaPolicy } from '../area-policy.js';
 import type { Attention, Escalation, JourneyEvent, JourneyStage, JourneyState, MonthSettlement, VoucherJourneyInput } from '../contracts.js';
-import { addDays, lastDayOfMonth, monthOf, monthsCovered, startOfDayMs } from './months.js';
+import { addDays, lastDayOfMonth, monthOf, monthsCovered, startOfDayMs } from '@kundval/domain/calendar';
 
 /** Settled months per run before the journey continues as new, keeping each run's history short. */
 export const MONTHS_PER_RUN = 6;

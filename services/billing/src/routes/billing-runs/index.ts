@@ -1,8 +1,7 @@
-import { IsoMonth } from '@kundval/domain';
+import { IsoMonth, stockholmMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, commandRunner, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { localMonthOf } from '../../local-time.js';
 import { runBillingMonth, type BillingRunResult } from '../../billing-run/run-month.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -56,7 +55,7 @@ export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance, c
       async (req, reply) =>
         command.runSpanning(req, reply, async () => {
           const { month } = req.body;
-          const current = localMonthOf((clock ?? (() => new Date()))());
+          const current = stockholmMonth((clock ?? (() => new Date()))());
           if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); run it once its deliveries are in.`, { field: 'body.month' });
           const { created, result } = await runBillingMonth({
             db,

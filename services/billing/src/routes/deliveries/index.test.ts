@@ -98,7 +98,9 @@ describe.each(testEngines())('unit-area deliveries and rates on %s', (engine) =>
       const homeCare = await placeOrder(svc.db, { providerId: 'solgarden' });
       const before = await tableCounts(svc.db);
       expect((await occupancy(order, { kind: 'moved-in', from: '2025-03-10' }, {})).statusCode).toBe(401);
-      for (const who of [await svc.as({ role: 'provider', providerId: 'someone-else' }), await svc.as({ role: 'citizen', customerId: order.customerId }), finance, system]) {
+      // Another provider's order is outside its scope: not found, as an unknown id. The other roles may not record occupancy at all.
+      expect((await occupancy(order, { kind: 'moved-in', from: '2025-03-10' }, await svc.as({ role: 'provider', providerId: 'someone-else' }))).statusCode).toBe(404);
+      for (const who of [await svc.as({ role: 'citizen', customerId: order.customerId }), finance, system]) {
         expect((await occupancy(order, { kind: 'moved-in', from: '2025-03-10' }, who)).statusCode).toBe(403);
       }
       const missing = await occupancy({ ...order, orderId: UNKNOWN }, { kind: 'moved-in', from: '2025-03-10' }, caseHandler);
@@ -181,7 +183,8 @@ describe.each(testEngines())('unit-area deliveries and rates on %s', (engine) =>
       const homeCare = await placeOrder(svc.db, { providerId: 'dagljus' });
       const before = await tableCounts(svc.db);
       expect((await attend(order, ['2025-05-06'], {})).statusCode).toBe(401);
-      for (const who of [await svc.as({ role: 'provider', providerId: 'annan-dag' }), caseHandler, finance]) expect((await attend(order, ['2025-05-06'], who)).statusCode).toBe(403);
+      expect((await attend(order, ['2025-05-06'], await svc.as({ role: 'provider', providerId: 'annan-dag' }))).statusCode).toBe(404);
+      for (const who of [caseHandler, finance]) expect((await attend(order, ['2025-05-06'], who)).statusCode).toBe(403);
       expect((await attend({ ...order, orderId: UNKNOWN }, ['2025-05-06'])).statusCode).toBe(404);
       const taken = await attend(order, ['2025-05-05']);
       expect(taken.statusCode).toBe(409);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorBody, assertCustomerScope, audit, commandRunner, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
 import { loadFinanceSettings } from '../../finance/config.js';
-import { localMonthOf } from '../../local-time.js';
+import { stockholmDate } from '@kundval/domain';
 import { releaseCreditsForPayback } from '../../fees/fee-credits.js';
 import { customerFeeStatement, listFeeCredits } from '../../fees/fee-statement.js';
 
@@ -53,7 +53,7 @@ export const FeeStatement = z.object({
 export function feeCreditRoutes({ db, afterCommit, clock, finance }: BillingDeps): FastifyPluginAsyncZod {
   const command = commandRunner(db, { afterCommit });
   const settings = finance ?? loadFinanceSettings();
-  const today = () => localMonthOf(clock?.() ?? new Date(), 'day');
+  const today = () => stockholmDate(clock?.() ?? new Date());
   return async (app) => {
     app.get(
       '/customers/:customerId/fee-statement',

@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import iconv from 'iconv-lite';
-import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { localMonthOf } from '../../local-time.js';
+import { useCaseRunner } from '../use-case.js';
+import { importPaymentFile, importStatusReport, remindUnpaid } from '../../application/finance/bank-files.js';
 import type { FinanceSettings } from '../../finance/config.js';
 import { BgMaxError, parseBgMax } from '../../finance/bgmax.js';
 import { parseCamt054 } from '../../finance/camt054.js';
-import { remindUnpaidInvoices } from '../../finance/fee-reminders.js';
 import type { IncomingPaymentFile } from '../../finance/incoming-file.js';
-import { importIncomingPayments, listCustomerCredits, listIncomingPayments } from '../../finance/incoming-payments.js';
-import { findBatch, toBatch } from '../../finance/payment-batches.js';
+import { listCustomerCredits, listIncomingPayments } from '../../finance/incoming-payments.js';
 import { parsePain002, type PaymentStatusReport } from '../../finance/pain002.js';
-import { applyStatusReport } from '../../finance/status-reports.js';
 import { BankFileError } from '../../finance/xml-read.js';
 import { PaymentBatch } from './schemas.js';
 
@@ -102,9 +100,9 @@ const Reminder = z.object({
  * (BgMax, camt.054) and reminders of what stays unpaid (ADR 0021). An encapsulated plugin, so the
  * XML and BgMax bodies are accepted by these routes only.
  */
-export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings: FinanceSettings): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
-  const today = () => localMonthOf(clock?.() ?? new Date(), 'day');
+export function bankFileRoutes(deps: BillingDeps, settings: FinanceSettings): FastifyPluginAsyncZod {
+  const { db } = deps;
+  const run = useCaseRunner(deps);
   return async (app) => {
     app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: MAX_BANK_FILE_BYTES }, (_req, body, done) => done(null, body));
     // BgMax is ISO 8859-1 (Latin-1) as Bankgirot delivers it: read as bytes and decoded here.
@@ -125,26 +123,7 @@ export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings
           response: { 200: StatusReportResult, ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const report = readBankFile(() => parsePain002(req.body)) as PaymentStatusReport;
-          const applied = await applyStatusReport(trx, req.params.batchId, report, req.principal.sub);
-          if (!applied.duplicate) {
-            await audit(trx, req.principal, {
-              action: 'payment-batch.status-report-imported',
-              entity: 'payment-batch',
-              entityId: applied.batch.batch_id,
-              before: { status: applied.batch.status },
-              after: { messageId: report.messageId, groupStatus: report.groupStatus, transactions: applied.outcomes.map((o) => ({ endToEndId: o.endToEndId, status: o.status, reason: o.reason })), rejectedPayments: applied.newlyRejected },
-              correlationId: req.correlationId,
-            });
-          }
-          const now = await findBatch(trx, req.params.batchId);
-          return {
-            status: 200,
-            body: { messageId: report.messageId, groupStatus: report.groupStatus, duplicate: applied.duplicate, transactions: applied.outcomes, rejectedPayments: applied.newlyRejected, batch: toBatch(now.batch, now.items) },
-          };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => importStatusReport(ctx, { batchId: req.params.batchId, report: readBankFile(() => parsePain002(req.body)) as PaymentStatusReport })),
     );
 
     const importRoute = (url: string, format: 'bgmax' | 'camt054', consumes: string[], summary: string, description: string, parse: (body: string) => IncomingPaymentFile) =>
@@ -154,29 +133,7 @@ export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings
           config: { roles: ['finance'] },
           schema: { summary, description, tags: ['fees'], consumes, body: z.string(), response: { 200: ImportResult, ...errors } },
         },
-        async (req, reply) =>
-          sameFileAtOnce(() => command(req, reply, async (trx) => {
-            const file = readBankFile(() => parse(req.body));
-            const imported = await importIncomingPayments(trx, file, req.principal.sub);
-            const matched = imported.payments.filter((p) => p.status === 'matched');
-            const unmatched = imported.payments.filter((p) => p.status === 'unmatched');
-            const summary = {
-              matched: matched.length,
-              unmatched: unmatched.length,
-              matchedOre: matched.reduce((s, p) => s + p.amountOre, 0),
-              unmatchedOre: unmatched.reduce((s, p) => s + p.amountOre, 0),
-            };
-            if (!imported.duplicate) {
-              await audit(trx, req.principal, {
-                action: 'incoming-payments.imported',
-                entity: 'incoming-payment-file',
-                entityId: imported.fileId,
-                after: { format, fileReference: file.fileReference, ...summary, payments: imported.payments.map((p) => ({ paymentId: p.paymentId, status: p.status, invoiceId: p.invoiceId, amountOre: p.amountOre, creditOre: p.creditOre })) },
-                correlationId: req.correlationId,
-              });
-            }
-            return { status: 200, body: { fileId: imported.fileId, format, fileReference: file.fileReference, duplicate: imported.duplicate, ...summary, payments: imported.payments } };
-          })),
+        async (req, reply) => sameFileAtOnce(() => run(req, reply, (ctx) => importPaymentFile(ctx, { format, file: readBankFile(() => parse(req.body)) }))),
       );
 
     importRoute(
@@ -247,19 +204,7 @@ export function bankFileRoutes({ db, afterCommit, clock }: BillingDeps, settings
           response: { 200: z.object({ asOf: z.string(), dryRun: z.boolean(), reminderDays: z.number(), reminded: z.array(Reminder) }), ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const asOf = req.body?.asOf ?? today();
-          if (asOf > today()) throw invalid('BILLING.REMINDER_DATE_FUTURE', `Reminders are judged by today (${today()}) or an earlier day, not ${asOf}.`, { field: 'body.asOf' });
-          const dryRun = req.body?.dryRun ?? false;
-          const reminded = await remindUnpaidInvoices(trx, { asOf, rules: settings.reminders, remindedBy: req.principal.sub, dryRun });
-          if (!dryRun) {
-            for (const r of reminded) {
-              await audit(trx, req.principal, { action: 'fee-invoice.reminded', entity: 'fee-invoice', entityId: r.invoiceId, after: { asOf, dueDate: r.dueDate, balanceOre: r.balanceOre, reminderDays: settings.reminders.reminderDays }, correlationId: req.correlationId });
-            }
-          }
-          return { status: 200, body: { asOf, dryRun, reminderDays: settings.reminders.reminderDays, reminded } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => remindUnpaid(ctx, { asOf: req.body?.asOf, dryRun: req.body?.dryRun ?? false }, settings.reminders)),
     );
   };
 }

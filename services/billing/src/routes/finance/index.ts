@@ -1,15 +1,16 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, audit, commandRunner, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { localMonthOf } from '../../local-time.js';
 import { Bankgiro, Bic, Iban, Plusgiro, type PayeeAccount } from '../../finance/bank-accounts.js';
 import { loadFinanceSettings, type FinanceSettings } from '../../finance/config.js';
-import { batchPain001, createMonthBatch, createRetryBatch, findBatch, recordRejections, toBatch } from '../../finance/payment-batches.js';
+import { batchPain001, findBatch, toBatch } from '../../finance/payment-batches.js';
 import { bankFileRoutes } from './bank-files.js';
 import { PayeeAccountView, PaymentBatch } from './schemas.js';
-import { chartAccounts, monthVouchers, numberVouchers } from '../../finance/accounting-export.js';
-import { buildSie4i } from '../../finance/sie.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+import { registerProviderAccount } from '../../application/finance/register-provider-account.js';
+import { createPaymentBatch, markBatchSent, recordBatchRejections, retryPaymentBatch, uniqueOrConflict } from '../../application/finance/payment-batches.js';
+import { exportSie } from '../../application/finance/export-sie.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -50,8 +51,10 @@ const CreatedBatch = PaymentBatch.extend({
  * Finance: where providers are paid, payment files (pain.001) of provider payments with the bank's
  * rejections and their retry, and the month's vouchers for the ledger (SIE 4I). DOMAIN.md §6.
  */
-export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
+export function financeRoutes(deps: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
+  const { db, afterCommit, clock, tariffOrePerHour } = deps;
+  const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
   return async (app) => {
     await app.register(bankFileRoutes({ db, afterCommit, tariffOrePerHour, ...(clock ? { clock } : {}) }, settings));
 
@@ -69,27 +72,7 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
           response: { 200: RegisteredAccount, ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const { providerId } = req.params;
-          const account = payeeAccountOfBody(req.body);
-          const values = {
-            name: req.body.name,
-            account_kind: account.kind,
-            account_number: account.number,
-            bic: account.kind === 'iban' ? account.bic : null,
-            bankgiro: account.kind === 'bankgiro' ? account.number : null,
-            updated_by: req.principal.sub,
-          };
-          const before = await trx.selectFrom('provider_accounts').select(['name', 'account_kind', 'account_number', 'bic']).where('provider_id', '=', providerId).executeTakeFirst();
-          await trx
-            .insertInto('provider_accounts')
-            .values({ provider_id: providerId, ...values })
-            .onConflict((oc) => oc.column('provider_id').doUpdateSet({ ...values, updated_at: new Date() }))
-            .execute();
-          await audit(trx, req.principal, { action: 'provider-account.registered', entity: 'provider', entityId: providerId, before: before ?? null, after: { name: req.body.name, account }, correlationId: req.correlationId });
-          return { status: 200, body: { providerId, name: req.body.name, bankgiro: values.bankgiro, account } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => registerProviderAccount(ctx, { providerId: req.params.providerId, name: req.body.name, account: payeeAccountOfBody(req.body) })),
     );
 
     app.post(
@@ -106,16 +89,7 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
           response: { 201: CreatedBatch, ...errors },
         },
       },
-      async (req, reply) =>
-        uniqueOrConflict(() =>
-          command(req, reply, async (trx) => {
-            const executionDate = checkedExecutionDate(req.body.executionDate);
-            const made = await createMonthBatch(trx, { month: req.body.month, executionDate, createdBy: req.principal.sub });
-            await audit(trx, req.principal, { action: 'payment-batch.created', entity: 'payment-batch', entityId: made.batchId, after: { month: req.body.month, executionDate, skipped: made.skipped }, correlationId: req.correlationId });
-            const { batch, items } = await findBatch(trx, made.batchId);
-            return { status: 201, body: { ...toBatch(batch, items), skipped: made.skipped } };
-          }),
-        ),
+      async (req, reply) => uniqueOrConflict(() => run(req, reply, (ctx) => createPaymentBatch(ctx, req.body))),
     );
 
     app.get(
@@ -159,17 +133,7 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
         config: { roles: ['finance'], scope: 'billing:pay' },
         schema: { summary: 'Record that the payment file was sent to the bank', tags: ['payments'], params: BatchParams, response: { 200: PaymentBatch, ...errors } },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const { batch } = await findBatch(trx, req.params.batchId);
-          if (batch.status !== 'sent') {
-            if (batch.status !== 'created') throw conflict('BILLING.BATCH_STATUS', `The batch is ${batch.status}; only a created batch can be marked sent.`);
-            await trx.updateTable('payment_batches').set({ status: 'sent', sent_at: new Date() }).where('batch_id', '=', batch.batch_id).execute();
-            await audit(trx, req.principal, { action: 'payment-batch.sent', entity: 'payment-batch', entityId: batch.batch_id, before: { status: batch.status }, after: { status: 'sent' }, correlationId: req.correlationId });
-          }
-          const now = await findBatch(trx, req.params.batchId);
-          return { status: 200, body: toBatch(now.batch, now.items) };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => markBatchSent(ctx, req.params)),
     );
 
     app.post(
@@ -190,28 +154,7 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
           response: { 200: PaymentBatch, ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const { batch, items } = await findBatch(trx, req.params.batchId);
-          const rejections = req.body.rejections.map((r, i) => {
-            const own = items.filter((item) => item.provider_id === r.providerId);
-            if (own.length === 0) throw invalid('BILLING.NOT_IN_BATCH', `Provider ${r.providerId} has no payment in this batch.`, { field: `body.rejections.${i}.providerId` });
-            return { paymentIds: own.map((item) => item.payment_id), reason: r.reason };
-          });
-          const { newlyRejected, status } = await recordRejections(trx, batch, rejections);
-          if (newlyRejected.length > 0) {
-            await audit(trx, req.principal, {
-              action: 'payment-batch.rejections-recorded',
-              entity: 'payment-batch',
-              entityId: batch.batch_id,
-              before: { status: batch.status },
-              after: { status, rejections: req.body.rejections, payments: newlyRejected },
-              correlationId: req.correlationId,
-            });
-          }
-          const now = await findBatch(trx, req.params.batchId);
-          return { status: 200, body: toBatch(now.batch, now.items) };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => recordBatchRejections(ctx, { batchId: req.params.batchId, rejections: req.body.rejections })),
     );
 
     app.post(
@@ -230,17 +173,7 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
           response: { 201: CreatedBatch, ...errors },
         },
       },
-      async (req, reply) =>
-        uniqueOrConflict(() =>
-          command(req, reply, async (trx) => {
-            const executionDate = checkedExecutionDate(req.body?.executionDate);
-            const { batch } = await findBatch(trx, req.params.batchId);
-            const made = await createRetryBatch(trx, { batch, executionDate, createdBy: req.principal.sub });
-            await audit(trx, req.principal, { action: 'payment-batch.retried', entity: 'payment-batch', entityId: made.batchId, after: { retryOf: batch.batch_id, executionDate, skipped: made.skipped }, correlationId: req.correlationId });
-            const retried = await findBatch(trx, made.batchId);
-            return { status: 201, body: { ...toBatch(retried.batch, retried.items), skipped: made.skipped } };
-          }),
-        ),
+      async (req, reply) => uniqueOrConflict(() => run(req, reply, (ctx) => retryPaymentBatch(ctx, { batchId: req.params.batchId, executionDate: req.body?.executionDate }))),
     );
 
     app.get(
@@ -257,22 +190,7 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
         },
       },
       async (req, reply) => {
-        // Numbering writes (each voucher keeps the number its first export gave it), so the export is a transaction.
-        const file = await db.transaction().execute(async (trx) => {
-          const { vouchers, numbered } = await numberVouchers(trx, settings.sie.series, await monthVouchers(trx, req.query.month, settings));
-          if (numbered) {
-            await audit(trx, req.principal, { action: 'sie-vouchers.numbered', entity: 'sie-series', entityId: settings.sie.series, after: { month: req.query.month, ...numbered }, correlationId: req.correlationId });
-          }
-          return buildSie4i({
-            program: settings.sie.program,
-            generatedOn: localMonthOf(new Date(), 'day'),
-            companyName: settings.payer.name,
-            organisationNumber: settings.payer.organisationNumber,
-            chartType: settings.sie.chart,
-            accounts: chartAccounts(settings),
-            vouchers,
-          });
-        });
+        const file = await exportSie({ ...queryOf(req), correlationId: req.correlationId }, req.query, settings);
         return reply
           .type('text/plain; charset=IBM437')
           .header('content-disposition', `attachment; filename="kundval-${req.query.month}.si"`)
@@ -281,21 +199,4 @@ export function financeRoutes({ db, afterCommit, clock, tariffOrePerHour }: Bill
       },
     );
   };
-}
-
-/** The execution date asked for, or today in Stockholm; the bank refuses a date already past. */
-function checkedExecutionDate(asked: string | undefined): string {
-  const today = localMonthOf(new Date(), 'day');
-  if (asked !== undefined && asked < today) throw invalid('BILLING.EXECUTION_DATE_PAST', `The execution date ${asked} is before today (${today}).`, { field: 'body.executionDate' });
-  return asked ?? today;
-}
-
-/** Two batches racing for the same payment: the database lets one win; the other is told to look again. */
-async function uniqueOrConflict<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('BILLING.BATCH_CONFLICT', 'Another batch took some of these payments at the same time; fetch the batches and try again.');
-    throw err;
-  }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ErrorBody, assertProviderScope, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
+import { assertOwnerNamed } from '../../application/scope.js';
 
 const Credit = z.object({
   paymentId: z.uuid(),
@@ -50,7 +51,7 @@ export function providerCreditRoutes({ db }: Pick<BillingDeps, 'db'>): FastifyPl
         },
       },
       async (req) => {
-        assertProviderScope(req.principal, req.params.providerId);
+        assertOwnerNamed(req.principal, { providerId: req.params.providerId });
         const [found] = await outstandingCredits(db, req.params.providerId);
         return found ?? { providerId: req.params.providerId, outstandingOre: 0, oldestAt: null, credits: [] };
       },

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, assertProviderScope, audit, commandRunner, forbidden, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, audit, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { providerFilterFor } from '../../application/scope.js';
 import type { Principal } from '@kundval/contracts';
 import type { BillingDeps } from '../../deps.js';
 import { loadDeviationRule } from '../../follow-up/config.js';
@@ -68,13 +69,7 @@ export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: Deviation
   const command = commandRunner(db, { afterCommit });
 
   /** A provider asks for its own only: its id is the filter, whatever the query said (403 for another's). */
-  const scoped = (principal: Principal, q: z.infer<typeof Query>): FollowUpFilter => {
-    if (q.providerId) assertProviderScope(principal, q.providerId);
-    const provider = [principal, principal.onBehalfOf].find((p) => p?.role === 'provider');
-    // A provider token without its provider would otherwise see every provider's customers.
-    if (provider && !provider.providerId) throw forbidden('A provider token must name its provider.');
-    return { providerId: provider?.providerId ?? q.providerId, areaId: q.areaId, customerId: q.customerId };
-  };
+  const scoped = (principal: Principal, q: z.infer<typeof Query>): FollowUpFilter => ({ providerId: providerFilterFor(principal, q.providerId), areaId: q.areaId, customerId: q.customerId });
 
   return async (app) => {
     app.get(

@@ -94,13 +94,14 @@ describe.each(testEngines())('visit import on %s', (engine) => {
       expect(await visitsOf(orderId)).toEqual([]);
     });
 
-    it("answers 404 for an unknown order and 403 for another provider's order", async () => {
+    it("answers 404 for an unknown order and for another provider's order (outside its scope: not found)", async () => {
       const unknown = await importCsv('00000000-0000-4000-8000-000000000000', csv(HEADER));
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json().error).toBe('BILLING.ORDER_NOT_FOUND');
       const theirs = await seedOrder(t.db, { providerId: 'someone-else' });
-      const forbidden = await importCsv(theirs, csv(HEADER, 'x;care;2025-03-10T08:00:00Z;2025-03-10T09:00:00Z'));
-      expect(forbidden.statusCode).toBe(403);
+      const hidden = await importCsv(theirs, csv(HEADER, 'x;care;2025-03-10T08:00:00Z;2025-03-10T09:00:00Z'));
+      expect(hidden.statusCode).toBe(404);
+      expect(hidden.json().error).toBe('BILLING.ORDER_NOT_FOUND');
       expect(await visitsOf(theirs)).toEqual([]);
     });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorBody, audit, commandRunner, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
 import { loadFinanceSettings } from '../../finance/config.js';
-import { localMonthOf } from '../../local-time.js';
+import { stockholmDate } from '@kundval/domain';
 import { invoiceProviderCredits, listProviderInvoices } from '../../payments/provider-invoices.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -35,7 +35,7 @@ const ProviderInvoice = z.object({
 export function providerInvoiceRoutes({ db, afterCommit, clock, finance }: BillingDeps): FastifyPluginAsyncZod {
   const command = commandRunner(db, { afterCommit });
   const settings = (finance ?? loadFinanceSettings()).providerInvoices;
-  const today = () => localMonthOf(clock?.() ?? new Date(), 'day');
+  const today = () => stockholmDate(clock?.() ?? new Date());
   return async (app) => {
     app.post(
       '/provider-credits/invoices',

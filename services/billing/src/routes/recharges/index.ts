@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
 import { rechargeNetting } from '../../payments/recharge-netting.js';
+import { municipalRecharges } from '../../application/statements/municipal-recharges.js';
+import { queryContext } from '../use-case.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -36,7 +38,9 @@ const Netting = z.object({
 });
 
 /** Recharges to municipalities whose decisions placed customers here (interkommunal ersättning, ADR 0014). */
-export function rechargeRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
+export function rechargeRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
+  const { db } = deps;
+  const queryOf = queryContext(deps);
   return async (app) => {
     app.get(
       '/municipal-recharges',
@@ -54,36 +58,7 @@ export function rechargeRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           response: { 200: RechargePeriod, ...errors },
         },
       },
-      async (req) => {
-        const { periodMonth, municipality } = req.query;
-        let q = db.selectFrom('municipal_recharges').selectAll().where('period_month', '=', periodMonth);
-        if (municipality !== undefined) q = q.where('deciding_municipality', '=', municipality);
-        const rows = await q.orderBy('deciding_municipality').orderBy('provider_id').orderBy('order_id').orderBy('month').orderBy('created_at').orderBy('recharge_id').execute();
-        const totals = new Map<string, { decidingMunicipality: string; recharges: number; amountOre: number }>();
-        for (const r of rows) {
-          const total = totals.get(r.deciding_municipality) ?? { decidingMunicipality: r.deciding_municipality, recharges: 0, amountOre: 0 };
-          total.recharges++;
-          total.amountOre += r.amount_ore;
-          totals.set(r.deciding_municipality, total);
-        }
-        return {
-          periodMonth,
-          recharges: rows.map((r) => ({
-            rechargeId: r.recharge_id,
-            paymentId: r.payment_id,
-            orderId: r.order_id,
-            customerId: r.customer_id,
-            providerId: r.provider_id,
-            month: r.month,
-            periodMonth: r.period_month,
-            decidingMunicipality: r.deciding_municipality,
-            amountOre: r.amount_ore,
-            createdAt: r.created_at.toISOString(),
-          })),
-          totals: [...totals.values()],
-          totalOre: rows.reduce((s, r) => s + r.amount_ore, 0),
-        };
-      },
+      async (req) => municipalRecharges(queryOf(req), req.query),
     );
 
     app.get(

@@ -133,13 +133,13 @@ describe.each(testEngines())('sessions of areas paid per session on %s', (engine
     expect(await tableCounts(svc.db)).toEqual(before);
   });
 
-  it("answers 401, 403 (another provider's order, a citizen), 404 and 409 (an order not paid per session, naming its route), storing nothing", async () => {
+  it("answers 401, 403 (a citizen), 404 (another provider's order, as an unknown one) and 409 (an order not paid per session, naming its route), storing nothing", async () => {
     const order = await counselling({ providerId: 'samtalet-4' });
     const homeCare = await placeOrder(svc.db, { providerId: 'samtalet-4', areaId: 'home-care' });
     const before = await tableCounts(svc.db);
     const body = [{ externalId: 'x-1', date: '2025-05-05' }];
     expect((await inject('POST', `/orders/${order.orderId}/sessions`, {}, { sessions: body })).statusCode).toBe(401);
-    expect((await report(order, body, await svc.as({ role: 'provider', providerId: 'other' }))).statusCode).toBe(403);
+    expect((await report(order, body, await svc.as({ role: 'provider', providerId: 'other' }))).statusCode).toBe(404);
     expect((await report(order, body, await citizenOf(order))).statusCode).toBe(403);
     expect((await report({ ...order, orderId: UNKNOWN }, body)).statusCode).toBe(404);
     const wrong = await report(homeCare, body);
@@ -151,8 +151,8 @@ describe.each(testEngines())('sessions of areas paid per session on %s', (engine
     expect(visits.statusCode).toBe(409);
     expect(visits.json().message).toContain('POST /orders/:orderId/sessions');
     expect(await tableCounts(svc.db)).toEqual(before);
-    // A provider lists only its own orders' sessions.
-    expect((await inject('GET', `/orders/${order.orderId}/sessions?month=2025-05`, await svc.as({ role: 'provider', providerId: 'other' }))).statusCode).toBe(403);
+    // A provider lists only its own orders' sessions: another's order is not found.
+    expect((await inject('GET', `/orders/${order.orderId}/sessions?month=2025-05`, await svc.as({ role: 'provider', providerId: 'other' }))).statusCode).toBe(404);
   });
 
   it('imports sessions from a CSV file: good rows recorded, each bad row listed with its line, a re-sent file recorded once', async () => {

@@ -1,21 +1,16 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, audit, commandRunner, enqueueEvent, isUniqueViolation, conflict, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDb } from '../../store/db.js';
+import { ErrorBody, isUniqueViolation, conflict, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { lockOrderDeliveries, type OrderRow } from '../../visits/record-visit.js';
-import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
-import { MAX_CSV_BYTES, importRows, readCsv } from '../imports/index.js';
-import { scopedOrder } from '../visits/index.js';
+import { MAX_CSV_BYTES, readCsv } from '../../imports/csv-import.js';
+import { SESSION_CSV_COLUMNS, SessionReport, importSessions, listSessions, reportSessions } from '../../application/sessions/sessions.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
 const OrderParams = z.object({ orderId: z.uuid() });
 
-export const SessionReport = z.object({
-  externalId: z.string().trim().min(1).max(100).describe("The provider's own id for the session; re-sending it is safe"),
-  date: z.iso.date().describe('The local date the session was held (Europe/Stockholm)'),
-});
 const SessionsBody = z.object({ sessions: z.array(SessionReport).min(1).max(1000) });
 export const Session = z.object({
   sessionId: z.uuid(),
@@ -32,9 +27,6 @@ const SessionsAnswer = z.object({
   sessions: z.array(Session),
 });
 
-/** The columns of a session file (semicolon-separated, a header row). */
-const COLUMNS = ['external_id', 'date'] as const;
-const CsvSessionRow = z.object({ external_id: SessionReport.shape.externalId, date: SessionReport.shape.date });
 const Rejection = z.object({ line: z.number(), externalId: z.string().nullable(), reason: z.string(), code: z.string() });
 const ImportResult = z.object({ imported: z.number(), unchanged: z.number(), rejected: z.array(Rejection) });
 
@@ -45,8 +37,9 @@ const ImportResult = z.object({ imported: z.number(), unchanged: z.number(), rej
  * month; each is paid at the voucher of the order's level in force that day and charged the area's
  * per-unit fee.
  */
-export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
+export function sessionRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
+  const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
   return async (app) => {
     // Encapsulated here as in the visit imports: text/csv is a body only the import routes accept.
     app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => done(null, body));
@@ -65,23 +58,7 @@ export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAs
           response: { 201: SessionsAnswer, ...errors },
         },
       },
-      async (req, reply) =>
-        concurrentAsConflict(() =>
-          command(req, reply, async (trx) => {
-            const order = await scopedOrder(trx, req.params.orderId, req.principal);
-            const area = sessionAreaOf(order);
-            await lockOrderDeliveries(trx, order.order_id);
-            const rows: SessionRow[] = [];
-            const fresh: SessionRow[] = [];
-            for (const [i, s] of req.body.sessions.entries()) {
-              const { row, created } = await recordSession(trx, order, area, s, `body.sessions.${i}`);
-              rows.push(row);
-              if (created) fresh.push(row);
-            }
-            await announce(trx, order, fresh, req.principal, req.correlationId, 'sessions.reported');
-            return { status: 201, body: { orderId: order.order_id, recorded: fresh.length, unchanged: rows.length - fresh.length, sessions: rows.map(toSession) } };
-          }),
-        ),
+      async (req, reply) => concurrentAsConflict(() => run(req, reply, (ctx) => reportSessions(ctx, { orderId: req.params.orderId, sessions: req.body.sessions }))),
     );
 
     app.get(
@@ -90,11 +67,7 @@ export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAs
         config: { roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'] },
         schema: { summary: 'List the sessions of an order in a month', tags: ['deliveries'], params: OrderParams, querystring: z.object({ month: Month }), response: { 200: z.array(Session), ...errors } },
       },
-      async (req) => {
-        const order = await scopedOrder(db, req.params.orderId, req.principal);
-        const rows = await db.selectFrom('sessions').selectAll().where('order_id', '=', order.order_id).where('local_month', '=', req.query.month).orderBy('date').orderBy('external_id').execute();
-        return rows.map(toSession);
-      },
+      async (req) => listSessions(queryOf(req), { orderId: req.params.orderId, month: req.query.month }),
     );
 
     app.post(
@@ -113,57 +86,11 @@ export function sessionRoutes({ db, afterCommit }: BillingDeps): FastifyPluginAs
         },
       },
       async (req, reply) => {
-        const file = readCsv(req.body, COLUMNS, 'sessions');
-        return command(req, reply, async (trx) => {
-          const order = await scopedOrder(trx, req.params.orderId, req.principal);
-          const area = sessionAreaOf(order);
-          await lockOrderDeliveries(trx, order.order_id);
-          const { created: fresh, unchanged, rejected } = await importRows(trx, file, {
-            columns: COLUMNS,
-            schema: CsvSessionRow,
-            what: 'session',
-            concurrentCode: 'BILLING.CONCURRENT_REPORT',
-            record: async (r, where) => {
-              const session: ReportedSession = { externalId: r.external_id, date: r.date };
-              const { row, created } = await recordSession(trx, order, area, session, where);
-              return { created, value: row };
-            },
-          });
-          await announce(trx, order, fresh, req.principal, req.correlationId, 'sessions.imported', { unchanged, rejected: rejected.map(({ line, externalId, code }) => ({ line, externalId, code })) });
-          return { status: 200, body: { imported: fresh.length, unchanged, rejected } };
-        });
+        const file = readCsv(req.body, SESSION_CSV_COLUMNS, 'sessions');
+        return run(req, reply, (ctx) => importSessions(ctx, { orderId: req.params.orderId, file }), { status: () => 200 });
       },
     );
   };
-}
-
-/** The sessions a report recorded, announced (`sessionsReported`) and audited in the report's transaction; nothing when it recorded none. */
-async function announce(
-  trx: BillingDb,
-  order: OrderRow,
-  fresh: readonly SessionRow[],
-  principal: Parameters<typeof audit>[1],
-  correlationId: string | null,
-  action: 'sessions.reported' | 'sessions.imported',
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  if (fresh.length === 0 && action === 'sessions.reported') return;
-  if (fresh.length > 0) {
-    await enqueueEvent(
-      trx,
-      'sessionsReported',
-      {
-        orderId: order.order_id,
-        applicationId: order.application_id,
-        customerId: order.customer_id,
-        providerId: order.provider_id,
-        areaId: order.area_id,
-        sessions: fresh.map((r) => ({ sessionId: r.session_id, externalId: r.external_id, date: r.date })),
-      },
-      { correlationId },
-    );
-  }
-  await audit(trx, principal, { action, entity: 'order', entityId: order.order_id, after: { sessions: fresh.map((r) => ({ externalId: r.external_id, date: r.date })), ...extra }, correlationId });
 }
 
 /** Two reports of the same session racing: the database lets one win; the other is asked to send again (and then finds it recorded). */

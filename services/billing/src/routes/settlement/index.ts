@@ -1,32 +1,14 @@
 import { IsoMonth } from '@kundval/domain';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  ErrorBody,
-  assertCustomerScope,
-  assertProviderScope,
-  audit,
-  conflict,
-  enqueueEvent,
-  invalid,
-  commandRunner,
-  notFound,
-  type FastifyPluginAsyncZod,
-} from '@kundval/platform';
-import type { BillingDb } from '../../store/db.js';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import type { BillingTables } from '../../store/schema.js';
-import type { Selectable } from 'kysely';
-import { RateTableCache, deliveryUnitOf } from '../../areas.js';
-import { openPeriod } from '../../periods.js';
-import { computeFee, invoiceOcr, loadDeliveries } from '../../fees/fees.js';
-import { creditCause, enqueueFeeCharged, recordFeeCredit, setOffOpenCredits } from '../../fees/fee-credits.js';
-import { localMonthOf } from '../../local-time.js';
-import { emptyLedger, paymentDelta } from '../../pricing/lines.js';
-import { PAYMENT_BASES, decisionChangeFrom, loadPaidLedgers, lockCustomerMonth, lockProviderMonth, orderMonthNow, type PaymentBasis } from '../../payments/order-payments.js';
-import { assertAmendmentHeld } from '../../pricing/order-terms.js';
-import { rechargeFor, recordRecharges } from '../../payments/municipal-recharges.js';
-import { scopedOrder } from '../visits/index.js';
+import { PAYMENT_BASES } from '../../payments/order-payments.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+import { chargeFee } from '../../application/settlement/charge-fee.js';
+import { payProvider } from '../../application/settlement/pay-provider.js';
+import { recordFeeBasis } from '../../application/settlement/record-fee-basis.js';
+import { customerInvoices, monthInvoices, readInvoice } from '../../application/settlement/read-invoices.js';
+import { providerPayments } from '../../application/settlement/provider-payments.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -88,8 +70,10 @@ export const ProviderPayment = z.object({
 });
 
 /** Customer fees and provider payments for an approved month, as append-only corrections (ADR 0011). */
-export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: BillingDeps): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
+export function settlementRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
+  const { tariffOrePerHour } = deps;
+  const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
   return async (app) => {
     app.put(
       '/customers/:customerId/fee-basis',
@@ -109,15 +93,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: B
           response: { 200: z.object({ customerId: z.uuid() }), ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const b = req.body;
-          const values = { net_income_ore: b.netIncomeOre, housing_cost_ore: b.housingCostOre, household: b.household, minimum_amount_raise_ore: b.minimumAmountRaiseOre };
-          const before = await trx.selectFrom('fee_bases').selectAll().where('customer_id', '=', req.params.customerId).executeTakeFirst();
-          await trx.insertInto('fee_bases').values({ customer_id: req.params.customerId, ...values }).onConflict((oc) => oc.column('customer_id').doUpdateSet(values)).execute();
-          await audit(trx, req.principal, { action: 'fee-basis.recorded', entity: 'customer', entityId: req.params.customerId, before: before ?? null, after: b, correlationId: req.correlationId });
-          return { status: 200, body: { customerId: req.params.customerId } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => recordFeeBasis(ctx, { customerId: req.params.customerId, ...req.body })),
     );
 
     app.post(
@@ -135,74 +111,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: B
       },
       // Two concurrent charges with the same basis: the loser's unique violation runs it once more,
       // and the second run finds the winner's invoice (200).
-      async (req, reply) =>
-        command(
-          req,
-          reply,
-          async (trx) => {
-            const { customerId, applicationId, month, basis } = req.body;
-            const existing = await findInvoice(trx, customerId, month, basis);
-            if (existing) return { status: 200, body: existing };
-            const approvals = await trx
-              .selectFrom('month_approvals as m')
-              .innerJoin('orders as o', 'o.order_id', 'm.order_id')
-              .select('m.order_id')
-              .where('o.customer_id', '=', customerId)
-              .where('m.month', '=', month)
-              .execute();
-            if (approvals.length === 0) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
-            await lockCustomerMonth(trx, customerId, month);
-            const deliveries = (await loadDeliveries(trx, [customerId], month)).get(customerId);
-            const feeBasis = await trx.selectFrom('fee_bases').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
-            const computed = computeFee(month, deliveries, feeBasis, tariffOrePerHour);
-            const previous = await trx.selectFrom('fee_invoices').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('fee_ore'), eb.lit(0)).as('charged')).where('customer_id', '=', customerId).where('month', '=', month).executeTakeFirstOrThrow();
-            const previouslyCharged = Number(previous.charged);
-            // A fee now lower than was charged is credited to the customer (ADR 0039): a credit note, set off against their next invoices.
-            const feeOre = computed.totalFeeOre - previouslyCharged;
-            const prior = feeOre < 0 ? await trx.selectFrom('fee_invoices').select(['fee_room_ore', 'tariff_ore', 'approved_minutes', 'attendance_days']).where('customer_id', '=', customerId).where('month', '=', month).orderBy('invoice_number', 'desc').executeTakeFirst() : undefined;
-            const periodMonth = await openPeriod(trx, month);
-            const invoiceId = randomUUID();
-            const inserted = await trx
-              .insertInto('fee_invoices')
-              .values({
-                invoice_id: invoiceId,
-                customer_id: customerId,
-                application_id: applicationId,
-                month,
-                basis,
-                period_month: periodMonth,
-                approved_minutes: computed.approvedMinutes,
-                attendance_days: computed.attendanceDays,
-                tariff_ore: computed.tariffOre,
-                maxtaxa_ore: computed.fee.maxtaxaOre,
-                fee_room_ore: computed.fee.feeRoomOre,
-                fee_ore: feeOre,
-                total_fee_ore: computed.totalFeeOre,
-                previously_charged_ore: previouslyCharged,
-                applied_cap: computed.fee.appliedCap,
-                per_area: JSON.stringify(computed.perArea),
-                ocr_reference: null,
-              })
-              .returning('invoice_number')
-              .executeTakeFirstOrThrow();
-            const cause = feeOre < 0 ? creditCause(prior, computed) : null;
-            if (cause) await recordFeeCredit(trx, { invoiceId, customerId, month, creditOre: -feeOre, cause, today: localMonthOf(clock?.() ?? new Date(), 'day') });
-            const setOffOre = await setOffOpenCredits(trx, { invoiceId, customerId, feeOre, periodMonth });
-            // The OCR reference is derived from the invoice number, which the database hands out; nothing to pay, no reference.
-            const ocrReference = feeOre - setOffOre > 0 ? invoiceOcr(inserted.invoice_number) : null;
-            if (ocrReference) await trx.updateTable('fee_invoices').set({ ocr_reference: ocrReference }).where('invoice_id', '=', invoiceId).execute();
-            await enqueueFeeCharged(trx, { invoiceId, applicationId, customerId, month, feeOre, appliedCap: computed.fee.appliedCap, ocrReference, setOffOre, cause }, req.correlationId);
-            await audit(trx, req.principal, {
-              action: feeOre < 0 ? 'fee.credited' : 'fee.charged',
-              entity: 'customer',
-              entityId: customerId,
-              after: { ...computed.fee, month, basis, periodMonth, feeOre, totalFeeOre: computed.totalFeeOre, previouslyChargedOre: previouslyCharged, ocrReference, setOffOre, cause },
-              correlationId: req.correlationId,
-            });
-            return { status: 201, body: (await findInvoice(trx, customerId, month, basis))! };
-          },
-          { retryOnUniqueViolation: true },
-        ),
+      async (req, reply) => run(req, reply, (ctx) => chargeFee(ctx, req.body, { tariffOrePerHour }), { retryOnUniqueViolation: true }),
     );
 
     app.get(
@@ -211,11 +120,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: B
         config: { roles: ['citizen', 'case-handler', 'finance', 'operator'] },
         schema: { summary: "A customer's fee invoices", tags: ['fees'], params: z.object({ customerId: z.uuid() }), response: { 200: z.array(FeeInvoice), ...errors } },
       },
-      async (req) => {
-        assertCustomerScope(req.principal, req.params.customerId);
-        const rows = await db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', req.params.customerId).orderBy('month').orderBy('invoice_number').execute();
-        return rows.map(toInvoice);
-      },
+      async (req) => customerInvoices(queryOf(req), req.params),
     );
 
     app.get(
@@ -224,12 +129,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: B
         config: { roles: ['citizen', 'finance'] },
         schema: { summary: 'A fee invoice', description: 'A citizen sees only their own invoices.', tags: ['fees'], params: z.object({ invoiceId: z.uuid() }), response: { 200: FeeInvoice, ...errors } },
       },
-      async (req) => {
-        const row = await db.selectFrom('fee_invoices').selectAll().where('invoice_id', '=', req.params.invoiceId).executeTakeFirst();
-        if (!row) throw notFound('BILLING.INVOICE_NOT_FOUND', 'No such invoice.');
-        assertCustomerScope(req.principal, row.customer_id);
-        return toInvoice(row);
-      },
+      async (req) => readInvoice(queryOf(req), req.params),
     );
 
     app.get(
@@ -250,14 +150,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: B
           response: { 200: z.object({ invoices: z.array(FeeInvoice), nextAfter: z.number().nullable() }), ...errors },
         },
       },
-      async (req) => {
-        const { month, by, after, limit } = req.query;
-        let q = db.selectFrom('fee_invoices').selectAll().where(by === 'service' ? 'month' : 'period_month', '=', month);
-        if (after !== undefined) q = q.where('invoice_number', '>', after);
-        const rows = await q.orderBy('invoice_number').limit(limit + 1).execute();
-        const page = rows.slice(0, limit);
-        return { invoices: page.map(toInvoice), nextAfter: rows.length > limit ? page[page.length - 1]!.invoice_number : null };
-      },
+      async (req) => monthInvoices(queryOf(req), req.query),
     );
 
     app.post(
@@ -284,74 +177,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: B
         },
       },
       // As for fees: a concurrent payment of the same basis makes the loser run again and find it (200).
-      async (req, reply) =>
-        command(
-          req,
-          reply,
-          async (trx) => {
-            const { orderId, month, basis, expectedAmendment } = req.body;
-            const existing = await findPayment(trx, orderId, month, basis);
-            if (existing) return { status: 200, body: existing };
-            const order = await scopedOrder(trx, orderId, req.principal);
-            await assertAmendmentHeld(trx, order.order_id, expectedAmendment);
-            await assertPayable(trx, order.order_id, order.area_id, month, basis);
-            await lockProviderMonth(trx, order.provider_id, month);
-            const now = await orderMonthNow(trx, order, month, new RateTableCache(trx));
-            const ledgers = await loadPaidLedgers(trx, order.provider_id, month);
-            const orderPaid = ledgers.byOrder.get(order.order_id);
-            const previouslyPaid = orderPaid?.totalOre ?? 0;
-            const delta = paymentDelta(now, orderPaid ?? emptyLedger(), ledgers.provider);
-            const periodMonth = await openPeriod(trx, month);
-            const paymentId = randomUUID();
-            const recharge = rechargeFor(order, { payment_id: paymentId, month, period_month: periodMonth, amount_ore: delta.amountOre });
-            await trx
-              .insertInto('provider_payments')
-              .values({
-                payment_id: paymentId,
-                order_id: orderId,
-                provider_id: order.provider_id,
-                month,
-                basis,
-                period_month: periodMonth,
-                amount_ore: delta.amountOre,
-                payable_ore: previouslyPaid + delta.amountOre,
-                previously_paid_ore: previouslyPaid,
-                unpriced_minutes: delta.unpricedMinutes,
-                lines: JSON.stringify(delta.lines),
-                unit_lines: JSON.stringify(delta.unitLines),
-              })
-              .execute();
-            if (recharge) await recordRecharges(trx, [recharge]);
-            // A month now worth less than was paid is a credit, set against the provider's next payment batch (ADR 0034).
-            const credit = delta.amountOre < 0;
-            if (credit) {
-              const event = { paymentId, applicationId: order.application_id, orderId, providerId: order.provider_id, month, amountOre: delta.amountOre, cause: basis };
-              await enqueueEvent(trx, 'providerCreditCreated', event, { correlationId: req.correlationId });
-            } else {
-              const event = { paymentId, applicationId: order.application_id, orderId, providerId: order.provider_id, month, amountOre: delta.amountOre, unpricedMinutes: delta.unpricedMinutes };
-              await enqueueEvent(trx, 'providerPaymentCreated', event, { correlationId: req.correlationId });
-            }
-            await audit(trx, req.principal, {
-              action: credit ? 'provider-credit.created' : 'provider-payment.created',
-              entity: 'order',
-              entityId: orderId,
-              after: {
-                month,
-                basis,
-                periodMonth,
-                totalOre: delta.amountOre,
-                previouslyPaidOre: previouslyPaid,
-                lines: delta.lines,
-                unitLines: delta.unitLines,
-                excluded: now.excluded.length,
-                ...(recharge ? { recharge: { rechargeId: recharge.recharge_id, decidingMunicipality: recharge.deciding_municipality, amountOre: recharge.amount_ore } } : {}),
-              },
-              correlationId: req.correlationId,
-            });
-            return { status: 201, body: (await findPayment(trx, orderId, month, basis))! };
-          },
-          { retryOnUniqueViolation: true },
-        ),
+      async (req, reply) => run(req, reply, (ctx) => payProvider(ctx, req.body), { retryOnUniqueViolation: true }),
     );
 
     app.get(
@@ -360,100 +186,7 @@ export function settlementRoutes({ db, afterCommit, tariffOrePerHour, clock }: B
         config: { roles: ['provider', 'finance', 'operator'] },
         schema: { summary: "A provider's payments", tags: ['payments'], params: z.object({ providerId: z.string() }), querystring: z.object({ month: Month.optional() }), response: { 200: z.array(ProviderPayment), ...errors } },
       },
-      async (req) => {
-        assertProviderScope(req.principal, req.params.providerId);
-        let q = db.selectFrom('provider_payments').selectAll().where('provider_id', '=', req.params.providerId);
-        if (req.query.month) q = q.where('month', '=', req.query.month);
-        return (await q.orderBy('month').orderBy('created_at').execute()).map(toPayment);
-      },
+      async (req) => providerPayments(queryOf(req), { providerId: req.params.providerId, month: req.query.month }),
     );
-  };
-}
-
-/**
- * The basis must fit the order's area and its precondition must hold: approval (and attendance) after
- * the customer approved the month, dispute-resolution after a case handler resolved its disputes,
- * occupancy once the resident moved in, and a decision change once billing holds the amendment it
- * names (then as the area's own basis: a move-in, or the month's approval). A basis that cannot fit is
- * a 400; one that does not hold yet a 409.
- */
-async function assertPayable(trx: BillingDb, orderId: string, areaId: string, month: string, basis: PaymentBasis): Promise<void> {
-  const unit = deliveryUnitOf(areaId);
-  const changedFrom = decisionChangeFrom(basis);
-  // A decision changes what a day is worth only where days are paid by level; time is priced by band whatever the decision.
-  const fits =
-    changedFrom !== null ? unit !== 'minutes-by-band' : basis === 'occupancy' ? unit === 'occupancy-day' : basis === 'attendance' ? unit === 'attendance-day' : unit !== 'occupancy-day';
-  if (!fits) throw invalid('BILLING.BASIS_NOT_FOR_AREA', `A ${basis} payment does not apply to an order of ${areaId} (${unit}).`, { field: 'body.basis' });
-  if (changedFrom !== null) {
-    const change = await trx.selectFrom('order_changes').select('effective_from').where('order_id', '=', orderId).where('effective_from', '=', changedFrom).executeTakeFirst();
-    if (!change) {
-      throw conflict('BILLING.ORDER_CHANGE_PENDING', `Billing holds no amendment of the order from ${changedFrom} yet; retry once its orderChanged event is consumed.`, { field: 'body.basis' });
-    }
-  }
-  if (basis === 'occupancy' || (changedFrom !== null && unit === 'occupancy-day')) {
-    const movedIn = await trx.selectFrom('occupancy_periods').select('from_date').where('order_id', '=', orderId).where('kind', '=', 'moved-in').executeTakeFirst();
-    if (!movedIn) throw conflict('BILLING.NOT_MOVED_IN', 'The resident has not moved in: there is no occupancy to pay.');
-    return;
-  }
-  const approval = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
-  if (!approval) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
-  if (basis === 'dispute-resolution') {
-    const resolved = await trx.selectFrom('dispute_resolutions').select('month').where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
-    if (!resolved) throw conflict('BILLING.DISPUTE_NOT_RESOLVED', `The disputes of ${month} are not resolved yet.`);
-  }
-}
-
-async function findInvoice(db: BillingDb, customerId: string, month: string, basis: string) {
-  const row = await db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', customerId).where('month', '=', month).where('basis', '=', basis).executeTakeFirst();
-  return row ? toInvoice(row) : undefined;
-}
-
-async function findPayment(db: BillingDb, orderId: string, month: string, basis: string) {
-  const row = await db.selectFrom('provider_payments').selectAll().where('order_id', '=', orderId).where('month', '=', month).where('basis', '=', basis).executeTakeFirst();
-  return row ? toPayment(row) : undefined;
-}
-
-export function toInvoice(r: Selectable<BillingTables['fee_invoices']>): z.infer<typeof FeeInvoice> {
-  return {
-    invoiceId: r.invoice_id,
-    customerId: r.customer_id,
-    month: r.month,
-    approvedMinutes: r.approved_minutes,
-    tariffOre: r.tariff_ore,
-    maxtaxaOre: r.maxtaxa_ore,
-    feeRoomOre: r.fee_room_ore,
-    feeOre: r.fee_ore,
-    setOffOre: r.set_off_ore,
-    toPayOre: Math.max(0, r.fee_ore - r.set_off_ore),
-    cause: r.cause,
-    appliedCap: r.applied_cap,
-    ocrReference: r.ocr_reference,
-    invoiceNumber: r.invoice_number,
-    applicationId: r.application_id,
-    basis: r.basis,
-    periodMonth: r.period_month,
-    totalFeeOre: r.total_fee_ore,
-    previouslyChargedOre: r.previously_charged_ore,
-    attendanceDays: r.attendance_days,
-    perArea: r.per_area,
-    createdAt: r.created_at.toISOString(),
-  };
-}
-
-export function toPayment(r: Selectable<BillingTables['provider_payments']>): z.infer<typeof ProviderPayment> {
-  return {
-    paymentId: r.payment_id,
-    orderId: r.order_id,
-    providerId: r.provider_id,
-    month: r.month,
-    amountOre: r.amount_ore,
-    unpricedMinutes: r.unpriced_minutes,
-    lines: r.lines as z.infer<typeof ProviderPayment>['lines'],
-    basis: r.basis,
-    periodMonth: r.period_month,
-    payableOre: r.payable_ore,
-    previouslyPaidOre: r.previously_paid_ore,
-    unitLines: r.unit_lines as z.infer<typeof ProviderPayment>['unitLines'],
-    createdAt: r.created_at.toISOString(),
   };
 }

@@ -1,10 +1,9 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, assertProviderScope, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { RateTableCache } from '../../areas.js';
-import { priceProviderMonth } from '../../billing-run/provider-month.js';
-import { statementReference } from '../../finance/payment-batches.js';
+import { providerStatement } from '../../application/statements/provider-statement.js';
+import { queryContext } from '../use-case.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -28,7 +27,8 @@ export const ProviderStatement = z.object({
 });
 
 /** A provider's statement of a month, priced live from its approved deliveries. */
-export function statementRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
+export function statementRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
+  const queryOf = queryContext(deps);
   return async (app) => {
     app.get(
       '/providers/:providerId/statements/:month',
@@ -43,35 +43,7 @@ export function statementRoutes({ db }: BillingDeps): FastifyPluginAsyncZod {
           response: { 200: ProviderStatement, ...errors },
         },
       },
-      async (req) => {
-        const { providerId, month } = req.params;
-        assertProviderScope(req.principal, providerId);
-        const known = await db.selectFrom('orders').select('order_id').where('provider_id', '=', providerId).limit(1).executeTakeFirst();
-        if (!known) throw notFound('BILLING.PROVIDER_NOT_FOUND', 'Billing knows no order of this provider.');
-        const statement = await priceProviderMonth(db, { providerId, month, tables: new RateTableCache(db) });
-        const paid = await db
-          .selectFrom('provider_payments')
-          .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_ore'), eb.lit(0)).as('ore'))
-          .where('provider_id', '=', providerId)
-          .where('month', '=', month)
-          .executeTakeFirstOrThrow();
-        const paidOre = Number(paid.ore);
-        return {
-          providerId,
-          month,
-          providerKind: statement.providerKind,
-          lines: statement.lines,
-          unitLines: statement.unitLines,
-          totalOre: statement.totalOre,
-          unpricedMinutes: statement.unpricedMinutes,
-          visitCount: statement.visitCount,
-          excluded: statement.excluded.map((e) => ({ deliveryId: e.id, orderId: e.orderId, reason: e.reason })),
-          refused: statement.refused,
-          paymentReference: statementReference(month),
-          paidOre,
-          outstandingOre: statement.totalOre - paidOre,
-        };
-      },
+      async (req) => providerStatement(queryOf(req), req.params),
     );
   };
 }

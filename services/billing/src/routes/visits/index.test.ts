@@ -158,10 +158,10 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       expect(await tableCounts(svc.db)).toEqual(before);
     });
 
-    it("refuses another provider's report (403), a citizen's (403) and an anonymous one (401); 404 for an unknown order; storing nothing", async () => {
+    it("answers another provider's report as for an unknown order (404: outside its scope), refuses a citizen's (403) and an anonymous one (401); storing nothing", async () => {
       const order = await newOrder();
       const before = await tableCounts(svc.db);
-      expect((await report(order, [visit('14', '08:00', '09:00')], await svc.as({ role: 'provider', providerId: 'omsorg-ny' }))).statusCode).toBe(403);
+      expect((await report(order, [visit('14', '08:00', '09:00')], await svc.as({ role: 'provider', providerId: 'omsorg-ny' }))).statusCode).toBe(404);
       expect((await report(order, [visit('14', '08:00', '09:00')], await citizenOf(order))).statusCode).toBe(403);
       expect((await report(order, [visit('14', '08:00', '09:00')], {})).statusCode).toBe(401);
       const missing = await report({ ...order, orderId: UNKNOWN }, [visit('14', '08:00', '09:00')]);
@@ -183,11 +183,11 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       expect(await list(order, '2025-05', await svc.as({ role: 'case-handler' }))).toEqual([]);
     });
 
-    it("refuses another customer's or provider's view (403); 400 naming querystring.month for a bad month; 404 for an unknown order", async () => {
+    it("answers another customer's or provider's view as for an unknown order (404), refuses the system role (403); 400 naming querystring.month for a bad month", async () => {
       const order = await newOrder();
       const url = `/orders/${order.orderId}/visits?month=2025-03`;
-      expect((await svc.app.inject({ method: 'GET', url, headers: await svc.as({ role: 'citizen', customerId: UNKNOWN }) })).statusCode).toBe(403);
-      expect((await svc.app.inject({ method: 'GET', url, headers: await svc.as({ role: 'provider', providerId: 'omsorg-ny' }) })).statusCode).toBe(403);
+      expect((await svc.app.inject({ method: 'GET', url, headers: await svc.as({ role: 'citizen', customerId: UNKNOWN }) })).statusCode).toBe(404);
+      expect((await svc.app.inject({ method: 'GET', url, headers: await svc.as({ role: 'provider', providerId: 'omsorg-ny' }) })).statusCode).toBe(404);
       expect((await svc.app.inject({ method: 'GET', url, headers: await svc.as({ role: 'system' }) })).statusCode).toBe(403);
       for (const query of ['', '?month=2025-3', '?month=2025-13']) {
         const res = await svc.app.inject({ method: 'GET', url: `/orders/${order.orderId}/visits${query}`, headers: provider });
@@ -268,11 +268,11 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       expect(await tableCounts(svc.db)).toEqual(before);
     });
 
-    it("refuses another customer's approval (403) and the provider's (403), 401 without a token, 404 for an unknown order; storing nothing", async () => {
+    it("answers another customer's approval as for an unknown order (404), refuses the provider's (403) and one without a token (401); storing nothing", async () => {
       const order = await newOrder();
       await report(order, [visit('10', '08:00', '09:00')]);
       const before = await tableCounts(svc.db);
-      expect((await approve(order, '2025-03', {}, await svc.as({ role: 'citizen', customerId: UNKNOWN }))).statusCode).toBe(403);
+      expect((await approve(order, '2025-03', {}, await svc.as({ role: 'citizen', customerId: UNKNOWN }))).statusCode).toBe(404);
       expect((await approve(order, '2025-03', {}, provider)).statusCode).toBe(403);
       expect((await approve(order, '2025-03', {})).statusCode).toBe(401);
       expect((await approve({ ...order, orderId: UNKNOWN }, '2025-03', {}, await svc.as({ role: 'case-handler' }))).statusCode).toBe(404);

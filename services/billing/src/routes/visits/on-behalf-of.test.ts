@@ -44,11 +44,11 @@ describe.each(testEngines())("the audit trail of a month approved on the custome
     expect(await auditOf(order)).toEqual([{ actor: `citizen-${order.customerId}`, actor_role: 'citizen', agent: null, action: 'month.approved', at: expect.any(Date) }]);
   });
 
-  it("refuses the worker approving for a customer another customer's month", async () => {
+  it("refuses the worker approving for a customer another customer's month: to that customer it is not found (404)", async () => {
     const order = await delivered();
     const worker = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'citizen-someone-else', role: 'citizen', customerId: '00000000-0000-4000-8000-000000000000' } });
     const res = await approve(order, worker);
-    expect(res.statusCode).toBe(403);
+    expect(res.statusCode).toBe(404);
     expect(await auditOf(order)).toEqual([]);
   });
 });

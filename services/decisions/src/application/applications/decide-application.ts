@@ -28,8 +28,8 @@ export async function decideApplication(ctx: UseCaseContext, input: DecideApplic
   if (application.status === 'received' && area.decisionKind === 'full') throw conflict('DECISIONS.NOT_ASSESSED', 'Record the assessment before the decision.');
   const checked = checkTerms(area, input.outcome, input);
   if (!checked.ok) throw invalidFields(checked.issues);
-  // insertDecision writes `decisionMade` itself: the import of external decisions shares it.
-  const decision = await insertDecision(
+  // insertDecision builds `decisionMade`: the import of external decisions shares it.
+  const { view: decision, event } = await insertDecision(
     ctx.db,
     {
       application,
@@ -52,5 +52,5 @@ export async function decideApplication(ctx: UseCaseContext, input: DecideApplic
     after: { ...decision, history: undefined },
     correlationId: ctx.correlationId,
   });
-  return { result: decision, created: true, events: [] };
+  return { result: decision, created: true, events: [event] };
 }

@@ -34,11 +34,11 @@ export async function changeDecisionTerms(ctx: UseCaseContext, input: ChangeDeci
     daysPerWeek: input.daysPerWeek ?? row.days_per_week ?? undefined,
   });
   if (!checked.ok) throw invalidFields(checked.issues);
-  const { changed, view } = await changeDecision(
+  const { changed, view, event } = await changeDecision(
     ctx.db,
     row,
     { effectiveFrom: input.effectiveFrom, terms: checked.terms, validTo: input.validTo, reason: input.reason },
     { actor: ctx.principal, correlationId: ctx.correlationId },
   );
-  return { result: view, created: changed, events: [] };
+  return { result: view, created: changed, events: event ? [event] : [] };
 }

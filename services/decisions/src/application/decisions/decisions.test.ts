@@ -38,14 +38,22 @@ describe.each(testEngines())('decision use cases on %s', (engine) => {
       .filter((e) => (e.payload as { decisionId?: string }).decisionId === decisionId)
       .map((e) => e.subject);
 
-  it('changes the terms from a day as a new version with decisionChanged, and takes the same terms again as no change', async () => {
+  it('changes the terms from a day as a new version returning decisionChanged for the runner to enqueue, and takes the same terms again as no change', async () => {
     const decision = await granted();
     const change = { decisionId: decision.decisionId, effectiveFrom: '2026-04-01', validTo: '2026-07-31', careHoursPerMonth: 14, serviceHoursPerMonth: 4, reason: 'Omprövning' };
     const first = await inUseCase(store.db, caseHandler, (ctx) => changeDecisionTerms(ctx, change));
     const again = await inUseCase(store.db, caseHandler, (ctx) => changeDecisionTerms(ctx, change));
     expect(first).toMatchObject({ created: true, result: { version: 2, effectiveFrom: '2026-04-01', careHoursPerMonth: 14 } });
     expect(again).toMatchObject({ created: false, result: { version: 2 } });
-    expect(await subjectsFor(decision.decisionId)).toEqual(['kundval.decisions.decision.made.v1', 'kundval.decisions.decision.changed.v1']);
+    expect(first.events).toEqual([
+      {
+        name: 'decisionChanged',
+        payload: expect.objectContaining({ decisionId: decision.decisionId, effectiveFrom: '2026-04-01', careHoursPerMonth: 14, serviceHoursPerMonth: 4, validTo: '2026-07-31' }),
+      },
+    ]);
+    expect(again.events).toEqual([]);
+    // The use cases return their events; none writes one to the outbox itself.
+    expect(await subjectsFor(decision.decisionId)).toEqual([]);
   });
 
   it('refuses a change before the decision starts with DECISIONS.CHANGE_BEFORE_START', async () => {
@@ -64,7 +72,11 @@ describe.each(testEngines())('decision use cases on %s', (engine) => {
     expect(expired.result.ended).toEqual({ endDate: '2026-07-31', reason: 'expired' });
     const again = await inUseCase(store.db, system, (ctx) => expireDecision(ctx, { decisionId: decision.decisionId }));
     expect(again.result.ended).toEqual({ endDate: '2026-07-31', reason: 'expired' });
-    expect(await subjectsFor(decision.decisionId)).toEqual(['kundval.decisions.decision.made.v1', 'kundval.decisions.decision.ended.v1']);
+    expect(expired.events).toEqual([
+      { name: 'decisionEnded', payload: { applicationId: decision.applicationId, decisionId: decision.decisionId, customerId: decision.customerId, reason: 'expired', endDate: '2026-07-31' } },
+    ]);
+    expect(again.events).toEqual([]);
+    expect(await subjectsFor(decision.decisionId)).toEqual([]);
   });
 
   it('ends a decision early once; a different end afterwards is DECISIONS.ALREADY_ENDED; a citizen reads only their own', async () => {

@@ -7,8 +7,8 @@ import { endDecision } from './lifecycle.js';
 /** The case handler ends a decision (moved, deceased, withdrawn, replaced); the same end again changes nothing. */
 export async function endDecisionEarly(ctx: UseCaseContext, input: { decisionId: string; endDate: string; reason: Exclude<EndReason, 'expired'> }): Promise<Outcome<DecisionView>> {
   const row = await lockDecision(ctx.db, input.decisionId);
-  const { view } = await endDecision(ctx.db, row, { endDate: input.endDate, reason: input.reason }, { actor: ctx.principal, correlationId: ctx.correlationId });
-  return { result: view, created: false, events: [] };
+  const { view, event } = await endDecision(ctx.db, row, { endDate: input.endDate, reason: input.reason }, { actor: ctx.principal, correlationId: ctx.correlationId });
+  return { result: view, created: false, events: event ? [event] : [] };
 }
 
 /**
@@ -23,6 +23,6 @@ export async function expireDecision(ctx: UseCaseContext, input: { decisionId: s
   if (expected !== undefined && expected !== row.valid_to) {
     throw conflict('DECISIONS.VALIDITY_CHANGED', `The decision now runs to ${row.valid_to}, not ${expected}.`, { validTo: row.valid_to });
   }
-  const { view } = await endDecision(ctx.db, row, { endDate: row.valid_to, reason: 'expired' }, { actor: ctx.principal, correlationId: ctx.correlationId });
-  return { result: view, created: false, events: [] };
+  const { view, event } = await endDecision(ctx.db, row, { endDate: row.valid_to, reason: 'expired' }, { actor: ctx.principal, correlationId: ctx.correlationId });
+  return { result: view, created: false, events: event ? [event] : [] };
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { addDays } from '@kundval/domain';
-import { audit, conflict, enqueueEvent } from '@kundval/platform';
+import { audit, conflict } from '@kundval/platform';
 import type { Terms } from '../../decision-terms.js';
 import { setApplicationStatus } from '../../store/applications.js';
 import type { DecisionsDb } from '../../store/db.js';
 import { insertDecisionRow, insertVersion, readDecisionView, toDecisionView, updateDecision, type CommandContext, type DecisionRow, type DecisionView } from '../../store/decisions.js';
 import type { EndReason, Outcome } from '../../store/schema.js';
+import { pendingEvent, type PendingEvent } from '../context.js';
 
 /*
  * A decision's lifecycle: made, changed (omprövning, renewal), ended. The rules every way in shares
@@ -27,10 +28,11 @@ export type NewDecision = {
 };
 
 /**
- * Stores a decision with its first version, marks the application decided and enqueues
- * `decisionMade` (with the level, so orders and billing price unit areas by it).
+ * Stores a decision with its first version and marks the application decided; returns the
+ * `decisionMade` to announce (with the level, so orders and billing price unit areas by it), which
+ * the caller puts in its events.
  */
-export async function insertDecision(trx: DecisionsDb, d: NewDecision, ctx: CommandContext): Promise<DecisionView> {
+export async function insertDecision(trx: DecisionsDb, d: NewDecision, ctx: CommandContext): Promise<{ view: DecisionView; event: PendingEvent }> {
   const decisionId = randomUUID();
   const row = await insertDecisionRow(trx, {
     decision_id: decisionId,
@@ -58,8 +60,7 @@ export async function insertDecision(trx: DecisionsDb, d: NewDecision, ctx: Comm
   });
   const version = await insertVersion(trx, row, { kind: 'decided', reason: null }, ctx.actor);
   await setApplicationStatus(trx, row.application_id, 'decided');
-  await enqueueEvent(
-    trx,
+  const event = pendingEvent(
     'decisionMade',
     {
       applicationId: row.application_id,
@@ -78,9 +79,8 @@ export async function insertDecision(trx: DecisionsDb, d: NewDecision, ctx: Comm
       decidingMunicipality: row.deciding_municipality,
       daysPerWeek: row.days_per_week,
     },
-    { correlationId: ctx.correlationId },
   );
-  return toDecisionView(row, [version]);
+  return { view: toDecisionView(row, [version]), event };
 }
 
 
@@ -102,12 +102,12 @@ export function assertChangeable(row: DecisionRow, effectiveFrom: string): void 
 export type DecisionChange = { effectiveFrom: string; terms: Terms; validTo: string; reason: string };
 
 /**
- * Changes a decision (omprövning): a new version with new terms from `effectiveFrom`, and
- * `decisionChanged`. A change that moves the end later is a renewal. Refused as
+ * Changes a decision (omprövning): a new version with new terms from `effectiveFrom`; returns the
+ * `decisionChanged` to announce. A change that moves the end later is a renewal. Refused as
  * {@link assertChangeable} says. A change identical to the current version changes nothing, so a
  * repeated request (a resent import record, a retry) is harmless.
  */
-export async function changeDecision(trx: DecisionsDb, row: DecisionRow, change: DecisionChange, ctx: CommandContext): Promise<{ changed: boolean; view: DecisionView }> {
+export async function changeDecision(trx: DecisionsDb, row: DecisionRow, change: DecisionChange, ctx: CommandContext): Promise<{ changed: boolean; view: DecisionView; event?: PendingEvent }> {
   assertChangeable(row, change.effectiveFrom);
   const t = change.terms;
   const same =
@@ -132,8 +132,7 @@ export async function changeDecision(trx: DecisionsDb, row: DecisionRow, change:
     valid_to: change.validTo,
   });
   const version = await insertVersion(trx, updated, { kind, reason: change.reason }, ctx.actor);
-  await enqueueEvent(
-    trx,
+  const event = pendingEvent(
     'decisionChanged',
     {
       changeId: version.change_id,
@@ -146,18 +145,17 @@ export async function changeDecision(trx: DecisionsDb, row: DecisionRow, change:
       validTo: change.validTo,
       level: t.level,
     },
-    { correlationId: ctx.correlationId },
   );
   const view = await readDecisionView(trx, updated);
   await audit(trx, ctx.actor, { action: `decision.${kind === 'renewal' ? 'renewed' : 'changed'}`, entity: 'decision', entityId: row.decision_id, before: toDecisionView(row, []), after: { ...view, history: undefined }, correlationId: ctx.correlationId });
-  return { changed: true, view };
+  return { changed: true, view, event };
 }
 
 /**
- * Ends a decision and enqueues `decisionEnded`. The same end again changes nothing (a retry);
+ * Ends a decision; returns the `decisionEnded` to announce. The same end again changes nothing (a retry);
  * a different end of an ended decision is refused, since its journey has already been told.
  */
-export async function endDecision(trx: DecisionsDb, row: DecisionRow, end: { endDate: string; reason: EndReason }, ctx: CommandContext): Promise<{ ended: boolean; view: DecisionView }> {
+export async function endDecision(trx: DecisionsDb, row: DecisionRow, end: { endDate: string; reason: EndReason }, ctx: CommandContext): Promise<{ ended: boolean; view: DecisionView; event?: PendingEvent }> {
   if (row.end_date) {
     if (row.end_date === end.endDate && row.end_reason === end.reason) return { ended: false, view: await readDecisionView(trx, row) };
     throw conflict('DECISIONS.ALREADY_ENDED', `The decision already ended on ${row.end_date} (${row.end_reason}).`, { endDate: row.end_date, reason: row.end_reason });
@@ -168,13 +166,8 @@ export async function endDecision(trx: DecisionsDb, row: DecisionRow, end: { end
     throw conflict('DECISIONS.END_OUTSIDE_VALIDITY', `The decision is valid ${row.valid_from} to ${row.valid_to}; it cannot end on ${end.endDate}.`);
   }
   const updated = await updateDecision(trx, row.decision_id, { end_date: end.endDate, end_reason: end.reason, ended_by: ctx.actor.sub, ended_at: new Date() });
-  await enqueueEvent(
-    trx,
-    'decisionEnded',
-    { applicationId: updated.application_id, decisionId: updated.decision_id, customerId: updated.customer_id, reason: end.reason, endDate: end.endDate },
-    { correlationId: ctx.correlationId },
-  );
+  const event = pendingEvent('decisionEnded', { applicationId: updated.application_id, decisionId: updated.decision_id, customerId: updated.customer_id, reason: end.reason, endDate: end.endDate });
   await audit(trx, ctx.actor, { action: 'decision.ended', entity: 'decision', entityId: row.decision_id, before: { ended: null }, after: { ended: end }, correlationId: ctx.correlationId });
-  return { ended: true, view: await readDecisionView(trx, updated) };
+  return { ended: true, view: await readDecisionView(trx, updated), event };
 }
 

@@ -8,7 +8,7 @@ import { insertApplication } from '../../store/applications.js';
 import type { DecisionsDb } from '../../store/db.js';
 import { customerIdFor, lockDecision, type CommandContext } from '../../store/decisions.js';
 import { importSavepoint, insertImportedRecord, lockImportedRecord, updateImportedRecord } from '../../store/imports.js';
-import type { Outcome, UseCaseContext } from '../context.js';
+import { enqueueAll, type Outcome, type UseCaseContext } from '../context.js';
 import { changeDecision, insertDecision } from '../decisions/lifecycle.js';
 
 export type RecordResult = {
@@ -173,7 +173,7 @@ async function importOne(trx: DecisionsDb, source: string, p: Prepared, ctx: Com
       },
       { correlationId: ctx.correlationId },
     );
-    const decision = await insertDecision(
+    const { view: decision, event } = await insertDecision(
       trx,
       {
         application,
@@ -188,6 +188,8 @@ async function importOne(trx: DecisionsDb, source: string, p: Prepared, ctx: Com
       },
       ctx,
     );
+    // Written in the record's savepoint, not returned: a record refused later rolls its events back with it.
+    await enqueueAll({ db: trx, correlationId: ctx.correlationId }, [event]);
     await insertImportedRecord(trx, { source, external_id: record.externalId, decision_id: decision.decisionId, record: JSON.stringify(stored) });
     await audit(trx, ctx.actor, { action: 'decision.imported', entity: 'decision', entityId: decision.decisionId, after: { source, externalId: record.externalId, ...decision, history: undefined }, correlationId: ctx.correlationId });
     return { ...base, status: 'created', decisionId: decision.decisionId, applicationId: application.application_id };
@@ -213,7 +215,8 @@ async function importOne(trx: DecisionsDb, source: string, p: Prepared, ctx: Com
     const row = await lockDecision(trx, known.decision_id);
     // The new terms apply from the day the external system decided them, and never before the decision's start.
     const effectiveFrom = record.decidedOn > record.validFrom ? record.decidedOn : record.validFrom;
-    await changeDecision(trx, row, { effectiveFrom, terms: p.terms, validTo: record.validTo, reason: `Changed in ${source} (record ${record.externalId}, decided ${record.decidedOn})` }, ctx);
+    const { event } = await changeDecision(trx, row, { effectiveFrom, terms: p.terms, validTo: record.validTo, reason: `Changed in ${source} (record ${record.externalId}, decided ${record.decidedOn})` }, ctx);
+    if (event) await enqueueAll({ db: trx, correlationId: ctx.correlationId }, [event]);
   }
   if (termsChanged || before.decidedOn !== stored.decidedOn) {
     await updateImportedRecord(trx, source, record.externalId, JSON.stringify(stored));

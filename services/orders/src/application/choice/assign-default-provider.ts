@@ -5,6 +5,7 @@ import { isQueued } from '../../store/places.js';
 import { allowsSeveralProviders, defaultProviderOf, isPlaceArea } from '../../store/providers.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 import { placeAvailable } from './places.js';
+import { providerChosen } from '../events.js';
 
 /**
  * Assigns the area's default provider (ickevalsalternativ) when the customer has not chosen in
@@ -22,8 +23,8 @@ export async function assignDefaultProvider(ctx: UseCaseContext, input: { decisi
   if (await isQueued(ctx.db, decision.decision_id)) throw conflict('ORDERS.IN_QUEUE', 'The customer waits in a queue for a place of their choice.');
   const provider = await defaultProviderOf(ctx.db, decision.area_id);
   if (!provider) throw conflict('ORDERS.NO_DEFAULT_PROVIDER', `No default provider is registered for ${decision.area_id}.`);
-  if (isPlaceArea(decision.area_id) && !(await placeAvailable(ctx, provider.provider_id, decision.area_id))) {
-    throw conflict('ORDERS.NO_FREE_PLACE', `The default home ${provider.provider_id} has no free place.`);
-  }
-  return { result: await recordChoice(ctx, decision, provider, 'default'), created: false, events: [] };
+  const place = isPlaceArea(decision.area_id) ? await placeAvailable(ctx, provider.provider_id, decision.area_id) : { taken: true, events: [] };
+  if (!place.taken) throw conflict('ORDERS.NO_FREE_PLACE', `The default home ${provider.provider_id} has no free place.`);
+  const choice = await recordChoice(ctx, decision, provider, 'default');
+  return { result: choice, created: false, events: [...place.events, providerChosen(decision, provider, choice)] };
 }

@@ -6,6 +6,7 @@ import { allowsSeveralProviders, approvedProvider, isPlaceArea } from '../../sto
 import type { Outcome, UseCaseContext } from '../context.js';
 import { assertSees } from '../scope.js';
 import { placeAvailable, rememberDistrict } from './places.js';
+import { placeQueued, providerChosen } from '../events.js';
 
 export type ChooseProvider = {
   decisionId: string;
@@ -37,13 +38,15 @@ export async function chooseProvider(ctx: UseCaseContext, input: ChooseProvider)
   if (!provider) throw invalid('ORDERS.PROVIDER_NOT_AUTHORIZED', `Provider ${input.providerId} is not authorized for ${decision.area_id}.`, { field: 'body.providerId' });
   if (input.stayInQueueFor) await assertQueuedAt(ctx.db, decision.decision_id, input.stayInQueueFor);
   await rememberDistrict(ctx, decision, input.district);
-  if (isPlaceArea(decision.area_id) && !(await placeAvailable(ctx, provider.provider_id, decision.area_id))) {
-    return { result: await queueCustomer(ctx, decision, provider.provider_id), created: true, events: [] };
+  const place = isPlaceArea(decision.area_id) ? await placeAvailable(ctx, provider.provider_id, decision.area_id) : { taken: true, events: [] };
+  if (!place.taken) {
+    const entry = await queueCustomer(ctx, decision, provider.provider_id);
+    return { result: entry, created: true, events: [...place.events, placeQueued(decision, provider.provider_id, ctx.now)] };
   }
   if (input.effectiveFrom !== undefined) await assertAddedFrom(ctx, decision, input.effectiveFrom);
   const choice = await recordChoice(ctx, decision, provider, 'customer', input.effectiveFrom);
   await leaveQueues(ctx, decision.decision_id, input.stayInQueueFor ?? null);
-  return { result: choice, created: true, events: [] };
+  return { result: choice, created: true, events: [...place.events, providerChosen(decision, provider, choice)] };
 }
 
 /**

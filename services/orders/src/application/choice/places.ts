@@ -1,17 +1,19 @@
 import { audit } from '@kundval/platform';
 import { setDistrict, type DecisionRow } from '../../store/decisions.js';
 import { lapseOffers, lockHome, offerFreePlaces, takePlace } from '../../store/places.js';
-import type { UseCaseContext } from '../context.js';
+import type { PendingEvent, UseCaseContext } from '../context.js';
+import { placesOffered } from '../events.js';
 
 /**
  * Takes a free place in the home for this customer, after the home's queue has been served: lapsed
  * offers are closed and free places offered in queue order first, so nobody jumps the queue.
+ * Returns whether a place was taken and the offers' events (`placeOffered`), which come first.
  */
-export async function placeAvailable(ctx: UseCaseContext, providerId: string, areaId: string): Promise<boolean> {
+export async function placeAvailable(ctx: UseCaseContext, providerId: string, areaId: string): Promise<{ taken: boolean; events: PendingEvent[] }> {
   await lockHome(ctx.db, providerId, areaId);
   await lapseOffers(ctx, providerId, areaId);
-  await offerFreePlaces(ctx, providerId, areaId);
-  return takePlace(ctx.db, providerId, areaId);
+  const events = placesOffered(await offerFreePlaces(ctx, providerId, areaId));
+  return { taken: await takePlace(ctx.db, providerId, areaId), events };
 }
 
 /** Keeps the district the customer gave with a choice or switch on the decision's copy (the service area is checked against it). */

@@ -6,6 +6,7 @@ import { approvedProvider, isPlaceArea } from '../../store/providers.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 import { assertSees } from '../scope.js';
 import { placeAvailable, rememberDistrict } from './places.js';
+import { placeQueued, providerSwitched } from '../events.js';
 
 export type SwitchProvider = { decisionId: string; providerId: string; effectiveFrom: string; district?: string | undefined; fromProviderId?: string | undefined };
 
@@ -20,10 +21,12 @@ export async function switchProvider(ctx: UseCaseContext, input: SwitchProvider)
   if (!provider) throw invalid('ORDERS.PROVIDER_NOT_AUTHORIZED', `Provider ${input.providerId} is not authorized for ${decision.area_id}.`, { field: 'body.providerId' });
   const from = await checkSwitch(ctx, decision, provider.provider_id, input.effectiveFrom, input.fromProviderId);
   await rememberDistrict(ctx, decision, input.district);
-  if (isPlaceArea(decision.area_id) && !(await placeAvailable(ctx, provider.provider_id, decision.area_id))) {
-    return { result: await queueCustomer(ctx, decision, provider.provider_id), created: true, events: [] };
+  const place = isPlaceArea(decision.area_id) ? await placeAvailable(ctx, provider.provider_id, decision.area_id) : { taken: true, events: [] };
+  if (!place.taken) {
+    const entry = await queueCustomer(ctx, decision, provider.provider_id);
+    return { result: entry, created: true, events: [...place.events, placeQueued(decision, provider.provider_id, ctx.now)] };
   }
   const switched = await recordSwitch(ctx, decision, from, provider, input.effectiveFrom);
   await leaveQueues(ctx, decision.decision_id, null);
-  return { result: switched, created: true, events: [] };
+  return { result: switched, created: true, events: [...place.events, providerSwitched(decision, switched, provider.kind)] };
 }

@@ -5,7 +5,8 @@ import { districtOf, orderRow, readOrder, updateOrder, type OrderRow, type Order
 import { freePlaces, offerFreePlaces } from '../../store/places.js';
 import { coversDistrict, customersHeld, isPlaceArea, lockedAuthorization, type AuthorizationRow } from '../../store/providers.js';
 import type { RefusalReason } from '../../store/schema.js';
-import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
+import { pendingEvent, type Outcome, type PendingEvent, type UseCaseContext } from '../context.js';
+import { placesOffered } from '../events.js';
 import { assertSeesOrder } from '../scope.js';
 
 export type RefuseOrder = { orderId: string; reason: RefusalReason; explanation: string };
@@ -24,10 +25,11 @@ export async function refuseOrder(ctx: UseCaseContext, input: RefuseOrder): Prom
   await assertRefusalTrue(ctx, order, authorization, input.reason);
   await updateOrder(ctx.db, order.order_id, { status: 'refused', refusal_reason: input.reason, refusal_explanation: input.explanation, refused_at: ctx.now });
   if (order.choice_id) await closeActiveChoice(ctx.db, order.choice_id, 'voided');
+  let offered: PendingEvent[] = [];
   if (isPlaceArea(order.area_id)) {
     // The place held for this customer goes to the first in the home's queue.
     await freePlaces(ctx.db, order.provider_id, order.area_id, 1);
-    await offerFreePlaces(ctx, order.provider_id, order.area_id);
+    offered = placesOffered(await offerFreePlaces(ctx, order.provider_id, order.area_id));
   }
   await audit(ctx.db, ctx.actor, {
     action: 'order.refused',
@@ -41,6 +43,7 @@ export async function refuseOrder(ctx: UseCaseContext, input: RefuseOrder): Prom
     result: await readOrder(ctx.db, order.order_id, ctx.today),
     created: false,
     events: [
+      ...offered,
       pendingEvent('orderRefused', {
         orderId: order.order_id,
         applicationId: order.application_id,

@@ -4,7 +4,8 @@ import { checkSwitch, latestChoice, recordChoice, recordSwitch, type ChoiceView,
 import { assertNotEnded, grantedDecision } from '../../store/decisions.js';
 import { assertQueuedAt, freePlaces, leaveQueues, lockHome, lockOffer, offerFreePlaces, offerOwner, recordOfferAnswer, toOffer, type OfferView } from '../../store/places.js';
 import { providerKindOf } from '../../store/providers.js';
-import { enqueueAll, pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
+import { pendingEvent, type Outcome, type PendingEvent, type UseCaseContext } from '../context.js';
+import { placesOffered, providerChosen, providerSwitched } from '../events.js';
 import { assertSees } from '../scope.js';
 
 export type AnswerOffer = { offerId: string; accepted: boolean; stayInQueueFor?: string | undefined; effectiveFrom?: string | undefined };
@@ -36,15 +37,14 @@ export async function answerOffer(ctx: UseCaseContext, input: AnswerOffer): Prom
   if (offer.answer_by < ctx.today) throw conflict('ORDERS.OFFER_LAPSED', `The offer had to be answered by ${offer.answer_by}.`);
   const answered = { ...offer, status: accepted ? ('accepted' as const) : ('declined' as const), answered_at: ctx.now, stay_in_queue_for: stayInQueueFor ?? null };
   await recordOfferAnswer(ctx.db, offer, { accepted, at: ctx.now, stayInQueueFor: stayInQueueFor ?? null });
-  // Written now rather than returned: the choice, switch or next offer that follow write their own
-  // events, which must come after this one in the outbox.
-  await enqueueAll(ctx, [
-    pendingEvent('offerAnswered', { offerId: offer.offer_id, applicationId: offer.application_id, customerId: offer.customer_id, providerId: offer.provider_id, accepted, stayInQueueFor: stayInQueueFor ?? null }),
-  ]);
   const { offerId: _offerId, ...answer } = input;
   await audit(ctx.db, ctx.actor, { action: accepted ? 'offer.accepted' : 'offer.declined', entity: 'offer', entityId: offer.offer_id, after: answer, correlationId: ctx.correlationId });
   let choice: ChoiceView | null = null;
   let switched: SwitchView | null = null;
+  // The answer first, then what follows from it (the choice or switch, or the place offered to the next in line).
+  const events: PendingEvent[] = [
+    pendingEvent('offerAnswered', { offerId: offer.offer_id, applicationId: offer.application_id, customerId: offer.customer_id, providerId: offer.provider_id, accepted, stayInQueueFor: stayInQueueFor ?? null }),
+  ];
   if (accepted) {
     if (stayInQueueFor) await assertQueuedAt(ctx.db, decision.decision_id, stayInQueueFor);
     const provider = await providerKindOf(ctx.db, offer.provider_id);
@@ -54,14 +54,16 @@ export async function answerOffer(ctx: UseCaseContext, input: AnswerOffer): Prom
       const effectiveFrom = input.effectiveFrom ?? addDays(ctx.today, 1);
       const from = await checkSwitch(ctx, decision, provider.provider_id, effectiveFrom);
       switched = await recordSwitch(ctx, decision, from, provider, effectiveFrom);
+      events.push(providerSwitched(decision, switched, provider.kind));
     } else {
       assertNotEnded(decision);
       choice = await recordChoice(ctx, decision, provider, 'customer');
+      events.push(providerChosen(decision, provider, choice));
     }
     await leaveQueues(ctx, decision.decision_id, stayInQueueFor ?? null);
   } else {
     await freePlaces(ctx.db, offer.provider_id, offer.area_id, 1);
-    await offerFreePlaces(ctx, offer.provider_id, offer.area_id);
+    events.push(...placesOffered(await offerFreePlaces(ctx, offer.provider_id, offer.area_id)));
   }
-  return { result: { offer: toOffer(answered), choice, switch: switched }, created: false, events: [] };
+  return { result: { offer: toOffer(answered), choice, switch: switched }, created: false, events };
 }

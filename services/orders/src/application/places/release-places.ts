@@ -1,5 +1,6 @@
 import { audit, conflict, invalid, notFound } from '@kundval/platform';
-import { freePlaces, lapseOffers, lockHome, offerFreePlaces, placeAreasOf, placesOf, type OfferView } from '../../store/places.js';
+import { freePlaces, lapseOffers, lockHome, offerFreePlaces, placeAreasOf, placesOf, toOffer, type OfferView } from '../../store/places.js';
+import { placesOffered } from '../events.js';
 import { isPlaceArea } from '../../store/providers.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 import { assertSees } from '../scope.js';
@@ -41,7 +42,8 @@ export async function releasePlaces(ctx: UseCaseContext, input: ReleasePlaces): 
       correlationId: ctx.correlationId,
     });
   }
-  const offers = await offerFreePlaces(ctx, providerId, areaId);
+  const offered = await offerFreePlaces(ctx, providerId, areaId);
   const after = await placesOf(ctx.db, providerId, areaId);
-  return { result: { providerId, areaId, released: count, occupiedPlaces: after.occupied_places, capacity: after.capacity_customers, offers }, created: false, events: [] };
+  const offers = offered.map(toOffer);
+  return { result: { providerId, areaId, released: count, occupiedPlaces: after.occupied_places, capacity: after.capacity_customers, offers }, created: false, events: placesOffered(offered) };
 }

@@ -1,0 +1,24 @@
+import { audit } from '@kundval/platform';
+import { lockOrderDeliveries, recordVisit, type ReportedVisit } from '../../visits/record-visit.js';
+import type { Outcome, UseCaseContext } from '../context.js';
+import { orderInScope } from '../scope.js';
+import { toVisit, type VisitView } from './visit-view.js';
+
+export type ReportVisits = { orderId: string; visits: readonly ReportedVisit[] };
+
+/**
+ * The provider reports an order's delivered visits, each by the rules of `recordVisit` (inside the
+ * order's validity, not overlapping, not in an approved month); a re-sent visit is returned as it is.
+ * The whole report is refused if one visit is (each refusal names `body.visits.<i>`).
+ */
+export async function reportVisits(ctx: UseCaseContext, input: ReportVisits): Promise<Outcome<{ visits: VisitView[] }>> {
+  const order = await orderInScope(ctx.db, ctx.principal, input.orderId, 'No such order (it may not have reached billing yet).');
+  await lockOrderDeliveries(ctx.db, order.order_id);
+  const visits: VisitView[] = [];
+  for (const [i, v] of input.visits.entries()) {
+    const { row } = await recordVisit(ctx.db, order, v, `body.visits.${i}`);
+    visits.push(toVisit(row));
+  }
+  await audit(ctx.db, ctx.principal, { action: 'visits.reported', entity: 'order', entityId: order.order_id, after: input.visits, correlationId: ctx.correlationId });
+  return { result: { visits }, created: true, events: [] };
+}

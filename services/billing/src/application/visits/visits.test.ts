@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEngines } from '@kundval/platform/testing';
+import type { Principal } from '@kundval/contracts';
+import { seedOrder, type SeededOrder } from '../../test-support/billing-routes.js';
+import { inUseCase, openBillingStore, queryAs } from '../../test-support/use-cases.js';
+import type { BillingDb } from '../../store/db.js';
+import { reportVisits } from './report-visits.js';
+import { listVisits } from './list-visits.js';
+import { approveMonth } from './approve-month.js';
+import { resolveDisputes } from './resolve-disputes.js';
+import { closeMonthNothingDelivered } from './close-month-nothing-delivered.js';
+
+/** The visit use cases without HTTP: their results, the events they return and what they write. */
+describe.each(testEngines())('visit use cases on %s', (engine) => {
+  let store: { db: BillingDb; close: () => Promise<void> };
+  beforeAll(async () => {
+    store = await openBillingStore(engine, 'billing_visit_use_cases');
+  });
+  afterAll(() => store?.close());
+
+  const provider = (o: SeededOrder): Principal => ({ sub: 'provider-user', role: 'provider', providerId: o.providerId });
+  const customer = (o: SeededOrder): Principal => ({ sub: `citizen-${o.customerId}`, role: 'citizen', customerId: o.customerId });
+  const caseHandler: Principal = { sub: 'handler', role: 'case-handler' };
+  const visit = (externalId: string, day: string) => ({ externalId, kind: 'care' as const, start: `2025-03-${day}T08:00:00+01:00`, end: `2025-03-${day}T09:30:00+01:00` });
+  const outboxSize = async () => Number((await store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('reports visits and returns them, with no event of their own', async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    const outcome = await inUseCase(store.db, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('a', '04'), visit('b', '05')] }));
+    expect(outcome.created).toBe(true);
+    expect(outcome.events).toEqual([]);
+    expect(outcome.result.visits.map((v) => [v.externalId, v.month, v.status, v.start])).toEqual([
+      ['a', '2025-03', 'reported', '2025-03-04T07:00:00.000Z'],
+      ['b', '2025-03', 'reported', '2025-03-05T07:00:00.000Z'],
+    ]);
+    expect((await listVisits(queryAs(store.db, customer(order)), { orderId: order.orderId, month: '2025-03' })).map((v) => v.externalId)).toEqual(['a', 'b']);
+  });
+
+  it("approves a month but the disputed visit, returning monthApproved; the case handler's resolution returns disputeResolved", async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    const outboxBefore = await outboxSize();
+    const reported = await inUseCase(store.db, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('c', '04'), visit('d', '05')] }));
+    const disputedId = reported.result.visits[1]!.visitId;
+    const approved = await inUseCase(store.db, customer(order), (ctx) => approveMonth(ctx, { orderId: order.orderId, month: '2025-03', disputedVisitIds: [disputedId] }));
+    expect(approved.result).toEqual({ orderId: order.orderId, month: '2025-03', approvedVisits: 1, disputedVisits: 1 });
+    expect(approved.events).toEqual([
+      {
+        name: 'monthApproved',
+        payload: { orderId: order.orderId, applicationId: order.applicationId, customerId: order.customerId, providerId: order.providerId, month: '2025-03', approvedVisits: 1, disputedVisits: 1, nothingDelivered: false },
+      },
+    ]);
+    const resolved = await inUseCase(store.db, caseHandler, (ctx) => resolveDisputes(ctx, { orderId: order.orderId, month: '2025-03', approve: [], reject: [disputedId] }));
+    expect(resolved.result).toMatchObject({ orderId: order.orderId, month: '2025-03', approvedVisits: 0, rejectedVisits: 1 });
+    expect(resolved.events.map((e) => e.name)).toEqual(['disputeResolved']);
+    const statuses = await store.db.selectFrom('visits').select(['external_id', 'status']).where('order_id', '=', order.orderId).orderBy('external_id').execute();
+    expect(statuses).toEqual([{ external_id: 'c', status: 'approved' }, { external_id: 'd', status: 'rejected' }]);
+    // The use case returns its events; the adapter enqueues them, so none is in the outbox yet.
+    expect(await outboxSize()).toBe(outboxBefore);
+  });
+
+  it('refuses a second approval of the month with BILLING.MONTH_APPROVED, writing nothing', async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    await inUseCase(store.db, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('e', '06')] }));
+    await inUseCase(store.db, customer(order), (ctx) => approveMonth(ctx, { orderId: order.orderId, month: '2025-03', disputedVisitIds: [] }));
+    const again = await inUseCase(store.db, customer(order), (ctx) => approveMonth(ctx, { orderId: order.orderId, month: '2025-03', disputedVisitIds: [] })).catch((e: unknown) => e);
+    expect(again).toMatchObject({ kind: 'conflict', code: 'BILLING.MONTH_APPROVED' });
+    expect(await store.db.selectFrom('month_approvals').select('month').where('order_id', '=', order.orderId).execute()).toEqual([{ month: '2025-03' }]);
+  });
+
+  it('closes an ended month without deliveries as nothing delivered, and refuses one not over by the clock it is given', async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    const closed = await inUseCase(store.db, caseHandler, (ctx) => closeMonthNothingDelivered(ctx, { orderId: order.orderId, month: '2025-04', reason: 'In hospital all month' }));
+    expect(closed.result).toMatchObject({ orderId: order.orderId, month: '2025-04', approvedVisits: 0, nothingDelivered: true, reason: 'In hospital all month', closedBy: 'handler' });
+    expect(closed.events).toEqual([expect.objectContaining({ name: 'monthApproved', payload: expect.objectContaining({ month: '2025-04', approvedVisits: 0, nothingDelivered: true }) })]);
+    // On 10 June 2025 in Stockholm, June is not over.
+    const early = await inUseCase(store.db, caseHandler, (ctx) => closeMonthNothingDelivered(ctx, { orderId: order.orderId, month: '2025-06', reason: 'x' })).catch((e: unknown) => e);
+    expect(early).toMatchObject({ kind: 'conflict', code: 'BILLING.MONTH_NOT_OVER' });
+  });
+
+  it("does not find another provider's order (BILLING.ORDER_NOT_FOUND), writing nothing", async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    const other: Principal = { sub: 'x', role: 'provider', providerId: 'uc-annan' };
+    const refused = await inUseCase(store.db, other, (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('f', '07')] })).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: 'not-found', code: 'BILLING.ORDER_NOT_FOUND' });
+    expect(await store.db.selectFrom('visits').select('visit_id').where('order_id', '=', order.orderId).execute()).toEqual([]);
+  });
+});
