@@ -1,5 +1,5 @@
 import { sql, type Migration } from 'kysely';
-import { auditAgentMigration } from '@kundval/platform';
+import { auditAgentMigration, outboxTraceContextMigration } from '@kundval/platform';
 import { financeMigrations } from './migrations-finance.js';
 import { correctionMigrations } from './migrations-corrections.js';
 import { rechargeMigrations } from './migrations-recharges.js';
@@ -114,4 +114,6 @@ export const billingMigrations: Record<string, Migration> = {
   '0801_audit_agent': auditAgentMigration,
   ...payeeAccountMigrations,
   ...followUpMigrations,
+  /** The outbox row keeps the trace of the change that wrote it (ADR 0038); after follow-up's 0911. */
+  '0912_outbox_trace_context': outboxTraceContextMigration,
 };
