@@ -116,4 +116,11 @@ export const billingMigrations: Record<string, Migration> = {
   ...followUpMigrations,
   /** The outbox row keeps the trace of the change that wrote it (ADR 0038); after follow-up's 0911. */
   '0912_outbox_trace_context': outboxTraceContextMigration,
+  /** A billing run's progress, for its metric: the orders it prices and how many it has priced (ADR 0028). */
+  '0913_billing_run_progress': {
+    async up(db) {
+      await db.schema.alterTable('billing_runs').addColumn('orders_to_price', 'integer').execute();
+      await db.schema.alterTable('billing_runs').addColumn('orders_priced', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
