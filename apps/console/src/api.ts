@@ -27,6 +27,7 @@ export const JourneySummary = z.object({
   area: z.string().nullable(),
   provider: z.string().nullable(),
   customer: z.string().nullable(),
+  municipality: z.string().nullable().optional(),
   attention: z.string().nullable(),
   startTime: z.string(),
   temporalUiUrl: z.string(),
@@ -104,12 +105,33 @@ const FoundCustomer = z.object({ customerId: z.string(), applications: z.array(z
 export type ServiceName = 'decisions' | 'orders' | 'billing' | 'workflows';
 export const SERVICES: readonly ServiceName[] = ['decisions', 'orders', 'billing', 'workflows'];
 
-export type JourneyFilter = { customer?: string; provider?: string; area?: string; stage?: string; attention?: string; limit: number };
+export type JourneyFilter = {
+  customer?: string;
+  provider?: string;
+  area?: string;
+  stage?: string;
+  municipality?: string;
+  attention?: string;
+  status?: 'running';
+  limit: number;
+  /** The token of the page to read, as the previous page answered it. */
+  pageToken?: string;
+};
+
+/** One page of journeys, newest first, and the token of the next page (none on the last). */
+export type JourneyPage = { journeys: JourneySummary[]; nextPageToken: string | null };
+
+/** The header of `GET workflows /journeys` that carries the next page's token. */
+const NEXT_PAGE_TOKEN_HEADER = 'kundval-next-page-token';
 
 export function platformApi(config: ConsoleConfig, token: string) {
   const base: Record<ServiceName, string> = { decisions: config.DECISIONS_URL, orders: config.ORDERS_URL, billing: config.BILLING_URL, workflows: config.WORKFLOWS_URL };
 
   async function call<S extends z.ZodType>(service: ServiceName, method: 'GET' | 'POST', path: string, schema: S, options: { body?: unknown; key?: string } = {}): Promise<z.infer<S>> {
+    return (await answer(service, method, path, schema, options)).data;
+  }
+
+  async function answer<S extends z.ZodType>(service: ServiceName, method: 'GET' | 'POST', path: string, schema: S, options: { body?: unknown; key?: string } = {}): Promise<{ data: z.infer<S>; headers: Headers }> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     // Every command carries a key: a form sent twice (a double click, a reload) is one command.
@@ -128,7 +150,7 @@ export function platformApi(config: ConsoleConfig, token: string) {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new ApiError(502, 'CONSOLE.UNEXPECTED_ANSWER', `${service} ${path} answered in a shape the console does not know: ${z.prettifyError(parsed.error)}`);
-    return parsed.data;
+    return { data: parsed.data, headers: res.headers };
   }
 
   const query = (params: Record<string, string | number | undefined>) => {
@@ -139,7 +161,10 @@ export function platformApi(config: ConsoleConfig, token: string) {
   };
 
   return {
-    journeys: (f: JourneyFilter) => call('workflows', 'GET', `/journeys${query(f)}`, z.array(JourneySummary)),
+    journeys: async (f: JourneyFilter): Promise<JourneyPage> => {
+      const { data, headers } = await answer('workflows', 'GET', `/journeys${query(f)}`, z.array(JourneySummary));
+      return { journeys: data, nextPageToken: headers.get(NEXT_PAGE_TOKEN_HEADER) };
+    },
     journey: (applicationId: string) => call('workflows', 'GET', `/journeys/${encodeURIComponent(applicationId)}`, JourneyState),
     resolveAttention: (applicationId: string, action: 'retry' | 'skip' | 'end', body: { attentionId?: string; reason?: string }, key?: string) =>
       call('workflows', 'POST', `/journeys/${encodeURIComponent(applicationId)}/attention/${action}`, Attention, { body, ...(key ? { key } : {}) }),

@@ -44,9 +44,11 @@ describe('acting from the console in Chromium: close a task, skip and end an att
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: scripts/ensure-chromium.sh installs Debian's chromium package (npm test runs it).`);
     mkdirSync(SHOTS, { recursive: true });
     // A refused command becomes an attention after five seconds of retries, not the default's hours.
-    platform = await startTestPlatform('console-acting', { env: { COMMAND_RETRY_MS: '5000' } });
+    // Find shows one journey a page, so two journeys make two pages.
+    platform = await startTestPlatform('console-acting', { env: { COMMAND_RETRY_MS: '5000', FIND_PAGE_SIZE: '1' } });
     await admin().ok('POST', `${platform.urls.orders}/providers/${DEFAULT_PROVIDER}/authorizations/home-care/decision`, { decision: 'suspend', reason: 'The liability insurance certificate has lapsed.' });
-    [skipped, ended] = await Promise.all([stuckJourney(1946), stuckJourney(1947)]);
+    skipped = await stuckJourney(1946);
+    ended = await stuckJourney(1947);
     for (const applicationId of [skipped, ended]) {
       await eventually(async () => ((await journeyState(platform, applicationId))?.attention ? true : undefined), 'the journey to wait on an attention', 90_000);
       await eventually(async () => ((await tasksOf(applicationId)).some((t) => t.kind === 'command-failed' && t.status === 'open') ? true : undefined), "the attention's task");
@@ -131,6 +133,37 @@ describe('acting from the console in Chromium: close a task, skip and end an att
     await eventually(async () => ((await tasksOf(ended)).every((t) => t.status === 'done') ? true : undefined), 'the journey to close its task');
     await page.reload();
     expect(await page.textContent('#stage')).toBe('completed');
+    await page.context().close();
+  });
+
+  it("finds a municipality's journeys a page at a time, following visibility's page token, and none of another municipality", async () => {
+    const page = await signedIn('case-handler');
+    await page.goto(`${platform.consoleUrl}/find?lang=en`);
+    await page.fill('#f-municipality', 'nacka');
+    await page.locator('form[action="/find"] button').click();
+    const seen: string[] = [];
+    for (let n = 1; ; n++) {
+      await page.waitForURL(/\/find\?/);
+      const links = await page.locator('table a[href^="/journeys/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      const next = page.locator('nav.pager a[rel="next"]');
+      // Visibility may answer a token after a full last page, whose next page is then empty and final.
+      if (links.length === 0) {
+        expect(await next.count()).toBe(0);
+        break;
+      }
+      expect(links, `page ${n}`).toHaveLength(1);
+      seen.push(links[0]!.replace('/journeys/', ''));
+      expect(await page.locator('table tbody td').nth(6).textContent()).toBe('nacka');
+      if (n === 1) await checked(page, 'find-municipality');
+      if ((await next.count()) === 0) break;
+      expect(n).toBeLessThan(10);
+      await next.click();
+      await page.waitForURL(new RegExp(`page=${n + 1}`));
+    }
+    // Each journey once, in visibility's order (running ones before closed ones, then newest first).
+    expect(seen).toEqual([skipped, ended]);
+    await page.goto(`${platform.consoleUrl}/find?municipality=varmdo`);
+    expect(await page.locator('table a[href^="/journeys/"]').count()).toBe(0);
     await page.context().close();
   });
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { onBehalfOfFrom } from '@kundval/contracts';
 import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import { journeyStateQuery, journeyWorkflowId, searchAttributes, type PersonRequest } from '../contracts.js';
@@ -66,6 +68,7 @@ const JourneySummary = z.object({
   area: z.string().nullable(),
   provider: z.string().nullable(),
   customer: z.string().nullable(),
+  municipality: z.string().nullable().describe('The municipality whose decision the journey carries out (KundvalMunicipality)'),
   attention: z.string().nullable().describe("The kind of the journey's latest open escalation (KundvalAttention), or none"),
   startTime: z.string(),
   temporalUiUrl: z.string(),
@@ -73,6 +76,38 @@ const JourneySummary = z.object({
 
 /** Visibility-query values are quoted; ids never contain quotes, but refuse them rather than trust it. */
 const Keyword = z.string().regex(/^[\w-]{1,100}$/, 'letters, digits, - and _');
+
+/** The header that carries the next page's token of `GET /journeys`, absent on the last page. */
+export const NEXT_PAGE_TOKEN_HEADER = 'kundval-next-page-token';
+
+/** A Temporal visibility page token, carried between pages as base64url. */
+const PageToken = z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'the token a previous page answered in kundval-next-page-token');
+
+const STATUS_PREFIX = 'WORKFLOW_EXECUTION_STATUS_';
+/** The `status` filter's values and visibility's names for them. */
+const EXECUTION_STATUS = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  canceled: 'Canceled',
+  terminated: 'Terminated',
+  'continued-as-new': 'ContinuedAsNew',
+  'timed-out': 'TimedOut',
+} as const;
+
+/** One search attribute's value from visibility's raw payloads (a keyword is a JSON string; a list, its first). */
+function keywordOf(fields: Record<string, proto.temporal.api.common.v1.IPayload> | null | undefined, key: string): string | null {
+  const payload = fields?.[key];
+  if (!payload) return null;
+  const value: unknown = defaultPayloadConverter.fromPayload(payload);
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : null;
+}
+
+function timestampOf(ts: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): string {
+  const ms = Number(String(ts?.seconds ?? 0)) * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
 
 /** The operators' view: find journeys by customer, area, provider and stage; read where one stands. */
 export function journeyRoutes(deps: { client: Client; namespace: string; temporalUiUrl: string }): FastifyPluginAsyncZod {
@@ -95,47 +130,66 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       {
         config: { roles: ['operator', 'case-handler'] },
         schema: {
-          summary: 'Find journeys by customer, area, provider and stage',
+          summary: 'Find journeys by customer, area, provider, stage, municipality and attention, a page at a time',
+          description:
+            `Newest first, \`limit\` a page. When there are more, the answer's \`${NEXT_PAGE_TOKEN_HEADER}\` header carries the token of the next page: ` +
+            'send it back as `pageToken` with the same filters. The pages are Temporal visibility\'s own, so no page reads more than it answers; after a full last page the next one may be empty (and has no token).',
           tags: ['journeys'],
           querystring: z.object({
             customer: Keyword.optional(),
             area: Keyword.optional(),
             provider: Keyword.optional(),
             stage: Keyword.optional(),
+            municipality: Keyword.optional().describe('journeys of decisions by this municipality'),
+            status: z.enum(Object.keys(EXECUTION_STATUS) as [keyof typeof EXECUTION_STATUS, ...Array<keyof typeof EXECUTION_STATUS>]).optional().describe("the workflow's status in Temporal, e.g. running"),
             attention: Keyword.optional().describe('journeys whose latest open escalation is of this kind, e.g. approval-overdue or command-failed; each has an open task of that kind in GET decisions /tasks'),
             limit: z.coerce.number().int().min(1).max(500).default(50),
+            pageToken: PageToken.optional(),
           }),
           response: { 200: z.array(JourneySummary), ...errors },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const q = req.query;
         const clauses = [`WorkflowType IN ('customerJourneyWorkflow', 'voucherJourneyWorkflow')`];
         if (q.customer) clauses.push(`KundvalCustomer = '${q.customer}'`);
         if (q.area) clauses.push(`KundvalArea = '${q.area}'`);
         if (q.provider) clauses.push(`KundvalProvider = '${q.provider}'`);
         if (q.stage) clauses.push(`KundvalStage = '${q.stage}'`);
+        if (q.municipality) clauses.push(`KundvalMunicipality = '${q.municipality}'`);
         if (q.attention) clauses.push(`KundvalAttention = '${q.attention}'`);
-        const out: z.infer<typeof JourneySummary>[] = [];
-        for await (const wf of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
-          const sa = wf.searchAttributes;
-          const first = (k: string) => {
-            const v = sa[k];
-            return Array.isArray(v) && v.length > 0 ? String(v[0]) : null;
-          };
-          out.push({
-            workflowId: wf.workflowId,
-            status: wf.status.name,
-            stage: first('KundvalStage'),
-            area: first('KundvalArea'),
-            provider: first('KundvalProvider'),
-            customer: first('KundvalCustomer'),
-            attention: first('KundvalAttention'),
-            startTime: wf.startTime.toISOString(),
-            temporalUiUrl: uiLink(wf.workflowId),
+        if (q.status) clauses.push(`ExecutionStatus = '${EXECUTION_STATUS[q.status]}'`);
+        // One page of visibility per request, its token handed to the caller: never everything read to answer a page.
+        let page: proto.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
+        try {
+          page = await deps.client.workflowService.listWorkflowExecutions({
+            namespace: deps.namespace,
+            query: clauses.join(' AND '),
+            pageSize: q.limit,
+            ...(q.pageToken ? { nextPageToken: Buffer.from(q.pageToken, 'base64url') } : {}),
           });
-          if (out.length >= q.limit) break;
+        } catch (err) {
+          if (q.pageToken && isGrpcServiceError(err) && err.code === 3) throw new AppError('invalid', 'JOURNEYS.BAD_PAGE_TOKEN', 'The page token is not one this list answered; start again without it.', { issues: [{ field: 'querystring.pageToken', reason: 'not a page token of this list' }] });
+          throw err;
         }
+        const out: z.infer<typeof JourneySummary>[] = page.executions.map((wf) => {
+          const fields = wf.searchAttributes?.indexedFields;
+          const workflowId = wf.execution?.workflowId ?? '';
+          const status = proto.temporal.api.enums.v1.WorkflowExecutionStatus[wf.status ?? 0] ?? 'UNSPECIFIED';
+          return {
+            workflowId,
+            status: status.replace(STATUS_PREFIX, ''),
+            stage: keywordOf(fields, 'KundvalStage'),
+            area: keywordOf(fields, 'KundvalArea'),
+            provider: keywordOf(fields, 'KundvalProvider'),
+            customer: keywordOf(fields, 'KundvalCustomer'),
+            municipality: keywordOf(fields, 'KundvalMunicipality'),
+            attention: keywordOf(fields, 'KundvalAttention'),
+            startTime: timestampOf(wf.startTime),
+            temporalUiUrl: uiLink(workflowId),
+          };
+        });
+        if (page.nextPageToken && page.nextPageToken.length > 0) void reply.header(NEXT_PAGE_TOKEN_HEADER, Buffer.from(page.nextPageToken).toString('base64url'));
         return out;
       },
     );
