@@ -3,56 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { onBehalfOfFrom } from '@kundval/contracts';
+import { Attention, JourneyStateView, JourneySummary, onBehalfOfFrom, type JourneyState } from '@kundval/contracts';
 import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import { journeyStateQuery, journeyWorkflowId, searchAttributes, type PersonRequest } from '../contracts.js';
+import { journeyStateQuery, journeyWorkflowId, searchAttributes, type JourneyState as JourneyQueryState, type PersonRequest } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
 /** A request the journey took but has not carried out within the wait: repeat it with the same Idempotency-Key to read its outcome. */
 const Pending = z.object({ requestId: z.string(), status: z.literal('pending') });
-
-const Attention = z.object({
-  attentionId: z.string(),
-  command: z.string().describe('The command the journey could not carry out, e.g. placeOrder'),
-  code: z.string().describe("The service's error code, UNEXPECTED_ANSWER, NETWORK or HTTP_<status>"),
-  reason: z.string().describe("The service's reason"),
-  failure: z.enum(['refused', 'unexpected-answer', 'retries-exhausted']),
-  status: z.number().nullable(),
-  since: z.string(),
-  open: z.boolean(),
-  resolution: z
-    .object({ action: z.enum(['retry', 'skip', 'end']), by: z.object({ subject: z.string(), role: z.string() }), at: z.string(), reason: z.string().nullable() })
-    .nullable(),
-});
-
-const JourneyState = z.object({
-  applicationId: z.string(),
-  customerId: z.string(),
-  areaId: z.string(),
-  stage: z.string(),
-  decisionId: z.string().nullable(),
-  providerId: z.string().nullable(),
-  chosenBy: z.string().nullable(),
-  orderId: z.string().nullable(),
-  denialReason: z.string().nullable(),
-  nextDeadline: z.string().nullable(),
-  pendingMonths: z.array(z.string()),
-  settledMonths: z.array(
-    z.object({ month: z.string(), feeOre: z.number(), appliedCap: z.string(), ocrReference: z.string(), paymentOre: z.number(), unpricedMinutes: z.number() }),
-  ),
-  escalations: z
-    .array(z.object({ kind: z.string(), key: z.string(), raisedAt: z.string(), to: z.string(), message: z.string(), open: z.boolean() }))
-    .optional(),
-  ended: z.object({ reason: z.string(), endDate: z.string() }).nullable().optional(),
-  runs: z.number().optional(),
-  orders: z
-    .array(z.object({ orderId: z.string(), providerId: z.string(), validFrom: z.string(), endDate: z.string().nullable() }))
-    .optional()
-    .describe('Every order of the journey in the order placed; several in force at once where the area allows several providers'),
-  attention: Attention.nullable().optional().describe('The command the journey waits on a person for: retry, skip or end it (POST …/attention/retry|skip|end)'),
-  attentions: z.array(Attention).optional(),
-});
 
 const ResolveBody = z
   .object({
@@ -61,18 +19,12 @@ const ResolveBody = z
   })
   .nullish();
 
-const JourneySummary = z.object({
-  workflowId: z.string(),
-  status: z.string(),
-  stage: z.string().nullable(),
-  area: z.string().nullable(),
-  provider: z.string().nullable(),
-  customer: z.string().nullable(),
-  municipality: z.string().nullable().describe('The municipality whose decision the journey carries out (KundvalMunicipality)'),
-  attention: z.string().nullable().describe("The kind of the journey's latest open escalation (KundvalAttention), or none"),
-  startTime: z.string(),
-  temporalUiUrl: z.string(),
-});
+/**
+ * The journey's query answers its own type (the workflow sandbox's, `contracts.ts`); the route answers
+ * it through the shared schema the console parses. A drift between the two fails the type check here.
+ */
+const queryFitsSchema = (state: JourneyQueryState): z.input<typeof JourneyState> => state;
+void queryFitsSchema;
 
 /** Visibility-query values are quoted; ids never contain quotes, but refuse them rather than trust it. */
 const Keyword = z.string().regex(/^[\w-]{1,100}$/, 'letters, digits, - and _');
@@ -117,7 +69,7 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       '/journeys/:applicationId',
       {
         config: { roles: ['operator', 'case-handler', 'citizen'] },
-        schema: { summary: 'Where a journey stands, and its next deadline', tags: ['journeys'], params: z.object({ applicationId: z.uuid() }), response: { 200: JourneyState.extend({ temporalUiUrl: z.string() }), ...errors } },
+        schema: { summary: 'Where a journey stands, and its next deadline', tags: ['journeys'], params: z.object({ applicationId: z.uuid() }), response: { 200: JourneyStateView, ...errors } },
       },
       async (req) => {
         const { state } = await journey(req.params.applicationId, req.principal);
