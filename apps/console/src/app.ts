@@ -160,7 +160,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     attention: z.string().regex(/^[\w-]{0,100}$/).optional(),
     sort: z.enum(SORTS).default('startTime'),
     // Pages are Temporal visibility's: the token of this page as the previous one answered it, and its number for people.
-    pageToken: z.string().regex(/^[\w-]{1,4096}$/).optional(),
+    pageToken: z.string().regex(/^[\w.-]{1,4200}$/).optional(),
     page: z.coerce.number().int().min(1).default(1),
   });
   app.get(
@@ -200,7 +200,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   app.get(
     '/stuck',
     withApi(async (req, reply, api) => {
-      const q = z.object({ pageToken: z.string().regex(/^[\w-]{1,4096}$/).optional(), page: z.coerce.number().int().min(1).default(1) }).safeParse(req.query);
+      const q = z.object({ pageToken: z.string().regex(/^[\w.-]{1,4200}$/).optional(), page: z.coerce.number().int().min(1).default(1) }).safeParse(req.query);
       const at = q.success ? q.data : { page: 1, pageToken: undefined };
       const found = await stuckJourneys(api, new Date(), at.pageToken);
       const next = found.nextPageToken ? `/stuck?${new URLSearchParams({ pageToken: found.nextPageToken, page: String(at.page + 1) }).toString()}` : null;

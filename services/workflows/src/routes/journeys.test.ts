@@ -96,5 +96,9 @@ describe('GET /journeys, by municipality and a page at a time', () => {
     const padded = await app.inject({ method: 'GET', url: '/journeys?pageToken=abc%3D%3D', headers: operator });
     expect(padded.statusCode).toBe(400);
     expect(padded.json().issues).toEqual([expect.objectContaining({ field: 'querystring.pageToken' })]);
+    // Well formed, but not a token this list handed out: refused at once, never sent to Temporal.
+    const forged = await app.inject({ method: 'GET', url: `/journeys?pageToken=${Buffer.from('not a page token').toString('base64url')}.AAAAAAAAAAAAAAAA`, headers: operator });
+    expect(forged.statusCode, forged.body).toBe(400);
+    expect(forged.json()).toMatchObject({ error: 'JOURNEYS.BAD_PAGE_TOKEN', issues: [{ field: 'querystring.pageToken' }] });
   });
 });
