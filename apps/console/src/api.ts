@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { Attention, JourneyStateView, JourneySummary } from '@kundval/contracts';
 import type { ConsoleConfig } from './config.js';
 
 /**
@@ -20,53 +21,9 @@ export class ApiError extends Error {
 
 const ErrorAnswer = z.object({ error: z.string(), message: z.string() });
 
-export const JourneySummary = z.object({
-  workflowId: z.string(),
-  status: z.string(),
-  stage: z.string().nullable(),
-  area: z.string().nullable(),
-  provider: z.string().nullable(),
-  customer: z.string().nullable(),
-  attention: z.string().nullable(),
-  startTime: z.string(),
-  temporalUiUrl: z.string(),
-});
-export type JourneySummary = z.infer<typeof JourneySummary>;
-
-export const Attention = z.object({
-  attentionId: z.string(),
-  command: z.string(),
-  code: z.string(),
-  reason: z.string(),
-  failure: z.string(),
-  status: z.number().nullable(),
-  since: z.string(),
-  open: z.boolean(),
-  resolution: z.object({ action: z.string(), by: z.object({ subject: z.string(), role: z.string() }), at: z.string(), reason: z.string().nullable() }).nullable(),
-});
-export type Attention = z.infer<typeof Attention>;
-
-export const JourneyState = z.object({
-  applicationId: z.string(),
-  customerId: z.string(),
-  areaId: z.string(),
-  stage: z.string(),
-  decisionId: z.string().nullable(),
-  providerId: z.string().nullable(),
-  chosenBy: z.string().nullable(),
-  orderId: z.string().nullable(),
-  denialReason: z.string().nullable(),
-  nextDeadline: z.string().nullable(),
-  pendingMonths: z.array(z.string()),
-  settledMonths: z.array(z.object({ month: z.string(), feeOre: z.number(), appliedCap: z.string(), ocrReference: z.string(), paymentOre: z.number(), unpricedMinutes: z.number() })),
-  escalations: z.array(z.object({ kind: z.string(), key: z.string(), raisedAt: z.string(), to: z.string(), message: z.string(), open: z.boolean() })).optional(),
-  ended: z.object({ reason: z.string(), endDate: z.string() }).nullable().optional(),
-  orders: z.array(z.object({ orderId: z.string(), providerId: z.string(), validFrom: z.string(), endDate: z.string().nullable() })).optional(),
-  attention: Attention.nullable().optional(),
-  attentions: z.array(Attention).optional(),
-  temporalUiUrl: z.string(),
-});
-export type JourneyState = z.infer<typeof JourneyState>;
+// The journey's answers are the workflows service's own schemas, shared through the contracts (one
+// definition, no drift); the console's `JourneyState` is the view with the Temporal Web UI link.
+export { Attention, JourneySummary, JourneyStateView as JourneyState };
 
 export const Task = z.object({
   taskId: z.string(),
@@ -105,12 +62,33 @@ const FoundCustomer = z.object({ customerId: z.string(), applications: z.array(z
 export type ServiceName = 'decisions' | 'orders' | 'billing' | 'workflows';
 export const SERVICES: readonly ServiceName[] = ['decisions', 'orders', 'billing', 'workflows'];
 
-export type JourneyFilter = { customer?: string; provider?: string; area?: string; stage?: string; attention?: string; limit: number };
+export type JourneyFilter = {
+  customer?: string;
+  provider?: string;
+  area?: string;
+  stage?: string;
+  municipality?: string;
+  attention?: string;
+  status?: 'running';
+  limit: number;
+  /** The token of the page to read, as the previous page answered it. */
+  pageToken?: string;
+};
+
+/** One page of journeys, newest first, and the token of the next page (none on the last). */
+export type JourneyPage = { journeys: JourneySummary[]; nextPageToken: string | null };
+
+/** The header of `GET workflows /journeys` that carries the next page's token. */
+const NEXT_PAGE_TOKEN_HEADER = 'kundval-next-page-token';
 
 export function platformApi(config: ConsoleConfig, token: string) {
   const base: Record<ServiceName, string> = { decisions: config.DECISIONS_URL, orders: config.ORDERS_URL, billing: config.BILLING_URL, workflows: config.WORKFLOWS_URL };
 
   async function call<S extends z.ZodType>(service: ServiceName, method: 'GET' | 'POST', path: string, schema: S, options: { body?: unknown; key?: string } = {}): Promise<z.infer<S>> {
+    return (await answer(service, method, path, schema, options)).data;
+  }
+
+  async function answer<S extends z.ZodType>(service: ServiceName, method: 'GET' | 'POST', path: string, schema: S, options: { body?: unknown; key?: string } = {}): Promise<{ data: z.infer<S>; headers: Headers }> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     // Every command carries a key: a form sent twice (a double click, a reload) is one command.
@@ -129,7 +107,7 @@ export function platformApi(config: ConsoleConfig, token: string) {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new ApiError(502, 'CONSOLE.UNEXPECTED_ANSWER', `${service} ${path} answered in a shape the console does not know: ${z.prettifyError(parsed.error)}`);
-    return parsed.data;
+    return { data: parsed.data, headers: res.headers };
   }
 
   const query = (params: Record<string, string | number | undefined>) => {
@@ -140,8 +118,11 @@ export function platformApi(config: ConsoleConfig, token: string) {
   };
 
   return {
-    journeys: (f: JourneyFilter) => call('workflows', 'GET', `/journeys${query(f)}`, z.array(JourneySummary)),
-    journey: (applicationId: string) => call('workflows', 'GET', `/journeys/${encodeURIComponent(applicationId)}`, JourneyState),
+    journeys: async (f: JourneyFilter): Promise<JourneyPage> => {
+      const { data, headers } = await answer('workflows', 'GET', `/journeys${query(f)}`, z.array(JourneySummary));
+      return { journeys: data, nextPageToken: headers.get(NEXT_PAGE_TOKEN_HEADER) };
+    },
+    journey: (applicationId: string) => call('workflows', 'GET', `/journeys/${encodeURIComponent(applicationId)}`, JourneyStateView),
     resolveAttention: (applicationId: string, action: 'retry' | 'skip' | 'end', body: { attentionId?: string; reason?: string }, key?: string) =>
       call('workflows', 'POST', `/journeys/${encodeURIComponent(applicationId)}/attention/${action}`, Attention, { body, ...(key ? { key } : {}) }),
     findCustomer: (identityNumber: string) => call('decisions', 'POST', '/customers/lookup', FoundCustomer, { body: { identityNumber } }),

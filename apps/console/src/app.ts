@@ -17,7 +17,6 @@ import { LANGUAGES, textsFor, type Language } from './texts.js';
 
 const TOKEN_COOKIE = 'kundval_console_token';
 const LANG_COOKIE = 'kundval_console_lang';
-const PAGE_SIZE = 20;
 /** The roles the development sign-in offers: an operator, a case handler (closes tasks), finance (starts a billing run). */
 const DEV_ROLES = ['operator', 'case-handler', 'finance'] as const;
 
@@ -157,22 +156,28 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     provider: z.string().regex(/^[\w-]{0,100}$/).optional(),
     area: z.string().regex(/^[\w-]{0,100}$/).optional(),
     stage: z.string().regex(/^[\w-]{0,100}$/).optional(),
+    municipality: z.string().regex(/^[\w-]{0,100}$/).optional(),
     attention: z.string().regex(/^[\w-]{0,100}$/).optional(),
     sort: z.enum(SORTS).default('startTime'),
-    page: z.coerce.number().int().min(1).max(25).default(1),
+    // Pages are Temporal visibility's: the token of this page as the previous one answered it, and its number for people.
+    pageToken: z.string().regex(/^[\w.-]{1,4200}$/).optional(),
+    page: z.coerce.number().int().min(1).default(1),
   });
   app.get(
     '/find',
     withApi(async (req, reply, api) => {
       const parsed = Filter.safeParse(req.query);
       const filter = parsed.success ? parsed.data : Filter.parse({});
-      const asked = { customer: filter.customer, provider: filter.provider, area: filter.area, stage: filter.stage, attention: filter.attention };
+      const asked = { customer: filter.customer, provider: filter.provider, area: filter.area, stage: filter.stage, municipality: filter.municipality, attention: filter.attention };
       const searched = Object.values(asked).some(Boolean) || (req.query as Record<string, unknown>)['all'] === '1';
-      const all = searched ? await api.journeys({ ...clean(asked), limit: Math.min(500, filter.page * PAGE_SIZE + 1) }) : [];
-      const sorted = sortJourneys(all, filter.sort as Sort);
-      const rows = sorted.slice((filter.page - 1) * PAGE_SIZE, filter.page * PAGE_SIZE);
-      const link = (changes: Record<string, string | number>) => `/find?${new URLSearchParams(clean({ ...asked, sort: filter.sort, page: String(filter.page), ...Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, String(v)])) }) as Record<string, string>).toString()}`;
-      return page(req, reply, 'find', { filter, rows, searched, hasNext: sorted.length > filter.page * PAGE_SIZE, link, message: (req.query as Record<string, string>)['notFound'] ? 'notFound' : null });
+      // One page of visibility per view, however many journeys there are; sorting orders that page.
+      const found = searched ? await api.journeys({ ...clean(asked), limit: config.FIND_PAGE_SIZE, ...(filter.pageToken ? { pageToken: filter.pageToken } : {}) }) : { journeys: [], nextPageToken: null };
+      const rows = sortJourneys(found.journeys, filter.sort as Sort);
+      const link = (changes: Record<string, string | number | undefined>) =>
+        `/find?${new URLSearchParams(clean({ ...asked, all: '1', sort: filter.sort, page: String(filter.page), pageToken: filter.pageToken, ...Object.fromEntries(Object.entries(changes).map(([k, v]) => [k, v === undefined ? undefined : String(v)])) }) as Record<string, string>).toString()}`;
+      const next = found.nextPageToken ? link({ pageToken: found.nextPageToken, page: filter.page + 1 }) : null;
+      const first = filter.page > 1 ? link({ pageToken: undefined, page: 1 }) : null;
+      return page(req, reply, 'find', { filter, rows, searched, next, first, link, message: (req.query as Record<string, string>)['notFound'] ? 'notFound' : null });
     }),
   );
   app.post(
@@ -194,7 +199,13 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   // ── What is stuck ──────────────────────────────────────────────────────────────────────────────
   app.get(
     '/stuck',
-    withApi(async (req, reply, api) => page(req, reply, 'stuck', await stuckJourneys(api, new Date()))),
+    withApi(async (req, reply, api) => {
+      const q = z.object({ pageToken: z.string().regex(/^[\w.-]{1,4200}$/).optional(), page: z.coerce.number().int().min(1).default(1) }).safeParse(req.query);
+      const at = q.success ? q.data : { page: 1, pageToken: undefined };
+      const found = await stuckJourneys(api, new Date(), at.pageToken);
+      const next = found.nextPageToken ? `/stuck?${new URLSearchParams({ pageToken: found.nextPageToken, page: String(at.page + 1) }).toString()}` : null;
+      return page(req, reply, 'stuck', { ...found, page: at.page, next, first: at.page > 1 ? '/stuck' : null });
+    }),
   );
 
   // ── One journey ────────────────────────────────────────────────────────────────────────────────

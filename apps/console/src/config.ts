@@ -18,6 +18,8 @@ export const ConsoleConfig = z
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
     AUTH_SECRET: z.string().min(32).optional(),
     AUTH_ISSUER: z.string().default(DEVELOPMENT_ISSUER),
+    /** Journeys on one page of Find (one page of Temporal's visibility each). */
+    FIND_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(20),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Mark the session cookie Secure: on behind TLS (production), off on http://localhost. */
     COOKIE_SECURE: z

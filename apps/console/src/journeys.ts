@@ -27,19 +27,25 @@ export type StuckJourney = {
   temporalUiUrl: string;
 };
 
-const STATE_READS = 200;
+/** Running journeys whose state one view of the stuck list reads; the next view reads the next ones. */
+export const STATE_READS = 200;
 const CONCURRENCY = 8;
 
 /**
  * What is stuck: each running journey with an open attention (`KundvalAttention`, the failed command
  * with its service's reason, or an escalation) or a deadline already passed, with the open task that
- * owns it, oldest first. The states are read from the journeys themselves (a query each, at most
- * {@link STATE_READS}); the tasks from the decisions service, so the list and the task queue agree.
+ * owns it, oldest first. A view reads one page of running journeys from Temporal's visibility
+ * ({@link STATE_READS}, newest first) and each one's state (a query each); `nextPageToken` leads to
+ * the next page, so no journey is out of reach however many run. The tasks come from the decisions
+ * service, so the list and the task queue agree.
  */
-export async function stuckJourneys(api: PlatformApi, now: Date): Promise<{ stuck: StuckJourney[]; counts: Array<{ reason: string; count: number }>; partial: boolean }> {
-  const [journeys, tasks] = await Promise.all([api.journeys({ limit: 500 }), api.tasks({ status: 'open' })]);
-  const running = journeys.filter((j) => j.status === 'RUNNING' || j.status === 'Running');
-  const candidates = running.slice(0, STATE_READS);
+export async function stuckJourneys(
+  api: PlatformApi,
+  now: Date,
+  pageToken?: string,
+): Promise<{ stuck: StuckJourney[]; counts: Array<{ reason: string; count: number }>; read: number; nextPageToken: string | null }> {
+  const [page, tasks] = await Promise.all([api.journeys({ status: 'running', limit: STATE_READS, ...(pageToken ? { pageToken } : {}) }), api.tasks({ status: 'open' })]);
+  const candidates = page.journeys;
   const states = await mapLimited(candidates, CONCURRENCY, async (j) => api.journey(applicationIdOf(j.workflowId)).catch(() => null));
   const tasksByApplication = new Map<string, Task[]>();
   for (const t of tasks) if (t.applicationId) tasksByApplication.set(t.applicationId, [...(tasksByApplication.get(t.applicationId) ?? []), t]);
@@ -63,7 +69,7 @@ export async function stuckJourneys(api: PlatformApi, now: Date): Promise<{ stuc
   });
   stuck.sort((a, b) => b.ageMs - a.ageMs);
   const counts = [...stuck.reduce((m, s) => m.set(s.reason, (m.get(s.reason) ?? 0) + 1), new Map<string, number>())].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
-  return { stuck, counts, partial: running.length > STATE_READS };
+  return { stuck, counts, read: candidates.length, nextPageToken: page.nextPageToken };
 }
 
 function age(now: Date, since: string): number {

@@ -40,6 +40,7 @@ export {
 export type { EventCatalog, EventName, EventPayload, EventInput, CatalogEvent, ParseEventResult } from './events.js';
 export { Role, Principal, OnBehalfOf, onBehalfOfFrom } from './auth.js';
 export { FreeText, scrubIdentityNumbers, MASKED_IDENTITY_NUMBER } from './personal-data.js';
+export { Attention, JourneyState, JourneyStateView, JourneySummary } from './journeys.js';
 export {
   Amendment,
   RecordChoiceRequest,

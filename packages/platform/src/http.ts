@@ -20,6 +20,7 @@ import type { Logger } from './logger.js';
 import { EDGE_DEFAULTS, MAX_URL_LENGTH, EdgeRefusal, isOpenRoute, methodsServing, rateLimits, securityHeaders, type EdgeLimits } from './edge.js';
 import { createMetrics, httpMetrics, type Metrics } from './metrics.js';
 import { readyRoute, type ReadinessCheck } from './ready.js';
+import { httpTracingPlugin } from './tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,12 +82,30 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Fast
     // The JSON (and plain text) parsers' limit; the CSV and bank-file parsers carry their own.
     bodyLimit: limits.bodyLimitBytes,
     loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
     genReqId: (req) => {
       const given = req.headers['x-correlation-id'];
       return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  // First, so every route's hooks and handler run inside the request's span (ADR 0038).
+  await app.register(httpTracingPlugin());
+  // The request's own lines name its trace: Fastify's request logging is off (it logs "incoming
+  // request" before any hook, so before the span exists) and done here, inside the span, instead.
+  app.addHook('onRequest', (req, reply, done) => {
+    const span = req.opentelemetry().span;
+    if (span) {
+      req.log = req.log.child({ trace_id: span.spanContext().traceId });
+      reply.log = req.log;
+    }
+    req.log.info({ req }, 'incoming request');
+    done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    done();
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(securityHeaders, { limits });

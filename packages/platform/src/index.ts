@@ -27,6 +27,7 @@ export type { Database, DatabaseOptions } from './database.js';
 export {
   messagingMigration,
   auditAgentMigration,
+  outboxTraceContextMigration,
   enqueueEvent,
   OutboxRelay,
   audit,
@@ -78,4 +79,6 @@ export type { ReadinessCheck } from './ready.js';
 export { parkedEventRoutes, loggedParkedCommand, auditedParkedCommand, ParkedEvent, PARK_REASON_HEADER, PARK_CONSUMER_HEADER } from './parked.js';
 export type { ParkedEventDeps, ParkedCommandOutcome } from './parked.js';
 export { runService, closeOnSignals } from './service.js';
+export { startTracing, withTraceHeaders, currentTraceContext, activeTraceIds } from './tracing.js';
+export type { Tracing } from './tracing.js';
 export type { ServiceRuntime, ServiceSpec } from './service.js';

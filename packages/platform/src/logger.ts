@@ -1,5 +1,6 @@
 import { scrubIdentityNumbers } from '@kundval/contracts';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { activeTraceIds } from './tracing.js';
 
 /** Replaces every identity number in a text with a marker (the rule lives with the contracts). */
 export { scrubIdentityNumbers };
@@ -18,13 +19,16 @@ const REDACTED_PATHS = [
 
 /**
  * The platform's logger: pino, JSON lines, identity numbers redacted by field name and scrubbed
- * from every message and string field, so a careless `log.info(body)` cannot leak one.
+ * from every message and string field, so a careless `log.info(body)` cannot leak one. A line
+ * written inside a trace carries its `trace_id` and `span_id` (ADR 0038), unless the logger is a
+ * request's, which is bound to its request's trace already (http.ts).
  */
 export function createLogger(name: string, options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const config: LoggerOptions = {
     name,
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin: (_object, _level, logger) => (boundToTrace(logger) ? {} : (activeTraceIds() ?? {})),
     hooks: {
       logMethod(args, method) {
         const scrubbed = args.map((arg) => scrubValue(arg, 0)) as typeof args;
@@ -34,6 +38,12 @@ export function createLogger(name: string, options: LoggerOptions = {}, destinat
     ...options,
   };
   return destination ? pino(config, destination) : pino(config);
+}
+
+/** Whether a (child) logger carries a trace id among its bindings; read from pino's serialised bindings, not parsed per line. */
+function boundToTrace(logger: Logger): boolean {
+  const bindings = (logger as unknown as Record<symbol, unknown>)[pino.symbols.chindingsSym];
+  return typeof bindings === 'string' && bindings.includes('"trace_id":');
 }
 
 function scrubValue(value: unknown, depth: number): unknown {

@@ -1,5 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
+import { SpanKind, currentTraceContext, inSpanFrom } from './tracing.js';
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import {
   EVENT_STREAM,
@@ -119,7 +120,11 @@ export async function connectEventBus(url: string, name: string, streams?: Strea
     js,
     settings: streams,
     async publish(envelope) {
-      const ack = await js.publish(envelope.subject, JSON.stringify(envelope), { msgID: envelope.eventId });
+      // The active trace (the relay's publish span) travels in the message's headers (ADR 0038).
+      const trace = currentTraceContext();
+      const h = trace ? headers() : undefined;
+      for (const [key, value] of Object.entries(trace ?? {})) h?.set(key, value);
+      const ack = await js.publish(envelope.subject, JSON.stringify(envelope), { msgID: envelope.eventId, ...(h ? { headers: h } : {}) });
       return { duplicate: ack.duplicate };
     },
     close: () => nc.drain(),
@@ -343,7 +348,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
     if (!delivery.ok) return park(msg, delivery.reason);
     const { event } = delivery;
     try {
-      await handler(event);
+      // A span of the trace that published the event, from its headers (ADR 0038).
+      await inSpanFrom(msg.headers, `${msg.subject} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': durable, 'messaging.message.id': event.eventId } }, () => handler(event));
       msg.ack();
     } catch (err) {
       if (err instanceof UnprocessableEventError) return park(msg, err.message);

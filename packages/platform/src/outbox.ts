@@ -3,6 +3,7 @@ import { sql, type ColumnType, type Generated, type Kysely, type Migration } fro
 import { randomUUID } from 'node:crypto';
 import { eventCatalog, type EventInput, type EventName, type EventEnvelope } from '@kundval/contracts';
 import type { Logger } from './logger.js';
+import { SpanKind, currentTraceContext, inSpanFrom } from './tracing.js';
 
 /**
  * The tables every service needs for reliable messaging:
@@ -62,6 +63,12 @@ export type MessagingTables = {
     envelope: ColumnType<EventEnvelope, string, string>;
     created_at: Generated<Date>;
     published_at: Date | null;
+    /**
+     * The W3C trace context (`traceparent`, `tracestate`) of the change that wrote the event, so the
+     * relay's publish continues its trace (ADR 0038); null outside a trace. Added by each service's
+     * `outboxTraceContextMigration`.
+     */
+    trace_context?: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
   };
   inbox: { consumer: string; event_id: string; processed_at: Generated<Date> };
   audit_log: {
@@ -92,6 +99,18 @@ export const auditAgentMigration: Migration = {
 };
 
 /**
+ * The outbox row keeps the trace of the change that wrote it (ADR 0038). Each service adds this to
+ * its migrations after its latest one; rows before it have none. A database without the column
+ * (a bench or a test of the platform alone) still takes events: the column is written only inside a
+ * trace and read whole.
+ */
+export const outboxTraceContextMigration: Migration = {
+  async up(db) {
+    await db.schema.alterTable('outbox').addColumn('trace_context', 'jsonb').execute();
+  },
+};
+
+/**
  * Writes an event to the outbox inside the caller's transaction: the event exists exactly when the
  * change it describes was committed. The payload is validated against the catalog here, so a
  * service cannot publish an event that its consumers would have to park.
@@ -113,11 +132,18 @@ export async function enqueueEvent<N extends EventName>(
     payload: checked,
   };
   const trx = service as Kysely<MessagingTables>;
-  await trx.insertInto('outbox').values({ event_id: eventId, subject, envelope: JSON.stringify(envelope), published_at: null }).execute();
+  const trace = currentTraceContext();
+  await trx
+    .insertInto('outbox')
+    .values({ event_id: eventId, subject, envelope: JSON.stringify(envelope), published_at: null, ...(trace ? { trace_context: JSON.stringify(trace) } : {}) })
+    .execute();
   return eventId;
 }
 
-/** The publishing side the relay needs: JetStream publish with a de-duplication id. */
+/**
+ * The publishing side the relay needs: JetStream publish with a de-duplication id. It is called
+ * inside the publish span, whose trace it carries on in the message's headers.
+ */
 export type EventPublisher = (envelope: EventEnvelope) => Promise<void>;
 
 /**
@@ -205,15 +231,23 @@ export class OutboxRelay {
       const { rows: [lock] } = await sql<{ got: boolean }>`select ${RELAY_LOCK} as got`.execute(trx);
       if (!lock?.got) return null;
       // Read after the lock is held, so the statement's snapshot sees the marks of the relay that held it last.
+      // Whole rows: `trace_context` is there when the service's migrations added it.
       const rows = await trx
         .selectFrom('outbox')
-        .select(['seq', 'envelope'])
+        .selectAll()
         .where('published_at', 'is', null)
         .orderBy('seq')
         .limit(this.options.batchSize ?? 100)
         .execute();
       if (rows.length === 0) return 0;
-      await Promise.all(rows.map((row) => this.publish(row.envelope)));
+      // Each publish is a span of the trace that wrote the event, however much later the relay runs.
+      await Promise.all(
+        rows.map((row) =>
+          inSpanFrom(row.trace_context ?? null, `${row.envelope.subject} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': row.envelope.subject, 'messaging.message.id': row.envelope.eventId } }, () =>
+            this.publish(row.envelope),
+          ),
+        ),
+      );
       await trx.updateTable('outbox').set({ published_at: new Date() }).where('seq', 'in', rows.map((r) => r.seq)).execute();
       return rows.length;
     });

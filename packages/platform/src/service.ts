@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Migration } from 'kysely';
 import { tokenSettingsFrom, type BaseServiceConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { startTracing } from './tracing.js';
 import { openDatabase, type Database } from './database.js';
 import { OutboxRelay, messagingMigration, startMessagingPurge, type MessagingTables } from './outbox.js';
 import { EVENT_STREAM_MAX_AGE_DAYS, connectEventBus, type EventBus } from './nats.js';
@@ -40,6 +41,8 @@ export type ServiceSpec<DB> = {
  * requests, stop consuming, flush the outbox, close connections.
  */
 export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: FastifyInstance; runtime: ServiceRuntime<DB>; close(): Promise<void> }> {
+  // Before anything that makes spans; exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set (ADR 0038).
+  const tracing = startTracing(spec.name);
   const logger = createLogger(spec.name, { level: spec.config.LOG_LEVEL });
   const metrics = createMetrics(spec.name);
   const migrations = { '0000_messaging': messagingMigration, ...spec.migrations };
@@ -89,6 +92,7 @@ export async function runService<DB>(spec: ServiceSpec<DB>): Promise<{ app: Fast
       await relay.drain().catch((err: unknown) => logger.warn({ err }, 'outbox not fully drained at shutdown; it will be relayed on next start'));
       await bus.close();
       await database.close();
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'spans not all exported at shutdown'));
     })());
   return { app, runtime, close };
 }

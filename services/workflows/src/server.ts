@@ -12,8 +12,10 @@ import {
   natsCheck,
   parkedEventRoutes,
   registerConsumerMetrics,
+  startTracing,
   temporalCheck,
 } from '@kundval/platform';
+import { journeyClientInterceptors } from './tracing.js';
 import { registerJourneyMetrics } from './observability.js';
 import { WorkflowsConfig } from './config.js';
 import { startJourneyBridge } from './bridge/journey-bridge.js';
@@ -27,9 +29,11 @@ import { ensureBillingSchedule } from './schedules.js';
  * be scaled, restarted or killed without stopping event intake.
  */
 const config = loadConfig(WorkflowsConfig);
+const tracing = startTracing('workflows');
 const logger = createLogger('workflows', { level: config.LOG_LEVEL });
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+// The bridge's signals and the routes' requests carry the caller's trace into the journey (ADR 0038).
+const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: journeyClientInterceptors() });
 await ensureBillingSchedule(client, config.MUNICIPALITY, logger);
 const bus = await connectEventBus(config.NATS_URL, 'workflows');
 const metrics = createMetrics('workflows');
@@ -59,4 +63,5 @@ closeOnSignals(async () => {
   await bridge.stop();
   await bus.close();
   await connection.close();
+  await tracing.shutdown();
 }, logger);

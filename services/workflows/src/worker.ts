@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createServer } from 'node:net';
-import { createLogger, createMetrics, createServiceApp, edgeLimitsFrom, loadConfig, machineTokens, serviceAudience, temporalCheck, tokenSettingsFrom, type TokenSource } from '@kundval/platform';
+import { createLogger, createMetrics, createServiceApp, edgeLimitsFrom, loadConfig, machineTokens, serviceAudience, startTracing, temporalCheck, tokenSettingsFrom, type TokenSource } from '@kundval/platform';
+import { withJourneyTracing } from './tracing.js';
 import { activityFailureInterceptor } from './observability.js';
 import { WorkflowsConfig } from './config.js';
 import { TASK_QUEUE } from './contracts.js';
@@ -13,6 +14,7 @@ import { journeyWorkerInterceptors } from './activities/on-behalf-of.js';
 
 /** The journey worker process: runs the journey workflows and their activities. */
 const config = loadConfig(WorkflowsConfig);
+const tracing = startTracing('worker');
 const logger = createLogger('worker', { level: config.LOG_LEVEL });
 // The SDK's own runtime metrics (task slots, poll latencies, workflow and activity task outcomes) go
 // to a Prometheus exporter on a loopback port of their own, which the worker's /metrics serves with its own.
@@ -42,8 +44,9 @@ const worker = await Worker.create({
     ...createBillingActivities(createServiceClient(config.BILLING_URL, tokensFor('billing'))),
     ...createDecisionsActivities(createServiceClient(config.DECISIONS_URL, tokensFor('decisions'))),
   },
-  // Carries the person a command is for from the journey's updates to the command's token (ADR 0022).
-  interceptors: { ...journeyWorkerInterceptors, activity: [...(journeyWorkerInterceptors.activity ?? []), activityFailureInterceptor(metrics)] },
+  // Carries the person a command is for from the journey's updates to the command's token (ADR 0022),
+  // and the journey's trace through the workflow and its activities (ADR 0038).
+  ...withJourneyTracing(tracing, { ...journeyWorkerInterceptors, activity: [...(journeyWorkerInterceptors.activity ?? []), activityFailureInterceptor(metrics)] }),
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   // No sticky queue by default (ADR 0035): a task never waits in a dead worker's queue.
@@ -69,6 +72,7 @@ await worker.run();
 await app.close();
 await connection.close();
 logger.info('worker stopped');
+await tracing.shutdown();
 
 /** A port nothing listens on now, for the SDK's exporter (which takes an address, not port 0). */
 function freeLoopbackPort(): Promise<number> {

@@ -13,7 +13,7 @@ import type { OrderRow } from '../visits/record-visit.js';
 const ISO_UTC_US = `YYYY-MM-DD"T"HH24:MI:SS.US"Z"`;
 
 /** Statuses a statement shows: approved (paid), disputed and rejected (listed as excluded). Reported visits belong to unapproved months. */
-const STATEMENT_STATUSES = ['approved', 'disputed', 'rejected'] as const;
+export const STATEMENT_STATUSES = ['approved', 'disputed', 'rejected'] as const;
 
 export type OrderOutcome = { order: OrderRow; now: OrderMonthNow } | { order: OrderRow; refused: AppError };
 

@@ -4,7 +4,9 @@ import { sql } from 'kysely';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { validateAgainstXsd, controlTotalProblems } from '../finance/test-support/pain001-checks.js';
 import { fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../test-support/corrections.js';
+import { createMetrics } from '@kundval/platform';
 import { runBillingMonth, type BillingRunResult } from './run-month.js';
+import { registerBillingRunMetrics } from './metrics.js';
 
 type Setup = { orders: PlacedOrder[]; journeyPaid: PlacedOrder; refused: PlacedOrder };
 
@@ -163,6 +165,18 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
       expect(late.json()).toMatchObject({ amountOre: 0, previouslyPaidOre: late.json().payableOre });
     });
 
+    it('keeps its progress, eight orders to price and eight priced (the refused one too), which /metrics shows per month', async () => {
+      const row = await svc.db.selectFrom('billing_runs').select(['orders_to_price', 'orders_priced']).where('run_id', '=', run.runId).executeTakeFirstOrThrow();
+      // Three and two home-care orders, a day activity, a nursing-home placement and the order without rates.
+      expect(row).toEqual({ orders_to_price: 8, orders_priced: 8 });
+      const metrics = createMetrics('billing', { processMetrics: false });
+      registerBillingRunMetrics(metrics, svc.db);
+      const text = await metrics.registry.metrics();
+      expect(text).toContain('kundval_billing_run_orders_to_price{month="2025-03",service="billing"} 8');
+      expect(text).toContain('kundval_billing_run_orders_priced{month="2025-03",service="billing"} 8');
+      expect(text).toContain('kundval_billing_run_running{month="2025-03",service="billing"} 0');
+    });
+
     it('refuses a bad month (400), a month not over (409), callers without a token (401) or the role (403), storing nothing', async () => {
       const before = await tableCounts(svc.db);
       const bad = await post('/billing-runs', finance, { month: '2025-3' });
@@ -210,6 +224,12 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
         .values({ run_id: runId, month: '2025-06', period_month: '2025-06', status: 'running', started_by: 'finance-user', started_at: now, heartbeat_at: now, finished_at: null, batch_id: null, result: null })
         .execute();
       await expect(runBillingMonth({ db: svc.db, month: '2025-06', clock: () => new Date(now.getTime() + 1000) })).rejects.toMatchObject({ code: 'BILLING.RUN_IN_PROGRESS' });
+      // A run from before its progress was kept shows as running, with no share done.
+      const metrics = createMetrics('billing', { processMetrics: false });
+      registerBillingRunMetrics(metrics, svc.db);
+      const during = await metrics.registry.metrics();
+      expect(during).toContain('kundval_billing_run_running{month="2025-06",service="billing"} 1');
+      expect(during).not.toContain('kundval_billing_run_orders_to_price{month="2025-06"');
       const { created, result } = await runBillingMonth({ db: svc.db, month: '2025-06', clock: () => new Date(now.getTime() + 10 * 60_000) });
       expect(created).toBe(true);
       expect(result.runId).toBe(runId);
@@ -218,6 +238,12 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
       expect(actions.map((a) => a.action)).toContain('billing-run.resumed');
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from billing_runs where month = '2025-06'`.execute(svc.db);
       expect(rows[0]!.n).toBe(1);
+      // The resumed run counted its whole when it took over, and priced all of it: June's eight orders
+      // and the nursing-home placements of March and April, still in force.
+      const after = await metrics.registry.metrics();
+      expect(after).toContain('kundval_billing_run_orders_to_price{month="2025-06",service="billing"} 10');
+      expect(after).toContain('kundval_billing_run_orders_priced{month="2025-06",service="billing"} 10');
+      expect(after).toContain('kundval_billing_run_running{month="2025-06",service="billing"} 0');
     });
   });
 });

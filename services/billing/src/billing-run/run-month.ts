@@ -13,7 +13,7 @@ import { rechargeFor, recordRecharges, type RechargeRow } from '../payments/muni
 import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.js';
 import { openPeriod } from '../periods.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
-import { priceProviderMonth, type Refusal } from './provider-month.js';
+import { STATEMENT_STATUSES, priceProviderMonth, type Refusal } from './provider-month.js';
 
 /** The basis of the payments and invoices a billing run makes: one of each per order-month and customer-month. */
 export const RUN_BASIS = 'billing-run';
@@ -115,6 +115,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
   // to the planner, which then sorts a provider's whole month for every page instead of walking the index.
   await sql`analyze visits, attendance_days, sessions, orders, month_approvals, provider_payments, fee_invoices`.execute(db);
   const heartbeat = (trx: BillingDb) => trx.updateTable('billing_runs').set({ heartbeat_at: clock() }).where('run_id', '=', runId).execute();
+  // The progress metric's whole, counted afresh at each start or resume: deliveries may have arrived since.
+  await db.updateTable('billing_runs').set({ orders_to_price: await ordersToPrice(db, month) }).where('run_id', '=', runId).execute();
 
   // 1. Providers: statements and payments.
   const occupancyAreas = occupancyAreaIds();
@@ -221,6 +223,7 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
           correlationId,
         });
         await heartbeat(trx);
+        await trx.updateTable('billing_runs').set((eb) => ({ orders_priced: eb('orders_priced', '+', statement.orderCount) })).where('run_id', '=', runId).execute();
       });
     }
     if (providers.length < providerPageSize) break;
@@ -354,6 +357,35 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
     await audit(trx, actor, { action: 'billing-run.completed', entity: 'billing-run', entityId: runId, after: result, correlationId });
   });
   return { created: true, result };
+}
+
+/**
+ * The orders a run of `month` prices, as `priceProviderMonth` meets them: every order with a visit,
+ * attendance day or session of the month in a statement's status, and every placement in force in
+ * the month, of the providers the run visits (those with an approved month or a placement in force).
+ */
+export async function ordersToPrice(db: BillingDb, month: string): Promise<number> {
+  const occupancy = occupancyAreaIds();
+  const areas = occupancy.length > 0 ? occupancy : ['-'];
+  const statuses = [...STATEMENT_STATUSES];
+  const first = firstDayOf(month);
+  const last = lastDayOf(month);
+  const { rows } = await sql<{ n: number | string }>`
+    with providers as (
+      select o.provider_id from month_approvals m join orders o on o.order_id = m.order_id where m.month = ${month}
+      union
+      select provider_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and least(end_date, valid_to) >= ${first}::date
+    ), priced as (
+      select order_id, provider_id from visits where local_month = ${month} and status = any(${statuses}::text[])
+      union
+      select order_id, provider_id from attendance_days where local_month = ${month} and status = any(${statuses}::text[])
+      union
+      select order_id, provider_id from sessions where local_month = ${month} and status = any(${statuses}::text[])
+      union
+      select order_id, provider_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and coalesce(least(end_date, valid_to), valid_to) >= ${first}::date
+    )
+    select count(distinct order_id) as n from priced where provider_id in (select provider_id from providers)`.execute(db);
+  return Number(rows[0]?.n ?? 0);
 }
 
 type PaymentRow = {

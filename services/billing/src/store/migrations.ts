@@ -1,5 +1,5 @@
 import { sql, type Migration } from 'kysely';
-import { auditAgentMigration } from '@kundval/platform';
+import { auditAgentMigration, outboxTraceContextMigration } from '@kundval/platform';
 import { financeMigrations } from './migrations-finance.js';
 import { correctionMigrations } from './migrations-corrections.js';
 import { rechargeMigrations } from './migrations-recharges.js';
@@ -116,6 +116,15 @@ export const billingMigrations: Record<string, Migration> = {
   '0801_audit_agent': auditAgentMigration,
   ...payeeAccountMigrations,
   ...followUpMigrations,
+  /** The outbox row keeps the trace of the change that wrote it (ADR 0038); after follow-up's 0911. */
+  '0912_outbox_trace_context': outboxTraceContextMigration,
+  /** A billing run's progress, for its metric: the orders it prices and how many it has priced (ADR 0028). */
+  '0913_billing_run_progress': {
+    async up(db) {
+      await db.schema.alterTable('billing_runs').addColumn('orders_to_price', 'integer').execute();
+      await db.schema.alterTable('billing_runs').addColumn('orders_priced', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
   /**
    * Billing's copy of orders looked up by provider (the run's placements, per provider) and by customer
    * (fee pages): without these each lookup read the whole table, 664 times per run at 1 M visits

@@ -209,6 +209,10 @@ export type BillingTables = {
     finished_at: Date | null;
     /** The payment batch the run made, once made (a resumed run does not make a second). */
     batch_id: string | null;
+    /** Orders the run prices (its progress metric's whole); set when the run starts, null for runs before it was kept. */
+    orders_to_price: ColumnType<number | null, number | null | undefined, number | null>;
+    /** Orders priced so far: each provider's transaction adds its statement's orders. */
+    orders_priced: ColumnType<number, number | undefined, number>;
     result: ColumnType<unknown, string | null, string | null>;
   };
   /** A provider's statement of a month as a billing run priced it. */

@@ -70,7 +70,7 @@ describe.each(testEngines())('decisions migrations on %s', (engine) => {
 
   it("replaces the service's own key table with the platform's in 0003, dropping the keys kept so far", async () => {
     const url = await databaseUrl();
-    const { '0003_platform_idempotency_keys': _third, '0004_audit_agent': _fourth, '0005_identity_numbers_sealed': _fifth, '0960_follow_up_tasks': _followUp, ...before } = decisionsMigrations;
+    const { '0003_platform_idempotency_keys': _third, '0004_audit_agent': _fourth, '0005_identity_numbers_sealed': _fifth, '0960_follow_up_tasks': _followUp, '0006_outbox_trace_context': _sixth, ...before } = decisionsMigrations;
     const old = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...before } });
     await sql`insert into idempotency_keys (scope, actor, key, request_hash, status, response) values ('POST /tasks', 'system', 'old-key', null, 201, '{}')`.execute(old.db);
     await old.close();
@@ -89,7 +89,7 @@ describe.each(testEngines())('decisions migrations on %s', (engine) => {
 
   it('seals at start the identity numbers stored in plain before 0005, finds the customer by the keyed hash, and does nothing the second time', async () => {
     const url = await databaseUrl();
-    const { '0005_identity_numbers_sealed': _fifth, '0960_follow_up_tasks': _followUp, ...before } = decisionsMigrations;
+    const { '0005_identity_numbers_sealed': _fifth, '0960_follow_up_tasks': _followUp, '0006_outbox_trace_context': _sixth, ...before } = decisionsMigrations;
     const old = await openDatabase<Db>({ url, schema: 'decisions', migrations: { '0000_messaging': messagingMigration, ...before } });
     await sql`insert into customers (customer_id, identity_number) values (${CUSTOMER}, '198112189876')`.execute(old.db);
     await old.close();

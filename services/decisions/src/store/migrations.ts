@@ -1,5 +1,5 @@
 import { sql, type Migration } from 'kysely';
-import { auditAgentMigration, createIdempotencyTable } from '@kundval/platform';
+import { auditAgentMigration, createIdempotencyTable, outboxTraceContextMigration } from '@kundval/platform';
 
 /** Migrations of the decisions schema, applied in name order at start-up. Never edit one that has shipped: add the next. */
 export const decisionsMigrations: Record<string, Migration> = {
@@ -178,6 +178,8 @@ export const decisionsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('customers_identity_hash').on('customers').column('identity_hash').unique().execute();
     },
   },
+  /** The outbox row keeps the trace of the change that wrote it (ADR 0038). */
+  '0006_outbox_trace_context': outboxTraceContextMigration,
   /**
    * Follow-up tasks (ADR 0040): under- and over-delivery alerts from billing, on the customer's
    * application; a provider's low survey score, on no application but the provider and area.

@@ -52,7 +52,7 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
 
   it('puts every choice of a decision so far on its first choice\'s track, marks the orders as of one provider at a time, and keeps their start unique per decision', async () => {
     const url = await databaseUrl();
-    const { '0003_several_providers_days_per_week': _third, '0004_order_changes': _fourth, '0005_platform_idempotency_keys': _fifth, '0006_audit_agent': _sixth, '0950_customer_surveys': _surveys, ...upToSecond } = ordersMigrations;
+    const { '0003_several_providers_days_per_week': _third, '0004_order_changes': _fourth, '0005_platform_idempotency_keys': _fifth, '0006_audit_agent': _sixth, '0950_customer_surveys': _surveys, '0007_outbox_trace_context': _seventh, ...upToSecond } = ordersMigrations;
     const second = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToSecond } });
     const ids = { decision: randomUUID(), application: randomUUID(), customer: randomUUID(), first: randomUUID(), switched: randomUUID(), order: randomUUID() };
     await sql`insert into providers (provider_id, name, kind, organisation_number) values ('dag-ett', 'Dag Ett AB', 'private', '556000-0011'), ('dag-tva', 'Dag Två AB', 'private', '556000-0012')`.execute(second.db);
@@ -93,7 +93,7 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
 
   it('adds amendments beside the orders of the third schema without touching them: none recorded, current terms as placed', async () => {
     const url = await databaseUrl();
-    const { '0004_order_changes': _fourth, '0005_platform_idempotency_keys': _fifth, '0006_audit_agent': _sixth, '0950_customer_surveys': _surveys, ...upToThird } = ordersMigrations;
+    const { '0004_order_changes': _fourth, '0005_platform_idempotency_keys': _fifth, '0006_audit_agent': _sixth, '0950_customer_surveys': _surveys, '0007_outbox_trace_context': _seventh, ...upToThird } = ordersMigrations;
     const third = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToThird } });
     const ids = { decision: randomUUID(), application: randomUUID(), customer: randomUUID(), order: randomUUID() };
     await sql`insert into providers (provider_id, name, kind, organisation_number) values ('tredje-omsorg', 'Tredje Omsorg AB', 'private', '556000-0021')`.execute(third.db);
@@ -125,7 +125,7 @@ describe.each(testEngines())('orders migrations on %s', (engine) => {
 
   it("replaces the service's own key table with the platform's in 0005, dropping the keys kept so far", async () => {
     const url = await databaseUrl();
-    const { '0005_platform_idempotency_keys': _fifth, '0006_audit_agent': _sixth, '0950_customer_surveys': _surveys, ...upToFourth } = ordersMigrations;
+    const { '0005_platform_idempotency_keys': _fifth, '0006_audit_agent': _sixth, '0950_customer_surveys': _surveys, '0007_outbox_trace_context': _seventh, ...upToFourth } = ordersMigrations;
     const fourth = await openDatabase({ url, schema: 'orders', migrations: { '0000_messaging': messagingMigration, ...upToFourth } });
     await sql`insert into idempotency_keys (actor, key, route, fingerprint, status_code, body) values ('system:worker', 'old-key', 'POST /orders', 'f', 201, '{}')`.execute(fourth.db);
     await fourth.close();

@@ -1,5 +1,5 @@
 import { sql, type Migration } from 'kysely';
-import { auditAgentMigration, createIdempotencyTable } from '@kundval/platform';
+import { auditAgentMigration, createIdempotencyTable, outboxTraceContextMigration } from '@kundval/platform';
 import { surveyMigrations } from './migrations-surveys.js';
 
 /** Migrations of the orders schema. Never edit one that has shipped: add the next. */
@@ -274,5 +274,7 @@ export const ordersMigrations: Record<string, Migration> = {
   },
   /** Audit rows name the agent that acted on a person's behalf (ADR 0022). */
   '0006_audit_agent': auditAgentMigration,
+  /** The outbox row keeps the trace of the change that wrote it (ADR 0038). */
+  '0007_outbox_trace_context': outboxTraceContextMigration,
   ...surveyMigrations,
 };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import { ServiceErrorBody } from '@kundval/contracts';
-import { machineTokens, type DevelopmentTokenSettings, type TokenSource } from '@kundval/platform';
+import { machineTokens, withTraceHeaders, type DevelopmentTokenSettings, type TokenSource } from '@kundval/platform';
 import { CommandFailureType, type OnBehalfOf } from '../contracts.js';
 import { actingFor } from './on-behalf-of.js';
 
@@ -117,13 +117,14 @@ export function createServiceClient(baseUrl: string, auth: DevelopmentTokenSetti
     try {
       response = await send(new URL(c.path, baseUrl), {
         method: c.method,
-        headers: {
+        // The activity's span goes on as `traceparent`, so the service's request joins the journey's trace (ADR 0038).
+        headers: withTraceHeaders({
           authorization: `Bearer ${await bearer()}`,
           ...(c.body === undefined ? {} : { 'content-type': 'application/json' }),
           'idempotency-key': idempotencyKey(workflowId, c.command, c.key),
           // The workflow id traces the command back to the journey in every service's log.
           'x-correlation-id': workflowId,
-        },
+        }),
         body: c.body === undefined ? undefined : JSON.stringify(c.body),
         signal: AbortSignal.timeout(c.timeoutMs ?? 20_000),
       });

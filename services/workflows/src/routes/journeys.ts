@@ -1,56 +1,16 @@
 import { z } from 'zod';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { onBehalfOfFrom } from '@kundval/contracts';
+import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { Attention, JourneyStateView, JourneySummary, onBehalfOfFrom, type JourneyState } from '@kundval/contracts';
 import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
-import { journeyStateQuery, journeyWorkflowId, searchAttributes, type PersonRequest } from '../contracts.js';
+import { journeyStateQuery, journeyWorkflowId, searchAttributes, type JourneyState as JourneyQueryState, type PersonRequest } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
 /** A request the journey took but has not carried out within the wait: repeat it with the same Idempotency-Key to read its outcome. */
 const Pending = z.object({ requestId: z.string(), status: z.literal('pending') });
-
-const Attention = z.object({
-  attentionId: z.string(),
-  command: z.string().describe('The command the journey could not carry out, e.g. placeOrder'),
-  code: z.string().describe("The service's error code, UNEXPECTED_ANSWER, NETWORK or HTTP_<status>"),
-  reason: z.string().describe("The service's reason"),
-  failure: z.enum(['refused', 'unexpected-answer', 'retries-exhausted']),
-  status: z.number().nullable(),
-  since: z.string(),
-  open: z.boolean(),
-  resolution: z
-    .object({ action: z.enum(['retry', 'skip', 'end']), by: z.object({ subject: z.string(), role: z.string() }), at: z.string(), reason: z.string().nullable() })
-    .nullable(),
-});
-
-const JourneyState = z.object({
-  applicationId: z.string(),
-  customerId: z.string(),
-  areaId: z.string(),
-  stage: z.string(),
-  decisionId: z.string().nullable(),
-  providerId: z.string().nullable(),
-  chosenBy: z.string().nullable(),
-  orderId: z.string().nullable(),
-  denialReason: z.string().nullable(),
-  nextDeadline: z.string().nullable(),
-  pendingMonths: z.array(z.string()),
-  settledMonths: z.array(
-    z.object({ month: z.string(), feeOre: z.number(), appliedCap: z.string(), ocrReference: z.string(), paymentOre: z.number(), unpricedMinutes: z.number() }),
-  ),
-  escalations: z
-    .array(z.object({ kind: z.string(), key: z.string(), raisedAt: z.string(), to: z.string(), message: z.string(), open: z.boolean() }))
-    .optional(),
-  ended: z.object({ reason: z.string(), endDate: z.string() }).nullable().optional(),
-  runs: z.number().optional(),
-  orders: z
-    .array(z.object({ orderId: z.string(), providerId: z.string(), validFrom: z.string(), endDate: z.string().nullable() }))
-    .optional()
-    .describe('Every order of the journey in the order placed; several in force at once where the area allows several providers'),
-  attention: Attention.nullable().optional().describe('The command the journey waits on a person for: retry, skip or end it (POST …/attention/retry|skip|end)'),
-  attentions: z.array(Attention).optional(),
-});
 
 const ResolveBody = z
   .object({
@@ -59,20 +19,64 @@ const ResolveBody = z
   })
   .nullish();
 
-const JourneySummary = z.object({
-  workflowId: z.string(),
-  status: z.string(),
-  stage: z.string().nullable(),
-  area: z.string().nullable(),
-  provider: z.string().nullable(),
-  customer: z.string().nullable(),
-  attention: z.string().nullable().describe("The kind of the journey's latest open escalation (KundvalAttention), or none"),
-  startTime: z.string(),
-  temporalUiUrl: z.string(),
-});
+/**
+ * The journey's query answers its own type (the workflow sandbox's, `contracts.ts`); the route answers
+ * it through the shared schema the console parses. A drift between the two fails the type check here.
+ */
+const queryFitsSchema = (state: JourneyQueryState): z.input<typeof JourneyState> => state;
+void queryFitsSchema;
 
 /** Visibility-query values are quoted; ids never contain quotes, but refuse them rather than trust it. */
 const Keyword = z.string().regex(/^[\w-]{1,100}$/, 'letters, digits, - and _');
+
+/** The header that carries the next page's token of `GET /journeys`, absent on the last page. */
+export const NEXT_PAGE_TOKEN_HEADER = 'kundval-next-page-token';
+
+/** A Temporal visibility page token, carried between pages as base64url with a check of its bytes. */
+const PageToken = z.string().regex(/^[A-Za-z0-9_-]{1,4096}\.[A-Za-z0-9_-]{16}$/, 'the token a previous page answered in kundval-next-page-token');
+
+/**
+ * Visibility's token with a checksum of it: a token this route did not hand out (a typo, a fuzzer) is
+ * refused with 400 at once, instead of reaching Temporal, which answers a malformed token with an
+ * internal error after its retries. Not a secret: the token only pages through what the caller may list.
+ */
+function encodePageToken(raw: Uint8Array): string {
+  return `${Buffer.from(raw).toString('base64url')}.${pageTokenCheck(raw)}`;
+}
+function decodePageToken(token: string): Buffer | null {
+  const [data = '', check] = token.split('.');
+  const raw = Buffer.from(data, 'base64url');
+  return raw.length > 0 && check === pageTokenCheck(raw) ? raw : null;
+}
+function pageTokenCheck(raw: Uint8Array): string {
+  return createHash('sha256').update(raw).digest('base64url').slice(0, 16);
+}
+
+const STATUS_PREFIX = 'WORKFLOW_EXECUTION_STATUS_';
+/** The `status` filter's values and visibility's names for them. */
+const EXECUTION_STATUS = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  canceled: 'Canceled',
+  terminated: 'Terminated',
+  'continued-as-new': 'ContinuedAsNew',
+  'timed-out': 'TimedOut',
+} as const;
+
+/** One search attribute's value from visibility's raw payloads (a keyword is a JSON string; a list, its first). */
+function keywordOf(fields: Record<string, proto.temporal.api.common.v1.IPayload> | null | undefined, key: string): string | null {
+  const payload = fields?.[key];
+  if (!payload) return null;
+  const value: unknown = defaultPayloadConverter.fromPayload(payload);
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : null;
+}
+
+function timestampOf(ts: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): string {
+  const ms = Number(String(ts?.seconds ?? 0)) * 1000 + Math.floor((ts?.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
 
 /** The operators' view: find journeys by customer, area, provider and stage; read where one stands. */
 export function journeyRoutes(deps: { client: Client; namespace: string; temporalUiUrl: string }): FastifyPluginAsyncZod {
@@ -82,7 +86,7 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       '/journeys/:applicationId',
       {
         config: { roles: ['operator', 'case-handler', 'citizen'] },
-        schema: { summary: 'Where a journey stands, and its next deadline', tags: ['journeys'], params: z.object({ applicationId: z.uuid() }), response: { 200: JourneyState.extend({ temporalUiUrl: z.string() }), ...errors } },
+        schema: { summary: 'Where a journey stands, and its next deadline', tags: ['journeys'], params: z.object({ applicationId: z.uuid() }), response: { 200: JourneyStateView, ...errors } },
       },
       async (req) => {
         const { state } = await journey(req.params.applicationId, req.principal);
@@ -95,47 +99,66 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       {
         config: { roles: ['operator', 'case-handler'] },
         schema: {
-          summary: 'Find journeys by customer, area, provider and stage',
+          summary: 'Find journeys by customer, area, provider, stage, municipality and attention, a page at a time',
+          description:
+            `Newest first, \`limit\` a page. When there are more, the answer's \`${NEXT_PAGE_TOKEN_HEADER}\` header carries the token of the next page: ` +
+            'send it back as `pageToken` with the same filters. The pages are Temporal visibility\'s own, so no page reads more than it answers; after a full last page the next one may be empty (and has no token).',
           tags: ['journeys'],
           querystring: z.object({
             customer: Keyword.optional(),
             area: Keyword.optional(),
             provider: Keyword.optional(),
             stage: Keyword.optional(),
+            municipality: Keyword.optional().describe('journeys of decisions by this municipality'),
+            status: z.enum(Object.keys(EXECUTION_STATUS) as [keyof typeof EXECUTION_STATUS, ...Array<keyof typeof EXECUTION_STATUS>]).optional().describe("the workflow's status in Temporal, e.g. running"),
             attention: Keyword.optional().describe('journeys whose latest open escalation is of this kind, e.g. approval-overdue or command-failed; each has an open task of that kind in GET decisions /tasks'),
             limit: z.coerce.number().int().min(1).max(500).default(50),
+            pageToken: PageToken.optional(),
           }),
           response: { 200: z.array(JourneySummary), ...errors },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const q = req.query;
         const clauses = [`WorkflowType IN ('customerJourneyWorkflow', 'voucherJourneyWorkflow')`];
         if (q.customer) clauses.push(`KundvalCustomer = '${q.customer}'`);
         if (q.area) clauses.push(`KundvalArea = '${q.area}'`);
         if (q.provider) clauses.push(`KundvalProvider = '${q.provider}'`);
         if (q.stage) clauses.push(`KundvalStage = '${q.stage}'`);
+        if (q.municipality) clauses.push(`KundvalMunicipality = '${q.municipality}'`);
         if (q.attention) clauses.push(`KundvalAttention = '${q.attention}'`);
-        const out: z.infer<typeof JourneySummary>[] = [];
-        for await (const wf of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
-          const sa = wf.searchAttributes;
-          const first = (k: string) => {
-            const v = sa[k];
-            return Array.isArray(v) && v.length > 0 ? String(v[0]) : null;
-          };
-          out.push({
-            workflowId: wf.workflowId,
-            status: wf.status.name,
-            stage: first('KundvalStage'),
-            area: first('KundvalArea'),
-            provider: first('KundvalProvider'),
-            customer: first('KundvalCustomer'),
-            attention: first('KundvalAttention'),
-            startTime: wf.startTime.toISOString(),
-            temporalUiUrl: uiLink(wf.workflowId),
-          });
-          if (out.length >= q.limit) break;
+        if (q.status) clauses.push(`ExecutionStatus = '${EXECUTION_STATUS[q.status]}'`);
+        // One page of visibility per request, its token handed to the caller: never everything read to answer a page.
+        const nextPageToken = q.pageToken ? decodePageToken(q.pageToken) : undefined;
+        const badToken = () =>
+          new AppError('invalid', 'JOURNEYS.BAD_PAGE_TOKEN', 'The page token is not one this list answered; start again without it.', { issues: [{ field: 'querystring.pageToken', reason: 'not a page token of this list' }] });
+        if (nextPageToken === null) throw badToken();
+        let page: proto.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
+        try {
+          page = await deps.client.workflowService.listWorkflowExecutions({ namespace: deps.namespace, query: clauses.join(' AND '), pageSize: q.limit, ...(nextPageToken ? { nextPageToken } : {}) });
+        } catch (err) {
+          // A token of another filter's list: visibility refuses it as an invalid argument.
+          if (nextPageToken && isGrpcServiceError(err) && err.code === 3) throw badToken();
+          throw err;
         }
+        const out: z.infer<typeof JourneySummary>[] = page.executions.map((wf) => {
+          const fields = wf.searchAttributes?.indexedFields;
+          const workflowId = wf.execution?.workflowId ?? '';
+          const status = proto.temporal.api.enums.v1.WorkflowExecutionStatus[wf.status ?? 0] ?? 'UNSPECIFIED';
+          return {
+            workflowId,
+            status: status.replace(STATUS_PREFIX, ''),
+            stage: keywordOf(fields, 'KundvalStage'),
+            area: keywordOf(fields, 'KundvalArea'),
+            provider: keywordOf(fields, 'KundvalProvider'),
+            customer: keywordOf(fields, 'KundvalCustomer'),
+            municipality: keywordOf(fields, 'KundvalMunicipality'),
+            attention: keywordOf(fields, 'KundvalAttention'),
+            startTime: timestampOf(wf.startTime),
+            temporalUiUrl: uiLink(workflowId),
+          };
+        });
+        if (page.nextPageToken && page.nextPageToken.length > 0) void reply.header(NEXT_PAGE_TOKEN_HEADER, encodePageToken(page.nextPageToken));
         return out;
       },
     );

@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { startTracing } from '@kundval/platform';
+import { journeyWorkerInterceptors } from '../activities/on-behalf-of.js';
+import { withJourneyTracing } from '../tracing.js';
 
 /**
  * Replay tests: every recorded journey history (histories/*.json, recorded from the end-to-end
@@ -12,6 +15,8 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 const historyDir = fileURLToPath(new URL('./histories/', import.meta.url));
 const histories = readdirSync(historyDir).filter((f) => f.endsWith('.json'));
+/** What the worker runs the workflows with (worker.ts): the journey's interceptors and Temporal's OpenTelemetry ones (ADR 0038). */
+const asTheWorkerRuns = withJourneyTracing(startTracing('replay-test'), journeyWorkerInterceptors);
 const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, 'utf8')) as unknown;
 
 describe('journey workflow replay', () => {
@@ -46,8 +51,8 @@ describe('journey workflow replay', () => {
     expect(patchesIn(load(file))).not.toContain('tasks-follow-their-cause');
   });
 
-  it.each(histories)('replays %s with the current workflow code', async (file) => {
-    await Worker.runReplayHistory({ workflowsPath, replayName: file }, load(file));
+  it.each(histories)("replays %s with the current workflow code and the worker's interceptors", async (file) => {
+    await Worker.runReplayHistory({ workflowsPath, replayName: file, ...asTheWorkerRuns }, load(file));
   });
 
   it('fails a deliberately non-deterministic change of the journey', async () => {
