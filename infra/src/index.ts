@@ -5,7 +5,7 @@
  * that loses a command's answer after the service has carried it out).
  *
  * The binaries are pinned and installed by `bash scripts/ensure-tools.sh` into the git-ignored
- * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.10.22; PostgreSQL from Debian's package).
+ * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.12.15; PostgreSQL from Debian's package).
  * `startClusterPlatform` runs the production topology instead (ADR 0025): the Temporal server on
  * PostgreSQL, three NATS nodes, two replicas of every service and two workers; its tools come from
  * `bash scripts/ensure-tools.sh cluster`.
