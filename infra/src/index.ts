@@ -37,7 +37,7 @@ export { startIdentityProvider, signInThroughConsole, idpAudience, CONSOLE_CLIEN
 export type { IdentityProvider, IdentityProviderOptions, IdpClient, IdpPerson } from './idp/identity-provider.js';
 export { backoffDelay, DEFAULT_BACKOFF, describeSupervisorEvent, Supervisor } from './supervisor.js';
 export type { BackoffPolicy, Incarnation, SupervisorEvent, SupervisorOptions } from './supervisor.js';
-export { startFaultProxy } from './fault-proxy.js';
+export { startFaultProxy, COMMAND_TARGETS } from './fault-proxy.js';
 export type { FaultKind, FaultProxy, FaultProxyOptions, FaultRule, FaultRuleHandle, InjectedFault } from './fault-proxy.js';
 export { seededRandom } from './random.js';
 export { startClusterPlatform, CLUSTER_NAMESPACE, CLUSTER_STREAM_REPLICAS } from './cluster/cluster-platform.js';

@@ -10,7 +10,7 @@ import { loadDemoData } from '../driver/index.js';
 import { TEST_CHOICE_DEADLINE_MS, TEST_JOURNEY_TIME_SCALE } from '../support/platform.js';
 
 /** Starts the cluster topology for one test file, with demo data; output goes to `.data/test-logs/<name>.log`. */
-export async function startTestCluster(name: string): Promise<ClusterPlatform> {
+export async function startTestCluster(name: string, options: { env?: Record<string, string>; faultProxies?: { seed?: number } } = {}): Promise<ClusterPlatform> {
   const logDir = join(findRepoRoot(), '.data', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = createWriteStream(join(logDir, `${name}.log`), { flags: 'w' });
@@ -19,7 +19,8 @@ export async function startTestCluster(name: string): Promise<ClusterPlatform> {
     log: (source, line) => logFile.write(`[${source}] ${line}\n`),
     // Crashed processes come back at once in the failover tests.
     supervision: { initialMs: 200, maxMs: 2_000 },
-    env: { CHOICE_DEADLINE_MS: String(TEST_CHOICE_DEADLINE_MS), JOURNEY_TIME_SCALE: String(TEST_JOURNEY_TIME_SCALE) },
+    env: { CHOICE_DEADLINE_MS: String(TEST_CHOICE_DEADLINE_MS), JOURNEY_TIME_SCALE: String(TEST_JOURNEY_TIME_SCALE), ...options.env },
+    ...(options.faultProxies ? { faultProxies: options.faultProxies } : {}),
   });
   await loadDemoData(platform.urls, platform.auth);
   const stop = platform.stop;
