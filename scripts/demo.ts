@@ -3,13 +3,10 @@ import { resolve } from 'node:path';
 import { luhnCheckDigit } from '@kundval/domain';
 import { issueToken } from '@kundval/platform';
 import { Actor, DEMO_PROVIDERS, homeCareSteps, journeyReaches, nextIdentityNumber, runHomeCareJourney, type Platform, type VisitPlan } from '@kundval/tests/driver';
-import { LOCAL_CHOICE_DEADLINE_MS, PLATFORM_FILE } from './local-settings.js';
+import { CLUSTER_PLATFORM_FILE, LOCAL_CHOICE_DEADLINE_MS, PLATFORM_FILE } from './local-settings.js';
 
-if (!existsSync(PLATFORM_FILE)) {
-  console.error('No running platform found: start it with `npm start` first.');
-  process.exit(1);
-}
-const platform = JSON.parse(readFileSync(PLATFORM_FILE, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string };
+const platformFile = runningPlatformFile(process.argv.slice(2));
+const platform = JSON.parse(readFileSync(platformFile, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string };
 const kr = (ore: number) => `${(ore / 100).toFixed(2)} kr`;
 const journeyUrl = (applicationId: string) => `${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows/journey-${applicationId}`;
 
@@ -109,5 +106,21 @@ process.stdout.write(`\n4. Finance pays the month: provider accounts, a payment 
   console.log(`  (ISO 20022 pain.001.001.03 as Swedish banks read it; the same file: GET ${platform.urls.billing}/payment-batches/${batch.batchId}/pain001 as finance)`);
 }
 
-console.log(`\nAll journeys: ${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows`);
+console.log(`\nDriven on the ${platformFile === CLUSTER_PLATFORM_FILE ? 'cluster topology (npm run start:cluster)' : 'local platform (npm start)'}. All journeys: ${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows`);
 if (platform.consoleUrl) console.log(`The operators' console: ${platform.consoleUrl} (Development sign-in as an operator; find each journey above by its id or the customer)`);
+
+/**
+ * The platform file of the topology to drive: `--cluster` (`npm run start:cluster`) or `--local`
+ * (`npm start`), else whichever of the two is running. Each start writes its file and removes it on
+ * Ctrl-C.
+ */
+function runningPlatformFile(argv: string[]): string {
+  const wanted = argv.includes('--cluster') ? 'cluster' : argv.includes('--local') ? 'local' : undefined;
+  const files = { local: PLATFORM_FILE, cluster: CLUSTER_PLATFORM_FILE };
+  const running = (Object.keys(files) as Array<keyof typeof files>).filter((t) => existsSync(files[t]));
+  const chosen = wanted ?? (running.length === 1 ? running[0] : undefined);
+  if (chosen && running.includes(chosen)) return files[chosen];
+  if (running.length > 1) console.error('Both `npm start` and `npm run start:cluster` are running: say which with `npm run demo -- --local` or `-- --cluster`.');
+  else console.error(`No running platform found${wanted ? ` for --${wanted}` : ''}: start it with \`npm start\` or \`npm run start:cluster\` first.`);
+  process.exit(1);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the real components Kundval runs against are installed:
 #   - temporal     (Temporal CLI dev server)  pinned to v1.5.1
-#   - nats-server  (with JetStream)            pinned to v2.10.22
+#   - nats-server  (with JetStream)            pinned to v2.12.15 (priority groups need 2.11+; ADR 0041)
 #   - PostgreSQL   (initdb/postgres binaries) from Debian's package
 # and, only with the argument `cluster` (npm run start:cluster, the cluster and deploy tests), the
 # production topology's tools (ADR 0025), which `npm start` does not need and which take minutes to build:
@@ -24,7 +24,7 @@ tools_bin="$tools_dir/bin"
 readonly TEMPORAL_MODULE="github.com/temporalio/cli/cmd/temporal"
 readonly TEMPORAL_VERSION="v1.5.1" # later tags no longer build with `go install`
 readonly NATS_MODULE="github.com/nats-io/nats-server/v2"
-readonly NATS_VERSION="v2.10.22"
+readonly NATS_VERSION="v2.12.15"
 readonly TEMPORAL_SERVER_MODULE="go.temporal.io/server"
 readonly TEMPORAL_SERVER_VERSION="v1.29.1"
 readonly TEMPORAL_UI_MODULE="github.com/temporalio/ui-server/v2"

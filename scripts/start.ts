@@ -2,10 +2,9 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeSupervisorEvent, startLocalPlatform, type IdpPerson } from '@kundval/infra';
-import { issueToken } from '@kundval/platform';
 import { SEARCH_ATTRIBUTE_TYPES } from '@kundval/workflows';
 import { loadDemoData, type Tokens } from '@kundval/tests/driver';
-import { LOCAL_CHOICE_DEADLINE_MS, LOCAL_DATA_DIR, PLATFORM_FILE } from './local-settings.js';
+import { LOCAL_CHOICE_DEADLINE_MS, LOCAL_DATA_DIR, PLATFORM_FILE, developmentTokens, printPlatform } from './local-settings.js';
 
 const logDir = join(LOCAL_DATA_DIR, 'logs');
 mkdirSync(logDir, { recursive: true });
@@ -55,38 +54,23 @@ await writeFile(
   { mode: 0o600 },
 );
 
-const token = (role: 'case-handler' | 'operator' | 'administrator' | 'finance' | 'provider', extra: Record<string, string> = {}) =>
-  issueToken(platform.auth, { sub: `local-${role}`, role, ...extra }, 7 * 24 * 3600);
-
-console.log(`
-Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).
-
-  Operators' console  ${platform.consoleUrl}   (sign in with "Development sign-in", or paste a token below)
-
-  decisions   ${platform.urls.decisions}    OpenAPI docs: ${platform.urls.decisions}/docs
-  orders      ${platform.urls.orders}    OpenAPI docs: ${platform.urls.orders}/docs
-  billing     ${platform.urls.billing}    OpenAPI docs: ${platform.urls.billing}/docs
-  workflows   ${platform.urls.workflows}    OpenAPI docs: ${platform.urls.workflows}/docs  (operators' view: GET /journeys)
-  Temporal    ${platform.temporal.address}   Web UI: ${platform.temporal.uiUrl}
-  NATS        ${platform.nats.url}   monitoring: ${platform.nats.monitorUrl}
-  worker      ${platform.workerUrl}/metrics   (every service: /health, /ready, /metrics)
-
-${
-  idp
+printPlatform({
+  title: `Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).`,
+  lead: [`Operators' console  ${platform.consoleUrl}   (sign in with "Development sign-in", or paste a token below)`],
+  urls: platform.urls,
+  rows: [
+    ['Temporal', `${platform.temporal.address}   Web UI: ${platform.temporal.uiUrl}`],
+    ['NATS', `${platform.nats.url}   monitoring: ${platform.nats.monitorUrl}`],
+    ['worker', `${platform.workerUrl}/metrics   (every service: /health, /ready, /metrics)`],
+  ],
+  tokens: idp
     ? `Identity provider ${idp.issuer} (discovery: ${idp.issuer}/.well-known/openid-configuration); people: ${LOCAL_PEOPLE.map((p) => p.sub).join(', ')}.
 A token for the docs' "Authorize" (one service each): npm run token -- local-case-handler decisions
 (\`npm run demo\` signs its tokens with the development secret: run it without KUNDVAL_IDP.)`
-    : `Development tokens (paste into "Authorize" in the docs; valid 7 days):
-  case handler   ${await token('case-handler')}
-  operator       ${await token('operator')}
-  finance        ${await token('finance')}
-  administrator  ${await token('administrator')}
-  provider (nacka-hemtjanst)  ${await token('provider', { providerId: 'nacka-hemtjanst' })}`
-}
-
-Run \`npm run demo\` in another terminal to drive a few journeys. A process that crashes is restarted
-(and said so here). Ctrl-C stops everything.
-`);
+    : await developmentTokens(platform.auth),
+  footer: `Run \`npm run demo\` in another terminal to drive a few journeys. A process that crashes is restarted
+(and said so here). Ctrl-C stops everything.`,
+});
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

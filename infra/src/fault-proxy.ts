@@ -209,3 +209,25 @@ function unreachable(res: ServerResponse): void {
   res.writeHead(502, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
+
+/** The services the journey worker sends commands to: the ones a fault proxy can stand before. */
+export type CommandTarget = 'decisions' | 'orders' | 'billing';
+export const COMMAND_TARGETS: readonly CommandTarget[] = ['decisions', 'orders', 'billing'];
+
+/**
+ * A fault proxy before each service the worker commands (a platform's `faultProxies` option), each
+ * seeded from `seed` on: the worker is pointed at `commandUrls`, while people and the bridge keep
+ * reaching the services directly.
+ */
+export async function startCommandProxies(targets: Record<CommandTarget, string>, setting: true | { seed?: number }, log: (line: string) => void) {
+  const seed = typeof setting === 'object' ? setting.seed : undefined;
+  const entries = await Promise.all(
+    COMMAND_TARGETS.map(async (name, i) => [name, await startFaultProxy({ name, target: targets[name], ...(seed === undefined ? {} : { seed: seed + i }), log })] as const),
+  );
+  const proxies = Object.fromEntries(entries) as Record<CommandTarget, FaultProxy>;
+  return {
+    proxies,
+    commandUrls: { DECISIONS_URL: proxies.decisions.url, ORDERS_URL: proxies.orders.url, BILLING_URL: proxies.billing.url },
+    stop: async () => void (await Promise.all(Object.values(proxies).map((p) => p.stop()))),
+  };
+}

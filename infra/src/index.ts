@@ -5,7 +5,7 @@
  * that loses a command's answer after the service has carried it out).
  *
  * The binaries are pinned and installed by `bash scripts/ensure-tools.sh` into the git-ignored
- * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.10.22; PostgreSQL from Debian's package).
+ * `.tools/bin` (Temporal CLI v1.5.1, nats-server v2.12.15; PostgreSQL from Debian's package).
  * `startClusterPlatform` runs the production topology instead (ADR 0025): the Temporal server on
  * PostgreSQL, three NATS nodes, two replicas of every service and two workers; its tools come from
  * `bash scripts/ensure-tools.sh cluster`.
@@ -37,7 +37,7 @@ export { startIdentityProvider, signInThroughConsole, idpAudience, CONSOLE_CLIEN
 export type { IdentityProvider, IdentityProviderOptions, IdpClient, IdpPerson } from './idp/identity-provider.js';
 export { backoffDelay, DEFAULT_BACKOFF, describeSupervisorEvent, Supervisor } from './supervisor.js';
 export type { BackoffPolicy, Incarnation, SupervisorEvent, SupervisorOptions } from './supervisor.js';
-export { startFaultProxy } from './fault-proxy.js';
+export { startFaultProxy, COMMAND_TARGETS } from './fault-proxy.js';
 export type { FaultKind, FaultProxy, FaultProxyOptions, FaultRule, FaultRuleHandle, InjectedFault } from './fault-proxy.js';
 export { seededRandom } from './random.js';
 export { startClusterPlatform, CLUSTER_NAMESPACE, CLUSTER_STREAM_REPLICAS } from './cluster/cluster-platform.js';

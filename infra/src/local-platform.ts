@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { COMMAND_TARGETS, startCommandProxies, type CommandTarget, type FaultProxy } from './fault-proxy.js';
+
+export type { CommandTarget } from './fault-proxy.js';
 import { startIdentityProvider, type IdentityProvider, type IdpClient, type IdpPerson } from './idp/identity-provider.js';
 import { freePort } from './ports.js';
-import { ServerProcess, waitUntilReady } from './process.js';
+import { ServerProcess, startReady } from './process.js';
 import { startNatsServer, type NatsServer } from './nats.js';
-import { describeSupervisorEvent, Supervisor, type BackoffPolicy, type Incarnation, type SupervisorEvent } from './supervisor.js';
+import { supervision, type BackoffPolicy, type Supervisor, type SupervisorEvent } from './supervisor.js';
 import { startTemporalDevServer, type SearchAttributeType, type TemporalDevServer } from './temporal.js';
 import { findRepoRoot } from './tools.js';
 
@@ -17,9 +19,6 @@ export const SERVICES = { decisions: 4101, orders: 4102, billing: 4103, workflow
 export type ServiceName = keyof typeof SERVICES;
 /** Every process the platform runs, each under a supervisor of its own. */
 export type ComponentName = 'temporal' | 'nats' | ServiceName | 'worker' | 'console';
-/** The services the journey worker sends commands to, each of which can have a fault proxy in front. */
-export type CommandTarget = 'decisions' | 'orders' | 'billing';
-const COMMAND_TARGETS: readonly CommandTarget[] = ['decisions', 'orders', 'billing'];
 
 /** One supervised process of the platform, as a fault test or an operator handles it. */
 export interface ComponentControl {
@@ -117,23 +116,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     if (temporary) await rm(dataDir, { recursive: true, force: true });
   };
-  const supervisors = new Map<ComponentName, Supervisor>();
   /** Starts a component under a supervisor of its own; the first start must succeed. */
-  const supervise = async (name: ComponentName, launch: () => Promise<Incarnation>) => {
-    const supervisor = new Supervisor({
-      name,
-      launch,
-      backoff: options.supervision ?? {},
-      onEvent: (event) => {
-        log('supervisor', describeSupervisorEvent(event));
-        options.onSupervisorEvent?.(event);
-      },
-    });
-    await supervisor.start();
-    supervisors.set(name, supervisor);
-    started.push(supervisor);
-    return supervisor;
-  };
+  const { supervise, supervisors } = supervision({ backoff: options.supervision ?? {}, log, ...(options.onSupervisorEvent ? { onEvent: options.onSupervisorEvent } : {}), started });
 
   try {
     const temporalOptions = {
@@ -209,19 +193,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     }
 
     const workerPort = await port(4105);
-    let proxies: Record<CommandTarget, FaultProxy> | undefined;
-    if (options.faultProxies) {
-      const seed = typeof options.faultProxies === 'object' ? options.faultProxies.seed : undefined;
-      const entries = await Promise.all(
-        COMMAND_TARGETS.map(async (name, i) => [name, await startFaultProxy({ name, target: urls[name], ...(seed === undefined ? {} : { seed: seed + i }), log: (line) => log('fault-proxy', line) })] as const),
-      );
-      proxies = Object.fromEntries(entries) as Record<CommandTarget, FaultProxy>;
-      started.push({ stop: async () => void (await Promise.all(Object.values(proxies!).map((p) => p.stop()))) });
-    }
+    const commandProxies = options.faultProxies ? await startCommandProxies(urls, options.faultProxies, (line) => log('fault-proxy', line)) : undefined;
+    if (commandProxies) started.push(commandProxies);
+    const proxies = commandProxies?.proxies;
     // Only the worker's commands go through the proxies; people and the bridge reach the services directly.
     const workerEnv = {
       ...common,
-      ...(proxies ? { DECISIONS_URL: proxies.decisions.url, ORDERS_URL: proxies.orders.url, BILLING_URL: proxies.billing.url } : {}),
+      ...commandProxies?.commandUrls,
       ...(identity ? { AUTH_TOKEN_URL: identity.provider.tokenUrl, AUTH_CLIENT_ID: identity.worker.clientId, AUTH_CLIENT_SECRET: identity.worker.clientSecret } : {}),
       // The worker says it polls at info level; that line is how readiness is known, whatever the level asked for.
       LOG_LEVEL: 'info',
@@ -291,17 +269,6 @@ export function control(supervisor: Supervisor): ComponentControl {
     halt: (signal: NodeJS.Signals = 'SIGKILL') => supervisor.halt(signal),
     start: () => supervisor.start(),
   };
-}
-
-/** Waits until a freshly started process is ready; a process that never gets there is stopped. */
-export async function startReady(server: ServerProcess, isReady: () => Promise<boolean>, options: { timeoutMs: number; what: string }): Promise<ServerProcess> {
-  try {
-    await waitUntilReady(server, isReady, options);
-    return server;
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
 }
 
 export function startNodeProcess(root: string, name: string, script: string, env: Record<string, string>, log: (source: string, line: string) => void) {

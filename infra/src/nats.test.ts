@@ -36,7 +36,7 @@ describe('startNatsServer', () => {
 
     const info = await readInfoLine(nats.url);
     expect(info).toMatch(/^INFO /);
-    expect(JSON.parse(info.slice('INFO '.length))).toMatchObject({ version: '2.10.22', jetstream: true });
+    expect(JSON.parse(info.slice('INFO '.length))).toMatchObject({ version: '2.12.15', jetstream: true });
 
     const health = await fetch(`${nats.monitorUrl}/healthz?js-enabled-only=true`);
     expect(health.status).toBe(200);

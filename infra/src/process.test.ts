@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCommand, ServerProcess, sleep, waitUntilReady } from './process.js';
+import { runCommand, ServerProcess, sleep, startReady, waitUntilReady } from './process.js';
 
 /** Alive and not a zombie (a container's PID 1 may never reap orphans). */
 function isAlive(pid: number): boolean {
@@ -41,6 +41,19 @@ describe('ServerProcess', () => {
   it('reports a binary that cannot be started', async () => {
     const server = new ServerProcess({ name: 'ghost', command: '/nonexistent/ghost', args: [] });
     await expect(waitUntilReady(server, async () => false, { timeoutMs: 10_000, what: 'anything' })).rejects.toThrow(/ghost could not be started.*ENOENT/);
+  });
+
+  it('returns a process once it is ready, and stops one that is not ready in time, leaving nothing running', async () => {
+    const ready = new ServerProcess({ name: 'ready', command: 'sh', args: ['-c', 'echo up; sleep 300'] });
+    expect(await startReady(ready, async () => ready.recentOutput().includes('up'), { timeoutMs: 10_000, what: 'its greeting' })).toBe(ready);
+    await ready.stop();
+
+    const slow = new ServerProcess({ name: 'slow', command: 'sh', args: ['-c', FORKING_SERVER], stopTimeoutMs: 500 });
+    const child = await grandchildPid(slow);
+    await expect(startReady(slow, async () => false, { timeoutMs: 300, what: 'a greeting that never comes' })).rejects.toThrow(/slow was not ready within 0.3 s/);
+    expect(slow.exitInfo).toBeDefined();
+    await sleep(100);
+    expect(isAlive(child)).toBe(false);
   });
 
   it('kills the whole process group, with SIGKILL when the polite signal is ignored', async () => {

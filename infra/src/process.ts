@@ -174,6 +174,20 @@ export async function waitUntilReady(
   }
 }
 
+/**
+ * Waits until a freshly started process is ready and returns it; a process that never gets there
+ * is stopped, so a failed start leaves nothing running (every launcher of a supervised process).
+ */
+export async function startReady(server: ServerProcess, isReady: () => Promise<boolean>, options: { timeoutMs: number; what: string }): Promise<ServerProcess> {
+  try {
+    await waitUntilReady(server, isReady, options);
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
 export interface CommandResult {
   /** Exit code; null when the command could not run or was killed (e.g. on timeout). */
   code: number | null;

@@ -216,3 +216,34 @@ export function describeSupervisorEvent(event: SupervisorEvent): string {
       return `${event.name} is back (pid ${event.pid ?? '?'}) after ${seconds(event.downMs)} down`;
   }
 }
+
+/**
+ * The supervisors of one platform's processes (`startLocalPlatform`, `startClusterPlatform`):
+ * `supervise(name, launch)` starts a process under a supervisor of its own with the platform's
+ * restart policy (the first start must succeed), reports its events to the platform's log (source
+ * `supervisor`) and listener, and adds it to `started`, so the platform's stop stops it.
+ */
+export function supervision(options: {
+  backoff?: Partial<BackoffPolicy>;
+  log: (source: string, line: string) => void;
+  onEvent?: (event: SupervisorEvent) => void;
+  started: Array<{ stop(): Promise<void> }>;
+}) {
+  const supervisors = new Map<string, Supervisor>();
+  const supervise = async (name: string, launch: () => Promise<Incarnation>) => {
+    const supervisor = new Supervisor({
+      name,
+      launch,
+      backoff: options.backoff ?? {},
+      onEvent: (event) => {
+        options.log('supervisor', describeSupervisorEvent(event));
+        options.onEvent?.(event);
+      },
+    });
+    await supervisor.start();
+    supervisors.set(name, supervisor);
+    options.started.push(supervisor);
+    return supervisor;
+  };
+  return { supervise, supervisors };
+}

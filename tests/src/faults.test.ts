@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import type { LocalPlatform } from '@kundval/infra';
 import { journeyWorkflowId } from '@kundval/workflows';
 import { actors, eventually, homeCareSteps, journeyReaches, nextIdentityNumber, type VisitPlan } from './driver/index.js';
-import { startTestPlatform } from './support/platform.js';
+import { TOPOLOGIES, startTopology, type TestPlatform } from './support/topology.js';
 import { eventTap } from './support/events.js';
 
 const MONTH = '2026-03';
@@ -18,13 +17,13 @@ const EXPECTED_PAYMENT_ORE = 93_000 + 39_000;
 // 240 minutes × 312 kr/h = 1 248 kr, under the 2026 maxtaxa (2 660 kr); no fee basis declared.
 const EXPECTED_FEE_ORE = 124_800;
 
-describe('faults: the journey survives a dead worker and repeated or broken events', () => {
-  let platform: LocalPlatform;
+describe.each(TOPOLOGIES)('faults: the journey survives a dead worker and repeated or broken events, on the %s topology', (topology) => {
+  let platform: TestPlatform;
   let tap: Awaited<ReturnType<typeof eventTap>>;
   let temporal: Client;
 
   beforeAll(async () => {
-    platform = await startTestPlatform('faults');
+    platform = await startTopology(topology, 'faults');
     tap = await eventTap(platform.nats.url);
     temporal = new Client({ connection: await Connection.connect({ address: platform.temporal.address }), namespace: platform.temporal.namespace });
   });
@@ -59,13 +58,13 @@ describe('faults: the journey survives a dead worker and repeated or broken even
     const { steps, applicationId, customerId, decisionId } = await journeyToOrder(nextIdentityNumber(1936));
 
     // The worker dies while the order waits; the provider and the customer go on regardless.
-    await platform.worker.kill('SIGKILL');
+    await platform.workers.kill('SIGKILL');
     const orderId = await steps.acceptAndPlan('trygga-hander', decisionId);
     const visits = await steps.reportVisits('trygga-hander', orderId, visitsOf(applicationId));
     expect(visits).toHaveLength(3);
     await steps.approveMonth(customerId, orderId, MONTH);
 
-    await platform.worker.start();
+    await platform.workers.start();
     const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
     expect(done.settledMonths).toEqual([expect.objectContaining({ month: MONTH, feeOre: EXPECTED_FEE_ORE, paymentOre: EXPECTED_PAYMENT_ORE })]);
 

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import type { LocalPlatform } from '@kundval/infra';
 import { journeyWorkflowId } from '@kundval/workflows';
 import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type VisitPlan } from './driver/index.js';
-import { startTestPlatform } from './support/platform.js';
+import { TOPOLOGIES, startTopology, type TestPlatform } from './support/topology.js';
 import { recordHistory } from './support/histories.js';
 
 /**
@@ -12,11 +11,11 @@ import { recordHistory } from './support/histories.js';
  * offer, move-in, hospital stay, paid per day by level), family counselling and adult education
  * (defined as data only), and a home-care journey of 36 monthly cycles whose history stays bounded.
  */
-describe('journeys in every voucher area', () => {
-  let platform: LocalPlatform;
+describe.each(TOPOLOGIES)('journeys in every voucher area, on the %s topology', (topology) => {
+  let platform: TestPlatform;
   let temporal: Client;
   beforeAll(async () => {
-    platform = await startTestPlatform('journey-areas');
+    platform = await startTopology(topology, 'journey-areas');
     temporal = new Client({ connection: await Connection.connect({ address: platform.temporal.address }), namespace: platform.temporal.namespace });
   });
   afterAll(async () => {

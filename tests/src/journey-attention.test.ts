@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import type { LocalPlatform } from '@kundval/infra';
 import { journeyWorkflowId } from '@kundval/workflows';
 import { Actor, actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type JourneyState, type VisitPlan } from './driver/index.js';
-import { startTestPlatform } from './support/platform.js';
+import { TOPOLOGIES, startTopology, type TestPlatform } from './support/topology.js';
 import { eventTap } from './support/events.js';
 import { recordHistory } from './support/histories.js';
 
@@ -23,13 +22,13 @@ const VISITS: VisitPlan[] = [
 
 type Task = { taskId: string; applicationId: string; kind: string; key: string; status: string; message: string; doneBy: string | null };
 
-describe('a command refused for good becomes an attention a person resolves; the journey never fails', () => {
-  let platform: LocalPlatform;
+describe.each(TOPOLOGIES)('a command refused for good becomes an attention a person resolves; the journey never fails, on the %s topology', (topology) => {
+  let platform: TestPlatform;
   let temporal: Client;
   let tap: Awaited<ReturnType<typeof eventTap>>;
 
   beforeAll(async () => {
-    platform = await startTestPlatform('journey-attention', { env: { COMMAND_RETRY_MS: String(COMMAND_RETRY_MS) } });
+    platform = await startTopology(topology, 'journey-attention', { env: { COMMAND_RETRY_MS: String(COMMAND_RETRY_MS) } });
     temporal = new Client({ connection: await Connection.connect({ address: platform.temporal.address }), namespace: platform.temporal.namespace });
     tap = await eventTap(platform.nats.url);
   });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalPlatform } from '@kundval/infra';
 import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber } from './driver/index.js';
-import { startTestPlatform } from './support/platform.js';
+import { TOPOLOGIES, startTopology, type TestPlatform } from './support/topology.js';
 import { recordHistory } from './support/histories.js';
 
 /**
@@ -10,10 +9,10 @@ import { recordHistory } from './support/histories.js';
  * the service and completes the journey once the case handler ends the decision; and a placement
  * decided by another municipality, which pays the voucher back. Amounts are asserted in öre.
  */
-describe('the life of a nursing-home journey', () => {
-  let platform: LocalPlatform;
+describe.each(TOPOLOGIES)('the life of a nursing-home journey, on the %s topology', (topology) => {
+  let platform: TestPlatform;
   beforeAll(async () => {
-    platform = await startTestPlatform('journey-nursing-home');
+    platform = await startTopology(topology, 'journey-nursing-home');
   });
   afterAll(async () => {
     await platform?.stop();

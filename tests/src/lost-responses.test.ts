@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandTarget, LocalPlatform } from '@kundval/infra';
-import { startTestPlatform } from './support/platform.js';
+import type { CommandTarget } from '@kundval/infra';
+import { TOPOLOGIES, startTopology, type TestPlatform } from './support/topology.js';
 import { CHOSEN_PROVIDER, DEFAULT_PROVIDER, EXPECTED_FEE_ORE, EXPECTED_PAYMENT_ORE, FAULT_MONTH, recordsOf, runFaultJourney, type FaultJourneyOptions } from './support/fault-journey.js';
 
 /**
@@ -24,10 +24,10 @@ const COMMANDS: Array<{ command: string; service: CommandTarget; method: string;
   { command: 'expire the decision', service: 'decisions', method: 'POST', path: /^\/decisions\/[^/]+\/expire$/, journey: {} },
 ];
 
-describe('faults: the answer to each of the worker\'s commands is lost after the service carried it out', () => {
-  let platform: LocalPlatform;
+describe.each(TOPOLOGIES)('faults: the answer to each of the worker\'s commands is lost after the service carried it out, on the %s topology', (topology) => {
+  let platform: TestPlatform;
   beforeAll(async () => {
-    platform = await startTestPlatform('lost-responses', { faultProxies: { seed: 1 } });
+    platform = await startTopology(topology, 'lost-responses', { faultProxies: { seed: 1 } });
   });
   afterAll(async () => {
     await platform?.stop();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { resolveTool, startLocalPlatform } from '@kundval/infra';
+import { resolveTool, startClusterPlatform, startLocalPlatform } from '@kundval/infra';
 import { SEARCH_ATTRIBUTE_TYPES, journeyWorkflowId } from '@kundval/workflows';
 import { loadDemoData, runHomeCareJourney } from '@kundval/tests/driver';
 import { Child } from '../lib/child.js';
@@ -26,6 +26,8 @@ import { floorJourneyWorkflow } from './floor/workflows.js';
  * the engine floor: a workflow with the journey's signals, timer, upserts and activities (no-ops)
  * on its own task queue, in a worker process with the same options, on the same dev server.
  * Floor and journey runs alternate; each runs a fixed number of items with a fixed number in flight.
+ * With `--cluster`, all of it on the production topology instead (`startClusterPlatform`, ADR 0025):
+ * the floor's worker is one process beside the platform's two journey workers.
  */
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +44,11 @@ const { values: args } = parseArgs({
     'temporal-pragma': { type: 'string', multiple: true, default: [] },
     only: { type: 'string', description: 'floor or journey: one side alone, for tuning (no ratio)' },
     breakdown: { type: 'boolean', default: false, description: 'time each step of the journeys (diagnostic)' },
+    cluster: {
+      type: 'boolean',
+      default: false,
+      description: "on the production topology (npm run start:cluster's, ADR 0025: Temporal server on PostgreSQL, three NATS nodes, two replicas of each service, two workers) instead of the development one",
+    },
   },
 });
 const reps = Number(args.reps);
@@ -56,19 +63,22 @@ const workerEnv = {
 };
 const pragmas = args['temporal-pragma']!;
 if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');
+if (args.cluster && pragmas.length > 0) throw new Error("--temporal-pragma sets the dev server's SQLite; the cluster's Temporal server runs on PostgreSQL");
+const topology = args.cluster ? 'cluster' : 'dev';
 
 const stops: Array<() => Promise<unknown>> = [];
 try {
   if (pragmas.length > 0) stops.push(useTemporalPragmas(pragmas));
   const out = createWriteStream(logFile('journeys-platform'), { flags: 'w' });
   stops.push(async () => out.end());
-  console.error('starting the platform…');
-  const platform = await startLocalPlatform({
-    searchAttributes: SEARCH_ATTRIBUTE_TYPES,
+  console.error(`starting the platform (${topology} topology)…`);
+  const common = {
     logLevel: args['log-level'] as 'info',
-    log: (source, line) => out.write(`[${source}] ${line}\n`),
+    log: (source: string, line: string) => out.write(`[${source}] ${line}\n`),
     env: { ...workerEnv, ...(args['bridge-concurrency'] ? { BRIDGE_CONCURRENCY: args['bridge-concurrency'] } : {}) },
-  });
+  };
+  // The cluster's setup registers the search attributes in its namespace; the dev server takes them at start.
+  const platform = args.cluster ? await startClusterPlatform(common) : await startLocalPlatform({ ...common, searchAttributes: SEARCH_ATTRIBUTE_TYPES });
   stops.unshift(() => platform.stop());
   await loadDemoData(platform.urls, platform.auth);
 
@@ -150,7 +160,7 @@ try {
     console.error(`peak backlog per event consumer: ${JSON.stringify(peakBacklogs)}`);
   }
   if (args.only) {
-    console.log(`results: ${writeResult('journeys', { options: { reps, journeys, floorCount, concurrency, workerEnv, temporalPragmas: pragmas, only: args.only }, journeyShape: shape, runs, breakdown })}`);
+    console.log(`results: ${writeResult('journeys', { options: { topology, reps, journeys, floorCount, concurrency, workerEnv, temporalPragmas: pragmas, only: args.only }, journeyShape: shape, runs, breakdown })}`);
   } else {
     reportComparison();
   }
@@ -162,10 +172,10 @@ try {
       compare('application to payment p50', 'ms', of('journey', (r) => r.p50Ms), of('floor', (r) => r.p50Ms)),
       compare('application to payment p99', 'ms', of('journey', (r) => r.p99Ms), of('floor', (r) => r.p99Ms)),
     ];
-    const settings = `${concurrency} in flight; worker ${workerEnv.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS} workflow tasks / ${workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES} activities, ${workerEnv.WORKER_MAX_CACHED_WORKFLOWS} cached workflows${pragmas.length ? `; SQLite ${pragmas.join(', ')}` : ''}`;
+    const settings = `${topology === 'cluster' ? 'cluster topology: two workers and two replicas of each service, ' : ''}${concurrency} in flight; worker ${workerEnv.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS} workflow tasks / ${workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES} activities, ${workerEnv.WORKER_MAX_CACHED_WORKFLOWS} cached workflows${pragmas.length ? `; SQLite ${pragmas.join(', ')}` : ''}`;
     const table = markdownTable(`Journeys: home-care journeys through the services against the Temporal floor (${settings})`, rows, { product: 'journeys', baseline: 'engine floor' });
     const file = writeResult('journeys', {
-      options: { reps, journeys, floorCount, concurrency, workerEnv, logLevel: args['log-level'], temporalPragmas: pragmas, quick: args.quick },
+      options: { topology, reps, journeys, floorCount, concurrency, workerEnv, logLevel: args['log-level'], temporalPragmas: pragmas, quick: args.quick },
       summary: rows,
       journeyShape: shape,
       runs,

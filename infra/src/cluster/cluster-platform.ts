@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { control, devSecret, httpOk, SERVICES, startNodeProcess, startReady, type ComponentControl, type ServiceName } from '../local-platform.js';
+import { control, devSecret, httpOk, SERVICES, startNodeProcess, type ComponentControl, type ServiceName } from '../local-platform.js';
+import { startCommandProxies, type CommandTarget, type FaultProxy } from '../fault-proxy.js';
 import { freePort } from '../ports.js';
 import { startPostgres, type PostgresServer } from '../postgres.js';
-import { runCommand } from '../process.js';
-import { describeSupervisorEvent, Supervisor, type BackoffPolicy, type Incarnation, type SupervisorEvent } from '../supervisor.js';
+import { runCommand, startReady } from '../process.js';
+import { supervision, type BackoffPolicy, type SupervisorEvent } from '../supervisor.js';
 import { findRepoRoot } from '../tools.js';
 import { startFrontDoor, type FrontDoor } from './front-door.js';
 import { natsClusterUrl, planNatsCluster, startNatsClusterNode, waitForJetStreamCluster, type NatsClusterNode } from './nats-cluster.js';
@@ -34,6 +35,8 @@ export interface ClusterPlatformOptions {
   log?: (source: string, line: string) => void;
   supervision?: Partial<BackoffPolicy>;
   onSupervisorEvent?: (event: SupervisorEvent) => void;
+  /** A fault proxy between the workers and each service's front door, as `startLocalPlatform` puts one before each service. */
+  faultProxies?: boolean | { seed?: number };
 }
 
 /** The production topology on one machine (ADR 0025), as `npm run start:cluster` and the cluster tests run it. */
@@ -49,6 +52,8 @@ export interface ClusterPlatform {
   auth: { secret: string; issuer: string };
   /** Every supervised process by name: `temporal`, `temporal-ui`, `nats-1`…, `orders-1`…, `worker-1`…. */
   components: Record<string, ComponentControl>;
+  /** The fault proxies between the workers and the services they command, when asked for. */
+  proxies?: Record<CommandTarget, FaultProxy>;
   stop(): Promise<void>;
 }
 
@@ -68,7 +73,6 @@ export async function startClusterPlatform(options: ClusterPlatformOptions = {})
   const workers = options.workers ?? 2;
   const log = options.log ?? (() => undefined);
   const started: Array<{ stop(): Promise<void> }> = [];
-  const supervisors = new Map<string, Supervisor>();
   let postgres: PostgresServer | undefined;
 
   const stopAll = async () => {
@@ -77,21 +81,7 @@ export async function startClusterPlatform(options: ClusterPlatformOptions = {})
     await postgres?.stop().catch(() => undefined);
     if (temporary) await rm(dataDir, { recursive: true, force: true });
   };
-  const supervise = async (name: string, launch: () => Promise<Incarnation>) => {
-    const supervisor = new Supervisor({
-      name,
-      launch,
-      backoff: options.supervision ?? {},
-      onEvent: (event) => {
-        log('supervisor', describeSupervisorEvent(event));
-        options.onSupervisorEvent?.(event);
-      },
-    });
-    await supervisor.start();
-    supervisors.set(name, supervisor);
-    started.push(supervisor);
-    return supervisor;
-  };
+  const { supervise, supervisors } = supervision({ backoff: options.supervision ?? {}, log, ...(options.onSupervisorEvent ? { onEvent: options.onSupervisorEvent } : {}), started });
 
   try {
     postgres = await startPostgres({ ...(temporary ? {} : { dataDir: join(dataDir, 'postgres') }), database: 'kundval', log: (line) => log('postgres', line) });
@@ -153,6 +143,10 @@ export async function startClusterPlatform(options: ClusterPlatformOptions = {})
     await Promise.all(names.filter((n) => n !== 'workflows').flatMap((name) => Array.from({ length: replicas }, (_, i) => startReplica(name, i))));
     await Promise.all(Array.from({ length: replicas }, (_, i) => startReplica('workflows', i)));
 
+    // Only the workers' commands go through the fault proxies; people and the bridges reach the front doors directly.
+    const commandProxies = options.faultProxies ? await startCommandProxies(urls, options.faultProxies, (line) => log('fault-proxy', line)) : undefined;
+    if (commandProxies) started.push(commandProxies);
+    const proxies = commandProxies?.proxies;
     const workerScript = join(root, 'services', 'workflows', 'dist', 'worker.js');
     // The worker says it polls at info level; that line is how readiness is known.
     // Each worker serves its /health, /ready and /metrics on a port of its own.
@@ -160,7 +154,7 @@ export async function startClusterPlatform(options: ClusterPlatformOptions = {})
     await Promise.all(
       Array.from({ length: workers }, (_, i) => {
         const name = `worker-${i + 1}`;
-        const workerEnv = { ...common, LOG_LEVEL: 'info', WORKER_PORT: String(workerPorts[i]) };
+        const workerEnv = { ...common, ...commandProxies?.commandUrls, LOG_LEVEL: 'info', WORKER_PORT: String(workerPorts[i]) };
         return supervise(name, () => {
           const w = startNodeProcess(root, name, workerScript, workerEnv, log);
           return startReady(w, async () => w.recentOutput().includes('worker started'), { timeoutMs: 120_000, what: `${name} to poll its task queue` });
@@ -177,6 +171,7 @@ export async function startClusterPlatform(options: ClusterPlatformOptions = {})
       postgres: { url: pg.url, serviceUrls },
       auth,
       components,
+      ...(proxies ? { proxies } : {}),
       stop: stopAll,
     };
   } catch (err) {

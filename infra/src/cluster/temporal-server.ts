@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import getPort, { portNumbers } from 'get-port';
 import type { PostgresServer } from '../postgres.js';
-import { canConnect, runCommand, ServerProcess, waitUntilReady, type ExitInfo } from '../process.js';
+import { canConnect, runCommand, ServerProcess, startReady, type ExitInfo } from '../process.js';
 import { resolveTool, temporalPostgresSchemaDir } from '../tools.js';
 
 const HOST = '127.0.0.1';
@@ -153,28 +153,15 @@ export async function startTemporalServer(plan: TemporalServerPlan, log?: (line:
     ...(log ? { log } : {}),
   });
   const temporal = resolveTool('temporal');
-  try {
-    await waitUntilReady(
-      server,
-      async () => {
-        if (!(await canConnect(HOST, plan.frontendPort))) return false;
-        const health = await runCommand(temporal, ['operator', 'cluster', 'health', '--address', plan.address], { env: clientEnv(), timeoutMs: 10_000 });
-        return health.code === 0 && /SERVING/.test(health.stdout);
-      },
-      { timeoutMs: READY_TIMEOUT_MS, what: `the frontend on ${plan.address}` },
-    );
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return {
-    pid: server.pid,
-    exited: server.exited,
-    get stopRequested() {
-      return server.stopRequested;
+  return startReady(
+    server,
+    async () => {
+      if (!(await canConnect(HOST, plan.frontendPort))) return false;
+      const health = await runCommand(temporal, ['operator', 'cluster', 'health', '--address', plan.address], { env: clientEnv(), timeoutMs: 10_000 });
+      return health.code === 0 && /SERVING/.test(health.stdout);
     },
-    stop: () => server.stop(),
-  };
+    { timeoutMs: READY_TIMEOUT_MS, what: `the frontend on ${plan.address}` },
+  );
 }
 
 async function run(command: string, args: string[], what: string): Promise<void> {

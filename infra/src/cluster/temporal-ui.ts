@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ServerProcess, waitUntilReady, type ExitInfo } from '../process.js';
+import { ServerProcess, startReady, type ExitInfo } from '../process.js';
 import { resolveTool } from '../tools.js';
 
 export interface TemporalUiServer {
@@ -38,18 +38,5 @@ export async function startTemporalUi(root: string, url: string, log?: (line: st
     stopTimeoutMs: 5_000,
     ...(log ? { log } : {}),
   });
-  try {
-    await waitUntilReady(server, async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok, { timeoutMs: 30_000, what: `the Web UI on ${url}` });
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return {
-    pid: server.pid,
-    exited: server.exited,
-    get stopRequested() {
-      return server.stopRequested;
-    },
-    stop: () => server.stop(),
-  };
+  return startReady(server, async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok, { timeoutMs: 30_000, what: `the Web UI on ${url}` });
 }

@@ -49,8 +49,11 @@ export {
   MAX_EVENT_BYTES,
   EVENT_STREAM_MAX_AGE_DAYS,
   PARKED_STREAM_MAX_AGE_DAYS,
+  PINNED_ACK_WAIT_MS,
+  PIN_TIMEOUT_MS,
+  PIN_TAKEOVER_GRACE_MS,
 } from './nats.js';
-export type { EventBus, EventHandler, ConsumerOptions, StreamSettings } from './nats.js';
+export type { EventBus, EventHandler, ConsumerOptions, StreamSettings, PinnedGroup } from './nats.js';
 export { inboxHandlers, INBOX_BATCH_EVENTS } from './inbox-consumer.js';
 export { issueToken, verifyToken, serviceAudience, routeScope, assertScope, machineTokens, DEVELOPMENT_AUDIENCE } from './auth.js';
 export type { TokenSettings, DevelopmentTokenSettings, IdentityProviderSettings, TokenSource, ClientCredentials } from './auth.js';

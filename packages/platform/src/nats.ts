@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { SpanKind, currentTraceContext, inSpanFrom } from './tracing.js';
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JsMsg, type PriorityPolicy } from '@nats-io/jetstream';
 import {
   EVENT_STREAM,
   PARKED_STREAM,
@@ -70,17 +70,48 @@ export function platformStreams(settings: StreamSettings = { replicas: 1 }) {
  * stream's start, redelivered after `ack_wait` until acknowledged or parked, and replicated as the
  * stream is, so a consumer's position survives the loss of a node.
  */
-export function platformConsumer(durable: string, filterSubjects: string[], settings?: StreamSettings) {
+export function platformConsumer(durable: string, filterSubjects: string[], settings?: StreamSettings, pinned?: PinnedGroup) {
   return {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subjects: filterSubjects,
-    ack_wait: nanos(30_000),
+    ack_wait: nanos(pinned ? PINNED_ACK_WAIT_MS : 30_000),
     max_deliver: -1,
     ...(settings ? { num_replicas: settings.replicas } : {}),
+    ...(pinned ? { priority_groups: [pinned.group], priority_policy: PINNED_CLIENT, priority_timeout: nanos(PIN_TIMEOUT_MS) } : {}),
   };
 }
+
+/**
+ * A consumer whose processes take turns instead of sharing its events (ADR 0041): JetStream's
+ * `pinned_client` priority policy (nats-server 2.11+) delivers to one pulling client only, the
+ * pinned one, while the others' pulls wait; when the pinned client has not pulled for
+ * `PIN_TIMEOUT_MS`, the server pins another. Used where the order of events across processes
+ * matters (the journey bridges: two events of one journey must reach it in stream order).
+ */
+export type PinnedGroup = { group: string };
+
+/** nats.js exports its priority policies as a type only. */
+const PINNED_CLIENT: PriorityPolicy = 'pinned_client';
+
+/** Acknowledgement wait of a pinned consumer: what its new holder waits at most for events the dead one had taken. */
+export const PINNED_ACK_WAIT_MS = 10_000;
+/** How long a pull of a pinned consumer's process stays open; the pinned one pulls again at least this often. */
+export const PINNED_PULL_EXPIRES_MS = 5_000;
+/**
+ * Silence after which the server unpins a client and pins another. Longer than an acknowledgement
+ * wait plus a pull: the dead holder's last pull is at most one pull's length before its death, and
+ * every event delivered to it has been due for redelivery for a while when another is pinned, so
+ * the new holder receives those events first (JetStream redelivers before it delivers new ones).
+ */
+export const PIN_TIMEOUT_MS = PINNED_ACK_WAIT_MS + PINNED_PULL_EXPIRES_MS + 5_000;
+/**
+ * How long a newly pinned process holds the events it receives before handling the first. The pin
+ * also moves when the consumer's leader changes (a NATS node lost), while the previous holder is
+ * alive and may be finishing an event of the same journey; it finishes within this time.
+ */
+export const PIN_TAKEOVER_GRACE_MS = 3_000;
 
 export type EventBus = {
   nc: NatsConnection;
@@ -200,6 +231,12 @@ export type ConsumerOptions = {
    * time, so a failing or unprocessable event is retried and parked alone (ADR 0030).
    */
   batch?: { maxEvents: number; handler: (events: CatalogEvent[]) => Promise<void> };
+  /**
+   * One process of those sharing the durable consumer handles its events at a time; the others
+   * stand by and one takes over when it dies (`PIN_TIMEOUT_MS`). The group name (≤ 16 characters)
+   * is declared on the consumer.
+   */
+  pinned?: PinnedGroup;
 };
 
 /** A delivered message and what its body parsed to: an event, or the reason it is poison. */
@@ -217,7 +254,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   const maxDeliveries = options.maxDeliveries ?? 10;
   if (options.partitioned && options.batch) throw new Error('a consumer is either partitioned or batched, not both');
   const jsm = await jetstreamManager(bus.nc, { timeout: JETSTREAM_API_TIMEOUT_MS });
-  const config = platformConsumer(durable, options.events.map((n) => eventCatalog[n].subject), bus.settings);
+  const config = platformConsumer(durable, options.events.map((n) => eventCatalog[n].subject), bus.settings, options.pinned);
   // Two replicas of a service share the durable: whichever starts second finds it and applies the
   // same declared configuration as an update.
   await retryOnTimeout(async () => {
@@ -244,7 +281,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   bus.observer?.watch(durable);
   bus.handlers.set(durable, handler);
   const consumer = await bus.js.consumers.get(EVENT_STREAM.name, durable);
-  const messages = await consumer.consume({ max_messages: 64 });
+  const messages = await consumer.consume({ max_messages: 64, ...(options.pinned ? { group: options.pinned.group, expires: PINNED_PULL_EXPIRES_MS } : {}) });
+  const admitted = options.pinned ? admitOnTakeover(messages) : messages;
 
   // Nothing a single message does may end the loop: that would silently stop the consumer.
   const guarded = (msg: JsMsg, work: Promise<void>) =>
@@ -258,14 +296,14 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
     : options.batch
       ? consumeBatched(options.batch)
       : (async () => {
-          for await (const msg of messages) await guarded(msg, handleOne(read(msg)));
+          for await (const msg of admitted) await guarded(msg, handleOne(read(msg)));
         })();
 
   async function consumePartitioned(partitioned: NonNullable<ConsumerOptions['partitioned']>) {
     // The last event handled or queued per partition: the next one of that partition waits for it.
     const tails = new Map<string, Promise<void>>();
     const inFlight = new Set<Promise<void>>();
-    for await (const msg of messages) {
+    for await (const msg of admitted) {
       while (inFlight.size >= partitioned.concurrency) await Promise.race(inFlight);
       const delivery = read(msg);
       // A poison message has no trustworthy key: it is parked on its own, ordered with nothing.
@@ -301,7 +339,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
         await handleBatch(batch, taken);
       }
     })();
-    for await (const msg of messages) {
+    for await (const msg of admitted) {
       waiting.push(read(msg));
       wake?.();
       wake = undefined;
@@ -330,6 +368,50 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
       }
     }
     for (const e of events) await guarded(e.msg, handleOne({ msg: e.msg, ok: true, event: e.event }));
+  }
+
+  /**
+   * The messages of a pinned consumer. When this process has just been pinned (a message carries a
+   * pin id it has not seen), what arrives in the next `PIN_TAKEOVER_GRACE_MS` is held and then let
+   * through in stream order: a previous holder that lives finishes what it had begun meanwhile, and
+   * the events a dead one had taken come back as redeliveries, which JetStream does not send in
+   * stream order (seen: 4, 6, 5), before the events after them.
+   */
+  async function* admitOnTakeover(source: AsyncIterable<JsMsg>): AsyncGenerator<JsMsg> {
+    const iterator = source[Symbol.asyncIterator]();
+    let waiting: Promise<IteratorResult<JsMsg>> | undefined;
+    const next = () => (waiting ??= iterator.next());
+    let pin: string | undefined;
+    for (;;) {
+      const first = await next();
+      waiting = undefined;
+      if (first.done) return;
+      const current = first.value.headers?.get('Nats-Pin-Id');
+      if (!current || current === pin) {
+        yield first.value;
+        continue;
+      }
+      pin = current;
+      logger.info({ consumer: durable }, "this process now handles the consumer's events; holding them while a previous holder finishes");
+      const held = [first.value];
+      const until = Date.now() + PIN_TAKEOVER_GRACE_MS;
+      let ended = false;
+      for (let left = PIN_TAKEOVER_GRACE_MS; left > 0; left = until - Date.now()) {
+        let timer: NodeJS.Timeout | undefined;
+        const got = await Promise.race([next(), new Promise<'grace over'>((resolve) => (timer = setTimeout(() => resolve('grace over'), left)))]);
+        clearTimeout(timer);
+        if (got === 'grace over') break;
+        waiting = undefined;
+        if (got.done) {
+          ended = true;
+          break;
+        }
+        held.push(got.value);
+      }
+      held.sort((a, b) => a.info.streamSequence - b.info.streamSequence);
+      yield* held;
+      if (ended) return;
+    }
   }
 
   function read(msg: JsMsg): Delivery {

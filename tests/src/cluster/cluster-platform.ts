@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Client, Connection } from '@temporalio/client';
 import { findRepoRoot, startClusterPlatform, type ClusterPlatform } from '@kundval/infra';
 import { EVENT_STREAM, eventCatalog, type EventEnvelope, type EventName } from '@kundval/contracts';
 import { loadDemoData } from '../driver/index.js';
 import { TEST_CHOICE_DEADLINE_MS, TEST_JOURNEY_TIME_SCALE } from '../support/platform.js';
 
 /** Starts the cluster topology for one test file, with demo data; output goes to `.data/test-logs/<name>.log`. */
-export async function startTestCluster(name: string): Promise<ClusterPlatform> {
+export async function startTestCluster(name: string, options: { env?: Record<string, string>; faultProxies?: { seed?: number } } = {}): Promise<ClusterPlatform> {
   const logDir = join(findRepoRoot(), '.data', 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = createWriteStream(join(logDir, `${name}.log`), { flags: 'w' });
@@ -18,7 +19,8 @@ export async function startTestCluster(name: string): Promise<ClusterPlatform> {
     log: (source, line) => logFile.write(`[${source}] ${line}\n`),
     // Crashed processes come back at once in the failover tests.
     supervision: { initialMs: 200, maxMs: 2_000 },
-    env: { CHOICE_DEADLINE_MS: String(TEST_CHOICE_DEADLINE_MS), JOURNEY_TIME_SCALE: String(TEST_JOURNEY_TIME_SCALE) },
+    env: { CHOICE_DEADLINE_MS: String(TEST_CHOICE_DEADLINE_MS), JOURNEY_TIME_SCALE: String(TEST_JOURNEY_TIME_SCALE), ...options.env },
+    ...(options.faultProxies ? { faultProxies: options.faultProxies } : {}),
   });
   await loadDemoData(platform.urls, platform.auth);
   const stop = platform.stop;
@@ -77,5 +79,28 @@ export async function query<R extends Record<string, unknown>>(url: string, text
     return (await client.query<R>(text, values)).rows;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * The `journeyEvent` signals a journey received, in the order its history recorded them, with the
+ * identity of the client that sent each (`<pid>@<host>`: which bridge process signalled it).
+ */
+export async function journeySignals(temporal: { address: string; namespace: string }, applicationId: string): Promise<Array<{ eventId: string; kind: string; validTo?: string; identity: string }>> {
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const history = await client.workflow.getHandle(`journey-${applicationId}`).fetchHistory();
+    const signals = [];
+    for (const event of history.events ?? []) {
+      const attributes = event.workflowExecutionSignaledEventAttributes;
+      if (!attributes || attributes.signalName !== 'journeyEvent') continue;
+      const data = attributes.input?.payloads?.[0]?.data;
+      const signal = JSON.parse(Buffer.from(data ?? new Uint8Array()).toString('utf8')) as { eventId: string; kind: string; validTo?: string };
+      signals.push({ eventId: signal.eventId, kind: signal.kind, ...(signal.validTo ? { validTo: signal.validTo } : {}), identity: attributes.identity ?? '' });
+    }
+    return signals;
+  } finally {
+    await connection.close();
   }
 }

@@ -4,7 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { EVENT_STREAM, PARKED_STREAM } from '@kundval/contracts';
 import { CLUSTER_STREAM_REPLICAS, type ClusterPlatform } from '@kundval/infra';
 import { actors, eventually, homeCareSteps, journeyReaches, nextIdentityNumber, runHomeCareJourney, type VisitPlan } from '../driver/index.js';
-import { query, startTestCluster, storedEvents, wireTap } from './cluster-platform.js';
+import { journeySignals, query, startTestCluster, storedEvents, wireTap } from './cluster-platform.js';
 
 /** The weekday mornings of February 2026 at the municipal provider: 600 day minutes at 293 kr/h. */
 const FEBRUARY_MORNINGS: VisitPlan[] = [9, 10, 11, 12, 13].map((day) => ({
@@ -93,6 +93,63 @@ describe('the production topology on one machine: Temporal server on PostgreSQL,
     await eventually(async () => (rows.every((r) => tap.published.has(r.event_id)) ? true : undefined), 'every relayed row seen on the wire');
     const copies = rows.map((r) => tap.published.get(r.event_id));
     expect(copies.filter((n) => n !== 1)).toEqual([]);
+  });
+
+  it('signals each journey its events in stream order through one of the two bridges, and in order again after that bridge dies and the other takes over', async () => {
+    const steps = homeCareSteps(platform);
+    const caseHandler = actors(platform).caseHandler;
+    const journeys: Array<{ applicationId: string; decisionId: string }> = [];
+    for (let i = 0; i < 4; i++) {
+      const { applicationId } = await steps.apply(nextIdentityNumber(1936));
+      await steps.assess(applicationId);
+      const { decisionId } = await steps.decide(applicationId, { careHoursPerMonth: 4, serviceHoursPerMonth: 0, validFrom: '2026-03-01', validTo: '2026-03-31' });
+      journeys.push({ applicationId, decisionId });
+    }
+    for (const j of journeys) await journeyReaches(platform, j.applicationId, ['awaiting-choice']);
+    // Each change renews the decision to a later day: the order the journey got them in is the order of the days.
+    const renew = (j: (typeof journeys)[number], day: number) =>
+      caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${j.decisionId}/changes`, {
+        effectiveFrom: '2026-03-01',
+        careHoursPerMonth: 4,
+        serviceHoursPerMonth: 0,
+        validTo: `2026-04-${String(day).padStart(2, '0')}`,
+        reason: `Renewed to April ${day}.`,
+      });
+    const renewed = (days: number[]) => days.map((d) => `2026-04-${String(d).padStart(2, '0')}`);
+    const bridgeOf = (identity: string) => ['workflows-1', 'workflows-2'].find((name) => identity.startsWith(`${platform.components[name]!.pid}@`)) ?? identity;
+
+    // Four journeys' changes back to back, the journeys at once: their events interleave in the stream.
+    await Promise.all(journeys.map(async (j) => { for (const day of [1, 2, 3, 4, 5]) await renew(j, day); }));
+    const before = await Promise.all(journeys.map((j) => eventually(async () => {
+      const signals = (await journeySignals(platform.temporal, j.applicationId)).filter((s) => s.kind === 'decisionChanged');
+      return signals.length === 5 ? signals : undefined;
+    }, `five changes signalled to ${j.applicationId}`)));
+    for (const signals of before) expect(signals.map((s) => s.validTo)).toEqual(renewed([1, 2, 3, 4, 5]));
+    const bridges = new Set(before.flat().map((s) => bridgeOf(s.identity)));
+    expect(bridges.size).toBe(1);
+    const active = [...bridges][0]!;
+    const standby = active === 'workflows-1' ? 'workflows-2' : 'workflows-1';
+
+    // The active bridge is killed while the next changes come; the other takes over.
+    const killedAt = Date.now();
+    await Promise.all(journeys.map(async (j, i) => {
+      for (const day of [6, 7, 8, 9, 10]) {
+        await renew(j, day);
+        if (i === 0 && day === 6) await platform.components[active]!.halt('SIGKILL');
+      }
+    }));
+    const after = await Promise.all(journeys.map((j) => eventually(async () => {
+      const signals = (await journeySignals(platform.temporal, j.applicationId)).filter((s) => s.kind === 'decisionChanged');
+      return signals.length >= 10 ? signals : undefined;
+    }, `ten changes signalled to ${j.applicationId}`, 120_000)));
+    console.log(`the standby bridge signalled the first event ${((Date.now() - killedAt) / 1000).toFixed(1)} s (at most) after the active one was killed`);
+    for (const signals of after) {
+      // A change the dying bridge signalled without its acknowledgement reaching NATS comes again from the other, and the journey ignores it.
+      const firsts = signals.filter((s, i) => signals.findIndex((o) => o.eventId === s.eventId) === i);
+      expect(firsts.map((s) => s.validTo)).toEqual(renewed([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    }
+    expect(new Set(after.flatMap((signals) => signals.slice(5)).map((s) => bridgeOf(s.identity))).has(standby)).toBe(true);
+    await platform.components[active]!.start();
   });
 
   it('completes every journey in flight through the loss of a NATS node, a replica of each service, a worker and a Temporal restart, paying each once', async () => {

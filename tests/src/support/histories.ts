@@ -14,7 +14,7 @@ export const HISTORY_DIR = join(findRepoRoot(), 'services', 'workflows', 'src', 
  * to be compatible, then commit the files), never automatic, so the committed histories keep
  * guarding the behaviour of journeys already running.
  */
-export async function recordHistory(platform: LocalPlatform, applicationId: string, name: string): Promise<void> {
+export async function recordHistory(platform: Pick<LocalPlatform, 'temporal'>, applicationId: string, name: string): Promise<void> {
   if (process.env['RECORD_HISTORIES'] !== '1') return;
   await saveHistory(platform, applicationId, join(HISTORY_DIR, `${name}.json`));
 }

@@ -13,7 +13,9 @@ import { voucherJourneyWorkflow } from '../workflows/voucher-journey.workflow.js
  *
  * Journeys are signalled concurrently, each journey's events one after another in stream order:
  * the consumer is partitioned by application id (one journey per application), and an event is
- * acknowledged only once its signal has been accepted.
+ * acknowledged only once its signal has been accepted. Several bridges (replicas) share the durable
+ * consumer as one pinned priority group: one of them signals while the others stand by, so no two
+ * bridges ever signal one journey at once, and one of them takes over when it dies (ADR 0041).
  */
 export function startJourneyBridge(deps: {
   bus: EventBus;
@@ -30,6 +32,7 @@ export function startJourneyBridge(deps: {
     bus: deps.bus,
     durable: 'workflows-journeys',
     partitioned: { key: (event) => applicationIdOf(event) ?? event.subject, concurrency: deps.concurrency },
+    pinned: { group: BRIDGE_GROUP },
     ...(deps.maxDeliveries ? { maxDeliveries: deps.maxDeliveries } : {}),
     events: [
       'applicationReceived',
@@ -109,6 +112,9 @@ export function startJourneyBridge(deps: {
     }
   }
 }
+
+/** The priority group the bridges pull in: one of them pinned, the others standing by. */
+export const BRIDGE_GROUP = 'bridges';
 
 /** Events a closed journey has no use for: it ends its orders itself before it closes. */
 const CLOSED_JOURNEY_NEEDS_NOT = new Set<CatalogEvent['name']>(['orderEnded']);
