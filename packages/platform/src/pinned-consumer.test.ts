@@ -63,7 +63,7 @@ describe('a pinned consumer shared by two processes (ADR 0041)', () => {
           events: ['orderAccepted'],
           logger,
           pinned: { group: 'bridges' },
-          partitioned: { key: (e) => e.payload.applicationId, concurrency: 8 },
+          partitioned: { key: (e) => (e.name === 'orderAccepted' ? e.payload.applicationId : e.subject), concurrency: 8 },
           handler: async (event: CatalogEvent) => {
             if (event.name !== 'orderAccepted') return;
             if (event.payload.orderId === 'o-4' && dying === undefined) {

@@ -120,14 +120,6 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       },
       async (req, reply) => {
         const q = req.query;
-        const clauses = [`WorkflowType IN ('customerJourneyWorkflow', 'voucherJourneyWorkflow')`];
-        if (q.customer) clauses.push(`KundvalCustomer = '${q.customer}'`);
-        if (q.area) clauses.push(`KundvalArea = '${q.area}'`);
-        if (q.provider) clauses.push(`KundvalProvider = '${q.provider}'`);
-        if (q.stage) clauses.push(`KundvalStage = '${q.stage}'`);
-        if (q.municipality) clauses.push(`KundvalMunicipality = '${q.municipality}'`);
-        if (q.attention) clauses.push(`KundvalAttention = '${q.attention}'`);
-        if (q.status) clauses.push(`ExecutionStatus = '${EXECUTION_STATUS[q.status]}'`);
         // One page of visibility per request, its token handed to the caller: never everything read to answer a page.
         const nextPageToken = q.pageToken ? decodePageToken(q.pageToken) : undefined;
         const badToken = () =>
@@ -135,29 +127,13 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         if (nextPageToken === null) throw badToken();
         let page: proto.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
         try {
-          page = await deps.client.workflowService.listWorkflowExecutions({ namespace: deps.namespace, query: clauses.join(' AND '), pageSize: q.limit, ...(nextPageToken ? { nextPageToken } : {}) });
+          page = await deps.client.workflowService.listWorkflowExecutions({ namespace: deps.namespace, query: visibilityQuery(q), pageSize: q.limit, ...(nextPageToken ? { nextPageToken } : {}) });
         } catch (err) {
           // A token of another filter's list: visibility refuses it as an invalid argument.
           if (nextPageToken && isGrpcServiceError(err) && err.code === 3) throw badToken();
           throw err;
         }
-        const out: z.infer<typeof JourneySummary>[] = page.executions.map((wf) => {
-          const fields = wf.searchAttributes?.indexedFields;
-          const workflowId = wf.execution?.workflowId ?? '';
-          const status = proto.temporal.api.enums.v1.WorkflowExecutionStatus[wf.status ?? 0] ?? 'UNSPECIFIED';
-          return {
-            workflowId,
-            status: status.replace(STATUS_PREFIX, ''),
-            stage: keywordOf(fields, 'KundvalStage'),
-            area: keywordOf(fields, 'KundvalArea'),
-            provider: keywordOf(fields, 'KundvalProvider'),
-            customer: keywordOf(fields, 'KundvalCustomer'),
-            municipality: keywordOf(fields, 'KundvalMunicipality'),
-            attention: keywordOf(fields, 'KundvalAttention'),
-            startTime: timestampOf(wf.startTime),
-            temporalUiUrl: uiLink(workflowId),
-          };
-        });
+        const out = page.executions.map((wf) => journeySummary(wf, uiLink));
         if (page.nextPageToken && page.nextPageToken.length > 0) void reply.header(NEXT_PAGE_TOKEN_HEADER, encodePageToken(page.nextPageToken));
         return out;
       },
@@ -338,4 +314,36 @@ async function ask(handle: WorkflowHandle, request: PersonRequest): Promise<{ st
  */
 function requestIdOf(req: Parameters<typeof keyedOperationId>[0]): string {
   return keyedOperationId(req) ?? `request-${randomUUID()}`;
+}
+
+/** The visibility query of a Find: journeys of both workflow types, narrowed by each filter given (each a checked keyword). */
+function visibilityQuery(q: { customer?: string; area?: string; provider?: string; stage?: string; municipality?: string; attention?: string; status?: keyof typeof EXECUTION_STATUS }): string {
+  const clauses = [`WorkflowType IN ('customerJourneyWorkflow', 'voucherJourneyWorkflow')`];
+  if (q.customer) clauses.push(`KundvalCustomer = '${q.customer}'`);
+  if (q.area) clauses.push(`KundvalArea = '${q.area}'`);
+  if (q.provider) clauses.push(`KundvalProvider = '${q.provider}'`);
+  if (q.stage) clauses.push(`KundvalStage = '${q.stage}'`);
+  if (q.municipality) clauses.push(`KundvalMunicipality = '${q.municipality}'`);
+  if (q.attention) clauses.push(`KundvalAttention = '${q.attention}'`);
+  if (q.status) clauses.push(`ExecutionStatus = '${EXECUTION_STATUS[q.status]}'`);
+  return clauses.join(' AND ');
+}
+
+/** One journey of a visibility page, as Find lists it. */
+function journeySummary(wf: proto.temporal.api.workflow.v1.IWorkflowExecutionInfo, uiLink: (workflowId: string) => string): z.infer<typeof JourneySummary> {
+  const fields = wf.searchAttributes?.indexedFields;
+  const workflowId = wf.execution?.workflowId ?? '';
+  const status = proto.temporal.api.enums.v1.WorkflowExecutionStatus[wf.status ?? 0] ?? 'UNSPECIFIED';
+  return {
+    workflowId,
+    status: status.replace(STATUS_PREFIX, ''),
+    stage: keywordOf(fields, 'KundvalStage'),
+    area: keywordOf(fields, 'KundvalArea'),
+    provider: keywordOf(fields, 'KundvalProvider'),
+    customer: keywordOf(fields, 'KundvalCustomer'),
+    municipality: keywordOf(fields, 'KundvalMunicipality'),
+    attention: keywordOf(fields, 'KundvalAttention'),
+    startTime: timestampOf(wf.startTime),
+    temporalUiUrl: uiLink(workflowId),
+  };
 }
