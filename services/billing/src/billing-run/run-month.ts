@@ -368,8 +368,8 @@ export async function ordersToPrice(db: BillingDb, month: string): Promise<numbe
   const occupancy = occupancyAreaIds();
   const areas = occupancy.length > 0 ? occupancy : ['-'];
   const statuses = [...STATEMENT_STATUSES];
-  const first = firstDayOf(month);
-  const last = lastDayOf(month);
+  const first = firstDayOfMonth(month);
+  const last = lastDayOfMonth(month);
   const { rows } = await sql<{ n: number | string }>`
     with providers as (
       select o.provider_id from month_approvals m join orders o on o.order_id = m.order_id where m.month = ${month}
