@@ -151,6 +151,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await supervise('nats', async () => (nats = await startNatsServer(natsOptions)));
 
     const auth = { secret: await devSecret(dataDir), issuer: 'kundval-dev' };
+    // Known before the identity provider starts: the console's callback is registered there.
+    const consolePort = await port(4100);
+    const consoleUrl = `http://127.0.0.1:${consolePort}`;
     let identity: LocalIdentity | undefined;
     if (options.identityProvider) {
       const given = options.identityProvider === true ? {} : options.identityProvider;
@@ -162,6 +165,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         // The scopes the services' routes declare of their own (`config.scope`).
         scopes: ['decisions:import', 'billing:pay'],
         people: given.people ?? [],
+        consoleRedirectUris: [`${consoleUrl}/signin/callback`],
+        consolePostLogoutRedirectUris: [`${consoleUrl}/signin`],
         keyFile: temporary ? undefined : join(dataDir, 'idp', 'signing-key.json'),
         ...(options.preferWellKnownPorts ? { port: await port(4109) } : {}),
       });
@@ -176,8 +181,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await Promise.all(Object.entries(SERVICES).map(async ([name, p]) => [name, await port(p)] as const)),
     ) as Record<ServiceName, number>;
     const urls = Object.fromEntries(Object.entries(ports).map(([name, p]) => [name, `http://127.0.0.1:${p}`])) as Record<ServiceName, string>;
-    const consolePort = await port(4100);
-    const consoleUrl = `http://127.0.0.1:${consolePort}`;
 
     const common: Record<string, string> = {
       NATS_URL: nats.url,
@@ -236,7 +239,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     // The console talks to the services directly (never through the worker's fault proxies), and
     // offers the development sign-in with the local issuer's secret.
-    const consoleEnv = { ...common, PORT: String(consolePort), WORKFLOWS_URL: urls.workflows };
+    // With the identity provider, people sign in through it (authorization code + PKCE, ADR 0037), and nothing else.
+    const consoleEnv = { ...common, PORT: String(consolePort), WORKFLOWS_URL: urls.workflows, PUBLIC_URL: consoleUrl, ...(identity ? { OIDC_ISSUER: identity.provider.issuer } : {}) };
     const consoleScript = join(root, 'apps', 'console', 'dist', 'server.js');
     await supervise('console', () =>
       startReady(startNodeProcess(root, 'console', consoleScript, consoleEnv, log), async () => httpOk(`${consoleUrl}/health`), { timeoutMs: 60_000, what: 'console /health' }),

@@ -50,8 +50,12 @@ export type IdentityProviderOptions = {
   scopes?: readonly string[];
   /** Where the console may be sent back with a code after sign-in. */
   consoleRedirectUris?: readonly string[];
-  /** Seconds a token lives: an hour by default. */
+  /** Where the console may have the provider send a person after signing out. */
+  consolePostLogoutRedirectUris?: readonly string[];
+  /** Seconds a machine's token lives: an hour by default. */
   accessTokenTtlSeconds?: number;
+  /** Seconds a person's access token lives: five minutes by default; the console renews it with the refresh token (ADR 0037). */
+  personAccessTokenTtlSeconds?: number;
 };
 
 export interface IdentityProvider {
@@ -82,6 +86,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   const people = new Map((options.people ?? []).map((p) => [p.sub, p]));
   const municipality = options.municipality ?? 'nacka';
   const ttl = options.accessTokenTtlSeconds ?? 3600;
+  const personTtl = options.personAccessTokenTtlSeconds ?? 300;
   const allScopes = [...new Set(options.services.flatMap((s) => [`${s}:read`, `${s}:write`]).concat(options.scopes ?? [], options.clients.flatMap((c) => c.scopes)))];
   /** The scopes a service knows: its own prefix. */
   const scopesAt = (service: string) => allScopes.filter((s) => s.startsWith(`${service}:`));
@@ -100,10 +105,12 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       {
         client_id: CONSOLE_CLIENT_ID,
         token_endpoint_auth_method: 'none' as const,
-        grant_types: ['authorization_code'],
+        // The refresh token gets the console a token for each service from one sign-in, and is revoked at sign-out (ADR 0037).
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code' as const],
         // The console's own address, and the one `personToken` ends on (it never loads it).
         redirect_uris: [CONSOLE_REDIRECT_URI, ...(options.consoleRedirectUris ?? [])],
+        post_logout_redirect_uris: [...(options.consolePostLogoutRedirectUris ?? [])],
       },
     ],
     jwks: { keys: [await signingKey(options.keyFile)] },
@@ -111,10 +118,22 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     claims: { openid: ['sub'] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
-    ttl: { AccessToken: ttl, ClientCredentials: ttl, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600, IdToken: 3600 },
+    // A person's session, grant and refresh token last a working day; their access tokens minutes (`personTtl`).
+    ttl: { AccessToken: personTtl, ClientCredentials: ttl, AuthorizationCode: 60, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, IdToken: 3600, RefreshToken: 8 * 3600 },
+    // The console's refresh token needs no `offline_access`: it ends with the person's session at the provider.
+    issueRefreshToken: async (_ctx, client) => client.clientId === CONSOLE_CLIENT_ID && client.grantTypeAllowed('refresh_token'),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 7009: the console revokes a person's refresh token when they sign out.
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = signOutPage(form);
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? undefined,
@@ -125,7 +144,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
           // A machine gets tokens only for the services it has a scope at.
           const machine = clients.get(client.clientId);
           if (machine && !machine.scopes.some((s) => s.startsWith(`${service}:`))) throw new errors.InvalidTarget(`${client.clientId} has no scope at ${service}`);
-          return { scope: scopesAt(service).join(' '), audience: resource, accessTokenTTL: ttl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          return { scope: scopesAt(service).join(' '), audience: resource, accessTokenTTL: machine ? ttl : personTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
         },
       },
     },
@@ -247,6 +266,16 @@ function signInPage(uid: string, people: IdpPerson[]): string {
   return `<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Kundval — logga in (utveckling)</title></head><body>
 <h1>Logga in (utvecklingens identitetsleverantör)</h1>
 <form method="post" action="/interaction/${escapeHtml(uid)}"><label>Person <select name="sub">${options}</select></label> <button type="submit">Logga in</button></form>
+</body></html>`;
+}
+
+/** The provider's sign-out confirmation (oidc-provider's form, posted back to it), without the default page's external font. */
+function signOutPage(form: string): string {
+  return `<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Kundval — logga ut</title></head><body>
+<h1>Logga ut från identitetsleverantören?</h1>
+${form}
+<button id="sign-out-yes" type="submit" form="op.logoutForm" value="yes" name="logout">Ja, logga ut</button>
+<button type="submit" form="op.logoutForm">Nej</button>
 </body></html>`;
 }
 
