@@ -94,6 +94,11 @@ export type RouteAccess = {
   roles: readonly Role[] | 'any';
   /** Roles refused (403) on another's record: a provider by its `providerId`, a citizen by its `customerId`. */
   ownOnly?: ReadonlyArray<'provider' | 'citizen'>;
+  /**
+   * The route reads its record through the scope in the query (`scopeCondition`): another's record,
+   * or any record for a token without the id claim, is not found (404), like an unknown id, rather than refused (403).
+   */
+  scopedInQuery?: boolean;
   /** Roles that list only their own records: another's are left out, and a token without the id claim is refused. */
   listsOwn?: ReadonlyArray<'provider' | 'citizen'>;
 };
@@ -107,8 +112,8 @@ export type AuthorizationCase = {
   /** Whose id the token's claim carries: the record's own, another's, or none at all. */
   owner: 'own' | 'other' | 'none';
   expected: 'allowed' | 'refused';
-  /** The refusal's status: 401 without a token, 403 with one. */
-  status?: 401 | 403;
+  /** The refusal's status: 401 without a token, 403 with one, 404 for a record outside a scope the query holds. */
+  status?: 401 | 403 | 404;
 };
 
 /**
@@ -117,7 +122,8 @@ export type AuthorizationCase = {
  * the claim. Roles outside the route's config carry their own id, so their refusal is by role.
  */
 export function authorizationCases(table: readonly RouteAccess[]): AuthorizationCase[] {
-  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [] }) => {
+  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [], scopedInQuery = false }) => {
+    const outside = scopedInQuery ? 404 : 403;
     const cases: AuthorizationCase[] = [{ route, caller: 'anonymous', role: null, owner: 'none', expected: 'refused', status: 401 }];
     for (const role of ROLES) {
       const allowed = roles === 'any' || roles.includes(role);
@@ -129,9 +135,9 @@ export function authorizationCases(table: readonly RouteAccess[]): Authorization
         cases.push(
           { route, caller: `${role} (own)`, role, owner: 'own', expected: 'allowed' },
           scoped
-            ? { route, caller: `${role} (other)`, role, owner: 'other', expected: 'refused', status: 403 }
+            ? { route, caller: `${role} (other)`, role, owner: 'other', expected: 'refused', status: outside }
             : { route, caller: `${role} (other, sees only its own)`, role, owner: 'other', expected: 'allowed' },
-          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: 403 },
+          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: scoped ? outside : 403 },
         );
       }
     }

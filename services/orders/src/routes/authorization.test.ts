@@ -14,7 +14,8 @@ import { providerBody, seedDecision, seedProvider, startOrders, type TestOrders 
 
 /**
  * Who may call what in the orders service: one row per route, mirroring its `config.roles`.
- * `ownOnly` roles are refused on another's record; `listsOwn` roles see only their own in a list.
+ * `ownOnly` roles are refused on another's record; `listsOwn` roles see only their own in a list;
+ * `scopedInQuery` routes read the record through the scope (application/scope.ts): another's is not found (404).
  */
 const MATRIX: RouteAccess[] = [
   { route: 'POST /providers', roles: ['administrator'] },
@@ -22,21 +23,21 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /providers/:providerId/authorizations', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/authorizations', roles: ['provider', 'administrator', 'case-handler', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /providers/:providerId/authorizations/:areaId/decision', roles: ['administrator'] },
-  { route: 'POST /decisions/:decisionId/choice', roles: ['citizen', 'case-handler', 'system'], ownOnly: ['citizen'] },
+  { route: 'POST /decisions/:decisionId/choice', roles: ['citizen', 'case-handler', 'system'], ownOnly: ['citizen'], scopedInQuery: true },
   { route: 'POST /decisions/:decisionId/default-choice', roles: ['system'] },
-  { route: 'POST /decisions/:decisionId/switch', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'] },
+  { route: 'POST /decisions/:decisionId/switch', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'], scopedInQuery: true },
   { route: 'POST /orders', roles: ['system', 'case-handler'] },
   { route: 'GET /orders', roles: ['provider', 'case-handler', 'operator'], listsOwn: ['provider'] },
-  { route: 'GET /orders/:orderId', roles: ['provider', 'case-handler', 'operator', 'citizen', 'system'], ownOnly: ['provider', 'citizen'] },
-  { route: 'POST /orders/:orderId/accept', roles: ['provider'], ownOnly: ['provider'] },
-  { route: 'POST /orders/:orderId/refuse', roles: ['provider'], ownOnly: ['provider'] },
-  { route: 'POST /orders/:orderId/care-plan', roles: ['provider'], ownOnly: ['provider'] },
-  { route: 'POST /orders/:orderId/end', roles: ['system', 'case-handler', 'citizen'], ownOnly: ['citizen'] },
+  { route: 'GET /orders/:orderId', roles: ['provider', 'case-handler', 'operator', 'citizen', 'system'], ownOnly: ['provider', 'citizen'], scopedInQuery: true },
+  { route: 'POST /orders/:orderId/accept', roles: ['provider'], ownOnly: ['provider'], scopedInQuery: true },
+  { route: 'POST /orders/:orderId/refuse', roles: ['provider'], ownOnly: ['provider'], scopedInQuery: true },
+  { route: 'POST /orders/:orderId/care-plan', roles: ['provider'], ownOnly: ['provider'], scopedInQuery: true },
+  { route: 'POST /orders/:orderId/end', roles: ['system', 'case-handler', 'citizen'], ownOnly: ['citizen'], scopedInQuery: true },
   { route: 'POST /orders/:orderId/reminders', roles: ['system'] },
   { route: 'POST /orders/:orderId/changes', roles: ['system'] },
   { route: 'POST /providers/:providerId/places/released', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/queue', roles: ['provider', 'case-handler', 'operator'], ownOnly: ['provider'] },
-  { route: 'POST /offers/:offerId/answer', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'] },
+  { route: 'POST /offers/:offerId/answer', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'], scopedInQuery: true },
 ];
 
 /** The records every call is made against, and the request of each route. */
