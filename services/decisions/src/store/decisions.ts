@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Expression, Insertable, Selectable, SqlBool, Updateable } from 'kysely';
 import { notFound, type Actor } from '@kundval/platform';
 import type { DecisionsDb } from '../store/db.js';
 import type { DecisionsTables } from './schema.js';
@@ -57,9 +57,11 @@ export function toDecisionView(row: DecisionRow, versions: readonly VersionRow[]
   };
 }
 
-/** Reads a decision for a command, locked until the transaction ends; 404 when there is none. */
-export async function lockDecision(trx: DecisionsDb, decisionId: string): Promise<DecisionRow> {
-  const row = await trx.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId).forUpdate().executeTakeFirst();
+/** Reads a decision for a command, locked until the transaction ends; 404 when there is none, or none within `scope` (`decisionScope`). */
+export async function lockDecision(trx: DecisionsDb, decisionId: string, scope?: Expression<SqlBool>): Promise<DecisionRow> {
+  let query = trx.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId);
+  if (scope) query = query.where(scope);
+  const row = await query.forUpdate().executeTakeFirst();
   if (!row) throw notFound('DECISIONS.DECISION_NOT_FOUND', 'No such decision.');
   return row;
 }
@@ -151,6 +153,8 @@ export async function updateDecision(trx: DecisionsDb, decisionId: string, set: 
   return trx.updateTable('decisions').set(set).where('decision_id', '=', decisionId).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findDecision(db: DecisionsDb, decisionId: string): Promise<DecisionRow | undefined> {
-  return db.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId).executeTakeFirst();
+export async function findDecision(db: DecisionsDb, decisionId: string, scope?: Expression<SqlBool>): Promise<DecisionRow | undefined> {
+  let query = db.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId);
+  if (scope) query = query.where(scope);
+  return query.executeTakeFirst();
 }
