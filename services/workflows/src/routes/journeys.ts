@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { onBehalfOfFrom } from '@kundval/contracts';
-import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { Principal } from '@kundval/contracts';
+import { AppError, ErrorBody, inScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import { journeyStateQuery, journeyWorkflowId, searchAttributes, type PersonRequest } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
 
@@ -116,6 +117,12 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         if (q.provider) clauses.push(`KundvalProvider = '${q.provider}'`);
         if (q.stage) clauses.push(`KundvalStage = '${q.stage}'`);
         if (q.attention) clauses.push(`KundvalAttention = '${q.attention}'`);
+        // The caller's municipality is part of the visibility query (issue 12): another's journeys are not listed.
+        const municipality = req.principal.municipality;
+        if (municipality !== undefined) {
+          if (!Keyword.safeParse(municipality).success) return [];
+          clauses.push(`KundvalMunicipality = '${municipality}'`);
+        }
         const out: z.infer<typeof JourneySummary>[] = [];
         for await (const wf of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
           const sa = wf.searchAttributes;
@@ -253,27 +260,28 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
   };
 
   /**
-   * The journey's handle, if the caller may act on it (a citizen only on their own), from its search
-   * attributes: no worker needs to answer, so a request reaches the journey while one is restarting.
+   * The journey's handle, if the caller may see it, from its search attributes (no worker needs to
+   * answer, so a request reaches the journey while one is restarting): a citizen only their own, a
+   * municipality claim only its municipality's (`inScope`). Another's journey is not found (404),
+   * the same answer as an unknown application.
    */
-  async function ownJourney(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
+  async function ownJourney(applicationId: string, principal: Principal) {
     const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
     const described = await handle.describe().catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
       throw unavailable(err);
     });
     const customerId = described.typedSearchAttributes.get(searchAttributes.customer);
-    if (customerId === undefined) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
-    assertCustomerScope(principal, customerId);
+    const municipality = described.typedSearchAttributes.get(searchAttributes.municipality);
+    if (customerId === undefined || !inScope(principal, { customerId, municipality: municipality ?? null })) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
     return handle;
   }
 
-  /** The journey's handle and where it stands, if the caller may act on it (a citizen only on their own). */
-  async function journey(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
-    const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
+  /** The journey's handle and where it stands, if the caller may see it ({@link ownJourney}). */
+  async function journey(applicationId: string, principal: Principal) {
+    const handle = await ownJourney(applicationId, principal);
     try {
       const state = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(journeyStateQuery));
-      assertCustomerScope(principal, state.customerId);
       return { handle, state };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
