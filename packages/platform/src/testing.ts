@@ -195,6 +195,22 @@ export async function callAs(
   return { status: res.statusCode, body: res.body, before, after: await tableCounts(svc.db) };
 }
 
+/** The tables whose row count a call changed, with the change (`{ orders: 1, audit_log: 1 }`); unchanged tables are left out. */
+export function rowChanges(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const changes: Record<string, number> = {};
+  for (const table of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const delta = (after[table] ?? 0) - (before[table] ?? 0);
+    if (delta !== 0) changes[table] = delta;
+  }
+  return changes;
+}
+
+/**
+ * What an allowed call of a matrix must do, exactly: its success status, the rows it adds (every
+ * change writes an `audit_log` row, so an update shows as one), and the key fields of its answer.
+ */
+export type AllowedEffect = { status: number; rows: Record<string, number>; body?: unknown };
+
 /** Route → its allowed roles, sorted, for comparing a matrix with the routes as registered. */
 export function accessByRoute(rows: readonly RouteAccess[]): Record<string, string> {
   return Object.fromEntries(
