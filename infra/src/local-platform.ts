@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { startIdentityProvider, type IdentityProvider, type IdpClient, type IdpPerson } from './idp/identity-provider.js';
 import { freePort } from './ports.js';
@@ -155,10 +155,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const consolePort = await port(4100);
     const consoleUrl = `http://127.0.0.1:${consolePort}`;
     let identity: LocalIdentity | undefined;
+    let workerKeyFile: string | undefined;
     if (options.identityProvider) {
       const given = options.identityProvider === true ? {} : options.identityProvider;
       const commanded = COMMAND_TARGETS.flatMap((s) => [`${s}:read`, `${s}:write`]);
-      const worker: IdpClient = { clientId: 'kundval-worker', clientSecret: randomBytes(24).toString('base64url'), role: 'system', scopes: commanded, actsOnBehalf: true };
+      // The worker authenticates with its own key (private_key_jwt), made at start into the data folder: the provider holds only the public half.
+      const workerKey = await machineKey(join(dataDir, 'keys', 'kundval-worker.private.jwk.json'));
+      const worker: IdpClient = { clientId: 'kundval-worker', jwks: { keys: [workerKey.publicJwk] }, role: 'system', scopes: commanded, actsOnBehalf: true };
+      workerKeyFile = workerKey.file;
       const provider = await startIdentityProvider({
         services: Object.keys(SERVICES),
         clients: [worker, ...(given.clients ?? [])],
@@ -225,7 +229,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const workerEnv = {
       ...common,
       ...(proxies ? { DECISIONS_URL: proxies.decisions.url, ORDERS_URL: proxies.orders.url, BILLING_URL: proxies.billing.url } : {}),
-      ...(identity ? { AUTH_TOKEN_URL: identity.provider.tokenUrl, AUTH_CLIENT_ID: identity.worker.clientId, AUTH_CLIENT_SECRET: identity.worker.clientSecret } : {}),
+      ...(identity ? { AUTH_TOKEN_URL: identity.provider.tokenUrl, AUTH_CLIENT_ID: identity.worker.clientId, AUTH_CLIENT_KEY_FILE: workerKeyFile! } : {}),
       // The worker says it polls at info level; that line is how readiness is known, whatever the level asked for.
       LOG_LEVEL: 'info',
       // Its /health, /ready and /metrics (ADR 0028).
@@ -334,4 +338,22 @@ export async function devSecret(dataDir: string): Promise<string> {
   const secret = randomBytes(32).toString('hex');
   await writeFile(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * A machine client's ES256 key pair for `private_key_jwt`, kept in `file` (private, mode 600) so
+ * that a restarted platform keeps it; made when the file is missing.
+ */
+async function machineKey(file: string): Promise<{ file: string; publicJwk: JsonWebKey }> {
+  let privateJwk: JsonWebKey & { kid?: string };
+  try {
+    privateJwk = JSON.parse(await readFile(file, 'utf8')) as JsonWebKey & { kid?: string };
+  } catch {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    privateJwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'ES256', use: 'sig' } as JsonWebKey & { kid?: string };
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(privateJwk), { mode: 0o600 });
+  }
+  const { d: _private, ...publicJwk } = privateJwk;
+  return { file, publicJwk };
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { freePort } from '../ports.js';
 
 /**
@@ -23,7 +23,10 @@ import { freePort } from '../ports.js';
 /** A machine client and what it may do. */
 export type IdpClient = {
   clientId: string;
-  clientSecret: string;
+  /** Its shared secret (`client_secret_basic`), unless it authenticates with its key (`jwks`). */
+  clientSecret?: string;
+  /** The public half of its signing key: it authenticates with `private_key_jwt` (RFC 7523), and the provider holds no secret of it. */
+  jwks?: { keys: JsonWebKey[] };
   /** The platform's role its tokens carry (`system` for the worker; an integration's own role). */
   role: string;
   /** Every scope it may ask for, at any service (`decisions:import`, `orders:read`, …). */
@@ -95,12 +98,13 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     clients: [
       ...options.clients.map((c) => ({
         client_id: c.clientId,
-        client_secret: c.clientSecret,
         grant_types: ['client_credentials'],
         response_types: [],
         redirect_uris: [],
         scope: c.scopes.join(' '),
-        token_endpoint_auth_method: 'client_secret_basic' as const,
+        ...(c.jwks
+          ? { token_endpoint_auth_method: 'private_key_jwt' as const, token_endpoint_auth_signing_alg: 'ES256' as const, jwks: c.jwks as unknown as ClientMetadata['jwks'] }
+          : { token_endpoint_auth_method: 'client_secret_basic' as const, client_secret: c.clientSecret! }),
       })),
       {
         client_id: CONSOLE_CLIENT_ID,
