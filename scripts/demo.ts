@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { luhnCheckDigit } from '@kundval/domain';
+import { enrolThroughDirectory, signInThroughConsole } from '@kundval/infra';
 import { issueToken } from '@kundval/platform';
 import { Actor, DEMO_PROVIDERS, homeCareSteps, journeyReaches, nextIdentityNumber, runHomeCareJourney, type Platform, type VisitPlan } from '@kundval/tests/driver';
 import { LOCAL_CHOICE_DEADLINE_MS, PLATFORM_FILE } from './local-settings.js';
@@ -9,7 +10,17 @@ if (!existsSync(PLATFORM_FILE)) {
   console.error('No running platform found: start it with `npm start` first.');
   process.exit(1);
 }
-const platform = JSON.parse(readFileSync(PLATFORM_FILE, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string };
+const platform = JSON.parse(readFileSync(PLATFORM_FILE, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string; identity?: { issuer: string; directoryKey: string } };
+// Under the identity provider (KUNDVAL_IDP=1 npm start) every person of the story is enrolled in its
+// directory and signs in through the console's client (authorization code + PKCE) for each service.
+const identity = platform.identity;
+if (identity) {
+  const serviceOf = (url: string) => Object.entries(platform.urls).find(([, base]) => url.startsWith(base))![0];
+  platform.auth = async (principal, url) => {
+    await enrolThroughDirectory(identity.issuer, identity.directoryKey, { sub: principal.sub, role: principal.role, ...(principal.providerId ? { providerId: principal.providerId } : {}), ...(principal.customerId ? { customerId: principal.customerId } : {}) });
+    return signInThroughConsole(identity.issuer, principal.sub, serviceOf(url));
+  };
+}
 const kr = (ore: number) => `${(ore / 100).toFixed(2)} kr`;
 const journeyUrl = (applicationId: string) => `${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows/journey-${applicationId}`;
 

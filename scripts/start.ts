@@ -51,7 +51,7 @@ const demoTokens: Tokens = idp ? (principal, url) => idp.personToken(principal.s
 await loadDemoData(platform.urls, demoTokens);
 await writeFile(
   PLATFORM_FILE,
-  JSON.stringify({ urls: platform.urls, consoleUrl: platform.consoleUrl, auth: platform.auth, temporal: platform.temporal, ...(idp ? { identity: { issuer: idp.issuer } } : {}) }, null, 2),
+  JSON.stringify({ urls: platform.urls, consoleUrl: platform.consoleUrl, auth: platform.auth, temporal: platform.temporal, ...(idp ? { identity: { issuer: idp.issuer, directoryKey: platform.identity!.directoryKey } } : {}) }, null, 2),
   { mode: 0o600 },
 );
 
@@ -75,7 +75,7 @@ ${
   idp
     ? `Identity provider ${idp.issuer} (discovery: ${idp.issuer}/.well-known/openid-configuration); people: ${LOCAL_PEOPLE.map((p) => p.sub).join(', ')}.
 A token for the docs' "Authorize" (one service each): npm run token -- local-case-handler decisions
-(\`npm run demo\` signs its tokens with the development secret: run it without KUNDVAL_IDP.)`
+The console signs people in through it; \`npm run demo\` enrols its people and signs each in through it too.`
     : `Development tokens (paste into "Authorize" in the docs; valid 7 days):
   case handler   ${await token('case-handler')}
   operator       ${await token('operator')}

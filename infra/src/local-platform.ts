@@ -74,7 +74,7 @@ export interface LocalPlatformOptions {
 }
 
 /** The identity provider the platform runs, and the journey worker's client at it. */
-export type LocalIdentity = { provider: IdentityProvider; worker: IdpClient };
+export type LocalIdentity = { provider: IdentityProvider; worker: IdpClient; /** The bearer key of the provider's directory (`enrolThroughDirectory`). */ directoryKey: string };
 
 export interface LocalPlatform {
   urls: Record<ServiceName, string>;
@@ -160,6 +160,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       const given = options.identityProvider === true ? {} : options.identityProvider;
       const commanded = COMMAND_TARGETS.flatMap((s) => [`${s}:read`, `${s}:write`]);
       // The worker authenticates with its own key (private_key_jwt), made at start into the data folder: the provider holds only the public half.
+      const directoryKey = randomBytes(24).toString('base64url');
       const workerKey = await machineKey(join(dataDir, 'keys', 'kundval-worker.private.jwk.json'));
       const worker: IdpClient = { clientId: 'kundval-worker', jwks: { keys: [workerKey.publicJwk] }, role: 'system', scopes: commanded, actsOnBehalf: true };
       workerKeyFile = workerKey.file;
@@ -170,12 +171,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
         scopes: ['decisions:import', 'billing:pay'],
         people: given.people ?? [],
         consoleRedirectUris: [`${consoleUrl}/signin/callback`],
+        directoryKey,
         consolePostLogoutRedirectUris: [`${consoleUrl}/signin`],
         keyFile: temporary ? undefined : join(dataDir, 'idp', 'signing-key.json'),
         ...(options.preferWellKnownPorts ? { port: await port(4109) } : {}),
       });
       started.push(provider);
-      identity = { provider, worker };
+      identity = { provider, worker, directoryKey };
     }
     // With the identity provider, no process is given the development secret: a token it signs is refused.
     const authEnv: Record<string, string> = identity

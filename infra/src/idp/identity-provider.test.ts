@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, exportJWK, jwtVerify, type KeyObject } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdentityProvider, type IdentityProvider } from './identity-provider.js';
+import { enrolThroughDirectory, startIdentityProvider, type IdentityProvider } from './identity-provider.js';
 
 /** The identity provider itself, against its own published keys: what a service will check of its tokens. */
 describe('the local identity provider (oidc-provider)', () => {
@@ -17,6 +17,7 @@ describe('the local identity provider (oidc-provider)', () => {
         { clientId: 'keyed-worker', jwks: { keys: [{ ...(await exportJWK(keyed.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] }, role: 'system', scopes: ['orders:read'] },
       ],
       people: [{ sub: 'handler-1', role: 'case-handler' }, { sub: 'citizen-c-1', role: 'citizen', customerId: 'c-1' }],
+      directoryKey: 'the-directory-key',
     });
   });
   afterAll(async () => idp.stop());
@@ -83,5 +84,12 @@ describe('the local identity provider (oidc-provider)', () => {
     expect(payload).toMatchObject({ sub: 'citizen-c-1', role: 'citizen', customerId: 'c-1', municipality: 'nacka', client_id: 'kundval-console', aud: 'urn:kundval:orders' });
     expect(String(payload['scope'] ?? '')).not.toMatch(/orders:/);
     await expect(idp.personToken('nobody', 'orders')).rejects.toThrow();
+  });
+
+  it('enrols a person over HTTP for the holder of the directory key only, who can then sign in', async () => {
+    await expect(enrolThroughDirectory(idp.issuer, 'not-the-key', { sub: 'citizen-c-2', role: 'citizen', customerId: 'c-2' })).rejects.toThrow(/401/);
+    await expect(idp.personToken('citizen-c-2', 'orders')).rejects.toThrow();
+    await enrolThroughDirectory(idp.issuer, 'the-directory-key', { sub: 'citizen-c-2', role: 'citizen', customerId: 'c-2' });
+    expect(await verify(await idp.personToken('citizen-c-2', 'orders'), 'orders')).toMatchObject({ sub: 'citizen-c-2', role: 'citizen', customerId: 'c-2' });
   });
 });

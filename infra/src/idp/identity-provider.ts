@@ -55,6 +55,11 @@ export type IdentityProviderOptions = {
   consoleRedirectUris?: readonly string[];
   /** Where the console may have the provider send a person after signing out. */
   consolePostLogoutRedirectUris?: readonly string[];
+  /**
+   * Lets a local tool add people to the directory over HTTP (`POST /directory/people` with this as
+   * bearer), as an administrator would: `npm run demo` enrols the citizens it creates. Off when unset.
+   */
+  directoryKey?: string;
   /** Seconds a machine's token lives: an hour by default. */
   accessTokenTtlSeconds?: number;
   /** Seconds a person's access token lives: five minutes by default; the console renews it with the refresh token (ADR 0037). */
@@ -196,6 +201,23 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       if (asked !== null) (ctx.state as { onBehalfOf?: string }).onBehalfOf = asked;
       (ctx.req as typeof ctx.req & { body?: Record<string, string> }).body = Object.fromEntries(form);
     }
+    if (ctx.method === 'POST' && ctx.path === DIRECTORY_PATH) {
+      const given = ctx.get('authorization');
+      if (!options.directoryKey || given !== `Bearer ${options.directoryKey}`) {
+        ctx.status = 401;
+        ctx.body = { error: 'unauthorized', error_description: 'The directory takes people from its key holder only.' };
+        return undefined;
+      }
+      const person = parsePerson(await readBody(ctx.req));
+      if (!person) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_request', error_description: 'A person is { sub, role, providerId?, customerId? }, all strings.' };
+        return undefined;
+      }
+      people.set(person.sub, person);
+      ctx.status = 204;
+      return undefined;
+    }
     const interaction = /^\/interaction\/([\w-]+)$/.exec(ctx.path);
     if (!interaction) return next();
     const details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -235,6 +257,28 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
         server.close(() => resolve());
       }),
   };
+}
+
+const DIRECTORY_PATH = '/directory/people';
+
+function parsePerson(text: string): IdpPerson | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const { sub, role, providerId, customerId } = value as Record<string, unknown>;
+  const optional = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0);
+  if (typeof sub !== 'string' || !sub || typeof role !== 'string' || !role || !optional(providerId) || !optional(customerId)) return undefined;
+  return { sub, role, ...(typeof providerId === 'string' ? { providerId } : {}), ...(typeof customerId === 'string' ? { customerId } : {}) };
+}
+
+/** Adds a person to a running local provider's directory over HTTP (`directoryKey`), as `enrol` does in its process. */
+export async function enrolThroughDirectory(issuer: string, directoryKey: string, person: IdpPerson): Promise<void> {
+  const response = await fetch(new URL(DIRECTORY_PATH, issuer), { method: 'POST', headers: { authorization: `Bearer ${directoryKey}`, 'content-type': 'application/json' }, body: JSON.stringify(person) });
+  if (response.status !== 204) throw new Error(`The identity provider did not enrol ${person.sub}: ${response.status} ${await response.text()}`);
 }
 
 function parseOnBehalfOf(value: string): Record<string, unknown> {
