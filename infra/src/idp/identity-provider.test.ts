@@ -36,7 +36,7 @@ describe('the local identity provider (oidc-provider)', () => {
     expect(response.status).toBe(200);
     const { access_token: token, expires_in: expiresIn } = (await response.json()) as { access_token: string; expires_in: number };
     expect(decodeProtectedHeader(token).alg).toBe('RS256');
-    expect(expiresIn).toBe(3600);
+    expect(expiresIn).toBe(600);
     expect(await verify(token, 'decisions')).toMatchObject({ sub: 'case-system', client_id: 'case-system', role: 'case-handler', municipality: 'nacka', scope: 'decisions:import', aud: 'urn:kundval:decisions' });
     await expect(verify(token, 'billing')).rejects.toThrow(/aud/);
   });

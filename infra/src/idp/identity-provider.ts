@@ -60,7 +60,7 @@ export type IdentityProviderOptions = {
    * bearer), as an administrator would: `npm run demo` enrols the citizens it creates. Off when unset.
    */
   directoryKey?: string;
-  /** Seconds a machine's token lives: an hour by default. */
+  /** Seconds a machine's token lives: ten minutes by default (the worker asks again a minute before expiry). */
   accessTokenTtlSeconds?: number;
   /** Seconds a person's access token lives: five minutes by default; the console renews it with the refresh token (ADR 0037). */
   personAccessTokenTtlSeconds?: number;
@@ -93,7 +93,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   const clients = new Map(options.clients.map((c) => [c.clientId, c]));
   const people = new Map((options.people ?? []).map((p) => [p.sub, p]));
   const municipality = options.municipality ?? 'nacka';
-  const ttl = options.accessTokenTtlSeconds ?? 3600;
+  const ttl = options.accessTokenTtlSeconds ?? 600;
   const personTtl = options.personAccessTokenTtlSeconds ?? 300;
   const allScopes = [...new Set(options.services.flatMap((s) => [`${s}:read`, `${s}:write`]).concat(options.scopes ?? [], options.clients.flatMap((c) => c.scopes)))];
   /** The scopes a service knows: its own prefix. */
