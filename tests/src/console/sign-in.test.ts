@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { decodeJwt } from 'jose';
+import { oidcSignIn } from '@kundval/console';
 import type { LocalPlatform } from '@kundval/infra';
 import { startTestPlatform } from '../support/platform.js';
 
@@ -123,5 +125,41 @@ describe('signing in to the console through the identity provider', () => {
   it('refuses a callback that this browser did not start (no sign-in of another person by a forged link)', async () => {
     const forged = await page.request.get(`${platform.consoleUrl}/signin/callback?code=abc&state=def`, { maxRedirects: 0 });
     expect(forged.status()).toBe(400);
+  });
+
+  it("revokes the person's refresh token at sign-out: the provider refuses it afterwards, and the console's session gets no new token", async () => {
+    // The console's own sign-in module against the running provider, with the provider's sign-in page answered as a browser would.
+    const audiences = { decisions: 'urn:kundval:decisions', orders: 'urn:kundval:orders', billing: 'urn:kundval:billing', workflows: 'urn:kundval:workflows' };
+    const signIn = oidcSignIn({ issuer: new URL(idp().issuer), clientId: 'kundval-console', redirectUri: `${platform.consoleUrl}/signin/callback`, postLogoutRedirectUri: `${platform.consoleUrl}/signin`, audiences, allowHttp: true });
+    const { url, transaction } = await signIn.begin('/find');
+    const cookies = new Map<string, string>();
+    const go = async (to: string, init: RequestInit = {}) => {
+      const res = await fetch(new URL(to, idp().issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        cookies.set(pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1));
+      }
+      return res.headers.get('location')!;
+    };
+    let location = await go(url.href);
+    location = await go(location, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'sub=operator-anna' });
+    while (!location.startsWith(platform.consoleUrl)) location = await go(location);
+    const { session, next } = await signIn.complete(transaction, new URL(location));
+    expect([session.sub, session.role, session.municipality, next]).toEqual(['operator-anna', 'operator', 'nacka', '/find']);
+    // One token per service, each for its own audience, living five minutes.
+    for (const [service, audience] of Object.entries(audiences)) {
+      const claims = decodeJwt(await signIn.tokenFor(session, service as keyof typeof audiences));
+      expect([claims.aud, claims.sub, (claims.exp ?? 0) - (claims.iat ?? 0)]).toEqual([audience, 'operator-anna', 300]);
+    }
+    const refreshToken = session.refreshToken;
+    const endSession = await signIn.end(session);
+    expect(endSession?.pathname).toBe('/session/end');
+    expect(signIn.session(session.id)).toBeNull();
+    const refused = await fetch(idp().tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'kundval-console', resource: audiences.orders }),
+    });
+    expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
   });
 });
