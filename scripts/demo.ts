@@ -121,4 +121,4 @@ process.stdout.write(`\n4. Finance pays the month: provider accounts, a payment 
 }
 
 console.log(`\nAll journeys: ${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows`);
-if (platform.consoleUrl) console.log(`The operators' console: ${platform.consoleUrl} (Development sign-in as an operator; find each journey above by its id or the customer)`);
+if (platform.consoleUrl) console.log(`The operators' console: ${platform.consoleUrl} (${identity ? 'sign in through the identity provider as local-operator' : 'Development sign-in as an operator'}; find each journey above by its id or the customer)`);

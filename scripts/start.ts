@@ -61,7 +61,7 @@ const token = (role: 'case-handler' | 'operator' | 'administrator' | 'finance' |
 console.log(`
 Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).
 
-  Operators' console  ${platform.consoleUrl}   (sign in with "Development sign-in", or paste a token below)
+  Operators' console  ${platform.consoleUrl}   (${idp ? 'sign in through the identity provider, e.g. as local-operator' : 'sign in with "Development sign-in", or paste a token below'})
 
   decisions   ${platform.urls.decisions}    OpenAPI docs: ${platform.urls.decisions}/docs
   orders      ${platform.urls.orders}    OpenAPI docs: ${platform.urls.orders}/docs
