@@ -38,7 +38,7 @@ export type IdpClient = {
 };
 
 /** A person who can sign in, and the platform's claims of their tokens. */
-export type IdpPerson = { sub: string; role: string; providerId?: string; customerId?: string };
+export type IdpPerson = { sub: string; role: string; providerId?: string; customerId?: string; /** Their municipality, when not the provider's own (`municipality`). */ municipality?: string };
 
 export type IdentityProviderOptions = {
   /** The services whose audiences tokens may be for. */
@@ -168,7 +168,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       }
       const person = people.get((token as { accountId?: string }).accountId ?? '');
       if (!person) return undefined;
-      return { role: person.role, municipality, ...(person.providerId ? { providerId: person.providerId } : {}), ...(person.customerId ? { customerId: person.customerId } : {}) };
+      return { role: person.role, municipality: person.municipality ?? municipality, ...(person.providerId ? { providerId: person.providerId } : {}), ...(person.customerId ? { customerId: person.customerId } : {}) };
     },
     // The console is the platform's own client: a person who signed in has consented to it, so its
     // grant (the services as audiences, no machine scopes) is made here rather than asked for.
