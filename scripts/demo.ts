@@ -1,12 +1,23 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { luhnCheckDigit } from '@kundval/domain';
+import { enrolThroughDirectory, signInThroughConsole } from '@kundval/infra';
 import { issueToken } from '@kundval/platform';
 import { Actor, DEMO_PROVIDERS, homeCareSteps, journeyReaches, nextIdentityNumber, runHomeCareJourney, type Platform, type VisitPlan } from '@kundval/tests/driver';
 import { CLUSTER_PLATFORM_FILE, LOCAL_CHOICE_DEADLINE_MS, PLATFORM_FILE } from './local-settings.js';
 
 const platformFile = runningPlatformFile(process.argv.slice(2));
-const platform = JSON.parse(readFileSync(platformFile, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string };
+const platform = JSON.parse(readFileSync(platformFile, 'utf8')) as Platform & { temporal: { uiUrl: string; namespace: string }; consoleUrl?: string; identity?: { issuer: string; directoryKey: string } };
+// Under the identity provider (KUNDVAL_IDP=1 npm start) every person of the story is enrolled in its
+// directory and signs in through the console's client (authorization code + PKCE) for each service.
+const identity = platform.identity;
+if (identity) {
+  const serviceOf = (url: string) => Object.entries(platform.urls).find(([, base]) => url.startsWith(base))![0];
+  platform.auth = async (principal, url) => {
+    await enrolThroughDirectory(identity.issuer, identity.directoryKey, { sub: principal.sub, role: principal.role, ...(principal.providerId ? { providerId: principal.providerId } : {}), ...(principal.customerId ? { customerId: principal.customerId } : {}) });
+    return signInThroughConsole(identity.issuer, principal.sub, serviceOf(url));
+  };
+}
 const kr = (ore: number) => `${(ore / 100).toFixed(2)} kr`;
 const journeyUrl = (applicationId: string) => `${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows/journey-${applicationId}`;
 
@@ -107,7 +118,7 @@ process.stdout.write(`\n4. Finance pays the month: provider accounts, a payment 
 }
 
 console.log(`\nDriven on the ${platformFile === CLUSTER_PLATFORM_FILE ? 'cluster topology (npm run start:cluster)' : 'local platform (npm start)'}. All journeys: ${platform.temporal.uiUrl}/namespaces/${platform.temporal.namespace}/workflows`);
-if (platform.consoleUrl) console.log(`The operators' console: ${platform.consoleUrl} (Development sign-in as an operator; find each journey above by its id or the customer)`);
+if (platform.consoleUrl) console.log(`The operators' console: ${platform.consoleUrl} (${identity ? 'sign in through the identity provider as local-operator' : 'Development sign-in as an operator'}; find each journey above by its id or the customer)`);
 
 /**
  * The platform file of the topology to drive: `--cluster` (`npm run start:cluster`) or `--local`

@@ -50,13 +50,13 @@ const demoTokens: Tokens = idp ? (principal, url) => idp.personToken(principal.s
 await loadDemoData(platform.urls, demoTokens);
 await writeFile(
   PLATFORM_FILE,
-  JSON.stringify({ urls: platform.urls, consoleUrl: platform.consoleUrl, auth: platform.auth, temporal: platform.temporal, ...(idp ? { identity: { issuer: idp.issuer } } : {}) }, null, 2),
+  JSON.stringify({ urls: platform.urls, consoleUrl: platform.consoleUrl, auth: platform.auth, temporal: platform.temporal, ...(idp ? { identity: { issuer: idp.issuer, directoryKey: platform.identity!.directoryKey } } : {}) }, null, 2),
   { mode: 0o600 },
 );
 
 printPlatform({
   title: `Kundval is running (data in ${LOCAL_DATA_DIR}, logs in ${logDir}).`,
-  lead: [`Operators' console  ${platform.consoleUrl}   (sign in with "Development sign-in", or paste a token below)`],
+  lead: [`Operators' console  ${platform.consoleUrl}   (${idp ? 'sign in through the identity provider, e.g. as local-operator' : 'sign in with "Development sign-in", or paste a token below'})`],
   urls: platform.urls,
   rows: [
     ['Temporal', `${platform.temporal.address}   Web UI: ${platform.temporal.uiUrl}`],
@@ -66,7 +66,7 @@ printPlatform({
   tokens: idp
     ? `Identity provider ${idp.issuer} (discovery: ${idp.issuer}/.well-known/openid-configuration); people: ${LOCAL_PEOPLE.map((p) => p.sub).join(', ')}.
 A token for the docs' "Authorize" (one service each): npm run token -- local-case-handler decisions
-(\`npm run demo\` signs its tokens with the development secret: run it without KUNDVAL_IDP.)`
+The console signs people in through it; \`npm run demo\` enrols its people and signs each in through it too.`
     : await developmentTokens(platform.auth),
   footer: `Run \`npm run demo\` in another terminal to drive a few journeys. A process that crashes is restarted
 (and said so here). Ctrl-C stops everything.`,

@@ -33,7 +33,7 @@ export { findPostgresBinDir, findRepoRoot, resolveTool } from './tools.js';
 export type { ClusterToolName, ToolName } from './tools.js';
 export { startLocalPlatform } from './local-platform.js';
 export type { CommandTarget, ComponentControl, ComponentName, LocalIdentity, LocalPlatform, LocalPlatformOptions, ServiceName } from './local-platform.js';
-export { startIdentityProvider, signInThroughConsole, idpAudience, CONSOLE_CLIENT_ID } from './idp/identity-provider.js';
+export { startIdentityProvider, signInThroughConsole, enrolThroughDirectory, idpAudience, CONSOLE_CLIENT_ID } from './idp/identity-provider.js';
 export type { IdentityProvider, IdentityProviderOptions, IdpClient, IdpPerson } from './idp/identity-provider.js';
 export { backoffDelay, DEFAULT_BACKOFF, describeSupervisorEvent, Supervisor } from './supervisor.js';
 export type { BackoffPolicy, Incarnation, SupervisorEvent, SupervisorOptions } from './supervisor.js';

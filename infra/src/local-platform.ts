@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { COMMAND_TARGETS, startCommandProxies, type CommandTarget, type FaultProxy } from './fault-proxy.js';
 
 export type { CommandTarget } from './fault-proxy.js';
@@ -73,7 +73,7 @@ export interface LocalPlatformOptions {
 }
 
 /** The identity provider the platform runs, and the journey worker's client at it. */
-export type LocalIdentity = { provider: IdentityProvider; worker: IdpClient };
+export type LocalIdentity = { provider: IdentityProvider; worker: IdpClient; /** The bearer key of the provider's directory (`enrolThroughDirectory`). */ directoryKey: string };
 
 export interface LocalPlatform {
   urls: Record<ServiceName, string>;
@@ -135,22 +135,33 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     await supervise('nats', async () => (nats = await startNatsServer(natsOptions)));
 
     const auth = { secret: await devSecret(dataDir), issuer: 'kundval-dev' };
+    // Known before the identity provider starts: the console's callback is registered there.
+    const consolePort = await port(4100);
+    const consoleUrl = `http://127.0.0.1:${consolePort}`;
     let identity: LocalIdentity | undefined;
+    let workerKeyFile: string | undefined;
     if (options.identityProvider) {
       const given = options.identityProvider === true ? {} : options.identityProvider;
       const commanded = COMMAND_TARGETS.flatMap((s) => [`${s}:read`, `${s}:write`]);
-      const worker: IdpClient = { clientId: 'kundval-worker', clientSecret: randomBytes(24).toString('base64url'), role: 'system', scopes: commanded, actsOnBehalf: true };
+      // The worker authenticates with its own key (private_key_jwt), made at start into the data folder: the provider holds only the public half.
+      const directoryKey = randomBytes(24).toString('base64url');
+      const workerKey = await machineKey(join(dataDir, 'keys', 'kundval-worker.private.jwk.json'));
+      const worker: IdpClient = { clientId: 'kundval-worker', jwks: { keys: [workerKey.publicJwk] }, role: 'system', scopes: commanded, actsOnBehalf: true };
+      workerKeyFile = workerKey.file;
       const provider = await startIdentityProvider({
         services: Object.keys(SERVICES),
         clients: [worker, ...(given.clients ?? [])],
         // The scopes the services' routes declare of their own (`config.scope`).
         scopes: ['decisions:import', 'billing:pay'],
         people: given.people ?? [],
+        consoleRedirectUris: [`${consoleUrl}/signin/callback`],
+        directoryKey,
+        consolePostLogoutRedirectUris: [`${consoleUrl}/signin`],
         keyFile: temporary ? undefined : join(dataDir, 'idp', 'signing-key.json'),
         ...(options.preferWellKnownPorts ? { port: await port(4109) } : {}),
       });
       started.push(provider);
-      identity = { provider, worker };
+      identity = { provider, worker, directoryKey };
     }
     // With the identity provider, no process is given the development secret: a token it signs is refused.
     const authEnv: Record<string, string> = identity
@@ -160,8 +171,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await Promise.all(Object.entries(SERVICES).map(async ([name, p]) => [name, await port(p)] as const)),
     ) as Record<ServiceName, number>;
     const urls = Object.fromEntries(Object.entries(ports).map(([name, p]) => [name, `http://127.0.0.1:${p}`])) as Record<ServiceName, string>;
-    const consolePort = await port(4100);
-    const consoleUrl = `http://127.0.0.1:${consolePort}`;
 
     const common: Record<string, string> = {
       NATS_URL: nats.url,
@@ -200,7 +209,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const workerEnv = {
       ...common,
       ...commandProxies?.commandUrls,
-      ...(identity ? { AUTH_TOKEN_URL: identity.provider.tokenUrl, AUTH_CLIENT_ID: identity.worker.clientId, AUTH_CLIENT_SECRET: identity.worker.clientSecret } : {}),
+      ...(identity ? { AUTH_TOKEN_URL: identity.provider.tokenUrl, AUTH_CLIENT_ID: identity.worker.clientId, AUTH_CLIENT_KEY_FILE: workerKeyFile! } : {}),
       // The worker says it polls at info level; that line is how readiness is known, whatever the level asked for.
       LOG_LEVEL: 'info',
       // Its /health, /ready and /metrics (ADR 0028).
@@ -214,7 +223,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
 
     // The console talks to the services directly (never through the worker's fault proxies), and
     // offers the development sign-in with the local issuer's secret.
-    const consoleEnv = { ...common, PORT: String(consolePort), WORKFLOWS_URL: urls.workflows };
+    // With the identity provider, people sign in through it (authorization code + PKCE, ADR 0037), and nothing else.
+    const consoleEnv = { ...common, PORT: String(consolePort), WORKFLOWS_URL: urls.workflows, PUBLIC_URL: consoleUrl, ...(identity ? { OIDC_ISSUER: identity.provider.issuer } : {}) };
     const consoleScript = join(root, 'apps', 'console', 'dist', 'server.js');
     await supervise('console', () =>
       startReady(startNodeProcess(root, 'console', consoleScript, consoleEnv, log), async () => httpOk(`${consoleUrl}/health`), { timeoutMs: 60_000, what: 'console /health' }),
@@ -297,4 +307,22 @@ export async function devSecret(dataDir: string): Promise<string> {
   const secret = randomBytes(32).toString('hex');
   await writeFile(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * A machine client's ES256 key pair for `private_key_jwt`, kept in `file` (private, mode 600) so
+ * that a restarted platform keeps it; made when the file is missing.
+ */
+async function machineKey(file: string): Promise<{ file: string; publicJwk: JsonWebKey }> {
+  let privateJwk: JsonWebKey & { kid?: string };
+  try {
+    privateJwk = JSON.parse(await readFile(file, 'utf8')) as JsonWebKey & { kid?: string };
+  } catch {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    privateJwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'ES256', use: 'sig' } as JsonWebKey & { kid?: string };
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(privateJwk), { mode: 0o600 });
+  }
+  const { d: _private, ...publicJwk } = privateJwk;
+  return { file, publicJwk };
 }

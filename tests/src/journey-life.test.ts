@@ -300,7 +300,8 @@ describe('the life of a home-care journey', () => {
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ error: 'WORKFLOWS.UPDATE_REFUSED', message: expect.stringMatching(/already chosen/) });
     const stranger = actors(platform).citizen('00000000-0000-4000-8000-000000000009');
-    expect((await stranger.call('POST', `${journey}/choice`, { providerId: 'fisksatra-vard' })).status).toBe(403);
+    // Another customer's journey is not found, the same answer as an unknown application (scoped by its search attributes).
+    expect(await stranger.call('POST', `${journey}/choice`, { providerId: 'fisksatra-vard' })).toMatchObject({ status: 404, body: { error: 'WORKFLOWS.JOURNEY_NOT_FOUND' } });
 
     const orderId = await steps.acceptAndPlan('fisksatra-vard', decisionId);
     await steps.reportVisits('fisksatra-vard', orderId, [visit(applicationId, 'mar-9', 'service', '2026-03-09T09:00:00Z', '2026-03-09T10:00:00Z')]);

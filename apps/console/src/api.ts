@@ -81,7 +81,10 @@ export type JourneyPage = { journeys: JourneySummary[]; nextPageToken: string | 
 /** The header of `GET workflows /journeys` that carries the next page's token. */
 const NEXT_PAGE_TOKEN_HEADER = 'kundval-next-page-token';
 
-export function platformApi(config: ConsoleConfig, token: string) {
+/** The person's token for a service: one token (development, pasted) or one per service from the identity provider (ADR 0037). */
+export type TokenSource = string | ((service: ServiceName) => Promise<string>);
+
+export function platformApi(config: ConsoleConfig, tokens: TokenSource) {
   const base: Record<ServiceName, string> = { decisions: config.DECISIONS_URL, orders: config.ORDERS_URL, billing: config.BILLING_URL, workflows: config.WORKFLOWS_URL };
 
   async function call<S extends z.ZodType>(service: ServiceName, method: 'GET' | 'POST', path: string, schema: S, options: { body?: unknown; key?: string } = {}): Promise<z.infer<S>> {
@@ -89,6 +92,7 @@ export function platformApi(config: ConsoleConfig, token: string) {
   }
 
   async function answer<S extends z.ZodType>(service: ServiceName, method: 'GET' | 'POST', path: string, schema: S, options: { body?: unknown; key?: string } = {}): Promise<{ data: z.infer<S>; headers: Headers }> {
+    const token = typeof tokens === 'string' ? tokens : await tokens(service);
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     // Every command carries a key: a form sent twice (a double click, a reload) is one command.

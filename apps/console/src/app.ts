@@ -9,13 +9,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Role } from '@kundval/contracts';
-import { createMetrics, httpMetrics, issueToken, readyRoute, type Logger } from '@kundval/platform';
+import { createMetrics, httpMetrics, issueToken, readyRoute, serviceAudience, type Logger } from '@kundval/platform';
 import { ApiError, SERVICES, platformApi, type PlatformApi, type ServiceName } from './api.js';
 import type { ConsoleConfig } from './config.js';
+import { SignInError, oidcSignIn, type OidcSignIn } from './sign-in.js';
 import { SORTS, applicationIdOf, describeAttention, formatAge, ore, sortJourneys, stuckJourneys, timelineOf, type Sort } from './journeys.js';
 import { LANGUAGES, textsFor, type Language } from './texts.js';
 
 const TOKEN_COOKIE = 'kundval_console_token';
+/** The opaque id of a person signed in through the identity provider; their tokens stay in this process (ADR 0037). */
+const SESSION_COOKIE = 'kundval_console_session';
+/** The sign-in on its way to the identity provider and back (its PKCE verifier, state and nonce stay here). */
+const SIGNIN_COOKIE = 'kundval_console_signin';
 const LANG_COOKIE = 'kundval_console_lang';
 /** The roles the development sign-in offers: an operator, a case handler (closes tasks), finance (starts a billing run). */
 const DEV_ROLES = ['operator', 'case-handler', 'finance'] as const;
@@ -23,8 +28,8 @@ const DEV_ROLES = ['operator', 'case-handler', 'finance'] as const;
 const views = fileURLToPath(new URL('../views', import.meta.url));
 const assets = fileURLToPath(new URL('../assets/', import.meta.url));
 
-/** Who is signed in, as the token says; only shown. The services verify the token on every call. */
-type Session = { token: string; sub: string; role: string };
+/** Who is signed in, as the token says (only shown: the services verify the token on every call), and their token for each service. */
+type Session = { sub: string; role: string; tokens: string | ((service: ServiceName) => Promise<string>); signOut?: () => Promise<URL | null> };
 
 /**
  * The operators' console (ADR 0027): server-rendered pages (Eta templates) over the services' APIs,
@@ -37,11 +42,25 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   const eta = new Eta({ views, cache: true });
   const css = readFileSync(`${assets}console.css`, 'utf8');
   const js = readFileSync(`${assets}console.js`, 'utf8');
+  const publicUrl = (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
+  // With an identity provider, people sign in through it and nothing else; without one (a developer's machine), the development sign-in and a pasted token.
+  const oidc: OidcSignIn | null = config.OIDC_ISSUER
+    ? oidcSignIn({
+        issuer: new URL(config.OIDC_ISSUER),
+        clientId: config.OIDC_CLIENT_ID,
+        redirectUri: `${publicUrl}/signin/callback`,
+        postLogoutRedirectUri: `${publicUrl}/signin`,
+        audiences: Object.fromEntries(SERVICES.map((s) => [s, serviceAudience(s)])) as Record<ServiceName, string>,
+        allowHttp: config.KUNDVAL_ENV !== 'production',
+      })
+    : null;
+  const devSignIn = !oidc && config.AUTH_SECRET !== undefined;
 
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"] },
+      // Signing out posts to the console, which redirects to the provider's sign-out page: form-action covers that redirect.
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'"], formAction: ["'self'", ...(config.OIDC_ISSUER ? [new URL(config.OIDC_ISSUER).origin] : [])], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"] },
     },
     // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on a form post, and the origin check below needs it.
     referrerPolicy: { policy: 'same-origin' },
@@ -66,12 +85,16 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return (LANGUAGES as readonly string[]).includes(chosen ?? '') ? (chosen as Language) : 'sv';
   };
   const sessionOf = (req: FastifyRequest): Session | null => {
+    if (oidc) {
+      const person = oidc.session(req.cookies[SESSION_COOKIE]);
+      return person && { sub: person.sub, role: person.role, tokens: (service) => oidc.tokenFor(person, service), signOut: () => oidc.end(person) };
+    }
     const token = req.cookies[TOKEN_COOKIE];
     if (!token) return null;
     try {
       const claims = decodeJwt(token);
       if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) return null;
-      return { token, sub: String(claims.sub ?? '?'), role: String(claims['role'] ?? '?') };
+      return { tokens: token, sub: String(claims.sub ?? '?'), role: String(claims['role'] ?? '?') };
     } catch {
       return null;
     }
@@ -86,7 +109,8 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
       otherLang: lang === 'sv' ? 'en' : 'sv',
       path: req.url.split('?')[0],
       session: sessionOf(req),
-      devSignIn: config.AUTH_SECRET !== undefined,
+      devSignIn,
+      oidcSignIn: oidc !== null,
       devRoles: DEV_ROLES,
       temporalUiUrl: config.TEMPORAL_UI_URL,
       key: randomUUID(),
@@ -105,10 +129,12 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
       const session = sessionOf(req);
       if (!session) return reply.redirect(`/signin?next=${encodeURIComponent(req.url)}`, 303);
       try {
-        return await handler(req, reply, platformApi(config, session.token));
+        return await handler(req, reply, platformApi(config, session.tokens));
       } catch (err) {
+        // The provider no longer renews the session (revoked, expired there): sign in again.
+        if (err instanceof SignInError) return reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect(`/signin?next=${encodeURIComponent(req.url)}`, 303);
         if (err instanceof ApiError) {
-          if (err.status === 401) return reply.clearCookie(TOKEN_COOKIE, { path: '/' }).redirect('/signin', 303);
+          if (err.status === 401) return reply.clearCookie(TOKEN_COOKIE, { path: '/' }).clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/signin', 303);
           return page(req, reply, 'error', { error: err, back: req.headers.referer ?? '/find' }, err.status >= 400 && err.status < 600 ? err.status : 502);
         }
         throw err;
@@ -126,7 +152,32 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
 
   // ── Sign-in ────────────────────────────────────────────────────────────────────────────────────
   app.get('/signin', async (req, reply) => page(req, reply, 'signin', { next: safeNext((req.query as Record<string, string>)['next']), message: null }));
+  // Through the identity provider: the authorization code flow with PKCE (ADR 0037).
+  app.get('/signin/start', async (req, reply) => {
+    if (!oidc) return reply.code(404).send({ error: 'NOT_FOUND', message: 'No identity provider is configured.' });
+    const { url, transaction } = await oidc.begin(safeNext((req.query as Record<string, string>)['next']));
+    // Lax, not Strict: the provider's redirect back is a navigation from another site, and must carry it.
+    return reply.setCookie(SIGNIN_COOKIE, transaction, { path: '/signin/callback', httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE, maxAge: 600 }).redirect(url.href, 303);
+  });
+  app.get('/signin/callback', async (req, reply) => {
+    if (!oidc) return reply.code(404).send({ error: 'NOT_FOUND', message: 'No identity provider is configured.' });
+    try {
+      const { session, next } = await oidc.complete(req.cookies[SIGNIN_COOKIE], new URL(req.url, publicUrl));
+      req.log.info({ sub: session.sub, role: session.role }, 'signed in through the identity provider');
+      return reply
+        .clearCookie(SIGNIN_COOKIE, { path: '/signin/callback' })
+        // Lax: the first page after the provider's redirect is still part of a navigation that began on the provider's site.
+        .setCookie(SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE, maxAge: Math.floor((session.expiresAt - Date.now()) / 1000) })
+        .redirect(next, 303);
+    } catch (err) {
+      if (!(err instanceof SignInError)) throw err;
+      req.log.warn({ code: err.code, reason: err.message }, 'sign-in refused');
+      return page(req, reply, 'signin', { next: '/find', message: 'refused' }, 400);
+    }
+  });
+  // A pasted token: only where there is no identity provider (its tokens are one per service, which the console then gets itself).
   app.post('/signin', async (req, reply) => {
+    if (oidc) return reply.code(404).send({ error: 'NOT_FOUND', message: 'Sign in through the identity provider.' });
     const body = z.object({ token: z.string().trim().min(20).max(8000), next: z.string().optional() }).safeParse(req.body);
     if (!body.success) return page(req, reply, 'signin', { next: '/find', message: 'token' }, 400);
     try {
@@ -137,14 +188,20 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return signIn(reply, body.data.token, safeNext(body.data.next));
   });
   app.post('/signin/dev', async (req, reply) => {
-    if (!config.AUTH_SECRET) return reply.code(404).send({ error: 'NOT_FOUND', message: 'Development sign-in is off.' });
+    if (!devSignIn || !config.AUTH_SECRET) return reply.code(404).send({ error: 'NOT_FOUND', message: 'Development sign-in is off.' });
     const body = z.object({ role: z.enum(DEV_ROLES), next: z.string().optional() }).safeParse(req.body);
     if (!body.success) return page(req, reply, 'signin', { next: '/find', message: 'role' }, 400);
     const role = Role.parse(body.data.role);
     const token = await issueToken({ secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER }, { sub: `dev-${role}`, role }, 8 * 3600);
     return signIn(reply, token, safeNext(body.data.next));
   });
-  app.post('/signout', async (_req, reply) => reply.clearCookie(TOKEN_COOKIE, { path: '/' }).redirect('/signin', 303));
+  app.post('/signout', async (req, reply) => {
+    const session = sessionOf(req);
+    void reply.clearCookie(TOKEN_COOKIE, { path: '/' }).clearCookie(SESSION_COOKIE, { path: '/' });
+    // Through the provider: the refresh token is revoked, then the provider's own session is ended on its sign-out page.
+    const atProvider = session?.signOut ? await session.signOut() : null;
+    return reply.redirect(atProvider?.href ?? '/signin', 303);
+  });
 
   function signIn(reply: FastifyReply, token: string, next: string) {
     return reply.setCookie(TOKEN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.COOKIE_SECURE, maxAge: 8 * 3600 }).redirect(next, 303);

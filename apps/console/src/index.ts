@@ -7,3 +7,5 @@ export { buildConsole } from './app.js';
 export { ConsoleConfig } from './config.js';
 export { TEXTS, LANGUAGES } from './texts.js';
 export type { Language, TextKey } from './texts.js';
+export { oidcSignIn, SignInError } from './sign-in.js';
+export type { OidcSettings, OidcSignIn, PersonSession } from './sign-in.js';

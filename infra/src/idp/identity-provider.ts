@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { freePort } from '../ports.js';
 
 /**
@@ -23,7 +23,10 @@ import { freePort } from '../ports.js';
 /** A machine client and what it may do. */
 export type IdpClient = {
   clientId: string;
-  clientSecret: string;
+  /** Its shared secret (`client_secret_basic`), unless it authenticates with its key (`jwks`). */
+  clientSecret?: string;
+  /** The public half of its signing key: it authenticates with `private_key_jwt` (RFC 7523), and the provider holds no secret of it. */
+  jwks?: { keys: JsonWebKey[] };
   /** The platform's role its tokens carry (`system` for the worker; an integration's own role). */
   role: string;
   /** Every scope it may ask for, at any service (`decisions:import`, `orders:read`, …). */
@@ -35,7 +38,7 @@ export type IdpClient = {
 };
 
 /** A person who can sign in, and the platform's claims of their tokens. */
-export type IdpPerson = { sub: string; role: string; providerId?: string; customerId?: string };
+export type IdpPerson = { sub: string; role: string; providerId?: string; customerId?: string; /** Their municipality, when not the provider's own (`municipality`). */ municipality?: string };
 
 export type IdentityProviderOptions = {
   /** The services whose audiences tokens may be for. */
@@ -50,8 +53,17 @@ export type IdentityProviderOptions = {
   scopes?: readonly string[];
   /** Where the console may be sent back with a code after sign-in. */
   consoleRedirectUris?: readonly string[];
-  /** Seconds a token lives: an hour by default. */
+  /** Where the console may have the provider send a person after signing out. */
+  consolePostLogoutRedirectUris?: readonly string[];
+  /**
+   * Lets a local tool add people to the directory over HTTP (`POST /directory/people` with this as
+   * bearer), as an administrator would: `npm run demo` enrols the citizens it creates. Off when unset.
+   */
+  directoryKey?: string;
+  /** Seconds a machine's token lives: ten minutes by default (the worker asks again a minute before expiry). */
   accessTokenTtlSeconds?: number;
+  /** Seconds a person's access token lives: five minutes by default; the console renews it with the refresh token (ADR 0037). */
+  personAccessTokenTtlSeconds?: number;
 };
 
 export interface IdentityProvider {
@@ -81,7 +93,8 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   const clients = new Map(options.clients.map((c) => [c.clientId, c]));
   const people = new Map((options.people ?? []).map((p) => [p.sub, p]));
   const municipality = options.municipality ?? 'nacka';
-  const ttl = options.accessTokenTtlSeconds ?? 3600;
+  const ttl = options.accessTokenTtlSeconds ?? 600;
+  const personTtl = options.personAccessTokenTtlSeconds ?? 300;
   const allScopes = [...new Set(options.services.flatMap((s) => [`${s}:read`, `${s}:write`]).concat(options.scopes ?? [], options.clients.flatMap((c) => c.scopes)))];
   /** The scopes a service knows: its own prefix. */
   const scopesAt = (service: string) => allScopes.filter((s) => s.startsWith(`${service}:`));
@@ -90,20 +103,23 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     clients: [
       ...options.clients.map((c) => ({
         client_id: c.clientId,
-        client_secret: c.clientSecret,
         grant_types: ['client_credentials'],
         response_types: [],
         redirect_uris: [],
         scope: c.scopes.join(' '),
-        token_endpoint_auth_method: 'client_secret_basic' as const,
+        ...(c.jwks
+          ? { token_endpoint_auth_method: 'private_key_jwt' as const, token_endpoint_auth_signing_alg: 'ES256' as const, jwks: c.jwks as unknown as ClientMetadata['jwks'] }
+          : { token_endpoint_auth_method: 'client_secret_basic' as const, client_secret: c.clientSecret! }),
       })),
       {
         client_id: CONSOLE_CLIENT_ID,
         token_endpoint_auth_method: 'none' as const,
-        grant_types: ['authorization_code'],
+        // The refresh token gets the console a token for each service from one sign-in, and is revoked at sign-out (ADR 0037).
+        grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code' as const],
         // The console's own address, and the one `personToken` ends on (it never loads it).
         redirect_uris: [CONSOLE_REDIRECT_URI, ...(options.consoleRedirectUris ?? [])],
+        post_logout_redirect_uris: [...(options.consolePostLogoutRedirectUris ?? [])],
       },
     ],
     jwks: { keys: [await signingKey(options.keyFile)] },
@@ -111,10 +127,22 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     claims: { openid: ['sub'] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
-    ttl: { AccessToken: ttl, ClientCredentials: ttl, AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600, IdToken: 3600 },
+    // A person's session, grant and refresh token last a working day; their access tokens minutes (`personTtl`).
+    ttl: { AccessToken: personTtl, ClientCredentials: ttl, AuthorizationCode: 60, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, IdToken: 3600, RefreshToken: 8 * 3600 },
+    // The console's refresh token needs no `offline_access`: it ends with the person's session at the provider.
+    issueRefreshToken: async (_ctx, client) => client.clientId === CONSOLE_CLIENT_ID && client.grantTypeAllowed('refresh_token'),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 7009: the console revokes a person's refresh token when they sign out.
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = signOutPage(form);
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? undefined,
@@ -125,7 +153,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
           // A machine gets tokens only for the services it has a scope at.
           const machine = clients.get(client.clientId);
           if (machine && !machine.scopes.some((s) => s.startsWith(`${service}:`))) throw new errors.InvalidTarget(`${client.clientId} has no scope at ${service}`);
-          return { scope: scopesAt(service).join(' '), audience: resource, accessTokenTTL: ttl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          return { scope: scopesAt(service).join(' '), audience: resource, accessTokenTTL: machine ? ttl : personTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
         },
       },
     },
@@ -140,7 +168,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       }
       const person = people.get((token as { accountId?: string }).accountId ?? '');
       if (!person) return undefined;
-      return { role: person.role, municipality, ...(person.providerId ? { providerId: person.providerId } : {}), ...(person.customerId ? { customerId: person.customerId } : {}) };
+      return { role: person.role, municipality: person.municipality ?? municipality, ...(person.providerId ? { providerId: person.providerId } : {}), ...(person.customerId ? { customerId: person.customerId } : {}) };
     },
     // The console is the platform's own client: a person who signed in has consented to it, so its
     // grant (the services as audiences, no machine scopes) is made here rather than asked for.
@@ -172,6 +200,23 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
       form.delete(ON_BEHALF_OF);
       if (asked !== null) (ctx.state as { onBehalfOf?: string }).onBehalfOf = asked;
       (ctx.req as typeof ctx.req & { body?: Record<string, string> }).body = Object.fromEntries(form);
+    }
+    if (ctx.method === 'POST' && ctx.path === DIRECTORY_PATH) {
+      const given = ctx.get('authorization');
+      if (!options.directoryKey || given !== `Bearer ${options.directoryKey}`) {
+        ctx.status = 401;
+        ctx.body = { error: 'unauthorized', error_description: 'The directory takes people from its key holder only.' };
+        return undefined;
+      }
+      const person = parsePerson(await readBody(ctx.req));
+      if (!person) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_request', error_description: 'A person is { sub, role, providerId?, customerId? }, all strings.' };
+        return undefined;
+      }
+      people.set(person.sub, person);
+      ctx.status = 204;
+      return undefined;
     }
     const interaction = /^\/interaction\/([\w-]+)$/.exec(ctx.path);
     if (!interaction) return next();
@@ -214,6 +259,28 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   };
 }
 
+const DIRECTORY_PATH = '/directory/people';
+
+function parsePerson(text: string): IdpPerson | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const { sub, role, providerId, customerId } = value as Record<string, unknown>;
+  const optional = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0);
+  if (typeof sub !== 'string' || !sub || typeof role !== 'string' || !role || !optional(providerId) || !optional(customerId)) return undefined;
+  return { sub, role, ...(typeof providerId === 'string' ? { providerId } : {}), ...(typeof customerId === 'string' ? { customerId } : {}) };
+}
+
+/** Adds a person to a running local provider's directory over HTTP (`directoryKey`), as `enrol` does in its process. */
+export async function enrolThroughDirectory(issuer: string, directoryKey: string, person: IdpPerson): Promise<void> {
+  const response = await fetch(new URL(DIRECTORY_PATH, issuer), { method: 'POST', headers: { authorization: `Bearer ${directoryKey}`, 'content-type': 'application/json' }, body: JSON.stringify(person) });
+  if (response.status !== 204) throw new Error(`The identity provider did not enrol ${person.sub}: ${response.status} ${await response.text()}`);
+}
+
 function parseOnBehalfOf(value: string): Record<string, unknown> {
   let parsed: unknown;
   try {
@@ -247,6 +314,16 @@ function signInPage(uid: string, people: IdpPerson[]): string {
   return `<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Kundval — logga in (utveckling)</title></head><body>
 <h1>Logga in (utvecklingens identitetsleverantör)</h1>
 <form method="post" action="/interaction/${escapeHtml(uid)}"><label>Person <select name="sub">${options}</select></label> <button type="submit">Logga in</button></form>
+</body></html>`;
+}
+
+/** The provider's sign-out confirmation (oidc-provider's form, posted back to it), without the default page's external font. */
+function signOutPage(form: string): string {
+  return `<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Kundval — logga ut</title></head><body>
+<h1>Logga ut från identitetsleverantören?</h1>
+${form}
+<button id="sign-out-yes" type="submit" form="op.logoutForm" value="yes" name="logout">Ja, logga ut</button>
+<button type="submit" form="op.logoutForm">Nej</button>
 </body></html>`;
 }
 

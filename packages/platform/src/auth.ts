@@ -1,4 +1,5 @@
-import { SignJWT, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, createRemoteJWKSet, importJWK, jwtVerify, errors as joseErrors, type JWK, type JWTPayload } from 'jose';
 import { Principal, type OnBehalfOf, type Role } from '@kundval/contracts';
 import { AppError, forbidden } from './errors.js';
 
@@ -135,8 +136,30 @@ export function assertScope(principal: Principal, scope: string): void {
 /** Gives a bearer token for one command: the worker's own, or one that names the person it acts for (ADR 0022). */
 export type TokenSource = (onBehalfOf?: OnBehalfOf) => Promise<string>;
 
-/** The identity provider's token endpoint and a machine client's credentials, for the client-credentials grant. */
-export type ClientCredentials = { tokenUrl: string; clientId: string; clientSecret: string; audience: string; scopes: readonly string[] };
+/**
+ * The identity provider's token endpoint and a machine client's credentials, for the client-credentials
+ * grant: a private key (`private_key_jwt`, RFC 7523: the client signs a short assertion, and the
+ * provider holds only its public key, so nothing the provider stores lets anyone act as the client)
+ * or a shared secret (`client_secret_basic`).
+ */
+export type ClientCredentials = { tokenUrl: string; clientId: string; audience: string; scopes: readonly string[] } & (
+  | { privateKey: JWK; clientSecret?: undefined }
+  | { clientSecret: string; privateKey?: undefined }
+);
+
+/** The client's assertion for one token request (RFC 7523 §2.2): its own id as issuer and subject, the token endpoint as audience, one minute, used once. */
+export async function clientAssertion(clientId: string, tokenUrl: string, privateKey: JWK): Promise<string> {
+  const alg = privateKey.alg ?? 'ES256';
+  return new SignJWT({})
+    .setProtectedHeader({ alg, ...(privateKey.kid ? { kid: privateKey.kid } : {}) })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(tokenUrl)
+    .setIssuedAt()
+    .setExpirationTime('60s')
+    .setJti(randomUUID())
+    .sign(await importJWK(privateKey, alg));
+}
 
 /**
  * The tokens a machine (the journey worker, an integration) sends to one service. In development it
@@ -159,9 +182,17 @@ export function machineTokens(source: { secret: string; issuer: string; subject:
   const ask = async (onBehalfOf?: OnBehalfOf) => {
     const form = new URLSearchParams({ grant_type: 'client_credentials', resource: source.audience, scope: source.scopes.join(' ') });
     if (onBehalfOf) form.set('on_behalf_of', JSON.stringify(onBehalfOf));
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (source.privateKey) {
+      form.set('client_id', source.clientId);
+      form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      form.set('client_assertion', await clientAssertion(source.clientId, source.tokenUrl, source.privateKey));
+    } else {
+      headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(source.clientId)}:${encodeURIComponent(source.clientSecret)}`).toString('base64')}`;
+    }
     const response = await fetcher(source.tokenUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(source.clientId)}:${encodeURIComponent(source.clientSecret)}`).toString('base64')}` },
+      headers,
       body: form,
       signal: AbortSignal.timeout(10_000),
     });

@@ -94,6 +94,11 @@ export type RouteAccess = {
   roles: readonly Role[] | 'any';
   /** Roles refused (403) on another's record: a provider by its `providerId`, a citizen by its `customerId`. */
   ownOnly?: ReadonlyArray<'provider' | 'citizen'>;
+  /**
+   * The route reads its record through the scope in the query (`scopeCondition`): another's record,
+   * or any record for a token without the id claim, is not found (404), like an unknown id, rather than refused (403).
+   */
+  scopedInQuery?: boolean;
   /** Roles that list only their own records: another's are left out, and a token without the id claim is refused. */
   listsOwn?: ReadonlyArray<'provider' | 'citizen'>;
   /**
@@ -123,7 +128,8 @@ export type AuthorizationCase = {
  * carry their own id, so their refusal is by role.
  */
 export function authorizationCases(table: readonly RouteAccess[]): AuthorizationCase[] {
-  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [], hidesOthers = [] }) => {
+  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [], hidesOthers = [], scopedInQuery = false }) => {
+    const outside = scopedInQuery ? 404 : 403;
     const cases: AuthorizationCase[] = [{ route, caller: 'anonymous', role: null, owner: 'none', expected: 'refused', status: 401 }];
     for (const role of ROLES) {
       const allowed = roles === 'any' || roles.includes(role);
@@ -143,9 +149,9 @@ export function authorizationCases(table: readonly RouteAccess[]): Authorization
         cases.push(
           { route, caller: `${role} (own)`, role, owner: 'own', expected: 'allowed' },
           scoped
-            ? { route, caller: `${role} (other)`, role, owner: 'other', expected: 'refused', status: 403 }
+            ? { route, caller: `${role} (other)`, role, owner: 'other', expected: 'refused', status: outside }
             : { route, caller: `${role} (other, sees only its own)`, role, owner: 'other', expected: 'allowed' },
-          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: 403 },
+          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: scoped ? outside : 403 },
         );
       }
     }
@@ -202,6 +208,22 @@ export async function callAs(
   const res = await svc.app.inject({ ...request, headers });
   return { status: res.statusCode, body: res.body, before, after: await tableCounts(svc.db) };
 }
+
+/** The tables whose row count a call changed, with the change (`{ orders: 1, audit_log: 1 }`); unchanged tables are left out. */
+export function rowChanges(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const changes: Record<string, number> = {};
+  for (const table of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const delta = (after[table] ?? 0) - (before[table] ?? 0);
+    if (delta !== 0) changes[table] = delta;
+  }
+  return changes;
+}
+
+/**
+ * What an allowed call of a matrix must do, exactly: its success status, the rows it adds (every
+ * change writes an `audit_log` row, so an update shows as one), and the key fields of its answer.
+ */
+export type AllowedEffect = { status: number; rows: Record<string, number>; body?: unknown };
 
 /** Route → its allowed roles, sorted, for comparing a matrix with the routes as registered. */
 export function accessByRoute(rows: readonly RouteAccess[]): Record<string, string> {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from './deps.js';
 import { developmentVault, sealPlainIdentityNumbers } from './store/decisions.js';
+import { rehashLookupHashes } from './application/identity/rehash-identity-numbers.js';
 import { applicationRoutes } from './routes/applications/index.js';
 import { customerRoutes } from './routes/customers/index.js';
 import { customerLookupRoutes } from './routes/customers/lookup.js';
@@ -17,6 +18,9 @@ export function decisionsRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod {
     if (deps.db) {
       const { sealed, rewrapped } = await sealPlainIdentityNumbers(deps.db, vault);
       if (sealed + rewrapped > 0) app.log.info({ sealed, rewrapped }, 'identity numbers sealed under the current key');
+      // Rows hashed with an older look-up key move to the current one beside the requests; look-ups try every configured key meanwhile.
+      const db = deps.db;
+      void rehashLookupHashes(db, vault, app.log).catch((err: unknown) => app.log.error({ err }, 'the re-hash of identity look-up hashes stopped; it resumes at the next start'));
     }
     const withVault = { ...deps, vault };
     await app.register(applicationRoutes(withVault));

@@ -21,8 +21,9 @@ export const WorkflowsConfig = z
     ...AuthConfig.shape,
     /** The identity provider's token endpoint, where the worker asks for its tokens (client credentials, ADR 0032). */
     AUTH_TOKEN_URL: z.url().optional(),
-    /** The worker's own client at the identity provider, and its secret. */
+    /** The worker's own client at the identity provider, and how it authenticates: its private key (a JWK file, `private_key_jwt`), or a secret. */
     AUTH_CLIENT_ID: z.string().min(1).default('kundval-worker'),
+    AUTH_CLIENT_KEY_FILE: z.string().min(1).optional(),
     AUTH_CLIENT_SECRET: z.string().min(1).optional(),
     MUNICIPALITY: z.string().regex(/^[a-z0-9-]+$/).default('nacka'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

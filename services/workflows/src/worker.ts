@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createServer } from 'node:net';
-import { createLogger, createMetrics, createServiceApp, edgeLimitsFrom, loadConfig, machineTokens, serviceAudience, startTracing, temporalCheck, tokenSettingsFrom, type TokenSource } from '@kundval/platform';
+import { createLogger, createMetrics, createServiceApp, edgeLimitsFrom, loadConfig, machineTokens, serviceAudience, startTracing, temporalCheck, tokenSettingsFrom, type ClientCredentials, type TokenSource } from '@kundval/platform';
 import { withJourneyTracing } from './tracing.js';
 import { activityFailureInterceptor } from './observability.js';
 import { WorkflowsConfig } from './config.js';
@@ -23,12 +24,18 @@ Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { metrics
 const metrics = createMetrics('worker');
 metrics.appendix = async () => (await fetch(`http://${sdkMetricsAddress}/metrics`)).text();
 
+/** The worker's private key, a JWK as the local platform writes it (`<data>/keys/`). */
+type ClientKey = NonNullable<ClientCredentials['privateKey']>;
+
 /** The worker's tokens for one service: from the identity provider by its own client (ADR 0032), or minted in development. */
 function tokensFor(service: 'decisions' | 'orders' | 'billing'): TokenSource {
   if (config.AUTH_TOKEN_URL) {
-    if (!config.AUTH_CLIENT_SECRET) throw new Error('Invalid configuration: AUTH_TOKEN_URL is set without AUTH_CLIENT_SECRET, the worker\'s client secret');
     // Only what the journey's commands need at each service: to write, and to read what a command answered.
-    return machineTokens({ tokenUrl: config.AUTH_TOKEN_URL, clientId: config.AUTH_CLIENT_ID, clientSecret: config.AUTH_CLIENT_SECRET, audience: serviceAudience(service), scopes: [`${service}:read`, `${service}:write`] });
+    const asked = { tokenUrl: config.AUTH_TOKEN_URL, clientId: config.AUTH_CLIENT_ID, audience: serviceAudience(service), scopes: [`${service}:read`, `${service}:write`] };
+    // Its own key (private_key_jwt) where it has one: the provider then holds nothing that could act as the worker.
+    if (config.AUTH_CLIENT_KEY_FILE) return machineTokens({ ...asked, privateKey: JSON.parse(readFileSync(config.AUTH_CLIENT_KEY_FILE, 'utf8')) as ClientKey });
+    if (!config.AUTH_CLIENT_SECRET) throw new Error('Invalid configuration: AUTH_TOKEN_URL is set without AUTH_CLIENT_KEY_FILE (the worker\'s private key) or AUTH_CLIENT_SECRET');
+    return machineTokens({ ...asked, clientSecret: config.AUTH_CLIENT_SECRET });
   }
   if (!config.AUTH_SECRET) throw new Error('Invalid configuration: set AUTH_TOKEN_URL and AUTH_CLIENT_SECRET (the identity provider) or, in development, AUTH_SECRET');
   return machineTokens({ secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER, subject: WORKER_SUBJECT });

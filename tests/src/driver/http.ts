@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { issueToken } from '@kundval/platform';
 import type { Principal } from '@kundval/contracts';
 
@@ -31,11 +32,20 @@ export class Actor {
     resilience: Resilience = {},
   ) {
     if (typeof auth === 'function') {
-      const byService = new Map<string, Promise<string>>();
+      // A person's token from the provider lives minutes (ADR 0037): asked for again a little before it expires.
+      const byService = new Map<string, { token: Promise<string>; until: number }>();
       this.#token = (url) => {
         const origin = new URL(url).origin;
-        if (!byService.has(origin)) byService.set(origin, auth(principal, url));
-        return byService.get(origin)!;
+        const kept = byService.get(origin);
+        if (kept && kept.until > Date.now()) return kept.token;
+        const token = auth(principal, url);
+        const entry = { token, until: Number.POSITIVE_INFINITY };
+        byService.set(origin, entry);
+        void token.then(
+          (t) => void (entry.until = ((decodeJwt(t).exp ?? Number.POSITIVE_INFINITY) - 30) * 1000),
+          () => byService.delete(origin),
+        );
+        return token;
       };
     } else {
       const token = issueToken(auth, principal);

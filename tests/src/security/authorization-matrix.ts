@@ -66,8 +66,11 @@ export function renderAuthorizationMatrix(rows: readonly RouteRow[]): string {
     'Every route of every service, as registered: the roles whose tokens may call it (`config.roles`;',
     '*any* is every authenticated role) and the scope a machine\'s token (client credentials) needs',
     '(ADR 0032). A person is held further to their own records where the route reads them: a provider',
-    'to its `providerId`, a citizen to their `customerId` (each service\'s `routes/authorization.test.ts`',
-    'tests every role on every route, own and other\'s records). `/health` and `/docs` are open.',
+    'to its `providerId`, a citizen to their `customerId`, and a token with a `municipality` claim to',
+    'that municipality\'s; in orders, decisions and the journeys the scope is part of the query, so',
+    'another\'s record is not found (404), like an unknown id (docs/security.md). Each service\'s',
+    '`routes/authorization.test.ts` calls every role on every route, own and other\'s records, and asserts',
+    'the exact status and effect. `/health` and `/docs` are open.',
     '',
     `Routes: ${rows.length} (${services.map((s) => `${s} ${rows.filter((r) => r.service === s).length}`).join(', ')}).`,
   ];

@@ -110,6 +110,21 @@ describe('the platform with the identity provider (OIDC, RS256, per-service audi
     // 150 weekday-day minutes at saltsjo-omsorg's 31 000 öre an hour.
     expect(done.settledMonths.find((m) => m.month === '2026-02')?.paymentOre).toBe(77_500);
 
+    // The token's municipality is part of every scoped read: an operator of another municipality finds
+    // neither the journey, nor its application, decision or order (404, as for an unknown id), and lists none of them.
+    const idp = platform.identity!.provider;
+    idp.enrol({ sub: 'operator-varmdo', role: 'operator', municipality: 'varmdo' });
+    idp.enrol({ sub: 'operator-nacka', role: 'operator' });
+    const as = async (sub: string, service: string) => idp.personToken(sub, service);
+    expect(await call(await as('operator-varmdo', 'workflows'), 'GET', `${platform.urls.workflows}/journeys/${applicationId}`)).toMatchObject({ status: 404, body: { error: 'WORKFLOWS.JOURNEY_NOT_FOUND' } });
+    expect(await call(await as('operator-varmdo', 'decisions'), 'GET', `${platform.urls.decisions}/applications/${applicationId}`)).toMatchObject({ status: 404, body: { error: 'DECISIONS.APPLICATION_NOT_FOUND' } });
+    expect(await call(await as('operator-varmdo', 'decisions'), 'GET', `${platform.urls.decisions}/decisions/${decisionId}`)).toMatchObject({ status: 404, body: { error: 'DECISIONS.DECISION_NOT_FOUND' } });
+    expect(await call(await as('operator-varmdo', 'orders'), 'GET', `${platform.urls.orders}/orders/${orderId}`)).toMatchObject({ status: 404, body: { error: 'ORDERS.ORDER_NOT_FOUND' } });
+    const listed = async (sub: string) => (await call(await as(sub, 'workflows'), 'GET', `${platform.urls.workflows}/journeys?customer=${customerId}`)).body as unknown as Array<{ workflowId: string }>;
+    expect(await listed('operator-varmdo')).toEqual([]);
+    expect((await listed('operator-nacka')).map((j) => j.workflowId)).toEqual([`journey-${applicationId}`]);
+    expect(await call(await as('operator-nacka', 'orders'), 'GET', `${platform.urls.orders}/orders/${orderId}`)).toMatchObject({ status: 200, body: { orderId } });
+
     // The services' audit trail, read from the orders database once the platform has let go of it (so this test runs last).
     await platform.stop();
     const orders = new PGlite(join(dataDir, 'pglite', 'orders'));

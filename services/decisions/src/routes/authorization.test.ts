@@ -5,8 +5,11 @@ import {
   callAs,
   createTestService,
   recordingRoutes,
+  rowChanges,
   testDatabaseUrl,
   testEngines,
+  type AllowedEffect,
+  type AuthorizationCase,
   type MatrixOwners,
   type MatrixRequest,
   type RouteAccess,
@@ -17,15 +20,15 @@ import type { DecisionsTables } from '../store/schema.js';
 
 /**
  * Who may call what in the decisions service: one row per route, mirroring its `config.roles`.
- * A citizen is refused (403) on another customer's application or decision. Only a case handler
+ * Another customer's application or decision is not found for a citizen (404). Only a case handler
  * reads the identity number behind a customer id (GET /customers/:customerId).
  */
 const MATRIX: RouteAccess[] = [
   { route: 'POST /applications', roles: ['case-handler'] },
-  { route: 'GET /applications/:applicationId', roles: ['case-handler', 'operator', 'citizen'], ownOnly: ['citizen'] },
+  { route: 'GET /applications/:applicationId', roles: ['case-handler', 'operator', 'citizen'], ownOnly: ['citizen'], scopedInQuery: true },
   { route: 'POST /applications/:applicationId/assessment', roles: ['case-handler'] },
   { route: 'POST /applications/:applicationId/decision', roles: ['case-handler'] },
-  { route: 'GET /decisions/:decisionId', roles: ['case-handler', 'operator', 'citizen'], ownOnly: ['citizen'] },
+  { route: 'GET /decisions/:decisionId', roles: ['case-handler', 'operator', 'citizen'], ownOnly: ['citizen'], scopedInQuery: true },
   // Changes before the end and the expiry: an allowed call really ends the decision.
   { route: 'POST /decisions/:decisionId/changes', roles: ['case-handler'] },
   { route: 'POST /decisions/:decisionId/end', roles: ['case-handler'] },
@@ -72,9 +75,46 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /customers/lookup': () => ({ method: 'POST', url: '/customers/lookup', payload: { identityNumber: '19811218-9876' } }),
 };
 
+/** An allowed call that would repeat an earlier one gets records of its own, so it shows its own effect. */
+type Fresh = { n(): number; decided(): Promise<string>; task(): Promise<string> };
+const ALLOWED_REQUESTS: Record<string, (f: Fixture, fresh: Fresh) => Promise<MatrixRequest>> = {
+  'POST /imports/decisions': async (_f, fresh) => {
+    const n = fresh.n();
+    return {
+      method: 'POST',
+      url: '/imports/decisions',
+      payload: { source: 'treserva', records: [{ externalId: `M-${n}`, identityNumber: '19811218-9876', areaId: 'day-activities', decidedOn: '2026-01-20', outcome: 'granted', level: 1, daysPerWeek: 2, validFrom: `2026-0${n + 1}-01`, validTo: '2026-12-31' }] },
+    };
+  },
+  'POST /decisions/:decisionId/expire': async (_f, fresh) => ({ method: 'POST', url: `/decisions/${await fresh.decided()}/expire` }),
+  'POST /tasks': async (f, fresh) => ({ method: 'POST', url: '/tasks', payload: { applicationId: f.applicationId, kind: 'dispute', key: `matrix-${fresh.n()}`, message: 'The customer disputes a visit.' } }),
+  'POST /tasks/close': async (f, fresh) => ({ method: 'POST', url: '/tasks/close', payload: { applicationId: f.applicationId, kind: 'dispute', key: await fresh.task(), reason: 'The dispute was resolved.' } }),
+};
+
+const audited = { audit_log: 1 };
+/** What each allowed call must do, exactly: its status, the rows it adds (an update shows as its audit row) and its answer's key fields. */
+const EFFECTS: Record<string, (f: Fixture, c: AuthorizationCase) => AllowedEffect> = {
+  'POST /applications': () => ({ status: 201, rows: { applications: 1, audit_log: 1, outbox: 1 }, body: { areaId: 'home-care', municipality: 'nacka', status: 'received' } }),
+  'GET /applications/:applicationId': (f) => ({ status: 200, rows: {}, body: { applicationId: f.applicationId, customerId: f.customerId } }),
+  'POST /applications/:applicationId/assessment': (f) => ({ status: 201, rows: { assessments: 1, audit_log: 1, outbox: 1 }, body: { applicationId: f.applicationId, assessedOn: '2026-01-15' } }),
+  'POST /applications/:applicationId/decision': (f) => ({ status: 201, rows: { audit_log: 1, decision_versions: 1, decisions: 1, outbox: 1 }, body: { applicationId: f.applicationId, outcome: 'granted' } }),
+  'GET /decisions/:decisionId': (f) => ({ status: 200, rows: {}, body: { decisionId: f.decisionId, customerId: f.customerId } }),
+  'POST /decisions/:decisionId/changes': (f) => ({ status: 201, rows: { audit_log: 1, decision_versions: 1, outbox: 1 }, body: { decisionId: f.decisionId, careHoursPerMonth: 12 } }),
+  'POST /decisions/:decisionId/end': (f) => ({ status: 200, rows: { audit_log: 1, outbox: 1 }, body: { decisionId: f.decisionId, ended: { endDate: '2026-05-31', reason: 'moved' } } }),
+  'POST /decisions/:decisionId/expire': () => ({ status: 200, rows: { audit_log: 1, outbox: 1 }, body: { ended: { endDate: '2026-07-31', reason: 'expired' } } }),
+  'POST /imports/decisions': () => ({ status: 200, rows: { applications: 1, audit_log: 1, decision_imports: 1, decision_versions: 1, decisions: 1, outbox: 2 }, body: { received: 1, created: 1, rejected: 0 } }),
+  'POST /tasks': () => ({ status: 201, rows: { audit_log: 1, tasks: 1 }, body: { kind: 'dispute', status: 'open' } }),
+  'GET /tasks': (f) => ({ status: 200, rows: {}, body: expect.arrayContaining([expect.objectContaining({ taskId: f.taskId })]) }),
+  'POST /tasks/:taskId/done': (f) => ({ status: 200, rows: audited, body: { taskId: f.taskId, status: 'done' } }),
+  'POST /tasks/close': () => ({ status: 200, rows: audited, body: { closed: [expect.objectContaining({ kind: 'dispute', status: 'done' })] } }),
+  'GET /customers/:customerId': (f) => ({ status: 200, rows: audited, body: { customerId: f.customerId, identityNumber: '19811218-9876' } }),
+  'POST /customers/lookup': (f) => ({ status: 200, rows: audited, body: { customerId: f.customerId } }),
+};
+
 describe.each(testEngines())('decisions authorization matrix on %s', (engine) => {
   let svc: Awaited<ReturnType<typeof createTestService<DecisionsTables>>>;
   let f: Fixture;
+  let fresh: Fresh;
   const registered: RouteAccess[] = [];
 
   beforeAll(async () => {
@@ -95,6 +135,20 @@ describe.each(testEngines())('decisions authorization matrix on %s', (engine) =>
     const system = await svc.as({ role: 'system' });
     const task = (await svc.app.inject({ ...REQUESTS['POST /tasks']!({ applicationId: open['applicationId'] } as Fixture), headers: system })).json<Record<string, string>>();
     f = { providerId: 'no-provider-here', customerId: open['customerId']!, applicationId: open['applicationId']!, decisionId: made['decisionId']!, taskId: task['taskId']! };
+    let n = 0;
+    fresh = {
+      n: () => ++n,
+      decided: async () => {
+        const applied = await send(REQUESTS['POST /applications']!({} as Fixture));
+        await send({ method: 'POST', url: `/applications/${applied['applicationId']}/assessment`, payload: assessment });
+        return (await send({ method: 'POST', url: `/applications/${applied['applicationId']}/decision`, payload: decision }))['decisionId']!;
+      },
+      task: async () => {
+        const key = `closing-${++n}`;
+        await svc.app.inject({ method: 'POST', url: '/tasks', headers: system, payload: { applicationId: f.applicationId, kind: 'dispute', key, message: 'The customer disputes a visit.' } });
+        return key;
+      },
+    };
   });
   afterAll(() => svc?.close());
 
@@ -102,15 +156,22 @@ describe.each(testEngines())('decisions authorization matrix on %s', (engine) =>
     expect(accessByRoute(MATRIX)).toEqual(accessByRoute(registered));
   });
 
+  it('names the exact effect of every route', () => {
+    expect(Object.keys(EFFECTS).sort()).toEqual(MATRIX.map((r) => r.route).sort());
+  });
+
   for (const c of authorizationCases(MATRIX)) {
     it(`${c.route}: ${c.caller} is ${c.expected}`, async () => {
-      const { status, before, after, body } = await callAs(svc, c, REQUESTS[c.route]!(f), f);
+      const allowedRequest = c.expected === 'allowed' ? ALLOWED_REQUESTS[c.route] : undefined;
+      const { status, before, after, body } = await callAs(svc, c, allowedRequest ? await allowedRequest(f, fresh) : REQUESTS[c.route]!(f), f);
       if (c.expected === 'refused') {
         expect(status, body).toBe(c.status);
         expect(after, 'a refused call changes nothing').toEqual(before);
       } else {
-        expect([401, 403], body).not.toContain(status);
-        expect(status, body).toBeLessThan(500);
+        const effect = EFFECTS[c.route]!(f, c);
+        expect(status, body).toBe(effect.status);
+        expect(rowChanges(before, after), 'the rows it added').toEqual(effect.rows);
+        expect(JSON.parse(body)).toMatchObject(effect.body as object);
       }
     });
   }

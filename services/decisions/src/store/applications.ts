@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Expression, Insertable, Selectable, SqlBool } from 'kysely';
 import type { DecisionsDb } from './db.js';
 import type { DecisionsTables } from './schema.js';
 
@@ -20,9 +20,10 @@ export async function insertApplication(db: DecisionsDb, row: Insertable<Decisio
   return db.insertInto('applications').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-/** The application, locked for the rest of the transaction when `lock` is set; undefined when there is none. */
-export async function findApplication(db: DecisionsDb, applicationId: string, lock = false): Promise<ApplicationRow | undefined> {
+/** The application, locked for the rest of the transaction when `lock` is set; undefined when there is none, or none within `scope` (`applicationScope`). */
+export async function findApplication(db: DecisionsDb, applicationId: string, lock = false, scope?: Expression<SqlBool>): Promise<ApplicationRow | undefined> {
   let query = db.selectFrom('applications').selectAll().where('application_id', '=', applicationId);
+  if (scope) query = query.where(scope);
   if (lock) query = query.forUpdate();
   return query.executeTakeFirst();
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import { notFound, type Actor } from '@kundval/platform';
 import type { DecisionsDb } from '../store/db.js';
 import type { DecisionsTables } from './schema.js';
@@ -57,9 +57,11 @@ export function toDecisionView(row: DecisionRow, versions: readonly VersionRow[]
   };
 }
 
-/** Reads a decision for a command, locked until the transaction ends; 404 when there is none. */
-export async function lockDecision(trx: DecisionsDb, decisionId: string): Promise<DecisionRow> {
-  const row = await trx.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId).forUpdate().executeTakeFirst();
+/** Reads a decision for a command, locked until the transaction ends; 404 when there is none, or none within `scope` (`decisionScope`). */
+export async function lockDecision(trx: DecisionsDb, decisionId: string, scope?: Expression<SqlBool>): Promise<DecisionRow> {
+  let query = trx.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId);
+  if (scope) query = query.where(scope);
+  const row = await query.forUpdate().executeTakeFirst();
   if (!row) throw notFound('DECISIONS.DECISION_NOT_FOUND', 'No such decision.');
   return row;
 }
@@ -75,6 +77,9 @@ export async function readDecisionView(db: DecisionsDb, row: DecisionRow): Promi
  * the same id, found by the number's keyed hash. The number itself is stored sealed (identity-vault.ts).
  */
 export async function customerIdFor(trx: DecisionsDb, identityDigits: string, vault: IdentityVault = developmentVault()): Promise<string> {
+  // Found under any configured look-up key first: a row hashed with an older key, not yet re-hashed, is this person.
+  const known = await findCustomerByIdentity(trx, identityDigits, vault);
+  if (known) return known.customer_id;
   const customer = await trx
     .insertInto('customers')
     .values({ customer_id: randomUUID(), identity_number: null, identity_hash: vault.lookupHash(identityDigits), identity_sealed: vault.seal(identityDigits) })
@@ -84,9 +89,52 @@ export async function customerIdFor(trx: DecisionsDb, identityDigits: string, va
   return customer.customer_id;
 }
 
-/** The customer whose identity number this is, found by its keyed hash; undefined when there is none. */
+/** The customer whose identity number this is, found by its keyed hash under any configured look-up key; undefined when there is none. */
 export async function findCustomerByIdentity(db: DecisionsDb, identityDigits: string, vault: IdentityVault = developmentVault()): Promise<{ customer_id: string } | undefined> {
-  return db.selectFrom('customers').select('customer_id').where('identity_hash', '=', vault.lookupHash(identityDigits)).executeTakeFirst();
+  return db.selectFrom('customers').select('customer_id').where('identity_hash', 'in', vault.lookupHashes(identityDigits)).executeTakeFirst();
+}
+
+/**
+ * Moves rows hashed with an older look-up key to the current one (the re-hash job of a look-up key
+ * rotation): opens each such row's sealed number and writes its hash under the current key, `batch`
+ * rows per transaction. Idempotent (a row already current is not selected) and resumable (each batch
+ * commits; stopped anywhere, the next run takes the rows still old). A row changed meanwhile (its
+ * hash no longer the one read) is left for the next run. Answers how many rows it moved and how many
+ * are left on an older key.
+ */
+export async function rehashIdentityNumbers(db: DecisionsDb, vault: IdentityVault, options: { batch?: number; maxBatches?: number } = {}): Promise<{ rehashed: number; remaining: number }> {
+  const batch = options.batch ?? 500;
+  /** Rows whose hash was made with another look-up key than the current one. */
+  function oldHashes() {
+    const kid = vault.lookupKid;
+    return db
+      .selectFrom('customers')
+      .where('identity_sealed', 'is not', null)
+      .where('identity_hash', 'is not', null)
+      .where(kid === '' ? sql<boolean>`position(':' in identity_hash) > 0` : sql<boolean>`(position(':' in identity_hash) = 0 or split_part(identity_hash, ':', 1) <> ${kid})`);
+  }
+  let rehashed = 0;
+  for (let round = 0; options.maxBatches === undefined || round < options.maxBatches; round++) {
+    const rows = await oldHashes().select(['customer_id', 'identity_hash', 'identity_sealed']).orderBy('customer_id').limit(batch).execute();
+    if (rows.length === 0) break;
+    const moved = await db.transaction().execute(async (trx) => {
+      let n = 0;
+      for (const row of rows) {
+        const result = await trx
+          .updateTable('customers')
+          .set({ identity_hash: vault.lookupHash(vault.open(row.identity_sealed!)) })
+          .where('customer_id', '=', row.customer_id)
+          .where('identity_hash', '=', row.identity_hash)
+          .executeTakeFirst();
+        n += Number(result.numUpdatedRows);
+      }
+      return n;
+    });
+    rehashed += moved;
+    if (moved === 0) break;
+  }
+  const left = await oldHashes().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return { rehashed, remaining: Number(left.n) };
 }
 
 /**
@@ -151,6 +199,8 @@ export async function updateDecision(trx: DecisionsDb, decisionId: string, set: 
   return trx.updateTable('decisions').set(set).where('decision_id', '=', decisionId).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findDecision(db: DecisionsDb, decisionId: string): Promise<DecisionRow | undefined> {
-  return db.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId).executeTakeFirst();
+export async function findDecision(db: DecisionsDb, decisionId: string, scope?: Expression<SqlBool>): Promise<DecisionRow | undefined> {
+  let query = db.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId);
+  if (scope) query = query.where(scope);
+  return query.executeTakeFirst();
 }

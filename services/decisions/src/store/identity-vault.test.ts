@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createIdentityVault } from './identity-vault.js';
+import { createIdentityVault, parseLookupKeys } from './identity-vault.js';
 
 const key = () => randomBytes(32).toString('base64');
 const DIGITS = '198112189876';
@@ -47,5 +47,17 @@ describe('identity numbers sealed at rest (envelope encryption, keyed look-up ha
     const withoutOld = createIdentityVault({ keys: k2, lookupKey });
     expect(withoutOld.open(moved)).toBe(DIGITS);
     expect(() => withoutOld.open(old)).toThrow('The identity number was sealed with the key k1, which IDENTITY_KEYS no longer holds');
+  });
+
+  it('names the look-up key in each hash and tries every configured key, the current one first; a bare key writes the bare hex it always did', () => {
+    const l1 = key();
+    const l2 = key();
+    const rotated = createIdentityVault({ keys: k1, lookupKey: `l2:${l2},l1:${l1}` });
+    expect(rotated.lookupHash(DIGITS)).toMatch(/^l2:[0-9a-f]{64}$/);
+    expect(rotated.lookupHashes(DIGITS)).toEqual([rotated.lookupHash(DIGITS), createIdentityVault({ keys: k1, lookupKey: `l1:${l1}` }).lookupHash(DIGITS)]);
+    expect([rotated.isCurrentHash(rotated.lookupHash(DIGITS)), rotated.isCurrentHash(vault.lookupHash(DIGITS))]).toEqual([true, false]);
+    expect(vault.lookupHash(DIGITS)).toMatch(/^[0-9a-f]{64}$/);
+    expect(() => parseLookupKeys(`l1:${randomBytes(16).toString('base64')}`)).toThrow(/16 bytes/);
+    expect(() => parseLookupKeys(`l1:${l1},l1:${l2}`)).toThrow(/twice/);
   });
 });

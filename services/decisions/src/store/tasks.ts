@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import type { DecisionsDb } from './db.js';
 import type { DecisionsTables } from './schema.js';
 
@@ -81,8 +81,10 @@ export async function lockOpenTasks(db: DecisionsDb, q: { applicationId: string;
   return open.orderBy('tasks.created_at').orderBy('tasks.task_id').forUpdate(['tasks']).execute();
 }
 
-export async function lockTask(db: DecisionsDb, taskId: string): Promise<TaskRow | undefined> {
-  return selectTasks(db).where('tasks.task_id', '=', taskId).forUpdate(['tasks']).executeTakeFirst();
+export async function lockTask(db: DecisionsDb, taskId: string, scope?: Expression<SqlBool>): Promise<TaskRow | undefined> {
+  let query = selectTasks(db).where('tasks.task_id', '=', taskId);
+  if (scope) query = query.where(scope);
+  return query.forUpdate(['tasks']).executeTakeFirst();
 }
 
 export async function updateTask(db: DecisionsDb, task: TaskRow, set: Updateable<TaskTable>): Promise<TaskRow> {
@@ -90,8 +92,9 @@ export async function updateTask(db: DecisionsDb, task: TaskRow, set: Updateable
   return { ...done, customer_id: task.customer_id, area_id: task.area_id };
 }
 
-export async function listTasks(db: DecisionsDb, q: { status?: TaskStatus | undefined; kind?: TaskKind | undefined; applicationId?: string | undefined; limit: number }): Promise<TaskRow[]> {
+export async function listTasks(db: DecisionsDb, q: { status?: TaskStatus | undefined; kind?: TaskKind | undefined; applicationId?: string | undefined; limit: number }, scope?: Expression<SqlBool>): Promise<TaskRow[]> {
   let query = selectTasks(db).orderBy('tasks.created_at').orderBy('tasks.task_id').limit(q.limit);
+  if (scope) query = query.where(scope);
   if (q.status) query = query.where('tasks.status', '=', q.status);
   if (q.kind) query = query.where('tasks.kind', '=', q.kind);
   if (q.applicationId) query = query.where('tasks.application_id', '=', q.applicationId);

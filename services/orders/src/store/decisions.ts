@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Expression, Insertable, Selectable, SqlBool, Updateable } from 'kysely';
 import { conflict, notFound } from '@kundval/platform';
 import type { OrdersDb } from '../store/db.js';
 import type { OrdersTables } from './schema.js';
@@ -9,8 +9,9 @@ export type DecisionRow = Selectable<OrdersTables['decisions']>;
  * A granted (or partly granted) decision from the service's copy, locked for the rest of the
  * transaction when `lock` is set: commands on one decision's choices and orders then run one at a time.
  */
-export async function grantedDecision(db: OrdersDb, decisionId: string, lock = false): Promise<DecisionRow> {
+export async function grantedDecision(db: OrdersDb, decisionId: string, lock = false, scope?: Expression<SqlBool>): Promise<DecisionRow> {
   let query = db.selectFrom('decisions').selectAll().where('decision_id', '=', decisionId);
+  if (scope) query = query.where(scope);
   if (lock) query = query.forUpdate();
   const decision = await query.executeTakeFirst();
   if (!decision) throw notFound('ORDERS.DECISION_NOT_FOUND', 'No such decision (it may not have reached this service yet).');

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable, type SqlBool, type Updateable } from 'kysely';
 import { notFound } from '@kundval/platform';
 import type { OrdersDb } from '../store/db.js';
 import type { OrderEndReason, OrderStatus, OrdersTables, RefusalReason, ReminderAbout } from './schema.js';
@@ -31,9 +31,10 @@ export type OrderView = {
 
 export type ReminderView = { reminderId: string; orderId: string; about: ReminderAbout; key: string; createdAt: string };
 
-/** The order row, locked for the rest of the transaction when `lock` is set; 404 when there is none. */
-export async function orderRow(db: OrdersDb, orderId: string, lock = false): Promise<OrderRow> {
+/** The order row, locked for the rest of the transaction when `lock` is set; 404 when there is none, or none within `scope` (`orderScope`). */
+export async function orderRow(db: OrdersDb, orderId: string, lock = false, scope?: Expression<SqlBool>): Promise<OrderRow> {
   let query = db.selectFrom('orders').selectAll().where('order_id', '=', orderId);
+  if (scope) query = query.where(scope);
   if (lock) query = query.forUpdate();
   const order = await query.executeTakeFirst();
   if (!order) throw notFound('ORDERS.ORDER_NOT_FOUND', 'No such order.');
@@ -72,9 +73,11 @@ export async function overlappingOrder(
   return query.executeTakeFirst();
 }
 
-/** One order as the API shows it, or undefined. */
-export async function findOrder(db: OrdersDb, orderId: string, today: string): Promise<OrderView | undefined> {
-  const row = await ordersWithCarePlans(db).where('o.order_id', '=', orderId).executeTakeFirst();
+/** One order as the API shows it, or undefined (also when it lies outside `scope`, an `orderScope(principal, 'o')`). */
+export async function findOrder(db: OrdersDb, orderId: string, today: string, scope?: Expression<SqlBool>): Promise<OrderView | undefined> {
+  let query = ordersWithCarePlans(db).where('o.order_id', '=', orderId);
+  if (scope) query = query.where(scope);
+  const row = await query.executeTakeFirst();
   return row ? toOrder(row, today) : undefined;
 }
 
@@ -86,8 +89,9 @@ export async function readOrder(db: OrdersDb, orderId: string, today: string): P
 }
 
 /** Orders matching the filter (a provider's, a decision's, a status), oldest first; at most 500. */
-export async function listOrders(db: OrdersDb, filter: { providerId?: string; decisionId?: string; status?: OrderStatus }, today: string): Promise<OrderView[]> {
+export async function listOrders(db: OrdersDb, filter: { providerId?: string; decisionId?: string; status?: OrderStatus }, today: string, scope?: Expression<SqlBool>): Promise<OrderView[]> {
   let query = ordersWithCarePlans(db);
+  if (scope) query = query.where(scope);
   if (filter.providerId) query = query.where('o.provider_id', '=', filter.providerId);
   if (filter.decisionId) query = query.where('o.decision_id', '=', filter.decisionId);
   if (filter.status) query = query.where('o.status', '=', filter.status);

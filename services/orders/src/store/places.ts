@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Expression, type Selectable, type SqlBool } from 'kysely';
 import { addDays } from '@kundval/domain';
 import { audit, conflict } from '@kundval/platform';
 import type { OrdersDb } from '../store/db.js';
@@ -276,8 +276,10 @@ export async function placesOf(db: OrdersDb, providerId: string, areaId: string)
 }
 
 /** Whose offer it is, read without a lock (the locks come in command order after it). */
-export async function offerOwner(db: OrdersDb, offerId: string): Promise<Pick<OfferRow, 'decision_id' | 'customer_id' | 'provider_id' | 'area_id'> | undefined> {
-  return db.selectFrom('offers').select(['decision_id', 'customer_id', 'provider_id', 'area_id']).where('offer_id', '=', offerId).executeTakeFirst();
+export async function offerOwner(db: OrdersDb, offerId: string, scope?: Expression<SqlBool>): Promise<Pick<OfferRow, 'decision_id' | 'customer_id' | 'provider_id' | 'area_id'> | undefined> {
+  let query = db.selectFrom('offers').select(['decision_id', 'customer_id', 'provider_id', 'area_id']).where('offer_id', '=', offerId);
+  if (scope) query = query.where(scope);
+  return query.executeTakeFirst();
 }
 
 export async function lockOffer(db: OrdersDb, offerId: string): Promise<OfferRow> {

@@ -3,8 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { Attention, JourneyStateView, JourneySummary, onBehalfOfFrom, type JourneyState } from '@kundval/contracts';
-import { AppError, ErrorBody, assertCustomerScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { Attention, JourneyStateView, JourneySummary, onBehalfOfFrom, type JourneyState, type Principal } from '@kundval/contracts';
+import { AppError, ErrorBody, assertCustomerScope, inScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import { journeyStateQuery, journeyWorkflowId, searchAttributes, type JourneyState as JourneyQueryState, type PersonRequest } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
 
@@ -120,6 +120,9 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
       },
       async (req, reply) => {
         const q = req.query;
+        // The caller's municipality is part of the visibility query (issue 12): another's journeys are not listed.
+        const municipality = req.principal.municipality ?? q.municipality;
+        if (req.principal.municipality !== undefined && ((q.municipality !== undefined && q.municipality !== municipality) || !Keyword.safeParse(municipality).success)) return [];
         // One page of visibility per request, its token handed to the caller: never everything read to answer a page.
         const nextPageToken = q.pageToken ? decodePageToken(q.pageToken) : undefined;
         const badToken = () =>
@@ -127,7 +130,7 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
         if (nextPageToken === null) throw badToken();
         let page: proto.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
         try {
-          page = await deps.client.workflowService.listWorkflowExecutions({ namespace: deps.namespace, query: visibilityQuery(q), pageSize: q.limit, ...(nextPageToken ? { nextPageToken } : {}) });
+          page = await deps.client.workflowService.listWorkflowExecutions({ namespace: deps.namespace, query: visibilityQuery({ ...q, municipality }), pageSize: q.limit, ...(nextPageToken ? { nextPageToken } : {}) });
         } catch (err) {
           // A token of another filter's list: visibility refuses it as an invalid argument.
           if (nextPageToken && isGrpcServiceError(err) && err.code === 3) throw badToken();
@@ -252,27 +255,28 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
   };
 
   /**
-   * The journey's handle, if the caller may act on it (a citizen only on their own), from its search
-   * attributes: no worker needs to answer, so a request reaches the journey while one is restarting.
+   * The journey's handle, if the caller may see it, from its search attributes (no worker needs to
+   * answer, so a request reaches the journey while one is restarting): a citizen only their own, a
+   * municipality claim only its municipality's (`inScope`). Another's journey is not found (404),
+   * the same answer as an unknown application.
    */
-  async function ownJourney(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
+  async function ownJourney(applicationId: string, principal: Principal) {
     const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
     const described = await handle.describe().catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
       throw unavailable(err);
     });
     const customerId = described.typedSearchAttributes.get(searchAttributes.customer);
-    if (customerId === undefined) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
-    assertCustomerScope(principal, customerId);
+    const municipality = described.typedSearchAttributes.get(searchAttributes.municipality);
+    if (customerId === undefined || !inScope(principal, { customerId, municipality: municipality ?? null })) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
     return handle;
   }
 
-  /** The journey's handle and where it stands, if the caller may act on it (a citizen only on their own). */
-  async function journey(applicationId: string, principal: Parameters<typeof assertCustomerScope>[0]) {
-    const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
+  /** The journey's handle and where it stands, if the caller may see it ({@link ownJourney}). */
+  async function journey(applicationId: string, principal: Principal) {
+    const handle = await ownJourney(applicationId, principal);
     try {
       const state = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(journeyStateQuery));
-      assertCustomerScope(principal, state.customerId);
       return { handle, state };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');

@@ -70,6 +70,13 @@ describe.each(testEngines())('application use cases on %s', (engine) => {
   it("lets a citizen read their own application and not another's", async () => {
     const { result: application } = await register(4);
     expect(await readApplication(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: application.customerId }), application)).toEqual(application);
-    await expect(readApplication(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: 'someone-else' }), application)).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(readApplication(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: 'someone-else' }), application)).rejects.toMatchObject({ kind: 'not-found', code: 'DECISIONS.APPLICATION_NOT_FOUND' });
+  });
+
+  it("lets a case handler with a municipality claim read that municipality's applications only: another's is not found", async () => {
+    const { result: application } = await register(5);
+    const municipality = (await store.db.selectFrom('applications').select('municipality').where('application_id', '=', application.applicationId).executeTakeFirstOrThrow()).municipality;
+    expect(await readApplication(queryAs(store.db, { sub: 'h', role: 'case-handler', municipality }), application)).toEqual(application);
+    await expect(readApplication(queryAs(store.db, { sub: 'h', role: 'case-handler', municipality: 'not-' + municipality }), application)).rejects.toMatchObject({ kind: 'not-found', code: 'DECISIONS.APPLICATION_NOT_FOUND' });
   });
 });

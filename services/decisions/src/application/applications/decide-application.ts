@@ -6,6 +6,7 @@ import { findApplication } from '../../store/applications.js';
 import type { DecisionView } from '../../store/decisions.js';
 import { insertDecision } from '../decisions/lifecycle.js';
 import type { Outcome, UseCaseContext } from '../context.js';
+import { applicationScope } from '../scope.js';
 
 export type DecideApplication = Parameters<typeof checkTerms>[2] & {
   applicationId: string;
@@ -21,7 +22,7 @@ export type DecideApplication = Parameters<typeof checkTerms>[2] & {
  * area's definition asks for. An area decided in full needs its assessment first.
  */
 export async function decideApplication(ctx: UseCaseContext, input: DecideApplication): Promise<Outcome<DecisionView>> {
-  const application = await findApplication(ctx.db, input.applicationId, true);
+  const application = await findApplication(ctx.db, input.applicationId, true, applicationScope(ctx.principal));
   if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
   const area = storedArea(application.area_id);
   if (application.status === 'decided') throw conflict('DECISIONS.ALREADY_DECIDED', 'The application is already decided.');

@@ -1,6 +1,7 @@
 import { audit, conflict, notFound } from '@kundval/platform';
 import { findApplication, insertAssessment, setApplicationStatus } from '../../store/applications.js';
 import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
+import { applicationScope } from '../scope.js';
 
 export type RecordAssessment = {
   applicationId: string;
@@ -11,7 +12,7 @@ export type RecordAssessment = {
 
 /** Records the assessment (utredning) of a received application: needs per IBIC life area and instruments such as Katz ADL. One per application. */
 export async function recordAssessment(ctx: UseCaseContext, input: RecordAssessment): Promise<Outcome<{ assessmentId: string; applicationId: string; assessedOn: string }>> {
-  const application = await findApplication(ctx.db, input.applicationId, true);
+  const application = await findApplication(ctx.db, input.applicationId, true, applicationScope(ctx.principal));
   if (!application) throw notFound('DECISIONS.APPLICATION_NOT_FOUND', 'No such application.');
   if (application.status !== 'received') throw conflict('DECISIONS.ALREADY_ASSESSED', `The application is already ${application.status}.`);
   const assessment = await insertAssessment(ctx.db, {

@@ -3,6 +3,7 @@ import { checkTerms } from '../../decision-terms.js';
 import { invalidFields } from '../../http/field-issues.js';
 import { lockDecision, type DecisionView } from '../../store/decisions.js';
 import type { Outcome, UseCaseContext } from '../context.js';
+import { decisionScope } from '../scope.js';
 import { assertChangeable, changeDecision } from './lifecycle.js';
 
 export type ChangeDecision = {
@@ -23,7 +24,7 @@ export type ChangeDecision = {
  * care-need points give a new level. The current terms again change nothing.
  */
 export async function changeDecisionTerms(ctx: UseCaseContext, input: ChangeDecision): Promise<Outcome<DecisionView>> {
-  const row = await lockDecision(ctx.db, input.decisionId);
+  const row = await lockDecision(ctx.db, input.decisionId, decisionScope(ctx.principal));
   assertChangeable(row, input.effectiveFrom);
   const checked = checkTerms(storedArea(row.area_id), row.outcome, {
     careHoursPerMonth: input.careHoursPerMonth,

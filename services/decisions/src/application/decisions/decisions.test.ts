@@ -87,6 +87,6 @@ describe.each(testEngines())('decision use cases on %s', (engine) => {
       code: 'DECISIONS.ALREADY_ENDED',
     });
     expect((await readDecision(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: decision.customerId }), decision)).ended).toEqual({ endDate: '2026-03-31', reason: 'moved' });
-    await expect(readDecision(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: 'someone-else' }), decision)).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(readDecision(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: 'someone-else' }), decision)).rejects.toMatchObject({ kind: 'not-found', code: 'DECISIONS.DECISION_NOT_FOUND' });
   });
 });

@@ -2,6 +2,7 @@ import { audit, notFound } from '@kundval/platform';
 import { findApplication } from '../../store/applications.js';
 import { findTask, insertTaskOnce, listTasks as listTaskRows, lockOpenTasks, lockTask, toTask, updateTask, type TaskKind, type TaskStatus, type TaskView } from '../../store/tasks.js';
 import type { Outcome, QueryContext, UseCaseContext } from '../context.js';
+import { taskScope } from '../scope.js';
 
 /*
  * The case handlers' task queue: the journey escalates and closes, a case handler marks done. One
@@ -41,7 +42,7 @@ export async function closeTasks(
 
 /** A case handler marks a task done; one already done is answered as it stands. */
 export async function markTaskDone(ctx: UseCaseContext, input: { taskId: string; note?: string | undefined }): Promise<Outcome<TaskView>> {
-  const task = await lockTask(ctx.db, input.taskId);
+  const task = await lockTask(ctx.db, input.taskId, taskScope(ctx.principal));
   if (!task) throw notFound('DECISIONS.TASK_NOT_FOUND', 'No such task.');
   if (task.status === 'done') return { result: toTask(task), created: false, events: [] };
   const after = toTask(await updateTask(ctx.db, task, { status: 'done', done_by: ctx.principal.sub, done_at: new Date(), note: input.note ?? null }));
@@ -51,5 +52,5 @@ export async function markTaskDone(ctx: UseCaseContext, input: { taskId: string;
 
 /** Tasks, oldest first. */
 export async function listTasks(ctx: QueryContext, input: { status?: TaskStatus | undefined; kind?: TaskKind | undefined; applicationId?: string | undefined; limit: number }): Promise<TaskView[]> {
-  return (await listTaskRows(ctx.db, input)).map(toTask);
+  return (await listTaskRows(ctx.db, input, taskScope(ctx.principal))).map(toTask);
 }

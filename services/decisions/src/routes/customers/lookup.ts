@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseIdentityNumber, stockholmDate } from '@kundval/domain';
 import { ErrorBody, audit, commandRunner, invalid, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from '../../deps.js';
+import { findCustomerByIdentity } from '../../store/decisions.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
@@ -38,7 +39,7 @@ export function customerLookupRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod
         if (!identity.ok) throw invalid(identity.error.code, identity.error.message, { field: 'body.identityNumber' });
         return runCommand(req, reply, async (trx) => {
           // Found by the number's keyed hash: the number itself is stored only sealed (ADR 0032).
-          const customer = await trx.selectFrom('customers').select('customer_id').where('identity_hash', '=', deps.vault!.lookupHash(identity.value.digits)).executeTakeFirst();
+          const customer = await findCustomerByIdentity(trx, identity.value.digits, deps.vault!);
           if (!customer) throw notFound('DECISIONS.CUSTOMER_NOT_FOUND', 'No customer with this identity number.');
           const applications = await trx
             .selectFrom('applications')

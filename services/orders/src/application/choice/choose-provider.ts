@@ -4,7 +4,7 @@ import { assertNotEnded, grantedDecision, lastDay, type DecisionRow } from '../.
 import { assertQueuedAt, leaveQueues, queueCustomer, type QueueEntryView } from '../../store/places.js';
 import { allowsSeveralProviders, approvedProvider, isPlaceArea } from '../../store/providers.js';
 import type { Outcome, UseCaseContext } from '../context.js';
-import { assertSees } from '../scope.js';
+import { decisionScope } from '../scope.js';
 import { placeAvailable, rememberDistrict } from './places.js';
 import { placeQueued, providerChosen } from '../events.js';
 
@@ -30,8 +30,7 @@ export function isQueued(result: ChoiceMade): result is QueueEntryView {
  * customer instead. The one use case every way in to a choice runs (ADR 0029).
  */
 export async function chooseProvider(ctx: UseCaseContext, input: ChooseProvider): Promise<Outcome<ChoiceMade>> {
-  const decision = await grantedDecision(ctx.db, input.decisionId, true);
-  assertSees(ctx.principal, { customerId: decision.customer_id });
+  const decision = await grantedDecision(ctx.db, input.decisionId, true, decisionScope(ctx.principal));
   assertNotEnded(decision);
   await assertMayChoose(ctx.db, decision, input.providerId, ctx.today);
   const provider = await approvedProvider(ctx.db, input.providerId, decision.area_id);

@@ -4,7 +4,7 @@ import { grantedDecision } from '../../store/decisions.js';
 import { leaveQueues, queueCustomer, type QueueEntryView } from '../../store/places.js';
 import { approvedProvider, isPlaceArea } from '../../store/providers.js';
 import type { Outcome, UseCaseContext } from '../context.js';
-import { assertSees } from '../scope.js';
+import { decisionScope } from '../scope.js';
 import { placeAvailable, rememberDistrict } from './places.js';
 import { placeQueued, providerSwitched } from '../events.js';
 
@@ -15,8 +15,7 @@ export type SwitchProvider = { decisionId: string; providerId: string; effective
  * the customer instead.
  */
 export async function switchProvider(ctx: UseCaseContext, input: SwitchProvider): Promise<Outcome<SwitchView | QueueEntryView>> {
-  const decision = await grantedDecision(ctx.db, input.decisionId, true);
-  assertSees(ctx.principal, { customerId: decision.customer_id });
+  const decision = await grantedDecision(ctx.db, input.decisionId, true, decisionScope(ctx.principal));
   const provider = await approvedProvider(ctx.db, input.providerId, decision.area_id);
   if (!provider) throw invalid('ORDERS.PROVIDER_NOT_AUTHORIZED', `Provider ${input.providerId} is not authorized for ${decision.area_id}.`, { field: 'body.providerId' });
   const from = await checkSwitch(ctx, decision, provider.provider_id, input.effectiveFrom, input.fromProviderId);

@@ -3,15 +3,14 @@ import { audit, conflict } from '@kundval/platform';
 import { orderRow, readOrder, updateOrder, type OrderView } from '../../store/orders.js';
 import { carePlanDeadlineDays } from '../../store/providers.js';
 import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
-import { assertSeesOrder } from '../scope.js';
+import { orderScope } from '../scope.js';
 
 /**
  * The provider accepts a placed order (authorized providers must, within their capacity and service
  * area). The care plan is then due within the area's deadline from today.
  */
 export async function acceptOrder(ctx: UseCaseContext, input: { orderId: string }): Promise<Outcome<OrderView>> {
-  const order = await orderRow(ctx.db, input.orderId, true);
-  assertSeesOrder(ctx.principal, order);
+  const order = await orderRow(ctx.db, input.orderId, true, orderScope(ctx.principal));
   if (order.status === 'refused') throw conflict('ORDERS.ORDER_REFUSED', 'The order was refused.');
   if (order.status !== 'placed') throw conflict('ORDERS.ALREADY_ACCEPTED', 'The order is already accepted.');
   const deadline = carePlanDeadlineDays(order.area_id);

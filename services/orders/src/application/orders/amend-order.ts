@@ -3,7 +3,7 @@ import { grantedDecision } from '../../store/decisions.js';
 import { centsToColumn, decisionHasTerms, hoursInCents, insertOrderChange, sameAmendment, supersedeChangesFrom, type ChangeTerms } from '../../store/order-changes.js';
 import { orderRow, overlappingOrder, readOrder, updateOrder, type OrderRow, type OrderView } from '../../store/orders.js';
 import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
-import { assertSeesOrder } from '../scope.js';
+import { orderScope } from '../scope.js';
 
 export type AmendOrder = {
   orderId: string;
@@ -32,10 +32,9 @@ export async function amendOrder(ctx: UseCaseContext, input: AmendOrder): Promis
   };
   // The decision first, then the order, as every command locks: an order placed meanwhile
   // cannot slip into the days a renewal is about to give this one.
-  const seen = await orderRow(ctx.db, input.orderId);
+  const seen = await orderRow(ctx.db, input.orderId, false, orderScope(ctx.principal));
   const decision = await grantedDecision(ctx.db, seen.decision_id, true);
   const order = await orderRow(ctx.db, input.orderId, true);
-  assertSeesOrder(ctx.principal, order);
   // A retried amendment finds itself recorded whatever happened to the order since.
   if (await sameAmendment(ctx.db, order.order_id, effectiveFrom, terms)) return { result: await readOrder(ctx.db, order.order_id, ctx.today), created: false, events: [] };
 

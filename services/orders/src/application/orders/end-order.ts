@@ -6,7 +6,7 @@ import { orderRow, otherProviderOrderAfter, readOrder, updateOrder, type OrderRo
 import { allowsSeveralProviders, isPlaceArea } from '../../store/providers.js';
 import type { OrderEndReason } from '../../store/schema.js';
 import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
-import { assertSeesOrder } from '../scope.js';
+import { orderScope } from '../scope.js';
 
 export type EndOrder = { orderId: string; endDate: string; reason: OrderEndReason };
 
@@ -17,8 +17,7 @@ export type EndOrder = { orderId: string; endDate: string; reason: OrderEndReaso
  */
 export async function endOrder(ctx: UseCaseContext, input: EndOrder): Promise<Outcome<OrderView>> {
   const { endDate, reason } = input;
-  const seen = await orderRow(ctx.db, input.orderId);
-  assertSeesOrder(ctx.principal, seen);
+  const seen = await orderRow(ctx.db, input.orderId, false, orderScope(ctx.principal));
   if (!mayEndOrder(ctx.principal.role, reason)) throw forbidden(`The role ${ctx.principal.role} may not end an order as ${reason}.`);
   // Leaving reads the decision's other orders: its lock, taken before the order's as in every
   // command, keeps two of the customer's providers from being left at once.

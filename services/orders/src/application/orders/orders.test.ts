@@ -106,9 +106,9 @@ describe.each(testEngines())('order use cases on %s', (engine) => {
   });
 
   describe('acceptOrder', () => {
-    it("refuses another provider's order (403) and accepts its own, with the care plan due 14 days from today and orderAccepted", async () => {
+    it("does not find another provider's order (404, as an unknown id) and accepts its own, with the care plan due 14 days from today and orderAccepted", async () => {
       const d = await placed();
-      await expect(inUseCase(store.db, otherProvider, (ctx) => acceptOrder(ctx, { orderId: d.orderId }))).rejects.toMatchObject({ kind: 'forbidden' });
+      await expect(inUseCase(store.db, otherProvider, (ctx) => acceptOrder(ctx, { orderId: d.orderId }))).rejects.toMatchObject({ kind: 'not-found', code: 'ORDERS.ORDER_NOT_FOUND' });
       const outcome = await inUseCase(store.db, omsorg, (ctx) => acceptOrder(ctx, { orderId: d.orderId }));
       expect(outcome.result).toMatchObject({ status: 'accepted', carePlanDueBy: '2026-02-03', carePlanOverdue: false });
       expect(outcome.events).toEqual([
@@ -170,6 +170,17 @@ describe.each(testEngines())('order use cases on %s', (engine) => {
   });
 
   describe('the queries', () => {
+    it("narrow everyone with a municipality claim to that municipality's orders: another's is not found", async () => {
+      const d = await placed();
+      const ours = { sub: 'handler', role: 'case-handler' as const, municipality: 'nacka' };
+      const theirs = { sub: 'handler', role: 'case-handler' as const, municipality: 'varmdo' };
+      expect((await listOrders(queryAs(store.db, ours), { decisionId: d.decisionId })).map((o) => o.orderId)).toEqual([d.orderId]);
+      expect(await listOrders(queryAs(store.db, theirs), { decisionId: d.decisionId })).toEqual([]);
+      expect(await readOrder(queryAs(store.db, ours), { orderId: d.orderId })).toMatchObject({ orderId: d.orderId });
+      await expect(readOrder(queryAs(store.db, theirs), { orderId: d.orderId })).rejects.toMatchObject({ kind: 'not-found', code: 'ORDERS.ORDER_NOT_FOUND' });
+      await expect(inUseCase(store.db, { sub: 'p', role: 'provider', providerId: 'omsorg-privat', municipality: 'varmdo' }, (ctx) => acceptOrder(ctx, { orderId: d.orderId }))).rejects.toMatchObject({ kind: 'not-found' });
+    });
+
     it("narrow a provider to its own orders, refuse a provider token that names none, and keep a citizen from another customer's order", async () => {
       const d = await placed();
       const theirs = await listOrders(queryAs(store.db, otherProvider), { decisionId: d.decisionId });
@@ -177,7 +188,7 @@ describe.each(testEngines())('order use cases on %s', (engine) => {
       expect(theirs).toEqual([]);
       expect(ours.map((o) => o.orderId)).toEqual([d.orderId]);
       await expect(listOrders(queryAs(store.db, { sub: 'p', role: 'provider' }), {})).rejects.toMatchObject({ kind: 'forbidden' });
-      await expect(readOrder(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: 'someone-else' }), { orderId: d.orderId })).rejects.toMatchObject({ kind: 'forbidden' });
+      await expect(readOrder(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: 'someone-else' }), { orderId: d.orderId })).rejects.toMatchObject({ kind: 'not-found', code: 'ORDERS.ORDER_NOT_FOUND' });
       expect(await readOrder(queryAs(store.db, { sub: 'c', role: 'citizen', customerId: d.customerId }), { orderId: d.orderId })).toMatchObject({
         orderId: d.orderId,
         reminders: [],

@@ -3,7 +3,7 @@ import { grantedDecision } from '../../store/decisions.js';
 import { daysAgreedAlongside, hasCarePlan, insertCarePlan, orderRow, readOrder, type OrderView } from '../../store/orders.js';
 import { isAttendanceArea } from '../../store/providers.js';
 import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
-import { assertSeesOrder } from '../scope.js';
+import { orderScope } from '../scope.js';
 
 export type RecordCarePlan = {
   orderId: string;
@@ -22,8 +22,7 @@ export type RecordCarePlan = {
  */
 export async function recordCarePlan(ctx: UseCaseContext, input: RecordCarePlan): Promise<Outcome<OrderView>> {
   const { startsOn, daysPerWeek } = input;
-  const seen = await orderRow(ctx.db, input.orderId);
-  assertSeesOrder(ctx.principal, seen);
+  const seen = await orderRow(ctx.db, input.orderId, false, orderScope(ctx.principal));
   // The days a week are counted over the decision's orders: its lock, taken before the order's as in
   // every command, keeps two providers' plans from taking the same last day at once.
   const decision = daysPerWeek === undefined ? undefined : await grantedDecision(ctx.db, seen.decision_id, true);

@@ -7,7 +7,7 @@ import { coversDistrict, customersHeld, isPlaceArea, lockedAuthorization, type A
 import type { RefusalReason } from '../../store/schema.js';
 import { pendingEvent, type Outcome, type PendingEvent, type UseCaseContext } from '../context.js';
 import { placesOffered } from '../events.js';
-import { assertSeesOrder } from '../scope.js';
+import { orderScope } from '../scope.js';
 
 export type RefuseOrder = { orderId: string; reason: RefusalReason; explanation: string };
 
@@ -17,8 +17,7 @@ export type RefuseOrder = { orderId: string; reason: RefusalReason; explanation:
  * (the customer chooses again); in a home, the place held for the customer goes to the queue.
  */
 export async function refuseOrder(ctx: UseCaseContext, input: RefuseOrder): Promise<Outcome<OrderView>> {
-  const order = await orderRow(ctx.db, input.orderId, true);
-  assertSeesOrder(ctx.principal, order);
+  const order = await orderRow(ctx.db, input.orderId, true, orderScope(ctx.principal));
   if (order.status === 'refused') throw conflict('ORDERS.ALREADY_REFUSED', 'The order is already refused.');
   if (order.status !== 'placed') throw conflict('ORDERS.ALREADY_ACCEPTED', 'An accepted order cannot be refused.');
   const authorization = await lockedAuthorization(ctx.db, order.provider_id, order.area_id);

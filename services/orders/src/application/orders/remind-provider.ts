@@ -2,14 +2,13 @@ import { audit } from '@kundval/platform';
 import { findReminder, insertReminder, orderRow, toReminder, type ReminderView } from '../../store/orders.js';
 import type { ReminderAbout } from '../../store/schema.js';
 import type { Outcome, UseCaseContext } from '../context.js';
-import { assertSeesOrder } from '../scope.js';
+import { orderScope } from '../scope.js';
 
 export type RemindProvider = { orderId: string; about: ReminderAbout; key: string };
 
 /** Records a reminder to the provider of an acceptance, care plan or approval that is due; once per (order, about, key). */
 export async function remindProvider(ctx: UseCaseContext, input: RemindProvider): Promise<Outcome<ReminderView>> {
-  const order = await orderRow(ctx.db, input.orderId, true);
-  assertSeesOrder(ctx.principal, order);
+  const order = await orderRow(ctx.db, input.orderId, true, orderScope(ctx.principal));
   const { about, key } = input;
   const existing = await findReminder(ctx.db, { orderId: order.order_id, about, key });
   if (existing) return { result: toReminder(existing), created: false, events: [] };

@@ -6,7 +6,7 @@ import { assertQueuedAt, freePlaces, leaveQueues, lockHome, lockOffer, offerFree
 import { providerKindOf } from '../../store/providers.js';
 import { pendingEvent, type Outcome, type PendingEvent, type UseCaseContext } from '../context.js';
 import { placesOffered, providerChosen, providerSwitched } from '../events.js';
-import { assertSees } from '../scope.js';
+import { offerScope } from '../scope.js';
 
 export type AnswerOffer = { offerId: string; accepted: boolean; stayInQueueFor?: string | undefined; effectiveFrom?: string | undefined };
 export type OfferAnswered = { offer: OfferView; choice: ChoiceView | null; switch: SwitchView | null };
@@ -26,9 +26,8 @@ export function checkAnswer(input: Pick<AnswerOffer, 'accepted' | 'stayInQueueFo
  */
 export async function answerOffer(ctx: UseCaseContext, input: AnswerOffer): Promise<Outcome<OfferAnswered>> {
   const { accepted, stayInQueueFor } = input;
-  const found = await offerOwner(ctx.db, input.offerId);
+  const found = await offerOwner(ctx.db, input.offerId, offerScope(ctx.principal));
   if (!found) throw notFound('ORDERS.OFFER_NOT_FOUND', 'No such offer.');
-  assertSees(ctx.principal, { customerId: found.customer_id });
   // Locks in the order every command takes them: the decision, the home, then the offer.
   const decision = await grantedDecision(ctx.db, found.decision_id, true);
   await lockHome(ctx.db, found.provider_id, found.area_id);

@@ -35,7 +35,7 @@ describe.each(testEngines())('the audit trail of a choice made on behalf of a pe
     const d = await seedDecision(svc.db);
     const other = await seedDecision(svc.db);
     const worker = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${other.customerId}`, role: 'citizen', customerId: other.customerId } });
-    await r.refused('POST', `/decisions/${d.decisionId}/choice`, worker, { providerId: 'hemtjanst-a' }, 403, 'AUTH.FORBIDDEN');
+    await r.refused('POST', `/decisions/${d.decisionId}/choice`, worker, { providerId: 'hemtjanst-a' }, 404, 'ORDERS.DECISION_NOT_FOUND');
   });
 
   it("records the operator as the actor when the worker retries a journey's order at their request", async () => {

@@ -137,11 +137,11 @@ describe.each(testEngines())('switching provider and orders over a decision on %
       await r.refused('POST', `/decisions/${d.decisionId}/switch`, caseHandler, payload, 400, code, field);
     });
 
-    it("refuses another customer's citizen and a provider (403), a call without a token (401); 404 for an unknown decision, 409 for a denied one", async () => {
+    it("does not find the decision for another customer's citizen (404), refuses a provider (403), a call without a token (401); 404 for an unknown decision, 409 for a denied one", async () => {
       const d = await placed();
       const payload = { providerId: 'hemtjanst-b', effectiveFrom: '2026-03-01' };
       const url = `/decisions/${d.decisionId}/switch`;
-      await r.refused('POST', url, await citizenOf(UNKNOWN), payload, 403, 'AUTH.FORBIDDEN');
+      await r.refused('POST', url, await citizenOf(UNKNOWN), payload, 404, 'ORDERS.DECISION_NOT_FOUND');
       await r.refused('POST', url, await svc.as({ role: 'provider', providerId: 'hemtjanst-a' }), payload, 403, 'AUTH.FORBIDDEN');
       await r.refused('POST', url, system, payload, 403, 'AUTH.FORBIDDEN');
       await r.refused('POST', url, {}, payload, 401, 'AUTH.MISSING_TOKEN');

@@ -103,11 +103,11 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
       await expectNothingStored(before);
     });
 
-    it("refuses a citizen choosing on another customer's decision (403) and a provider choosing (403), storing nothing; 401 without a token", async () => {
+    it("does not find another customer's decision for a citizen choosing (404), refuses a provider choosing (403), storing nothing; 401 without a token", async () => {
       const decision = await seedDecision(svc.db);
       const before = await tableCounts(svc.db);
       const url = `/decisions/${decision.decisionId}/choice`;
-      expect((await send('POST', url, await citizenOf(UNKNOWN), { providerId: 'omsorg-privat' })).statusCode).toBe(403);
+      expect((await send('POST', url, await citizenOf(UNKNOWN), { providerId: 'omsorg-privat' })).statusCode).toBe(404);
       expect((await send('POST', url, provider, { providerId: 'omsorg-privat' })).statusCode).toBe(403);
       expect((await send('POST', url, {}, { providerId: 'omsorg-privat' })).statusCode).toBe(401);
       await expectNothingStored(before);
@@ -230,12 +230,12 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
       expect(res.json().issues.map((i: { field: string }) => i.field)).toContain('querystring.status');
     });
 
-    it('shows an order to its provider and its customer only; 404 for an unknown order, 400 for a bad id', async () => {
+    it("shows an order to its provider and its customer only (another's is not found: 404, as an unknown id); 400 for a bad id", async () => {
       const { orderId, customerId } = await placedOrder();
       expect((await send('GET', `/orders/${orderId}`, provider)).json()).toMatchObject({ orderId, customerId, status: 'placed' });
       expect((await send('GET', `/orders/${orderId}`, await citizenOf(customerId))).statusCode).toBe(200);
-      expect((await send('GET', `/orders/${orderId}`, await svc.as({ role: 'provider', providerId: 'kommunens-omsorg' }))).statusCode).toBe(403);
-      expect((await send('GET', `/orders/${orderId}`, await citizenOf(UNKNOWN))).statusCode).toBe(403);
+      expect((await send('GET', `/orders/${orderId}`, await svc.as({ role: 'provider', providerId: 'kommunens-omsorg' }))).json()).toMatchObject({ error: 'ORDERS.ORDER_NOT_FOUND' });
+      expect((await send('GET', `/orders/${orderId}`, await citizenOf(UNKNOWN))).statusCode).toBe(404);
       const missing = await send('GET', `/orders/${UNKNOWN}`, caseHandler);
       expect(missing.statusCode).toBe(404);
       expect(missing.json().error).toBe('ORDERS.ORDER_NOT_FOUND');
@@ -263,10 +263,10 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
       await expectNothingStored(before);
     });
 
-    it("refuses another provider's acceptance (403) and a case handler's (403), 404 for an unknown order; storing nothing", async () => {
+    it("does not find the order for another provider (404), refuses a case handler (403), 404 for an unknown order; storing nothing", async () => {
       const { orderId } = await placedOrder();
       const before = await tableCounts(svc.db);
-      expect((await send('POST', `/orders/${orderId}/accept`, await svc.as({ role: 'provider', providerId: 'kommunens-omsorg' }))).statusCode).toBe(403);
+      expect((await send('POST', `/orders/${orderId}/accept`, await svc.as({ role: 'provider', providerId: 'kommunens-omsorg' }))).statusCode).toBe(404);
       expect((await send('POST', `/orders/${orderId}/accept`, caseHandler)).statusCode).toBe(403);
       expect((await send('POST', `/orders/${orderId}/accept`, {})).statusCode).toBe(401);
       expect((await send('POST', `/orders/${UNKNOWN}/accept`, provider)).statusCode).toBe(404);
@@ -322,11 +322,11 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
       await expectNothingStored(before);
     });
 
-    it("refuses another provider's care plan (403) and answers 404 for an unknown order, storing nothing", async () => {
+    it("does not find the order for another provider's care plan (404), as for an unknown order, storing nothing", async () => {
       const { orderId } = await placedOrder();
       await send('POST', `/orders/${orderId}/accept`, provider);
       const before = await tableCounts(svc.db);
-      expect((await send('POST', `/orders/${orderId}/care-plan`, await svc.as({ role: 'provider', providerId: 'kommunens-omsorg' }), plan)).statusCode).toBe(403);
+      expect((await send('POST', `/orders/${orderId}/care-plan`, await svc.as({ role: 'provider', providerId: 'kommunens-omsorg' }), plan)).statusCode).toBe(404);
       expect((await send('POST', `/orders/${UNKNOWN}/care-plan`, provider, plan)).statusCode).toBe(404);
       await expectNothingStored(before);
     });

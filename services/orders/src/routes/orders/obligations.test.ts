@@ -133,9 +133,9 @@ describe.each(testEngines())("a provider's obligations: refusal only outside cap
       await r.refused('POST', `/orders/${d.orderId}/refuse`, await providerAs('liten-omsorg'), payload, 400, 'VALIDATION', field);
     });
 
-    it("refuses another provider's refusal and a case handler's (403), a call without a token (401); 404 for an unknown order", async () => {
+    it("does not find the order for another provider's refusal (404), refuses a case handler's (403), a call without a token (401); 404 for an unknown order", async () => {
       const d = await placed('liten-omsorg');
-      await r.refused('POST', `/orders/${d.orderId}/refuse`, await providerAs('stor-omsorg'), refuse('over-capacity'), 403, 'AUTH.FORBIDDEN');
+      await r.refused('POST', `/orders/${d.orderId}/refuse`, await providerAs('stor-omsorg'), refuse('over-capacity'), 404, 'ORDERS.ORDER_NOT_FOUND');
       await r.refused('POST', `/orders/${d.orderId}/refuse`, caseHandler, refuse('over-capacity'), 403, 'AUTH.FORBIDDEN');
       await r.refused('POST', `/orders/${d.orderId}/refuse`, {}, refuse('over-capacity'), 401, 'AUTH.MISSING_TOKEN');
       await r.refused('POST', `/orders/${UNKNOWN}/refuse`, await providerAs('liten-omsorg'), refuse('over-capacity'), 404, 'ORDERS.ORDER_NOT_FOUND');

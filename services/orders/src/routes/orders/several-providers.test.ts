@@ -364,10 +364,10 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
       await r.refused('POST', `/orders/${order.orderId}/end`, citizen, { endDate: '2026-03-31', reason: 'left' }, 409, 'ORDERS.REASON_NOT_FOR_AREA', 'body.reason');
     });
 
-    it("refuses another customer's citizen, a citizen ending for any other reason and a case handler recording a move-out (403); 404 for an unknown order", async () => {
+    it("does not find the order for another customer's citizen (404); refuses a citizen ending for any other reason and a case handler recording a move-out (403); 404 for an unknown order", async () => {
       const c = await withTwo();
       const other = await svc.as({ role: 'citizen', customerId: UNKNOWN });
-      await r.refused('POST', `/orders/${c.a.orderId}/end`, other, { endDate: '2026-03-31', reason: 'left' }, 403, 'AUTH.FORBIDDEN');
+      await r.refused('POST', `/orders/${c.a.orderId}/end`, other, { endDate: '2026-03-31', reason: 'left' }, 404, 'ORDERS.ORDER_NOT_FOUND');
       await r.refused('POST', `/orders/${c.a.orderId}/end`, c.citizen, { endDate: '2026-03-31', reason: 'decision-ended' }, 403, 'AUTH.FORBIDDEN');
       await r.refused('POST', `/orders/${c.a.orderId}/end`, caseHandler, { endDate: '2026-03-31', reason: 'moved-out' }, 403, 'AUTH.FORBIDDEN');
       await r.refused('POST', `/orders/${c.a.orderId}/end`, await providerAs('dag-a'), { endDate: '2026-03-31', reason: 'left' }, 403, 'AUTH.FORBIDDEN');

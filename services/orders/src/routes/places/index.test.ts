@@ -271,7 +271,7 @@ describe.each(testEngines())('nursing-home places: queue, offers and answers on 
   });
 
   describe('POST /offers/:offerId/answer', () => {
-    it('refuses a second answer (409 ORDERS.OFFER_CLOSED), staying in a queue with a decline (400), a missing answer (400), and the wrong people (403/401); 404 for an unknown offer', async () => {
+    it("refuses a second answer (409 ORDERS.OFFER_CLOSED), staying in a queue with a decline (400), a missing answer (400), another customer's citizen (404, as an unknown offer), a provider (403), no token (401); 404 for an unknown offer", async () => {
       await home('svarbo', 1, 1);
       const [a, other] = [await customer(), await customer()];
       await choose(a, 'svarbo');
@@ -280,7 +280,7 @@ describe.each(testEngines())('nursing-home places: queue, offers and answers on 
       await r.refused('POST', url, a.citizen, { accepted: false, stayInQueueFor: 'svarbo' }, 400, 'ORDERS.STAY_ONLY_WHEN_ACCEPTING', 'body.stayInQueueFor');
       await r.refused('POST', url, a.citizen, {}, 400, 'VALIDATION', 'body.accepted');
       await r.refused('POST', url, a.citizen, { accepted: true, stayInQueueFor: 'vallbo' }, 409, 'ORDERS.NOT_IN_QUEUE', 'body.stayInQueueFor');
-      await r.refused('POST', url, other.citizen, { accepted: true }, 403, 'AUTH.FORBIDDEN');
+      await r.refused('POST', url, other.citizen, { accepted: true }, 404, 'ORDERS.OFFER_NOT_FOUND');
       await r.refused('POST', url, await providerAs('svarbo'), { accepted: true }, 403, 'AUTH.FORBIDDEN');
       await r.refused('POST', url, {}, { accepted: true }, 401, 'AUTH.MISSING_TOKEN');
       await r.refused('POST', `/offers/${UNKNOWN}/answer`, caseHandler, { accepted: true }, 404, 'ORDERS.OFFER_NOT_FOUND');
