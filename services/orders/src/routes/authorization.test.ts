@@ -104,8 +104,8 @@ type Fresh = {
   provider(kind?: 'home-care' | 'home'): Promise<string>;
   /** An open offer of a place to the matrix's customer. */
   offer(): Promise<string>;
-  /** An open home-care survey of a year of its own. */
-  survey(): Promise<string>;
+  /** A survey year not opened before in this run. */
+  year(): number;
 };
 
 /** The request of an allowed call: on fresh records wherever the call changes something. */
@@ -125,8 +125,7 @@ const ALLOWED_REQUESTS: Record<string, (f: Fixture, fresh: Fresh, c: Authorizati
   // The home reports for itself (its one taken place); the administrator for a full home of its own.
   'POST /providers/:providerId/places/released': async (f, fresh, c) => ({ method: 'POST', url: `/providers/${c.role === 'provider' ? f.providerId : await fresh.provider('home')}/places/released`, payload: { count: 1, areaId: 'nursing-home' } }),
   'POST /offers/:offerId/answer': async (_f, fresh) => ({ method: 'POST', url: `/offers/${await fresh.offer()}/answer`, payload: { accepted: false } }),
-  'POST /surveys': async (_f, fresh) => ({ method: 'POST', url: '/surveys', payload: { areaId: 'home-care', year: 2100 + fresh.n() } }),
-  'POST /surveys/:surveyId/publish': async (_f, fresh) => ({ method: 'POST', url: `/surveys/${await fresh.survey()}/publish` }),
+  'POST /surveys': async (_f, fresh) => ({ method: 'POST', url: '/surveys', payload: { areaId: 'home-care', year: fresh.year() } }),
 };
 
 const audited = { audit_log: 1 };
@@ -159,17 +158,22 @@ const EFFECTS: Record<string, (f: Fixture, c: AuthorizationCase) => AllowedEffec
   'POST /providers/:providerId/places/released': () => ({ status: 200, rows: audited, body: { areaId: 'nursing-home', released: 1, occupiedPlaces: 0 } }),
   'GET /providers/:providerId/queue': (f) => ({ status: 200, rows: {}, body: expect.arrayContaining([expect.objectContaining({ providerId: f.providerId, customerId: f.customerId })]) }),
   'POST /offers/:offerId/answer': () => ({ status: 200, rows: { audit_log: 1, outbox: 1 }, body: { offer: { status: 'declined' } } }),
-  'POST /surveys': () => ({ status: 201, rows: { audit_log: 1, customer_surveys: 1 }, body: { areaId: 'home-care', status: 'open' } }),
+  'POST /surveys': () => ({ status: 201, rows: { audit_log: 1, surveys: 1 }, body: { areaId: 'home-care', status: 'open' } }),
   'GET /surveys': (f) => ({ status: 200, rows: {}, body: expect.arrayContaining([expect.objectContaining({ surveyId: f.surveyId })]) }),
   'POST /surveys/:surveyId/answers': (f) => ({ status: 201, rows: { audit_log: 1, survey_answers: 1 }, body: { surveyId: f.surveyId, providerId: f.providerId, score: 4 } }),
   'GET /surveys/:surveyId/results': (f) => ({ status: 200, rows: {}, body: { surveyId: f.surveyId } }),
-  'POST /surveys/:surveyId/publish': () => ({ status: 200, rows: { audit_log: 1, outbox: 1 }, body: { status: 'published' } }),
+  // The matrix's survey, answered by the citizen's allowed call above: the first publisher publishes it, the second is answered the same results.
+  'POST /surveys/:surveyId/publish': (f, c) => {
+    const first = c.role === 'case-handler';
+    const rows: Record<string, number> = first ? { audit_log: 1, outbox: 1, survey_results: 1 } : {};
+    return { status: first ? 201 : 200, rows, body: { surveyId: f.surveyId, status: 'published', results: [{ providerId: f.providerId, score: 4, answers: 1 }] } };
+  },
 };
 
 describe.each(testEngines())('orders authorization matrix on %s', (engine) => {
   let svc: TestOrders;
   let f: Fixture;
-  let fresh: Fresh & { n(): number };
+  let fresh: Fresh;
   const registered: RouteAccess[] = [];
 
   beforeAll(async () => {
@@ -199,13 +203,13 @@ describe.each(testEngines())('orders authorization matrix on %s', (engine) => {
     f = { providerId: 'egen-omsorg', customerId, decisionId, orderedDecisionId: ordered.decisionId, orderId: order.json<{ orderId: string }>().orderId, offerId, surveyId };
 
     let n = 0;
+    let year = 2030;
     const ok = async (method: 'POST', url: string, headers: Record<string, string>, payload?: Record<string, unknown>) => {
       const res = await svc.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
       expect(res.statusCode, res.body).toBeLessThan(300);
       return res.json<Record<string, string>>();
     };
     fresh = {
-      n: () => ++n,
       decision: async () => (await seedDecision(svc.db, { customerId })).decisionId,
       chosen: async () => {
         const id = (await seedDecision(svc.db, { customerId })).decisionId;
@@ -228,7 +232,7 @@ describe.each(testEngines())('orders authorization matrix on %s', (engine) => {
         await seedProvider(svc.db, { providerId: home, areaId: 'nursing-home', capacity: 1, occupiedPlaces: 1 });
         return offered(home);
       },
-      survey: async () => (await ok('POST', '/surveys', caseHandler, { areaId: 'home-care', year: 2200 + ++n })).surveyId!,
+      year: () => ++year,
     };
   });
   afterAll(() => svc?.close());

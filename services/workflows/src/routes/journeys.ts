@@ -4,7 +4,7 @@ import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcService
 import { defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Attention, JourneyStateView, JourneySummary, onBehalfOfFrom, type JourneyState, type Principal } from '@kundval/contracts';
-import { AppError, ErrorBody, assertCustomerScope, inScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { AppError, ErrorBody, inScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import { journeyStateQuery, journeyWorkflowId, searchAttributes, type JourneyState as JourneyQueryState, type PersonRequest } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
 
