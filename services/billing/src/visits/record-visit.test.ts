@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
 import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
 import { seedOrder, startBilling, type TestBilling } from '../finance/test-support/billing-service.js';
+import type { BillingDb } from '../store/db.js';
+import { recordVisit } from './record-visit.js';
 
 // recordVisit was lifted out of POST /orders/:orderId/visits: these pin that route's answers, which must not change.
 describe.each(testEngines())('visit reports on %s', (engine) => {
@@ -50,6 +53,38 @@ describe.each(testEngines())('visit reports on %s', (engine) => {
       const res = await report(orderId, [visit('m1', '2025-06-03T08:00:00Z', '2025-06-03T09:00:00Z')]);
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ error: 'BILLING.MONTH_APPROVED', issues: [{ field: 'body.visits.0.start' }] });
+    });
+  });
+
+  describe('recordVisit', () => {
+    /** The statements recordVisit sends, counted as their results come back (one per round trip). */
+    const counted = () => {
+      const counter = { statements: 0 };
+      const plugin: KyselyPlugin = { transformQuery: (args) => args.node, transformResult: async (args) => (counter.statements++, args.result) };
+      return { db: t.db.withPlugin(plugin) as BillingDb, counter };
+    };
+    const orderRow = (orderId: string) => t.db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+
+    it('records a visit that breaks no rule in one statement, and finds a re-sent one with one more', async () => {
+      const order = await orderRow(await seedOrder(t.db, { providerId: 'json-care' }));
+      const v = { externalId: 'r1', kind: 'care' as const, start: '2025-07-01T08:00:00Z', end: '2025-07-01T08:45:00Z' };
+      const first = counted();
+      const recorded = await recordVisit(first.db, order, v, 'visit');
+      expect(recorded).toMatchObject({ created: true, row: { external_id: 'r1', local_month: '2025-07', status: 'reported' } });
+      expect(first.counter.statements).toBe(1);
+      const again = counted();
+      const resent = await recordVisit(again.db, order, v, 'visit');
+      expect(resent).toMatchObject({ created: false, row: { visit_id: recorded.row.visit_id } });
+      expect(again.counter.statements).toBe(2);
+    });
+
+    it('returns a re-sent visit as it is even when the order has since ended before it, as before', async () => {
+      const orderId = await seedOrder(t.db, { providerId: 'json-care' });
+      const v = { externalId: 'r2', kind: 'service' as const, start: '2025-08-20T08:00:00Z', end: '2025-08-20T09:00:00Z' };
+      const recorded = await recordVisit(t.db, await orderRow(orderId), v, 'visit');
+      await t.db.updateTable('orders').set({ end_date: '2025-08-10' }).where('order_id', '=', orderId).execute();
+      expect(await recordVisit(t.db, await orderRow(orderId), v, 'visit')).toMatchObject({ created: false, row: { visit_id: recorded.row.visit_id } });
+      await expect(recordVisit(t.db, await orderRow(orderId), { ...v, externalId: 'r3' }, 'visit')).rejects.toMatchObject({ code: 'BILLING.VISIT_OUTSIDE_ORDER' });
     });
   });
 });

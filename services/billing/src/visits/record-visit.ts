@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sql, type Selectable } from 'kysely';
 import { DELIVERY_ROUTES, monthOf, stockholmDate } from '@kundval/domain';
-import { conflict, invalid } from '@kundval/platform';
+import { conflict, invalid, type AppError } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
@@ -48,22 +48,82 @@ export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVi
   const unit = deliveryUnitOf(order.area_id);
   // Days of a nursing home or a day activity, and sessions, have routes of their own; the refusal names it.
   if (unit !== 'minutes-by-band') throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}, not by the minute: report it with ${DELIVERY_ROUTES[unit]}.`, { field });
+  // One statement on the usual path: a visit that passes the rules needing no database is inserted
+  // only if its month is open, it overlaps no visit of the customer and its externalId is new.
+  // Otherwise every rule is checked in the order they are told, to say why (or to find it re-sent).
+  const row = refusedWithoutDatabase(order, v, field) ? undefined : await insertIfAllowed(trx, order, v, monthOf(stockholmDate(new Date(v.start))));
+  if (row) return { row, created: true };
+  return explainRefusal(trx, order, v, field);
+}
+
+/** The first rule the visit breaks that needs nothing from the database (its length, the order's validity), or null. */
+function refusedWithoutDatabase(order: OrderRow, v: ReportedVisit, field: string): AppError | null {
+  // The JSON route checks the duration in its body schema already; a file import reaches here unchecked.
+  const ms = Date.parse(v.end) - Date.parse(v.start);
+  if (!(ms > 0)) return invalid('BILLING.VISIT_DURATION', 'A visit ends after it starts.', { field: `${field}.end` });
+  if (ms > MAX_VISIT_MS) return invalid('BILLING.VISIT_DURATION', 'A visit lasts at most 24 hours.', { field: `${field}.end` });
+  const startDate = stockholmDate(new Date(v.start));
+  // An order ended early (a switch, the decision ended) is in force until its end date only.
+  const lastDay = orderEnd(order);
+  if (startDate < order.valid_from || startDate > lastDay)
+    return invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${lastDay}.`, { field: `${field}.start` });
+  return null;
+}
+
+/** Inserts the visit unless its month is settled, it overlaps another of the customer's, or its externalId is taken; the row, or undefined. */
+function insertIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string): Promise<VisitRow | undefined> {
+  const start = new Date(v.start);
+  const end = new Date(v.end);
+  return trx
+    .insertInto('visits')
+    .columns(['visit_id', 'order_id', 'customer_id', 'provider_id', 'external_id', 'kind', 'start_at', 'end_at', 'local_month', 'status'])
+    .expression(
+      trx
+        .selectNoFrom([
+          sql`${randomUUID()}::uuid`.as('visit_id'),
+          sql`${order.order_id}::uuid`.as('order_id'),
+          sql`${order.customer_id}::uuid`.as('customer_id'),
+          sql`${order.provider_id}`.as('provider_id'),
+          sql`${v.externalId}`.as('external_id'),
+          sql`${v.kind}`.as('kind'),
+          sql`${start}::timestamptz`.as('start_at'),
+          sql`${end}::timestamptz`.as('end_at'),
+          sql`${month}`.as('local_month'),
+          sql`'reported'`.as('status'),
+        ])
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('month_approvals').select(sql`1`.as('one')).where('order_id', '=', order.order_id).where('month', '=', month))),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('visits')
+                .select(sql`1`.as('one'))
+                .where('customer_id', '=', order.customer_id)
+                .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${start}::timestamptz, ${end}::timestamptz)`),
+            ),
+          ),
+        ),
+    )
+    .onConflict((oc) => oc.columns(['provider_id', 'external_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Why a visit was not inserted, in the order the rules are told: the same visit sent again is
+ * returned as it is; a changed one, a settled month or an overlap is refused naming `field`.
+ */
+async function explainRefusal(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
   const existing = await trx.selectFrom('visits').selectAll().where('provider_id', '=', order.provider_id).where('external_id', '=', v.externalId).executeTakeFirst();
   if (existing) {
     if (existing.start_at.getTime() !== Date.parse(v.start) || existing.end_at.getTime() !== Date.parse(v.end) || existing.kind !== v.kind || existing.order_id !== order.order_id)
       throw conflict('BILLING.VISIT_CHANGED', `Visit ${v.externalId} was reported before with other details; correct it through the case handler.`, { field });
     return { row: existing, created: false };
   }
-  // The JSON route checks the duration in its body schema already; a file import reaches here unchecked.
-  const ms = Date.parse(v.end) - Date.parse(v.start);
-  if (!(ms > 0)) throw invalid('BILLING.VISIT_DURATION', 'A visit ends after it starts.', { field: `${field}.end` });
-  if (ms > MAX_VISIT_MS) throw invalid('BILLING.VISIT_DURATION', 'A visit lasts at most 24 hours.', { field: `${field}.end` });
-  const startDate = stockholmDate(new Date(v.start));
-  const month = monthOf(startDate);
-  // An order ended early (a switch, the decision ended) is in force until its end date only.
-  const lastDay = orderEnd(order);
-  if (startDate < order.valid_from || startDate > lastDay)
-    throw invalid('BILLING.VISIT_OUTSIDE_ORDER', `The visit on ${startDate} is outside the order's validity ${order.valid_from}–${lastDay}.`, { field: `${field}.start` });
+  const refused = refusedWithoutDatabase(order, v, field);
+  if (refused) throw refused;
+  const month = monthOf(stockholmDate(new Date(v.start)));
   const approved = await trx.selectFrom('month_approvals').select(['month', 'nothing_delivered']).where('order_id', '=', order.order_id).where('month', '=', month).executeTakeFirst();
   if (approved) {
     const why = approved.nothing_delivered ? 'closed by a case handler as nothing delivered' : 'already approved by the customer';
@@ -76,21 +136,6 @@ export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVi
     .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${v.start}::timestamptz, ${v.end}::timestamptz)`)
     .executeTakeFirst();
   if (overlap) throw invalid('BILLING.VISIT_OVERLAPS', `The visit overlaps visit ${overlap.external_id} of the same customer.`, { field: `${field}.start` });
-  const row = await trx
-    .insertInto('visits')
-    .values({
-      visit_id: randomUUID(),
-      order_id: order.order_id,
-      customer_id: order.customer_id,
-      provider_id: order.provider_id,
-      external_id: v.externalId,
-      kind: v.kind,
-      start_at: new Date(v.start),
-      end_at: new Date(v.end),
-      local_month: month,
-      status: 'reported',
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { row, created: true };
+  // The caller holds the order's lock, so what kept the visit out is still there; anything else is a defect.
+  throw new Error(`Visit ${v.externalId} of order ${order.order_id} was neither inserted nor refused by a rule.`);
 }
