@@ -103,7 +103,7 @@ export type RouteAccess = {
   listsOwn?: ReadonlyArray<'provider' | 'citizen'>;
   /**
    * Roles for which another's record does not exist: the scope is part of the query, so another's
-   * id (and a token without the id claim) is answered 404, as an unknown id (ADR 0037).
+   * id (and a token without the id claim) is answered 404, as an unknown id (ADR 0042).
    */
   hidesOthers?: ReadonlyArray<'provider' | 'citizen'>;
 };

@@ -17,7 +17,7 @@ import { visitRoutes } from './visits/index.js';
 /**
  * Who may call what in billing's visit, settlement and rate routes: one row per route, mirroring
  * its `config.roles`. `ownOnly` roles are refused (403) on another's owner in the path; for
- * `hidesOthers` roles another's record is not found (404, ADR 0037). The other route groups
+ * `hidesOthers` roles another's record is not found (404, ADR 0042). The other route groups
  * (finance, imports, deliveries, statements, billing runs) join this table by registering their
  * group below and adding their rows: the first test then holds them to their config too.
  */
