@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseIdentityNumber, stockholmDate } from '@kundval/domain';
-import { ErrorBody, audit, commandRunner, invalid, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, commandRunner, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from '../../deps.js';
-import { findCustomerByIdentity } from '../../store/decisions.js';
+import { lookUpCustomer } from '../../application/identity/look-up-customer.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
@@ -37,25 +37,7 @@ export function customerLookupRoutes(deps: DecisionsDeps): FastifyPluginAsyncZod
       async (req, reply) => {
         const identity = parseIdentityNumber(req.body.identityNumber, { referenceDate: stockholmDate(new Date()) });
         if (!identity.ok) throw invalid(identity.error.code, identity.error.message, { field: 'body.identityNumber' });
-        return runCommand(req, reply, async (trx) => {
-          // Found by the number's keyed hash: the number itself is stored only sealed (ADR 0032).
-          const customer = await findCustomerByIdentity(trx, identity.value.digits, deps.vault!);
-          if (!customer) throw notFound('DECISIONS.CUSTOMER_NOT_FOUND', 'No customer with this identity number.');
-          const applications = await trx
-            .selectFrom('applications')
-            .select(['application_id', 'area_id', 'status', 'received_at'])
-            .where('customer_id', '=', customer.customer_id)
-            .orderBy('received_at')
-            .execute();
-          await audit(trx, req.principal, { action: 'customer.looked-up', entity: 'customer', entityId: customer.customer_id, correlationId: req.correlationId });
-          return {
-            status: 200,
-            body: {
-              customerId: customer.customer_id,
-              applications: applications.map((a) => ({ applicationId: a.application_id, areaId: a.area_id, status: a.status, receivedAt: a.received_at.toISOString() })),
-            },
-          };
-        });
+        return runCommand(req, reply, async (trx) => ({ status: 200, body: await lookUpCustomer(trx, deps.vault!, req, identity.value.digits) }));
       },
     );
   };
