@@ -194,7 +194,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const databaseUrl = (service: string) => options.databaseUrl ?? `pglite://${join(dataDir, 'pglite', service)}`;
 
     for (const name of Object.keys(SERVICES) as ServiceName[]) {
-      const env = { ...common, PORT: String(ports[name]), ...(name === 'workflows' ? {} : { DATABASE_URL: databaseUrl(name) }) };
+      // One bridge here: it needs no pin to keep a journey's events in order, and a restarted one resumes at once (ADR 0041).
+      const env = { ...common, PORT: String(ports[name]), ...(name === 'workflows' ? { BRIDGE_PINNED: 'false' } : { DATABASE_URL: databaseUrl(name) }) };
       const script = join(root, 'services', name, 'dist', 'server.js');
       await supervise(name, () =>
         startReady(startNodeProcess(root, name, script, env, log), async () => httpOk(`${urls[name]}/health`), { timeoutMs: 60_000, what: `${name} /health` }),

@@ -58,6 +58,12 @@ export const WorkflowsConfig = z
     BRIDGE_CONCURRENCY: z.coerce.number().int().positive().default(32),
     /** Deliveries of an event the bridge cannot signal yet (its journey not started, Temporal away) before it is parked for an operator. */
     BRIDGE_MAX_DELIVERIES: z.coerce.number().int().min(2).default(10),
+    /**
+     * Whether the bridges take turns as a pinned priority group (ADR 0041), which keeps one journey's
+     * events in order when two or more bridges run. A topology with one bridge (`npm start`) turns it
+     * off: a restarted bridge then resumes at once instead of waiting out the dead one's pin (about 20 s).
+     */
+    BRIDGE_PINNED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     // The same limits at its edge as every service's (ADR 0024).
     ...EdgeConfig.shape,
   })

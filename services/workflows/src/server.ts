@@ -39,7 +39,7 @@ const bus = await connectEventBus(config.NATS_URL, 'workflows');
 const metrics = createMetrics('workflows');
 bus.observer = registerConsumerMetrics(metrics, bus);
 registerJourneyMetrics(metrics, client);
-const bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(config.JOURNEY_TIME_SCALE, { choiceDeadlineMs: config.CHOICE_DEADLINE_MS, expiryNoticeMs: config.EXPIRY_NOTICE_DAYS * 86_400_000, commandRetryMs: config.COMMAND_RETRY_MS }), concurrency: config.BRIDGE_CONCURRENCY, maxDeliveries: config.BRIDGE_MAX_DELIVERIES });
+const bridge = await startJourneyBridge({ bus, client, logger, timing: scaledTiming(config.JOURNEY_TIME_SCALE, { choiceDeadlineMs: config.CHOICE_DEADLINE_MS, expiryNoticeMs: config.EXPIRY_NOTICE_DAYS * 86_400_000, commandRetryMs: config.COMMAND_RETRY_MS }), concurrency: config.BRIDGE_CONCURRENCY, maxDeliveries: config.BRIDGE_MAX_DELIVERIES, pinned: config.BRIDGE_PINNED });
 const app = await createServiceApp({
   name: 'workflows',
   version: '0.1.0',

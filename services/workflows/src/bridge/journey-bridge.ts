@@ -26,13 +26,15 @@ export function startJourneyBridge(deps: {
   concurrency: number;
   /** Deliveries of an event that cannot be signalled yet before it is parked (the consumer's default, 10, when omitted). */
   maxDeliveries?: number;
+  /** Take turns with other bridges as a pinned priority group (`BRIDGE_PINNED`, ADR 0041); on unless said otherwise. */
+  pinned?: boolean;
 }) {
   const { client, timing } = deps;
   return startConsumer({
     bus: deps.bus,
     durable: 'workflows-journeys',
     partitioned: { key: (event) => applicationIdOf(event) ?? event.subject, concurrency: deps.concurrency },
-    pinned: { group: BRIDGE_GROUP },
+    ...(deps.pinned === false ? {} : { pinned: { group: BRIDGE_GROUP } }),
     ...(deps.maxDeliveries ? { maxDeliveries: deps.maxDeliveries } : {}),
     events: [
       'applicationReceived',
