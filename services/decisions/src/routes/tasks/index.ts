@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TaskKind } from '@kundval/contracts';
 import { ErrorBody, scrubIdentityNumbers, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { DecisionsDeps } from '../../deps.js';
 import { closeTasks, escalate, listTasks, markTaskDone } from '../../application/tasks/tasks.js';
@@ -7,22 +8,6 @@ import { queryContext, useCaseRunner } from '../use-case.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-const TaskKind = z.enum([
-  'acceptance-overdue',
-  'care-plan-overdue',
-  'approval-overdue',
-  'dispute',
-  'order-refused',
-  'decision-expiring',
-  'queue-waiting',
-  'moved-out',
-  'payment-correction',
-  'command-failed',
-  // Raised from other services' events (ADR 0040): billing's delivery alerts, orders' survey results.
-  'under-delivery',
-  'over-delivery',
-  'survey-follow-up',
-]);
 const TaskStatus = z.enum(['open', 'done']);
 
 const TaskBody = z.object({
