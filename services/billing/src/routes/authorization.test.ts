@@ -110,7 +110,7 @@ const ALLOWED_REQUESTS: Record<string, (f: Fixture, fresh: Fresh, c: Authorizati
     return { method: 'POST', url: `/orders/${order.orderId}/months/2025-04/disputes/resolve`, payload: { approve: [visitId], reject: [] } };
   },
   'POST /orders/:orderId/months/:month/nothing-delivered': async (_f, fresh) => ({ method: 'POST', url: `/orders/${(await fresh.order()).orderId}/months/2025-05/nothing-delivered`, payload: { reason: 'Nothing was delivered.' } }),
-  'PUT /customers/:customerId/fee-basis': async (f, fresh) => ({ ...REQUESTS['PUT /customers/:customerId/fee-basis']!({ ...f, customerId: randomUUID() }) }),
+  'PUT /customers/:customerId/fee-basis': async (f) => ({ ...REQUESTS['PUT /customers/:customerId/fee-basis']!({ ...f, customerId: randomUUID() }) }),
   'POST /fees': async (_f, fresh) => {
     const o = await fresh.approved();
     return { method: 'POST', url: '/fees', payload: { customerId: o.customerId, applicationId: o.applicationId, month: '2025-03' } };
