@@ -35,4 +35,14 @@ describe.each(testEngines())('finding a customer by identity number on %s', (eng
     const bad = await svc.app.inject({ method: 'POST', url: '/customers/lookup', headers: operator, payload: { identityNumber: '19121212-1213' } });
     expect([bad.statusCode, bad.json().issues?.[0]?.field]).toEqual([400, 'body.identityNumber']);
   });
+
+  it("narrows the look-up to the caller's municipality: another municipality's operator finds no such customer", async () => {
+    const own = await svc.app.inject({ method: 'POST', url: '/customers/lookup', headers: await svc.as({ role: 'operator', municipality: 'nacka' }), payload: { identityNumber: PNR } });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ customerId, applications: [{ applicationId }] });
+    const before = await svc.db.selectFrom('audit_log').select('id').where('action', '=', 'customer.looked-up').execute();
+    const other = await svc.app.inject({ method: 'POST', url: '/customers/lookup', headers: await svc.as({ role: 'operator', municipality: 'varmdo' }), payload: { identityNumber: PNR } });
+    expect([other.statusCode, other.json().error]).toEqual([404, 'DECISIONS.CUSTOMER_NOT_FOUND']);
+    expect(await svc.db.selectFrom('audit_log').select('id').where('action', '=', 'customer.looked-up').execute()).toHaveLength(before.length);
+  });
 });
