@@ -50,6 +50,7 @@ describe('the production topology on one machine: Temporal server on PostgreSQL,
       for await (const c of jsm.consumers.list(EVENT_STREAM.name)) consumers.push([c.name, (c.cluster?.replicas?.length ?? 0) + 1]);
       expect(consumers.sort()).toEqual([
         ['billing-orders', CLUSTER_STREAM_REPLICAS],
+        ['decisions-follow-up', CLUSTER_STREAM_REPLICAS],
         ['orders-decisions', CLUSTER_STREAM_REPLICAS],
         ['workflows-journeys', CLUSTER_STREAM_REPLICAS],
       ]);
