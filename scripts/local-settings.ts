@@ -1,3 +1,5 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findRepoRoot } from '@kundval/infra';
 import { issueToken } from '@kundval/platform';
@@ -64,4 +66,42 @@ export async function developmentTokens(auth: { secret: string; issuer: string }
   finance        ${await token('finance')}
   administrator  ${await token('administrator')}
   provider (nacka-hemtjanst)  ${await token('provider', { providerId: 'nacka-hemtjanst' })}`;
+}
+
+/** One log file per process under `logDir`, appended to across starts. */
+export function processLogs(logDir: string) {
+  mkdirSync(logDir, { recursive: true });
+  const streams = new Map<string, ReturnType<typeof createWriteStream>>();
+  return {
+    write(source: string, line: string): void {
+      let stream = streams.get(source);
+      if (!stream) streams.set(source, (stream = createWriteStream(join(logDir, `${source}.log`), { flags: 'a' })));
+      stream.write(`${line}\n`);
+    },
+    end(): void {
+      for (const stream of streams.values()) stream.end();
+    },
+  };
+}
+
+/**
+ * Stops the platform once on Ctrl-C or SIGTERM: the platform file goes (so `npm run demo` no longer
+ * finds it), the logs are closed, the data stays for `command`'s next start.
+ */
+export function stopOnSignal(platform: { stop(): Promise<void> }, options: { platformFile: string; logs: { end(): void }; command: string }): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log('\nStopping…');
+      void (async () => {
+        await platform.stop();
+        await rm(options.platformFile, { force: true });
+        options.logs.end();
+        console.log(`Stopped. Data is kept for the next ${options.command}.`);
+        process.exit(0);
+      })();
+    });
+  }
 }

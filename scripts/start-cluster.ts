@@ -1,20 +1,14 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeSupervisorEvent, startClusterPlatform } from '@kundval/infra';
 import { loadDemoData } from '@kundval/tests/driver';
-import { CLUSTER_DATA_DIR, CLUSTER_PLATFORM_FILE, LOCAL_CHOICE_DEADLINE_MS, developmentTokens, printPlatform } from './local-settings.js';
+import { CLUSTER_DATA_DIR, CLUSTER_PLATFORM_FILE, LOCAL_CHOICE_DEADLINE_MS, developmentTokens, printPlatform, processLogs, stopOnSignal } from './local-settings.js';
 
 const DATA_DIR = CLUSTER_DATA_DIR;
 const PLATFORM_FILE = CLUSTER_PLATFORM_FILE;
 const logDir = join(DATA_DIR, 'logs');
-mkdirSync(logDir, { recursive: true });
-const logs = new Map<string, ReturnType<typeof createWriteStream>>();
-const log = (source: string, line: string) => {
-  let stream = logs.get(source);
-  if (!stream) logs.set(source, (stream = createWriteStream(join(logDir, `${source}.log`), { flags: 'a' })));
-  stream.write(`${line}\n`);
-};
+const logs = processLogs(logDir);
+const log = logs.write;
 
 const began = Date.now();
 console.log('Starting PostgreSQL, the Temporal server and its Web UI, three NATS nodes, two replicas of every service and two workers…');
@@ -46,18 +40,4 @@ printPlatform({
   footer: 'Run `npm run demo` in another terminal to drive a few journeys here. A process that crashes is restarted (and said so here). Ctrl-C stops everything.',
 });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping…');
-    void (async () => {
-      await platform.stop();
-      await rm(PLATFORM_FILE, { force: true });
-      for (const stream of logs.values()) stream.end();
-      console.log('Stopped. Data is kept for the next npm run start:cluster.');
-      process.exit(0);
-    })();
-  });
-}
+stopOnSignal(platform, { platformFile: PLATFORM_FILE, logs, command: 'npm run start:cluster' });

@@ -1,19 +1,13 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { writeFile, rm } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeSupervisorEvent, startLocalPlatform, type IdpPerson } from '@kundval/infra';
 import { SEARCH_ATTRIBUTE_TYPES } from '@kundval/workflows';
 import { loadDemoData, type Tokens } from '@kundval/tests/driver';
-import { LOCAL_CHOICE_DEADLINE_MS, LOCAL_DATA_DIR, PLATFORM_FILE, developmentTokens, printPlatform } from './local-settings.js';
+import { LOCAL_CHOICE_DEADLINE_MS, LOCAL_DATA_DIR, PLATFORM_FILE, developmentTokens, printPlatform, processLogs, stopOnSignal } from './local-settings.js';
 
 const logDir = join(LOCAL_DATA_DIR, 'logs');
-mkdirSync(logDir, { recursive: true });
-const logs = new Map<string, ReturnType<typeof createWriteStream>>();
-const log = (source: string, line: string) => {
-  let stream = logs.get(source);
-  if (!stream) logs.set(source, (stream = createWriteStream(join(logDir, `${source}.log`), { flags: 'a' })));
-  stream.write(`${line}\n`);
-};
+const logs = processLogs(logDir);
+const log = logs.write;
 
 /**
  * With KUNDVAL_IDP=1 the platform runs its own OpenID Connect provider (ADR 0032) instead of the
@@ -72,18 +66,4 @@ The console signs people in through it; \`npm run demo\` enrols its people and s
 (and said so here). Ctrl-C stops everything.`,
 });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping…');
-    void (async () => {
-      await platform.stop();
-      await rm(PLATFORM_FILE, { force: true });
-      for (const stream of logs.values()) stream.end();
-      console.log('Stopped. Data is kept for the next npm start.');
-      process.exit(0);
-    })();
-  });
-}
+stopOnSignal(platform, { platformFile: PLATFORM_FILE, logs, command: 'npm start' });
