@@ -19,8 +19,17 @@ describe('identity numbers in free text', () => {
     'Ring 070-123 45 67 eller 08-718 80 00',
     'Order 3f2c9a10-8d7e-4c55-9f59-0b1f6c0f1d2e',
     'Belopp 1234567890 öre', // month 56 is no month
+    // UUIDs whose digit-only groups are shaped like a number (one failed a CI run as a task id)
+    'acceptance-overdue:f75da57a-0a96-46db-bb07-652603099260',
+    'journey 19121212-1212-4c55-9f59-0b1f6c0f1d2e started',
   ])('leaves %j as it is', (text) => {
     expect(scrubIdentityNumbers(text)).toBe(text);
+  });
+
+  it('masks a number written next to a UUID, not the UUID', () => {
+    expect(scrubIdentityNumbers('task f75da57a-0a96-46db-bb07-652603099260: kund 19811218-9876')).toBe(
+      `task f75da57a-0a96-46db-bb07-652603099260: kund ${M}`,
+    );
   });
 
   it('masks, trims and bounds a free-text field at the schema edge', () => {

@@ -20,8 +20,15 @@ const IDENTITY_NUMBER_SHAPE = /(?<!\d)(?:\d{2})?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|
  * free text, events and log lines alike (the platform's logger uses it too).
  */
 export function scrubIdentityNumbers(text: string): string {
-  return text.replace(IDENTITY_NUMBER_SHAPE, MASKED_IDENTITY_NUMBER);
+  // The platform's own ids are UUIDs, whose groups can be all digits shaped like a number
+  // (`…-652603099260`, `19121212-1212-…`): digits inside a UUID are never masked.
+  const uuids = [...text.matchAll(UUID)].map((m) => [m.index, m.index + m[0].length] as const);
+  return text.replace(IDENTITY_NUMBER_SHAPE, (found, at: number) =>
+    uuids.some(([start, end]) => at >= start && at < end) ? found : MASKED_IDENTITY_NUMBER,
+  );
 }
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /**
  * Free text as it may cross a boundary: trimmed, bounded, and with identity numbers masked. Use it

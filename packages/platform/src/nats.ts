@@ -280,7 +280,9 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   });
   bus.observer?.watch(durable);
   bus.handlers.set(durable, handler);
-  const consumer = await bus.js.consumers.get(EVENT_STREAM.name, durable);
+  // Fetched with the management client's longer timeout, and again after a timeout: a cluster that
+  // has just formed may still be electing the consumer's leader (a CI run lost a replica to it).
+  const consumer = await retryOnTimeout(() => jsm.jetstream().consumers.get(EVENT_STREAM.name, durable));
   const messages = await consumer.consume({ max_messages: 64, ...(options.pinned ? { group: options.pinned.group, expires: PINNED_PULL_EXPIRES_MS } : {}) });
   const admitted = options.pinned ? admitOnTakeover(messages) : messages;
 
