@@ -19,7 +19,7 @@ import { findRepoRoot } from './tools.js';
 export const SERVICES = { decisions: 4101, orders: 4102, billing: 4103, workflows: 4104 } as const;
 export type ServiceName = keyof typeof SERVICES;
 /** Every process the platform runs, each under a supervisor of its own. */
-export type ComponentName = 'temporal' | 'nats' | ServiceName | 'worker' | 'console' | `console-${number}`;
+export type ComponentName = 'temporal' | 'nats' | ServiceName | 'worker' | 'console';
 
 /** One supervised process of the platform, as a fault test or an operator handles it. */
 export interface ComponentControl {
@@ -72,8 +72,8 @@ export interface LocalPlatformOptions {
    */
   identityProvider?: boolean | { people?: IdpPerson[]; clients?: IdpClient[] };
   /**
-   * Console processes: 1 by default (component `console`). More run as `console-1`, `console-2`, …
-   * behind a front door at `consoleUrl`, sharing their sessions in NATS (ADR 0043).
+   * Console processes: 1 by default (component `console`). More run as `console`, `console-2`, …
+   * (`consoleReplicas`) behind a front door at `consoleUrl`, sharing their sessions in NATS (ADR 0043).
    */
   consoles?: number;
 }
@@ -85,8 +85,9 @@ export interface LocalPlatform {
   urls: Record<ServiceName, string>;
   /** The operators' console (apps/console), with a development sign-in (ADR 0027); the front door of its replicas when there are several. */
   consoleUrl: string;
-  /** Each console process's own address (one, or each replica's). */
+  /** Each console process's own address (one, or each replica's), and its control, in the same order. */
   consoleReplicaUrls: string[];
+  consoleReplicas: ComponentControl[];
   /** The worker's own /health, /ready and /metrics (ADR 0028). */
   workerUrl: string;
   temporal: { address: string; uiUrl: string; namespace: string };
@@ -242,7 +243,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     const consoleReplicaUrls = consolePorts.map((p) => `http://127.0.0.1:${p}`);
     await Promise.all(
       consolePorts.map((p, i) => {
-        const name = consoles === 1 ? 'console' : `console-${i + 1}`;
+        const name = i === 0 ? 'console' : `console-${i + 1}`;
         return supervise(name, () =>
           startReady(startNodeProcess(root, name, consoleScript, { ...consoleEnv, PORT: String(p) }, log), async () => httpOk(`${consoleReplicaUrls[i]}/health`), { timeoutMs: 60_000, what: `${name} /health` }),
         );
@@ -255,6 +256,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       urls,
       consoleUrl,
       consoleReplicaUrls,
+      consoleReplicas: consolePorts.map((_, i) => control(supervisors.get(i === 0 ? 'console' : `console-${i + 1}`)!)),
       workerUrl: `http://127.0.0.1:${workerPort}`,
       temporal: { address: temporal.address, uiUrl: temporal.uiUrl, namespace: temporal.namespace },
       nats: { url: nats.url, monitorUrl: nats.monitorUrl },

@@ -57,8 +57,7 @@ describe('console replicas sharing sessions', () => {
   });
 
   it('keeps the session when both consoles are killed and come back', async () => {
-    await platform.components['console-1'].crash('SIGKILL');
-    await platform.components['console-2'].crash('SIGKILL');
+    for (const replica of platform.consoleReplicas) await replica.crash('SIGKILL');
     for (const replica of [second(), first()]) {
       const page = await pageAt(replica, '/parked', session);
       const html = await page.text();
