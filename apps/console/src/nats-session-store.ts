@@ -50,10 +50,10 @@ const REQUEST_TIMEOUT_MS = 20_000;
  */
 export async function openSessionBucket(nc: NatsConnection, settings: SessionBucketSettings): Promise<KV> {
   const declared = sessionBucket(settings);
-  const kv = await retryOnTimeout(() => new Kvm(nc).create(SESSION_BUCKET, { ...declared, timeout: REQUEST_TIMEOUT_MS }));
+  const kv = await retryWhileForming(() => new Kvm(nc).create(SESSION_BUCKET, { ...declared, timeout: REQUEST_TIMEOUT_MS }));
   const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
   const stream = `KV_${SESSION_BUCKET}`;
-  const { config } = await jsm.streams.info(stream);
+  const { config } = await retryWhileForming(() => jsm.streams.info(stream));
   const maxAge = settings.ttlMs * 1_000_000;
   if (config.num_replicas !== settings.replicas || config.max_age !== maxAge) {
     // JetStream's de-duplication window may not exceed the age (it is two minutes unless shorter).
@@ -108,12 +108,18 @@ async function conflictAsNull(write: () => Promise<number>): Promise<number | nu
   }
 }
 
-async function retryOnTimeout<T>(request: () => Promise<T>, attempts = 3): Promise<T> {
+/**
+ * Runs a bucket request again while the cluster is forming it: a timeout while the stream's group
+ * elects a leader, or "stream not found" for a moment after another replica created it (seen when
+ * two consoles start together on three nodes).
+ */
+async function retryWhileForming<T>(request: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await request();
     } catch (err) {
-      if (attempt >= attempts || !(err instanceof Error) || !/timeout/i.test(err.message + err.name)) throw err;
+      if (attempt >= attempts || !(err instanceof Error) || !/timeout|stream not found/i.test(err.message + err.name)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
 }
