@@ -2,10 +2,12 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { JetStreamApiCodes, JetStreamApiError, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
-import type { SessionStore } from './session-store.js';
+import { SIGN_IN_KEY_PREFIX, SIGN_IN_TTL_MS, type SessionStore } from './session-store.js';
 
 /** The console's bucket: one for every replica, so a session made on one is found on the others (ADR 0043). */
 export const SESSION_BUCKET = 'kundval_console_sessions';
+/** Sign-ins on their way (PKCE verifier, state, nonce), in a bucket of their own whose entries live ten minutes. */
+export const SIGN_IN_BUCKET = 'kundval_console_signins';
 
 /** The largest sealed entry: four access tokens, a refresh token and an id token sealed are a few kilobytes. */
 export const SESSION_MAX_VALUE_BYTES = 64 * 1024;
@@ -26,7 +28,7 @@ export type SessionBucketSettings = {
  * (`allow_direct: false`): a direct get may be answered by a replica that has not yet seen the
  * session another console just wrote, which would sign the person out on their next page.
  */
-export function sessionBucket(settings: SessionBucketSettings): Partial<KvOptions> {
+export function sessionBucket(settings: SessionBucketSettings, description = "The operators' console's sessions, sealed (ADR 0043)"): Partial<KvOptions> {
   return {
     replicas: settings.replicas,
     ttl: settings.ttlMs,
@@ -35,7 +37,7 @@ export function sessionBucket(settings: SessionBucketSettings): Partial<KvOption
     maxValueSize: SESSION_MAX_VALUE_BYTES,
     max_bytes: SESSION_BUCKET_MAX_BYTES,
     allow_direct: false,
-    description: "The operators' console's sessions and sign-ins, sealed (ADR 0043)",
+    description,
   };
 }
 
@@ -48,11 +50,11 @@ const REQUEST_TIMEOUT_MS = 20_000;
  * made with other settings (fewer replicas, another lifetime) is updated to the declared ones, as
  * the platform's streams are.
  */
-export async function openSessionBucket(nc: NatsConnection, settings: SessionBucketSettings): Promise<KV> {
-  const declared = sessionBucket(settings);
-  const kv = await retryWhileForming(() => new Kvm(nc).create(SESSION_BUCKET, { ...declared, timeout: REQUEST_TIMEOUT_MS }));
+export async function openSessionBucket(nc: NatsConnection, settings: SessionBucketSettings, bucket = SESSION_BUCKET): Promise<KV> {
+  const declared = sessionBucket(settings, bucket === SESSION_BUCKET ? undefined : "The operators' console's sign-ins on their way, sealed (ADR 0043)");
+  const kv = await retryWhileForming(() => new Kvm(nc).create(bucket, { ...declared, timeout: REQUEST_TIMEOUT_MS }));
   const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
-  const stream = `KV_${SESSION_BUCKET}`;
+  const stream = `KV_${bucket}`;
   const { config } = await retryWhileForming(() => jsm.streams.info(stream));
   const maxAge = settings.ttlMs * 1_000_000;
   if (config.num_replicas !== settings.replicas || config.max_age !== maxAge) {
@@ -63,36 +65,39 @@ export async function openSessionBucket(nc: NatsConnection, settings: SessionBuc
 }
 
 /** Sessions in NATS JetStream key-value, shared by every console replica and kept across restarts. */
-export async function natsSessionStore(options: SessionBucketSettings & { url: string; name?: string }): Promise<SessionStore> {
+export async function natsSessionStore(options: SessionBucketSettings & { url: string; name?: string; signInTtlMs?: number }): Promise<SessionStore> {
   // A cluster is named by several of its nodes, comma-separated, as for the services.
   const nc = await connect({ servers: options.url.split(',').map((s) => s.trim()).filter(Boolean), name: options.name ?? 'console', maxReconnectAttempts: -1 });
-  let kv: KV;
+  let sessions: KV;
+  let signIns: KV;
   try {
-    kv = await openSessionBucket(nc, options);
+    sessions = await openSessionBucket(nc, options);
+    signIns = await openSessionBucket(nc, { replicas: options.replicas, ttlMs: options.signInTtlMs ?? SIGN_IN_TTL_MS }, SIGN_IN_BUCKET);
   } catch (err) {
     await nc.close();
     throw err;
   }
-  return kvSessionStore(kv, () => nc.drain());
+  return kvSessionStore((key) => (key.startsWith(SIGN_IN_KEY_PREFIX) ? signIns : sessions), () => nc.drain());
 }
 
-/** The session store over an open bucket; `close` releases what it was opened with. */
-export function kvSessionStore(kv: KV, close: () => Promise<void>): SessionStore {
+/** The session store over open buckets (`bucketOf` picks a key's); `close` releases what they were opened with. */
+export function kvSessionStore(bucketOf: (key: string) => KV, close: () => Promise<void>): SessionStore {
   return {
     async get(key) {
+      const kv = bucketOf(key);
       const entry = await kv.get(key);
       if (!entry || entry.operation !== 'PUT' || entry.length === 0) return null;
       return { value: entry.value, revision: entry.revision };
     },
     async create(key, value) {
-      return conflictAsNull(() => kv.create(key, value));
+      return conflictAsNull(() => bucketOf(key).create(key, value));
     },
     async update(key, value, revision) {
-      return conflictAsNull(() => kv.update(key, value, revision));
+      return conflictAsNull(() => bucketOf(key).update(key, value, revision));
     },
     async delete(key) {
       // Purge, not delete: no earlier revision (a spent refresh token, sealed) stays in the stream.
-      await kv.purge(key);
+      await bucketOf(key).purge(key);
     },
     close,
   };

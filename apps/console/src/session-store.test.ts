@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type NatsServer } from '@kundval/infra';
-import { SESSION_BUCKET, natsSessionStore, openSessionBucket } from './nats-session-store.js';
-import { memorySessionStore, type SessionStore } from './session-store.js';
+import { SESSION_BUCKET, SIGN_IN_BUCKET, natsSessionStore, openSessionBucket } from './nats-session-store.js';
+import { SIGN_IN_TTL_MS, memorySessionStore, type SessionStore } from './session-store.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (value: Uint8Array | undefined) => (value ? new TextDecoder().decode(value) : undefined);
@@ -77,6 +77,24 @@ describe('the session bucket, declared once (ADR 0043)', () => {
     }
   });
 
+  it('keeps sign-ins on their way in a bucket of their own whose entries live ten minutes, apart from the sessions', async () => {
+    const store = await natsSessionStore({ url: nats.url, replicas: 1, ttlMs: 8 * HOUR, name: 'sign-ins' });
+    const nc = await connect({ servers: nats.url });
+    try {
+      await store.create('signin.pending', bytes('verifier'));
+      await store.create('session.person', bytes('tokens'));
+      const jsm = await jetstreamManager(nc);
+      const signIns = await jsm.streams.info(`KV_${SIGN_IN_BUCKET}`);
+      expect([signIns.config.max_age, signIns.config.max_msgs_per_subject, signIns.config.allow_direct]).toEqual([SIGN_IN_TTL_MS * 1_000_000, 1, false]);
+      expect((await jsm.streams.getMessage(`KV_${SIGN_IN_BUCKET}`, { last_by_subj: `$KV.${SIGN_IN_BUCKET}.signin.pending` }))?.string()).toBe('verifier');
+      expect((await jsm.streams.getMessage(`KV_${SESSION_BUCKET}`, { last_by_subj: `$KV.${SESSION_BUCKET}.session.person` }))?.string()).toBe('tokens');
+      expect(text((await store.get('signin.pending'))?.value)).toBe('verifier');
+    } finally {
+      await nc.close();
+      await store.close();
+    }
+  });
+
   it("applies a changed lifetime at the next start, and drops an entry that long after its last write", async () => {
     const store = await natsSessionStore({ url: nats.url, replicas: 1, ttlMs: 1_000, name: 'short-lived' });
     try {
@@ -94,6 +112,17 @@ describe('the session bucket, declared once (ADR 0043)', () => {
 });
 
 describe('the in-memory store', () => {
+  it("drops a sign-in on its way after ten minutes, a session's entry only after the session's lifetime", async () => {
+    let now = 0;
+    const store = memorySessionStore({ ttlMs: 8 * HOUR, now: () => now });
+    await store.create('signin.x', bytes('verifier'));
+    await store.create('session.y', bytes('tokens'));
+    now = SIGN_IN_TTL_MS - 1;
+    expect(text((await store.get('signin.x'))?.value)).toBe('verifier');
+    now = SIGN_IN_TTL_MS;
+    expect([await store.get('signin.x'), text((await store.get('session.y'))?.value)]).toEqual([null, 'tokens']);
+  });
+
   it('drops an entry its lifetime after the last write, as the bucket does', async () => {
     let now = 0;
     const store = memorySessionStore({ ttlMs: 1_000, now: () => now });

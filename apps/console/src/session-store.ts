@@ -7,6 +7,14 @@
  */
 export type StoredEntry = { value: Uint8Array; revision: number };
 
+/**
+ * Keys of sign-ins on their way (`signin.<digest>`) live ten minutes, apart from the sessions: a
+ * sign-in begun and never finished must not hold room for a working day (ADR 0043).
+ */
+export const SIGN_IN_KEY_PREFIX = 'signin.';
+/** How long a sign-in may take at the provider before it must be started again. */
+export const SIGN_IN_TTL_MS = 10 * 60_000;
+
 export interface SessionStore {
   /** The entry under `key`, or null when there is none (never written, deleted, or past the store's lifetime). */
   get(key: string): Promise<StoredEntry | null>;
@@ -20,15 +28,17 @@ export interface SessionStore {
 
 /**
  * Sessions in this process's memory, with the same lifetime and compare-and-set rules as the
- * bucket: an entry lives `ttlMs` from its last write. Lost at a restart, not shared by replicas.
+ * buckets: an entry lives `ttlMs` (a sign-in's `signInTtlMs`) from its last write. Lost at a
+ * restart, not shared by replicas.
  */
-export function memorySessionStore(options: { ttlMs: number; now?: () => number }): SessionStore {
+export function memorySessionStore(options: { ttlMs: number; signInTtlMs?: number; now?: () => number }): SessionStore {
   const now = options.now ?? Date.now;
+  const lifetime = (key: string) => (key.startsWith(SIGN_IN_KEY_PREFIX) ? (options.signInTtlMs ?? SIGN_IN_TTL_MS) : options.ttlMs);
   const entries = new Map<string, StoredEntry & { writtenAt: number }>();
   let revision = 0;
   const live = (key: string) => {
     const entry = entries.get(key);
-    if (entry && entry.writtenAt + options.ttlMs <= now()) {
+    if (entry && entry.writtenAt + lifetime(key) <= now()) {
       entries.delete(key);
       return undefined;
     }

@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import type { ServiceName } from './api.js';
 import { UnsealError, type Sealer } from './sealing.js';
-import type { SessionStore } from './session-store.js';
+import { SIGN_IN_KEY_PREFIX, SIGN_IN_TTL_MS, type SessionStore } from './session-store.js';
 
 /** How long a session lives at most, whatever the provider says: a working day, as the provider's grant and refresh token. */
 export const SESSION_TTL_MS = 8 * 3600_000;
@@ -81,7 +81,6 @@ export class SignInError extends Error {
   }
 }
 
-const PENDING_TTL_MS = 10 * 60_000;
 /** An access token this close to its expiry is renewed before use, so it does not expire on its way to the service. */
 const RENEW_BEFORE_MS = 30_000;
 /** How long a replica's claim on the refresh token holds: longer than the refresh request's own timeout (10 s). */
@@ -90,7 +89,7 @@ export const REFRESH_CLAIM_MS = 15_000;
 const REFRESH_WAIT_STEP_MS = 100;
 
 /** The store key of a session or a sign-in: a digest of its id, so that whoever reads the bucket learns no usable cookie value. */
-const storeKey = (kind: 'session' | 'signin', id: string) => `${kind}.${createHash('sha256').update(id).digest('base64url')}`;
+const storeKey = (kind: 'session' | 'signin', id: string) => `${kind === 'signin' ? SIGN_IN_KEY_PREFIX : 'session.'}${createHash('sha256').update(id).digest('base64url')}`;
 
 export function oidcSignIn(settings: OidcSettings) {
   const now = settings.now ?? Date.now;
@@ -209,7 +208,7 @@ export function oidcSignIn(settings: OidcSettings) {
       const as = await authorizationServer();
       if (!as.authorization_endpoint) throw new SignInError('CONSOLE.IDP_METADATA', 'The identity provider publishes no authorization endpoint.');
       const verifier = oauth.generateRandomCodeVerifier();
-      const entry: Pending = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier, next, expiresAt: now() + PENDING_TTL_MS };
+      const entry: Pending = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier, next, expiresAt: now() + SIGN_IN_TTL_MS };
       const transaction = randomBytes(24).toString('base64url');
       // In the store too: the provider may send the browser back to another replica.
       const key = storeKey('signin', transaction);
