@@ -93,7 +93,14 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger, option
     const chosen = typeof asked === 'string' ? asked : req.cookies[LANG_COOKIE];
     return (LANGUAGES as readonly string[]).includes(chosen ?? '') ? (chosen as Language) : 'sv';
   };
-  const sessionOf = async (req: FastifyRequest): Promise<Session | null> => {
+  // Read once per request: a page's handler and its layout both ask, and each read goes to the session store.
+  const sessions = new WeakMap<FastifyRequest, Promise<Session | null>>();
+  const sessionOf = (req: FastifyRequest): Promise<Session | null> => {
+    let session = sessions.get(req);
+    if (!session) sessions.set(req, (session = readSession(req)));
+    return session;
+  };
+  const readSession = async (req: FastifyRequest): Promise<Session | null> => {
     if (oidc) {
       const person = await oidc.session(req.cookies[SESSION_COOKIE]);
       return person && { sub: person.sub, role: person.role, tokens: (service) => oidc.tokenFor(person, service), signOut: () => oidc.end(person) };
