@@ -5,7 +5,7 @@ import type { ServiceName } from './api.js';
 import { natsSessionStore } from './nats-session-store.js';
 import { newSealingKey, sealer, sealingKeys } from './sealing.js';
 import type { SessionStore } from './session-store.js';
-import { SESSION_TTL_MS, SignInError, oidcSignIn, type OidcSignIn } from './sign-in.js';
+import { REFRESH_CLAIM_MS, SESSION_TTL_MS, SignInError, oidcSignIn, type OidcSignIn } from './sign-in.js';
 
 /**
  * Console replicas sharing sessions (ADR 0043), against a real oidc-provider (which rotates the
@@ -39,10 +39,10 @@ afterAll(async () => {
 });
 
 /** One console process: its own NATS connection to the shared bucket, the configured sealing keys. */
-async function replica(keys: string[] = [key]): Promise<{ signIn: OidcSignIn; store: SessionStore }> {
+async function replica(keys: string[] = [key], options: { wrap?: (store: SessionStore) => SessionStore; now?: () => number } = {}): Promise<{ signIn: OidcSignIn; store: SessionStore }> {
   const store = await natsSessionStore({ url: nats.url, replicas: 1, ttlMs: SESSION_TTL_MS, name: `console-test-${stores.length}` });
   stores.push(store);
-  const signIn = oidcSignIn({ issuer: new URL(idp.issuer), clientId: 'kundval-console', redirectUri: `${CONSOLE}/signin/callback`, postLogoutRedirectUri: `${CONSOLE}/signin`, audiences, allowHttp: true, store, sealer: sealer(sealingKeys(keys)) });
+  const signIn = oidcSignIn({ issuer: new URL(idp.issuer), clientId: 'kundval-console', redirectUri: `${CONSOLE}/signin/callback`, postLogoutRedirectUri: `${CONSOLE}/signin`, audiences, allowHttp: true, store: options.wrap ? options.wrap(store) : store, sealer: sealer(sealingKeys(keys)), ...(options.now ? { now: options.now } : {}) });
   return { signIn, store };
 }
 
@@ -112,6 +112,24 @@ describe('sessions shared by console replicas and kept across restarts (ADR 0043
     // One refresh spent the first refresh token: the next one (another service) still works, so the provider saw no reuse.
     expect(decodeJwt(await b.signIn.tokenFor(onB, 'workflows')).aud).toBe(audiences.workflows);
     expect(decodeJwt(await a.signIn.tokenFor(session, 'billing')).aud).toBe(audiences.billing);
+  });
+
+  it("takes over a claim its replica left when it died before refreshing, once the claim's time has passed", async () => {
+    const { signIn } = await replica();
+    const session = await signedIn(signIn);
+    // A replica that writes its claim and dies before it asks the provider.
+    const dying = await replica([key], { wrap: (store) => ({ ...store, update: async (k, v, r) => (await store.update(k, v, r), Promise.reject(new Error('died after claiming'))) }) });
+    await expect(dying.signIn.tokenFor(session, 'orders')).rejects.toThrow('died after claiming');
+    // While the claim holds, another replica waits rather than spend the refresh token itself.
+    const waiting = signIn.tokenFor(session, 'orders');
+    expect(await Promise.race([waiting.then(() => 'refreshed'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 1_500))])).toBe('waiting');
+    // Later than the claim's time: another replica takes the refresh token over and spends it once.
+    const later = await replica([key], { now: () => Date.now() + REFRESH_CLAIM_MS + 1_000 });
+    const taken = await later.signIn.tokenFor(session, 'orders');
+    expect(decodeJwt(taken).aud).toBe(audiences.orders);
+    // The one that waited finds the token the other replica got.
+    expect(await waiting).toBe(taken);
+    expect(decodeJwt(await signIn.tokenFor(session, 'billing')).aud).toBe(audiences.billing);
   });
 
   it('(the hazard the claim prevents) a refresh token spent twice revokes the grant at the provider, and the session ends', async () => {
