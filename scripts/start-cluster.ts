@@ -11,9 +11,10 @@ const logs = processLogs(logDir);
 const log = logs.write;
 
 const began = Date.now();
-console.log('Starting PostgreSQL, the Temporal server and its Web UI, three NATS nodes, two replicas of every service and two workers…');
+console.log('Starting PostgreSQL, the Temporal server and its Web UI, three NATS nodes, two replicas of every service and of the console, and two workers…');
 const platform = await startClusterPlatform({
   dataDir: DATA_DIR,
+  consoles: 2,
   env: { CHOICE_DEADLINE_MS: String(LOCAL_CHOICE_DEADLINE_MS) },
   log,
   onSupervisorEvent: (event) => {
@@ -22,7 +23,7 @@ const platform = await startClusterPlatform({
   },
 });
 await loadDemoData(platform.urls, platform.auth);
-await writeFile(PLATFORM_FILE, JSON.stringify({ urls: platform.urls, auth: platform.auth, temporal: platform.temporal }, null, 2), { mode: 0o600 });
+await writeFile(PLATFORM_FILE, JSON.stringify({ urls: platform.urls, consoleUrl: platform.console?.url, auth: platform.auth, temporal: platform.temporal }, null, 2), { mode: 0o600 });
 
 const replicas = (name: keyof typeof platform.replicaUrls) => `replicas: ${platform.replicaUrls[name].join(', ')}`;
 const pid = (name: string) => `pid ${platform.components[name]?.pid ?? '?'}`;
@@ -31,6 +32,7 @@ printPlatform({
   urls: platform.urls,
   notes: { decisions: replicas('decisions'), orders: replicas('orders'), billing: replicas('billing'), workflows: replicas('workflows') },
   rows: [
+    ['console', `${platform.console?.url ?? '-'}   replicas: ${platform.console?.replicaUrls.join(', ') ?? '-'} (sessions shared in NATS, ADR 0043; "Development sign-in")`],
     ['workers', Object.keys(platform.components).filter((n) => n.startsWith('worker-')).map((n) => `${n} (${pid(n)})`).join(', ')],
     ['Temporal', `${platform.temporal.address}   namespace ${platform.temporal.namespace}, ${platform.temporal.historyShards} history shards, on PostgreSQL   Web UI: ${platform.temporal.uiUrl}`],
     ['NATS', platform.nats.nodes.map((n) => `${n.name} ${n.url} (monitoring ${n.monitorUrl})`).join('\n              ')],

@@ -42,7 +42,8 @@ export type { FaultKind, FaultProxy, FaultProxyOptions, FaultRule, FaultRuleHand
 export { seededRandom } from './random.js';
 export { startClusterPlatform, CLUSTER_NAMESPACE, CLUSTER_STREAM_REPLICAS } from './cluster/cluster-platform.js';
 export type { ClusterPlatform, ClusterPlatformOptions } from './cluster/cluster-platform.js';
-export { JETSTREAM_SYNC_INTERVAL } from './cluster/nats-cluster.js';
+export { JETSTREAM_SYNC_INTERVAL, planNatsCluster, startNatsClusterNode, waitForJetStreamCluster, natsClusterUrl } from './cluster/nats-cluster.js';
+export type { NatsClusterNode } from './cluster/nats-cluster.js';
 export { startFrontDoor } from './cluster/front-door.js';
 export type { FrontDoor } from './cluster/front-door.js';
 export type { ExitInfo } from './process.js';

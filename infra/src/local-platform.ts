@@ -10,6 +10,7 @@ import { startIdentityProvider, type IdentityProvider, type IdpClient, type IdpP
 import { freePort } from './ports.js';
 import { ServerProcess, startReady } from './process.js';
 import { startNatsServer, type NatsServer } from './nats.js';
+import { startFrontDoor } from './cluster/front-door.js';
 import { supervision, type BackoffPolicy, type Supervisor, type SupervisorEvent } from './supervisor.js';
 import { startTemporalDevServer, type SearchAttributeType, type TemporalDevServer } from './temporal.js';
 import { findRepoRoot } from './tools.js';
@@ -70,6 +71,11 @@ export interface LocalPlatformOptions {
    * `people` may sign in (authorization code + PKCE); `clients` are integrations besides the worker.
    */
   identityProvider?: boolean | { people?: IdpPerson[]; clients?: IdpClient[] };
+  /**
+   * Console processes: 1 by default (component `console`). More run as `console`, `console-2`, …
+   * (`consoleReplicas`) behind a front door at `consoleUrl`, sharing their sessions in NATS (ADR 0043).
+   */
+  consoles?: number;
 }
 
 /** The identity provider the platform runs, and the journey worker's client at it. */
@@ -77,8 +83,11 @@ export type LocalIdentity = { provider: IdentityProvider; worker: IdpClient; /**
 
 export interface LocalPlatform {
   urls: Record<ServiceName, string>;
-  /** The operators' console (apps/console), with a development sign-in (ADR 0027). */
+  /** The operators' console (apps/console), with a development sign-in (ADR 0027); the front door of its replicas when there are several. */
   consoleUrl: string;
+  /** Each console process's own address (one, or each replica's), and its control, in the same order. */
+  consoleReplicaUrls: string[];
+  consoleReplicas: ComponentControl[];
   /** The worker's own /health, /ready and /metrics (ADR 0028). */
   workerUrl: string;
   temporal: { address: string; uiUrl: string; namespace: string };
@@ -225,16 +234,29 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
     // The console talks to the services directly (never through the worker's fault proxies), and
     // offers the development sign-in with the local issuer's secret.
     // With the identity provider, people sign in through it (authorization code + PKCE, ADR 0037), and nothing else.
-    const consoleEnv = { ...common, PORT: String(consolePort), WORKFLOWS_URL: urls.workflows, PUBLIC_URL: consoleUrl, ...(identity ? { OIDC_ISSUER: identity.provider.issuer } : {}) };
+    // Its sessions are sealed with the data folder's key and kept in NATS, so a restart keeps them (ADR 0043).
+    const consoleEnv = { ...common, WORKFLOWS_URL: urls.workflows, PUBLIC_URL: consoleUrl, SESSION_SEALING_KEYS: await sessionSealingKey(dataDir), ...(identity ? { OIDC_ISSUER: identity.provider.issuer } : {}) };
     const consoleScript = join(root, 'apps', 'console', 'dist', 'server.js');
-    await supervise('console', () =>
-      startReady(startNodeProcess(root, 'console', consoleScript, consoleEnv, log), async () => httpOk(`${consoleUrl}/health`), { timeoutMs: 60_000, what: 'console /health' }),
+    const consoles = options.consoles ?? 1;
+    // Several replicas share the public address through a front door, as they would behind a load balancer.
+    const consolePorts = consoles === 1 ? [consolePort] : await Promise.all(Array.from({ length: consoles }, () => freePort()));
+    const consoleReplicaUrls = consolePorts.map((p) => `http://127.0.0.1:${p}`);
+    await Promise.all(
+      consolePorts.map((p, i) => {
+        const name = i === 0 ? 'console' : `console-${i + 1}`;
+        return supervise(name, () =>
+          startReady(startNodeProcess(root, name, consoleScript, { ...consoleEnv, PORT: String(p) }, log), async () => httpOk(`${consoleReplicaUrls[i]}/health`), { timeoutMs: 60_000, what: `${name} /health` }),
+        );
+      }),
     );
+    if (consoles > 1) started.push(await startFrontDoor(consolePorts.map((p) => ({ host: '127.0.0.1', port: p })), { port: consolePort }));
 
     const components = Object.fromEntries([...supervisors].map(([name, supervisor]) => [name, control(supervisor)])) as Record<ComponentName, ComponentControl>;
     return {
       urls,
       consoleUrl,
+      consoleReplicaUrls,
+      consoleReplicas: consolePorts.map((_, i) => control(supervisors.get(i === 0 ? 'console' : `console-${i + 1}`)!)),
       workerUrl: `http://127.0.0.1:${workerPort}`,
       temporal: { address: temporal.address, uiUrl: temporal.uiUrl, namespace: temporal.namespace },
       nats: { url: nats.url, monitorUrl: nats.monitorUrl },
@@ -308,6 +330,15 @@ export async function devSecret(dataDir: string): Promise<string> {
   const secret = randomBytes(32).toString('hex');
   await writeFile(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/** The key that seals the console's sessions (ADR 0043): made once per data folder, so sessions survive a restart. */
+export async function sessionSealingKey(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'console-session-key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = randomBytes(32).toString('base64url');
+  await writeFile(file, key, { mode: 0o600 });
+  return key;
 }
 
 /**

@@ -12,7 +12,10 @@ import { Role } from '@kundval/contracts';
 import { createMetrics, httpMetrics, issueToken, readyRoute, serviceAudience, type Logger } from '@kundval/platform';
 import { ApiError, SERVICES, platformApi, type PlatformApi, type ServiceName } from './api.js';
 import type { ConsoleConfig } from './config.js';
-import { SignInError, oidcSignIn, type OidcSignIn } from './sign-in.js';
+import { SESSION_TTL_MS, SignInError, oidcSignIn, type OidcSignIn } from './sign-in.js';
+import { natsSessionStore } from './nats-session-store.js';
+import { memorySessionStore, type SessionStore } from './session-store.js';
+import { newSealingKey, sealer, sealingKeys } from './sealing.js';
 import { SORTS, applicationIdOf, describeAttention, formatAge, ore, sortJourneys, stuckJourneys, timelineOf, type Sort } from './journeys.js';
 import { LANGUAGES, textsFor, type Language } from './texts.js';
 
@@ -37,21 +40,27 @@ type Session = { sub: string; role: string; tokens: string | ((service: ServiceN
  * carries an Idempotency-Key made when the page was drawn and asks for a confirmation; every action
  * is audited by the service that carries it out.
  */
-export async function buildConsole(config: ConsoleConfig, logger: Logger): Promise<FastifyInstance> {
+export async function buildConsole(config: ConsoleConfig, logger: Logger, options: { sessionStore?: SessionStore } = {}): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, trustProxy: false });
   const eta = new Eta({ views, cache: true });
   const css = readFileSync(`${assets}console.css`, 'utf8');
   const js = readFileSync(`${assets}console.js`, 'utf8');
   const publicUrl = (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/$/, '');
   // With an identity provider, people sign in through it and nothing else; without one (a developer's machine), the development sign-in and a pasted token.
-  const oidc: OidcSignIn | null = config.OIDC_ISSUER
+  const store = config.OIDC_ISSUER ? (options.sessionStore ?? (await sessionStoreFor(config, logger))) : null;
+  // A store given by the caller is the caller's to close.
+  if (store && !options.sessionStore) app.addHook('onClose', () => store.close());
+  const oidc: OidcSignIn | null = store && config.OIDC_ISSUER
     ? oidcSignIn({
+        store,
+        sealer: sealer(sealingKeys(config.SESSION_SEALING_KEYS ?? [developmentKey(logger)])),
         issuer: new URL(config.OIDC_ISSUER),
         clientId: config.OIDC_CLIENT_ID,
         redirectUri: `${publicUrl}/signin/callback`,
         postLogoutRedirectUri: `${publicUrl}/signin`,
         audiences: Object.fromEntries(SERVICES.map((s) => [s, serviceAudience(s)])) as Record<ServiceName, string>,
         allowHttp: config.KUNDVAL_ENV !== 'production',
+        sessionTtlMs: SESSION_TTL_MS,
       })
     : null;
   const devSignIn = !oidc && config.AUTH_SECRET !== undefined;
@@ -84,9 +93,16 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     const chosen = typeof asked === 'string' ? asked : req.cookies[LANG_COOKIE];
     return (LANGUAGES as readonly string[]).includes(chosen ?? '') ? (chosen as Language) : 'sv';
   };
-  const sessionOf = (req: FastifyRequest): Session | null => {
+  // Read once per request: a page's handler and its layout both ask, and each read goes to the session store.
+  const sessions = new WeakMap<FastifyRequest, Promise<Session | null>>();
+  const sessionOf = (req: FastifyRequest): Promise<Session | null> => {
+    let session = sessions.get(req);
+    if (!session) sessions.set(req, (session = readSession(req)));
+    return session;
+  };
+  const readSession = async (req: FastifyRequest): Promise<Session | null> => {
     if (oidc) {
-      const person = oidc.session(req.cookies[SESSION_COOKIE]);
+      const person = await oidc.session(req.cookies[SESSION_COOKIE]);
       return person && { sub: person.sub, role: person.role, tokens: (service) => oidc.tokenFor(person, service), signOut: () => oidc.end(person) };
     }
     const token = req.cookies[TOKEN_COOKIE];
@@ -100,7 +116,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     }
   };
 
-  function page(req: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) {
+  async function page(req: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown>, status = 200) {
     const lang = langOf(req);
     if (typeof (req.query as Record<string, unknown>)?.['lang'] === 'string') void reply.setCookie(LANG_COOKIE, lang, { path: '/', sameSite: 'strict', httpOnly: true, secure: config.COOKIE_SECURE });
     const html = eta.render(`./${view}`, {
@@ -108,7 +124,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
       lang,
       otherLang: lang === 'sv' ? 'en' : 'sv',
       path: req.url.split('?')[0],
-      session: sessionOf(req),
+      session: await sessionOf(req),
       devSignIn,
       oidcSignIn: oidc !== null,
       devRoles: DEV_ROLES,
@@ -126,7 +142,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
   /** Runs a page's work with the session's API, or sends the person to sign in; a service's refusal is shown as it is. */
   function withApi(handler: (req: FastifyRequest, reply: FastifyReply, api: PlatformApi) => Promise<unknown>) {
     return async (req: FastifyRequest, reply: FastifyReply) => {
-      const session = sessionOf(req);
+      const session = await sessionOf(req);
       if (!session) return reply.redirect(`/signin?next=${encodeURIComponent(req.url)}`, 303);
       try {
         return await handler(req, reply, platformApi(config, session.tokens));
@@ -196,7 +212,7 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return signIn(reply, token, safeNext(body.data.next));
   });
   app.post('/signout', async (req, reply) => {
-    const session = sessionOf(req);
+    const session = await sessionOf(req);
     void reply.clearCookie(TOKEN_COOKIE, { path: '/' }).clearCookie(SESSION_COOKIE, { path: '/' });
     // Through the provider: the refresh token is revoked, then the provider's own session is ended on its sign-out page.
     const atProvider = session?.signOut ? await session.signOut() : null;
@@ -338,6 +354,19 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger): Promi
     return page(req, reply, 'error', { error: { status: 500, code: 'INTERNAL', message: 'Something went wrong; the error was logged.' }, back: '/find' }, 500);
   });
   return app;
+}
+
+/** The session store the configuration names: NATS key-value when `NATS_URL` is set, shared by every replica; else this process's memory. */
+async function sessionStoreFor(config: ConsoleConfig, logger: Logger): Promise<SessionStore> {
+  if (config.NATS_URL) return natsSessionStore({ url: config.NATS_URL, replicas: config.NATS_STREAM_REPLICAS, ttlMs: SESSION_TTL_MS, name: 'console' });
+  logger.warn('NATS_URL is unset: sessions are kept in this process only, lost at a restart and unknown to any other console');
+  return memorySessionStore({ ttlMs: SESSION_TTL_MS });
+}
+
+/** Outside production without `SESSION_SEALING_KEYS`: a key of this process's own, so what it stored does not open after a restart. */
+function developmentKey(logger: Logger): string {
+  logger.warn('SESSION_SEALING_KEYS is unset: sessions are sealed with a key made at start and end when this console restarts');
+  return newSealingKey();
 }
 
 /** Only a path of this console, never another site, after signing in. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVELOPMENT_ISSUER, KundvalEnv } from '@kundval/platform';
+import { sealingKeys } from './sealing.js';
 
 /**
  * The console's environment: where the services and the Temporal Web UI are. `AUTH_SECRET` is
@@ -28,6 +29,34 @@ export const ConsoleConfig = z
     PUBLIC_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Mark the session cookie Secure: on behind TLS (production), off on http://localhost. */
+    /**
+     * NATS, where the sessions are kept so that every console replica shares them and they survive a
+     * restart (ADR 0043): one server, or a cluster's nodes separated by commas. Unset, sessions live
+     * in this process's memory (a developer's console); production refuses that.
+     */
+    NATS_URL: z.string().min(1).optional(),
+    /** Replicas of the session bucket, as the platform's streams have them: 1 on one nats-server, 3 on a JetStream cluster. */
+    NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+    /**
+     * The keys that seal what the session store holds (ADR 0043): base64url, 32 bytes each (A256GCM),
+     * comma-separated; the first seals, every one opens, so a key is rotated by putting the new one
+     * first and dropping the old one a session's lifetime (8 h) later. Unset outside production, a
+     * key is made at start and sessions do not outlive the process; production refuses that.
+     */
+    SESSION_SEALING_KEYS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const keys = v.split(',').map((k) => k.trim()).filter(Boolean);
+        try {
+          sealingKeys(keys);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+          return z.NEVER;
+        }
+        return keys;
+      }),
     COOKIE_SECURE: z
       .enum(['true', 'false'])
       .default('false')
@@ -42,6 +71,12 @@ export const ConsoleConfig = z
     }
     if (config.KUNDVAL_ENV === 'production' && config.OIDC_ISSUER?.startsWith('http:')) {
       ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'KUNDVAL_ENV=production refuses OIDC_ISSUER: it is plain http; codes and tokens travel over TLS only' });
+    }
+    if (config.KUNDVAL_ENV === 'production' && config.SESSION_SEALING_KEYS === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SEALING_KEYS'], message: "KUNDVAL_ENV=production refuses SESSION_SEALING_KEYS: it is unset; people's tokens are sealed with a configured key before they reach the session store" });
+    }
+    if (config.KUNDVAL_ENV === 'production' && config.NATS_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['NATS_URL'], message: "KUNDVAL_ENV=production refuses NATS_URL: it is unset; sessions would live in one console's memory, lost at a restart and unknown to the other replicas" });
     }
   });
 export type ConsoleConfig = z.infer<typeof ConsoleConfig>;

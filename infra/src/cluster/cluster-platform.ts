@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { control, devSecret, httpOk, SERVICES, startNodeProcess, type ComponentControl, type ServiceName } from '../local-platform.js';
+import { control, devSecret, httpOk, sessionSealingKey, SERVICES, startNodeProcess, type ComponentControl, type ServiceName } from '../local-platform.js';
 import { startCommandProxies, type CommandTarget, type FaultProxy } from '../fault-proxy.js';
 import { freePort } from '../ports.js';
 import { startPostgres, type PostgresServer } from '../postgres.js';
@@ -37,6 +37,12 @@ export interface ClusterPlatformOptions {
   onSupervisorEvent?: (event: SupervisorEvent) => void;
   /** A fault proxy between the workers and each service's front door, as `startLocalPlatform` puts one before each service. */
   faultProxies?: boolean | { seed?: number };
+  /**
+   * Console processes (`console-1`, …) behind a front door of their own, sharing their sessions in
+   * the session bucket at three replicas (ADR 0043); none by default (the tests drive the APIs),
+   * two with `npm run start:cluster`.
+   */
+  consoles?: number;
 }
 
 /** The production topology on one machine (ADR 0025), as `npm run start:cluster` and the cluster tests run it. */
@@ -45,6 +51,8 @@ export interface ClusterPlatform {
   urls: Record<ServiceName, string>;
   /** Each replica's own address, by service. */
   replicaUrls: Record<ServiceName, string[]>;
+  /** The consoles' front door and each console's own address, when consoles were asked for. */
+  console?: { url: string; replicaUrls: string[] };
   temporal: { address: string; uiUrl: string; namespace: string; historyShards: number };
   nats: { url: string; nodes: Array<{ name: string; url: string; monitorUrl: string }> };
   /** The superuser's URL (for tests and operators) and each service's own role's URL. */
@@ -162,10 +170,31 @@ export async function startClusterPlatform(options: ClusterPlatformOptions = {})
       }),
     );
 
+    // The consoles, like the services: replicas behind one address, their sessions sealed with the
+    // data folder's key in the NATS cluster's session bucket, replicated as the streams are.
+    let consoleUrls: { url: string; replicaUrls: string[] } | undefined;
+    if ((options.consoles ?? 0) > 0) {
+      const consolePorts = await Promise.all(Array.from({ length: options.consoles! }, () => freePort()));
+      const door = await startFrontDoor(consolePorts.map((port) => ({ host: '127.0.0.1', port })));
+      started.push(door);
+      consoleUrls = { url: door.url, replicaUrls: consolePorts.map((p) => `http://127.0.0.1:${p}`) };
+      const consoleEnv = { ...common, WORKFLOWS_URL: urls.workflows, PUBLIC_URL: door.url, SESSION_SEALING_KEYS: await sessionSealingKey(dataDir) };
+      const consoleScript = join(root, 'apps', 'console', 'dist', 'server.js');
+      await Promise.all(
+        consolePorts.map((port, i) => {
+          const name = `console-${i + 1}`;
+          return supervise(name, () =>
+            startReady(startNodeProcess(root, name, consoleScript, { ...consoleEnv, PORT: String(port) }, log), async () => httpOk(`${consoleUrls!.replicaUrls[i]}/health`), { timeoutMs: 60_000, what: `${name} /health` }),
+          );
+        }),
+      );
+    }
+
     const components = Object.fromEntries([...supervisors].map(([name, supervisor]) => [name, control(supervisor)]));
     return {
       urls,
       replicaUrls,
+      ...(consoleUrls ? { console: consoleUrls } : {}),
       temporal: { address: plan.address, uiUrl: plan.uiUrl, namespace: CLUSTER_NAMESPACE, historyShards: plan.historyShards },
       nats: { url: natsUrl, nodes: natsNodes.map((n: NatsClusterNode) => ({ name: n.name, url: n.url, monitorUrl: n.monitorUrl })) },
       postgres: { url: pg.url, serviceUrls },

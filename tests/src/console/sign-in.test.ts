@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { decodeJwt } from 'jose';
-import { oidcSignIn } from '@kundval/console';
+import { SESSION_TTL_MS, memorySessionStore, newSealingKey, oidcSignIn, sealer, sealingKeys } from '@kundval/console';
 import type { LocalPlatform } from '@kundval/infra';
 import { startTestPlatform } from '../support/platform.js';
 
@@ -130,7 +130,7 @@ describe('signing in to the console through the identity provider', () => {
   it("revokes the person's refresh token at sign-out: the provider refuses it afterwards, and the console's session gets no new token", async () => {
     // The console's own sign-in module against the running provider, with the provider's sign-in page answered as a browser would.
     const audiences = { decisions: 'urn:kundval:decisions', orders: 'urn:kundval:orders', billing: 'urn:kundval:billing', workflows: 'urn:kundval:workflows' };
-    const signIn = oidcSignIn({ issuer: new URL(idp().issuer), clientId: 'kundval-console', redirectUri: `${platform.consoleUrl}/signin/callback`, postLogoutRedirectUri: `${platform.consoleUrl}/signin`, audiences, allowHttp: true });
+    const signIn = oidcSignIn({ issuer: new URL(idp().issuer), clientId: 'kundval-console', redirectUri: `${platform.consoleUrl}/signin/callback`, postLogoutRedirectUri: `${platform.consoleUrl}/signin`, audiences, allowHttp: true, store: memorySessionStore({ ttlMs: SESSION_TTL_MS }), sealer: sealer(sealingKeys([newSealingKey()])) });
     const { url, transaction } = await signIn.begin('/find');
     const cookies = new Map<string, string>();
     const go = async (to: string, init: RequestInit = {}) => {
@@ -151,10 +151,11 @@ describe('signing in to the console through the identity provider', () => {
       const claims = decodeJwt(await signIn.tokenFor(session, service as keyof typeof audiences));
       expect([claims.aud, claims.sub, (claims.exp ?? 0) - (claims.iat ?? 0)]).toEqual([audience, 'operator-anna', 300]);
     }
-    const refreshToken = session.refreshToken;
+    // The latest refresh token: each refresh above rotated it.
+    const refreshToken = (await signIn.session(session.id))!.refreshToken;
     const endSession = await signIn.end(session);
     expect(endSession?.pathname).toBe('/session/end');
-    expect(signIn.session(session.id)).toBeNull();
+    expect(await signIn.session(session.id)).toBeNull();
     const refused = await fetch(idp().tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
