@@ -193,8 +193,11 @@ export function recordingRoutes(routes: FastifyPluginAsyncZod, into: RouteAccess
   };
 }
 
-/** One request of a matrix row, as `app.inject` takes it; the case supplies the token. */
-export type MatrixRequest = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: Record<string, unknown> };
+/**
+ * One request of a matrix row, as `app.inject` takes it; the case supplies the token. A file
+ * upload gives its text as the payload and its `content-type` in `headers`.
+ */
+export type MatrixRequest = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: Record<string, unknown> | string; headers?: Record<string, string> };
 
 /**
  * Makes one matrix call: signs the case's token (none for the anonymous call), and counts the rows
@@ -207,7 +210,7 @@ export async function callAs(
   own: MatrixOwners,
 ): Promise<{ status: number; body: string; before: Record<string, number>; after: Record<string, number> }> {
   const principal = principalFor(c, own);
-  const headers = principal ? await svc.as(principal) : {};
+  const headers = { ...request.headers, ...(principal ? await svc.as(principal) : {}) };
   const before = await tableCounts(svc.db);
   const res = await svc.app.inject({ ...request, headers });
   return { status: res.statusCode, body: res.body, before, after: await tableCounts(svc.db) };

@@ -12,6 +12,7 @@ import {
   type MatrixRequest,
   type RouteAccess,
 } from '@kundval/platform/testing';
+import { DELIVERIES_RUNS_FOLLOW_UP } from '../test-support/authorization-matrix.js';
 import { ensureDemoUnitRateTables } from '../areas.js';
 import { loadDeviationRule } from '../follow-up/config.js';
 import { routeGroups, seedApprovedMonth, seedOrder, seedRateTable, startBilling, type TestBilling } from '../test-support/billing-routes.js';
@@ -22,23 +23,7 @@ import { rechargeRoutes } from './recharges/index.js';
 import { statementRoutes } from './statements/index.js';
 import { followUpRoutes } from './follow-up/index.js';
 
-/**
- * Who may call billing's delivery, statement, billing-run, recharge and follow-up routes: one row per route, mirroring
- * its `config.roles` (the visit, settlement and rate routes have their matrix in authorization.test.ts).
- */
-const MATRIX: RouteAccess[] = [
-  { route: 'POST /orders/:orderId/occupancy', roles: ['provider', 'case-handler'], hidesOthers: ['provider'] },
-  { route: 'POST /orders/:orderId/attendance', roles: ['provider'], hidesOthers: ['provider'] },
-  { route: 'GET /providers/:providerId/statements/:month', roles: ['provider', 'finance', 'operator'], ownOnly: ['provider'] },
-  { route: 'POST /billing-runs', roles: ['finance', 'system'] },
-  { route: 'GET /billing-runs/:month', roles: ['finance', 'operator', 'system'] },
-  { route: 'GET /municipal-recharges', roles: ['finance', 'operator'] },
-  { route: 'GET /municipal-recharges/netting', roles: ['finance', 'operator'] },
-  { route: 'GET /follow-up/granted-delivered', roles: ['finance', 'case-handler', 'operator', 'provider'], ownOnly: ['provider'] },
-  { route: 'GET /follow-up/granted-delivered.csv', roles: ['finance', 'case-handler', 'operator', 'provider'], ownOnly: ['provider'] },
-  { route: 'POST /follow-up/alerts', roles: ['case-handler', 'operator', 'system'] },
-  { route: 'GET /follow-up/alerts', roles: ['case-handler', 'operator', 'finance'] },
-];
+const MATRIX = DELIVERIES_RUNS_FOLLOW_UP;
 
 /** One hour of care on a weekday morning: 60 minutes at the private weekday-day rate (310 kr) and the 312 kr/h tariff. */
 const careHour = (date: string, offset: string) => [{ kind: 'care' as const, start: `${date}T08:00:00${offset}`, end: `${date}T09:00:00${offset}` }];
