@@ -32,7 +32,7 @@ export const VISITS_SETTLEMENT_RATES: RouteAccess[] = [
 ];
 
 /**
- * Who may call billing's delivery, statement, billing-run, recharge and follow-up routes: one row per route, mirroring
+ * Who may call billing's delivery (occupancy, attendance, sessions, visit files), statement, billing-run, recharge and follow-up routes: one row per route, mirroring
  * its `config.roles` (the visit, settlement and rate routes have their matrix in authorization.test.ts).
  */
 export const DELIVERIES_RUNS_FOLLOW_UP: RouteAccess[] = [
@@ -47,6 +47,10 @@ export const DELIVERIES_RUNS_FOLLOW_UP: RouteAccess[] = [
   { route: 'GET /follow-up/granted-delivered.csv', roles: ['finance', 'case-handler', 'operator', 'provider'], ownOnly: ['provider'] },
   { route: 'POST /follow-up/alerts', roles: ['case-handler', 'operator', 'system'] },
   { route: 'GET /follow-up/alerts', roles: ['case-handler', 'operator', 'finance'] },
+  { route: 'POST /orders/:orderId/sessions', roles: ['provider'], hidesOthers: ['provider'] },
+  { route: 'GET /orders/:orderId/sessions', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], hidesOthers: ['provider', 'citizen'] },
+  { route: 'POST /orders/:orderId/sessions/import', roles: ['provider'], hidesOthers: ['provider'] },
+  { route: 'POST /orders/:orderId/visits/import', roles: ['provider'], hidesOthers: ['provider'] },
 ];
 
 /**
@@ -73,10 +77,6 @@ export const FEES_CREDITS_PAYMENTS: RouteAccess[] = [
  * asserts their status and effect. Each belongs in a matrix above; the list may only shrink.
  */
 export const NOT_YET_CALLED: RouteAccess[] = [
-  { route: 'POST /orders/:orderId/sessions', roles: ['provider'] },
-  { route: 'GET /orders/:orderId/sessions', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'] },
-  { route: 'POST /orders/:orderId/sessions/import', roles: ['provider'] },
-  { route: 'POST /orders/:orderId/visits/import', roles: ['provider'] },
   { route: 'PUT /providers/:providerId/account', roles: ['finance', 'administrator'] },
   { route: 'POST /payment-batches', roles: ['finance'] },
   { route: 'GET /payment-batches/:batchId', roles: ['finance'] },
