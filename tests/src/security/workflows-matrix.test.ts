@@ -75,7 +75,7 @@ describe('the workflows service authorization matrix, on the dev topology', () =
   const caseHandler = () => new Actor(platform.auth, { sub: 'handlaggare-1', role: 'case-handler' });
   const people = () => ({ urls: platform.urls, auth: platform.auth });
 
-  /** A granted March of home care, decided; `chosen` has the customer choose, the provider accept and plan and report March. */
+  /** A granted March of home care, decided: `waiting` left to wait on its attention, `in-service` chosen by the customer, accepted and planned by the provider, March reported. */
   async function journey(state: 'waiting' | 'in-service'): Promise<Journey> {
     const steps = homeCareSteps(people());
     const { applicationId, customerId } = await steps.apply(nextIdentityNumber(1945));
