@@ -92,18 +92,17 @@ export type RouteAccess = {
   route: string;
   /** The roles in the route's config; `'any'` when it names none (any authenticated caller). */
   roles: readonly Role[] | 'any';
-  /** Roles refused (403) on another's record: a provider by its `providerId`, a citizen by its `customerId`. */
-  ownOnly?: ReadonlyArray<'provider' | 'citizen'>;
   /**
-   * The route reads its record through the scope in the query (`scopeCondition`): another's record,
-   * or any record for a token without the id claim, is not found (404), like an unknown id, rather than refused (403).
+   * Roles refused (403) on another's record named in the path (a provider by its `providerId`, a
+   * citizen by its `customerId`), and without the id claim: the route checks the owner it is given.
    */
-  scopedInQuery?: boolean;
-  /** Roles that list only their own records: another's are left out, and a token without the id claim is refused. */
+  ownOnly?: ReadonlyArray<'provider' | 'citizen'>;
+  /** Roles that list only their own records: another's are left out, and a token without the id claim is refused (403). */
   listsOwn?: ReadonlyArray<'provider' | 'citizen'>;
   /**
-   * Roles for which another's record does not exist: the scope is part of the query, so another's
-   * id (and a token without the id claim) is answered 404, as an unknown id (ADR 0042).
+   * Roles for which a record outside their scope does not exist: the scope is part of the query
+   * (`scopeCondition`, ADR 0042), so another's record, and any record for a token without the id
+   * claim, is not found (404) like an unknown id, and nothing changes.
    */
   hidesOthers?: ReadonlyArray<'provider' | 'citizen'>;
 };
@@ -124,36 +123,41 @@ export type AuthorizationCase = {
 /**
  * Expands a matrix into its calls: for every route, a call without a token, one per role, and for
  * the roles held to their own records one with their own id, one with another's and one without
- * the claim (403, or 404 where the scope hides another's record). Roles outside the route's config
- * carry their own id, so their refusal is by role.
+ * the claim (403 where the route refuses them, 404 where the scope hides the record, another's
+ * listed as an empty list where the route lists only one's own). Roles outside the route's config
+ * carry their own id, so their refusal is by role. A row naming a role as held to its own records
+ * that its roles do not allow, or in two ways at once, is a mistake in the matrix and throws.
  */
 export function authorizationCases(table: readonly RouteAccess[]): AuthorizationCase[] {
-  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [], hidesOthers = [], scopedInQuery = false }) => {
-    const outside = scopedInQuery ? 404 : 403;
+  return table.flatMap(({ route, roles, ownOnly = [], listsOwn = [], hidesOthers = [] }) => {
+    const held = [...ownOnly, ...listsOwn, ...hidesOthers];
+    for (const role of held) {
+      if (roles !== 'any' && !roles.includes(role)) throw new Error(`${route}: ${role} is held to its own records but not among the route's roles`);
+      if (held.filter((r) => r === role).length > 1) throw new Error(`${route}: ${role} is held to its own records in more than one way`);
+    }
     const cases: AuthorizationCase[] = [{ route, caller: 'anonymous', role: null, owner: 'none', expected: 'refused', status: 401 }];
     for (const role of ROLES) {
       const allowed = roles === 'any' || roles.includes(role);
-      const scoped = (ownOnly as readonly Role[]).includes(role);
-      const listing = (listsOwn as readonly Role[]).includes(role);
-      const hiding = (hidesOthers as readonly Role[]).includes(role);
       if (!allowed) cases.push({ route, caller: role, role, owner: 'own', expected: 'refused', status: 403 });
-      else if (hiding) {
+      else if ((hidesOthers as readonly Role[]).includes(role)) {
         cases.push(
           { route, caller: `${role} (own)`, role, owner: 'own', expected: 'allowed' },
           { route, caller: `${role} (other, not found)`, role, owner: 'other', expected: 'refused', status: 404 },
           { route, caller: `${role} (no id claim, not found)`, role, owner: 'none', expected: 'refused', status: 404 },
         );
-      }
-      else if (!scoped && !listing) cases.push({ route, caller: role, role, owner: 'own', expected: 'allowed' });
-      else {
+      } else if ((ownOnly as readonly Role[]).includes(role)) {
         cases.push(
           { route, caller: `${role} (own)`, role, owner: 'own', expected: 'allowed' },
-          scoped
-            ? { route, caller: `${role} (other)`, role, owner: 'other', expected: 'refused', status: outside }
-            : { route, caller: `${role} (other, sees only its own)`, role, owner: 'other', expected: 'allowed' },
-          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: scoped ? outside : 403 },
+          { route, caller: `${role} (other)`, role, owner: 'other', expected: 'refused', status: 403 },
+          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: 403 },
         );
-      }
+      } else if ((listsOwn as readonly Role[]).includes(role)) {
+        cases.push(
+          { route, caller: `${role} (own)`, role, owner: 'own', expected: 'allowed' },
+          { route, caller: `${role} (other, sees only its own)`, role, owner: 'other', expected: 'allowed' },
+          { route, caller: `${role} (no id claim)`, role, owner: 'none', expected: 'refused', status: 403 },
+        );
+      } else cases.push({ route, caller: role, role, owner: 'own', expected: 'allowed' });
     }
     return cases;
   });
@@ -189,8 +193,11 @@ export function recordingRoutes(routes: FastifyPluginAsyncZod, into: RouteAccess
   };
 }
 
-/** One request of a matrix row, as `app.inject` takes it; the case supplies the token. */
-export type MatrixRequest = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: Record<string, unknown> };
+/**
+ * One request of a matrix row, as `app.inject` takes it; the case supplies the token. A file
+ * upload gives its text as the payload and its `content-type` in `headers`.
+ */
+export type MatrixRequest = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: Record<string, unknown> | string; headers?: Record<string, string> };
 
 /**
  * Makes one matrix call: signs the case's token (none for the anonymous call), and counts the rows
@@ -203,7 +210,7 @@ export async function callAs(
   own: MatrixOwners,
 ): Promise<{ status: number; body: string; before: Record<string, number>; after: Record<string, number> }> {
   const principal = principalFor(c, own);
-  const headers = principal ? await svc.as(principal) : {};
+  const headers = { ...request.headers, ...(principal ? await svc.as(principal) : {}) };
   const before = await tableCounts(svc.db);
   const res = await svc.app.inject({ ...request, headers });
   return { status: res.statusCode, body: res.body, before, after: await tableCounts(svc.db) };

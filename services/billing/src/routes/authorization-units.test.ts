@@ -12,6 +12,7 @@ import {
   type MatrixRequest,
   type RouteAccess,
 } from '@kundval/platform/testing';
+import { DELIVERIES_RUNS_FOLLOW_UP } from '../test-support/authorization-matrix.js';
 import { ensureDemoUnitRateTables } from '../areas.js';
 import { loadDeviationRule } from '../follow-up/config.js';
 import { routeGroups, seedApprovedMonth, seedOrder, seedRateTable, startBilling, type TestBilling } from '../test-support/billing-routes.js';
@@ -21,24 +22,10 @@ import { deliveryRoutes } from './deliveries/index.js';
 import { rechargeRoutes } from './recharges/index.js';
 import { statementRoutes } from './statements/index.js';
 import { followUpRoutes } from './follow-up/index.js';
+import { importRoutes } from './imports/index.js';
+import { sessionRoutes } from './sessions/index.js';
 
-/**
- * Who may call billing's delivery, statement, billing-run, recharge and follow-up routes: one row per route, mirroring
- * its `config.roles` (the visit, settlement and rate routes have their matrix in authorization.test.ts).
- */
-const MATRIX: RouteAccess[] = [
-  { route: 'POST /orders/:orderId/occupancy', roles: ['provider', 'case-handler'], hidesOthers: ['provider'] },
-  { route: 'POST /orders/:orderId/attendance', roles: ['provider'], hidesOthers: ['provider'] },
-  { route: 'GET /providers/:providerId/statements/:month', roles: ['provider', 'finance', 'operator'], ownOnly: ['provider'] },
-  { route: 'POST /billing-runs', roles: ['finance', 'system'] },
-  { route: 'GET /billing-runs/:month', roles: ['finance', 'operator', 'system'] },
-  { route: 'GET /municipal-recharges', roles: ['finance', 'operator'] },
-  { route: 'GET /municipal-recharges/netting', roles: ['finance', 'operator'] },
-  { route: 'GET /follow-up/granted-delivered', roles: ['finance', 'case-handler', 'operator', 'provider'], ownOnly: ['provider'] },
-  { route: 'GET /follow-up/granted-delivered.csv', roles: ['finance', 'case-handler', 'operator', 'provider'], ownOnly: ['provider'] },
-  { route: 'POST /follow-up/alerts', roles: ['case-handler', 'operator', 'system'] },
-  { route: 'GET /follow-up/alerts', roles: ['case-handler', 'operator', 'finance'] },
-];
+const MATRIX = DELIVERIES_RUNS_FOLLOW_UP;
 
 /** One hour of care on a weekday morning: 60 minutes at the private weekday-day rate (310 kr) and the 312 kr/h tariff. */
 const careHour = (date: string, offset: string) => [{ kind: 'care' as const, start: `${date}T08:00:00${offset}`, end: `${date}T09:00:00${offset}` }];
@@ -50,7 +37,7 @@ const careHour = (date: string, offset: string) => [{ kind: 'care' as const, sta
  * running. A refusal must leave them as they were; an allowed command gets records of its own, in
  * months no other call reads.
  */
-type Fixture = MatrixOwners & { orderId: string; runId: string; placedOrderId: string; alertOrderId: string };
+type Fixture = MatrixOwners & { orderId: string; runId: string; placedOrderId: string; alertOrderId: string; sessionOrderId: string };
 const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'POST /orders/:orderId/occupancy': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/occupancy`, payload: { kind: 'moved-in', from: '2025-03-01' } }),
   'POST /orders/:orderId/attendance': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/attendance`, payload: { days: ['2025-04-02'] } }),
@@ -63,7 +50,16 @@ const REQUESTS: Record<string, (f: Fixture) => MatrixRequest> = {
   'GET /follow-up/granted-delivered.csv': (f) => ({ method: 'GET', url: `/follow-up/granted-delivered.csv?month=2025-03&providerId=${f.providerId}` }),
   'POST /follow-up/alerts': () => ({ method: 'POST', url: '/follow-up/alerts', payload: { month: '2023-02' } }),
   'GET /follow-up/alerts': () => ({ method: 'GET', url: '/follow-up/alerts' }),
+  'POST /orders/:orderId/sessions': (f) => ({ method: 'POST', url: `/orders/${f.sessionOrderId}/sessions`, payload: { sessions: [{ externalId: 'matrix-refused', date: '2025-10-14' }] } }),
+  'GET /orders/:orderId/sessions': (f) => ({ method: 'GET', url: `/orders/${f.sessionOrderId}/sessions?month=2025-10` }),
+  'POST /orders/:orderId/sessions/import': (f) => ({ method: 'POST', url: `/orders/${f.sessionOrderId}/sessions/import`, headers: { 'content-type': 'text/csv' }, payload: sessionCsv('matrix-refused', '2025-10-14') }),
+  'POST /orders/:orderId/visits/import': (f) => ({ method: 'POST', url: `/orders/${f.orderId}/visits/import`, headers: { 'content-type': 'text/csv' }, payload: visitCsv('matrix-refused', '2025-04-07') }),
 };
+
+/** A sessions file of one session. */
+const sessionCsv = (externalId: string, date: string) => `external_id;date\r\n${externalId};${date}\r\n`;
+/** A visits file of one care hour, 08:00–09:00 UTC on `date`. */
+const visitCsv = (externalId: string, date: string) => `external_id;kind;start;end\r\n${externalId};care;${date}T08:00:00Z;${date}T09:00:00Z\r\n`;
 
 type Fresh = {
   /** A nursing-home place (level 4) of its own at the matrix's provider, for August 2025. */
@@ -74,6 +70,10 @@ type Fresh = {
   runMonth(): Promise<string>;
   /** A month of its own in 2023 ending an order in force two months in which nothing was delivered: for an alert. */
   alertMonth(): Promise<string>;
+  /** A family-counselling order (paid per session) of its own at the matrix's provider, April 2025. */
+  sessionOrder(): Promise<string>;
+  /** A home-care order of its own at the matrix's provider for a customer of its own, April 2025. */
+  homeCare(): Promise<string>;
 };
 
 /** The request of an allowed call: on fresh records wherever the call changes something. */
@@ -82,6 +82,9 @@ const ALLOWED_REQUESTS: Record<string, (f: Fixture, fresh: Fresh, c: Authorizati
   'POST /orders/:orderId/attendance': async (_f, fresh) => ({ method: 'POST', url: `/orders/${await fresh.dayActivity()}/attendance`, payload: { days: ['2025-09-02'] } }),
   'POST /billing-runs': async (_f, fresh) => ({ method: 'POST', url: '/billing-runs', payload: { month: await fresh.runMonth() } }),
   'POST /follow-up/alerts': async (_f, fresh) => ({ method: 'POST', url: '/follow-up/alerts', payload: { month: await fresh.alertMonth() } }),
+  'POST /orders/:orderId/sessions': async (_f, fresh) => ({ method: 'POST', url: `/orders/${await fresh.sessionOrder()}/sessions`, payload: { sessions: [{ externalId: 'matrix-s-2', date: '2025-04-08' }] } }),
+  'POST /orders/:orderId/sessions/import': async (_f, fresh) => ({ method: 'POST', url: `/orders/${await fresh.sessionOrder()}/sessions/import`, headers: { 'content-type': 'text/csv' }, payload: sessionCsv('matrix-s-3', '2025-04-09') }),
+  'POST /orders/:orderId/visits/import': async (_f, fresh) => ({ method: 'POST', url: `/orders/${await fresh.homeCare()}/visits/import`, headers: { 'content-type': 'text/csv' }, payload: visitCsv('matrix-v-1', '2025-04-07') }),
 };
 
 /** The effect of an allowed call; `csv` when the answer is CSV text rather than JSON. */
@@ -117,6 +120,10 @@ const EFFECTS: Record<string, (f: Fixture, c: AuthorizationCase) => Effect> = {
   // An order in force two months, nothing delivered in either: under-delivery, announced for the case handler.
   'POST /follow-up/alerts': () => ({ status: 200, rows: { audit_log: 1, follow_up_alerts: 1, outbox: 1 }, body: { raised: [{ kind: 'under-delivery', shares: [0, 0] }] } }),
   'GET /follow-up/alerts': (f) => ({ status: 200, rows: {}, body: expect.arrayContaining([expect.objectContaining({ orderId: f.alertOrderId, kind: 'under-delivery', raisedMonth: '2023-02' })]) }),
+  'POST /orders/:orderId/sessions': () => ({ status: 201, rows: { audit_log: 1, outbox: 1, sessions: 1 }, body: { recorded: 1, unchanged: 0, sessions: [{ externalId: 'matrix-s-2', date: '2025-04-08', month: '2025-04', status: 'reported' }] } }),
+  'GET /orders/:orderId/sessions': (f) => ({ status: 200, rows: {}, body: [{ orderId: f.sessionOrderId, externalId: 'matrix-s-1', date: '2025-10-07', month: '2025-10', status: 'reported' }] }),
+  'POST /orders/:orderId/sessions/import': () => ({ status: 200, rows: { audit_log: 1, outbox: 1, sessions: 1 }, body: { imported: 1, unchanged: 0, rejected: [] } }),
+  'POST /orders/:orderId/visits/import': () => ({ status: 200, rows: { audit_log: 1, visits: 1 }, body: { imported: 1, unchanged: 0, rejected: [] } }),
 };
 
 describe.each(testEngines())('billing authorization matrix of deliveries, statements and runs on %s', (engine) => {
@@ -128,7 +135,7 @@ describe.each(testEngines())('billing authorization matrix of deliveries, statem
   beforeAll(async () => {
     // The deviation rule's defaults (0.8–1.1, two months), whatever the environment says.
     const rule = loadDeviationRule({});
-    svc = await startBilling(engine, 'billing_matrix_units', (deps) => recordingRoutes(routeGroups(deliveryRoutes, statementRoutes, billingRunRoutes, rechargeRoutes, (deps) => followUpRoutes(deps, rule))(deps), registered));
+    svc = await startBilling(engine, 'billing_matrix_units', (deps) => recordingRoutes(routeGroups(deliveryRoutes, sessionRoutes, importRoutes, statementRoutes, billingRunRoutes, rechargeRoutes, (deps) => followUpRoutes(deps, rule))(deps), registered));
     await seedRateTable(svc.db);
     await ensureDemoUnitRateTables(svc.db, 'nacka');
     const system = await svc.as({ role: 'system' });
@@ -144,7 +151,12 @@ describe.each(testEngines())('billing authorization matrix of deliveries, statem
     const run = await ok('/billing-runs', { month: '2025-03' });
     const alerted = await placeOrder(svc.db, { providerId: 'egen-omsorg', validFrom: '2023-01-01', validTo: '2023-02-28' });
     await ok('/follow-up/alerts', { month: '2023-02' }, 200);
-    f = { ...order, runId: run['runId'] as string, placedOrderId: placed.orderId, alertOrderId: alerted.orderId };
+    // The matrix's customer in family counselling at the matrix's provider, one October session reported (a month no other call reads).
+    const counselling = await placeOrder(svc.db, { providerId: 'egen-omsorg', customerId: order.customerId, areaId: 'family-counselling', level: 1, validFrom: '2025-10-01', validTo: '2025-10-31' });
+    const provider = await svc.as({ role: 'provider', providerId: 'egen-omsorg' });
+    const reported = await svc.app.inject({ method: 'POST', url: `/orders/${counselling.orderId}/sessions`, headers: provider, payload: { sessions: [{ externalId: 'matrix-s-1', date: '2025-10-07' }] } });
+    expect(reported.statusCode, reported.body).toBe(201);
+    f = { ...order, runId: run['runId'] as string, placedOrderId: placed.orderId, alertOrderId: alerted.orderId, sessionOrderId: counselling.orderId };
 
     // Months no other call reads: for each run a 2024 month with a weekday morning of its own (summer time), for each alert two months in 2023–24.
     const runDays = ['2024-04-02', '2024-05-02', '2024-07-02', '2024-09-03'];
@@ -164,6 +176,8 @@ describe.each(testEngines())('billing authorization matrix of deliveries, statem
         await placeOrder(svc.db, { providerId: f.providerId, validFrom, validTo });
         return validTo.slice(0, 7);
       },
+      sessionOrder: async () => (await placeOrder(svc.db, { providerId: f.providerId, areaId: 'family-counselling', level: 1, validFrom: '2025-04-01', validTo: '2025-04-30' })).orderId,
+      homeCare: async () => (await placeOrder(svc.db, { providerId: f.providerId, validFrom: '2025-04-01', validTo: '2025-04-30' })).orderId,
     };
   });
   afterAll(() => svc?.close());

@@ -13,37 +13,14 @@ import {
   type MatrixRequest,
   type RouteAccess,
 } from '@kundval/platform/testing';
+import { VISITS_SETTLEMENT_RATES } from '../test-support/authorization-matrix.js';
 import { ensureDemoUnitRateTables } from '../areas.js';
 import { NACKA_RATES, routeGroups, seedApprovedMonth, seedOrder, seedRateTable, startBilling, type SeededOrder, type TestBilling } from '../test-support/billing-routes.js';
 import { rateRoutes } from './rates/index.js';
 import { settlementRoutes } from './settlement/index.js';
 import { visitRoutes } from './visits/index.js';
 
-/**
- * Who may call what in billing's visit, settlement and rate routes: one row per route, mirroring
- * its `config.roles`. `ownOnly` roles are refused (403) on another's owner in the path; for
- * `hidesOthers` roles another's record is not found (404, ADR 0042). The other route groups
- * (finance, imports, deliveries, statements, billing runs) join this table by registering their
- * group below and adding their rows: the first test then holds them to their config too.
- */
-const MATRIX: RouteAccess[] = [
-  { route: 'POST /orders/:orderId/visits', roles: ['provider'], hidesOthers: ['provider'] },
-  { route: 'GET /orders/:orderId/visits', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], hidesOthers: ['provider', 'citizen'] },
-  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler', 'system'], hidesOthers: ['citizen'] },
-  { route: 'POST /orders/:orderId/months/:month/disputes/resolve', roles: ['case-handler'] },
-  { route: 'POST /orders/:orderId/months/:month/nothing-delivered', roles: ['case-handler'] },
-  { route: 'PUT /customers/:customerId/fee-basis', roles: ['case-handler'] },
-  { route: 'POST /fees', roles: ['system', 'finance'] },
-  { route: 'GET /customers/:customerId/invoices', roles: ['citizen', 'case-handler', 'finance', 'operator'], ownOnly: ['citizen'] },
-  { route: 'GET /invoices/:invoiceId', roles: ['citizen', 'finance'], hidesOthers: ['citizen'] },
-  { route: 'GET /invoices', roles: ['finance'] },
-  { route: 'POST /provider-payments', roles: ['system', 'finance'] },
-  { route: 'GET /providers/:providerId/payments', roles: ['provider', 'finance', 'operator'], ownOnly: ['provider'] },
-  { route: 'PUT /rate-tables/:rateTableId', roles: ['finance', 'administrator'] },
-  { route: 'GET /rate-tables', roles: ['finance', 'administrator', 'operator', 'provider', 'case-handler'] },
-  { route: 'PUT /unit-rate-tables/:unitRateTableId', roles: ['finance', 'administrator'] },
-  { route: 'GET /unit-rate-tables', roles: ['finance', 'administrator', 'operator', 'provider', 'case-handler'] },
-];
+const MATRIX = VISITS_SETTLEMENT_RATES;
 
 /** A one-hour weekday-morning care visit in March 2025 (winter time): 60 minutes at the private weekday-day rate, 310 kr. */
 const MARCH_VISIT = [{ kind: 'care' as const, start: '2025-03-04T08:00:00+01:00', end: '2025-03-04T09:00:00+01:00' }];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import { eventCatalog, type CatalogEvent } from '@kundval/contracts';
-import { createTestService, testDatabaseUrl, type TestEngine } from '@kundval/platform/testing';
+import { createTestService, recordingRoutes, testDatabaseUrl, type RouteAccess, type TestEngine } from '@kundval/platform/testing';
 import { billingRoutes } from '../app.js';
 import type { BillingDeps } from '../deps.js';
 import type { BillingDb } from '../store/db.js';
@@ -10,13 +10,20 @@ import type { BillingTables } from '../store/schema.js';
 import { applyOrderEvent } from '../consumers/orders.consumer.js';
 import { NACKA_RATES } from './billing-routes.js';
 
-/** The whole billing app (every route group, Idempotency-Key, the unit areas' demo tables for nacka) over a database of its own. */
-export async function startFullBilling(engine: TestEngine, label: string, deps: Partial<Omit<BillingDeps, 'db' | 'afterCommit'>> = {}) {
+/**
+ * The whole billing app (every route group, Idempotency-Key, the unit areas' demo tables for nacka)
+ * over a database of its own; `registered`, when given, receives every route it registers (an
+ * authorization matrix compares its rows with them).
+ */
+export async function startFullBilling(engine: TestEngine, label: string, deps: Partial<Omit<BillingDeps, 'db' | 'afterCommit'>> = {}, registered?: RouteAccess[]) {
   const svc = await createTestService<BillingTables>({
     name: 'billing',
     schema: 'billing',
     migrations: billingMigrations,
-    routes: (d) => billingRoutes({ ...d, tariffOrePerHour: 31_200, demoUnitRateTablesFor: 'nacka', ...deps }),
+    routes: (d) => {
+      const routes = billingRoutes({ ...d, tariffOrePerHour: 31_200, demoUnitRateTablesFor: 'nacka', ...deps });
+      return registered ? recordingRoutes(routes, registered) : routes;
+    },
     databaseUrl: await testDatabaseUrl(engine, inject('postgresUrl'), label),
   });
   await svc.db

@@ -25,10 +25,10 @@ import type { DecisionsTables } from '../store/schema.js';
  */
 const MATRIX: RouteAccess[] = [
   { route: 'POST /applications', roles: ['case-handler'] },
-  { route: 'GET /applications/:applicationId', roles: ['case-handler', 'operator', 'citizen'], ownOnly: ['citizen'], scopedInQuery: true },
+  { route: 'GET /applications/:applicationId', roles: ['case-handler', 'operator', 'citizen'], hidesOthers: ['citizen'] },
   { route: 'POST /applications/:applicationId/assessment', roles: ['case-handler'] },
   { route: 'POST /applications/:applicationId/decision', roles: ['case-handler'] },
-  { route: 'GET /decisions/:decisionId', roles: ['case-handler', 'operator', 'citizen'], ownOnly: ['citizen'], scopedInQuery: true },
+  { route: 'GET /decisions/:decisionId', roles: ['case-handler', 'operator', 'citizen'], hidesOthers: ['citizen'] },
   // Changes before the end and the expiry: an allowed call really ends the decision.
   { route: 'POST /decisions/:decisionId/changes', roles: ['case-handler'] },
   { route: 'POST /decisions/:decisionId/end', roles: ['case-handler'] },

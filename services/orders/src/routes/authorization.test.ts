@@ -17,8 +17,9 @@ import { providerBody, seedDecision, seedProvider, startOrders, type TestOrders 
 
 /**
  * Who may call what in the orders service: one row per route, mirroring its `config.roles`.
- * `ownOnly` roles are refused on another's record; `listsOwn` roles see only their own in a list;
- * `scopedInQuery` routes read the record through the scope (application/scope.ts): another's is not found (404).
+ * `ownOnly` roles are refused (403) on another's record; `listsOwn` roles see only their own in a list;
+ * for `hidesOthers` roles the route reads the record through the scope (application/scope.ts):
+ * another's is not found (404), like an unknown id.
  */
 const MATRIX: RouteAccess[] = [
   { route: 'POST /providers', roles: ['administrator'] },
@@ -26,21 +27,21 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /providers/:providerId/authorizations', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/authorizations', roles: ['provider', 'administrator', 'case-handler', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /providers/:providerId/authorizations/:areaId/decision', roles: ['administrator'] },
-  { route: 'POST /decisions/:decisionId/choice', roles: ['citizen', 'case-handler', 'system'], ownOnly: ['citizen'], scopedInQuery: true },
+  { route: 'POST /decisions/:decisionId/choice', roles: ['citizen', 'case-handler', 'system'], hidesOthers: ['citizen'] },
   { route: 'POST /decisions/:decisionId/default-choice', roles: ['system'] },
-  { route: 'POST /decisions/:decisionId/switch', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'], scopedInQuery: true },
+  { route: 'POST /decisions/:decisionId/switch', roles: ['citizen', 'case-handler'], hidesOthers: ['citizen'] },
   { route: 'POST /orders', roles: ['system', 'case-handler'] },
   { route: 'GET /orders', roles: ['provider', 'case-handler', 'operator'], listsOwn: ['provider'] },
-  { route: 'GET /orders/:orderId', roles: ['provider', 'case-handler', 'operator', 'citizen', 'system'], ownOnly: ['provider', 'citizen'], scopedInQuery: true },
-  { route: 'POST /orders/:orderId/accept', roles: ['provider'], ownOnly: ['provider'], scopedInQuery: true },
-  { route: 'POST /orders/:orderId/refuse', roles: ['provider'], ownOnly: ['provider'], scopedInQuery: true },
-  { route: 'POST /orders/:orderId/care-plan', roles: ['provider'], ownOnly: ['provider'], scopedInQuery: true },
-  { route: 'POST /orders/:orderId/end', roles: ['system', 'case-handler', 'citizen'], ownOnly: ['citizen'], scopedInQuery: true },
+  { route: 'GET /orders/:orderId', roles: ['provider', 'case-handler', 'operator', 'citizen', 'system'], hidesOthers: ['provider', 'citizen'] },
+  { route: 'POST /orders/:orderId/accept', roles: ['provider'], hidesOthers: ['provider'] },
+  { route: 'POST /orders/:orderId/refuse', roles: ['provider'], hidesOthers: ['provider'] },
+  { route: 'POST /orders/:orderId/care-plan', roles: ['provider'], hidesOthers: ['provider'] },
+  { route: 'POST /orders/:orderId/end', roles: ['system', 'case-handler', 'citizen'], hidesOthers: ['citizen'] },
   { route: 'POST /orders/:orderId/reminders', roles: ['system'] },
   { route: 'POST /orders/:orderId/changes', roles: ['system'] },
   { route: 'POST /providers/:providerId/places/released', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/queue', roles: ['provider', 'case-handler', 'operator'], ownOnly: ['provider'] },
-  { route: 'POST /offers/:offerId/answer', roles: ['citizen', 'case-handler'], ownOnly: ['citizen'], scopedInQuery: true },
+  { route: 'POST /offers/:offerId/answer', roles: ['citizen', 'case-handler'], hidesOthers: ['citizen'] },
   { route: 'POST /surveys', roles: ['case-handler', 'finance'] },
   { route: 'GET /surveys', roles: ['case-handler', 'finance', 'operator', 'administrator', 'citizen'] },
   // A citizen answers for themselves (the token's customer): another customer's token answers as that customer.
