@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { LocalPlatform } from '@kundval/infra';
 import { Actor, actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber, type VisitPlan } from './driver/index.js';
 import { startTestPlatform } from './support/platform.js';
-import { recordHistory } from './support/histories.js';
+import { journeyTrail, recordHistory } from './support/histories.js';
 
 /**
  * The whole life of a home-care journey against the real platform: a switch of provider in the
@@ -20,6 +20,23 @@ describe('the life of a home-care journey', () => {
   });
 
   const visit = (applicationId: string, id: string, kind: 'care' | 'service', start: string, end: string): VisitPlan => ({ externalId: `${applicationId}-${id}`, kind, start, end });
+
+  type AmendedOrder = { validTo: string; careHoursPerMonth: number; serviceHoursPerMonth: number; level: number | null; endDate: string | null; changes: Array<Record<string, unknown>> };
+  /** The order as orders shows it once its amendments number `count`. */
+  const orderAmended = (orderId: string, count: number) =>
+    eventually(async () => {
+      const order = await actors(platform).caseHandler.ok<AmendedOrder>('GET', `${platform.urls.orders}/orders/${orderId}`);
+      return order.changes.length === count ? order : undefined;
+    }, `the order to have ${count} amendment(s)`);
+  /**
+   * Orders amended the order itself from the decision's change (ADR 0029): the journey heard it as
+   * orderChanged and never sent the amendment command.
+   */
+  async function expectAmendedByOrders(applicationId: string) {
+    const trail = await journeyTrail(platform, applicationId);
+    expect(trail.events).toContain('orderChanged');
+    expect(trail.activities).not.toContain('changeOrder');
+  }
 
   async function grantedJourney(validFrom: string, validTo: string, careHoursPerMonth = 6) {
     const steps = homeCareSteps(platform);
@@ -85,6 +102,10 @@ describe('the life of a home-care journey', () => {
       validTo: '2026-10-31',
       reason: 'Re-assessment after a fall: more help in the mornings.',
     });
+    // Omprövning: orders amends the order in force from the change's first day, as its consumer copies the change.
+    const amended = await orderAmended(orderId, 1);
+    expect(amended).toMatchObject({ validTo: '2026-10-31', careHoursPerMonth: 10, serviceHoursPerMonth: 2, level: null, endDate: null });
+    expect(amended.changes).toEqual([{ effectiveFrom: '2026-06-01', validTo: '2026-10-31', careHoursPerMonth: 10, serviceHoursPerMonth: 2, level: null, changedAt: expect.any(String) }]);
     await caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/end`, { endDate: '2026-06-30', reason: 'moved' });
     await steps.reportVisits('fisksatra-vard', orderId, [
       visit(applicationId, 'may-5', 'care', '2026-05-05T08:00:00+02:00', '2026-05-05T09:00:00+02:00'),
@@ -99,8 +120,11 @@ describe('the life of a home-care journey', () => {
       ['2026-05', 31_000],
       ['2026-06', 52_600],
     ]);
-    // Recorded anew under another name: the first recording guards journeys from before the decision-change patch.
-    await recordHistory(platform, applicationId, 'voucher-home-care-changed-and-ended-amended');
+    expect(await actors(platform).caseHandler.ok<AmendedOrder>('GET', `${platform.urls.orders}/orders/${orderId}`)).toMatchObject({ validTo: '2026-10-31', endDate: '2026-06-30', careHoursPerMonth: 10 });
+    await expectAmendedByOrders(applicationId);
+    // Recorded anew under another name each time the path changed: the earlier recordings guard journeys
+    // from before the decision-change patch and from before orders amended the orders itself.
+    await recordHistory(platform, applicationId, 'voucher-home-care-changed-and-ended-by-orders');
   });
 
   it('renews the decision before it ends: the order runs on to the new end and the months after the old one are paid', async () => {
@@ -115,11 +139,9 @@ describe('the life of a home-care journey', () => {
       reason: 'Follow-up visit: the need remains; renewed for June with two hours of service.',
     });
     // The order is amended, not replaced: the provider keeps the customer and billing takes June's visits.
-    const amended = await eventually(async () => {
-      const order = await actors(platform).caseHandler.ok<{ validTo: string; serviceHoursPerMonth: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
-      return order.validTo === '2026-06-30' ? order : undefined;
-    }, 'the order to be amended');
-    expect(amended.serviceHoursPerMonth).toBe(2);
+    const amended = await orderAmended(orderId, 1);
+    expect(amended).toMatchObject({ validTo: '2026-06-30', careHoursPerMonth: 6, serviceHoursPerMonth: 2, level: null, endDate: null });
+    expect(amended.changes).toEqual([{ effectiveFrom: '2026-05-20', validTo: '2026-06-30', careHoursPerMonth: 6, serviceHoursPerMonth: 2, level: null, changedAt: expect.any(String) }]);
     await steps.reportVisits('trygga-hander', orderId, [
       visit(applicationId, 'may-12', 'service', '2026-05-12T09:00:00Z', '2026-05-12T10:00:00Z'),
       visit(applicationId, 'jun-9', 'service', '2026-06-09T09:00:00Z', '2026-06-09T11:00:00Z'),
@@ -133,7 +155,9 @@ describe('the life of a home-care journey', () => {
       ['2026-06', 52_600, 62_400],
     ]);
     expect(done.ended).toEqual({ reason: 'expired', endDate: '2026-06-30' });
-    await recordHistory(platform, applicationId, 'voucher-home-care-renewed');
+    await expectAmendedByOrders(applicationId);
+    // The first recording guards journeys from before orders amended the orders itself.
+    await recordHistory(platform, applicationId, 'voucher-home-care-renewed-by-orders');
   });
 
   it('tells the case handler a month before the decision ends, and a renewal answers the notice', async () => {
@@ -163,11 +187,10 @@ describe('the life of a home-care journey', () => {
       return state?.escalations?.every((e) => e.kind !== 'decision-expiring' || !e.open) ? state : undefined;
     }, 'the notice to be answered by the renewal');
     expect(renewed.stage).toBe('in-service');
-    const order = await eventually(async () => {
-      const answer = await actors(platform).caseHandler.ok<{ validTo: string }>('GET', `${platform.urls.orders}/orders/${orderId}`);
-      return answer.validTo === nextYear ? answer : undefined;
-    }, 'the order to run to the renewed end');
-    expect(order.validTo).toBe(nextYear);
+    const order = await orderAmended(orderId, 1);
+    expect(order).toMatchObject({ validTo: nextYear, careHoursPerMonth: 6, serviceHoursPerMonth: 0, level: null, endDate: null });
+    expect(order.changes).toEqual([{ effectiveFrom: today, validTo: nextYear, careHoursPerMonth: 6, serviceHoursPerMonth: 0, level: null, changedAt: expect.any(String) }]);
+    await expectAmendedByOrders(applicationId);
   });
 
   it('reminds the provider, then escalates to the case handler, when an order is not accepted; never accepts it for them', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actors, eventually, homeCareSteps, journeyReaches, journeyState, nextIdentityNumber } from './driver/index.js';
 import { TOPOLOGIES, startTopology, type TestPlatform } from './support/topology.js';
-import { recordHistory } from './support/histories.js';
+import { journeyTrail, recordHistory } from './support/histories.js';
 
 /**
  * The rest of a nursing-home journey's life against the real platform: accepting another home while
@@ -123,9 +123,15 @@ describe.each(TOPOLOGIES)('the life of a nursing-home journey, on the %s topolog
       return october?.paymentOre === expected ? october : undefined;
     }, `October to be paid ${expected} öre`, 90_000);
     expect(paid.feeOre).toBe(0);
-    const order = await people().caseHandler.ok<{ level: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
-    expect(order.level).toBe(6);
-    await recordHistory(platform, applicationId, 'voucher-nursing-home-level-changed');
+    const order = await people().caseHandler.ok<{ level: number; validTo: string; changes: Array<Record<string, unknown>> }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+    expect(order).toMatchObject({ level: 6, validTo: '2027-09-30' });
+    expect(order.changes).toEqual([{ effectiveFrom: '2026-10-20', validTo: '2027-09-30', careHoursPerMonth: 0, serviceHoursPerMonth: 0, level: 6, changedAt: expect.any(String) }]);
+    // Orders amended the order itself (ADR 0029); the journey followed its orderChanged.
+    const trail = await journeyTrail(platform, applicationId);
+    expect(trail.events).toContain('orderChanged');
+    expect(trail.activities).not.toContain('changeOrder');
+    // The first recording guards journeys from before orders amended the orders itself.
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-level-changed-by-orders');
   });
 
   it('credits a lowered level for months already paid against the provider, with no task for the case handler', async () => {
@@ -168,9 +174,11 @@ describe.each(TOPOLOGIES)('the life of a nursing-home journey, on the %s topolog
     const paid = await people().provider('ektorps-hage').ok<Array<{ orderId: string; amountOre: number }>>('GET', `${platform.urls.billing}/providers/ektorps-hage/payments`);
     expect(paid.filter((p) => p.orderId === orderId).map((p) => p.amountOre).sort((a, b) => a - b)).toEqual([novemberCredit, octoberCredit, 27 * levelFive, 30 * levelFive].sort((a, b) => a - b));
     // The order carries the new level on, for the months still to come.
-    const order = await people().caseHandler.ok<{ level: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
+    const order = await people().caseHandler.ok<{ level: number; changes: Array<Record<string, unknown>> }>('GET', `${platform.urls.orders}/orders/${orderId}`);
     expect(order.level).toBe(4);
-    await recordHistory(platform, applicationId, 'voucher-nursing-home-level-lowered-credited');
+    expect(order.changes).toEqual([{ effectiveFrom: '2026-10-20', validTo: '2027-09-30', careHoursPerMonth: 0, serviceHoursPerMonth: 0, level: 4, changedAt: expect.any(String) }]);
+    expect((await journeyTrail(platform, applicationId)).activities).not.toContain('changeOrder');
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-level-lowered-by-orders');
   });
 
   it('accepts another home while staying in the queue for the chosen one, and moves there when it offers a place', async () => {

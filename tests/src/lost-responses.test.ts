@@ -8,14 +8,14 @@ import { CHOSEN_PROVIDER, DEFAULT_PROVIDER, EXPECTED_FEE_ORE, EXPECTED_PAYMENT_O
  * the fault proxy in front of the service forwards the command, receives the whole answer, and
  * closes the worker's connection without a byte of it. The worker cannot know the command
  * succeeded and tries again; the journey must still complete with the month charged and paid
- * exactly once, and every reminder and task delivered once.
+ * exactly once, and every reminder and task delivered once. (A changed decision is no command of the
+ * worker's: orders amends the orders as it applies the event, ADR 0029.)
  */
 const COMMANDS: Array<{ command: string; service: CommandTarget; method: string; path: RegExp; journey: FaultJourneyOptions }> = [
   { command: 'assign the default provider', service: 'orders', method: 'POST', path: /^\/decisions\/[^/]+\/default-choice$/, journey: { choice: 'default' } },
   { command: "record the customer's choice", service: 'orders', method: 'POST', path: /^\/decisions\/[^/]+\/choice$/, journey: { choice: 'update' } },
   { command: 'place the order', service: 'orders', method: 'POST', path: /^\/orders$/, journey: {} },
   { command: 'end the order', service: 'orders', method: 'POST', path: /^\/orders\/[^/]+\/end$/, journey: {} },
-  { command: 'amend the order to a changed decision', service: 'orders', method: 'POST', path: /^\/orders\/[^/]+\/changes$/, journey: { change: true } },
   { command: 'remind the provider', service: 'orders', method: 'POST', path: /^\/orders\/[^/]+\/reminders$/, journey: { lateAcceptance: true } },
   { command: 'charge the fee', service: 'billing', method: 'POST', path: /^\/fees$/, journey: {} },
   { command: 'pay the provider', service: 'billing', method: 'POST', path: /^\/provider-payments$/, journey: {} },

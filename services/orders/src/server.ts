@@ -12,6 +12,6 @@ const service = await runService<OrdersTables>({
   migrations: ordersMigrations,
   config,
   routes: (rt) => ordersRoutes({ db: rt.database.db as OrdersDb, afterCommit: () => rt.relay.kick(), surveyFollowUpBelow: config.SURVEY_FOLLOW_UP_BELOW }),
-  consumers: async (rt) => [await startDecisionsConsumer({ bus: rt.bus, db: rt.database.db as OrdersDb, logger: rt.logger })],
+  consumers: async (rt) => [await startDecisionsConsumer({ bus: rt.bus, db: rt.database.db as OrdersDb, logger: rt.logger, afterCommit: () => rt.relay.kick() })],
 });
 closeOnSignals(service.close, service.runtime.logger);

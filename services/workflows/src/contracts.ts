@@ -106,6 +106,8 @@ export type JourneyEvent = { eventId: string; correlationId?: string | null } & 
   | { kind: 'providerSwitched'; toProviderId: string; effectiveFrom: string; fromProviderId?: string }
   | { kind: 'orderEnded'; orderId: string; endDate: string; reason: 'switched' | 'decision-ended' | 'decision-changed' | 'moved-out' | 'left' }
   | { kind: 'orderRefused'; orderId: string; reason: string; explanation: string }
+  /** An order amended by orders from a changed decision (ADR 0029): its first day, last day and level from then on. */
+  | { kind: 'orderChanged'; orderId: string; effectiveFrom: string; validTo: string; level: number | null }
   | { kind: 'placeQueued'; providerId: string }
   | { kind: 'placeOffered'; providerId: string; answerBy: string }
   | { kind: 'deliveryPeriodRecorded'; orderId: string; period: 'moved-in' | 'hospital-stay' | 'moved-out' | 'attendance'; from: string; to: string | null }

@@ -30,8 +30,6 @@ export interface FaultJourneyOptions {
   choice?: 'citizen' | 'update' | 'default';
   /** The customer approves at billing, or through the journey's route (a personRequest). */
   approval?: 'citizen' | 'update';
-  /** The case handler changes the decision (more hours from 15 March) once the order is placed. */
-  change?: boolean;
   /** The provider lets the order wait until the journey has reminded it and escalated to the case handler. */
   lateAcceptance?: boolean;
   /** Called at each named moment; a test injects its fault here. */
@@ -112,19 +110,6 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
   const orderId = await steps.placedOrder(providerId, decisionId);
   await at('placed', { applicationId, customerId, decisionId });
 
-  if (options.change) {
-    await people.caseHandler.ok('POST', `${platform.urls.decisions}/decisions/${decisionId}/changes`, {
-      effectiveFrom: '2026-03-15',
-      careHoursPerMonth: 8,
-      serviceHoursPerMonth: 0,
-      validTo: '2026-03-31',
-      reason: 'Re-assessment: two more hours of care a month from the middle of March.',
-    });
-    await eventually(async () => {
-      const order = await people.caseHandler.ok<{ careHoursPerMonth: number }>('GET', `${platform.urls.orders}/orders/${orderId}`);
-      return order.careHoursPerMonth === 8 ? order : undefined;
-    }, 'the order to be amended to the changed decision', 90_000);
-  }
   if (options.lateAcceptance) {
     // One day is one second in the tests: the reminder comes after a few "days", the escalation after five.
     await eventually(async () => {

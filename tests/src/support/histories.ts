@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { findRepoRoot, resolveTool, type LocalPlatform } from '@kundval/infra';
 import { journeyWorkflowId } from '@kundval/workflows';
 
@@ -28,4 +29,30 @@ export async function saveHistory(platform: Pick<LocalPlatform, 'temporal'>, app
   );
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, stdout);
+}
+
+/**
+ * What a journey's history holds so far: the activities it scheduled (by type, in order) and the
+ * kinds of the service events it was signalled, for tests that assert which path a journey took.
+ */
+export async function journeyTrail(platform: Pick<LocalPlatform, 'temporal'>, applicationId: string): Promise<{ activities: string[]; events: string[] }> {
+  const connection = await Connection.connect({ address: platform.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: platform.temporal.namespace });
+    const history = await client.workflow.getHandle(journeyWorkflowId(applicationId)).fetchHistory();
+    const activities: string[] = [];
+    const events: string[] = [];
+    for (const event of history.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (scheduled) activities.push(scheduled);
+      const signal = event.workflowExecutionSignaledEventAttributes;
+      if (signal?.signalName === 'journeyEvent') {
+        const data = signal.input?.payloads?.[0]?.data;
+        events.push((JSON.parse(Buffer.from(data ?? new Uint8Array()).toString('utf8')) as { kind: string }).kind);
+      }
+    }
+    return { activities, events };
+  } finally {
+    await connection.close();
+  }
 }

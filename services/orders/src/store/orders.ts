@@ -154,6 +154,24 @@ export async function orderPlacedFrom(db: OrdersDb, q: { decisionId: string; fro
   return query.executeTakeFirst();
 }
 
+/**
+ * The decision's orders a change from `day` reaches: not refused, and not ended before `day` (nor
+ * before they began). An order that ran out at its last day without being ended is still reached: a
+ * renewal carries it on. Locked, in the order they began, for the amendments in the same transaction.
+ */
+export async function ordersInForceFrom(db: OrdersDb, decisionId: string, day: string): Promise<Array<Pick<OrderRow, 'order_id' | 'valid_from'>>> {
+  return db
+    .selectFrom('orders')
+    .select(['order_id', 'valid_from'])
+    .where('decision_id', '=', decisionId)
+    .where('status', '<>', 'refused')
+    .where((eb) => eb.or([eb('end_date', 'is', null), eb.and([eb('end_date', '>=', day), eb('end_date', '>=', eb.ref('valid_from'))])]))
+    .orderBy('valid_from')
+    .orderBy('order_id')
+    .forUpdate()
+    .execute();
+}
+
 export async function insertOrder(db: OrdersDb, row: Insertable<OrdersTables['orders']>): Promise<void> {
   await db.insertInto('orders').values(row).execute();
 }

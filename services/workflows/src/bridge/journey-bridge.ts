@@ -49,6 +49,7 @@ export function startJourneyBridge(deps: {
       'orderAccepted',
       'orderRefused',
       'orderEnded',
+      'orderChanged',
       'carePlanAgreed',
       'deliveryPeriodRecorded',
       'monthApproved',
@@ -118,8 +119,11 @@ export function startJourneyBridge(deps: {
 /** The priority group the bridges pull in: one of them pinned, the others standing by. */
 export const BRIDGE_GROUP = 'bridges';
 
-/** Events a closed journey has no use for: it ends its orders itself before it closes. */
-const CLOSED_JOURNEY_NEEDS_NOT = new Set<CatalogEvent['name']>(['orderEnded']);
+/**
+ * Events a closed journey has no use for: it ends its orders itself before it closes, and an order
+ * amended after it closed follows a decision change the bridge reports to an operator itself.
+ */
+const CLOSED_JOURNEY_NEEDS_NOT = new Set<CatalogEvent['name']>(['orderEnded', 'orderChanged']);
 
 function policyFor(areaId: string) {
   try {
@@ -179,6 +183,10 @@ export function toJourneyEvent(event: CatalogEvent): JourneyEvent | undefined {
       return { eventId, kind: 'providerSwitched', toProviderId: event.payload.toProviderId, effectiveFrom: event.payload.effectiveFrom, fromProviderId: event.payload.fromProviderId };
     case 'orderEnded':
       return { eventId, kind: 'orderEnded', orderId: event.payload.orderId, endDate: event.payload.endDate, reason: event.payload.reason };
+    case 'orderChanged': {
+      const p = event.payload;
+      return { eventId, kind: 'orderChanged', orderId: p.orderId, effectiveFrom: p.effectiveFrom, validTo: p.validTo, level: p.level };
+    }
     case 'orderRefused':
       return { eventId, kind: 'orderRefused', orderId: event.payload.orderId, reason: event.payload.reason, explanation: event.payload.explanation };
     case 'placeQueued':

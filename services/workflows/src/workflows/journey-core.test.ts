@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { AreaPolicy } from '../area-policy.js';
 import type { JourneyEvent } from '../contracts.js';
 import {
+  AMEND_IN_ORDERS_CONSUMER,
   FEE_FOLLOWS_DECISION_CHANGE,
   MONTHS_PER_RUN,
   activeOrders,
@@ -254,7 +255,10 @@ describe('the journey core, by example', () => {
     expect(j.state.stage).toBe('awaiting-acceptance');
   });
 
-  it('a changed decision amends the order in force and corrects a month already paid by level', () => {
+  /** Orders' answer to a decision change (ADR 0029): the order it amended, from when, to when, at which level. */
+  const amended = (orderId: string, effectiveFrom: string, level: number | null, validTo = '2026-12-31') => ev({ kind: 'orderChanged', orderId, effectiveFrom, validTo, level });
+
+  it("follows orders' amendment of the order in force from a changed decision and corrects a month already paid by level, sending no amendment itself", () => {
     const { j } = journeyOf(nursingHome, at('2026-01-02'));
     const answer = services(j);
     applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
@@ -268,8 +272,10 @@ describe('the journey core, by example', () => {
     expect(pass(j, at('2026-02-01'), answer)).toEqual([{ kind: 'payProvider', input: { orderId: 'order-1', month: '2026-01', basis: 'occupancy' } }]);
 
     applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 3 }), at('2026-02-02'));
+    // Orders amends the order as it copies the change: the journey waits for its orderChanged.
+    expect(pass(j, at('2026-02-02'), answer)).toEqual([]);
+    applyEvent(j, amended('order-1', '2026-01-20', 3), at('2026-02-02'));
     expect(pass(j, at('2026-02-02'), answer)).toEqual([
-      { kind: 'changeOrder', input: { effectiveFrom: '2026-01-20', validTo: '2026-12-31', careHoursPerMonth: 0, serviceHoursPerMonth: 0, level: 3, orderId: 'order-1' } },
       { kind: 'correctPayment', input: { orderId: 'order-1', month: '2026-01', basis: 'decision-change:2026-01-20', expectedAmendment: { effectiveFrom: '2026-01-20', validTo: '2026-12-31', level: 3 } } },
     ]);
     expect(j.state.settlements.map((x) => [x.month, x.basis, x.paymentOre])).toEqual([
@@ -294,7 +300,8 @@ describe('the journey core, by example', () => {
     applyEvent(j, ev({ kind: 'deliveryPeriodRecorded', orderId: 'order-1', period: 'moved-in', from: '2026-01-03', to: null }), at('2026-01-03'));
     pass(j, at('2026-02-01'), credited);
     applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 2 }), at('2026-02-02'));
-    expect(kinds(pass(j, at('2026-02-02'), credited))).toEqual(['changeOrder', 'correctPayment']);
+    applyEvent(j, amended('order-1', '2026-01-20', 2), at('2026-02-02'));
+    expect(kinds(pass(j, at('2026-02-02'), credited))).toEqual(['correctPayment']);
     expect(j.state.settlements.map((x) => [x.month, x.basis, x.paymentOre])).toEqual([
       ['2026-01', 'occupancy', 100_00],
       ['2026-01', 'decision-change:2026-01-20', -24_000_00],
@@ -329,7 +336,8 @@ describe('the journey core, by example', () => {
     };
     const { j, respond } = dayActivitiesSettled(() => true, credited);
     applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 1 }), at('2026-02-05'));
-    expect(pass(j, at('2026-02-05'), respond).slice(1)).toEqual([
+    applyEvent(j, amended('order-1', '2026-01-20', 1), at('2026-02-05'));
+    expect(pass(j, at('2026-02-05'), respond)).toEqual([
       { kind: 'correctPayment', input: { orderId: 'order-1', month: '2026-01', basis: 'decision-change:2026-01-20', expectedAmendment: { effectiveFrom: '2026-01-20', validTo: '2026-12-31', level: 1 } } },
       { kind: 'chargeFee', input: { customerId: 'cust-1', applicationId: 'app-1', month: '2026-01', basis: 'decision-change-2026-01-20:order-1' } },
     ]);
@@ -344,8 +352,41 @@ describe('the journey core, by example', () => {
   it('keeps a history from before fee-follows-decision-change on its path: no fee with the correction', () => {
     const { j, respond } = dayActivitiesSettled((id) => id !== FEE_FOLLOWS_DECISION_CHANGE, services);
     applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 1 }), at('2026-02-05'));
-    expect(kinds(pass(j, at('2026-02-05'), respond))).toEqual(['changeOrder', 'correctPayment']);
+    applyEvent(j, amended('order-1', '2026-01-20', 1), at('2026-02-05'));
+    expect(kinds(pass(j, at('2026-02-05'), respond))).toEqual(['correctPayment']);
     expect(j.state.settlements.at(-1)).toMatchObject({ basis: 'decision-change:2026-01-20', paymentOre: 10_00, feeOre: 0, appliedCap: 'none' });
+  });
+
+  it('keeps a journey from before amend-in-orders-consumer on its path: it amends the order itself and ignores orderChanged, correcting a month once', () => {
+    const { j, respond } = dayActivitiesSettled((id) => id !== AMEND_IN_ORDERS_CONSUMER, services);
+    applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-20', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2026-12-31', level: 1 }), at('2026-02-05'));
+    expect(pass(j, at('2026-02-05'), respond)).toEqual([
+      { kind: 'changeOrder', input: { effectiveFrom: '2026-01-20', validTo: '2026-12-31', careHoursPerMonth: 0, serviceHoursPerMonth: 0, level: 1, orderId: 'order-1' } },
+      { kind: 'correctPayment', input: { orderId: 'order-1', month: '2026-01', basis: 'decision-change:2026-01-20', expectedAmendment: { effectiveFrom: '2026-01-20', validTo: '2026-12-31', level: 1 } } },
+      { kind: 'chargeFee', input: { customerId: 'cust-1', applicationId: 'app-1', month: '2026-01', basis: 'decision-change-2026-01-20:order-1' } },
+    ]);
+    // The route's amendment is announced too; this journey heard it from its command's answer already.
+    applyEvent(j, amended('order-1', '2026-01-20', 1), at('2026-02-05'));
+    expect(pass(j, at('2026-02-05'), respond)).toEqual([]);
+    expect(j.state.settlements.filter((x) => x.basis.startsWith('decision-change'))).toHaveLength(1);
+  });
+
+  it("waits with an amendment of an order whose placement it has not heard answered yet, and expects it in the order's next payment", () => {
+    const { j } = journeyOf(nursingHome, at('2026-01-02'));
+    const answer = services(j);
+    applyEvent(j, ev({ kind: 'decisionMade', decisionId: 'dec-1', outcome: 'granted', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validFrom: '2026-01-01', validTo: '2026-12-31', denialReason: null }), at('2026-01-02'));
+    applyEvent(j, ev({ kind: 'decisionChanged', effectiveFrom: '2026-01-01', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2027-06-30', level: 4 }), at('2026-01-02'));
+    applyEvent(j, amended('order-1', '2026-01-01', 4, '2027-06-30'), at('2026-01-02'));
+    expect(pass(j, at('2026-01-02'), answer)).toEqual([]);
+    expect(j.state.pendingAmendments).toEqual([{ orderId: 'order-1', effectiveFrom: '2026-01-01', validTo: '2027-06-30', level: 4 }]);
+    applyEvent(j, ev({ kind: 'providerChosen', providerId: 'solgarden', chosenBy: 'customer' }), at('2026-01-02'));
+    expect(kinds(pass(j, at('2026-01-02'), answer))).toEqual(['placeOrder']);
+    expect(j.state.pendingAmendments).toEqual([]);
+    applyEvent(j, ev({ kind: 'orderAccepted', orderId: 'order-1' }), at('2026-01-03'));
+    applyEvent(j, ev({ kind: 'deliveryPeriodRecorded', orderId: 'order-1', period: 'moved-in', from: '2026-01-03', to: null }), at('2026-01-03'));
+    expect(pass(j, at('2026-02-01'), answer)).toEqual([
+      { kind: 'payProvider', input: { orderId: 'order-1', month: '2026-01', basis: 'occupancy', expectedAmendment: { effectiveFrom: '2026-01-01', validTo: '2027-06-30', level: 4 } } },
+    ]);
   });
 
   it('pays the undisputed part of a disputed month at once and the rest when the dispute is resolved', () => {
@@ -648,7 +689,9 @@ function expectReflected(j: Journey, e: JourneyEvent) {
       return expect(j.refusedOrders).toContainEqual(e);
     case 'decisionChanged':
       expect(s.decision!.validTo).toBe(e.validTo);
-      return expect(s.pendingChanges?.at(-1)).toMatchObject({ effectiveFrom: e.effectiveFrom, level: e.level });
+      // Orders amends the orders; the journey sends no amendment of its own (ADR 0029).
+      expect(s.pendingChanges ?? []).toEqual([]);
+      return expect(s.ordersAmendOnChange).toBe(true);
     case 'decisionEnded':
       return expect(s.ended).not.toBeNull();
     case 'deliveryPeriodRecorded':

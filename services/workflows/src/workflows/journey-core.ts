@@ -54,6 +54,13 @@ export const CHOICE_IN_FLIGHT_DEFERS_DEFAULT = 'choice-in-flight-defers-default'
  * credited to the customer as well as to the provider, and never left to the case handler.
  */
 export const FEE_FOLLOWS_DECISION_CHANGE = 'fee-follows-decision-change';
+/**
+ * A changed decision reaches orders only as events (ADR 0029): orders' consumer amends the orders in
+ * force when it copies `decisionChanged`, and the journey follows its `orderChanged` instead of sending
+ * `POST /orders/:id/changes` and retrying its 409 until the copy had caught up. Journeys recorded
+ * before still send the command for the changes they received before the patch.
+ */
+export const AMEND_IN_ORDERS_CONSUMER = 'amend-in-orders-consumer';
 
 export type Timing = VoucherJourneyInput['timing'];
 
@@ -115,8 +122,12 @@ export type Carried = {
   pendingSwitch: { toProviderId: string; effectiveFrom: string; fromProviderId?: string } | null;
   /** Providers chosen in addition to the first, each still to be ordered (areas with several providers at once). */
   addedProviders?: string[];
-  /** Decision changes (their first day) not yet carried into the orders in force. */
+  /** Decision changes (their first day) not yet carried into the orders in force (journeys before AMEND_IN_ORDERS_CONSUMER). */
   pendingChanges?: OrderChange[];
+  /** Orders amends the orders itself and the journey follows its `orderChanged` (AMEND_IN_ORDERS_CONSUMER, from the first change after it). */
+  ordersAmendOnChange?: boolean;
+  /** Amendments orders made (`orderChanged`) that the journey has not yet followed: billing's expectation and months to correct. */
+  pendingAmendments?: Array<Amendment & { orderId: string }>;
   /** A resident moved out of their only home: service is over, the case handler ends the decision. */
   movedOut?: { orderId: string; on: string } | null;
   orders: OrderState[];
@@ -350,9 +361,19 @@ export function applyEvent(j: Journey, event: JourneyEvent, now: number): void {
       // The orders in force take the new terms too (hours, level, last day), or the provider would be
       // held to the old ones and billing would refuse deliveries past the old end.
       if (j.host.patched(DECISION_CHANGE_AMENDS_ORDERS)) {
+        // Orders amends them as it copies the change (ADR 0029); the journey follows its orderChanged.
+        if (j.host.patched(AMEND_IN_ORDERS_CONSUMER)) {
+          s.ordersAmendOnChange = true;
+          return;
+        }
         const { effectiveFrom, validTo, careHoursPerMonth, serviceHoursPerMonth, level } = event;
         (s.pendingChanges ??= []).push({ effectiveFrom, validTo, careHoursPerMonth, serviceHoursPerMonth, level });
       }
+      return;
+    case 'orderChanged':
+      // A journey that amends the orders itself knows each amendment from its command's answer.
+      if (!s.ordersAmendOnChange) return;
+      (s.pendingAmendments ??= []).push({ orderId: event.orderId, effectiveFrom: event.effectiveFrom, validTo: event.validTo, level: event.level });
       return;
     case 'decisionEnded':
       s.ended ??= { reason: event.reason, endDate: event.endDate };
@@ -389,6 +410,7 @@ export function applyEvent(j: Journey, event: JourneyEvent, now: number): void {
     case 'orderRefused': {
       // The provider showed it is over capacity: the choice is void and the customer chooses again.
       s.orders = s.orders.filter((o) => o.orderId !== event.orderId);
+      if (s.pendingAmendments) s.pendingAmendments = s.pendingAmendments.filter((a) => a.orderId !== event.orderId);
       // With several providers at once, the others still deliver: only the last refusal reopens the choice.
       if (!j.policy.severalProviders || activeOrders(s).length === 0) {
         s.choice = null;
@@ -664,13 +686,17 @@ function* reconcile(j: Journey): Pass {
       // Skipped: the order keeps its old terms here too, and no month is corrected for the change.
       const changed = yield* command(j, { kind: 'changeOrder', input: { ...change, orderId: order.orderId, effectiveFrom: from } });
       if (changed === SKIPPED || !changed) continue;
-      order.lastAmendment = { effectiveFrom: from, validTo: change.validTo, level: change.level };
-      // A new level changes what months already paid were worth (areas paid per unit by level); time is priced by band, not by the decision.
-      if (policy.deliveryUnit === 'minutes-by-band') continue;
-      for (const om of s.orderMonths) {
-        if (om.orderId === order.orderId && om.settled && om.month >= monthOf(from)) yield* correctForChange(j, order, om, from);
-      }
+      yield* followAmendment(j, order, { effectiveFrom: from, validTo: change.validTo, level: change.level });
     }
+  }
+
+  // Amendments orders made itself from a changed decision (ADR 0029). One whose order the journey does
+  // not know yet (its placement's answer still on its way) waits for it.
+  const amendments = s.pendingAmendments?.splice(0) ?? [];
+  for (const [i, { orderId, ...amendment }] of amendments.entries()) {
+    const order = s.orders.find((o) => o.orderId === orderId);
+    if (order) yield* followAmendment(j, order, amendment);
+    else (s.pendingAmendments ??= []).push(amendments[i]!);
   }
 
   // Further providers at once, each with its own order (areas that allow several).
@@ -857,6 +883,19 @@ function* remindOrEscalateApproval(j: Journey, order: OrderState, om: OrderMonth
   if (!om.escalated && j.now >= monthEnd + j.timing.approvalEscalationMs) {
     om.escalated = true;
     yield* escalate(j, 'approval-overdue', `${om.orderId}:${om.month}`, `${om.month} at ${order.providerId} is not approved; nothing is paid or charged until it is.`);
+  }
+}
+
+/**
+ * What an amendment of an order changes for the journey: billing must hold it before it prices a
+ * month, and a new level changes what months already paid were worth (areas paid per unit by level;
+ * time is priced by band, not by the decision).
+ */
+function* followAmendment(j: Journey, order: OrderState, amendment: Amendment): Pass {
+  order.lastAmendment = amendment;
+  if (j.policy.deliveryUnit === 'minutes-by-band') return;
+  for (const om of j.state.orderMonths) {
+    if (om.orderId === order.orderId && om.settled && om.month >= monthOf(amendment.effectiveFrom)) yield* correctForChange(j, order, om, amendment.effectiveFrom);
   }
 }
 

@@ -21,7 +21,7 @@ const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, '
 
 describe('journey workflow replay', () => {
   it('has recorded histories to replay', () => {
-    expect(histories.length).toBeGreaterThanOrEqual(26);
+    expect(histories.length).toBeGreaterThanOrEqual(30);
   });
 
   it.each([
@@ -32,6 +32,10 @@ describe('journey workflow replay', () => {
     ['voucher-home-care-command-failed-retried.json', 'tasks-follow-their-cause'],
     ['voucher-home-care-command-failed-skipped.json', 'command-failure-policy'],
     ['voucher-home-care-command-failed-skipped.json', 'tasks-follow-their-cause'],
+    ['voucher-home-care-changed-and-ended-by-orders.json', 'amend-in-orders-consumer'],
+    ['voucher-home-care-renewed-by-orders.json', 'amend-in-orders-consumer'],
+    ['voucher-nursing-home-level-changed-by-orders.json', 'amend-in-orders-consumer'],
+    ['voucher-nursing-home-level-lowered-by-orders.json', 'amend-in-orders-consumer'],
   ])('has %s recorded on the patched path %s, so replay guards the new branch too', (file, patchId) => {
     expect(patchesIn(load(file))).toContain(patchId);
   });
@@ -44,8 +48,16 @@ describe('journey workflow replay', () => {
     expect(patchesIn(load('voucher-home-care-changed-and-ended.json'))).not.toContain('decision-change-amends-orders');
   });
 
+  it.each(['voucher-home-care-changed-and-ended-amended.json', 'voucher-home-care-renewed.json', 'voucher-nursing-home-level-changed.json', 'voucher-nursing-home-level-lowered.json'])(
+    'keeps %s from before orders amended the orders itself, so replay guards the journey\'s own amendment command',
+    (file) => {
+      expect(patchesIn(load(file))).toContain('decision-change-amends-orders');
+      expect(patchesIn(load(file))).not.toContain('amend-in-orders-consumer');
+    },
+  );
+
   /** Histories recorded after the failure policy and task patches, so on their new branches. */
-  const recordedAfterThePolicy = (f: string) => f.includes('command-failed') || f === 'voucher-home-care-person-requests.json';
+  const recordedAfterThePolicy = (f: string) => f.includes('command-failed') || f === 'voucher-home-care-person-requests.json' || f.endsWith('-by-orders.json');
   it.each(histories.filter((f) => !recordedAfterThePolicy(f)))('keeps %s from before the failure policy, so replay guards the old branch', (file) => {
     expect(patchesIn(load(file))).not.toContain('command-failure-policy');
     expect(patchesIn(load(file))).not.toContain('tasks-follow-their-cause');

@@ -17,12 +17,20 @@ export type AmendOrder = {
 };
 
 /**
+ * Why an order is amended when no person asked: the decisions event its consumer applied (the
+ * change's id and the event's), recorded in the audit row beside the system actor.
+ */
+export type AmendmentCause = { event: 'decisionChanged'; eventId: string; decisionChangeId: string };
+
+/**
  * Amends an order in force to its decision's changed terms from a date (omprövning, renewal): the
  * same change again is answered without recording anything; a different one from the same day or
  * earlier supersedes the amendments from its day on. Refused while the service's copy of the
- * decision lacks these terms (the journey retries).
+ * decision lacks these terms: only a journey that still sends the command (histories from before
+ * ADR 0029's part 2) can meet that, since the consumer amends in the transaction that copies the change.
+ * `cause`: the decisions event, when the consumer amends (`amend-orders-in-force.ts`).
  */
-export async function amendOrder(ctx: UseCaseContext, input: AmendOrder): Promise<Outcome<OrderView>> {
+export async function amendOrder(ctx: UseCaseContext, input: AmendOrder, cause?: AmendmentCause): Promise<Outcome<OrderView>> {
   const { effectiveFrom, validTo } = input;
   const terms: ChangeTerms = {
     validTo,
@@ -102,6 +110,7 @@ export async function amendOrder(ctx: UseCaseContext, input: AmendOrder): Promis
       level: terms.level,
       endDate,
       ...(supersedes.length > 0 ? { supersedes: supersedes.map((c) => ({ changeId: c.change_id, effectiveFrom: c.effective_from })) } : {}),
+      ...(cause ? { cause } : {}),
     },
     correlationId: ctx.correlationId,
   });

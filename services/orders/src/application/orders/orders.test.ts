@@ -5,7 +5,9 @@ import { recordChoice } from '../../store/choices.js';
 import { grantedDecision } from '../../store/decisions.js';
 import { seedDecision, seedProvider } from '../../test-support/orders-service.js';
 import { inUseCase, openOrdersStore, queryAs } from '../../test-support/use-cases.js';
+import { copyDecisionChanged } from '../decisions/copy-decision.js';
 import { acceptOrder } from './accept-order.js';
+import { amendOrdersInForce } from './amend-orders-in-force.js';
 import { endOrder } from './end-order.js';
 import { listOrders } from './list-orders.js';
 import { placeOrder } from './place-order.js';
@@ -136,6 +138,60 @@ describe.each(testEngines())('order use cases on %s', (engine) => {
       expect(outcome.events.map((e) => e.name)).toEqual(['orderRefused']);
       const choices = await store.db.selectFrom('choices').select('status').where('decision_id', '=', d.decisionId).execute();
       expect(choices).toEqual([{ status: 'voided' }]);
+    });
+  });
+
+  describe('amendOrdersInForce', () => {
+    const consumer: Principal = { sub: 'orders-decisions', role: 'system' };
+    const cause = (changeId: string) => ({ event: 'decisionChanged' as const, eventId: 'event-1', decisionChangeId: changeId });
+
+    it("amends the decision's order from the change's first day, returning orderChanged for the runner to enqueue, and records nothing for the same change again", async () => {
+      const d = await placed();
+      const change = { changeId: crypto.randomUUID(), applicationId: d.applicationId, decisionId: d.decisionId, customerId: d.customerId, effectiveFrom: '2026-05-01', validTo: '2026-12-31', careHoursPerMonth: 12, serviceHoursPerMonth: 2.5, level: null };
+      const outboxBefore = await outboxRows();
+      const outcome = await inUseCase(store.db, consumer, async (ctx) => {
+        await copyDecisionChanged(ctx, change);
+        return amendOrdersInForce(ctx, change, cause(change.changeId));
+      });
+      expect(outcome).toEqual({
+        result: [d.orderId],
+        created: true,
+        events: [
+          {
+            name: 'orderChanged',
+            payload: { orderId: d.orderId, applicationId: d.applicationId, customerId: d.customerId, providerId: 'omsorg-privat', effectiveFrom: '2026-05-01', validTo: '2026-12-31', careHoursPerMonth: 12, serviceHoursPerMonth: 2.5, level: null },
+          },
+        ],
+      });
+      expect(await outboxRows()).toBe(outboxBefore);
+      expect(await store.db.selectFrom('order_changes').select(['change_id', 'effective_from', 'valid_to', 'care_hours_per_month', 'service_hours_per_month', 'level', 'superseded_by']).where('order_id', '=', d.orderId).execute()).toEqual([
+        { change_id: FIRST_ID, effective_from: '2026-05-01', valid_to: '2026-12-31', care_hours_per_month: '12.00', service_hours_per_month: '2.50', level: null, superseded_by: null },
+      ]);
+      expect(await store.db.selectFrom('orders').select(['valid_to', 'care_hours_per_month', 'service_hours_per_month', 'end_date']).where('order_id', '=', d.orderId).executeTakeFirstOrThrow()).toEqual({
+        valid_to: '2026-12-31',
+        care_hours_per_month: '12.00',
+        service_hours_per_month: '2.50',
+        end_date: null,
+      });
+      const audit = await store.db.selectFrom('audit_log').select(['actor', 'actor_role', 'after']).where('entity_id', '=', d.orderId).where('action', '=', 'order.changed').execute();
+      expect(audit).toEqual([{ actor: 'orders-decisions', actor_role: 'system', after: expect.objectContaining({ changeId: FIRST_ID, cause: cause(change.changeId) }) }]);
+
+      const before = await tableCounts(store.db);
+      const again = await inUseCase(store.db, consumer, (ctx) => amendOrdersInForce(ctx, change, cause(change.changeId)));
+      expect(again).toEqual({ result: [], created: false, events: [] });
+      expect(await tableCounts(store.db)).toEqual(before);
+    });
+
+    it('reaches no order of another decision, and none of a decision without one', async () => {
+      const d = await placed();
+      const other = await chosenDecision();
+      const change = { changeId: crypto.randomUUID(), applicationId: other.applicationId, decisionId: other.decisionId, customerId: other.customerId, effectiveFrom: '2026-05-01', validTo: '2026-12-31', careHoursPerMonth: 12, serviceHoursPerMonth: 2.5, level: null };
+      const outcome = await inUseCase(store.db, consumer, async (ctx) => {
+        await copyDecisionChanged(ctx, change);
+        return amendOrdersInForce(ctx, change, cause(change.changeId));
+      });
+      expect(outcome).toEqual({ result: [], created: false, events: [] });
+      expect(await store.db.selectFrom('order_changes').select('change_id').where('order_id', '=', d.orderId).execute()).toEqual([]);
     });
   });
 

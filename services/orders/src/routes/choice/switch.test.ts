@@ -255,8 +255,11 @@ describe.each(testEngines())('switching provider and orders over a decision on %
         validFrom: '2026-04-01',
         validTo: '2026-12-31',
       });
-      // The order placed before the change keeps the hours it was placed with.
-      expect((await r.send('GET', `/orders/${d.orderId}`, system)).json()).toMatchObject({ careHoursPerMonth: 10.5, validTo: '2026-07-31' });
+      // The order placed before took the change from its first day in the consumer (ADR 0029), and ends before that day:
+      // its hours until the end are the ones it was placed with.
+      const before = (await r.send('GET', `/orders/${d.orderId}`, system)).json<{ endDate: string; changes: Array<{ effectiveFrom: string; careHoursPerMonth: number }> }>();
+      expect(before.endDate).toBe('2026-03-31');
+      expect(before.changes.map((c) => [c.effectiveFrom, c.careHoursPerMonth])).toEqual([['2026-04-01', 20]]);
     });
 
     it('an ended decision takes no new choice, caps new orders at its last day and refuses switches after it', async () => {

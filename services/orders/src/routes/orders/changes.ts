@@ -19,7 +19,7 @@ const OrderChangeBody = z.object({
   level: z.number().int().positive().nullable(),
 });
 
-/** Amendments: an order in force takes its decision's changed terms (omprövning, renewal) from a date. */
+/** Amendments as journeys recorded before ADR 0029 part 2 still command them; new ones come from the decisions consumer. */
 export function orderChangeRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
   const run = useCaseRunner(deps);
   return async (app) => {
@@ -30,7 +30,8 @@ export function orderChangeRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
         schema: {
           summary: "Amend an order to its decision's changed terms from a date (omprövning or renewal)",
           description:
-            "Sent by the journey for every order in force when a decision is changed or renewed. From `effectiveFrom` the order runs on the new hours and level, and its last day becomes `validTo` " +
+            "Orders amends every order in force itself when it applies `decisionChanged` (ADR 0029); this command stays for journeys recorded before that, which still send it, and for them only (role `system`): " +
+            "the change the consumer made already answers 200 with the order. From `effectiveFrom` the order runs on the new hours and level, and its last day becomes `validTo` " +
             '(a renewal moves it later, a shortened decision earlier); an end already set stays, but never after `validTo`. Emits `orderChanged` and answers 201. ' +
             'The same change again (same order, `effectiveFrom` and terms) answers 200 and records nothing; a different change from the same day is recorded as a correction, ' +
             'and an amendment replaces those from its day or later: the latest wins. ' +
