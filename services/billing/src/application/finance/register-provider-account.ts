@@ -2,6 +2,10 @@ import { audit } from '@kundval/platform';
 import type { PayeeAccount } from '../../finance/bank-accounts.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 
+// The checked account numbers this use case accepts (check digits, mod 97, the BIC's form): the adapter's body is built of them.
+export { Bankgiro, Bic, Iban, Plusgiro } from '../../finance/bank-accounts.js';
+export type { PayeeAccount };
+
 export type RegisterProviderAccount = { providerId: string; name: string; account: PayeeAccount };
 export type RegisteredAccount = { providerId: string; name: string; bankgiro: string | null; account: PayeeAccount };
 
