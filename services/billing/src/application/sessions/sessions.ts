@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { audit } from '@kundval/platform';
-import { importRows, type CsvFile, type ImportRejection } from '../../imports/csv-import.js';
+import { importRows, readCsv, type CsvFile, type ImportRejection } from '../../imports/csv-import.js';
 import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
 import { lockOrderDeliveries } from '../../visits/record-visit.js';
 import type { OrderRow } from '../../store/rows.js';
@@ -40,6 +40,14 @@ export async function reportSessions(ctx: UseCaseContext, input: { orderId: stri
   }
   if (fresh.length > 0) await auditSessions(ctx, order, fresh, 'sessions.reported');
   return { result: { orderId: order.order_id, recorded: fresh.length, unchanged: rows.length - fresh.length, sessions: rows.map(toSession) }, created: true, events: sessionsReported(order, fresh) };
+}
+
+// The file's limit, for the adapter's body parser.
+export { MAX_CSV_BYTES } from '../../imports/csv-import.js';
+
+/** Reads a sessions file (its header checked) before the import runs: a file that does not read is a 400 whatever the order. */
+export function readSessionFile(text: string): CsvFile {
+  return readCsv(text, SESSION_CSV_COLUMNS, 'sessions');
 }
 
 /** The provider imports an order's sessions from a file: good rows are recorded, each bad row listed with its line, reason and code. */

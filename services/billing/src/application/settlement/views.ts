@@ -2,6 +2,9 @@ import type { Selectable } from 'kysely';
 import type { BillingDb } from '../../store/db.js';
 import type { BillingTables } from '../../store/schema.js';
 
+// The bases a payment names (besides a decision change's `decision-change:<date>`).
+export { PAYMENT_BASES } from '../../payments/order-payments.js';
+
 /** A fee invoice as the API shows it (the route's `FeeInvoice` schema). */
 export type InvoiceView = {
   invoiceId: string;
