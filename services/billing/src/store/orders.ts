@@ -49,3 +49,8 @@ export async function endOrderCopy(db: BillingDb, orderId: string, endDate: stri
   const updated = await db.updateTable('orders').set({ end_date: endDate, end_reason: reason }).where('order_id', '=', orderId).executeTakeFirst();
   return Number(updated.numUpdatedRows) > 0;
 }
+
+/** Whether billing knows any order of the provider. */
+export async function knowsProvider(db: BillingDb, providerId: string): Promise<boolean> {
+  return (await db.selectFrom('orders').select('order_id').where('provider_id', '=', providerId).limit(1).executeTakeFirst()) !== undefined;
+}

@@ -4,6 +4,7 @@ import { importRows, readCsv, type CsvFile, type ImportRejection } from '../../i
 import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
 import { lockOrderDeliveries } from '../../visits/record-visit.js';
 import type { OrderRow } from '../../store/rows.js';
+import { sessionsOfMonth } from '../../store/sessions.js';
 import { pendingEvent, type Outcome, type PendingEvent, type QueryContext, type UseCaseContext } from '../context.js';
 import { orderInScope } from '../scope.js';
 
@@ -72,8 +73,7 @@ export async function importSessions(ctx: UseCaseContext, input: { orderId: stri
 /** The sessions of an order in a month, by date, for whoever may see the order. */
 export async function listSessions(ctx: QueryContext, input: { orderId: string; month: string }): Promise<SessionView[]> {
   const order = await orderInScope(ctx.db, ctx.principal, input.orderId);
-  const rows = await ctx.db.selectFrom('sessions').selectAll().where('order_id', '=', order.order_id).where('local_month', '=', input.month).orderBy('date').orderBy('external_id').execute();
-  return rows.map(toSession);
+  return (await sessionsOfMonth(ctx.db, order.order_id, input.month)).map(toSession);
 }
 
 function sessionsReported(order: OrderRow, fresh: readonly SessionRow[]): PendingEvent[] {
