@@ -1,6 +1,5 @@
 import { outstandingCreditRows } from '../../store/provider-credits.js';
 import type { QueryContext } from '../context.js';
-import { assertOwnerNamed } from '../scope.js';
 
 export type ProviderCredits = {
   providerId: string;
@@ -30,11 +29,4 @@ export async function outstandingCredits(ctx: QueryContext, input: { providerId?
     byProvider.set(r.provider_id, group);
   }
   return [...byProvider.values()];
-}
-
-/** One provider's outstanding credits (none is an empty list); a provider asking for another's is refused (403). */
-export async function providerCredits(ctx: QueryContext, input: { providerId: string }): Promise<ProviderCredits> {
-  assertOwnerNamed(ctx.principal, { providerId: input.providerId });
-  const [found] = await outstandingCredits(ctx, input);
-  return found ?? { providerId: input.providerId, outstandingOre: 0, oldestAt: null, credits: [] };
 }

@@ -5,7 +5,8 @@ import { inUseCase, openBillingStore, queryAs } from '../../test-support/use-cas
 import type { BillingDb } from '../../store/db.js';
 import { saveRateTable } from './save-rate-table.js';
 import { saveUnitRateTable, type UnitRateTable } from './save-unit-rate-table.js';
-import { listRateTables, listUnitRateTables } from './list-rate-tables.js';
+import { listRateTables } from './list-rate-tables.js';
+import { listUnitRateTables } from './list-unit-rate-tables.js';
 
 const finance: Principal = { sub: 'finance-user', role: 'finance' };
 const dayRates = (municipal: number, privately: number): UnitRateTable['rates'] =>

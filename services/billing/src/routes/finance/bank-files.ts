@@ -4,7 +4,8 @@ import { ErrorBody, conflict, isUniqueViolation, type FastifyPluginAsyncZod } fr
 import type { BillingDeps, FinanceSettings } from '../../deps.js';
 import { queryContext, useCaseRunner } from '../use-case.js';
 import { importPaymentFile, importStatusReport, remindUnpaid, type IncomingPaymentFormat } from '../../application/finance/bank-files.js';
-import { customerCredits, listIncomingPayments } from '../../application/finance/incoming-payments.js';
+import { listIncomingPayments } from '../../application/finance/incoming-payments.js';
+import { customerCredits } from '../../application/finance/customer-credits.js';
 import { PaymentBatch } from './schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };

@@ -6,7 +6,8 @@ import { bankFileRoutes } from './bank-files.js';
 import { PayeeAccountView, PaymentBatch } from './schemas.js';
 import { queryContext, useCaseRunner } from '../use-case.js';
 import { Bankgiro, Bic, Iban, Plusgiro, registerProviderAccount, type PayeeAccount } from '../../application/finance/register-provider-account.js';
-import { paymentFile, readPaymentBatch } from '../../application/finance/read-payment-batch.js';
+import { readPaymentBatch } from '../../application/finance/read-payment-batch.js';
+import { paymentFile } from '../../application/finance/payment-file.js';
 import { createPaymentBatch, markBatchSent, recordBatchRejections, retryPaymentBatch, uniqueOrConflict } from '../../application/finance/payment-batches.js';
 import { exportSie } from '../../application/finance/export-sie.js';
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
 import { queryContext } from '../use-case.js';
-import { outstandingCredits, providerCredits } from '../../application/finance/outstanding-credits.js';
+import { outstandingCredits } from '../../application/finance/outstanding-credits.js';
+import { providerCredits } from '../../application/finance/provider-credits.js';
 
 const Credit = z.object({
   paymentId: z.uuid(),

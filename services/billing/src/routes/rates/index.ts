@@ -4,7 +4,8 @@ import type { BillingDeps } from '../../deps.js';
 import { queryContext, useCaseRunner } from '../use-case.js';
 import { saveRateTable } from '../../application/rates/save-rate-table.js';
 import { saveUnitRateTable } from '../../application/rates/save-unit-rate-table.js';
-import { listRateTables, listUnitRateTables } from '../../application/rates/list-rate-tables.js';
+import { listRateTables } from '../../application/rates/list-rate-tables.js';
+import { listUnitRateTables } from '../../application/rates/list-unit-rate-tables.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
