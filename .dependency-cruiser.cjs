@@ -54,8 +54,15 @@ module.exports = {
       name: 'routes-through-application',
       severity: 'error',
       comment: 'Where a service has an application layer, a route reaches the database only through a use case (store/db.ts and store/tx.ts are types the adapters may name).',
-      from: { path: '^services/(orders|decisions)/src/(routes|consumers)/', pathNot: notTests },
+      from: { path: '^services/(orders|decisions|billing)/src/(routes|consumers)/', pathNot: notTests },
       to: { path: '^services/$1/src/store/', pathNot: '^services/[^/]+/src/store/(db|tx)\\.ts$' },
+    },
+    {
+      name: 'billing-routes-no-domain',
+      severity: 'error',
+      comment: "Billing's domain folders (visits/, pricing/, payments/, fees/, finance/, billing-run/, follow-up/, imports/, sessions/, areas.ts) are reached from a route only through a use case, which also names the input it accepts (a schema, a file's limits).",
+      from: { path: '^services/billing/src/(routes|consumers)/', pathNot: notTests },
+      to: { path: '^services/billing/src/', pathNot: ['^services/billing/src/(routes|consumers|application|store)/', '^services/billing/src/deps\\.ts$'] },
     },
     {
       name: 'no-other-service-internals',

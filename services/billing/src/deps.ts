@@ -1,5 +1,9 @@
 import type { BillingDb } from './store/db.js';
-import type { FinanceSettings } from './finance/config.js';
+import { loadFinanceSettings, type FinanceSettings } from './finance/config.js';
+import { loadDeviationRule } from './follow-up/config.js';
+import type { DeviationRule } from './follow-up/granted-delivered.js';
+
+export type { DeviationRule, FinanceSettings };
 
 export type BillingDeps = {
   db: BillingDb;
@@ -12,3 +16,13 @@ export type BillingDeps = {
   /** Now, for rules about the calendar (is a month over?); the system clock unless a test fixes it. */
   clock?: () => Date;
 };
+
+/** The finance settings the deps give, else the environment's (read when a route group is built). */
+export function financeSettingsOf(deps: Pick<BillingDeps, 'finance'>): FinanceSettings {
+  return deps.finance ?? loadFinanceSettings();
+}
+
+/** When granted-against-delivered raises an alert, from the environment (ADR 0036). */
+export function deviationRuleOfEnvironment(): DeviationRule {
+  return loadDeviationRule();
+}

@@ -17,6 +17,14 @@ export type UseCaseContext = {
   newId: () => string;
 };
 
+/**
+ * What a command that commits several transactions of its own is given (the billing run, which
+ * commits per provider and per page of customers): the service's database rather than one
+ * transaction, and the clock, read afresh as the work goes on. It writes its events in its own
+ * transactions, so it returns none.
+ */
+export type SpanningContext = Omit<UseCaseContext, 'db' | 'now' | 'newId'> & { db: BillingDb; clock: () => Date };
+
 /** What a query use case is given: the database, the instant it reads on, and who asks (for scoping). */
 export type QueryContext = { db: BillingDb; principal: Principal; now: Date };
 

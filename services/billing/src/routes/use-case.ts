@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { commandRunner, type RunOptions } from '@kundval/platform';
 import type { BillingDeps } from '../deps.js';
-import { enqueueAll, type Outcome, type QueryContext, type UseCaseContext } from '../application/context.js';
+import { enqueueAll, type Outcome, type QueryContext, type SpanningContext, type UseCaseContext } from '../application/context.js';
 
 /**
  * Runs a billing use case behind a route: builds its context (transaction, now, principal,
@@ -13,7 +13,7 @@ import { enqueueAll, type Outcome, type QueryContext, type UseCaseContext } from
 export function useCaseRunner(deps: BillingDeps) {
   const clock = deps.clock ?? (() => new Date());
   const command = commandRunner(deps.db, { afterCommit: deps.afterCommit });
-  return function run<T>(
+  function run<T>(
     req: FastifyRequest,
     reply: FastifyReply,
     useCase: (ctx: UseCaseContext) => Promise<Outcome<T>>,
@@ -30,11 +30,22 @@ export function useCaseRunner(deps: BillingDeps) {
       },
       options,
     );
-  };
+  }
+  /**
+   * A use case that commits transactions of its own (the billing run): its answer is stored after
+   * its last commit (the platform's `runSpanning`), so it must be idempotent by its business key.
+   */
+  function spanning<T>(req: FastifyRequest, reply: FastifyReply, useCase: (ctx: SpanningContext) => Promise<Omit<Outcome<T>, 'events'>>) {
+    return command.runSpanning(req, reply, async () => {
+      const outcome = await useCase({ db: deps.db, principal: req.principal, correlationId: req.correlationId, clock });
+      return { status: outcome.created ? 201 : 200, body: outcome.result };
+    });
+  }
+  return Object.assign(run, { spanning });
 }
 
 /** The context a query use case reads in: the service's database, now by its clock, the caller. */
-export function queryContext(deps: BillingDeps) {
+export function queryContext(deps: Pick<BillingDeps, 'db' | 'clock'>) {
   const clock = deps.clock ?? (() => new Date());
   return (req: FastifyRequest): QueryContext => ({ db: deps.db, principal: req.principal, now: clock() });
 }

@@ -125,3 +125,44 @@ function termsOf(
   for (const c of inForce) steps.push({ from: c.effective_from, minutesPerMonth: Math.round((c.care_hours_per_month + c.service_hours_per_month) * 60) });
   return steps.sort((a, b) => a.from.localeCompare(b.from));
 }
+
+export type AlertRow = { alert_id: string; order_id: string; customer_id: string; provider_id: string; area_id: string; kind: 'under-delivery' | 'over-delivery'; first_month: string; raised_month: string; shares: number[]; raised_at: Date };
+type AlertKey = { orderId: string; kind: 'under-delivery' | 'over-delivery'; firstMonth: string };
+
+/** Inserts an alert unless one of its run (order, kind, first month) is there; the row when inserted, else undefined. */
+export function insertAlert(
+  db: BillingDb,
+  a: AlertKey & { alertId: string; customerId: string; providerId: string; areaId: string; raisedMonth: string; shares: number[]; raisedBy: string },
+): Promise<AlertRow | undefined> {
+  return db
+    .insertInto('follow_up_alerts')
+    .values({ alert_id: a.alertId, order_id: a.orderId, customer_id: a.customerId, provider_id: a.providerId, area_id: a.areaId, kind: a.kind, first_month: a.firstMonth, raised_month: a.raisedMonth, shares: JSON.stringify(a.shares), raised_by: a.raisedBy })
+    .onConflict((oc) => oc.columns(['order_id', 'kind', 'first_month']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** The alerts of the given runs, oldest raised first. */
+export async function alertsOfRuns(db: BillingDb, runs: readonly AlertKey[]): Promise<AlertRow[]> {
+  if (runs.length === 0) return [];
+  return db
+    .selectFrom('follow_up_alerts')
+    .selectAll()
+    .where((eb) => eb.or(runs.map((a) => eb.and([eb('order_id', '=', a.orderId), eb('kind', '=', a.kind), eb('first_month', '=', a.firstMonth)]))))
+    .orderBy('raised_at')
+    .orderBy('alert_id')
+    .execute();
+}
+
+/** The alerts raised, newest first, of one month or all. */
+export function latestAlerts(db: BillingDb, q: { month?: string | undefined; limit: number }): Promise<AlertRow[]> {
+  let query = db.selectFrom('follow_up_alerts').selectAll();
+  if (q.month) query = query.where('raised_month', '=', q.month);
+  return query.orderBy('raised_at', 'desc').orderBy('alert_id').limit(q.limit).execute();
+}
+
+/** The application an order was placed under (the case handler's task is made on it). */
+export async function applicationOfOrder(db: BillingDb, orderId: string): Promise<string> {
+  const order = await db.selectFrom('orders').select('application_id').where('order_id', '=', orderId).executeTakeFirstOrThrow();
+  return order.application_id;
+}

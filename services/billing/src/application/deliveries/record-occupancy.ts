@@ -1,5 +1,6 @@
 import { audit, conflict, invalid } from '@kundval/platform';
 import { dayAfterOrderEnd, orderEnd } from '../../areas.js';
+import { endHospitalStay, insertOccupancy, occupancyOf } from '../../store/deliveries.js';
 import { pendingEvent, type Outcome, type PendingEvent, type UseCaseContext } from '../context.js';
 import { orderInScope } from '../scope.js';
 import { assertUnit } from './unit.js';
@@ -27,7 +28,7 @@ export async function recordOccupancy(ctx: UseCaseContext, input: RecordOccupanc
   const to = input.to ?? null;
   const order = await orderInScope(ctx.db, ctx.principal, input.orderId);
   assertUnit(order, 'occupancy-day');
-  const records = await ctx.db.selectFrom('occupancy_periods').selectAll().where('order_id', '=', order.order_id).orderBy('from_date').execute();
+  const records = await occupancyOf(ctx.db, order.order_id);
   const moveIn = records.find((r) => r.kind === 'moved-in') ?? null;
   const moveOut = records.find((r) => r.kind === 'moved-out') ?? null;
   const lastDay = orderEnd(order);
@@ -67,7 +68,7 @@ export async function recordOccupancy(ctx: UseCaseContext, input: RecordOccupanc
       } else if (same && same.to_date === null && to !== null) {
         // Back from hospital: the open stay gets its end.
         if (stays.some((r) => r !== same && r.from_date > from && r.from_date < to)) throw conflict('BILLING.HOSPITAL_STAY_OVERLAP', 'The stay would overlap a later one.', { field: 'body.to' });
-        row = await ctx.db.updateTable('occupancy_periods').set({ to_date: to }).where('period_id', '=', same.period_id).returningAll().executeTakeFirstOrThrow();
+        row = await endHospitalStay(ctx.db, same.period_id, to);
       } else {
         const overlaps = stays.some((r) => r.from_date < (to ?? '9999-12-31') && from < (r.to_date ?? '9999-12-31'));
         if (overlaps) throw conflict('BILLING.HOSPITAL_STAY_OVERLAP', 'The stay overlaps another hospital stay of the resident.', { field: 'body.from' });
@@ -75,18 +76,14 @@ export async function recordOccupancy(ctx: UseCaseContext, input: RecordOccupanc
     }
   }
   if (!row) {
-    row = await ctx.db
-      .insertInto('occupancy_periods')
-      .values({ period_id: ctx.newId(), order_id: order.order_id, kind, from_date: from, to_date: to, recorded_by: ctx.principal.sub })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    row = await insertOccupancy(ctx.db, { period_id: ctx.newId(), order_id: order.order_id, kind, from_date: from, to_date: to, recorded_by: ctx.principal.sub });
   }
   const events: PendingEvent[] = [];
   if (changed) {
     events.push(pendingEvent('deliveryPeriodRecorded', { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, kind, from: row.from_date, to: row.to_date }));
     await audit(ctx.db, ctx.principal, { action: 'occupancy.recorded', entity: 'order', entityId: order.order_id, after: { kind, from: row.from_date, to: row.to_date }, correlationId: ctx.correlationId });
   }
-  const all = await ctx.db.selectFrom('occupancy_periods').selectAll().where('order_id', '=', order.order_id).orderBy('from_date').execute();
+  const all = await occupancyOf(ctx.db, order.order_id);
   return {
     created: changed,
     events,

@@ -1,6 +1,7 @@
 import { audit, conflict, invalid } from '@kundval/platform';
 import { orderEnd } from '../../areas.js';
 import { lockOrderDeliveries } from '../../visits/record-visit.js';
+import { approvedMonthsOf, customerAttendanceOn, insertAttendanceDays } from '../../store/deliveries.js';
 import { pendingEvent, type Outcome, type PendingEvent, type UseCaseContext } from '../context.js';
 import { orderInScope } from '../scope.js';
 import { assertUnit } from './unit.js';
@@ -27,9 +28,8 @@ export async function reportAttendance(ctx: UseCaseContext, input: ReportAttenda
   }
   const months = [...new Set(wanted.map((d) => d.slice(0, 7)))];
   await lockOrderDeliveries(ctx.db, order.order_id);
-  const approved = await ctx.db.selectFrom('month_approvals').select('month').where('order_id', '=', order.order_id).where('month', 'in', months).execute();
-  const approvedMonths = new Set(approved.map((a) => a.month));
-  const existing = await ctx.db.selectFrom('attendance_days').selectAll().where('customer_id', '=', order.customer_id).where('date', 'in', wanted).execute();
+  const approvedMonths = await approvedMonthsOf(ctx.db, order.order_id, months);
+  const existing = await customerAttendanceOn(ctx.db, order.customer_id, wanted);
   const byDate = new Map(existing.map((e) => [e.date, e]));
   const fresh: string[] = [];
   for (const date of wanted) {
@@ -45,11 +45,10 @@ export async function reportAttendance(ctx: UseCaseContext, input: ReportAttenda
   }
   const events: PendingEvent[] = [];
   if (fresh.length > 0) {
-    const rows = await ctx.db
-      .insertInto('attendance_days')
-      .values(fresh.map((date) => ({ attendance_id: ctx.newId(), order_id: order.order_id, customer_id: order.customer_id, provider_id: order.provider_id, date, local_month: date.slice(0, 7), status: 'reported' as const })))
-      .returningAll()
-      .execute();
+    const rows = await insertAttendanceDays(
+      ctx.db,
+      fresh.map((date) => ({ attendance_id: ctx.newId(), order_id: order.order_id, customer_id: order.customer_id, provider_id: order.provider_id, date, local_month: date.slice(0, 7), status: 'reported' as const })),
+    );
     for (const r of rows) byDate.set(r.date, r);
     events.push(pendingEvent('deliveryPeriodRecorded', { orderId: order.order_id, applicationId: order.application_id, customerId: order.customer_id, providerId: order.provider_id, kind: 'attendance', from: fresh[0]!, to: fresh[fresh.length - 1]! }));
     await audit(ctx.db, ctx.principal, { action: 'attendance.reported', entity: 'order', entityId: order.order_id, after: { days: fresh }, correlationId: ctx.correlationId });

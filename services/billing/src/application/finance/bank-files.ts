@@ -1,20 +1,35 @@
 import { stockholmDate } from '@kundval/domain';
 import { audit, invalid } from '@kundval/platform';
+import { BgMaxError, parseBgMax } from '../../finance/bgmax.js';
+import { parseCamt054 } from '../../finance/camt054.js';
 import type { FinanceSettings } from '../../finance/config.js';
 import { remindUnpaidInvoices } from '../../finance/fee-reminders.js';
 import type { IncomingPaymentFile } from '../../finance/incoming-file.js';
 import { importIncomingPayments } from '../../finance/incoming-payments.js';
 import { findBatch, toBatch } from '../../finance/payment-batches.js';
-import type { PaymentStatusReport } from '../../finance/pain002.js';
+import { parsePain002 } from '../../finance/pain002.js';
 import { applyStatusReport } from '../../finance/status-reports.js';
+import { BankFileError } from '../../finance/xml-read.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 
+/** The formats of customers' payments the bank sends: Bankgirot's BgMax and ISO 20022 camt.054. */
+export type IncomingPaymentFormat = 'bgmax' | 'camt054';
+
+const PAYMENT_FILE_READERS: Record<IncomingPaymentFormat, (text: string) => IncomingPaymentFile> = {
+  bgmax: (text) => {
+    const file = parseBgMax(text);
+    if (file.test) throw new BankFileError('body', 'The file is a test file (TK01 marker T); it pays nothing.');
+    return file;
+  },
+  camt054: parseCamt054,
+};
+
 /**
- * The bank's status report (pain.002, read by the adapter) applied to a batch: rejected transactions
- * become rejections, the batch's status follows; the same report again changes nothing (`duplicate`).
+ * The bank's status report (pain.002 XML) applied to a batch: rejected transactions become
+ * rejections, the batch's status follows; the same report again changes nothing (`duplicate`).
  */
-export async function importStatusReport(ctx: UseCaseContext, input: { batchId: string; report: PaymentStatusReport }) {
-  const { report } = input;
+export async function importStatusReport(ctx: UseCaseContext, input: { batchId: string; xml: string }) {
+  const report = readBankFile(() => parsePain002(input.xml));
   const applied = await applyStatusReport(ctx.db, input.batchId, report, ctx.principal.sub);
   if (!applied.duplicate) {
     await audit(ctx.db, ctx.principal, {
@@ -32,11 +47,13 @@ export async function importStatusReport(ctx: UseCaseContext, input: { batchId: 
 }
 
 /**
- * Customers' payments of fee invoices from the bank's file (BgMax or camt.054, read by the adapter),
- * each matched to its invoice by the OCR reference or kept unmatched; the same file again changes nothing.
+ * Customers' payments of fee invoices from the bank's file (BgMax, decoded from Latin-1, or camt.054
+ * XML), each matched to its invoice by the OCR reference or kept unmatched; a BgMax test file is
+ * refused; the same file again changes nothing.
  */
-export async function importPaymentFile(ctx: UseCaseContext, input: { format: 'bgmax' | 'camt054'; file: IncomingPaymentFile }) {
-  const { format, file } = input;
+export async function importPaymentFile(ctx: UseCaseContext, input: { format: IncomingPaymentFormat; text: string }) {
+  const { format } = input;
+  const file = readBankFile(() => PAYMENT_FILE_READERS[format](input.text));
   const imported = await importIncomingPayments(ctx.db, file, ctx.principal.sub);
   const matched = imported.payments.filter((p) => p.status === 'matched');
   const unmatched = imported.payments.filter((p) => p.status === 'unmatched');
@@ -73,4 +90,15 @@ export async function remindUnpaid(ctx: UseCaseContext, input: { asOf?: string |
   }
   const result = { asOf, dryRun, reminderDays: rules.reminderDays, reminded };
   return { result, created: false, events: [] } satisfies Outcome<unknown>;
+}
+
+/** A file that does not read as its format is the caller's mistake: 400 naming where. */
+function readBankFile<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof BankFileError) throw invalid('BILLING.BANK_FILE', err.message, { field: err.field });
+    if (err instanceof BgMaxError) throw invalid('BILLING.BANK_FILE', `BgMax ${err.message}`, { field: `body.line.${err.line}` });
+    throw err;
+  }
 }

@@ -1,6 +1,7 @@
 import { stockholmDate } from '@kundval/domain';
 import { audit, conflict, invalid, isUniqueViolation } from '@kundval/platform';
 import { createMonthBatch, createRetryBatch, findBatch, recordRejections, toBatch } from '../../finance/payment-batches.js';
+import { markBatchSentAt } from '../../store/payment-batches.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 
 type Batch = ReturnType<typeof toBatch>;
@@ -37,7 +38,7 @@ export async function markBatchSent(ctx: UseCaseContext, input: { batchId: strin
   const { batch } = await findBatch(ctx.db, input.batchId);
   if (batch.status !== 'sent') {
     if (batch.status !== 'created') throw conflict('BILLING.BATCH_STATUS', `The batch is ${batch.status}; only a created batch can be marked sent.`);
-    await ctx.db.updateTable('payment_batches').set({ status: 'sent', sent_at: ctx.now }).where('batch_id', '=', batch.batch_id).execute();
+    await markBatchSentAt(ctx.db, batch.batch_id, ctx.now);
     await audit(ctx.db, ctx.principal, { action: 'payment-batch.sent', entity: 'payment-batch', entityId: batch.batch_id, before: { status: batch.status }, after: { status: 'sent' }, correlationId: ctx.correlationId });
   }
   const now = await findBatch(ctx.db, input.batchId);

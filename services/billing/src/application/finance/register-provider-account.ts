@@ -1,6 +1,11 @@
 import { audit } from '@kundval/platform';
 import type { PayeeAccount } from '../../finance/bank-accounts.js';
+import { providerAccountOf, upsertProviderAccount } from '../../store/provider-accounts.js';
 import type { Outcome, UseCaseContext } from '../context.js';
+
+// The checked account numbers this use case accepts (check digits, mod 97, the BIC's form): the adapter's body is built of them.
+export { Bankgiro, Bic, Iban, Plusgiro } from '../../finance/bank-accounts.js';
+export type { PayeeAccount };
 
 export type RegisterProviderAccount = { providerId: string; name: string; account: PayeeAccount };
 export type RegisteredAccount = { providerId: string; name: string; bankgiro: string | null; account: PayeeAccount };
@@ -16,12 +21,8 @@ export async function registerProviderAccount(ctx: UseCaseContext, input: Regist
     bankgiro: account.kind === 'bankgiro' ? account.number : null,
     updated_by: ctx.principal.sub,
   };
-  const before = await ctx.db.selectFrom('provider_accounts').select(['name', 'account_kind', 'account_number', 'bic']).where('provider_id', '=', providerId).executeTakeFirst();
-  await ctx.db
-    .insertInto('provider_accounts')
-    .values({ provider_id: providerId, ...values })
-    .onConflict((oc) => oc.column('provider_id').doUpdateSet({ ...values, updated_at: ctx.now }))
-    .execute();
+  const before = await providerAccountOf(ctx.db, providerId);
+  await upsertProviderAccount(ctx.db, providerId, values, ctx.now);
   await audit(ctx.db, ctx.principal, { action: 'provider-account.registered', entity: 'provider', entityId: providerId, before: before ?? null, after: { name, account }, correlationId: ctx.correlationId });
   return { result: { providerId, name, bankgiro: values.bankgiro, account }, created: false, events: [] };
 }

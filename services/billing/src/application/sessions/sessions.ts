@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { audit } from '@kundval/platform';
-import { importRows, type CsvFile, type ImportRejection } from '../../imports/csv-import.js';
+import { importRows, readCsv, type CsvFile, type ImportRejection } from '../../imports/csv-import.js';
 import { recordSession, sessionAreaOf, toSession, type ReportedSession, type SessionRow } from '../../sessions/record-session.js';
 import { lockOrderDeliveries } from '../../visits/record-visit.js';
 import type { OrderRow } from '../../store/rows.js';
+import { sessionsOfMonth } from '../../store/sessions.js';
 import { pendingEvent, type Outcome, type PendingEvent, type QueryContext, type UseCaseContext } from '../context.js';
 import { orderInScope } from '../scope.js';
 
@@ -42,6 +43,14 @@ export async function reportSessions(ctx: UseCaseContext, input: { orderId: stri
   return { result: { orderId: order.order_id, recorded: fresh.length, unchanged: rows.length - fresh.length, sessions: rows.map(toSession) }, created: true, events: sessionsReported(order, fresh) };
 }
 
+// The file's limit, for the adapter's body parser.
+export { MAX_CSV_BYTES } from '../../imports/csv-import.js';
+
+/** Reads a sessions file (its header checked) before the import runs: a file that does not read is a 400 whatever the order. */
+export function readSessionFile(text: string): CsvFile {
+  return readCsv(text, SESSION_CSV_COLUMNS, 'sessions');
+}
+
 /** The provider imports an order's sessions from a file: good rows are recorded, each bad row listed with its line, reason and code. */
 export async function importSessions(ctx: UseCaseContext, input: { orderId: string; file: CsvFile }): Promise<Outcome<SessionsImported>> {
   const order = await orderInScope(ctx.db, ctx.principal, input.orderId);
@@ -64,8 +73,7 @@ export async function importSessions(ctx: UseCaseContext, input: { orderId: stri
 /** The sessions of an order in a month, by date, for whoever may see the order. */
 export async function listSessions(ctx: QueryContext, input: { orderId: string; month: string }): Promise<SessionView[]> {
   const order = await orderInScope(ctx.db, ctx.principal, input.orderId);
-  const rows = await ctx.db.selectFrom('sessions').selectAll().where('order_id', '=', order.order_id).where('local_month', '=', input.month).orderBy('date').orderBy('external_id').execute();
-  return rows.map(toSession);
+  return (await sessionsOfMonth(ctx.db, order.order_id, input.month)).map(toSession);
 }
 
 function sessionsReported(order: OrderRow, fresh: readonly SessionRow[]): PendingEvent[] {

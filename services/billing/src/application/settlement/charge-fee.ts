@@ -4,6 +4,7 @@ import { openPeriod } from '../../periods.js';
 import { computeFee, invoiceOcr, loadDeliveries } from '../../fees/fees.js';
 import { creditCause, feeChargedEvents, recordFeeCredit, setOffOpenCredits } from '../../fees/fee-credits.js';
 import { lockCustomerMonth } from '../../payments/order-payments.js';
+import { chargedInMonth, customerApprovalsOfMonth, feeBasisOf, insertFeeInvoice, latestChargeOfMonth, setInvoiceOcr } from '../../store/fee-invoices.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 import { findInvoice, type InvoiceView } from './views.js';
 
@@ -21,56 +22,42 @@ export async function chargeFee(ctx: UseCaseContext, input: ChargeFee, terms: { 
   const { customerId, applicationId, month, basis } = input;
   const existing = await findInvoice(ctx.db, customerId, month, basis);
   if (existing) return { result: existing, created: false, events: [] };
-  const approvals = await ctx.db
-    .selectFrom('month_approvals as m')
-    .innerJoin('orders as o', 'o.order_id', 'm.order_id')
-    .select('m.order_id')
-    .where('o.customer_id', '=', customerId)
-    .where('m.month', '=', month)
-    .execute();
+  const approvals = await customerApprovalsOfMonth(ctx.db, customerId, month);
   if (approvals.length === 0) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
   await lockCustomerMonth(ctx.db, customerId, month);
   const deliveries = (await loadDeliveries(ctx.db, [customerId], month)).get(customerId);
-  const feeBasis = await ctx.db.selectFrom('fee_bases').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
+  const feeBasis = await feeBasisOf(ctx.db, customerId);
   const computed = computeFee(month, deliveries, feeBasis, terms.tariffOrePerHour);
-  const previous = await ctx.db.selectFrom('fee_invoices').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('fee_ore'), eb.lit(0)).as('charged')).where('customer_id', '=', customerId).where('month', '=', month).executeTakeFirstOrThrow();
-  const previouslyCharged = Number(previous.charged);
+  const previouslyCharged = await chargedInMonth(ctx.db, customerId, month);
   const feeOre = computed.totalFeeOre - previouslyCharged;
-  const prior =
-    feeOre < 0
-      ? await ctx.db.selectFrom('fee_invoices').select(['fee_room_ore', 'tariff_ore', 'approved_minutes', 'attendance_days']).where('customer_id', '=', customerId).where('month', '=', month).orderBy('invoice_number', 'desc').executeTakeFirst()
-      : undefined;
+  const prior = feeOre < 0 ? await latestChargeOfMonth(ctx.db, customerId, month) : undefined;
   const periodMonth = await openPeriod(ctx.db, month);
   const invoiceId = ctx.newId();
-  const inserted = await ctx.db
-    .insertInto('fee_invoices')
-    .values({
-      invoice_id: invoiceId,
-      customer_id: customerId,
-      application_id: applicationId,
-      month,
-      basis,
-      period_month: periodMonth,
-      approved_minutes: computed.approvedMinutes,
-      attendance_days: computed.attendanceDays,
-      tariff_ore: computed.tariffOre,
-      maxtaxa_ore: computed.fee.maxtaxaOre,
-      fee_room_ore: computed.fee.feeRoomOre,
-      fee_ore: feeOre,
-      total_fee_ore: computed.totalFeeOre,
-      previously_charged_ore: previouslyCharged,
-      applied_cap: computed.fee.appliedCap,
-      per_area: JSON.stringify(computed.perArea),
-      ocr_reference: null,
-    })
-    .returning('invoice_number')
-    .executeTakeFirstOrThrow();
+  const invoiceNumber = await insertFeeInvoice(ctx.db, {
+    invoice_id: invoiceId,
+    customer_id: customerId,
+    application_id: applicationId,
+    month,
+    basis,
+    period_month: periodMonth,
+    approved_minutes: computed.approvedMinutes,
+    attendance_days: computed.attendanceDays,
+    tariff_ore: computed.tariffOre,
+    maxtaxa_ore: computed.fee.maxtaxaOre,
+    fee_room_ore: computed.fee.feeRoomOre,
+    fee_ore: feeOre,
+    total_fee_ore: computed.totalFeeOre,
+    previously_charged_ore: previouslyCharged,
+    applied_cap: computed.fee.appliedCap,
+    per_area: JSON.stringify(computed.perArea),
+    ocr_reference: null,
+  });
   const cause = feeOre < 0 ? creditCause(prior, computed) : null;
   if (cause) await recordFeeCredit(ctx.db, { invoiceId, customerId, month, creditOre: -feeOre, cause, today: stockholmDate(ctx.now) });
   const setOffOre = await setOffOpenCredits(ctx.db, { invoiceId, customerId, feeOre, periodMonth });
   // The OCR reference is derived from the invoice number, which the database hands out; nothing to pay, no reference.
-  const ocrReference = feeOre - setOffOre > 0 ? invoiceOcr(inserted.invoice_number) : null;
-  if (ocrReference) await ctx.db.updateTable('fee_invoices').set({ ocr_reference: ocrReference }).where('invoice_id', '=', invoiceId).execute();
+  const ocrReference = feeOre - setOffOre > 0 ? invoiceOcr(invoiceNumber) : null;
+  if (ocrReference) await setInvoiceOcr(ctx.db, invoiceId, ocrReference);
   await audit(ctx.db, ctx.principal, {
     action: feeOre < 0 ? 'fee.credited' : 'fee.charged',
     entity: 'customer',

@@ -6,6 +6,7 @@ import { decisionChangeFrom, loadPaidLedgers, lockProviderMonth, orderMonthNow, 
 import { assertAmendmentHeld } from '../../pricing/order-terms.js';
 import { rechargeFor, recordRecharges } from '../../payments/municipal-recharges.js';
 import type { BillingDb } from '../../store/db.js';
+import { areDisputesResolved, hasMovedIn, holdsOrderChange, insertProviderPayment, isMonthApproved } from '../../store/provider-payments.js';
 import { pendingEvent, type Outcome, type UseCaseContext } from '../context.js';
 import { orderInScope } from '../scope.js';
 import { findPayment, type PaymentView } from './views.js';
@@ -40,23 +41,20 @@ export async function payProvider(ctx: UseCaseContext, input: PayProvider): Prom
   const periodMonth = await openPeriod(ctx.db, month);
   const paymentId = ctx.newId();
   const recharge = rechargeFor(order, { payment_id: paymentId, month, period_month: periodMonth, amount_ore: delta.amountOre });
-  await ctx.db
-    .insertInto('provider_payments')
-    .values({
-      payment_id: paymentId,
-      order_id: orderId,
-      provider_id: order.provider_id,
-      month,
-      basis,
-      period_month: periodMonth,
-      amount_ore: delta.amountOre,
-      payable_ore: previouslyPaid + delta.amountOre,
-      previously_paid_ore: previouslyPaid,
-      unpriced_minutes: delta.unpricedMinutes,
-      lines: JSON.stringify(delta.lines),
-      unit_lines: JSON.stringify(delta.unitLines),
-    })
-    .execute();
+  await insertProviderPayment(ctx.db, {
+    payment_id: paymentId,
+    order_id: orderId,
+    provider_id: order.provider_id,
+    month,
+    basis,
+    period_month: periodMonth,
+    amount_ore: delta.amountOre,
+    payable_ore: previouslyPaid + delta.amountOre,
+    previously_paid_ore: previouslyPaid,
+    unpriced_minutes: delta.unpricedMinutes,
+    lines: JSON.stringify(delta.lines),
+    unit_lines: JSON.stringify(delta.unitLines),
+  });
   if (recharge) await recordRecharges(ctx.db, [recharge]);
   // A month now worth less than was paid is a credit, set against the provider's next payment batch (ADR 0034).
   const credit = delta.amountOre < 0;
@@ -98,20 +96,16 @@ async function assertPayable(trx: BillingDb, orderId: string, areaId: string, mo
     changedFrom !== null ? unit !== 'minutes-by-band' : basis === 'occupancy' ? unit === 'occupancy-day' : basis === 'attendance' ? unit === 'attendance-day' : unit !== 'occupancy-day';
   if (!fits) throw invalid('BILLING.BASIS_NOT_FOR_AREA', `A ${basis} payment does not apply to an order of ${areaId} (${unit}).`, { field: 'body.basis' });
   if (changedFrom !== null) {
-    const change = await trx.selectFrom('order_changes').select('effective_from').where('order_id', '=', orderId).where('effective_from', '=', changedFrom).executeTakeFirst();
-    if (!change) {
+    if (!(await holdsOrderChange(trx, orderId, changedFrom))) {
       throw conflict('BILLING.ORDER_CHANGE_PENDING', `Billing holds no amendment of the order from ${changedFrom} yet; retry once its orderChanged event is consumed.`, { field: 'body.basis' });
     }
   }
   if (basis === 'occupancy' || (changedFrom !== null && unit === 'occupancy-day')) {
-    const movedIn = await trx.selectFrom('occupancy_periods').select('from_date').where('order_id', '=', orderId).where('kind', '=', 'moved-in').executeTakeFirst();
-    if (!movedIn) throw conflict('BILLING.NOT_MOVED_IN', 'The resident has not moved in: there is no occupancy to pay.');
+    if (!(await hasMovedIn(trx, orderId))) throw conflict('BILLING.NOT_MOVED_IN', 'The resident has not moved in: there is no occupancy to pay.');
     return;
   }
-  const approval = await trx.selectFrom('month_approvals').select('month').where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
-  if (!approval) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
+  if (!(await isMonthApproved(trx, orderId, month))) throw conflict('BILLING.MONTH_NOT_APPROVED', `The customer has not approved ${month}.`);
   if (basis === 'dispute-resolution') {
-    const resolved = await trx.selectFrom('dispute_resolutions').select('month').where('order_id', '=', orderId).where('month', '=', month).executeTakeFirst();
-    if (!resolved) throw conflict('BILLING.DISPUTE_NOT_RESOLVED', `The disputes of ${month} are not resolved yet.`);
+    if (!(await areDisputesResolved(trx, orderId, month))) throw conflict('BILLING.DISPUTE_NOT_RESOLVED', `The disputes of ${month} are not resolved yet.`);
   }
 }

@@ -1,4 +1,5 @@
 import { notFound } from '@kundval/platform';
+import { invoicesOfCustomer, invoicesOfMonth } from '../../store/fee-invoices.js';
 import type { QueryContext } from '../context.js';
 import { assertOwnerNamed, withinScope } from '../scope.js';
 import { toInvoice, type InvoiceView } from './views.js';
@@ -6,8 +7,7 @@ import { toInvoice, type InvoiceView } from './views.js';
 /** A customer's fee invoices, by month and number; a citizen asks only for their own. */
 export async function customerInvoices(ctx: QueryContext, input: { customerId: string }): Promise<InvoiceView[]> {
   assertOwnerNamed(ctx.principal, { customerId: input.customerId });
-  const rows = await ctx.db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', input.customerId).orderBy('month').orderBy('invoice_number').execute();
-  return rows.map(toInvoice);
+  return (await invoicesOfCustomer(ctx.db, input.customerId)).map(toInvoice);
 }
 
 /** One fee invoice; one outside the caller's scope (another citizen's) is not found, as an unknown id. */
@@ -25,9 +25,8 @@ export type InvoicePage = { invoices: InvoiceView[]; nextAfter: number | null };
 /** The month's fee invoices for finance, by service month or by the period charged in, a page at a time in invoice-number order. */
 export async function monthInvoices(ctx: QueryContext, input: { month: string; by: 'service' | 'period'; after?: number | undefined; limit: number }): Promise<InvoicePage> {
   const { month, by, after, limit } = input;
-  let q = ctx.db.selectFrom('fee_invoices').selectAll().where(by === 'service' ? 'month' : 'period_month', '=', month);
-  if (after !== undefined) q = q.where('invoice_number', '>', after);
-  const rows = await q.orderBy('invoice_number').limit(limit + 1).execute();
+  // One more than the page: whether there is a next page.
+  const rows = await invoicesOfMonth(ctx.db, { month, by, after, limit: limit + 1 });
   const page = rows.slice(0, limit);
   return { invoices: page.map(toInvoice), nextAfter: rows.length > limit ? page[page.length - 1]!.invoice_number : null };
 }

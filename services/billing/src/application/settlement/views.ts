@@ -1,6 +1,11 @@
 import type { Selectable } from 'kysely';
 import type { BillingDb } from '../../store/db.js';
 import type { BillingTables } from '../../store/schema.js';
+import { findInvoiceRow } from '../../store/fee-invoices.js';
+import { findPaymentRow } from '../../store/provider-payments.js';
+
+// The bases a payment names (besides a decision change's `decision-change:<date>`).
+export { PAYMENT_BASES } from '../../payments/order-payments.js';
 
 /** A fee invoice as the API shows it (the route's `FeeInvoice` schema). */
 export type InvoiceView = {
@@ -46,12 +51,12 @@ export type PaymentView = {
 };
 
 export async function findInvoice(db: BillingDb, customerId: string, month: string, basis: string) {
-  const row = await db.selectFrom('fee_invoices').selectAll().where('customer_id', '=', customerId).where('month', '=', month).where('basis', '=', basis).executeTakeFirst();
+  const row = await findInvoiceRow(db, customerId, month, basis);
   return row ? toInvoice(row) : undefined;
 }
 
 export async function findPayment(db: BillingDb, orderId: string, month: string, basis: string) {
-  const row = await db.selectFrom('provider_payments').selectAll().where('order_id', '=', orderId).where('month', '=', month).where('basis', '=', basis).executeTakeFirst();
+  const row = await findPaymentRow(db, orderId, month, basis);
   return row ? toPayment(row) : undefined;
 }
 

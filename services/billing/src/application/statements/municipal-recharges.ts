@@ -1,3 +1,4 @@
+import { rechargesOfPeriod } from '../../store/recharges.js';
 import type { QueryContext } from '../context.js';
 
 /**
@@ -6,9 +7,7 @@ import type { QueryContext } from '../context.js';
  */
 export async function municipalRecharges(ctx: QueryContext, input: { periodMonth: string; municipality?: string | undefined }) {
   const { periodMonth, municipality } = input;
-  let q = ctx.db.selectFrom('municipal_recharges').selectAll().where('period_month', '=', periodMonth);
-  if (municipality !== undefined) q = q.where('deciding_municipality', '=', municipality);
-  const rows = await q.orderBy('deciding_municipality').orderBy('provider_id').orderBy('order_id').orderBy('month').orderBy('created_at').orderBy('recharge_id').execute();
+  const rows = await rechargesOfPeriod(ctx.db, periodMonth, municipality);
   const totals = new Map<string, { decidingMunicipality: string; recharges: number; amountOre: number }>();
   for (const r of rows) {
     const total = totals.get(r.deciding_municipality) ?? { decidingMunicipality: r.deciding_municipality, recharges: 0, amountOre: 0 };

@@ -2,6 +2,8 @@ import { notFound } from '@kundval/platform';
 import { RateTableCache } from '../../areas.js';
 import { priceProviderMonth } from '../../billing-run/provider-month.js';
 import { statementReference } from '../../finance/payment-batches.js';
+import { knowsProvider } from '../../store/orders.js';
+import { paidToProvider } from '../../store/provider-payments.js';
 import type { QueryContext } from '../context.js';
 import { assertOwnerNamed } from '../scope.js';
 
@@ -13,16 +15,9 @@ import { assertOwnerNamed } from '../scope.js';
 export async function providerStatement(ctx: QueryContext, input: { providerId: string; month: string }) {
   const { providerId, month } = input;
   assertOwnerNamed(ctx.principal, { providerId });
-  const known = await ctx.db.selectFrom('orders').select('order_id').where('provider_id', '=', providerId).limit(1).executeTakeFirst();
-  if (!known) throw notFound('BILLING.PROVIDER_NOT_FOUND', 'Billing knows no order of this provider.');
+  if (!(await knowsProvider(ctx.db, providerId))) throw notFound('BILLING.PROVIDER_NOT_FOUND', 'Billing knows no order of this provider.');
   const statement = await priceProviderMonth(ctx.db, { providerId, month, tables: new RateTableCache(ctx.db) });
-  const paid = await ctx.db
-    .selectFrom('provider_payments')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_ore'), eb.lit(0)).as('ore'))
-    .where('provider_id', '=', providerId)
-    .where('month', '=', month)
-    .executeTakeFirstOrThrow();
-  const paidOre = Number(paid.ore);
+  const paidOre = await paidToProvider(ctx.db, providerId, month);
   return {
     providerId,
     month,

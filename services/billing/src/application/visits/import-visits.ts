@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { audit } from '@kundval/platform';
-import { importRows, type CsvFile, type ImportRejection } from '../../imports/csv-import.js';
+import { importRows, readCsv, type ImportRejection } from '../../imports/csv-import.js';
 import { VisitReport, lockOrderDeliveries, recordVisit } from '../../visits/record-visit.js';
 import type { Outcome, UseCaseContext } from '../context.js';
 import { orderInScope } from '../scope.js';
+
+// The file's limits, for the adapter's body parser: what a file may weigh and hold.
+export { MAX_CSV_BYTES, MAX_ROWS } from '../../imports/csv-import.js';
 
 /** The columns a time-registration system exports, in this order (semicolon-separated, a header row). */
 export const VISIT_CSV_COLUMNS = ['external_id', 'kind', 'start', 'end'] as const;
@@ -13,8 +16,8 @@ const CsvVisitRow = z.object({ external_id: VisitReport.shape.externalId, kind: 
 
 export type ImportVisits = {
   orderId: string;
-  /** Reads the file (its header checked): called once the order is found, so an unknown order is a 404 whatever the file. */
-  read: () => CsvFile;
+  /** The file's text; read (its header checked) once the order is found, so an unknown order is a 404 whatever the file. */
+  csv: string;
 };
 export type VisitsImported = { imported: number; unchanged: number; rejected: ImportRejection[] };
 
@@ -25,7 +28,7 @@ export type VisitsImported = { imported: number; unchanged: number; rejected: Im
  */
 export async function importVisits(ctx: UseCaseContext, input: ImportVisits): Promise<Outcome<VisitsImported>> {
   const order = await orderInScope(ctx.db, ctx.principal, input.orderId, 'No such order (it may not have reached billing yet).');
-  const file = input.read();
+  const file = readCsv(input.csv, VISIT_CSV_COLUMNS, 'visits');
   // Once for the file, outside the rows' savepoints, so a refused row does not give it up.
   await lockOrderDeliveries(ctx.db, order.order_id);
   const { created: imported, unchanged, rejected } = await importRows(ctx.db, file, {

@@ -4,6 +4,9 @@ import type { Outcome, UseCaseContext } from '../context.js';
 import { orderInScope } from '../scope.js';
 import { toVisit, type VisitView } from './visit-view.js';
 
+// One visit as a provider reports it: the schema the adapter's body is built of.
+export { VisitReport } from '../../visits/record-visit.js';
+
 export type ReportVisits = { orderId: string; visits: readonly ReportedVisit[] };
 
 /**

@@ -1,8 +1,10 @@
-import { IsoMonth, stockholmMonth } from '@kundval/domain';
+import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, commandRunner, conflict, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { runBillingMonth, type BillingRunResult } from '../../billing-run/run-month.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+import { runBillingRun } from '../../application/billing-runs/run-billing-month.js';
+import { billingRunState } from '../../application/billing-runs/billing-run-state.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
@@ -33,8 +35,10 @@ const BillingRun = z.object({
 const RunState = z.object({ runId: z.uuid(), month: z.string(), periodMonth: z.string(), status: z.enum(['running', 'completed']), startedAt: z.string(), heartbeatAt: z.string(), result: BillingRun.nullable() });
 
 /** The monthly billing run for the whole municipality (ADR 0011). */
-export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance, clock }: BillingDeps): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
+export function billingRunRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
+  const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
+  const settings = { tariffOrePerHour: deps.tariffOrePerHour, finance: deps.finance };
   return async (app) => {
     app.post(
       '/billing-runs',
@@ -52,22 +56,7 @@ export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance, c
       // The run commits a transaction per provider and per page of customers: its answer is kept
       // after the last commit (runSpanning). A crash in between is safe, since the run is once per
       // month: the retry finds it completed and answers it (200 rather than the lost 201).
-      async (req, reply) =>
-        command.runSpanning(req, reply, async () => {
-          const { month } = req.body;
-          const current = stockholmMonth((clock ?? (() => new Date()))());
-          if (month >= current) throw conflict('BILLING.MONTH_NOT_OVER', `${month} is not over yet (it is ${current} in Stockholm); run it once its deliveries are in.`, { field: 'body.month' });
-          const { created, result } = await runBillingMonth({
-            db,
-            month,
-            actor: req.principal,
-            correlationId: req.correlationId,
-            tariffOrePerHour,
-            ...(finance ? { finance } : {}),
-            ...(clock ? { clock } : {}),
-          });
-          return { status: created ? 201 : 200, body: result };
-        }),
+      async (req, reply) => run.spanning(req, reply, (ctx) => runBillingRun(ctx, req.body, settings)),
     );
 
     app.get(
@@ -76,19 +65,7 @@ export function billingRunRoutes({ db, afterCommit, tariffOrePerHour, finance, c
         config: { roles: ['finance', 'operator', 'system'] },
         schema: { summary: "The month's billing run, running or done", tags: ['payments'], params: z.object({ month: Month }), response: { 200: RunState, ...errors } },
       },
-      async (req) => {
-        const run = await db.selectFrom('billing_runs').selectAll().where('month', '=', req.params.month).executeTakeFirst();
-        if (!run) throw notFound('BILLING.RUN_NOT_FOUND', `No billing run of ${req.params.month}.`);
-        return {
-          runId: run.run_id,
-          month: run.month,
-          periodMonth: run.period_month,
-          status: run.status,
-          startedAt: run.started_at.toISOString(),
-          heartbeatAt: run.heartbeat_at.toISOString(),
-          result: (run.result as BillingRunResult | null) ?? null,
-        };
-      },
+      async (req) => billingRunState(queryOf(req), req.params),
     );
   };
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ErrorBody, assertCustomerScope, audit, commandRunner, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../deps.js';
-import { loadFinanceSettings } from '../../finance/config.js';
-import { stockholmDate } from '@kundval/domain';
-import { releaseCreditsForPayback } from '../../fees/fee-credits.js';
-import { customerFeeStatement, listFeeCredits } from '../../fees/fee-statement.js';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { financeSettingsOf, type BillingDeps } from '../../deps.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+import { feeStatement } from '../../application/fees/fee-statement.js';
+import { listFeeCredits } from '../../application/fees/list-fee-credits.js';
+import { releaseFeeCredits } from '../../application/fees/release-fee-credits.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Cause = z.enum(['fee-room-lowered', 'fewer-deliveries', 'tariff-lowered']).describe('Why the fee is now lower than was charged');
@@ -50,10 +50,10 @@ export const FeeStatement = z.object({
 });
 
 /** A customer's fee statement and the credits of fees charged too high (ADR 0039). */
-export function feeCreditRoutes({ db, afterCommit, clock, finance }: BillingDeps): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
-  const settings = finance ?? loadFinanceSettings();
-  const today = () => stockholmDate(clock?.() ?? new Date());
+export function feeCreditRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
+  const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
+  const settings = financeSettingsOf(deps);
   return async (app) => {
     app.get(
       '/customers/:customerId/fee-statement',
@@ -67,10 +67,7 @@ export function feeCreditRoutes({ db, afterCommit, clock, finance }: BillingDeps
           response: { 200: FeeStatement, ...errors },
         },
       },
-      async (req) => {
-        assertCustomerScope(req.principal, req.params.customerId);
-        return customerFeeStatement(db, req.params.customerId);
-      },
+      async (req) => feeStatement(queryOf(req), req.params),
     );
 
     app.get(
@@ -85,7 +82,7 @@ export function feeCreditRoutes({ db, afterCommit, clock, finance }: BillingDeps
           response: { 200: z.array(FeeCredit), ...errors },
         },
       },
-      async (req) => listFeeCredits(db, { status: req.query.status, limit: req.query.limit }),
+      async (req) => listFeeCredits(queryOf(req), { status: req.query.status, limit: req.query.limit }),
     );
 
     app.post(
@@ -100,19 +97,7 @@ export function feeCreditRoutes({ db, afterCommit, clock, finance }: BillingDeps
           response: { 200: z.object({ asOf: z.string(), dryRun: z.boolean(), setOffDays: z.number(), released: z.array(FeeCredit.pick({ creditId: true, customerId: true, month: true, cause: true, amountOre: true, returnedOre: true, createdOn: true })) }), ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const asOf = req.body?.asOf ?? today();
-          if (asOf > today()) throw invalid('BILLING.PAYBACK_DATE_FUTURE', `Paybacks are judged by today (${today()}) or an earlier day, not ${asOf}.`, { field: 'body.asOf' });
-          const dryRun = req.body?.dryRun ?? false;
-          const released = await releaseCreditsForPayback(trx, { asOf, setOffDays: settings.feeCredits.setOffDays, dryRun });
-          if (!dryRun) {
-            for (const c of released) {
-              await audit(trx, req.principal, { action: 'fee-credit.released-for-payback', entity: 'customer', entityId: c.customerId, after: { creditId: c.creditId, month: c.month, returnedOre: c.returnedOre, asOf }, correlationId: req.correlationId });
-            }
-          }
-          return { status: 200, body: { asOf, dryRun, setOffDays: settings.feeCredits.setOffDays, released } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => releaseFeeCredits(ctx, { asOf: req.body?.asOf, dryRun: req.body?.dryRun ?? false }, settings.feeCredits)),
     );
   };
 }

@@ -1,16 +1,11 @@
 import { z } from 'zod';
 import iconv from 'iconv-lite';
-import { ErrorBody, conflict, invalid, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../deps.js';
-import { useCaseRunner } from '../use-case.js';
-import { importPaymentFile, importStatusReport, remindUnpaid } from '../../application/finance/bank-files.js';
-import type { FinanceSettings } from '../../finance/config.js';
-import { BgMaxError, parseBgMax } from '../../finance/bgmax.js';
-import { parseCamt054 } from '../../finance/camt054.js';
-import type { IncomingPaymentFile } from '../../finance/incoming-file.js';
-import { listCustomerCredits, listIncomingPayments } from '../../finance/incoming-payments.js';
-import { parsePain002, type PaymentStatusReport } from '../../finance/pain002.js';
-import { BankFileError } from '../../finance/xml-read.js';
+import { ErrorBody, conflict, isUniqueViolation, type FastifyPluginAsyncZod } from '@kundval/platform';
+import type { BillingDeps, FinanceSettings } from '../../deps.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+import { importPaymentFile, importStatusReport, remindUnpaid, type IncomingPaymentFormat } from '../../application/finance/bank-files.js';
+import { listIncomingPayments } from '../../application/finance/incoming-payments.js';
+import { customerCredits } from '../../application/finance/customer-credits.js';
 import { PaymentBatch } from './schemas.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -101,8 +96,8 @@ const Reminder = z.object({
  * XML and BgMax bodies are accepted by these routes only.
  */
 export function bankFileRoutes(deps: BillingDeps, settings: FinanceSettings): FastifyPluginAsyncZod {
-  const { db } = deps;
   const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
   return async (app) => {
     app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: MAX_BANK_FILE_BYTES }, (_req, body, done) => done(null, body));
     // BgMax is ISO 8859-1 (Latin-1) as Bankgirot delivers it: read as bytes and decoded here.
@@ -123,17 +118,17 @@ export function bankFileRoutes(deps: BillingDeps, settings: FinanceSettings): Fa
           response: { 200: StatusReportResult, ...errors },
         },
       },
-      async (req, reply) => run(req, reply, (ctx) => importStatusReport(ctx, { batchId: req.params.batchId, report: readBankFile(() => parsePain002(req.body)) as PaymentStatusReport })),
+      async (req, reply) => run(req, reply, (ctx) => importStatusReport(ctx, { batchId: req.params.batchId, xml: req.body })),
     );
 
-    const importRoute = (url: string, format: 'bgmax' | 'camt054', consumes: string[], summary: string, description: string, parse: (body: string) => IncomingPaymentFile) =>
+    const importRoute = (url: string, format: IncomingPaymentFormat, consumes: string[], summary: string, description: string) =>
       app.post(
         url,
         {
           config: { roles: ['finance'] },
           schema: { summary, description, tags: ['fees'], consumes, body: z.string(), response: { 200: ImportResult, ...errors } },
         },
-        async (req, reply) => sameFileAtOnce(() => run(req, reply, (ctx) => importPaymentFile(ctx, { format, file: readBankFile(() => parse(req.body)) }))),
+        async (req, reply) => sameFileAtOnce(() => run(req, reply, (ctx) => importPaymentFile(ctx, { format, text: req.body }))),
       );
 
     importRoute(
@@ -142,11 +137,6 @@ export function bankFileRoutes(deps: BillingDeps, settings: FinanceSettings): Fa
       ['text/plain', 'application/octet-stream'],
       "Import Bankgirot's BgMax file of payments to the municipality's Bankgiro",
       'The file as Bankgirot delivers it (ISO 8859-1, 80-character records TK01–TK70). Each payment (TK20) is matched to the fee invoice with its OCR reference; deductions (TK21), unknown and missing references are kept unmatched (GET /incoming-payments?status=unmatched). A test file (TK01 marker T) is refused. The same file (TK01 timestamp), or a payment already imported (Bankgirot serial number), changes nothing.',
-      (body) => {
-        const file = parseBgMax(body);
-        if (file.test) throw new BankFileError('body', 'The file is a test file (TK01 marker T); it pays nothing.');
-        return file;
-      },
     );
     importRoute(
       '/incoming-payments/camt054',
@@ -154,7 +144,6 @@ export function bankFileRoutes(deps: BillingDeps, settings: FinanceSettings): Fa
       XML_TYPES,
       "Import the bank's camt.054 notification of payments to the municipality's account",
       'ISO 20022 camt.054.001.02, `application/xml`. Booked credits only; each TxDtls is a payment, matched by its structured creditor reference (Strd/CdtrRefInf/Ref, the OCR) to a fee invoice. The same file (GrpHdr/MsgId), or an entry already imported (AcctSvcrRef), changes nothing.',
-      parseCamt054,
     );
 
     app.get(
@@ -169,7 +158,7 @@ export function bankFileRoutes(deps: BillingDeps, settings: FinanceSettings): Fa
           response: { 200: z.object({ payments: z.array(IncomingPayment) }), ...errors },
         },
       },
-      async (req) => ({ payments: await listIncomingPayments(db, req.query.status === undefined ? { limit: req.query.limit } : { status: req.query.status, limit: req.query.limit }) }),
+      async (req) => listIncomingPayments(queryOf(req), req.query),
     );
 
     app.get(
@@ -189,7 +178,7 @@ export function bankFileRoutes(deps: BillingDeps, settings: FinanceSettings): Fa
           },
         },
       },
-      async () => ({ credits: await listCustomerCredits(db) }),
+      async (req) => customerCredits(queryOf(req)),
     );
 
     app.post(
@@ -215,17 +204,6 @@ async function sameFileAtOnce<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('BILLING.IMPORT_CONFLICT', 'The same file or payment was being imported at the same moment; send the file again.');
-    throw err;
-  }
-}
-
-/** A file that does not read as its format is the caller's mistake: 400 naming where. */
-function readBankFile<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof BankFileError) throw invalid('BILLING.BANK_FILE', err.message, { field: err.field });
-    if (err instanceof BgMaxError) throw invalid('BILLING.BANK_FILE', `BgMax ${err.message}`, { field: `body.line.${err.line}` });
     throw err;
   }
 }

@@ -1,14 +1,13 @@
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../deps.js';
-import { Bankgiro, Bic, Iban, Plusgiro, type PayeeAccount } from '../../finance/bank-accounts.js';
-import { loadFinanceSettings, type FinanceSettings } from '../../finance/config.js';
-import { batchPain001, findBatch, toBatch } from '../../finance/payment-batches.js';
+import { financeSettingsOf, type BillingDeps, type FinanceSettings } from '../../deps.js';
 import { bankFileRoutes } from './bank-files.js';
 import { PayeeAccountView, PaymentBatch } from './schemas.js';
 import { queryContext, useCaseRunner } from '../use-case.js';
-import { registerProviderAccount } from '../../application/finance/register-provider-account.js';
+import { Bankgiro, Bic, Iban, Plusgiro, registerProviderAccount, type PayeeAccount } from '../../application/finance/register-provider-account.js';
+import { readPaymentBatch } from '../../application/finance/read-payment-batch.js';
+import { paymentFile } from '../../application/finance/payment-file.js';
 import { createPaymentBatch, markBatchSent, recordBatchRejections, retryPaymentBatch, uniqueOrConflict } from '../../application/finance/payment-batches.js';
 import { exportSie } from '../../application/finance/export-sie.js';
 
@@ -51,7 +50,7 @@ const CreatedBatch = PaymentBatch.extend({
  * Finance: where providers are paid, payment files (pain.001) of provider payments with the bank's
  * rejections and their retry, and the month's vouchers for the ledger (SIE 4I). DOMAIN.md §6.
  */
-export function financeRoutes(deps: BillingDeps, settings: FinanceSettings = loadFinanceSettings()): FastifyPluginAsyncZod {
+export function financeRoutes(deps: BillingDeps, settings: FinanceSettings = financeSettingsOf(deps)): FastifyPluginAsyncZod {
   const { db, afterCommit, clock, tariffOrePerHour } = deps;
   const run = useCaseRunner(deps);
   const queryOf = queryContext(deps);
@@ -98,10 +97,7 @@ export function financeRoutes(deps: BillingDeps, settings: FinanceSettings = loa
         config: { roles: ['finance'] },
         schema: { summary: 'A payment batch with its payments and their status at the bank', tags: ['payments'], params: BatchParams, response: { 200: PaymentBatch, ...errors } },
       },
-      async (req) => {
-        const { batch, items } = await findBatch(db, req.params.batchId);
-        return toBatch(batch, items);
-      },
+      async (req) => readPaymentBatch(queryOf(req), req.params),
     );
 
     app.get(
@@ -117,12 +113,8 @@ export function financeRoutes(deps: BillingDeps, settings: FinanceSettings = loa
         },
       },
       async (req, reply) => {
-        const { batch, items } = await findBatch(db, req.params.batchId);
-        const xml = batchPain001(batch, items, settings);
-        return reply
-          .type('application/xml; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${batch.message_id}.xml"`)
-          .send(xml);
+        const file = await paymentFile(queryOf(req), req.params, settings);
+        return reply.type('application/xml; charset=utf-8').header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.xml);
       },
     );
 

@@ -1,15 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
-import { ErrorBody, audit, commandRunner, type FastifyPluginAsyncZod } from '@kundval/platform';
-import { providerFilterFor } from '../../application/scope.js';
-import type { Principal } from '@kundval/contracts';
-import type { BillingDeps } from '../../deps.js';
-import { loadDeviationRule } from '../../follow-up/config.js';
-import { deviationAlert, grantedDelivered, monthsEndingAt, sumPerProviderAndArea, type DeviationRule, type GrantedDeliveredRow } from '../../follow-up/granted-delivered.js';
-import { loadOrderMonthFacts, type FollowUpFilter } from '../../store/follow-up.js';
-import { enqueueAlertRaised } from '../../follow-up/alert-event.js';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { deviationRuleOfEnvironment, type BillingDeps } from '../../deps.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+import { grantedAgainstDelivered } from '../../application/follow-up/granted-delivered.js';
+import { raiseAlerts, type DeviationRule } from '../../application/follow-up/raise-alerts.js';
+import { listAlerts } from '../../application/follow-up/list-alerts.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Measure = z.enum(['minutes', 'days', 'sessions']);
@@ -65,11 +62,9 @@ const CSV_COLUMNS = ['month', 'customerId', 'orderId', 'providerId', 'areaId', '
  * Granted against delivered (issue 15; ADR 0036): per customer and month, and per provider and area,
  * as JSON and CSV; and the alerts for case handlers when delivery keeps deviating from the order.
  */
-export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: DeviationRule = loadDeviationRule()): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
-
-  /** A provider asks for its own only: its id is the filter, whatever the query said (403 for another's). */
-  const scoped = (principal: Principal, q: z.infer<typeof Query>): FollowUpFilter => ({ providerId: providerFilterFor(principal, q.providerId), areaId: q.areaId, customerId: q.customerId });
+export function followUpRoutes(deps: BillingDeps, rule: DeviationRule = deviationRuleOfEnvironment()): FastifyPluginAsyncZod {
+  const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
 
   return async (app) => {
     app.get(
@@ -85,10 +80,7 @@ export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: Deviation
           response: { 200: z.object({ month: z.string(), customers: z.array(Row), providers: z.array(Sum) }), ...errors },
         },
       },
-      async (req) => {
-        const rows = (await loadOrderMonthFacts(db, [req.query.month], scoped(req.principal, req.query))).map(grantedDelivered);
-        return { month: req.query.month, customers: rows, providers: sumPerProviderAndArea(rows) };
-      },
+      async (req) => grantedAgainstDelivered(queryOf(req), req.query),
     );
 
     app.get(
@@ -104,9 +96,9 @@ export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: Deviation
         },
       },
       async (req, reply) => {
-        const rows = (await loadOrderMonthFacts(db, [req.query.month], scoped(req.principal, req.query))).map(grantedDelivered);
+        const { customers } = await grantedAgainstDelivered(queryOf(req), req.query);
         const csv = stringify(
-          rows.map((r) => CSV_COLUMNS.map((c) => r[c])),
+          customers.map((r) => CSV_COLUMNS.map((c) => r[c])),
           { header: true, columns: [...CSV_COLUMNS], delimiter: ';', bom: true, record_delimiter: 'windows', cast: { number: (n) => String(n) } },
         );
         return reply
@@ -128,30 +120,7 @@ export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: Deviation
           response: { 200: z.object({ month: z.string(), raised: z.array(Alert), open: z.array(Alert) }), ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const { month } = req.body;
-          // A year back finds where a run began; rule.months alone would move the cause forward each month.
-          const months = monthsEndingAt(month, Math.max(12, rule.months));
-          const byOrder = new Map<string, GrantedDeliveredRow[]>();
-          for (const row of (await loadOrderMonthFacts(trx, months)).map(grantedDelivered)) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
-          const found = [...byOrder.values()].filter((h) => h.at(-1)?.month === month).flatMap((h) => deviationAlert(gapless(h, months), rule) ?? []);
-          const raised = [];
-          for (const a of found) {
-            const row = await trx
-              .insertInto('follow_up_alerts')
-              .values({ alert_id: randomUUID(), order_id: a.orderId, customer_id: a.customerId, provider_id: a.providerId, area_id: a.areaId, kind: a.kind, first_month: a.firstMonth, raised_month: month, shares: JSON.stringify(a.shares), raised_by: req.principal.sub })
-              .onConflict((oc) => oc.columns(['order_id', 'kind', 'first_month']).doNothing())
-              .returningAll()
-              .executeTakeFirst();
-            if (!row) continue;
-            raised.push(toAlert(row));
-            await enqueueAlertRaised(trx, row.alert_id, a, req.correlationId);
-            await audit(trx, req.principal, { action: 'follow-up.alert-raised', entity: 'order', entityId: a.orderId, after: { kind: a.kind, firstMonth: a.firstMonth, month, shares: a.shares }, correlationId: req.correlationId });
-          }
-          const open = found.length === 0 ? [] : await trx.selectFrom('follow_up_alerts').selectAll().where((eb) => eb.or(found.map((a) => eb.and([eb('order_id', '=', a.orderId), eb('kind', '=', a.kind), eb('first_month', '=', a.firstMonth)])))).orderBy('raised_at').orderBy('alert_id').execute();
-          return { status: 200, body: { month, raised, open: open.map(toAlert) } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => raiseAlerts(ctx, req.body, rule)),
     );
 
     app.get(
@@ -165,33 +134,7 @@ export function followUpRoutes({ db, afterCommit }: BillingDeps, rule: Deviation
           response: { 200: z.array(Alert), ...errors },
         },
       },
-      async (req) => {
-        let q = db.selectFrom('follow_up_alerts').selectAll();
-        if (req.query.month) q = q.where('raised_month', '=', req.query.month);
-        return (await q.orderBy('raised_at', 'desc').orderBy('alert_id').limit(req.query.limit).execute()).map(toAlert);
-      },
+      async (req) => listAlerts(queryOf(req), req.query),
     );
-  };
-}
-
-/** Only the months that follow each other up to the last: a month the order was not in force breaks a run. */
-function gapless(history: GrantedDeliveredRow[], months: readonly string[]): GrantedDeliveredRow[] {
-  const out: GrantedDeliveredRow[] = [];
-  for (let i = months.length - 1, j = history.length - 1; i >= 0 && j >= 0 && history[j]!.month === months[i]; i--, j--) out.unshift(history[j]!);
-  return out;
-}
-
-function toAlert(r: { alert_id: string; order_id: string; customer_id: string; provider_id: string; area_id: string; kind: 'under-delivery' | 'over-delivery'; first_month: string; raised_month: string; shares: number[]; raised_at: Date }) {
-  return {
-    alertId: r.alert_id,
-    orderId: r.order_id,
-    customerId: r.customer_id,
-    providerId: r.provider_id,
-    areaId: r.area_id,
-    kind: r.kind,
-    firstMonth: r.first_month,
-    raisedMonth: r.raised_month,
-    shares: r.shares,
-    raisedAt: r.raised_at.toISOString(),
   };
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { MAX_CSV_BYTES, MAX_ROWS, readCsv } from '../../imports/csv-import.js';
-import { VISIT_CSV_COLUMNS, importVisits } from '../../application/visits/import-visits.js';
+import { MAX_CSV_BYTES, MAX_ROWS, importVisits } from '../../application/visits/import-visits.js';
 import { useCaseRunner } from '../use-case.js';
 
 export { MAX_CSV_BYTES, MAX_ROWS };
@@ -46,7 +45,7 @@ export function importRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) =>
-        run(req, reply, (ctx) => importVisits(ctx, { orderId: req.params.orderId, read: () => readCsv(req.body, VISIT_CSV_COLUMNS, 'visits') }), { status: () => 200 }),
+        run(req, reply, (ctx) => importVisits(ctx, { orderId: req.params.orderId, csv: req.body }), { status: () => 200 }),
     );
   };
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ErrorBody, audit, commandRunner, invalid, type FastifyPluginAsyncZod } from '@kundval/platform';
-import type { BillingDeps } from '../../deps.js';
-import { loadFinanceSettings } from '../../finance/config.js';
-import { stockholmDate } from '@kundval/domain';
-import { invoiceProviderCredits, listProviderInvoices } from '../../payments/provider-invoices.js';
+import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
+import { financeSettingsOf, type BillingDeps } from '../../deps.js';
+import { queryContext, useCaseRunner } from '../use-case.js';
+import { invoiceProviderCredits } from '../../application/finance/invoice-provider-credits.js';
+import { listProviderInvoices } from '../../application/finance/list-provider-invoices.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -32,10 +32,10 @@ const ProviderInvoice = z.object({
 });
 
 /** Invoicing providers back for credits no payment came to set off against (ADR 0039). */
-export function providerInvoiceRoutes({ db, afterCommit, clock, finance }: BillingDeps): FastifyPluginAsyncZod {
-  const command = commandRunner(db, { afterCommit });
-  const settings = (finance ?? loadFinanceSettings()).providerInvoices;
-  const today = () => stockholmDate(clock?.() ?? new Date());
+export function providerInvoiceRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
+  const run = useCaseRunner(deps);
+  const queryOf = queryContext(deps);
+  const settings = financeSettingsOf(deps).providerInvoices;
   return async (app) => {
     app.post(
       '/provider-credits/invoices',
@@ -49,19 +49,7 @@ export function providerInvoiceRoutes({ db, afterCommit, clock, finance }: Billi
           response: { 200: z.object({ asOf: z.string(), dryRun: z.boolean(), invoices: z.array(Issued) }), ...errors },
         },
       },
-      async (req, reply) =>
-        command(req, reply, async (trx) => {
-          const asOf = req.body?.asOf ?? today();
-          if (asOf > today()) throw invalid('BILLING.INVOICE_DATE_FUTURE', `Provider invoices are judged by today (${today()}) or an earlier day, not ${asOf}.`, { field: 'body.asOf' });
-          const dryRun = req.body?.dryRun ?? false;
-          const invoices = await invoiceProviderCredits(trx, { asOf, afterDays: settings.afterDays, paymentTermDays: settings.paymentTermDays, issuedBy: req.principal.sub, dryRun });
-          if (!dryRun) {
-            for (const i of invoices) {
-              await audit(trx, req.principal, { action: 'provider-invoice.issued', entity: 'provider', entityId: i.providerId, after: { invoiceId: i.invoiceId, invoiceNumber: i.invoiceNumber, amountOre: i.amountOre, ocrReference: i.ocrReference, credits: i.credits.map((c) => c.paymentId) }, correlationId: req.correlationId });
-            }
-          }
-          return { status: 200, body: { asOf, dryRun, invoices } };
-        }),
+      async (req, reply) => run(req, reply, (ctx) => invoiceProviderCredits(ctx, { asOf: req.body?.asOf, dryRun: req.body?.dryRun ?? false }, settings)),
     );
 
     app.get(
@@ -70,7 +58,7 @@ export function providerInvoiceRoutes({ db, afterCommit, clock, finance }: Billi
         config: { roles: ['finance', 'operator'] },
         schema: { summary: 'Invoices to providers for their credits, newest first, with what was paid', tags: ['payments'], querystring: z.object({ providerId: z.string().min(1).max(100).optional() }), response: { 200: z.array(ProviderInvoice), ...errors } },
       },
-      async (req) => listProviderInvoices(db, req.query),
+      async (req) => listProviderInvoices(queryOf(req), req.query),
     );
   };
 }

@@ -2,8 +2,8 @@ import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { rechargeNetting } from '../../payments/recharge-netting.js';
 import { municipalRecharges } from '../../application/statements/municipal-recharges.js';
+import { rechargeNetting } from '../../application/statements/recharge-netting.js';
 import { queryContext } from '../use-case.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -39,7 +39,6 @@ const Netting = z.object({
 
 /** Recharges to municipalities whose decisions placed customers here (interkommunal ersättning, ADR 0014). */
 export function rechargeRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
-  const { db } = deps;
   const queryOf = queryContext(deps);
   return async (app) => {
     app.get(
@@ -74,7 +73,7 @@ export function rechargeRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
           response: { 200: Netting, ...errors },
         },
       },
-      async (req) => ({ periodMonth: req.query.periodMonth, ...(await rechargeNetting(db, req.query.periodMonth, req.query.municipality)) }),
+      async (req) => rechargeNetting(queryOf(req), req.query),
     );
   };
 }

@@ -2,8 +2,7 @@ import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, isUniqueViolation, conflict, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { MAX_CSV_BYTES, readCsv } from '../../imports/csv-import.js';
-import { SESSION_CSV_COLUMNS, SessionReport, importSessions, listSessions, reportSessions } from '../../application/sessions/sessions.js';
+import { MAX_CSV_BYTES, SessionReport, importSessions, listSessions, readSessionFile, reportSessions } from '../../application/sessions/sessions.js';
 import { queryContext, useCaseRunner } from '../use-case.js';
 
 
@@ -86,7 +85,7 @@ export function sessionRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const file = readCsv(req.body, SESSION_CSV_COLUMNS, 'sessions');
+        const file = readSessionFile(req.body);
         return run(req, reply, (ctx) => importSessions(ctx, { orderId: req.params.orderId, file }), { status: () => 200 });
       },
     );

@@ -2,13 +2,13 @@ import { IsoMonth } from '@kundval/domain';
 import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
-import { PAYMENT_BASES } from '../../payments/order-payments.js';
 import { queryContext, useCaseRunner } from '../use-case.js';
 import { chargeFee } from '../../application/settlement/charge-fee.js';
 import { payProvider } from '../../application/settlement/pay-provider.js';
 import { recordFeeBasis } from '../../application/settlement/record-fee-basis.js';
 import { customerInvoices, monthInvoices, readInvoice } from '../../application/settlement/read-invoices.js';
 import { providerPayments } from '../../application/settlement/provider-payments.js';
+import { PAYMENT_BASES } from '../../application/settlement/views.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;

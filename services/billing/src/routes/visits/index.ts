@@ -4,12 +4,11 @@ import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import type { BillingDeps } from '../../deps.js';
 import { useCaseRunner, queryContext } from '../use-case.js';
-import { reportVisits } from '../../application/visits/report-visits.js';
+import { VisitReport, reportVisits } from '../../application/visits/report-visits.js';
 import { listVisits } from '../../application/visits/list-visits.js';
 import { approveMonth } from '../../application/visits/approve-month.js';
 import { closeMonthNothingDelivered } from '../../application/visits/close-month-nothing-delivered.js';
 import { resolveDisputes } from '../../application/visits/resolve-disputes.js';
-import { VisitReport } from '../../visits/record-visit.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const Month = IsoMonth;
