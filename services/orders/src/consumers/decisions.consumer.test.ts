@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventCatalog, type CatalogEvent, type EventName, type EventPayload } from '@kundval/contracts';
+import { PARKED_STREAM, eventCatalog, parkedSubject, type CatalogEvent, type EventEnvelope, type EventName, type EventPayload } from '@kundval/contracts';
+import { startNatsServer, type NatsServer } from '@kundval/infra';
+import { connectEventBus, createLogger, type EventBus } from '@kundval/platform';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { seedDecision, seedProvider, startOrders, type TestOrders } from '../test-support/orders-service.js';
 import { requestsFor } from '../test-support/requests.js';
-import { applyDecisionEvent, decisionsConsumerHandlers } from './decisions.consumer.js';
+import { applyDecisionEvent, decisionsConsumerHandlers, startDecisionsConsumer } from './decisions.consumer.js';
 
 function event<N extends EventName>(name: N, payload: EventPayload<N>): CatalogEvent {
   return { name, eventId: randomUUID(), subject: eventCatalog[name].subject, occurredAt: new Date().toISOString(), correlationId: null, payload } as CatalogEvent;
@@ -39,6 +41,19 @@ function decisionChanged(d: Ids, terms: Terms): CatalogEvent {
 
 function decisionEnded(d: Ids, endDate: string): CatalogEvent {
   return event('decisionEnded', { applicationId: d.applicationId, decisionId: d.decisionId, customerId: d.customerId, reason: 'moved', endDate });
+}
+
+/** The event as it travels: the envelope without the catalog name. */
+function envelope({ name: _name, ...rest }: CatalogEvent): EventEnvelope {
+  return rest;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe.each(testEngines())("the orders service's copy of decisions on %s", (engine) => {
@@ -286,6 +301,57 @@ describe.each(testEngines())("the orders service's copy of decisions on %s", (en
       await handlers.handler(ended);
       expect(await inbox([madeEvent.eventId, early.eventId, ended.eventId])).toEqual([madeEvent.eventId, ended.eventId].sort().map((event_id) => ({ consumer: 'orders-decisions', event_id })));
       expect(await copy(made.decisionId)).toMatchObject({ ended_on: '2026-06-30', end_reason: 'moved' });
+    });
+    describe('through JetStream, as the service consumes them', () => {
+      let nats: NatsServer;
+      let bus: EventBus;
+
+      beforeAll(async () => {
+        nats = await startNatsServer();
+        bus = await connectEventBus(nats.url, 'orders-decisions-test');
+      });
+      afterAll(async () => {
+        await bus?.close();
+        await nats?.stop();
+      });
+
+      it('parks a poison event and retries a change that came before its decision alone, while the events waiting beside them are applied', async () => {
+        const made = decisionMade();
+        const madeEvent = event('decisionMade', made);
+        const changed = decisionChanged(made, { effectiveFrom: '2026-04-01', validTo: '2027-01-31', careHoursPerMonth: 9, serviceHoursPerMonth: 0, level: 5 });
+        const ended = decisionEnded(made, '2026-06-30');
+        const late = decisionMade();
+        const early = decisionChanged(late, { effectiveFrom: '2026-05-01', validTo: '2026-12-31', careHoursPerMonth: 1, serviceHoursPerMonth: 1, level: 4 });
+        const poison: EventEnvelope = { eventId: randomUUID(), subject: eventCatalog.decisionChanged.subject, occurredAt: new Date().toISOString(), correlationId: null, payload: { decisionId: 'not a decision' } };
+        // Published before the consumer starts, so that they wait together.
+        for (const e of [envelope(madeEvent), poison, envelope(early), envelope(changed), envelope(ended)]) await bus.publish(e);
+        let kicks = 0;
+        const warnings: string[] = [];
+        const logger = createLogger('orders-decisions-test', { level: 'warn' }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+        const consumer = await startDecisionsConsumer({ bus, db: svc.db, logger, afterCommit: () => kicks++ });
+        try {
+          const applied = [madeEvent, changed, ended].map((e) => e.eventId);
+          await waitFor(async () => (await inbox(applied)).length === 3);
+          expect(await copy(made.decisionId)).toEqual({ care_hours_per_month: '9.00', service_hours_per_month: '0.00', valid_to: '2027-01-31', level: 5, ended_on: '2026-06-30', end_reason: 'moved' });
+          expect(await inbox([early.eventId, poison.eventId])).toEqual([]);
+          const jsm = await bus.js.jetstreamManager();
+          const parked = await jsm.streams.getMessage(PARKED_STREAM.name, { last_by_subj: parkedSubject(eventCatalog.decisionChanged.subject) });
+          expect(parked?.json<EventEnvelope>().eventId).toBe(poison.eventId);
+          expect(parked?.header.get('Kundval-Consumer')).toBe('orders-decisions');
+          // The change that came too early failed a batch it waited in: that batch's events went again one at a time.
+          expect(warnings).toContain('event batch failed; applying its events one at a time');
+          expect(kicks).toBeGreaterThan(0);
+          const kicksBefore = kicks;
+
+          // The decision arrives after its change: the change, redelivered, is applied now.
+          await bus.publish(envelope(event('decisionMade', late)));
+          await waitFor(async () => (await inbox([early.eventId])).length === 1);
+          expect(await copy(late.decisionId)).toEqual({ care_hours_per_month: '1.00', service_hours_per_month: '1.00', valid_to: '2026-12-31', level: 4, ended_on: null, end_reason: null });
+          expect(kicks).toBeGreaterThan(kicksBefore);
+        } finally {
+          await consumer.stop();
+        }
+      });
     });
   });
 });
