@@ -118,6 +118,20 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
       expect(await place(c, 'dag-b')).toMatchObject({ providerId: 'dag-b', validFrom: '2026-02-15' });
     });
 
+    it("lets the journey record an added provider from an earlier agreed day on the case handler's behalf, and refuses it on the customer's (409 ORDERS.CHOICE_DATE_PAST)", async () => {
+      const c = await customer();
+      await choose(c, 'dag-a');
+      now = new Date('2026-03-10T10:00:00+01:00');
+      const forCustomer = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${c.customerId}`, role: 'citizen', customerId: c.customerId } });
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, forCustomer, { providerId: 'dag-b', effectiveFrom: '2026-02-15' }, 409, 'ORDERS.CHOICE_DATE_PAST', 'body.effectiveFrom');
+      const forCaseHandler = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'handlaggare-2', role: 'case-handler' } });
+      await r.ok(`/decisions/${c.decisionId}/choice`, forCaseHandler, { providerId: 'dag-b', effectiveFrom: '2026-02-15' }, 201);
+      expect((await choiceStatuses(c.decisionId)).map((row) => [row.provider_id, row.effective_from])).toEqual([
+        ['dag-a', '2026-02-01'],
+        ['dag-b', '2026-02-15'],
+      ]);
+    });
+
     it('refuses the customer an earlier day (409 ORDERS.CHOICE_DATE_PAST), a day outside the decision (409 ORDERS.OUTSIDE_DECISION), and a first day for a first choice or a one-provider area (400), storing nothing', async () => {
       const c = await customer();
       now = new Date('2026-03-10T10:00:00+01:00');
