@@ -95,7 +95,7 @@ describe.each(TOPOLOGIES)('journeys in every voucher area, on the %s topology', 
     await steps.choose(day.customerId, day.decisionId, 'aktiva-dagar');
     // Day activities allow several providers: a second choice adds Dagcentralen rather than replacing Aktiva Dagar.
     // The case handler records it as agreed from the decision's first day (a customer adds one from today).
-    await people().caseHandler.ok('POST', `${platform.urls.orders}/decisions/${day.decisionId}/choice`, { providerId: 'dagcentralen', effectiveFrom: '2026-11-01' });
+    expect(await steps.choose(day.customerId, day.decisionId, 'dagcentralen', { effectiveFrom: '2026-11-01' }, people().caseHandler)).toEqual({ providerId: 'dagcentralen', chosenBy: 'customer' });
     const privateOrder = await orderAt('aktiva-dagar', day.decisionId);
     const municipalOrder = await orderAt('dagcentralen', day.decisionId);
     const both = await eventually(async () => {
@@ -160,11 +160,7 @@ describe.each(TOPOLOGIES)('journeys in every voucher area, on the %s topology', 
         validFrom: '2026-10-01',
         validTo: '2027-09-30',
       });
-      const choose = () =>
-        eventually(async () => {
-          const answer = await people().citizen(app.customerId).call('POST', `${platform.urls.orders}/decisions/${decisionId}/choice`, { providerId: 'sjotorpsgarden' });
-          return answer.status === 404 ? undefined : answer;
-        }, 'the orders service to know the decision');
+      const choose = () => steps.choose(app.customerId, decisionId, 'sjotorpsgarden');
       return { ...app, decisionId, choose };
     }
     // Sjötorpsgården has one place: the first customer takes it, the second must queue.
