@@ -29,7 +29,8 @@ import { visitRoutes } from './visits/index.js';
 const MATRIX: RouteAccess[] = [
   { route: 'POST /orders/:orderId/visits', roles: ['provider'], hidesOthers: ['provider'] },
   { route: 'GET /orders/:orderId/visits', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], hidesOthers: ['provider', 'citizen'] },
-  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler', 'system'], hidesOthers: ['citizen'] },
+  // People approve through the journey (ADR 0029); this is the journey's command, carried as `system` on their behalf.
+  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['system'] },
   { route: 'POST /orders/:orderId/months/:month/disputes/resolve', roles: ['case-handler'] },
   { route: 'POST /orders/:orderId/months/:month/nothing-delivered', roles: ['case-handler'] },
   { route: 'PUT /customers/:customerId/fee-basis', roles: ['case-handler'] },
@@ -177,7 +178,8 @@ describe.each(testEngines())('billing authorization matrix on %s', (engine) => {
 
     let n = 0;
     const provider = await svc.as({ role: 'provider', providerId: f.providerId });
-    const citizen = await svc.as({ role: 'citizen', customerId });
+    // The customer's approval, as the journey carries it (ADR 0029).
+    const approving = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${customerId}`, role: 'citizen', customerId } });
     fresh = {
       order: () => seedOrder(svc.db, { providerId: f.providerId, customerId }),
       approved: async () => {
@@ -193,7 +195,7 @@ describe.each(testEngines())('billing authorization matrix on %s', (engine) => {
       disputed: async () => {
         const o = await fresh.order();
         const { visits } = (await ok('POST', `/orders/${o.orderId}/visits`, provider, { visits: [aprilVisit(++n)] })) as unknown as { visits: Array<{ visitId: string }> };
-        await ok('POST', `/orders/${o.orderId}/months/2025-04/approval`, citizen, { disputedVisitIds: [visits[0]!.visitId] });
+        await ok('POST', `/orders/${o.orderId}/months/2025-04/approval`, approving, { disputedVisitIds: [visits[0]!.visitId] });
         return { order: o, visitId: visits[0]!.visitId };
       },
       n: () => ++n,

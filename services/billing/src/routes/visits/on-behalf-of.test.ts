@@ -42,10 +42,10 @@ describe.each(testEngines())("the audit trail of a month approved on the custome
     ]);
   });
 
-  it('records a customer who approves directly as the actor, with no agent', async () => {
+  it('refuses a customer who calls billing directly (403), recording nothing: a person approves through the journey (ADR 0029)', async () => {
     const order = await delivered();
-    expect((await approve(order, await svc.as({ sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId }))).statusCode).toBe(201);
-    expect(await auditOf(order)).toEqual([{ actor: `citizen-${order.customerId}`, actor_role: 'citizen', agent: null, action: 'month.approved', at: expect.any(Date) }]);
+    expect((await approve(order, await svc.as({ sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId }))).statusCode).toBe(403);
+    expect(await auditOf(order)).toEqual([]);
   });
 
   it("refuses the worker approving for a customer another customer's month: to that customer it is not found (404)", async () => {
