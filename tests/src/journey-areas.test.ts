@@ -227,7 +227,16 @@ describe.each(TOPOLOGIES)('journeys in every voucher area, on the %s topology', 
     // One hour on the 10th of each month, 09:00 UTC.
     const visits: VisitPlan[] = months.map((m) => ({ externalId: `${applicationId}-${m}`, kind: 'service', start: `${m}-10T09:00:00Z`, end: `${m}-10T10:00:00Z` }));
     await steps.reportVisits('fisksatra-vard', orderId, visits);
-    for (const month of months) await steps.approveMonth(customerId, orderId, month);
+    // The customer approves as the months go by, through the journey (ADR 0029): each approval is a request in the
+    // journey's history with its command, so six at a time, the next six once those are settled and the journey has
+    // continued as new (36 at once would all land in one run's history, about 34 events each).
+    for (let i = 0; i < months.length; i += 6) {
+      for (const month of months.slice(i, i + 6)) await steps.approveMonth(customerId, orderId, month);
+      await eventually(async () => {
+        const state = await journeyState(platform, applicationId);
+        return state && state.settledMonths.length >= i + 6 ? state : undefined;
+      }, `months ${i + 1}–${i + 6} to be settled`, 120_000);
+    }
 
     // Every month is approved; the decision itself runs to the end of 2026, so the journey stays in service.
     const done = await eventually(async () => {
