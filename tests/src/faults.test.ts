@@ -62,9 +62,11 @@ describe.each(TOPOLOGIES)('faults: the journey survives a dead worker and repeat
     const orderId = await steps.acceptAndPlan('trygga-hander', decisionId);
     const visits = await steps.reportVisits('trygga-hander', orderId, visitsOf(applicationId));
     expect(visits).toHaveLength(3);
-    await steps.approveMonth(customerId, orderId, MONTH);
-
+    // The journey takes the customer's approval while no worker runs, and carries it out once one is back.
+    const approval = steps.approveMonth(customerId, orderId, MONTH);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     await platform.workers.start();
+    expect(await approval).toEqual({ orderId, month: MONTH, approvedVisits: 3 });
     const done = await journeyReaches(platform, applicationId, ['completed'], 90_000);
     expect(done.settledMonths).toEqual([expect.objectContaining({ month: MONTH, feeOre: EXPECTED_FEE_ORE, paymentOre: EXPECTED_PAYMENT_ORE })]);
 

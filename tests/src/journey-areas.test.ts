@@ -95,7 +95,7 @@ describe.each(TOPOLOGIES)('journeys in every voucher area, on the %s topology', 
     await steps.choose(day.customerId, day.decisionId, 'aktiva-dagar');
     // Day activities allow several providers: a second choice adds Dagcentralen rather than replacing Aktiva Dagar.
     // The case handler records it as agreed from the decision's first day (a customer adds one from today).
-    await people().caseHandler.ok('POST', `${platform.urls.orders}/decisions/${day.decisionId}/choice`, { providerId: 'dagcentralen', effectiveFrom: '2026-11-01' });
+    expect(await steps.choose(day.customerId, day.decisionId, 'dagcentralen', { effectiveFrom: '2026-11-01' }, people().caseHandler)).toEqual({ providerId: 'dagcentralen', chosenBy: 'customer' });
     const privateOrder = await orderAt('aktiva-dagar', day.decisionId);
     const municipalOrder = await orderAt('dagcentralen', day.decisionId);
     const both = await eventually(async () => {
@@ -160,11 +160,7 @@ describe.each(TOPOLOGIES)('journeys in every voucher area, on the %s topology', 
         validFrom: '2026-10-01',
         validTo: '2027-09-30',
       });
-      const choose = () =>
-        eventually(async () => {
-          const answer = await people().citizen(app.customerId).call('POST', `${platform.urls.orders}/decisions/${decisionId}/choice`, { providerId: 'sjotorpsgarden' });
-          return answer.status === 404 ? undefined : answer;
-        }, 'the orders service to know the decision');
+      const choose = () => steps.choose(app.customerId, decisionId, 'sjotorpsgarden');
       return { ...app, decisionId, choose };
     }
     // Sjötorpsgården has one place: the first customer takes it, the second must queue.
@@ -231,7 +227,16 @@ describe.each(TOPOLOGIES)('journeys in every voucher area, on the %s topology', 
     // One hour on the 10th of each month, 09:00 UTC.
     const visits: VisitPlan[] = months.map((m) => ({ externalId: `${applicationId}-${m}`, kind: 'service', start: `${m}-10T09:00:00Z`, end: `${m}-10T10:00:00Z` }));
     await steps.reportVisits('fisksatra-vard', orderId, visits);
-    for (const month of months) await steps.approveMonth(customerId, orderId, month);
+    // The customer approves as the months go by, through the journey (ADR 0029): each approval is a request in the
+    // journey's history with its command, so six at a time, the next six once those are settled and the journey has
+    // continued as new (36 at once would all land in one run's history, about 34 events each).
+    for (let i = 0; i < months.length; i += 6) {
+      for (const month of months.slice(i, i + 6)) await steps.approveMonth(customerId, orderId, month);
+      await eventually(async () => {
+        const state = await journeyState(platform, applicationId);
+        return state && state.settledMonths.length >= i + 6 ? state : undefined;
+      }, `months ${i + 1}–${i + 6} to be settled`, 120_000);
+    }
 
     // Every month is approved; the decision itself runs to the end of 2026, so the journey stays in service.
     const done = await eventually(async () => {

@@ -267,9 +267,9 @@ describe('the life of a home-care journey', () => {
     expect(escalated.settledMonths).toEqual([]);
     expect(escalated.stage).toBe('in-service');
 
-    // The customer has nothing to approve: the provider reported no visits at all in April.
+    // The customer has nothing to approve: the provider reported no visits at all in April. Billing's refusal comes back through the journey.
     const citizen = actors(platform).citizen(customerId);
-    const empty = await citizen.call<{ error: string }>('POST', `${platform.urls.billing}/orders/${orderId}/months/2026-04/approval`, { disputedVisitIds: [] });
+    const empty = await steps.approvalAnswer(citizen, orderId, '2026-04');
     expect(empty).toMatchObject({ status: 409, body: { error: 'BILLING.NO_VISITS' } });
     // Only the case handler may close the month as delivered-nothing.
     const byCitizen = await citizen.call('POST', `${platform.urls.billing}/orders/${orderId}/months/2026-04/nothing-delivered`, { reason: 'In hospital all April' });

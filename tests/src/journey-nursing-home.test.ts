@@ -42,14 +42,9 @@ describe.each(TOPOLOGIES)('the life of a nursing-home journey, on the %s topolog
     return { ...app, decisionId };
   }
 
-  /** The customer's choice of home, once the orders service knows the decision: 201 chosen, 202 queued. */
-  function choose(customerId: string, decisionId: string, body: { providerId: string; stayInQueueFor?: string }) {
-    return eventually(async () => {
-      const answer = await people().citizen(customerId).call('POST', `${platform.urls.orders}/decisions/${decisionId}/choice`, body);
-      if (answer.status === 404) return undefined;
-      if (answer.status !== 201 && answer.status !== 202) throw new Error(`choice answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-      return answer;
-    }, 'the orders service to know the decision');
+  /** The customer's choice of home, through the journey: chosen, or queued where the home has no free place. */
+  function choose(customerId: string, decisionId: string, { providerId, ...details }: { providerId: string; stayInQueueFor?: string }) {
+    return homeCareSteps(platform).choose(customerId, decisionId, providerId, details);
   }
 
   /** The home accepts the order, agrees the care plan and records occupancy as billing takes it. */
@@ -185,13 +180,13 @@ describe.each(TOPOLOGIES)('the life of a nursing-home journey, on the %s topolog
     const firstOfMonth = `${today().slice(0, 7)}-01`;
     // Sjötorpsgården has one place: another resident takes it.
     const resident = await decision(firstOfMonth, '2027-12-31');
-    expect((await choose(resident.customerId, resident.decisionId, { providerId: 'sjotorpsgarden' })).status).toBe(201);
+    expect(await choose(resident.customerId, resident.decisionId, { providerId: 'sjotorpsgarden' })).toEqual({ providerId: 'sjotorpsgarden', chosenBy: 'customer' });
 
     const { applicationId, customerId, decisionId } = await decision(firstOfMonth, '2027-12-31');
-    expect((await choose(customerId, decisionId, { providerId: 'sjotorpsgarden' })).status).toBe(202);
+    expect(await choose(customerId, decisionId, { providerId: 'sjotorpsgarden' })).toEqual({ providerId: 'sjotorpsgarden', queueEntryId: expect.any(String), position: 1 });
     await journeyReaches(platform, applicationId, ['queued']);
     // Ektorps Hage has room: the customer moves in there meanwhile, and keeps the place in Sjötorpsgården's queue.
-    expect((await choose(customerId, decisionId, { providerId: 'ektorps-hage', stayInQueueFor: 'sjotorpsgarden' })).status).toBe(201);
+    expect(await choose(customerId, decisionId, { providerId: 'ektorps-hage', stayInQueueFor: 'sjotorpsgarden' })).toEqual({ providerId: 'ektorps-hage', chosenBy: 'customer' });
     const interimOrder = await homeCareSteps(platform).placedOrder('ektorps-hage', decisionId);
     const occupancy = await admit('ektorps-hage', interimOrder, firstOfMonth);
     await occupancy({ kind: 'moved-in', from: firstOfMonth });
@@ -224,7 +219,7 @@ describe.each(TOPOLOGIES)('the life of a nursing-home journey, on the %s topolog
     expect(interim).toMatchObject({ endDate: today(), endReason: 'switched' });
     const after = await people().caseHandler.ok<Array<{ customerId: string; status: string }>>('GET', `${platform.urls.orders}/providers/sjotorpsgarden/queue`);
     expect(after.some((e) => e.customerId === customerId)).toBe(false);
-    await recordHistory(platform, applicationId, 'voucher-nursing-home-stay-in-queue');
+    await recordHistory(platform, applicationId, 'voucher-nursing-home-stay-in-queue-through-journey');
   });
 
   it('places a customer decided by another municipality, pays the home and charges that municipality the same amount', async () => {
@@ -246,11 +241,8 @@ describe.each(TOPOLOGIES)('the life of a nursing-home journey, on the %s topolog
     });
     const { applicationId, decisionId, status } = imported.results[0]!;
     expect(status).toBe('created');
-    // The case handler records the customer's choice on their behalf.
-    await eventually(async () => {
-      const answer = await people().caseHandler.call('POST', `${platform.urls.orders}/decisions/${decisionId}/choice`, { providerId: 'ektorps-hage' });
-      return answer.status === 404 ? undefined : answer.status === 201 ? answer : Promise.reject(new Error(JSON.stringify(answer.body)));
-    }, 'the orders service to know the imported decision');
+    // The case handler records the customer's choice on their behalf, through the journey.
+    expect(await homeCareSteps(platform).chooseAnswer(people().caseHandler, decisionId, { providerId: 'ektorps-hage' })).toEqual({ status: 200, body: { providerId: 'ektorps-hage', chosenBy: 'customer' } });
     const orderId = await homeCareSteps(platform).placedOrder('ektorps-hage', decisionId);
     const occupancy = await admit('ektorps-hage', orderId, '2026-10-02');
     await occupancy({ kind: 'moved-in', from: '2026-10-05' });

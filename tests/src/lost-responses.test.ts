@@ -13,13 +13,13 @@ import { CHOSEN_PROVIDER, DEFAULT_PROVIDER, EXPECTED_FEE_ORE, EXPECTED_PAYMENT_O
  */
 const COMMANDS: Array<{ command: string; service: CommandTarget; method: string; path: RegExp; journey: FaultJourneyOptions }> = [
   { command: 'assign the default provider', service: 'orders', method: 'POST', path: /^\/decisions\/[^/]+\/default-choice$/, journey: { choice: 'default' } },
-  { command: "record the customer's choice", service: 'orders', method: 'POST', path: /^\/decisions\/[^/]+\/choice$/, journey: { choice: 'update' } },
+  { command: "record the customer's choice", service: 'orders', method: 'POST', path: /^\/decisions\/[^/]+\/choice$/, journey: { choice: 'customer' } },
   { command: 'place the order', service: 'orders', method: 'POST', path: /^\/orders$/, journey: {} },
   { command: 'end the order', service: 'orders', method: 'POST', path: /^\/orders\/[^/]+\/end$/, journey: {} },
   { command: 'remind the provider', service: 'orders', method: 'POST', path: /^\/orders\/[^/]+\/reminders$/, journey: { lateAcceptance: true } },
   { command: 'charge the fee', service: 'billing', method: 'POST', path: /^\/fees$/, journey: {} },
   { command: 'pay the provider', service: 'billing', method: 'POST', path: /^\/provider-payments$/, journey: {} },
-  { command: 'record the approval of the month', service: 'billing', method: 'POST', path: /^\/orders\/[^/]+\/months\/[^/]+\/approval$/, journey: { approval: 'update' } },
+  { command: 'record the approval of the month', service: 'billing', method: 'POST', path: /^\/orders\/[^/]+\/months\/[^/]+\/approval$/, journey: {} },
   { command: 'escalate to the case handler', service: 'decisions', method: 'POST', path: /^\/tasks$/, journey: { lateAcceptance: true } },
   { command: 'expire the decision', service: 'decisions', method: 'POST', path: /^\/decisions\/[^/]+\/expire$/, journey: {} },
 ];

@@ -20,13 +20,32 @@ export type Amendment = z.infer<typeof Amendment>;
 
 // ── orders ────────────────────────────────────────────────────────────────────────────────────────
 
-/** `POST orders /decisions/:decisionId/choice`: the customer's choice, recorded on their behalf. */
-export const RecordChoiceRequest = z.object({ providerId: Id });
+/**
+ * `POST orders /decisions/:decisionId/choice`: the customer's choice, recorded on their behalf, with
+ * everything a person can say with it: the district or postcode a provider's service area is checked
+ * against, the nursing-home queue to stay in while moving in elsewhere, and the first day of a
+ * provider added beside others (earlier than today only for a case handler recording an arrangement
+ * already agreed; orders' rule).
+ */
+export const RecordChoiceRequest = z.object({
+  providerId: Id,
+  district: z.string().trim().min(2).max(60).optional(),
+  stayInQueueFor: Id.optional(),
+  effectiveFrom: IsoDate.optional(),
+});
 export type RecordChoiceRequest = z.infer<typeof RecordChoiceRequest>;
 
 /** The answer of `…/choice` and `POST orders /decisions/:decisionId/default-choice` (no body). */
 export const ChoiceAnswer = z.object({ choiceId: Id, decisionId: Id, providerId: Id, chosenBy: z.enum(['customer', 'default']) });
 export type ChoiceAnswer = z.infer<typeof ChoiceAnswer>;
+
+/** `…/choice` answered 202: a nursing home without a free place queued the customer instead of recording the choice. */
+export const QueuedAnswer = z.object({ queueEntryId: Id, decisionId: Id, providerId: Id, position: z.number().int().positive().nullable() });
+export type QueuedAnswer = z.infer<typeof QueuedAnswer>;
+
+/** Every answer of `…/choice`: the choice recorded, or the customer queued. */
+export const RecordChoiceAnswer = z.union([ChoiceAnswer, QueuedAnswer]);
+export type RecordChoiceAnswer = z.infer<typeof RecordChoiceAnswer>;
 
 /** `POST orders /orders`: places the order with the choice in force from `effectiveFrom`. */
 export const PlaceOrderRequest = z.object({ decisionId: Id, effectiveFrom: IsoDate.optional(), providerId: Id.optional() });

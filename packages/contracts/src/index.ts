@@ -45,6 +45,8 @@ export {
   Amendment,
   RecordChoiceRequest,
   ChoiceAnswer,
+  QueuedAnswer,
+  RecordChoiceAnswer,
   PlaceOrderRequest,
   OrderEndReason,
   EndOrderRequest,

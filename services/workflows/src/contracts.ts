@@ -221,7 +221,18 @@ export const ON_BEHALF_OF_HEADER = 'kundval-on-behalf-of';
  * The customer's choice, waited for by the caller: validated before it reaches the journey's history.
  * `onBehalfOf`: the verified caller, whom the choice's command names (read by the journey's interceptor, `workflows/on-behalf-of.ts`).
  */
-export const chooseProviderUpdate = defineUpdate<{ providerId: string; chosenBy: string }, [{ providerId: string; onBehalfOf?: OnBehalfOf }]>('chooseProvider');
+/**
+ * What a person says with a choice, as they can to orders' choice route: the provider, and optionally
+ * their district or postcode (a provider's service area), the nursing-home queue to stay in while
+ * moving in elsewhere (`stayInQueueFor`), and the first day of a provider added beside others
+ * (`effectiveFrom`; earlier than today only for a case handler recording an arrangement already agreed).
+ * Each is in the journey's history only when said, so a choice without them is recorded as before.
+ */
+export type ChoiceRequest = { providerId: string; district?: string; stayInQueueFor?: string; effectiveFrom?: string };
+/** A choice's outcome: recorded (who chose), or, at a nursing home without a free place, the customer queued there. */
+export type ChoiceOutcome = { providerId: string; chosenBy: string } | { providerId: string; queueEntryId: string; position: number | null };
+
+export const chooseProviderUpdate = defineUpdate<ChoiceOutcome, [ChoiceRequest & { onBehalfOf?: OnBehalfOf }]>('chooseProvider');
 /** The customer's approval of a month, waited for by the caller; `onBehalfOf` as for the choice. */
 export const approveMonthUpdate = defineUpdate<
   { orderId: string; month: string; approvedVisits: number },
@@ -250,7 +261,7 @@ export const endJourneyUpdate = defineUpdate<Attention, [ResolveAttention]>('end
  * which then runs on the person's behalf.
  */
 export type PersonRequest =
-  | { requestId: string; kind: 'chooseProvider'; providerId: string; onBehalfOf?: OnBehalfOf }
+  | ({ requestId: string; kind: 'chooseProvider'; onBehalfOf?: OnBehalfOf } & ChoiceRequest)
   | { requestId: string; kind: 'approveMonth'; orderId: string; month: string; disputedVisitIds: string[]; onBehalfOf?: OnBehalfOf }
   | ({ requestId: string; kind: 'retry' | 'skip' | 'end'; command?: string } & ResolveAttention);
 

@@ -82,14 +82,13 @@ export async function runChaos(platform: LocalPlatform, options: ChaosOptions): 
   const tracked: Tracked[] = Array.from({ length: options.journeys }, (_, index) => {
     const pick = random();
     const options: FaultJourneyOptions = {
-      choice: pick < 0.6 ? 'citizen' : pick < 0.8 ? 'update' : 'default',
-      approval: random() < 0.7 ? 'citizen' : 'update',
+      choice: pick < 0.8 ? 'customer' : 'default',
       // A journey that has not completed this long after its approval is stuck; the rest of the run goes on.
       completionTimeoutMs: Math.min(budgetMs, 240_000),
       // Distinct customers: one born on each day of 1931, then the next birth number.
       identityNumber: testIdentityNumber(new Date(Date.UTC(1931, 0, 1 + (index % 365))).toISOString().slice(0, 10), 100 + Math.floor(index / 365) + Math.floor(random() * 400)),
     };
-    return { index, variant: `choice=${options.choice} approval=${options.approval}`, options };
+    return { index, variant: `choice=${options.choice}`, options };
   });
 
   let driving = true;

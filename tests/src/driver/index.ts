@@ -4,8 +4,8 @@
  */
 export { Actor, eventually } from './http.js';
 export type { Answer, Resilience, Tokens } from './http.js';
-export { actors, homeCareSteps, journeyReaches, journeyState, runHomeCareJourney } from './journey.js';
-export type { Attention, HomeCareScenario, JourneyState, Platform, PlatformUrls, VisitPlan } from './journey.js';
+export { actors, askJourney, homeCareSteps, journeyReaches, journeyState, runHomeCareJourney } from './journey.js';
+export type { Attention, ChoiceDetails, ChoiceMade, HomeCareScenario, JourneyState, MonthApproved, Platform, PlatformUrls, VisitPlan } from './journey.js';
 export { DEMO_PROVIDERS, loadDemoData } from './demo-data.js';
 export { runAreaJourneyToPayment } from './area-journey.js';
 export type { AreaDeliveries, AreaJourneyPlan } from './area-journey.js';

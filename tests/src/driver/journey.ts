@@ -1,4 +1,5 @@
-import { Actor, eventually, type Resilience, type Tokens } from './http.js';
+import { randomUUID } from 'node:crypto';
+import { Actor, eventually, type Answer, type Resilience, type Tokens } from './http.js';
 
 export type PlatformUrls = { decisions: string; orders: string; billing: string; workflows: string };
 /** Where the platform is; `resilience` makes every actor retry while a service is down (fault tests). */
@@ -52,6 +53,34 @@ export type Attention = {
   resolution: { action: 'retry' | 'skip' | 'end'; by: { subject: string; role: string }; at: string; reason: string | null } | null;
 };
 
+/** What a person can say with a choice beside the provider (orders' rules decide what each allows). */
+export type ChoiceDetails = { district?: string; stayInQueueFor?: string; effectiveFrom?: string };
+/** The journey's answer to a choice: recorded (by whom), or the customer queued at a nursing home without a free place. */
+export type ChoiceMade = { providerId: string; chosenBy?: string; queueEntryId?: string; position?: number | null };
+export type MonthApproved = { orderId: string; month: string; approvedVisits: number };
+
+/**
+ * A person's request to their journey (ADR 0029, 0033), sent until the journey has taken it and
+ * answered: again with the same Idempotency-Key while it runs (202, which reads the first outcome),
+ * and as a new request while the journey is not there yet (404) or refuses it for want of what it has
+ * not heard yet (409 WORKFLOWS.UPDATE_REFUSED whose reason matches `notYet`: the decision, the month).
+ * Answers the first other answer, a refusal included.
+ */
+export async function askJourney<T>(as: Actor, url: string, body: unknown, notYet: RegExp, what: string, timeoutMs = 120_000): Promise<Answer<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let key = randomUUID();
+  for (;;) {
+    const answer = await as.call<T>('POST', url, body, { 'idempotency-key': key });
+    const refusal = answer.body as { error?: string; message?: string } | undefined;
+    const journeyNotThere = answer.status === 404 && refusal?.error === 'WORKFLOWS.JOURNEY_NOT_FOUND';
+    const notHeardYet = answer.status === 409 && refusal?.error === 'WORKFLOWS.UPDATE_REFUSED' && notYet.test(refusal.message ?? '');
+    if (answer.status !== 202 && !journeyNotThere && !notHeardYet) return answer;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: last answered ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (answer.status !== 202) key = randomUUID();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** The people of a home-care journey, each with their own token. */
 export function actors(platform: Platform, ids: { customerId?: string; providerId?: string } = {}) {
   const r = platform.resilience ?? {};
@@ -93,6 +122,16 @@ export function homeCareSteps(platform: Platform) {
     }, `an order for decision ${decisionId} at ${providerId}`);
     return order.orderId;
   }
+  /** A person's choice, sent to the journey of the decision's application. */
+  async function chooseAnswer(as: Actor, decisionId: string, body: { providerId: string } & ChoiceDetails): Promise<Answer<ChoiceMade>> {
+    const { applicationId } = await as.ok<{ applicationId: string }>('GET', `${urls.decisions}/decisions/${decisionId}`);
+    return askJourney<ChoiceMade>(as, `${urls.workflows}/journeys/${applicationId}/choice`, body, /no granted decision/, `the journey of ${applicationId} to take the choice`);
+  }
+  /** A person's approval of a month, sent to the journey of the order's application. */
+  async function approvalAnswer(as: Actor, orderId: string, month: string, disputedVisitIds: string[] = []): Promise<Answer<MonthApproved>> {
+    const { applicationId } = await as.ok<{ applicationId: string }>('GET', `${urls.orders}/orders/${orderId}`);
+    return askJourney<MonthApproved>(as, `${urls.workflows}/journeys/${applicationId}/months/${month}/approval`, { orderId, disputedVisitIds }, /no deliveries to approve/, `the journey of ${applicationId} to take the approval`);
+  }
   return {
     async apply(identityNumber: string) {
       return people.caseHandler.ok<{ applicationId: string; customerId: string }>('POST', `${urls.decisions}/applications`, {
@@ -127,15 +166,18 @@ export function homeCareSteps(platform: Platform) {
     async declareFeeBasis(customerId: string, basis: NonNullable<HomeCareScenario['feeBasis']>) {
       return people.caseHandler.ok('PUT', `${urls.billing}/customers/${customerId}/fee-basis`, basis);
     },
-    async choose(customerId: string, decisionId: string, providerId: string) {
-      // The orders service learns of the decision through NATS: retry until it has.
-      return eventually(async () => {
-        const answer = await people.citizen(customerId).call('POST', `${urls.orders}/decisions/${decisionId}/choice`, { providerId });
-        if (answer.status === 404) return undefined;
-        if (answer.status !== 201) throw new Error(`choice answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-        return answer.body;
-      }, 'the orders service to know the decision');
+    /**
+     * The customer (or `as`, a case handler for them) chooses through the journey (ADR 0029), saying
+     * what `details` holds beside the provider. Answers the journey's answer: the choice, or the queue
+     * entry where a nursing home has no free place.
+     */
+    async choose(customerId: string, decisionId: string, providerId: string, details: ChoiceDetails = {}, as: Actor = people.citizen(customerId)): Promise<ChoiceMade> {
+      const answer = await chooseAnswer(as, decisionId, { providerId, ...details });
+      if (answer.status !== 200) throw new Error(`choice answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return answer.body;
     },
+    /** The journey's answer to a choice, whatever it is (a refusal too), once the journey knows the decision. */
+    chooseAnswer,
     placedOrder,
     /** The provider finds the order the journey placed, accepts it and agrees the care plan. */
     async acceptAndPlan(providerId: string, decisionId: string) {
@@ -157,9 +199,13 @@ export function homeCareSteps(platform: Platform) {
         return answer.body.visits;
       }, 'billing to know the order');
     },
+    /** The customer approves a month's deliveries of an order through the journey (ADR 0029). */
     async approveMonth(customerId: string, orderId: string, month: string, disputedVisitIds: string[] = []) {
-      return people.citizen(customerId).ok('POST', `${urls.billing}/orders/${orderId}/months/${month}/approval`, { disputedVisitIds });
+      const answer = await approvalAnswer(people.citizen(customerId), orderId, month, disputedVisitIds);
+      if (answer.status !== 200) throw new Error(`approval answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      return answer.body;
     },
+    approvalAnswer,
   };
 }
 

@@ -26,10 +26,12 @@ export type FaultPoint = 'decided' | 'chosen' | 'placed' | 'approved';
 export interface FaultJourneyOptions {
   /** The customer's personnummer; a random one when omitted. */
   identityNumber?: string;
-  /** The customer chooses at orders, through the journey's route (a personRequest, ADR 0033; 'update' by its old name), or lets the deadline pass (default provider). */
-  choice?: 'citizen' | 'update' | 'default';
-  /** The customer approves at billing, or through the journey's route (a personRequest). */
-  approval?: 'citizen' | 'update';
+  /**
+   * The customer chooses through the journey's route (a personRequest, ADR 0033; the only way a person
+   * chooses, ADR 0029), or lets the deadline pass (default provider). The customer always approves the
+   * month through the journey's route.
+   */
+  choice?: 'customer' | 'default';
   /** The provider lets the order wait until the journey has reminded it and escalated to the case handler. */
   lateAcceptance?: boolean;
   /** Called at each named moment; a test injects its fault here. */
@@ -73,7 +75,7 @@ async function answerWithin<T>(ms: number, what: string, answer: Promise<T>): Pr
 
 /** Runs the March journey through the platform's APIs as its people would, faults injected at `at`. */
 export async function runFaultJourney(platform: Platform, options: FaultJourneyOptions = {}): Promise<FaultJourneyResult> {
-  const { choice = 'citizen', approval = 'citizen' } = options;
+  const { choice = 'customer' } = options;
   const at = options.at ?? (async () => undefined);
   const steps = homeCareSteps(platform);
   const people = actors(platform);
@@ -85,9 +87,7 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
   await at('decided', { applicationId, customerId, decisionId });
 
   try {
-    if (choice === 'citizen') {
-      await steps.choose(customerId, decisionId, CHOSEN_PROVIDER);
-    } else if (choice === 'update') {
+    if (choice === 'customer') {
       await journeyReaches(platform, applicationId, ['awaiting-choice'], options.patienceMs);
       // A 202 (taken, not finished within the route's wait) is asked again with the same key, which reads the first outcome.
       const key = randomUUID();
@@ -120,9 +120,7 @@ export async function runFaultJourney(platform: Platform, options: FaultJourneyO
 
   await steps.acceptAndPlan(providerId, decisionId);
   await steps.reportVisits(providerId, orderId, VISITS.map((v) => ({ ...v, externalId: `${applicationId}-${v.externalId}` })));
-  if (approval === 'citizen') {
-    await steps.approveMonth(customerId, orderId, FAULT_MONTH);
-  } else {
+  {
     // The request is refused (409) until the journey has seen the order's month; then it answers once.
     // A 202 means the journey took it but has not finished: the same request again (same key) reads its outcome.
     const deadline = Date.now() + (options.patienceMs ?? 90_000);

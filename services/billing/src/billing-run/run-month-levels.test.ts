@@ -22,7 +22,8 @@ describe.each(testEngines())('the billing run on amended orders on %s', (engine)
 
   const post = (url: string, headers: Record<string, string>, payload: Record<string, unknown>) => svc.app.inject({ method: 'POST', url, headers, payload });
   const providerOf = (o: PlacedOrder) => svc.as({ role: 'provider', providerId: o.providerId });
-  const citizenOf = (o: PlacedOrder) => svc.as({ role: 'citizen', customerId: o.customerId });
+  /** The journey's worker carrying the customer's approval (ADR 0029): `system` on their behalf. */
+  const journeyFor = (o: { customerId: string }) => svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${o.customerId}`, role: 'citizen', customerId: o.customerId } });
   async function ok(res: Promise<{ statusCode: number; body: string }>, status = 201) {
     const r = await res;
     expect(r.statusCode, r.body).toBe(status);
@@ -53,7 +54,7 @@ describe.each(testEngines())('the billing run on amended orders on %s', (engine)
       [steady, ['2025-08-06', '2025-08-07']],
     ] as const) {
       await ok(post(`/orders/${order.orderId}/attendance`, await providerOf(order), { days: [...days] }));
-      await ok(post(`/orders/${order.orderId}/months/2025-08/approval`, await citizenOf(order), { disputedVisitIds: [] }));
+      await ok(post(`/orders/${order.orderId}/months/2025-08/approval`, await journeyFor(order), { disputedVisitIds: [] }));
     }
 
     // Pages of two attendance days, so orders and their timelines cross page boundaries.

@@ -23,7 +23,8 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
 
   const post = (url: string, headers: Record<string, string>, payload: Record<string, unknown>) => svc.app.inject({ method: 'POST', url, headers, payload });
   const providerOf = (o: PlacedOrder) => svc.as({ role: 'provider', providerId: o.providerId });
-  const citizenOf = (o: PlacedOrder) => svc.as({ role: 'citizen', customerId: o.customerId });
+  /** The journey's worker carrying the customer's approval (ADR 0029): `system` on their behalf. */
+  const journeyFor = (o: { customerId: string }) => svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${o.customerId}`, role: 'citizen', customerId: o.customerId } });
 
   /** Home care, day activities and a nursing home in `month`, some paid and charged by journeys already, one order without rates. */
   async function monthOfDeliveries(month: string, offset: string): Promise<Setup> {
@@ -46,20 +47,20 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
         const reported = await post(`/orders/${order.orderId}/visits`, await providerOf(order), { visits });
         expect(reported.statusCode, reported.body).toBe(201);
         const disputed = i === 0 ? [reported.json().visits[0].visitId] : [];
-        expect((await post(`/orders/${order.orderId}/months/${month}/approval`, await citizenOf(order), { disputedVisitIds: disputed })).statusCode).toBe(201);
+        expect((await post(`/orders/${order.orderId}/months/${month}/approval`, await journeyFor(order), { disputedVisitIds: disputed })).statusCode).toBe(201);
         orders.push(order);
       }
     }
     const dayActivity = await placeOrder(svc.db, { providerId: 'run-gamma', areaId: 'day-activities', level: 2, customerId: orders[0]!.customerId });
     await post(`/orders/${dayActivity.orderId}/attendance`, await providerOf(dayActivity), { days: weekdays.slice(0, 5).map(day) });
-    await post(`/orders/${dayActivity.orderId}/months/${month}/approval`, await citizenOf(dayActivity), {});
+    await post(`/orders/${dayActivity.orderId}/months/${month}/approval`, await journeyFor(dayActivity), {});
     orders.push(dayActivity);
     const home = await placeOrder(svc.db, { providerId: 'run-delta', providerKind: 'municipal', areaId: 'nursing-home', level: 2 });
     await post(`/orders/${home.orderId}/occupancy`, await providerOf(home), { kind: 'moved-in', from: day(5) });
     orders.push(home);
     const refused = await placeOrder(svc.db, { providerId: 'run-epsilon', municipality: 'utan-taxa' });
     await post(`/orders/${refused.orderId}/visits`, await providerOf(refused), { visits: [visit(day(weekdays[0]!), '08:00', '09:00', 'care', offset)] });
-    await post(`/orders/${refused.orderId}/months/${month}/approval`, await citizenOf(refused), {});
+    await post(`/orders/${refused.orderId}/months/${month}/approval`, await journeyFor(refused), {});
     // A journey paid and charged one order before the run.
     const journeyPaid = orders[3]!;
     expect((await post('/provider-payments', system, { orderId: journeyPaid.orderId, month })).statusCode).toBe(201);

@@ -154,7 +154,8 @@ describe.each(testEngines())('billing authorization matrix on %s', (engine) => {
 
     let n = 0;
     const provider = await svc.as({ role: 'provider', providerId: f.providerId });
-    const citizen = await svc.as({ role: 'citizen', customerId });
+    // The customer's approval, as the journey carries it (ADR 0029).
+    const approving = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${customerId}`, role: 'citizen', customerId } });
     fresh = {
       order: () => seedOrder(svc.db, { providerId: f.providerId, customerId }),
       approved: async () => {
@@ -170,7 +171,7 @@ describe.each(testEngines())('billing authorization matrix on %s', (engine) => {
       disputed: async () => {
         const o = await fresh.order();
         const { visits } = (await ok('POST', `/orders/${o.orderId}/visits`, provider, { visits: [aprilVisit(++n)] })) as unknown as { visits: Array<{ visitId: string }> };
-        await ok('POST', `/orders/${o.orderId}/months/2025-04/approval`, citizen, { disputedVisitIds: [visits[0]!.visitId] });
+        await ok('POST', `/orders/${o.orderId}/months/2025-04/approval`, approving, { disputedVisitIds: [visits[0]!.visitId] });
         return { order: o, visitId: visits[0]!.visitId };
       },
       n: () => ++n,

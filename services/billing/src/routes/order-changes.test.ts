@@ -24,7 +24,8 @@ describe.each(testEngines())('amended orders (orderChanged) in payments and repo
 
   const post = async (url: string, headers: Record<string, string>, payload: Record<string, unknown>) => svc.app.inject({ method: 'POST', url, headers, payload });
   const providerOf = (o: PlacedOrder) => svc.as({ role: 'provider', providerId: o.providerId });
-  const citizenOf = (o: PlacedOrder) => svc.as({ role: 'citizen', customerId: o.customerId });
+  /** The journey's worker carrying the customer's approval (ADR 0029): `system` on their behalf. */
+  const journeyFor = (o: { customerId: string }) => svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${o.customerId}`, role: 'citizen', customerId: o.customerId } });
   const pay = (o: PlacedOrder, month: string, basis: string, more: Record<string, unknown> = {}) => post('/provider-payments', system, { orderId: o.orderId, month, basis, ...more });
   async function paid(o: PlacedOrder, month: string, basis: string, more: Record<string, unknown> = {}) {
     const res = await pay(o, month, basis, more);
@@ -39,7 +40,7 @@ describe.each(testEngines())('amended orders (orderChanged) in payments and repo
     return post(`/orders/${o.orderId}/attendance`, await providerOf(o), { days });
   }
   async function approve(o: PlacedOrder, month: string) {
-    const res = await post(`/orders/${o.orderId}/months/${month}/approval`, await citizenOf(o), { disputedVisitIds: [] });
+    const res = await post(`/orders/${o.orderId}/months/${month}/approval`, await journeyFor(o), { disputedVisitIds: [] });
     expect(res.statusCode, res.body).toBe(201);
   }
   const rechargesOf = (orderId: string) => svc.db.selectFrom('municipal_recharges').select(['payment_id', 'amount_ore', 'deciding_municipality']).where('order_id', '=', orderId).orderBy('created_at').execute();

@@ -15,7 +15,8 @@ import type { RouteAccess } from '@kundval/platform/testing';
 export const VISITS_SETTLEMENT_RATES: RouteAccess[] = [
   { route: 'POST /orders/:orderId/visits', roles: ['provider'], hidesOthers: ['provider'] },
   { route: 'GET /orders/:orderId/visits', roles: ['provider', 'citizen', 'case-handler', 'operator', 'finance'], hidesOthers: ['provider', 'citizen'] },
-  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['citizen', 'case-handler', 'system'], hidesOthers: ['citizen'] },
+  // People approve through the journey (ADR 0029); this is the journey's command, carried as `system` on their behalf.
+  { route: 'POST /orders/:orderId/months/:month/approval', roles: ['system'] },
   { route: 'POST /orders/:orderId/months/:month/disputes/resolve', roles: ['case-handler'] },
   { route: 'POST /orders/:orderId/months/:month/nothing-delivered', roles: ['case-handler'] },
   { route: 'PUT /customers/:customerId/fee-basis', roles: ['case-handler'] },

@@ -47,6 +47,9 @@ export function orderRequests(service: () => FullBilling) {
     service().app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
   const providerOf = (order: PlacedOrder) => service().as({ role: 'provider', providerId: order.providerId });
   const citizenOf = (order: PlacedOrder) => service().as({ role: 'citizen', customerId: order.customerId });
+  /** The journey's worker carrying the customer's approval (ADR 0029): `system` on their behalf. */
+  const journeyFor = (order: { customerId: string }) =>
+    service().as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId } });
   /** The provider reports visits; the answer must be 201. */
   async function report(order: PlacedOrder, visits: ReturnType<typeof visit>[]): Promise<ReportedVisit[]> {
     const res = await inject('POST', `/orders/${order.orderId}/visits`, await providerOf(order), { visits });
@@ -55,10 +58,10 @@ export function orderRequests(service: () => FullBilling) {
   }
   /** The customer approves the month, disputing `disputedVisitIds`; the answer must be 201. */
   async function approve(order: PlacedOrder, month: string, disputedVisitIds: string[] = []): Promise<void> {
-    const res = await inject('POST', `/orders/${order.orderId}/months/${month}/approval`, await citizenOf(order), { disputedVisitIds });
+    const res = await inject('POST', `/orders/${order.orderId}/months/${month}/approval`, await journeyFor(order), { disputedVisitIds });
     expect(res.statusCode, res.body).toBe(201);
   }
-  return { inject, providerOf, citizenOf, report, approve };
+  return { inject, providerOf, citizenOf, journeyFor, report, approve };
 }
 
 /** An order as billing learns it from `orderPlaced`, through the consumer's own handler. */

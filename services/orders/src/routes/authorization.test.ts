@@ -27,7 +27,8 @@ const MATRIX: RouteAccess[] = [
   { route: 'POST /providers/:providerId/authorizations', roles: ['provider', 'administrator'], ownOnly: ['provider'] },
   { route: 'GET /providers/:providerId/authorizations', roles: ['provider', 'administrator', 'case-handler', 'operator'], ownOnly: ['provider'] },
   { route: 'POST /providers/:providerId/authorizations/:areaId/decision', roles: ['administrator'] },
-  { route: 'POST /decisions/:decisionId/choice', roles: ['citizen', 'case-handler', 'system'], hidesOthers: ['citizen'] },
+  // People choose through the journey (ADR 0029); this is the journey's command, carried as `system` on their behalf.
+  { route: 'POST /decisions/:decisionId/choice', roles: ['system'] },
   { route: 'POST /decisions/:decisionId/default-choice', roles: ['system'] },
   { route: 'POST /decisions/:decisionId/switch', roles: ['citizen', 'case-handler'], hidesOthers: ['citizen'] },
   { route: 'POST /orders', roles: ['system', 'case-handler'] },
@@ -186,14 +187,16 @@ describe.each(testEngines())('orders authorization matrix on %s', (engine) => {
     const ordered = await seedDecision(svc.db, { customerId });
     const caseHandler = await svc.as({ role: 'case-handler' });
     const administrator = await svc.as({ role: 'administrator' });
-    await svc.app.inject({ method: 'POST', url: `/decisions/${ordered.decisionId}/choice`, headers: caseHandler, payload: { providerId: 'egen-omsorg' } });
+    // A case handler's choice, as the journey carries it (ADR 0029).
+    const choosing = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'case-handler-user', role: 'case-handler' } });
+    await svc.app.inject({ method: 'POST', url: `/decisions/${ordered.decisionId}/choice`, headers: choosing, payload: { providerId: 'egen-omsorg' } });
     const order = await svc.app.inject({ method: 'POST', url: '/orders', headers: caseHandler, payload: { decisionId: ordered.decisionId } });
     // An application waiting for the administrator, and a full nursing home whose released place is offered to the customer.
     await seedProvider(svc.db, { providerId: 'sokande-omsorg', status: 'applied' });
     await seedProvider(svc.db, { providerId: 'egen-omsorg', areaId: 'nursing-home', capacity: 1, occupiedPlaces: 1 });
     const offered = async (home: string) => {
       const wanted = await seedDecision(svc.db, { customerId, areaId: 'nursing-home', level: 4 });
-      const queued = await svc.app.inject({ method: 'POST', url: `/decisions/${wanted.decisionId}/choice`, headers: caseHandler, payload: { providerId: home } });
+      const queued = await svc.app.inject({ method: 'POST', url: `/decisions/${wanted.decisionId}/choice`, headers: choosing, payload: { providerId: home } });
       expect(queued.statusCode, queued.body).toBe(202);
       const released = await svc.app.inject({ method: 'POST', url: `/providers/${home}/places/released`, headers: administrator, payload: { count: 1 } });
       return released.json<{ offers: Array<{ offerId: string }> }>().offers[0]!.offerId;
@@ -214,7 +217,7 @@ describe.each(testEngines())('orders authorization matrix on %s', (engine) => {
       decision: async () => (await seedDecision(svc.db, { customerId })).decisionId,
       chosen: async () => {
         const id = (await seedDecision(svc.db, { customerId })).decisionId;
-        await ok('POST', `/decisions/${id}/choice`, caseHandler, { providerId: 'egen-omsorg' });
+        await ok('POST', `/decisions/${id}/choice`, choosing, { providerId: 'egen-omsorg' });
         return id;
       },
       order: async (accepted = false) => {

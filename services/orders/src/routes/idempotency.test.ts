@@ -11,13 +11,11 @@ type Decision = Awaited<ReturnType<typeof seedDecision>>;
 describe.each(testEngines())('Idempotency-Key on the orders commands on %s', (engine) => {
   let svc: TestOrders;
   let r: ReturnType<typeof requestsFor>;
-  let caseHandler: Headers;
   let system: Headers;
 
   beforeAll(async () => {
     svc = await startOrders(engine, 'orders_idempotency');
     r = requestsFor(svc);
-    caseHandler = await svc.as({ role: 'case-handler' });
     system = await svc.as({ role: 'system', sub: 'journey-worker' });
     await seedProvider(svc.db, { providerId: 'omsorg-a' });
     await seedProvider(svc.db, { providerId: 'omsorg-b' });
@@ -30,7 +28,7 @@ describe.each(testEngines())('Idempotency-Key on the orders commands on %s', (en
   /** A seeded decision with omsorg-a chosen and ordered. */
   async function ordered(): Promise<Decision & { orderId: string }> {
     const d = await seedDecision(svc.db);
-    await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'omsorg-a' }, 201);
+    await r.ok(`/decisions/${d.decisionId}/choice`, system, { providerId: 'omsorg-a' }, 201);
     const order = await r.ok<{ orderId: string }>('/orders', system, { decisionId: d.decisionId }, 201);
     return { ...d, orderId: order.orderId };
   }
@@ -50,7 +48,7 @@ describe.each(testEngines())('Idempotency-Key on the orders commands on %s', (en
       'POST /orders',
       async () => {
         const d = await seedDecision(svc.db);
-        await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'omsorg-a' }, 201);
+        await r.ok(`/decisions/${d.decisionId}/choice`, system, { providerId: 'omsorg-a' }, 201);
         return { url: '/orders', body: { decisionId: d.decisionId }, other: { decisionId: d.decisionId, effectiveFrom: '2026-03-01' }, status: 201 };
       },
     ],
@@ -105,18 +103,18 @@ describe.each(testEngines())('Idempotency-Key on the orders commands on %s', (en
 
   it("keeps each caller's keys apart, and each path's", async () => {
     const [one, two] = [await seedDecision(svc.db), await seedDecision(svc.db)];
-    await r.ok(`/decisions/${one.decisionId}/choice`, withKey(caseHandler, 'same-key'), { providerId: 'omsorg-a' }, 201);
-    const citizen = await svc.as({ role: 'citizen', customerId: two.customerId });
-    expect(await r.ok(`/decisions/${two.decisionId}/choice`, withKey(citizen, 'same-key'), { providerId: 'omsorg-b' }, 201)).toMatchObject({ decisionId: two.decisionId, providerId: 'omsorg-b' });
+    await r.ok(`/decisions/${one.decisionId}/choice`, withKey(system, 'same-key'), { providerId: 'omsorg-a' }, 201);
+    const anotherWorker = await svc.as({ sub: 'another-worker', role: 'system' });
+    expect(await r.ok(`/decisions/${two.decisionId}/choice`, withKey(anotherWorker, 'same-key'), { providerId: 'omsorg-b' }, 201)).toMatchObject({ decisionId: two.decisionId, providerId: 'omsorg-b' });
     const three = await seedDecision(svc.db);
-    expect(await r.ok(`/decisions/${three.decisionId}/choice`, withKey(caseHandler, 'same-key'), { providerId: 'omsorg-a' }, 201)).toMatchObject({ decisionId: three.decisionId });
+    expect(await r.ok(`/decisions/${three.decisionId}/choice`, withKey(system, 'same-key'), { providerId: 'omsorg-a' }, 201)).toMatchObject({ decisionId: three.decisionId });
   });
 
   it('keeps no 409 for a command refused "not yet": the retry with the key runs once the refusal no longer holds', async () => {
     const d = await seedDecision(svc.db);
     const headers = withKey(system, 'order-1');
     await r.refused('POST', '/orders', headers, { decisionId: d.decisionId }, 409, 'ORDERS.NO_CHOICE');
-    await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'omsorg-a' }, 201);
+    await r.ok(`/decisions/${d.decisionId}/choice`, system, { providerId: 'omsorg-a' }, 201);
     const placed = await r.ok<{ orderId: string }>('/orders', headers, { decisionId: d.decisionId }, 201);
     const replay = await r.send('POST', '/orders', headers, { decisionId: d.decisionId });
     expect([replay.statusCode, replay.json().orderId]).toEqual([201, placed.orderId]);
@@ -133,7 +131,7 @@ describe.each(testEngines())('Idempotency-Key on the orders commands on %s', (en
 
   it('answers two simultaneous requests with the same key alike, having run the command once', async () => {
     const d = await seedDecision(svc.db);
-    const headers = withKey(caseHandler, 'race-1');
+    const headers = withKey(system, 'race-1');
     const mark = await r.mark();
     const [a, b] = await Promise.all([
       r.send('POST', `/decisions/${d.decisionId}/choice`, headers, { providerId: 'omsorg-a' }),
@@ -150,7 +148,7 @@ describe.each(testEngines())('Idempotency-Key on the orders commands on %s', (en
     ['empty', ''],
   ])('refuses a key %s with 400 naming headers.idempotency-key, storing nothing', async (_, key) => {
     const d = await seedDecision(svc.db);
-    await r.refused('POST', `/decisions/${d.decisionId}/choice`, withKey(caseHandler, key), { providerId: 'omsorg-a' }, 400, 'VALIDATION', 'headers.idempotency-key');
+    await r.refused('POST', `/decisions/${d.decisionId}/choice`, withKey(system, key), { providerId: 'omsorg-a' }, 400, 'VALIDATION', 'headers.idempotency-key');
   });
 
   it('is declared on every command of the service (OpenAPI)', () => {

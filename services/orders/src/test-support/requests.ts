@@ -1,9 +1,20 @@
 import { expect } from 'vitest';
 import { tableCounts } from '@kundval/platform/testing';
+import type { OnBehalfOf } from '@kundval/contracts';
 import type { TestOrders } from './orders-service.js';
 
 /** The principals route tests act as. */
 export type Headers = Record<string, string>;
+
+/** The case handler the route tests' choices are made for. */
+export const CASE_HANDLER: OnBehalfOf = { sub: 'case-handler-user', role: 'case-handler' };
+/** The customer as the journey names them when it carries their request. */
+export const citizenPerson = (customerId: string): OnBehalfOf => ({ sub: `citizen-${customerId}`, role: 'citizen', customerId });
+/**
+ * The journey's worker carrying a person's request (ADR 0022): `system` with `onBehalfOf` the person.
+ * A person chooses only through the journey (ADR 0029), so route tests choose as this.
+ */
+export const journeyFor = (svc: Pick<TestOrders, 'as'>, person: OnBehalfOf): Promise<Headers> => svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: person });
 
 /**
  * Small request helpers over a test orders app: `send` a request as someone, read the events

@@ -1,6 +1,8 @@
 import {
   ChoiceAnswer,
   OrderAnswer,
+  RecordChoiceAnswer,
+  type RecordChoiceRequest,
   ReminderAnswer,
   type ChangeOrderRequest,
   type EndOrderRequest,
@@ -26,15 +28,21 @@ export function createOrdersActivities(call: ServiceClient) {
     async assignDefaultProvider(input: { decisionId: string } & Round): Promise<Choice> {
       return call({ command: 'assignDefaultProvider', key: `${input.decisionId}#${input.round ?? 0}`, method: 'POST', path: `/decisions/${input.decisionId}/default-choice`, answer: ChoiceAnswer });
     },
-    /** Records the customer's choice on their behalf (the journey's choose-provider update). */
-    async recordChoice(input: { decisionId: string; providerId: string } & Round): Promise<Choice> {
+    /**
+     * Records the customer's choice on their behalf (a person's request to the journey), with what
+     * they said beside the provider; a nursing home without a free place answers the customer queued.
+     * What they said is part of the key only when said, so the keys of choices without it stay as they were.
+     */
+    async recordChoice(input: RecordChoiceRequest & { decisionId: string } & Round): Promise<RecordChoiceAnswer> {
+      const { decisionId, round, ...body } = input;
+      const said = [body.district, body.stayInQueueFor, body.effectiveFrom].map((v) => v ?? '-').join(':');
       return call({
         command: 'recordChoice',
-        key: `${input.decisionId}:${input.providerId}#${input.round ?? 0}`,
+        key: `${decisionId}:${body.providerId}#${round ?? 0}${said === '-:-:-' ? '' : `:${said}`}`,
         method: 'POST',
-        path: `/decisions/${input.decisionId}/choice`,
-        body: { providerId: input.providerId },
-        answer: ChoiceAnswer,
+        path: `/decisions/${decisionId}/choice`,
+        body,
+        answer: RecordChoiceAnswer,
       });
     },
     /**

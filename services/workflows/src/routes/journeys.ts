@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowNotFoundError, isGrpcDeadlineError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { Attention, JourneyStateView, JourneySummary, onBehalfOfFrom, type JourneyState, type Principal } from '@kundval/contracts';
+import { Attention, JourneyStateView, JourneySummary, RecordChoiceRequest, onBehalfOfFrom, type JourneyState, type Principal } from '@kundval/contracts';
 import { AppError, ErrorBody, inScope, keyedOperationId, notFound, type FastifyPluginAsyncZod } from '@kundval/platform';
 import { journeyStateQuery, journeyWorkflowId, searchAttributes, type JourneyState as JourneyQueryState, type PersonRequest } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
@@ -11,6 +11,15 @@ import { askJourney } from '../person-requests.js';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody };
 /** A request the journey took but has not carried out within the wait: repeat it with the same Idempotency-Key to read its outcome. */
 const Pending = z.object({ requestId: z.string(), status: z.literal('pending') });
+
+const ProviderId = z.string().regex(/^[a-z0-9-]{2,50}$/, 'a provider id: 2 to 50 of a-z, 0-9 and -');
+/** What a person can say with a choice: orders' choice body (`RecordChoiceRequest`), the provider's id as the journey checks it. */
+const ChoiceBody = RecordChoiceRequest.extend({ providerId: ProviderId, stayInQueueFor: ProviderId.optional() });
+/** The choice recorded, or the customer queued at a nursing home without a free place. */
+const ChoiceOutcome = z.union([
+  z.object({ providerId: z.string(), chosenBy: z.string() }),
+  z.object({ providerId: z.string(), queueEntryId: z.string(), position: z.number().int().nullable() }),
+]);
 
 const ResolveBody = z
   .object({
@@ -150,20 +159,24 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
           summary: 'The customer chooses a provider, and waits for the journey to take it',
           description:
             "A request to the journey (ADR 0033), answered once it has recorded the choice at orders: 409 when there is no decision to choose for or a choice exists, or with orders' own code when orders refuses. " +
+            'Beside the provider a person may say what they can say to orders: their `district` or postcode (a provider serving only some districts refuses others), ' +
+            '`stayInQueueFor`, a nursing home whose queue the customer stays in while moving in here, and `effectiveFrom`, the first day of a provider added beside others where the area allows several ' +
+            "(today at the earliest; earlier only for a case handler recording an arrangement already agreed, not before the decision starts). " +
+            'A nursing home without a free place queues the customer instead: the answer then names the queue entry (`queueEntryId`, `position`) and has no `chosenBy`. ' +
             '202 when the journey took the request but has not finished it within the wait (a worker being restarted): repeat it with the same Idempotency-Key to read its outcome.',
           tags: ['journeys'],
           params: z.object({ applicationId: z.uuid() }),
-          body: z.object({ providerId: z.string().regex(/^[a-z0-9-]{2,50}$/) }),
-          response: { 200: z.object({ providerId: z.string(), chosenBy: z.string() }), 202: Pending, ...errors },
+          body: ChoiceBody,
+          response: { 200: ChoiceOutcome, 202: Pending, ...errors },
         },
       },
       async (req, reply) => {
         const handle = await ownJourney(req.params.applicationId, req.principal);
         // The verified caller, never the body: the worker records the choice on their behalf (ADR 0022).
         const onBehalfOf = onBehalfOfFrom(req.principal);
-        const outcome = await ask(handle, { requestId: requestIdOf(req), kind: 'chooseProvider', providerId: req.body.providerId, onBehalfOf });
+        const outcome = await ask(handle, { requestId: requestIdOf(req), kind: 'chooseProvider', ...req.body, onBehalfOf });
         if (outcome.status === 'pending') return reply.code(202).send(outcome);
-        return outcome.answer as { providerId: string; chosenBy: string };
+        return outcome.answer as z.infer<typeof ChoiceOutcome>;
       },
     );
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { startTemporalDevServer, type TemporalDevServer } from '@kundval/infra';
-import { verifyToken } from '@kundval/platform';
+import { createLogger, createServiceApp, issueToken, verifyToken } from '@kundval/platform';
+import type { FastifyInstance } from 'fastify';
 import type { Principal } from '@kundval/contracts';
 import { createServiceClient } from '../activities/service-client.js';
 import { createOrdersActivities } from '../activities/orders.activities.js';
@@ -23,6 +24,7 @@ import {
   type VoucherJourneyInput,
 } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
+import { journeyRoutes } from '../routes/journeys.js';
 import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
 
 /**
@@ -30,16 +32,18 @@ import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
  * the command a person's request makes carries them in its token (`onBehalfOf`), and the journey's
  * own commands do not. What the services do with it is tested in each service's routes.
  */
-type Sent = { method: string; url: string; principal: Principal };
+type Sent = { method: string; url: string; principal: Principal; body: unknown };
 
 const auth = { secret: 'a-test-secret-of-at-least-32-characters', issuer: 'kundval-test' };
 const TASK_QUEUE = `on-behalf-of-${randomUUID()}`;
+const QUEUE_ENTRY_ID = randomUUID();
 
 describe('the journey acting on behalf of a person', () => {
   let temporal: TemporalDevServer;
   let client: Client;
   let worker: Worker;
   let running: Promise<void>;
+  let app: FastifyInstance;
   const sent: Sent[] = [];
   let placeOrder: (body: unknown) => { status: number; body: unknown } = () => ({ status: 500, body: {} });
 
@@ -47,15 +51,20 @@ describe('the journey acting on behalf of a person', () => {
   const answers: Record<string, (body: unknown, path: string) => { status: number; body: unknown }> = {
     'POST /tasks': (b) => ({ status: 201, body: { taskId: randomUUID(), ...(b as object), status: 'open' } }),
     'POST /tasks/close': (b) => ({ status: 200, body: { closed: [{ taskId: randomUUID(), ...(b as object), status: 'done' }] } }),
-    'POST /decisions/:id/choice': (b, path) => ({ status: 201, body: { choiceId: randomUUID(), decisionId: path.split('/')[2], ...(b as object), chosenBy: 'customer' } }),
+    'POST /decisions/:id/choice': (b, path) => recordChoice(b as { providerId: string }, path.split('/')[2]!),
     'POST /orders': (b) => placeOrder(b),
     'POST /orders/:id/months/2026-11/approval': (b) => approveMonth(b),
   };
   let approveMonth: (body: unknown) => { status: number; body: unknown } = () => ({ status: 500, body: {} });
+  /** Orders' answer to a choice: recorded, except at sjotorpsgarden, a nursing home with no free place, which queues the customer (202). */
+  const recordChoice = (b: { providerId: string }, decisionId: string) =>
+    b.providerId === 'sjotorpsgarden'
+      ? { status: 202, body: { queueEntryId: QUEUE_ENTRY_ID, providerId: b.providerId, areaId: 'nursing-home', decisionId, customerId: randomUUID(), status: 'waiting', position: 3, queuedAt: '2027-01-02T09:00:00.000Z', offer: null } }
+      : { status: 201, body: { choiceId: randomUUID(), decisionId, providerId: b.providerId, chosenBy: 'customer' } };
   const fakeFetch: typeof fetch = async (url, init) => {
     const u = new URL(String(url));
     const headers = init?.headers as Record<string, string>;
-    sent.push({ method: init?.method ?? 'GET', url: u.pathname, principal: await verifyToken(auth, headers.authorization!.slice('Bearer '.length)) });
+    sent.push({ method: init?.method ?? 'GET', url: u.pathname, principal: await verifyToken(auth, headers.authorization!.slice('Bearer '.length)), body: init?.body ? JSON.parse(String(init.body)) : undefined });
     const route = `${init?.method} ${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')}`;
     const reply = answers[route]?.(init?.body ? JSON.parse(String(init.body)) : undefined, u.pathname) ?? { status: 500, body: { error: 'UNSCRIPTED', message: route } };
     return new Response(JSON.stringify(reply.body), { status: reply.status });
@@ -75,19 +84,31 @@ describe('the journey acting on behalf of a person', () => {
       interceptors: journeyWorkerInterceptors,
     });
     running = worker.run();
+    app = await createServiceApp({
+      name: 'workflows',
+      version: 'test',
+      description: 'test',
+      logger: createLogger('on-behalf-of-test', { level: 'silent' }),
+      auth,
+      routes: async (scope) => {
+        await scope.register(journeyRoutes({ client, namespace: temporal.namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
+      },
+    });
+    await app.ready();
   }, 180_000);
   afterAll(async () => {
+    await app?.close();
     worker?.shutdown();
     await running;
     await client?.connection.close();
     await temporal?.stop();
   });
 
-  async function journey(decisionId: string, validity = { validFrom: '2027-01-01', validTo: '2027-01-31' }): Promise<WorkflowHandle<typeof voucherJourneyWorkflow>> {
+  async function journey(decisionId: string, validity = { validFrom: '2027-01-01', validTo: '2027-01-31' }, customerId: string = randomUUID()): Promise<WorkflowHandle<typeof voucherJourneyWorkflow>> {
     const applicationId = randomUUID();
     const input: VoucherJourneyInput = {
       applicationId,
-      customerId: randomUUID(),
+      customerId,
       municipality: 'nacka',
       policy: { areaId: 'home-care', decisionKind: 'full', deliveryUnit: 'minutes-by-band', carePlanDeadlineDays: 14, defaultProvider: true, customerApprovesMonths: true, chargesFee: true },
       timing: scaledTiming(86_400, { choiceDeadlineMs: 600_000, commandRetryMs: 3_000 }),
@@ -199,6 +220,71 @@ describe('the journey acting on behalf of a person', () => {
     expect(retried).toMatchObject({ status: 'done', answer: { attentionId: waiting.attention!.attentionId, command: 'placeOrder', open: false, resolution: { action: 'retry', by } } });
     await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
     expect(sent.slice(before).filter((s) => s.url === '/orders').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'operator-8', role: 'operator' } }]);
+    await handle.terminate('test over');
+  });
+  /** `POST /journeys/:applicationId/choice` as `principal`, with a fresh Idempotency-Key. */
+  async function chooseThroughRoute(handle: WorkflowHandle, principal: Principal, body: unknown) {
+    const applicationId = handle.workflowId.slice('journey-'.length);
+    const token = await issueToken(auth, principal);
+    return app.inject({ method: 'POST', url: `/journeys/${applicationId}/choice`, headers: { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() }, payload: body as object });
+  }
+
+  it('carries what the customer says with a choice (district, a queue to stay in) to orders on their behalf, and answers the choice', async () => {
+    const decisionId = randomUUID();
+    const customerId = randomUUID();
+    const handle = await journey(decisionId, undefined, customerId);
+    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const customer = { sub: `citizen-${customerId}`, role: 'citizen', customerId } as const;
+    const answer = await chooseThroughRoute(handle, customer, { providerId: 'ektorps-hage', district: 'Fisksätra', stayInQueueFor: 'sjotorpsgarden' });
+    expect([answer.statusCode, answer.json()]).toEqual([200, { providerId: 'ektorps-hage', chosenBy: 'customer' }]);
+    expect(to(decisionId, '/decisions/:decision/choice').map(({ principal, body }) => ({ principal, body }))).toEqual([
+      { principal: { sub: 'journey-worker', role: 'system', onBehalfOf: customer }, body: { providerId: 'ektorps-hage', district: 'Fisksätra', stayInQueueFor: 'sjotorpsgarden' } },
+    ]);
+    expect((await handle.query(journeyStateQuery)).providerId).toBe('ektorps-hage');
+    await handle.terminate('test over');
+  });
+
+  it("carries a case handler's first day for a provider added beside others to orders on their behalf", async () => {
+    const decisionId = randomUUID();
+    const handle = await journey(decisionId);
+    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const caseHandler = { sub: 'handlaggare-4', role: 'case-handler' } as const;
+    const answer = await chooseThroughRoute(handle, caseHandler, { providerId: 'dagcentralen', effectiveFrom: '2027-01-10' });
+    expect([answer.statusCode, answer.json()]).toEqual([200, { providerId: 'dagcentralen', chosenBy: 'customer' }]);
+    expect(to(decisionId, '/decisions/:decision/choice').map(({ principal, body }) => ({ principal, body }))).toEqual([
+      { principal: { sub: 'journey-worker', role: 'system', onBehalfOf: caseHandler }, body: { providerId: 'dagcentralen', effectiveFrom: '2027-01-10' } },
+    ]);
+    await handle.terminate('test over');
+  });
+
+  it('answers a choice of a nursing home without a free place with the queue entry, and waits in the queue instead of assigning a default', async () => {
+    const decisionId = randomUUID();
+    const customerId = randomUUID();
+    const handle = await journey(decisionId, undefined, customerId);
+    const waiting = await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const before = Date.now();
+    const answer = await chooseThroughRoute(handle, { sub: `citizen-${customerId}`, role: 'citizen', customerId }, { providerId: 'sjotorpsgarden' });
+    const after = Date.now();
+    expect([answer.statusCode, answer.json()]).toEqual([200, { providerId: 'sjotorpsgarden', queueEntryId: QUEUE_ENTRY_ID, position: 3 }]);
+    // Queued, not chosen: no choice in the journey, and its next deadline is no longer the default's (10 minutes
+    // after the decision) but the queue's escalation, 90 days scaled to 90 s after the customer was queued.
+    const state = await handle.query(journeyStateQuery);
+    expect([state.providerId, state.chosenBy, state.orderId]).toEqual([null, null, null]);
+    const next = Date.parse(state.nextDeadline!);
+    expect(next).toBeLessThan(Date.parse(waiting.nextDeadline!));
+    expect(next).toBeGreaterThanOrEqual(before + 90_000 - 1_000);
+    expect(next).toBeLessThanOrEqual(after + 90_000);
+    await handle.terminate('test over');
+  });
+
+  it('refuses a choice whose first day is not a date (400, naming the field) before it reaches the journey', async () => {
+    const decisionId = randomUUID();
+    const handle = await journey(decisionId);
+    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const answer = await chooseThroughRoute(handle, { sub: 'handlaggare-4', role: 'case-handler' }, { providerId: 'dagcentralen', effectiveFrom: '10 January' });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toMatchObject({ error: 'VALIDATION', issues: [{ field: 'body.effectiveFrom' }] });
+    expect(to(decisionId, '/decisions/:decision/choice')).toEqual([]);
     await handle.terminate('test over');
   });
 });

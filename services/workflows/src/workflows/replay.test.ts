@@ -44,6 +44,14 @@ describe('journey workflow replay', () => {
     expect(signalsIn(load('voucher-home-care-person-requests.json'))).toContain('personRequest');
   });
 
+  it('has a history whose choices went through the journey, one queued at a full home and one staying in that queue (ADR 0044), so replay guards that path', () => {
+    const choices = personRequestsIn(load('voucher-nursing-home-stay-in-queue-through-journey.json')).filter((r) => r['kind'] === 'chooseProvider');
+    expect(choices.map((r) => [r['providerId'], r['stayInQueueFor'] ?? null])).toEqual([
+      ['sjotorpsgarden', null],
+      ['ektorps-hage', 'sjotorpsgarden'],
+    ]);
+  });
+
   it('keeps a history from before the decision-change patch, which must replay the old branch', () => {
     expect(patchesIn(load('voucher-home-care-changed-and-ended.json'))).not.toContain('decision-change-amends-orders');
   });
@@ -57,7 +65,7 @@ describe('journey workflow replay', () => {
   );
 
   /** Histories recorded after the failure policy and task patches, so on their new branches. */
-  const recordedAfterThePolicy = (f: string) => f.includes('command-failed') || f === 'voucher-home-care-person-requests.json' || f.endsWith('-by-orders.json');
+  const recordedAfterThePolicy = (f: string) => f.includes('command-failed') || f === 'voucher-home-care-person-requests.json' || f.endsWith('-by-orders.json') || f.endsWith('-through-journey.json');
   it.each(histories.filter((f) => !recordedAfterThePolicy(f)))('keeps %s from before the failure policy, so replay guards the old branch', (file) => {
     expect(patchesIn(load(file))).not.toContain('command-failure-policy');
     expect(patchesIn(load(file))).not.toContain('tasks-follow-their-cause');
@@ -94,6 +102,16 @@ function patchesIn(history: unknown): string[] {
     .map((e) => e.markerRecordedEventAttributes)
     .filter((m) => m?.markerName === 'core_patch')
     .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads[0]!.data, 'base64').toString('utf8')) as { id: string }).id);
+}
+
+/** The people's requests (`personRequest` signals) a recorded history received, in order. */
+function personRequestsIn(history: unknown): Array<Record<string, unknown>> {
+  const events = (history as { events: Array<{ workflowExecutionSignaledEventAttributes?: { signalName?: string; input?: { payloads: Array<{ data: string }> } } }> }).events;
+  return events.flatMap((e) => {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName !== 'personRequest') return [];
+    return [JSON.parse(Buffer.from(signal.input!.payloads[0]!.data, 'base64').toString('utf8')) as Record<string, unknown>];
+  });
 }
 
 /** The names of the signals a recorded history received. */

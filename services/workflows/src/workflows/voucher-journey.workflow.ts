@@ -31,6 +31,8 @@ import {
   skipCommandUpdate,
   type Attention,
   type AttentionActor,
+  type ChoiceOutcome,
+  type ChoiceRequest,
   type JourneyState,
   type PersonRequest,
   type RequestOutcome,
@@ -142,14 +144,25 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     // The request's correlation id reaches the worker's log here: HTTP request → event → journey.
     log.info('journey event', { kind: event.kind, eventId: event.eventId, correlationId: event.correlationId ?? null });
   });
-  /** The customer's choice, run for them: through the `personRequest` signal, or the update of journeys from before it. */
-  async function choose(providerId: string) {
+  /**
+   * The customer's choice, run for them: through the `personRequest` signal, or the update of journeys from before it.
+   * What the person said beside the provider goes to orders only when said, so a choice without it sends what it always sent.
+   */
+  async function choose({ providerId, district, stayInQueueFor, effectiveFrom }: ChoiceRequest): Promise<ChoiceOutcome> {
     choosing += 1;
     try {
-      const choice = await onBehalf(() => ordersOnBehalf.recordChoice({ decisionId: s.decision!.decisionId, providerId, ...round(s) }));
-      if (s.choice) addProvider(journey, choice.providerId);
-      s.choice ??= { providerId: choice.providerId, chosenBy: choice.chosenBy };
-      return { providerId: choice.providerId, chosenBy: choice.chosenBy };
+      const said = { ...(district !== undefined ? { district } : {}), ...(stayInQueueFor !== undefined ? { stayInQueueFor } : {}), ...(effectiveFrom !== undefined ? { effectiveFrom } : {}) };
+      const answer = await onBehalf(() => ordersOnBehalf.recordChoice({ decisionId: s.decision!.decisionId, providerId, ...said, ...round(s) }));
+      if ('queueEntryId' in answer) {
+        // A nursing home without a free place queued the customer. Orders' placeQueued says the same when it
+        // arrives; taken now, so a default held back for this choice is not assigned in between.
+        s.queuedFor = answer.providerId;
+        s.queuedAt ??= now();
+        return { providerId: answer.providerId, queueEntryId: answer.queueEntryId, position: answer.position };
+      }
+      if (s.choice) addProvider(journey, answer.providerId);
+      s.choice ??= { providerId: answer.providerId, chosenBy: answer.chosenBy };
+      return { providerId: answer.providerId, chosenBy: answer.chosenBy };
     } finally {
       choosing -= 1;
       // Only a default held back for this choice needs the loop now; otherwise the choice's event moves it, as before.
@@ -159,8 +172,11 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
       }
     }
   }
-  function validateChoice(providerId: string) {
+  function validateChoice({ providerId, district, stayInQueueFor, effectiveFrom }: ChoiceRequest) {
     if (!/^[a-z0-9-]{2,50}$/.test(providerId)) throw new Error('providerId: not a provider id');
+    if (district !== undefined && (typeof district !== 'string' || district.trim().length < 2 || district.length > 60)) throw new Error('district: 2 to 60 characters');
+    if (stayInQueueFor !== undefined && !/^[a-z0-9-]{2,50}$/.test(stayInQueueFor)) throw new Error('stayInQueueFor: not a provider id');
+    if (effectiveFrom !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom)) throw new Error('effectiveFrom: expected YYYY-MM-DD');
     if (!s.decision || s.decision.outcome === 'denied') throw new Error('There is no granted decision to choose for.');
     if (s.choice && !policy.severalProviders) throw new Error('A provider is already chosen; switching is a separate request.');
     if (activeOrders(s).some((o) => o.providerId === providerId) || s.addedProviders?.includes(providerId)) throw new Error(`${providerId} is already one of the customer's providers.`);
@@ -185,7 +201,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   }
 
   // The updates of journeys that took people's requests before the personRequest signal (ADR 0033): kept so their histories replay.
-  setHandler(chooseProviderUpdate, ({ providerId }) => choose(providerId), { validator: ({ providerId }) => validateChoice(providerId) });
+  setHandler(chooseProviderUpdate, (request) => choose(request), { validator: (request) => validateChoice(request) });
   setHandler(approveMonthUpdate, (args) => approve(args), { validator: (args) => validateApproval(args) });
   for (const [update, action] of [
     [retryCommandUpdate, 'retry'],
@@ -207,7 +223,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     };
     const refusedCode = request.kind === 'chooseProvider' || request.kind === 'approveMonth' ? 'WORKFLOWS.UPDATE_REFUSED' : 'WORKFLOWS.NO_SUCH_ATTENTION';
     try {
-      if (request.kind === 'chooseProvider') validateChoice(request.providerId);
+      if (request.kind === 'chooseProvider') validateChoice(request);
       else if (request.kind === 'approveMonth') validateApproval(request);
       else validateResolution(openAttention(s), request.kind, request);
     } catch (err) {
@@ -216,7 +232,7 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     }
     settle({ status: 'pending' });
     try {
-      const answer = request.kind === 'chooseProvider' ? await choose(request.providerId) : request.kind === 'approveMonth' ? await approve(request) : resolve(request.kind, request);
+      const answer = request.kind === 'chooseProvider' ? await choose(request) : request.kind === 'approveMonth' ? await approve(request) : resolve(request.kind, request);
       settle({ status: 'done', answer });
       // The interceptor (on-behalf-of.ts) reads this answer: a resolved attention's retried command runs on the person's behalf.
       return answer;

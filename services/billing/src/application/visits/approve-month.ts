@@ -36,7 +36,8 @@ export async function approveMonth(ctx: UseCaseContext, input: ApproveMonth): Pr
   await setDeliveryStatus(ctx.db, order.order_id, approvedIds, 'approved');
   await setDeliveryStatus(ctx.db, order.order_id, [...disputed], 'disputed');
   const approvedVisits = known.size - disputed.size;
-  await insertMonthApproval(ctx.db, { order_id: order.order_id, month, approved_by: ctx.principal.sub, approved_visits: approvedVisits, disputed_visits: disputed.size });
+  // The person who approved, also when the journey carried their approval (ADR 0029); the worker is the audit row's agent.
+  await insertMonthApproval(ctx.db, { order_id: order.order_id, month, approved_by: (ctx.principal.onBehalfOf ?? ctx.principal).sub, approved_visits: approvedVisits, disputed_visits: disputed.size });
   const counts = {
     ...(days.length > 0 ? { approvedAttendanceDays: days.filter((id) => !disputed.has(id)).length } : {}),
     ...(sessions.length > 0 ? { approvedSessions: sessions.filter((id) => !disputed.has(id)).length } : {}),

@@ -147,7 +147,7 @@ describe.each(testEngines())('unit-area deliveries and rates on %s', (engine) =>
       expect((await attend(order, ['2025-04-01'])).json()).toMatchObject({ recorded: 0, unchanged: 1 });
       expect(await tableCounts(svc.db)).toEqual(quiet);
 
-      const approved = await inject('POST', `/orders/${order.orderId}/months/2025-04/approval`, await svc.as({ role: 'citizen', customerId: order.customerId }), {});
+      const approved = await inject('POST', `/orders/${order.orderId}/months/2025-04/approval`, await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId } }), {});
       expect(approved.statusCode).toBe(201);
       expect(approved.json()).toMatchObject({ approvedVisits: 4, disputedVisits: 0, approvedAttendanceDays: 4 });
       // 4 days × level 1's 689 kr (private).
@@ -212,7 +212,7 @@ describe.each(testEngines())('unit-area deliveries and rates on %s', (engine) =>
       expect(listed.json().map((t: { unitRateTableId: string }) => t.unitRateTableId)).toEqual(expect.arrayContaining(['varmdo-day-activities-2025', 'nacka-day-activities-2024']));
       const order = await dayActivity({ municipality: 'varmdo', providerId: 'varmdo-dag' });
       await attend(order, ['2025-06-02', '2025-06-03']);
-      await inject('POST', `/orders/${order.orderId}/months/2025-06/approval`, await svc.as({ role: 'citizen', customerId: order.customerId }), {});
+      await inject('POST', `/orders/${order.orderId}/months/2025-06/approval`, await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId } }), {});
       expect((await pay(order, '2025-06', 'attendance')).json()).toMatchObject({ amountOre: 2 * 74_200 });
       const audit = await svc.db.selectFrom('audit_log').select('action').where('entity_id', '=', 'varmdo-day-activities-2025').execute();
       expect(audit.map((a) => a.action)).toEqual(['unit-rate-table.saved']);

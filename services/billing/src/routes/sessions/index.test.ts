@@ -25,7 +25,7 @@ describe.each(testEngines())('sessions of areas paid per session on %s', (engine
   });
   afterAll(() => svc?.close());
 
-  const { inject, providerOf, citizenOf } = orderRequests(() => svc);
+  const { inject, providerOf, citizenOf, journeyFor } = orderRequests(() => svc);
   const report = async (order: PlacedOrder, sessions: unknown, headers?: Record<string, string>) => inject('POST', `/orders/${order.orderId}/sessions`, headers ?? (await providerOf(order)), { sessions });
   const pay = (order: PlacedOrder, month: string, basis = 'approval') => inject('POST', '/provider-payments', system, { orderId: order.orderId, month, basis });
   const charge = (order: PlacedOrder, month: string, basis = 'approval') => inject('POST', '/fees', system, { customerId: order.customerId, applicationId: order.applicationId, month, basis });
@@ -63,7 +63,7 @@ describe.each(testEngines())('sessions of areas paid per session on %s', (engine
 
     // The customer approves March, disputing the third session.
     const disputed = first.json().sessions[2].sessionId as string;
-    const approved = await inject('POST', `/orders/${order.orderId}/months/2025-03/approval`, await citizenOf(order), { disputedVisitIds: [disputed] });
+    const approved = await inject('POST', `/orders/${order.orderId}/months/2025-03/approval`, await journeyFor(order), { disputedVisitIds: [disputed] });
     expect(approved.statusCode, approved.body).toBe(201);
     expect(approved.json()).toEqual({ orderId: order.orderId, month: '2025-03', approvedVisits: 2, disputedVisits: 1, approvedSessions: 2 });
 
@@ -98,7 +98,7 @@ describe.each(testEngines())('sessions of areas paid per session on %s', (engine
     const third = await report(order, [{ externalId: 'kv-4', date: '2025-04-07' }]);
     expect(third.statusCode).toBe(409);
     expect(third.json()).toMatchObject({ error: 'BILLING.SESSIONS_PER_DAY', issues: [{ field: 'body.sessions.0.date' }] });
-    await inject('POST', `/orders/${order.orderId}/months/2025-04/approval`, await citizenOf(order), {});
+    await inject('POST', `/orders/${order.orderId}/months/2025-04/approval`, await journeyFor(order), {});
     expect((await pay(order, '2025-04')).json()).toMatchObject({
       amountOre: 3 * UPPER_SECONDARY_MUNICIPAL,
       unitLines: [{ areaId: 'adult-education', level: 'upper-secondary', orePerUnit: UPPER_SECONDARY_MUNICIPAL, units: 3, amountOre: 3 * UPPER_SECONDARY_MUNICIPAL }],
@@ -183,7 +183,7 @@ describe.each(testEngines())('sessions of areas paid per session on %s', (engine
     const finance = await svc.as({ role: 'finance' });
     expect((await inject('PUT', '/providers/samtal-ab/account', finance, { name: 'Samtal AB', bankgiro: '5050-1055' })).statusCode).toBe(200);
     await report(order, [{ externalId: 'run-1', date: '2025-10-06' }, { externalId: 'run-2', date: '2025-10-13' }]);
-    await inject('POST', `/orders/${order.orderId}/months/2025-10/approval`, await citizenOf(order), {});
+    await inject('POST', `/orders/${order.orderId}/months/2025-10/approval`, await journeyFor(order), {});
     const statement = await inject('GET', '/providers/samtal-ab/statements/2025-10', finance);
     expect(statement.statusCode, statement.body).toBe(200);
     expect(statement.json()).toMatchObject({ unitLines: [{ areaId: 'family-counselling', level: 'standard', orePerUnit: COUNSELLING_PRIVATE, units: 2, amountOre: 2 * COUNSELLING_PRIVATE }], totalOre: 2 * COUNSELLING_PRIVATE });

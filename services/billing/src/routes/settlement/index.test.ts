@@ -45,8 +45,9 @@ describe.each(testEngines())('fee and payment routes on %s', (engine) => {
     const reported = await svc.app.inject({ method: 'POST', url: `/orders/${march.orderId}/visits`, headers: provider, payload: { visits: MARCH_VISITS } });
     expect(reported.statusCode).toBe(201);
     const disputed = reported.json<{ visits: Array<{ visitId: string; externalId: string }> }>().visits.find((v) => v.externalId === 'thu-disputed')!.visitId;
-    const citizen = await svc.as({ role: 'citizen', customerId: march.customerId });
-    const approved = await svc.app.inject({ method: 'POST', url: `/orders/${march.orderId}/months/2025-03/approval`, headers: citizen, payload: { disputedVisitIds: [disputed] } });
+    // The customer's approval, as the journey carries it (ADR 0029).
+    const forCustomer = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${march.customerId}`, role: 'citizen', customerId: march.customerId } });
+    const approved = await svc.app.inject({ method: 'POST', url: `/orders/${march.orderId}/months/2025-03/approval`, headers: forCustomer, payload: { disputedVisitIds: [disputed] } });
     expect(approved.statusCode).toBe(201);
   });
   afterAll(() => svc?.close());

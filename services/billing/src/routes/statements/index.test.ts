@@ -15,7 +15,8 @@ describe.each(testEngines())('provider statements on %s', (engine) => {
     svc = await startFullBilling(engine, 'billing_statements');
     finance = await svc.as({ role: 'finance' });
     provider = await svc.as({ role: 'provider', providerId: 'utskrift' });
-    const citizen = (o: PlacedOrder) => svc.as({ role: 'citizen', customerId: o.customerId });
+    /** The journey's worker carrying the customer's approval (ADR 0029): `system` on their behalf. */
+    const journeyFor = (o: { customerId: string }) => svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${o.customerId}`, role: 'citizen', customerId: o.customerId } });
     a = await placeOrder(svc.db, { providerId: 'utskrift' });
     const b = await placeOrder(svc.db, { providerId: 'utskrift' });
     const c = await placeOrder(svc.db, { providerId: 'utskrift', areaId: 'day-activities', level: 3 });
@@ -33,8 +34,8 @@ describe.each(testEngines())('provider statements on %s', (engine) => {
       payload: { visits: [visit('2025-03-05', '08:00', '09:00'), visit('2025-03-08', '10:00', '11:00'), visit('2025-03-06', '10:00', '11:00', 'service')] },
     });
     await svc.app.inject({ method: 'POST', url: `/orders/${c.orderId}/attendance`, headers: provider, payload: { days: ['2025-03-11', '2025-03-13'] } });
-    await svc.app.inject({ method: 'POST', url: `/orders/${a.orderId}/months/2025-03/approval`, headers: await citizen(a), payload: { disputedVisitIds: [disputedId] } });
-    for (const o of [b, c]) await svc.app.inject({ method: 'POST', url: `/orders/${o.orderId}/months/2025-03/approval`, headers: await citizen(o), payload: {} });
+    await svc.app.inject({ method: 'POST', url: `/orders/${a.orderId}/months/2025-03/approval`, headers: await journeyFor(a), payload: { disputedVisitIds: [disputedId] } });
+    for (const o of [b, c]) await svc.app.inject({ method: 'POST', url: `/orders/${o.orderId}/months/2025-03/approval`, headers: await journeyFor(o), payload: {} });
   });
   afterAll(() => svc?.close());
 

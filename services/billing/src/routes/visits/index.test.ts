@@ -35,6 +35,9 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
   const approve = (order: SeededOrder, month: string, payload: Record<string, unknown>, headers?: Record<string, string>) =>
     svc.app.inject({ method: 'POST', url: `/orders/${order.orderId}/months/${month}/approval`, headers: headers ?? {}, payload });
   const citizenOf = (order: SeededOrder) => svc.as({ role: 'citizen', customerId: order.customerId });
+  /** The journey's worker carrying a person's approval (ADR 0029): `system` on their behalf; the customer of `order` by default. */
+  const journeyFor = (order: { customerId: string } | null, person?: { sub: string; role: 'case-handler' }) =>
+    svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: person ?? { sub: `citizen-${order!.customerId}`, role: 'citizen', customerId: order!.customerId } });
   const newOrder = (o: Partial<Parameters<typeof seedOrder>[1]> = {}) => seedOrder(svc.db, { providerId: 'omsorg-privat', ...o });
   const fieldsOf = (res: { json: () => { issues?: Array<{ field: string }> } }) => (res.json().issues ?? []).map((i) => i.field);
 
@@ -204,7 +207,7 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       const saved = (await report(order, [visit('03', '08:00', '09:00'), visit('04', '08:00', '09:00'), visit('05', '08:00', '09:00')])).json<{ visits: Visit[] }>().visits;
       const disputed = saved[1]!.visitId;
       const outbox = (await svc.outbox()).length;
-      const res = await approve(order, '2025-03', { disputedVisitIds: [disputed] }, await citizenOf(order));
+      const res = await approve(order, '2025-03', { disputedVisitIds: [disputed] }, await journeyFor(order));
       expect(res.statusCode).toBe(201);
       expect(res.json()).toEqual({ orderId: order.orderId, month: '2025-03', approvedVisits: 2, disputedVisits: 1 });
       expect((await list(order, '2025-03')).map((v) => v.status)).toEqual(['approved', 'disputed', 'approved']);
@@ -222,7 +225,7 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
     it('refuses approving a month twice with 409 BILLING.MONTH_APPROVED, and a visit reported into it with 409 BILLING.MONTH_APPROVED; storing nothing', async () => {
       const order = await newOrder();
       await report(order, [visit('06', '08:00', '09:00')]);
-      const caseHandler = await svc.as({ role: 'case-handler' });
+      const caseHandler = await journeyFor(null, { sub: 'case-handler-user', role: 'case-handler' });
       expect((await approve(order, '2025-03', {}, caseHandler)).statusCode).toBe(201);
       const before = await tableCounts(svc.db);
       const twice = await approve(order, '2025-03', {}, caseHandler);
@@ -237,7 +240,7 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
     it('refuses approving a month without visits with 409 BILLING.NO_VISITS, and stores nothing', async () => {
       const order = await newOrder();
       const before = await tableCounts(svc.db);
-      const res = await approve(order, '2025-04', {}, await citizenOf(order));
+      const res = await approve(order, '2025-04', {}, await journeyFor(order));
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toBe('BILLING.NO_VISITS');
       expect(await tableCounts(svc.db)).toEqual(before);
@@ -247,7 +250,7 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       const order = await newOrder();
       await report(order, [visit('08', '08:00', '09:00')]);
       const before = await tableCounts(svc.db);
-      const res = await approve(order, '2025-03', { disputedVisitIds: [UNKNOWN] }, await citizenOf(order));
+      const res = await approve(order, '2025-03', { disputedVisitIds: [UNKNOWN] }, await journeyFor(order));
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'BILLING.UNKNOWN_VISIT', issues: [{ field: 'body.disputedVisitIds' }] });
       expect(await tableCounts(svc.db)).toEqual(before);
@@ -262,20 +265,23 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       const order = await newOrder();
       await report(order, [visit('09', '08:00', '09:00')]);
       const before = await tableCounts(svc.db);
-      const res = await approve(order, month, payload, await citizenOf(order));
+      const res = await approve(order, month, payload, await journeyFor(order));
       expect(res.statusCode).toBe(400);
       expect(fieldsOf(res)).toContain(field);
       expect(await tableCounts(svc.db)).toEqual(before);
     });
 
-    it("answers another customer's approval as for an unknown order (404), refuses the provider's (403) and one without a token (401); storing nothing", async () => {
+    it("answers another customer's approval as for an unknown order (404), refuses the provider's, the customer's and the case handler's own calls (403) and one without a token (401); storing nothing", async () => {
       const order = await newOrder();
       await report(order, [visit('10', '08:00', '09:00')]);
       const before = await tableCounts(svc.db);
-      expect((await approve(order, '2025-03', {}, await svc.as({ role: 'citizen', customerId: UNKNOWN }))).statusCode).toBe(404);
+      expect((await approve(order, '2025-03', {}, await journeyFor({ customerId: UNKNOWN }))).statusCode).toBe(404);
       expect((await approve(order, '2025-03', {}, provider)).statusCode).toBe(403);
+      // People approve through the journey (ADR 0029): the customer and the case handler calling billing directly are refused.
+      expect((await approve(order, '2025-03', {}, await citizenOf(order))).statusCode).toBe(403);
+      expect((await approve(order, '2025-03', {}, await svc.as({ role: 'case-handler' }))).statusCode).toBe(403);
       expect((await approve(order, '2025-03', {})).statusCode).toBe(401);
-      expect((await approve({ ...order, orderId: UNKNOWN }, '2025-03', {}, await svc.as({ role: 'case-handler' }))).statusCode).toBe(404);
+      expect((await approve({ ...order, orderId: UNKNOWN }, '2025-03', {}, await journeyFor(null, { sub: 'case-handler-user', role: 'case-handler' }))).statusCode).toBe(404);
       expect(await tableCounts(svc.db)).toEqual(before);
     });
   });

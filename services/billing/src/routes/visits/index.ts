@@ -110,11 +110,13 @@ export function visitRoutes(deps: BillingDeps): FastifyPluginAsyncZod {
     app.post(
       '/orders/:orderId/months/:month/approval',
       {
-        // `system`: the journey records an approval the customer gave through its approve-month update.
-        config: { roles: ['citizen', 'case-handler', 'system'] },
+        // Only the journey (ADR 0029): a person approves through POST workflows /journeys/:applicationId/months/:month/approval,
+        // and the worker carries it here as `system` on their behalf (ADR 0022), audited as theirs.
+        config: { roles: ['system'] },
         schema: {
-          summary: "The customer approves a month's delivered visits",
+          summary: "The customer approves a month's delivered visits (the journey's command)",
           description:
+            "The journey's command for the customer's approval, which people give through `POST workflows /journeys/:applicationId/months/:month/approval` (ADR 0029); called as `system` on the person's behalf. " +
             'Every reported visit, session and attendance day of the month is approved except those listed as disputed (`disputedVisitIds` takes the id of any of them); disputed deliveries are not paid until a case handler resolves them (POST …/disputes/resolve).',
           tags: ['visits'],
           params: z.object({ orderId: z.uuid(), month: Month }),

@@ -24,7 +24,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     now = JULY;
   });
 
-  const { inject, providerOf, citizenOf } = orderRequests(() => svc);
+  const { inject, providerOf, citizenOf, journeyFor } = orderRequests(() => svc);
   const close = (order: PlacedOrder, month: string, reason: unknown = 'The customer was in hospital the whole month.', headers = caseHandler) =>
     inject('POST', `/orders/${order.orderId}/months/${month}/nothing-delivered`, headers, { reason });
   const pay = (order: PlacedOrder, month: string, basis = 'approval') => inject('POST', '/provider-payments', system, { orderId: order.orderId, month, basis });
@@ -65,7 +65,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     // The customer's own approval keeps saying false.
     const other = await placeOrder(svc.db, { providerId: 'tom-omsorg' });
     await inject('POST', `/orders/${other.orderId}/visits`, await providerOf(other), { visits: [visit('2025-03-05', '08:00', '09:00')] });
-    expect((await inject('POST', `/orders/${other.orderId}/months/2025-03/approval`, await citizenOf(other), {})).statusCode).toBe(201);
+    expect((await inject('POST', `/orders/${other.orderId}/months/2025-03/approval`, await journeyFor(other), {})).statusCode).toBe(201);
     expect((await svc.outbox()).at(-1)!.payload).toMatchObject({ orderId: other.orderId, approvedVisits: 1, nothingDelivered: false });
     expect(await svc.db.selectFrom('month_approvals').select(['nothing_delivered', 'nothing_delivered_reason']).where('order_id', '=', other.orderId).executeTakeFirstOrThrow()).toEqual({
       nothing_delivered: false,
@@ -79,7 +79,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     const second = await placeOrder(svc.db, { providerId: 'noll-till', customerId: first.customerId, validFrom: '2025-05-16', validTo: '2025-12-31' });
     await endOrder(svc.db, first, '2025-05-15');
     expect((await inject('POST', `/orders/${first.orderId}/visits`, await providerOf(first), { visits: [visit('2025-05-06', '08:00', '09:00', 'care', '+02:00')] })).statusCode).toBe(201);
-    expect((await inject('POST', `/orders/${first.orderId}/months/2025-05/approval`, await citizenOf(first), {})).statusCode).toBe(201);
+    expect((await inject('POST', `/orders/${first.orderId}/months/2025-05/approval`, await journeyFor(first), {})).statusCode).toBe(201);
     const paidFirst = await pay(first, '2025-05');
     expect(paidFirst.json()).toMatchObject({ amountOre: 31_000 });
     expect((await charge(first, '2025-05')).json()).toMatchObject({ feeOre: 31_200, totalFeeOre: 31_200 });
@@ -87,7 +87,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     const alone = await placeOrder(svc.db, { providerId: 'noll-ensam' });
 
     // Without the close, the journey's approval is refused and nothing can be settled.
-    await expectRefused(await inject('POST', `/orders/${second.orderId}/months/2025-05/approval`, await citizenOf(second), {}), 409, 'BILLING.NO_VISITS');
+    await expectRefused(await inject('POST', `/orders/${second.orderId}/months/2025-05/approval`, await journeyFor(second), {}), 409, 'BILLING.NO_VISITS');
     await expectRefused(await pay(second, '2025-05'), 409, 'BILLING.MONTH_NOT_APPROVED');
     for (const order of [second, alone]) expect((await close(order, '2025-05')).statusCode).toBe(201);
 
@@ -140,7 +140,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
     expect(late.statusCode).toBe(409);
     expect(late.json()).toMatchObject({ error: 'BILLING.MONTH_APPROVED', issues: [{ field: 'body.visits.0.start' }] });
     expect(late.json().message).toMatch(/nothing delivered/);
-    await expectRefused(await inject('POST', `/orders/${alone.orderId}/months/2025-05/approval`, await citizenOf(alone), {}), 409, 'BILLING.MONTH_APPROVED');
+    await expectRefused(await inject('POST', `/orders/${alone.orderId}/months/2025-05/approval`, await journeyFor(alone), {}), 409, 'BILLING.MONTH_APPROVED');
     await expectRefused(await close(alone, '2025-05'), 409, 'BILLING.MONTH_APPROVED');
   });
 
@@ -198,7 +198,7 @@ describe.each(testEngines())('POST /orders/:orderId/months/:month/nothing-delive
   it('refuses a month the customer approved, and a second close (409)', async () => {
     const order = await placeOrder(svc.db, { providerId: 'tom-omsorg' });
     expect((await inject('POST', `/orders/${order.orderId}/visits`, await providerOf(order), { visits: [visit('2025-03-13', '08:00', '09:00')] })).statusCode).toBe(201);
-    expect((await inject('POST', `/orders/${order.orderId}/months/2025-03/approval`, await citizenOf(order), {})).statusCode).toBe(201);
+    expect((await inject('POST', `/orders/${order.orderId}/months/2025-03/approval`, await journeyFor(order), {})).statusCode).toBe(201);
     expect((await close(order, '2025-04')).statusCode).toBe(201);
     const before = await tableCounts(svc.db);
     await expectRefused(await close(order, '2025-03'), 409, 'BILLING.MONTH_APPROVED');

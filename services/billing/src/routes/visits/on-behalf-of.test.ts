@@ -36,12 +36,16 @@ describe.each(testEngines())("the audit trail of a month approved on the custome
     const worker = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId } });
     expect((await approve(order, worker)).statusCode).toBe(201);
     expect(await auditOf(order)).toEqual([{ actor: `citizen-${order.customerId}`, actor_role: 'citizen', agent: 'journey-worker', action: 'month.approved', at: expect.any(Date) }]);
+    // The month is approved by the customer, not by the worker that carried the approval.
+    expect(await svc.db.selectFrom('month_approvals').select(['month', 'approved_by', 'approved_visits']).where('order_id', '=', order.orderId).execute()).toEqual([
+      { month: '2025-03', approved_by: `citizen-${order.customerId}`, approved_visits: 1 },
+    ]);
   });
 
-  it('records a customer who approves directly as the actor, with no agent', async () => {
+  it('refuses a customer who calls billing directly (403), recording nothing: a person approves through the journey (ADR 0029)', async () => {
     const order = await delivered();
-    expect((await approve(order, await svc.as({ sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId }))).statusCode).toBe(201);
-    expect(await auditOf(order)).toEqual([{ actor: `citizen-${order.customerId}`, actor_role: 'citizen', agent: null, action: 'month.approved', at: expect.any(Date) }]);
+    expect((await approve(order, await svc.as({ sub: `citizen-${order.customerId}`, role: 'citizen', customerId: order.customerId }))).statusCode).toBe(403);
+    expect(await auditOf(order)).toEqual([]);
   });
 
   it("refuses the worker approving for a customer another customer's month: to that customer it is not found (404)", async () => {

@@ -61,5 +61,7 @@ async function assertAddedFrom(ctx: UseCaseContext, decision: DecisionRow, effec
   if (effectiveFrom < decision.valid_from || effectiveFrom > lastDay(decision)) {
     throw conflict('ORDERS.OUTSIDE_DECISION', `The decision is in force from ${decision.valid_from} to ${lastDay(decision)}.`, field);
   }
-  if (ctx.principal.role !== 'case-handler' && effectiveFrom < ctx.today) throw conflict('ORDERS.CHOICE_DATE_PAST', `A provider is added from ${ctx.today} at the earliest.`, field);
+  // The person who asks decides, also when the journey carries their request (`onBehalfOf`, ADR 0029).
+  const person = ctx.principal.onBehalfOf ?? ctx.principal;
+  if (person.role !== 'case-handler' && effectiveFrom < ctx.today) throw conflict('ORDERS.CHOICE_DATE_PAST', `A provider is added from ${ctx.today} at the earliest.`, field);
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '@kundval/platform/testing';
 import { providerBody, seedDecision, startOrders, type TestOrders } from '../../test-support/orders-service.js';
-import { requestsFor, type Headers } from '../../test-support/requests.js';
+import { CASE_HANDLER, journeyFor, requestsFor, type Headers } from '../../test-support/requests.js';
 
 const HOME_CARE_REQUIREMENTS = ['registered-company', 'f-skatt', 'liability-insurance', 'experience', 'quality-system'];
 const NEWCOMER = { name: 'Nyföretaget Omsorg AB', kind: 'private', organisationNumber: '559900-1234', languages: ['sv', 'so'] };
@@ -112,7 +112,7 @@ describe.each(testEngines())('provider authorization on %s', (engine) => {
       expect(res.json()).toMatchObject({ status: 'approved', requirements: HOME_CARE_REQUIREMENTS.map((requirement) => ({ requirement, met: true })) });
       expect(await compared('home-care')).toContain('nyforetaget');
       const decision = await seedDecision(svc.db);
-      expect((await r.send('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'nyforetaget' })).statusCode).toBe(201);
+      expect((await r.send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'nyforetaget' })).statusCode).toBe(201);
       const audit = await svc.db.selectFrom('audit_log').select(['before', 'after']).where('action', '=', 'authorization.approve').where('entity_id', '=', 'nyforetaget/home-care').executeTakeFirstOrThrow();
       expect(audit).toMatchObject({ before: { status: 'applied' }, after: { status: 'approved' } });
     });
@@ -122,7 +122,7 @@ describe.each(testEngines())('provider authorization on %s', (engine) => {
       expect(suspended.json()).toMatchObject({ status: 'suspended', statusReason: 'Complaint investigation 2026-17.' });
       expect(await compared('home-care')).not.toContain('nyforetaget');
       const decision = await seedDecision(svc.db);
-      await r.refused('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'nyforetaget' }, 400, 'ORDERS.PROVIDER_NOT_AUTHORIZED', 'body.providerId');
+      await r.refused('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'nyforetaget' }, 400, 'ORDERS.PROVIDER_NOT_AUTHORIZED', 'body.providerId');
 
       expect((await decide('nyforetaget', 'home-care', { decision: 'reinstate' })).json()).toMatchObject({ status: 'approved', statusReason: null });
       expect(await compared('home-care')).toContain('nyforetaget');

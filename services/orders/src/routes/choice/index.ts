@@ -29,12 +29,13 @@ export function choiceRoutes(deps: OrdersDeps): FastifyPluginAsyncZod {
     app.post(
       '/decisions/:decisionId/choice',
       {
-        // `system`: the journey records a choice the customer made through its choose-provider update
-        // (the workflows service checked there that the citizen acts on their own journey).
-        config: { roles: ['citizen', 'case-handler', 'system'] },
+        // Only the journey (ADR 0029): a person chooses through POST workflows /journeys/:applicationId/choice, and the
+        // worker carries the choice here as `system` on their behalf (ADR 0022); the rules read that person's role.
+        config: { roles: ['system'] },
         schema: {
-          summary: 'The customer chooses a provider',
+          summary: "The customer chooses a provider (the journey's command)",
           description:
+            "The journey's command for the choice people make through `POST workflows /journeys/:applicationId/choice` (ADR 0029); called as `system` on the person's behalf. " +
             "Among the providers authorized (approved) for the decision's area. A case handler may record the choice on the customer's behalf, and the journey does for a choice made through it. " +
             'After a refusal the customer chooses again. Where the area allows several providers at once (its definition says `providers: several`), ' +
             'a choice while others are in use adds another provider (from today at the earliest; a case handler recording an arrangement already agreed may give an earlier `effectiveFrom`, not before the decision starts); the same provider again is 409 ORDERS.ALREADY_CHOSEN. ' +

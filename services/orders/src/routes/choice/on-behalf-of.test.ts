@@ -25,10 +25,10 @@ describe.each(testEngines())('the audit trail of a choice made on behalf of a pe
     expect(await auditOf(d.decisionId, 'provider.chosen')).toEqual([{ actor: `citizen-${d.customerId}`, actor_role: 'citizen', agent: 'journey-worker', action: 'provider.chosen', at: expect.any(Date) }]);
   });
 
-  it('records a customer who chooses directly as the actor, with no agent', async () => {
+  it('refuses a customer who calls orders directly (403), recording nothing: a person chooses through the journey (ADR 0029)', async () => {
     const d = await seedDecision(svc.db);
-    await r.ok(`/decisions/${d.decisionId}/choice`, await svc.as({ sub: `citizen-${d.customerId}`, role: 'citizen', customerId: d.customerId }), { providerId: 'hemtjanst-a' }, 201);
-    expect(await auditOf(d.decisionId, 'provider.chosen')).toEqual([{ actor: `citizen-${d.customerId}`, actor_role: 'citizen', agent: null, action: 'provider.chosen', at: expect.any(Date) }]);
+    await r.refused('POST', `/decisions/${d.decisionId}/choice`, await svc.as({ sub: `citizen-${d.customerId}`, role: 'citizen', customerId: d.customerId }), { providerId: 'hemtjanst-a' }, 403);
+    expect(await auditOf(d.decisionId, 'provider.chosen')).toEqual([]);
   });
 
   it("refuses the worker acting for a customer on another customer's decision, as it refuses the customer", async () => {

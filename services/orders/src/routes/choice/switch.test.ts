@@ -4,7 +4,7 @@ import { eventCatalog, type CatalogEvent, type EventName, type EventPayload } fr
 import { testEngines } from '@kundval/platform/testing';
 import { applyDecisionEvent } from '../../consumers/decisions.consumer.js';
 import { seedDecision, seedProvider, startOrders, type TestOrders } from '../../test-support/orders-service.js';
-import { requestsFor, type Headers } from '../../test-support/requests.js';
+import { CASE_HANDLER, journeyFor, requestsFor, type Headers } from '../../test-support/requests.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -38,7 +38,7 @@ describe.each(testEngines())('switching provider and orders over a decision on %
   /** A granted decision (2026-02-01 to 2026-07-31) with provider A chosen and its order placed. */
   async function placed(options: Parameters<typeof seedDecision>[1] = {}, providerId = 'hemtjanst-a'): Promise<Placed> {
     const decision = await seedDecision(svc.db, options);
-    await r.ok(`/decisions/${decision.decisionId}/choice`, caseHandler, { providerId }, 201);
+    await r.ok(`/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId }, 201);
     const order = await r.ok<{ orderId: string }>('/orders', system, { decisionId: decision.decisionId }, 201);
     return { ...decision, orderId: order.orderId };
   }
@@ -174,7 +174,7 @@ describe.each(testEngines())('switching provider and orders over a decision on %
   describe('POST /orders', () => {
     it("carries the decision's voucher level into the order and its event", async () => {
       const decision = await seedDecision(svc.db, { areaId: 'day-activities', level: 2 });
-      await r.ok(`/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'dag-ab' }, 201);
+      await r.ok(`/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'dag-ab' }, 201);
       const mark = await r.mark();
       const order = await r.ok('/orders', system, { decisionId: decision.decisionId }, 201);
       expect(order).toMatchObject({ areaId: 'day-activities', level: 2 });
@@ -183,7 +183,7 @@ describe.each(testEngines())('switching provider and orders over a decision on %
 
     it('refuses a start outside the decision (409 ORDERS.OUTSIDE_DECISION) and a malformed one (400), storing nothing', async () => {
       const decision = await seedDecision(svc.db);
-      await r.ok(`/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'hemtjanst-a' }, 201);
+      await r.ok(`/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hemtjanst-a' }, 201);
       await r.refused('POST', '/orders', system, { decisionId: decision.decisionId, effectiveFrom: '2026-01-31' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
       await r.refused('POST', '/orders', system, { decisionId: decision.decisionId, effectiveFrom: '2026-08-01' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
       await r.refused('POST', '/orders', system, { decisionId: decision.decisionId, effectiveFrom: '1 March' }, 400, 'VALIDATION', 'body.effectiveFrom');
@@ -264,14 +264,14 @@ describe.each(testEngines())('switching provider and orders over a decision on %
 
     it('an ended decision takes no new choice, caps new orders at its last day and refuses switches after it', async () => {
       const d = await seedDecision(svc.db);
-      await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'hemtjanst-a' }, 201);
+      await r.ok(`/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hemtjanst-a' }, 201);
       await applyDecisionEvent(svc.db, event('decisionEnded', { applicationId: d.applicationId, decisionId: d.decisionId, customerId: d.customerId, reason: 'moved', endDate: '2026-05-15' }));
       expect(await r.ok('/orders', system, { decisionId: d.decisionId }, 201)).toMatchObject({ validFrom: '2026-02-01', validTo: '2026-05-15' });
       await r.refused('POST', `/decisions/${d.decisionId}/switch`, caseHandler, { providerId: 'hemtjanst-b', effectiveFrom: '2026-06-01' }, 409, 'ORDERS.SWITCH_AFTER_DECISION_END');
 
       const unchosen = await seedDecision(svc.db);
       await applyDecisionEvent(svc.db, event('decisionEnded', { applicationId: unchosen.applicationId, decisionId: unchosen.decisionId, customerId: unchosen.customerId, reason: 'deceased', endDate: '2026-03-01' }));
-      await r.refused('POST', `/decisions/${unchosen.decisionId}/choice`, caseHandler, { providerId: 'hemtjanst-a' }, 409, 'ORDERS.DECISION_ENDED');
+      await r.refused('POST', `/decisions/${unchosen.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hemtjanst-a' }, 409, 'ORDERS.DECISION_ENDED');
       await r.refused('POST', `/decisions/${unchosen.decisionId}/default-choice`, system, undefined, 409, 'ORDERS.DECISION_ENDED');
     });
   });

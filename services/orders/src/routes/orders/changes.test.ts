@@ -4,7 +4,7 @@ import { eventCatalog, type CatalogEvent, type EventPayload } from '@kundval/con
 import { testEngines } from '@kundval/platform/testing';
 import { applyDecisionEvent } from '../../consumers/decisions.consumer.js';
 import { seedDecision, seedProvider, startOrders, type TestOrders } from '../../test-support/orders-service.js';
-import { requestsFor, type Headers } from '../../test-support/requests.js';
+import { CASE_HANDLER, journeyFor, requestsFor, type Headers } from '../../test-support/requests.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -41,7 +41,7 @@ describe.each(testEngines())('amending orders when their decision changes on %s'
   /** A granted decision (by default home care, 2026-02-01 to 2026-07-31, 10.5 + 4 hours) with the provider chosen and ordered. */
   async function placed(options: Parameters<typeof seedDecision>[1] = {}, providerId = 'hemtjanst-a', district?: string): Promise<Placed> {
     const decision = await seedDecision(svc.db, options);
-    await r.ok(`/decisions/${decision.decisionId}/choice`, caseHandler, { providerId, ...(district ? { district } : {}) }, 201);
+    await r.ok(`/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId, ...(district ? { district } : {}) }, 201);
     const order = await r.ok<{ orderId: string }>('/orders', system, { decisionId: decision.decisionId }, 201);
     return { ...decision, orderId: order.orderId };
   }

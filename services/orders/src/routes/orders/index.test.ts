@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { seedDecision, seedProvider, startOrders, type TestOrders } from '../../test-support/orders-service.js';
+import { journeyFor, CASE_HANDLER, citizenPerson } from '../../test-support/requests.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -32,7 +33,7 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
   /** A granted decision with the customer's choice and the order placed: what the provider's routes start from. */
   async function placedOrder(providerId = 'omsorg-privat') {
     const decision = await seedDecision(svc.db);
-    expect((await send('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId })).statusCode).toBe(201);
+    expect((await send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId })).statusCode).toBe(201);
     const res = await send('POST', '/orders', system, { decisionId: decision.decisionId });
     expect(res.statusCode).toBe(201);
     return { ...decision, orderId: res.json<{ orderId: string }>().orderId };
@@ -42,7 +43,7 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
     it("records the customer's own choice with an event that carries the provider's kind, and audits it", async () => {
       const decision = await seedDecision(svc.db);
       const outbox = (await svc.outbox()).length;
-      const res = await send('POST', `/decisions/${decision.decisionId}/choice`, await citizenOf(decision.customerId), { providerId: 'omsorg-privat' });
+      const res = await send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, citizenPerson(decision.customerId)), { providerId: 'omsorg-privat' });
       expect(res.statusCode).toBe(201);
       const choice = res.json();
       expect(choice).toEqual({ choiceId: expect.any(String), decisionId: decision.decisionId, providerId: 'omsorg-privat', chosenBy: 'customer' });
@@ -58,9 +59,9 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
 
     it('refuses a second choice for the same decision with 409 ORDERS.ALREADY_CHOSEN and stores nothing', async () => {
       const decision = await seedDecision(svc.db);
-      expect((await send('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'omsorg-privat' })).statusCode).toBe(201);
+      expect((await send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'omsorg-privat' })).statusCode).toBe(201);
       const before = await tableCounts(svc.db);
-      const res = await send('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'kommunens-omsorg' });
+      const res = await send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'kommunens-omsorg' });
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toBe('ORDERS.ALREADY_CHOSEN');
       await expectNothingStored(before);
@@ -73,7 +74,7 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
     ])('refuses a provider %s with 400 ORDERS.PROVIDER_NOT_AUTHORIZED naming body.providerId, and stores nothing', async (_, providerId) => {
       const decision = await seedDecision(svc.db);
       const before = await tableCounts(svc.db);
-      const res = await send('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId });
+      const res = await send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'ORDERS.PROVIDER_NOT_AUTHORIZED', issues: [{ field: 'body.providerId' }] });
       await expectNothingStored(before);
@@ -85,30 +86,32 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
       ['an empty provider', 'body.providerId', UNKNOWN, { providerId: '' }],
     ])('refuses %s with 400 naming %s, and stores nothing', async (_, field, decisionId, payload) => {
       const before = await tableCounts(svc.db);
-      const res = await send('POST', `/decisions/${decisionId}/choice`, caseHandler, payload);
+      const res = await send('POST', `/decisions/${decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), payload);
       expect(res.statusCode).toBe(400);
       expect(res.json().issues.map((i: { field: string }) => i.field)).toContain(field);
       await expectNothingStored(before);
     });
 
     it('answers 404 ORDERS.DECISION_NOT_FOUND for a decision that has not reached the service, and 409 ORDERS.DECISION_DENIED for a denial', async () => {
-      const missing = await send('POST', `/decisions/${UNKNOWN}/choice`, caseHandler, { providerId: 'omsorg-privat' });
+      const missing = await send('POST', `/decisions/${UNKNOWN}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'omsorg-privat' });
       expect(missing.statusCode).toBe(404);
       expect(missing.json().error).toBe('ORDERS.DECISION_NOT_FOUND');
       const denied = await seedDecision(svc.db, { outcome: 'denied' });
       const before = await tableCounts(svc.db);
-      const res = await send('POST', `/decisions/${denied.decisionId}/choice`, caseHandler, { providerId: 'omsorg-privat' });
+      const res = await send('POST', `/decisions/${denied.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'omsorg-privat' });
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toBe('ORDERS.DECISION_DENIED');
       await expectNothingStored(before);
     });
 
-    it("does not find another customer's decision for a citizen choosing (404), refuses a provider choosing (403), storing nothing; 401 without a token", async () => {
+    it("does not find another customer's decision for the journey choosing for a citizen (404); refuses a provider, and a citizen or case handler calling orders themselves (403: people choose through the journey), storing nothing; 401 without a token", async () => {
       const decision = await seedDecision(svc.db);
       const before = await tableCounts(svc.db);
       const url = `/decisions/${decision.decisionId}/choice`;
-      expect((await send('POST', url, await citizenOf(UNKNOWN), { providerId: 'omsorg-privat' })).statusCode).toBe(404);
+      expect((await send('POST', url, await journeyFor(svc, citizenPerson(UNKNOWN)), { providerId: 'omsorg-privat' })).statusCode).toBe(404);
       expect((await send('POST', url, provider, { providerId: 'omsorg-privat' })).statusCode).toBe(403);
+      expect((await send('POST', url, await citizenOf(decision.customerId), { providerId: 'omsorg-privat' })).statusCode).toBe(403);
+      expect((await send('POST', url, caseHandler, { providerId: 'omsorg-privat' })).statusCode).toBe(403);
       expect((await send('POST', url, {}, { providerId: 'omsorg-privat' })).statusCode).toBe(401);
       await expectNothingStored(before);
     });
@@ -128,7 +131,7 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
 
     it("keeps the customer's own choice when the journey asks for the default afterwards", async () => {
       const decision = await seedDecision(svc.db);
-      await send('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'omsorg-privat' });
+      await send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'omsorg-privat' });
       const before = await tableCounts(svc.db);
       const res = await send('POST', `/decisions/${decision.decisionId}/default-choice`, system);
       expect(res.json()).toMatchObject({ providerId: 'omsorg-privat', chosenBy: 'customer' });
@@ -150,7 +153,7 @@ describe.each(testEngines())('choice and order routes on %s', (engine) => {
   describe('POST /orders', () => {
     it('places the order with the chosen provider, with an event carrying what billing needs', async () => {
       const decision = await seedDecision(svc.db);
-      await send('POST', `/decisions/${decision.decisionId}/choice`, caseHandler, { providerId: 'omsorg-privat' });
+      await send('POST', `/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'omsorg-privat' });
       const outbox = (await svc.outbox()).length;
       const res = await send('POST', '/orders', system, { decisionId: decision.decisionId });
       expect(res.statusCode).toBe(201);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testEngines } from '@kundval/platform/testing';
 import { ordersRoutes } from '../../app.js';
 import { TEST_NOW, seedDecision, seedProvider, startOrders, type TestOrders } from '../../test-support/orders-service.js';
-import { requestsFor, type Headers } from '../../test-support/requests.js';
+import { CASE_HANDLER, citizenPerson, journeyFor, requestsFor, type Headers } from '../../test-support/requests.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -33,7 +33,7 @@ describe.each(testEngines())("a provider's obligations: refusal only outside cap
   /** A decision with the provider chosen (the customer living in `district`) and its order placed. */
   async function placed(providerId: string, district?: string, areaId = 'home-care') {
     const decision = await seedDecision(svc.db, { areaId });
-    await r.ok(`/decisions/${decision.decisionId}/choice`, caseHandler, { providerId, ...(district ? { district } : {}) }, 201);
+    await r.ok(`/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId, ...(district ? { district } : {}) }, 201);
     const order = await r.ok<{ orderId: string }>('/orders', system, { decisionId: decision.decisionId }, 201);
     return { ...decision, orderId: order.orderId };
   }
@@ -62,7 +62,7 @@ describe.each(testEngines())("a provider's obligations: refusal only outside cap
 
       // The refused order holds nothing: a new order needs a new choice, and then the new provider is ordered.
       await r.refused('POST', '/orders', system, { decisionId: second.decisionId }, 409, 'ORDERS.NO_CHOICE');
-      const chosen = await r.ok(`/decisions/${second.decisionId}/choice`, await svc.as({ role: 'citizen', customerId: second.customerId }), { providerId: 'hela-kommunen' }, 201);
+      const chosen = await r.ok(`/decisions/${second.decisionId}/choice`, await journeyFor(svc, citizenPerson(second.customerId)), { providerId: 'hela-kommunen' }, 201);
       expect(chosen).toMatchObject({ providerId: 'hela-kommunen', chosenBy: 'customer' });
       const order = await r.ok('/orders', system, { decisionId: second.decisionId }, 201);
       expect(order).toMatchObject({ providerId: 'hela-kommunen', validFrom: '2026-02-01', status: 'placed' });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testEngines } from '@kundval/platform/testing';
 import { ordersRoutes } from '../../app.js';
 import { TEST_NOW, seedDecision, seedProvider, startOrders, type TestOrders } from '../../test-support/orders-service.js';
-import { requestsFor, type Headers } from '../../test-support/requests.js';
+import { CASE_HANDLER, citizenPerson, journeyFor, requestsFor, type Headers } from '../../test-support/requests.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -40,7 +40,7 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
     const d = await seedDecision(svc.db, { areaId: 'day-activities', level: 2, ...options });
     return { ...d, citizen: await svc.as({ role: 'citizen', customerId: d.customerId }) };
   }
-  const choose = (c: Customer, providerId: string) => r.ok<{ choiceId: string; providerId: string }>(`/decisions/${c.decisionId}/choice`, c.citizen, { providerId }, 201);
+  const choose = async (c: Customer, providerId: string) => r.ok<{ choiceId: string; providerId: string }>(`/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId }, 201);
   const place = (c: Customer, providerId: string, extra: Record<string, unknown> = {}, status = 201) =>
     r.ok<Order>('/orders', system, { decisionId: c.decisionId, providerId, ...extra }, status);
   /** A customer using providers A and B at once, each with an order placed. */
@@ -72,8 +72,8 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
         { providerId: 'dag-b', chosenBy: 'customer', effectiveFrom: '2026-02-01' },
       ]);
 
-      await r.refused('POST', `/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'dag-a' }, 409, 'ORDERS.ALREADY_CHOSEN', 'body.providerId');
-      await r.refused('POST', `/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-b' }, 409, 'ORDERS.ALREADY_CHOSEN', 'body.providerId');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId: 'dag-a' }, 409, 'ORDERS.ALREADY_CHOSEN', 'body.providerId');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'dag-b' }, 409, 'ORDERS.ALREADY_CHOSEN', 'body.providerId');
       // The journey's default is for a customer without a provider: the ones chosen stand.
       const before = await r.counts();
       expect(await r.ok(`/decisions/${c.decisionId}/default-choice`, system, undefined)).toMatchObject({ providerId: 'dag-a', chosenBy: 'customer' });
@@ -82,8 +82,8 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
 
     it('keeps one provider at a time in an area whose definition says so: a second home-care choice is still refused', async () => {
       const d = await seedDecision(svc.db);
-      await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'hem-a' }, 201);
-      await r.refused('POST', `/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'hem-b' }, 409, 'ORDERS.ALREADY_CHOSEN');
+      await r.ok(`/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hem-a' }, 201);
+      await r.refused('POST', `/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hem-b' }, 409, 'ORDERS.ALREADY_CHOSEN');
     });
 
     it('puts a provider added after the decision began in force from today, and orders it from then by default', async () => {
@@ -110,7 +110,7 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
       const c = await customer();
       await choose(c, 'dag-a');
       now = new Date('2026-03-10T10:00:00+01:00');
-      await r.ok(`/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-b', effectiveFrom: '2026-02-15' }, 201);
+      await r.ok(`/decisions/${c.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'dag-b', effectiveFrom: '2026-02-15' }, 201);
       expect((await choiceStatuses(c.decisionId)).map((row) => [row.provider_id, row.effective_from])).toEqual([
         ['dag-a', '2026-02-01'],
         ['dag-b', '2026-02-15'],
@@ -118,24 +118,38 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
       expect(await place(c, 'dag-b')).toMatchObject({ providerId: 'dag-b', validFrom: '2026-02-15' });
     });
 
+    it("lets the journey record an added provider from an earlier agreed day on the case handler's behalf, and refuses it on the customer's (409 ORDERS.CHOICE_DATE_PAST)", async () => {
+      const c = await customer();
+      await choose(c, 'dag-a');
+      now = new Date('2026-03-10T10:00:00+01:00');
+      const forCustomer = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: `citizen-${c.customerId}`, role: 'citizen', customerId: c.customerId } });
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, forCustomer, { providerId: 'dag-b', effectiveFrom: '2026-02-15' }, 409, 'ORDERS.CHOICE_DATE_PAST', 'body.effectiveFrom');
+      const forCaseHandler = await svc.as({ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'handlaggare-2', role: 'case-handler' } });
+      await r.ok(`/decisions/${c.decisionId}/choice`, forCaseHandler, { providerId: 'dag-b', effectiveFrom: '2026-02-15' }, 201);
+      expect((await choiceStatuses(c.decisionId)).map((row) => [row.provider_id, row.effective_from])).toEqual([
+        ['dag-a', '2026-02-01'],
+        ['dag-b', '2026-02-15'],
+      ]);
+    });
+
     it('refuses the customer an earlier day (409 ORDERS.CHOICE_DATE_PAST), a day outside the decision (409 ORDERS.OUTSIDE_DECISION), and a first day for a first choice or a one-provider area (400), storing nothing', async () => {
       const c = await customer();
       now = new Date('2026-03-10T10:00:00+01:00');
       const before = await r.counts();
-      await r.refused('POST', `/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-a', effectiveFrom: '2026-03-10' }, 400, 'ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'body.effectiveFrom');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'dag-a', effectiveFrom: '2026-03-10' }, 400, 'ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'body.effectiveFrom');
       expect(await r.counts()).toEqual(before);
       await choose(c, 'dag-a');
       const chosen = await r.counts();
-      await r.refused('POST', `/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'dag-b', effectiveFrom: '2026-03-09' }, 409, 'ORDERS.CHOICE_DATE_PAST', 'body.effectiveFrom');
-      await r.refused('POST', `/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-b', effectiveFrom: '2026-01-31' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
-      await r.refused('POST', `/decisions/${c.decisionId}/choice`, caseHandler, { providerId: 'dag-b', effectiveFrom: '2026-08-01' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId: 'dag-b', effectiveFrom: '2026-03-09' }, 409, 'ORDERS.CHOICE_DATE_PAST', 'body.effectiveFrom');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'dag-b', effectiveFrom: '2026-01-31' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
+      await r.refused('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'dag-b', effectiveFrom: '2026-08-01' }, 409, 'ORDERS.OUTSIDE_DECISION', 'body.effectiveFrom');
       expect(await r.counts()).toEqual(chosen);
       // The customer may add one from a later day.
-      await r.ok(`/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'dag-b', effectiveFrom: '2026-03-16' }, 201);
+      await r.ok(`/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId: 'dag-b', effectiveFrom: '2026-03-16' }, 201);
       expect((await choiceStatuses(c.decisionId)).at(-1)).toMatchObject({ provider_id: 'dag-b', effective_from: '2026-03-16' });
 
       const home = await seedDecision(svc.db);
-      await r.refused('POST', `/decisions/${home.decisionId}/choice`, caseHandler, { providerId: 'hem-a', effectiveFrom: '2026-03-10' }, 400, 'ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'body.effectiveFrom');
+      await r.refused('POST', `/decisions/${home.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hem-a', effectiveFrom: '2026-03-10' }, 400, 'ORDERS.EFFECTIVE_FROM_NOT_APPLICABLE', 'body.effectiveFrom');
     });
   });
 
@@ -178,7 +192,7 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
 
     it("carries the decision's deciding municipality into orderPlaced where the area has one provider at a time, and checks a provider named there", async () => {
       const d = await seedDecision(svc.db, { decidingMunicipality: 'tyreso' });
-      await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'hem-a' }, 201);
+      await r.ok(`/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hem-a' }, 201);
       await r.refused('POST', '/orders', system, { decisionId: d.decisionId, providerId: 'hem-b' }, 409, 'ORDERS.NOT_CHOSEN', 'body.providerId');
       const mark = await r.mark();
       const order = await r.ok<Order>('/orders', system, { decisionId: d.decisionId, providerId: 'hem-a' }, 201);
@@ -237,7 +251,7 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
 
     it('checks a provider named as switched from where the area has one provider at a time (409 ORDERS.NOT_CHOSEN)', async () => {
       const d = await seedDecision(svc.db);
-      await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'hem-a' }, 201);
+      await r.ok(`/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hem-a' }, 201);
       await r.refused('POST', `/decisions/${d.decisionId}/switch`, caseHandler, { providerId: 'hem-b', effectiveFrom: '2026-03-01', fromProviderId: 'hem-b' }, 409, 'ORDERS.NOT_CHOSEN', 'body.fromProviderId');
       expect(await r.ok(`/decisions/${d.decisionId}/switch`, caseHandler, { providerId: 'hem-b', effectiveFrom: '2026-03-01', fromProviderId: 'hem-a' }, 201)).toMatchObject({ fromProviderId: 'hem-a' });
     });
@@ -302,7 +316,7 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
 
     it('refuses a start or days a week in an area not paid per attendance day (400 ORDERS.NOT_AN_ATTENDANCE_AREA)', async () => {
       const d = await seedDecision(svc.db);
-      await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'hem-a' }, 201);
+      await r.ok(`/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hem-a' }, 201);
       const order = await r.ok<Order>('/orders', system, { decisionId: d.decisionId }, 201);
       const provider = await providerAs('hem-a');
       await r.ok(`/orders/${order.orderId}/accept`, provider, undefined);
@@ -358,7 +372,7 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
       await r.refused('POST', `/orders/${c.b.orderId}/end`, caseHandler, { endDate: '2026-03-31', reason: 'left' }, 409, 'ORDERS.LAST_PROVIDER');
 
       const d = await seedDecision(svc.db);
-      await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'hem-a' }, 201);
+      await r.ok(`/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'hem-a' }, 201);
       const order = await r.ok<Order>('/orders', system, { decisionId: d.decisionId }, 201);
       const citizen = await svc.as({ role: 'citizen', customerId: d.customerId });
       await r.refused('POST', `/orders/${order.orderId}/end`, citizen, { endDate: '2026-03-31', reason: 'left' }, 409, 'ORDERS.REASON_NOT_FOR_AREA', 'body.reason');
@@ -378,7 +392,7 @@ describe.each(testEngines())('several providers at once, and orders ended by lea
   describe("POST /orders/:orderId/end with reason 'moved-out'", () => {
     it('ends a nursing-home order on the day before the move-out, from the journey, leaving the place to the home to release', async () => {
       const d = await seedDecision(svc.db, { areaId: 'nursing-home', level: 5 });
-      await r.ok(`/decisions/${d.decisionId}/choice`, caseHandler, { providerId: 'boende-a' }, 201);
+      await r.ok(`/decisions/${d.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId: 'boende-a' }, 201);
       const order = await r.ok<Order>('/orders', system, { decisionId: d.decisionId }, 201);
       const occupied = async () =>
         (await svc.db.selectFrom('authorizations').select('occupied_places').where('provider_id', '=', 'boende-a').where('area_id', '=', 'nursing-home').executeTakeFirstOrThrow()).occupied_places;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testEngines } from '@kundval/platform/testing';
 import { ordersRoutes } from '../../app.js';
 import { TEST_NOW, seedDecision, seedProvider, startOrders, type TestOrders } from '../../test-support/orders-service.js';
-import { requestsFor, type Headers } from '../../test-support/requests.js';
+import { citizenPerson, journeyFor, requestsFor, type Headers } from '../../test-support/requests.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -38,7 +38,7 @@ describe.each(testEngines())('nursing-home places: queue, offers and answers on 
     const d = await seedDecision(svc.db, { areaId: 'nursing-home', level: 5 });
     return { ...d, citizen: await svc.as({ role: 'citizen', customerId: d.customerId }) };
   }
-  const choose = (c: Customer, providerId: string, extra: Record<string, unknown> = {}) => r.send('POST', `/decisions/${c.decisionId}/choice`, c.citizen, { providerId, ...extra });
+  const choose = async (c: Customer, providerId: string, extra: Record<string, unknown> = {}) => r.send('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId, ...extra });
   const release = async (providerId: string, count: number) => r.ok<{ offers: Offer[]; occupiedPlaces: number }>(`/providers/${providerId}/places/released`, await providerAs(providerId), { count });
   const queueOf = async (providerId: string) => (await r.send('GET', `/providers/${providerId}/queue`, caseHandler)).json<Array<{ decisionId: string; position: number; status: string; offer: { offerId: string } | null }>>();
 
@@ -156,7 +156,7 @@ describe.each(testEngines())('nursing-home places: queue, offers and answers on 
   it('refuses to keep a queue place the customer does not hold (409 ORDERS.NOT_IN_QUEUE), storing nothing', async () => {
     await home('bjorkbo', 2);
     const c = await customer();
-    await r.refused('POST', `/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'bjorkbo', stayInQueueFor: 'tallbo' }, 409, 'ORDERS.NOT_IN_QUEUE', 'body.stayInQueueFor');
+    await r.refused('POST', `/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId: 'bjorkbo', stayInQueueFor: 'tallbo' }, 409, 'ORDERS.NOT_IN_QUEUE', 'body.stayInQueueFor');
   });
 
   it('lets an unanswered offer lapse after its answer date: answering is 409 ORDERS.OFFER_LAPSED, and the place goes to the next in line', async () => {
@@ -190,7 +190,7 @@ describe.each(testEngines())('nursing-home places: queue, offers and answers on 
     await home('hemmet-fullt', 1, 1);
     await home('hemmet-ledigt', 3);
     const c = await customer();
-    await r.ok(`/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'hemmet-ledigt' }, 201);
+    await r.ok(`/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId: 'hemmet-ledigt' }, 201);
     await r.ok('/orders', system, { decisionId: c.decisionId }, 201);
     const queued = await r.send('POST', `/decisions/${c.decisionId}/switch`, c.citizen, { providerId: 'hemmet-fullt', effectiveFrom: '2026-03-01' });
     expect(queued.statusCode, queued.body).toBe(202);
@@ -212,7 +212,7 @@ describe.each(testEngines())('nursing-home places: queue, offers and answers on 
   it('a home may not refuse over capacity (the place is held for the customer), but outside its service area it may, and the place goes to the queue', async () => {
     await home('strandbo', 1, 0, { providerId: 'strandbo', serviceArea: ['Saltsjöbaden'] });
     const c = await customer();
-    await r.ok(`/decisions/${c.decisionId}/choice`, c.citizen, { providerId: 'strandbo', district: 'Älta' }, 201);
+    await r.ok(`/decisions/${c.decisionId}/choice`, await journeyFor(svc, citizenPerson(c.customerId)), { providerId: 'strandbo', district: 'Älta' }, 201);
     const waiting = await customer();
     await choose(waiting, 'strandbo');
     const { orderId } = await r.ok<{ orderId: string }>('/orders', system, { decisionId: c.decisionId }, 201);

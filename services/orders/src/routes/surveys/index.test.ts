@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '@kundval/platform/testing';
 import { seedDecision, seedProvider, startOrders, type TestOrders } from '../../test-support/orders-service.js';
-import { requestsFor, type Headers } from '../../test-support/requests.js';
+import { CASE_HANDLER, journeyFor, requestsFor, type Headers } from '../../test-support/requests.js';
 import { meanTenths } from '../../application/surveys/surveys.js';
 
 describe('the mean score in tenths', () => {
@@ -33,7 +33,7 @@ describe.each(testEngines())('the yearly customer survey on %s', (engine) => {
   /** A customer with a home-care order at the provider in force in 2026. */
   async function customerOf(providerId: string): Promise<{ customerId: string; citizen: Headers }> {
     const decision = await seedDecision(svc.db);
-    await r.ok(`/decisions/${decision.decisionId}/choice`, caseHandler, { providerId }, 201);
+    await r.ok(`/decisions/${decision.decisionId}/choice`, await journeyFor(svc, CASE_HANDLER), { providerId }, 201);
     await r.ok('/orders', system, { decisionId: decision.decisionId }, 201);
     return { customerId: decision.customerId, citizen: await svc.as({ role: 'citizen', customerId: decision.customerId }) };
   }
