@@ -5,7 +5,7 @@ import { startNatsServer, type NatsServer } from '@kundval/infra';
 import { connectEventBus, createLogger, type EventBus } from '@kundval/platform';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { seedDecision, seedProvider, startOrders, type TestOrders } from '../test-support/orders-service.js';
-import { requestsFor } from '../test-support/requests.js';
+import { journeyFor, requestsFor } from '../test-support/requests.js';
 import { applyDecisionEvent, decisionsConsumerHandlers, startDecisionsConsumer } from './decisions.consumer.js';
 
 function event<N extends EventName>(name: N, payload: EventPayload<N>): CatalogEvent {
@@ -197,7 +197,8 @@ describe.each(testEngines())("the orders service's copy of decisions on %s", (en
       const providerId = 'hemtjanst-batch';
       await seedProvider(svc.db, { providerId });
       const decision = await seedDecision(svc.db);
-      const caseHandler = await svc.as({ role: 'case-handler' });
+      // The case handler's choice, as the journey carries it (ADR 0029).
+      const caseHandler = await journeyFor(svc, { sub: 'handlaggare-1', role: 'case-handler' });
       const system = await svc.as({ role: 'system' });
       await r().ok(`/decisions/${decision.decisionId}/choice`, caseHandler, { providerId }, 201);
       const order = await r().ok<{ orderId: string }>('/orders', system, { decisionId: decision.decisionId }, 201);
