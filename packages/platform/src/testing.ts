@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { sql, type Kysely, type Migration } from 'kysely';
 import { Role, type Principal } from '@kundval/contracts';
 import { openDatabase } from './database.js';
@@ -230,7 +231,35 @@ export function rowChanges(before: Record<string, number>, after: Record<string,
  * What an allowed call of a matrix must do, exactly: its success status, the rows it adds (every
  * change writes an `audit_log` row, so an update shows as one), and the key fields of its answer.
  */
-export type AllowedEffect = { status: number; rows: Record<string, number>; body?: unknown };
+export type AllowedEffect = {
+  status: number;
+  rows: Record<string, number>;
+  /** Key fields of the JSON answer (matched as a subset), or with `text` the whole text answer (a CSV, an XML file). */
+  body?: unknown;
+  text?: true;
+};
+
+/** What a matrix call came back with: its status and body, and the row counts per table before and after it. */
+export type MatrixCallResult = { status: number; body: string; before: Record<string, number>; after: Record<string, number> };
+
+/**
+ * The one assertion of every service's matrix: a refused call answers its case's status and changes
+ * no table; an allowed one answers the route's exact status, adds exactly its rows and answers its
+ * key fields.
+ */
+export function expectAuthorizationOutcome(c: AuthorizationCase, call: MatrixCallResult, effect: AllowedEffect | undefined): void {
+  const { status, body, before, after } = call;
+  if (c.expected === 'refused') {
+    expect(status, body).toBe(c.status);
+    expect(after, 'a refused call changes nothing').toEqual(before);
+    return;
+  }
+  if (!effect) throw new Error(`${c.route}: an allowed call needs its effect`);
+  expect(status, body).toBe(effect.status);
+  expect(rowChanges(before, after), 'the rows it added').toEqual(effect.rows);
+  if (effect.text) expect(body).toEqual(effect.body);
+  else expect(JSON.parse(body)).toMatchObject(effect.body as object);
+}
 
 /** Route → its allowed roles, sorted, for comparing a matrix with the routes as registered. */
 export function accessByRoute(rows: readonly RouteAccess[]): Record<string, string> {
