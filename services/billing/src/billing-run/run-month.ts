@@ -6,12 +6,13 @@ import type { BillingDb } from '../store/db.js';
 import { RateTableCache, occupancyAreaIds } from '../areas.js';
 import { loadFinanceSettings, type FinanceSettings } from '../finance/config.js';
 import { insertBatch, loadBatchTransfers, transfersPain001 } from '../finance/payment-batches.js';
-import { computeFee, invoiceOcr, loadDeliveries } from '../fees/fees.js';
+import { computeFee, deliveriesFromTotals, invoiceOcr, loadDeliveries } from '../fees/fees.js';
 import { setOffOpenCredits } from '../fees/fee-credits.js';
 import { enqueueEvents } from '../outbox-bulk.js';
 import { rechargeFor, recordRecharges, type RechargeRow } from '../payments/municipal-recharges.js';
 import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.js';
 import { openPeriod } from '../periods.js';
+import { insertRunDeliveries, runDeliveryTotals } from '../store/run-deliveries.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
 import { STATEMENT_STATUSES, priceProviderMonth, type Refusal } from './provider-month.js';
 
@@ -87,9 +88,12 @@ const SYSTEM: Actor = { sub: 'billing-run', role: 'system' };
  *    sessions and occupied days; the statement is written, and each order-month is paid what it is worth less
  *    what earlier payments paid, booked against the provider's paid lines so the provider's
  *    payments add up to its statement; a payment for a customer another municipality placed here
- *    is recharged to it by the same rule as any other payment (ADR 0014). One transaction per provider.
- * 2. Customer by customer (keyset pages), the month's fee over all areas under one maxtaxa, less
- *    what earlier invoices charged, with an OCR reference when there is something to pay.
+ *    is recharged to it by the same rule as any other payment (ADR 0014). The customers' approved
+ *    deliveries it reads on the way are tallied per (customer, area) and written with the statement
+ *    (`billing_run_deliveries`). One transaction per provider.
+ * 2. Customer by customer (keyset pages), the month's fee over all areas under one maxtaxa, from the
+ *    tally (the month's visits are read once, in step 1), less what earlier invoices charged, with
+ *    an OCR reference when there is something to pay.
  * 3. One payment batch of the period's unbatched payments, and its pain.001 file (one credit
  *    transfer per provider account).
  *
@@ -110,7 +114,7 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
 
   const run = await startOrResume(db, month, clock, actor, options.staleAfterMs ?? 120_000, correlationId);
   if (run.status === 'completed') return { created: false, result: run.result as BillingRunResult };
-  const { runId, periodMonth } = run;
+  const { runId, periodMonth, talliesDeliveries } = run;
   // Fresh planner statistics: a month of visits loaded just before the run would otherwise look empty
   // to the planner, which then sorts a provider's whole month for every page instead of walking the index.
   await sql`analyze visits, attendance_days, sessions, orders, month_approvals, provider_payments, fee_invoices`.execute(db);
@@ -196,6 +200,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
           },
         });
         await flush();
+        // What the fee phase charges from, with the statement: a resumed run skips this provider, and its tally is there once.
+        if (talliesDeliveries) await insertRunDeliveries(trx, runId, providerId, statement.approved, insertBatchSize);
         const refused = [...statement.refused, ...paymentRefusals];
         await trx
           .insertInto('provider_statements')
@@ -245,7 +251,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
       );
       const customers = page.filter((c) => !done.has(c));
       if (customers.length === 0) return;
-      const deliveries = await loadDeliveries(trx, customers, month);
+      // The provider pass tallied the month's approved deliveries; only a run started before it did reads them again.
+      const deliveries = talliesDeliveries ? deliveriesFromTotals(await runDeliveryTotals(trx, runId, customers)) : await loadDeliveries(trx, customers, month);
       const bases = new Map((await trx.selectFrom('fee_bases').selectAll().where('customer_id', 'in', customers).execute()).map((b) => [b.customer_id, b]));
       const previous = new Map(
         (
@@ -409,7 +416,7 @@ type PaymentRow = {
   event: { paymentId: string; applicationId: string; orderId: string; providerId: string; month: string; amountOre: number; unpricedMinutes: number };
 };
 
-type StartedRun = { status: 'running'; runId: string; periodMonth: string; startedAt: string } | { status: 'completed'; result: unknown };
+type StartedRun = { status: 'running'; runId: string; periodMonth: string; startedAt: string; talliesDeliveries: boolean } | { status: 'completed'; result: unknown };
 
 async function startOrResume(db: BillingDb, month: string, clock: () => Date, actor: Actor, staleAfterMs: number, correlationId: string | null): Promise<StartedRun> {
   return db.transaction().execute(async (trx) => {
@@ -424,13 +431,13 @@ async function startOrResume(db: BillingDb, month: string, clock: () => Date, ac
       }
       await trx.updateTable('billing_runs').set({ heartbeat_at: now }).where('run_id', '=', existing.run_id).execute();
       await audit(trx, actor, { action: 'billing-run.resumed', entity: 'billing-run', entityId: existing.run_id, after: { month }, correlationId });
-      return { status: 'running', runId: existing.run_id, periodMonth: existing.period_month, startedAt: existing.started_at.toISOString() };
+      return { status: 'running', runId: existing.run_id, periodMonth: existing.period_month, startedAt: existing.started_at.toISOString(), talliesDeliveries: existing.tallies_deliveries };
     }
     const runId = randomUUID();
     const periodMonth = await openPeriod(trx, month);
-    await trx.insertInto('billing_runs').values({ run_id: runId, month, period_month: periodMonth, status: 'running', started_by: actor.sub, started_at: now, heartbeat_at: now, finished_at: null, batch_id: null, result: null }).execute();
+    await trx.insertInto('billing_runs').values({ run_id: runId, month, period_month: periodMonth, status: 'running', started_by: actor.sub, started_at: now, heartbeat_at: now, finished_at: null, batch_id: null, result: null, tallies_deliveries: true }).execute();
     await audit(trx, actor, { action: 'billing-run.started', entity: 'billing-run', entityId: runId, after: { month, periodMonth }, correlationId });
-    return { status: 'running', runId, periodMonth, startedAt: now.toISOString() };
+    return { status: 'running', runId, periodMonth, startedAt: now.toISOString(), talliesDeliveries: true };
   });
 }
 
