@@ -5,7 +5,7 @@ import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { validateAgainstXsd, controlTotalProblems } from '../finance/test-support/pain001-checks.js';
 import { fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../test-support/corrections.js';
 import { createMetrics } from '@kundval/platform';
-import { runBillingMonth, type BillingRunResult } from './run-month.js';
+import { ordersToPrice, runBillingMonth, type BillingRunResult } from './run-month.js';
 import { registerBillingRunMetrics } from './metrics.js';
 import { deliveriesFromTotals, loadDeliveries } from '../fees/fees.js';
 import { runDeliveryTotals } from '../store/run-deliveries.js';
@@ -304,6 +304,44 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
       // And the tally it charged from is what the visits, attendance days and sessions themselves say, customer by customer.
       const customers = [...new Set([...resumed.orders.map((o) => o.customerId), resumed.refused.customerId])];
       expect(deliveriesFromTotals(await runDeliveryTotals(svc.db, result.runId, customers))).toEqual(await loadDeliveries(svc.db, customers, '2025-12'));
+    });
+
+    it("counts the orders to price from approved months and placements exactly as the month's deliveries themselves give them", async () => {
+      // November: deliveries of every kind, a month closed as nothing delivered, and one reported but not approved.
+      await monthOfDeliveries('2025-11', '+01:00');
+      const closed = await placeOrder(svc.db, { providerId: 'run-zeta' });
+      const close = await post(`/orders/${closed.orderId}/months/2025-11/nothing-delivered`, await svc.as({ role: 'case-handler' }), { reason: 'In hospital the whole month.' });
+      expect(close.statusCode, close.body).toBe(201);
+      const waiting = await placeOrder(svc.db, { providerId: 'run-alfa' });
+      expect((await post(`/orders/${waiting.orderId}/visits`, await providerOf(waiting), { visits: [visit('2025-11-03', '08:00', '08:30', 'care', '+01:00')] })).statusCode).toBe(201);
+      // The count as it was made before: every order with a delivery of the month in a statement's status, and every placement in force.
+      const fromDeliveries = async (month: string) => {
+        const first = `${month}-01`;
+        const last = sql`(date_trunc('month', ${first}::date) + interval '1 month - 1 day')::date`;
+        const { rows } = await sql<{ n: number }>`
+          with providers as (
+            select o.provider_id from month_approvals m join orders o on o.order_id = m.order_id where m.month = ${month}
+            union
+            select provider_id from orders where area_id = 'nursing-home' and valid_from <= ${last} and least(end_date, valid_to) >= ${first}::date
+          ), priced as (
+            select order_id, provider_id from visits where local_month = ${month} and status in ('approved', 'disputed', 'rejected')
+            union
+            select order_id, provider_id from attendance_days where local_month = ${month} and status in ('approved', 'disputed', 'rejected')
+            union
+            select order_id, provider_id from sessions where local_month = ${month} and status in ('approved', 'disputed', 'rejected')
+            union
+            select order_id, provider_id from orders where area_id = 'nursing-home' and valid_from <= ${last} and coalesce(least(end_date, valid_to), valid_to) >= ${first}::date
+          )
+          select count(distinct order_id)::int as n from priced where provider_id in (select provider_id from providers)`.execute(svc.db);
+        return rows[0]!.n;
+      };
+      const months = ['2025-02', '2025-03', '2025-04', '2025-06', '2025-09', '2025-11', '2025-12'];
+      const counted = await Promise.all(months.map(async (m) => [m, await ordersToPrice(svc.db, m)]));
+      const oracle = [];
+      for (const m of months) oracle.push([m, await fromDeliveries(m)]);
+      expect(counted).toEqual(oracle);
+      // November: three and two home-care orders, a day activity, the order without rates, and the five placements in force (March's to November's).
+      expect(Object.fromEntries(counted)['2025-11']).toBe(13);
     });
   });
 });

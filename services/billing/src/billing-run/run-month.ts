@@ -14,7 +14,7 @@ import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.j
 import { openPeriod } from '../periods.js';
 import { insertRunDeliveries, runDeliveryTotals } from '../store/run-deliveries.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
-import { STATEMENT_STATUSES, priceProviderMonth, type Refusal } from './provider-month.js';
+import { priceProviderMonth, type Refusal } from './provider-month.js';
 
 /** The basis of the payments and invoices a billing run makes: one of each per order-month and customer-month. */
 export const RUN_BASIS = 'billing-run';
@@ -370,28 +370,26 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
  * The orders a run of `month` prices, as `priceProviderMonth` meets them: every order with a visit,
  * attendance day or session of the month in a statement's status, and every placement in force in
  * the month, of the providers the run visits (those with an approved month or a placement in force).
+ *
+ * Counted without reading the deliveries: an order has a delivery of the month in a statement's
+ * status exactly when its month is approved with something delivered. Only the customer's approval
+ * (`approveMonth`, which needs a delivery and sets every one of the month approved or disputed) and a
+ * case handler's resolution of an approved month's disputes set those statuses, and deliveries are
+ * never deleted nor moved to another month; a month closed as nothing delivered has none. Such an
+ * order's provider is one the run visits by definition, as is every placement's. The test beside
+ * this file holds the count against the deliveries themselves.
  */
 export async function ordersToPrice(db: BillingDb, month: string): Promise<number> {
   const occupancy = occupancyAreaIds();
   const areas = occupancy.length > 0 ? occupancy : ['-'];
-  const statuses = [...STATEMENT_STATUSES];
   const first = firstDayOfMonth(month);
   const last = lastDayOfMonth(month);
   const { rows } = await sql<{ n: number | string }>`
-    with providers as (
-      select o.provider_id from month_approvals m join orders o on o.order_id = m.order_id where m.month = ${month}
+    select count(*) as n from (
+      select order_id from month_approvals where month = ${month} and not nothing_delivered
       union
-      select provider_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and least(end_date, valid_to) >= ${first}::date
-    ), priced as (
-      select order_id, provider_id from visits where local_month = ${month} and status = any(${statuses}::text[])
-      union
-      select order_id, provider_id from attendance_days where local_month = ${month} and status = any(${statuses}::text[])
-      union
-      select order_id, provider_id from sessions where local_month = ${month} and status = any(${statuses}::text[])
-      union
-      select order_id, provider_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and coalesce(least(end_date, valid_to), valid_to) >= ${first}::date
-    )
-    select count(distinct order_id) as n from priced where provider_id in (select provider_id from providers)`.execute(db);
+      select order_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and coalesce(least(end_date, valid_to), valid_to) >= ${first}::date
+    ) as priced`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 
