@@ -60,6 +60,25 @@ function isoMicros(iso: string): number {
   return Date.parse(`${iso.slice(0, 23)}Z`) * 1000 + Number(iso.slice(23, 26));
 }
 
+const digit = (iso: string, i: number) => iso.charCodeAt(i) - 48;
+/** Microseconds since midnight (UTC) of `YYYY-MM-DDTHH:MI:SS.ffffffZ`, read digit by digit. */
+function microsOfDay(iso: string): number {
+  const seconds = ((digit(iso, 11) * 10 + digit(iso, 12)) * 60 + digit(iso, 14) * 10 + digit(iso, 15)) * 60 + digit(iso, 17) * 10 + digit(iso, 18);
+  let fraction = 0;
+  for (let i = 20; i < 26; i++) fraction = fraction * 10 + digit(iso, i);
+  return seconds * 1_000_000 + fraction;
+}
+
+/**
+ * A visit's exact length in microseconds. Visits nearly always start and end on the same UTC day,
+ * which is read from the digits (a tenth of `Date.parse`'s cost over a million visits); others go
+ * through `Date`.
+ */
+export function visitMicros(start: string, end: string): number {
+  for (let i = 0; i < 10; i++) if (start.charCodeAt(i) !== end.charCodeAt(i)) return isoMicros(end) - isoMicros(start);
+  return microsOfDay(end) - microsOfDay(start);
+}
+
 /**
  * Prices a provider's month by streaming its deliveries from the database: visits page by page in
  * (order, start) order, each order priced by the domain's accumulator as its visits arrive and then
@@ -158,7 +177,7 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
       if (v.status === 'approved') {
         const t = tally(v.customer_id, c.order.area_id);
         t.visits++;
-        t.visitMicroseconds += isoMicros(v.end) - isoMicros(v.start);
+        t.visitMicroseconds += visitMicros(v.start, v.end);
       }
       if (c.refused || !c.pricer) continue;
       try {
