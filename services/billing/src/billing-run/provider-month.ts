@@ -131,7 +131,8 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
   };
 
   // 1. Visits (minute areas), keyset-paged in (order, start, id) order.
-  type OpenOrder = { order: OrderRow; pricer: OrderVisitPricer | null; refused: AppError | null; visits: number };
+  // `approved`: the order's entry in the tally, looked up once per order rather than once per visit (an order's visits are one customer's).
+  type OpenOrder = { order: OrderRow; pricer: OrderVisitPricer | null; refused: AppError | null; visits: number; approved: ApprovedDeliveries | null };
   const open: { current: OpenOrder | null } = { current: null };
   const finishCurrent = async () => {
     const c = open.current;
@@ -163,7 +164,7 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
       if (open.current?.order.order_id !== v.order_id) {
         await finishCurrent();
         const order: OrderRow = orders.get(v.order_id)!;
-        const started: OpenOrder = { order, pricer: null, refused: null, visits: 0 };
+        const started: OpenOrder = { order, pricer: null, refused: null, visits: 0, approved: null };
         open.current = started;
         try {
           started.pricer = new OrderVisitPricer(order, month, await tables.minuteTables(order.municipality, order.area_id));
@@ -175,7 +176,7 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
       const c = open.current!;
       c.visits++;
       if (v.status === 'approved') {
-        const t = tally(v.customer_id, c.order.area_id);
+        const t = (c.approved ??= tally(v.customer_id, c.order.area_id));
         t.visits++;
         t.visitMicroseconds += visitMicros(v.start, v.end);
       }
