@@ -22,7 +22,8 @@ export class Child {
     options: { args?: string[]; env?: Record<string, string>; quiet?: boolean } = {},
   ) {
     this.#process = fork(fileURLToPath(script), options.args ?? [], {
-      execArgv: ['--import', 'tsx'],
+      // BENCH_CPU_PROF_DIR: every child writes a V8 CPU profile there (Node refuses --cpu-prof in NODE_OPTIONS).
+      execArgv: ['--import', 'tsx', ...(process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [])],
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -5,8 +5,10 @@ import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { validateAgainstXsd, controlTotalProblems } from '../finance/test-support/pain001-checks.js';
 import { fieldsOf, placeOrder, startFullBilling, visit, type FullBilling, type PlacedOrder } from '../test-support/corrections.js';
 import { createMetrics } from '@kundval/platform';
-import { runBillingMonth, type BillingRunResult } from './run-month.js';
+import { ordersToPrice, runBillingMonth, type BillingRunResult } from './run-month.js';
 import { registerBillingRunMetrics } from './metrics.js';
+import { deliveriesFromTotals, loadDeliveries } from '../fees/fees.js';
+import { runDeliveryTotals } from '../store/run-deliveries.js';
 
 type Setup = { orders: PlacedOrder[]; journeyPaid: PlacedOrder; refused: PlacedOrder };
 
@@ -245,6 +247,102 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
       expect(after).toContain('kundval_billing_run_orders_to_price{month="2025-06",service="billing"} 10');
       expect(after).toContain('kundval_billing_run_orders_priced{month="2025-06",service="billing"} 10');
       expect(after).toContain('kundval_billing_run_running{month="2025-06",service="billing"} 0');
+    });
+
+    /** Every invoice of the run, in the order of the setup's customers (the ids differ from month to month, the deliveries do not). */
+    async function feesBySetup(runId: string, setup: Setup) {
+      const invoices = await svc.db.selectFrom('fee_invoices').selectAll().where('run_id', '=', runId).execute();
+      const customers = [...new Set([...setup.orders.map((o) => o.customerId), setup.refused.customerId])];
+      return customers.flatMap((c) =>
+        invoices.filter((i) => i.customer_id === c).map((i) => ({ approvedMinutes: i.approved_minutes, attendanceDays: i.attendance_days, feeOre: i.fee_ore, totalFeeOre: i.total_fee_ore, previouslyChargedOre: i.previously_charged_ore, perArea: i.per_area })),
+      );
+    }
+
+    it('charges, resumed after dying between providers, exactly the fees of a run that never stopped, from one read of the visits', async () => {
+      // September and December 2025 both begin on a Monday: the same deliveries, one month run straight through, the other killed part-way.
+      const straight = await monthOfDeliveries('2025-09', '+02:00');
+      const resumed = await monthOfDeliveries('2025-12', '+01:00');
+      const { result: whole } = await runBillingMonth({ db: svc.db, month: '2025-09', clock: () => new Date('2025-10-02T06:00:00Z'), executionDate: '2025-10-05' });
+
+      // Every statement the runs send, compiled; the third provider's statement insert fails, rolling back its transaction as a killed process's would be.
+      const statements: string[] = [];
+      let settled = 0;
+      const recorder = (dieAtProvider: number | null) =>
+        svc.db.withPlugin({
+          transformQuery(args) {
+            const compiled = svc.db.getExecutor().compileQuery(args.node, args.queryId).sql;
+            statements.push(compiled);
+            if (dieAtProvider !== null && compiled.startsWith('insert into "provider_statements"') && ++settled === dieAtProvider) throw new Error('killed between providers');
+            return args.node;
+          },
+          async transformResult(args) {
+            return args.result;
+          },
+        });
+      const t0 = new Date('2026-01-02T06:00:00Z');
+      await expect(runBillingMonth({ db: recorder(3), month: '2025-12', clock: () => t0, providerPageSize: 2, executionDate: '2026-01-05' })).rejects.toThrow('killed between providers');
+      const run = await svc.db.selectFrom('billing_runs').select(['run_id', 'status']).where('month', '=', '2025-12').executeTakeFirstOrThrow();
+      expect(run.status).toBe('running');
+      const settledBefore = await svc.db.selectFrom('provider_statements').select('provider_id').where('run_id', '=', run.run_id).orderBy('provider_id').execute();
+      expect(settledBefore.map((r) => r.provider_id)).toEqual(['run-alfa', 'run-beta']);
+      expect(await svc.db.selectFrom('fee_invoices').select('invoice_id').where('month', '=', '2025-12').where('basis', '=', 'billing-run').execute()).toEqual([]);
+
+      statements.length = 0;
+      const { created, result } = await runBillingMonth({ db: recorder(null), month: '2025-12', clock: () => new Date(t0.getTime() + 10 * 60_000), executionDate: '2026-01-05' });
+      expect(created).toBe(true);
+      expect(result.runId).toBe(run.run_id);
+      // Exactly the same fees, customer by customer and in total, in öre.
+      expect(result.totals.feesOre).toBe(whole.totals.feesOre);
+      expect(result.counts.invoices).toBe(whole.counts.invoices);
+      expect(await feesBySetup(result.runId, resumed)).toEqual(await feesBySetup(whole.runId, straight));
+      expect(whole.totals.feesOre).toBeGreaterThan(0);
+      // The resumed run read the visits only in its provider pass (three providers with visits left, one page each); the fee phase, from its first customer lock on, not at all.
+      const readsVisits = (q: string) => /\b(from|join)\s+"?visits"?(\s|$)/i.test(q);
+      const feePhase = statements.findIndex((q) => q.includes("'customer-month|'"));
+      expect(feePhase).toBeGreaterThan(0);
+      expect(statements.slice(feePhase).filter(readsVisits)).toEqual([]);
+      expect(statements.slice(0, feePhase).filter(readsVisits).length).toBeGreaterThan(0);
+      // And the tally it charged from is what the visits, attendance days and sessions themselves say, customer by customer.
+      const customers = [...new Set([...resumed.orders.map((o) => o.customerId), resumed.refused.customerId])];
+      expect(deliveriesFromTotals(await runDeliveryTotals(svc.db, result.runId, customers))).toEqual(await loadDeliveries(svc.db, customers, '2025-12'));
+    });
+
+    it("counts the orders to price from approved months and placements exactly as the month's deliveries themselves give them", async () => {
+      // November: deliveries of every kind, a month closed as nothing delivered, and one reported but not approved.
+      await monthOfDeliveries('2025-11', '+01:00');
+      const closed = await placeOrder(svc.db, { providerId: 'run-zeta' });
+      const close = await post(`/orders/${closed.orderId}/months/2025-11/nothing-delivered`, await svc.as({ role: 'case-handler' }), { reason: 'In hospital the whole month.' });
+      expect(close.statusCode, close.body).toBe(201);
+      const waiting = await placeOrder(svc.db, { providerId: 'run-alfa' });
+      expect((await post(`/orders/${waiting.orderId}/visits`, await providerOf(waiting), { visits: [visit('2025-11-03', '08:00', '08:30', 'care', '+01:00')] })).statusCode).toBe(201);
+      // The count as it was made before: every order with a delivery of the month in a statement's status, and every placement in force.
+      const fromDeliveries = async (month: string) => {
+        const first = `${month}-01`;
+        const last = sql`(date_trunc('month', ${first}::date) + interval '1 month - 1 day')::date`;
+        const { rows } = await sql<{ n: number }>`
+          with providers as (
+            select o.provider_id from month_approvals m join orders o on o.order_id = m.order_id where m.month = ${month}
+            union
+            select provider_id from orders where area_id = 'nursing-home' and valid_from <= ${last} and least(end_date, valid_to) >= ${first}::date
+          ), priced as (
+            select order_id, provider_id from visits where local_month = ${month} and status in ('approved', 'disputed', 'rejected')
+            union
+            select order_id, provider_id from attendance_days where local_month = ${month} and status in ('approved', 'disputed', 'rejected')
+            union
+            select order_id, provider_id from sessions where local_month = ${month} and status in ('approved', 'disputed', 'rejected')
+            union
+            select order_id, provider_id from orders where area_id = 'nursing-home' and valid_from <= ${last} and coalesce(least(end_date, valid_to), valid_to) >= ${first}::date
+          )
+          select count(distinct order_id)::int as n from priced where provider_id in (select provider_id from providers)`.execute(svc.db);
+        return rows[0]!.n;
+      };
+      const months = ['2025-02', '2025-03', '2025-04', '2025-06', '2025-09', '2025-11', '2025-12'];
+      const counted = await Promise.all(months.map(async (m) => [m, await ordersToPrice(svc.db, m)]));
+      const oracle = [];
+      for (const m of months) oracle.push([m, await fromDeliveries(m)]);
+      expect(counted).toEqual(oracle);
+      // November: three and two home-care orders, a day activity, the order without rates, and the five placements in force (March's to November's).
+      expect(Object.fromEntries(counted)['2025-11']).toBe(13);
     });
   });
 });

@@ -6,14 +6,15 @@ import type { BillingDb } from '../store/db.js';
 import { RateTableCache, occupancyAreaIds } from '../areas.js';
 import { loadFinanceSettings, type FinanceSettings } from '../finance/config.js';
 import { insertBatch, loadBatchTransfers, transfersPain001 } from '../finance/payment-batches.js';
-import { computeFee, invoiceOcr, loadDeliveries } from '../fees/fees.js';
+import { computeFee, deliveriesFromTotals, invoiceOcr, loadDeliveries } from '../fees/fees.js';
 import { setOffOpenCredits } from '../fees/fee-credits.js';
 import { enqueueEvents } from '../outbox-bulk.js';
 import { rechargeFor, recordRecharges, type RechargeRow } from '../payments/municipal-recharges.js';
 import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.js';
 import { openPeriod } from '../periods.js';
+import { insertRunDeliveries, runDeliveryTotals } from '../store/run-deliveries.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
-import { STATEMENT_STATUSES, priceProviderMonth, type Refusal } from './provider-month.js';
+import { priceProviderMonth, type Refusal } from './provider-month.js';
 
 /** The basis of the payments and invoices a billing run makes: one of each per order-month and customer-month. */
 export const RUN_BASIS = 'billing-run';
@@ -87,9 +88,12 @@ const SYSTEM: Actor = { sub: 'billing-run', role: 'system' };
  *    sessions and occupied days; the statement is written, and each order-month is paid what it is worth less
  *    what earlier payments paid, booked against the provider's paid lines so the provider's
  *    payments add up to its statement; a payment for a customer another municipality placed here
- *    is recharged to it by the same rule as any other payment (ADR 0014). One transaction per provider.
- * 2. Customer by customer (keyset pages), the month's fee over all areas under one maxtaxa, less
- *    what earlier invoices charged, with an OCR reference when there is something to pay.
+ *    is recharged to it by the same rule as any other payment (ADR 0014). The customers' approved
+ *    deliveries it reads on the way are tallied per (customer, area) and written with the statement
+ *    (`billing_run_deliveries`). One transaction per provider.
+ * 2. Customer by customer (keyset pages), the month's fee over all areas under one maxtaxa, from the
+ *    tally (the month's visits are read once, in step 1), less what earlier invoices charged, with
+ *    an OCR reference when there is something to pay.
  * 3. One payment batch of the period's unbatched payments, and its pain.001 file (one credit
  *    transfer per provider account).
  *
@@ -110,7 +114,7 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
 
   const run = await startOrResume(db, month, clock, actor, options.staleAfterMs ?? 120_000, correlationId);
   if (run.status === 'completed') return { created: false, result: run.result as BillingRunResult };
-  const { runId, periodMonth } = run;
+  const { runId, periodMonth, talliesDeliveries } = run;
   // Fresh planner statistics: a month of visits loaded just before the run would otherwise look empty
   // to the planner, which then sorts a provider's whole month for every page instead of walking the index.
   await sql`analyze visits, attendance_days, sessions, orders, month_approvals, provider_payments, fee_invoices`.execute(db);
@@ -196,6 +200,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
           },
         });
         await flush();
+        // What the fee phase charges from, with the statement: a resumed run skips this provider, and its tally is there once.
+        if (talliesDeliveries) await insertRunDeliveries(trx, runId, providerId, statement.approved, insertBatchSize);
         const refused = [...statement.refused, ...paymentRefusals];
         await trx
           .insertInto('provider_statements')
@@ -245,7 +251,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
       );
       const customers = page.filter((c) => !done.has(c));
       if (customers.length === 0) return;
-      const deliveries = await loadDeliveries(trx, customers, month);
+      // The provider pass tallied the month's approved deliveries; only a run started before it did reads them again.
+      const deliveries = talliesDeliveries ? deliveriesFromTotals(await runDeliveryTotals(trx, runId, customers)) : await loadDeliveries(trx, customers, month);
       const bases = new Map((await trx.selectFrom('fee_bases').selectAll().where('customer_id', 'in', customers).execute()).map((b) => [b.customer_id, b]));
       const previous = new Map(
         (
@@ -363,28 +370,26 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
  * The orders a run of `month` prices, as `priceProviderMonth` meets them: every order with a visit,
  * attendance day or session of the month in a statement's status, and every placement in force in
  * the month, of the providers the run visits (those with an approved month or a placement in force).
+ *
+ * Counted without reading the deliveries: an order has a delivery of the month in a statement's
+ * status exactly when its month is approved with something delivered. Only the customer's approval
+ * (`approveMonth`, which needs a delivery and sets every one of the month approved or disputed) and a
+ * case handler's resolution of an approved month's disputes set those statuses, and deliveries are
+ * never deleted nor moved to another month; a month closed as nothing delivered has none. Such an
+ * order's provider is one the run visits by definition, as is every placement's. The test beside
+ * this file holds the count against the deliveries themselves.
  */
 export async function ordersToPrice(db: BillingDb, month: string): Promise<number> {
   const occupancy = occupancyAreaIds();
   const areas = occupancy.length > 0 ? occupancy : ['-'];
-  const statuses = [...STATEMENT_STATUSES];
   const first = firstDayOfMonth(month);
   const last = lastDayOfMonth(month);
   const { rows } = await sql<{ n: number | string }>`
-    with providers as (
-      select o.provider_id from month_approvals m join orders o on o.order_id = m.order_id where m.month = ${month}
+    select count(*) as n from (
+      select order_id from month_approvals where month = ${month} and not nothing_delivered
       union
-      select provider_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and least(end_date, valid_to) >= ${first}::date
-    ), priced as (
-      select order_id, provider_id from visits where local_month = ${month} and status = any(${statuses}::text[])
-      union
-      select order_id, provider_id from attendance_days where local_month = ${month} and status = any(${statuses}::text[])
-      union
-      select order_id, provider_id from sessions where local_month = ${month} and status = any(${statuses}::text[])
-      union
-      select order_id, provider_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and coalesce(least(end_date, valid_to), valid_to) >= ${first}::date
-    )
-    select count(distinct order_id) as n from priced where provider_id in (select provider_id from providers)`.execute(db);
+      select order_id from orders where area_id = any(${areas}::text[]) and valid_from <= ${last}::date and coalesce(least(end_date, valid_to), valid_to) >= ${first}::date
+    ) as priced`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -409,7 +414,7 @@ type PaymentRow = {
   event: { paymentId: string; applicationId: string; orderId: string; providerId: string; month: string; amountOre: number; unpricedMinutes: number };
 };
 
-type StartedRun = { status: 'running'; runId: string; periodMonth: string; startedAt: string } | { status: 'completed'; result: unknown };
+type StartedRun = { status: 'running'; runId: string; periodMonth: string; startedAt: string; talliesDeliveries: boolean } | { status: 'completed'; result: unknown };
 
 async function startOrResume(db: BillingDb, month: string, clock: () => Date, actor: Actor, staleAfterMs: number, correlationId: string | null): Promise<StartedRun> {
   return db.transaction().execute(async (trx) => {
@@ -424,13 +429,13 @@ async function startOrResume(db: BillingDb, month: string, clock: () => Date, ac
       }
       await trx.updateTable('billing_runs').set({ heartbeat_at: now }).where('run_id', '=', existing.run_id).execute();
       await audit(trx, actor, { action: 'billing-run.resumed', entity: 'billing-run', entityId: existing.run_id, after: { month }, correlationId });
-      return { status: 'running', runId: existing.run_id, periodMonth: existing.period_month, startedAt: existing.started_at.toISOString() };
+      return { status: 'running', runId: existing.run_id, periodMonth: existing.period_month, startedAt: existing.started_at.toISOString(), talliesDeliveries: existing.tallies_deliveries };
     }
     const runId = randomUUID();
     const periodMonth = await openPeriod(trx, month);
-    await trx.insertInto('billing_runs').values({ run_id: runId, month, period_month: periodMonth, status: 'running', started_by: actor.sub, started_at: now, heartbeat_at: now, finished_at: null, batch_id: null, result: null }).execute();
+    await trx.insertInto('billing_runs').values({ run_id: runId, month, period_month: periodMonth, status: 'running', started_by: actor.sub, started_at: now, heartbeat_at: now, finished_at: null, batch_id: null, result: null, tallies_deliveries: true }).execute();
     await audit(trx, actor, { action: 'billing-run.started', entity: 'billing-run', entityId: runId, after: { month, periodMonth }, correlationId });
-    return { status: 'running', runId, periodMonth, startedAt: now.toISOString() };
+    return { status: 'running', runId, periodMonth, startedAt: now.toISOString(), talliesDeliveries: true };
   });
 }
 

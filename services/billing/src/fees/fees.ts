@@ -2,6 +2,7 @@ import { areaFeeCharge, computeMonthlyFee, createOcrReference, homeCareTariffOre
 import { sql } from 'kysely';
 import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
+import type { RunDeliveryTotal } from '../store/run-deliveries.js';
 import { areaDefinition } from '../areas.js';
 import { domainRefusal } from '../pricing/order-pricing.js';
 
@@ -68,6 +69,31 @@ export async function loadDeliveries(db: BillingDb, customerIds: readonly string
   for (const x of sessions) {
     const units = entry(x.customer_id).unitsByArea;
     units.set(x.area_id, (units.get(x.area_id) ?? 0) + Number(x.sessions));
+  }
+  return out;
+}
+
+/**
+ * The same deliveries as `loadDeliveries`, from a billing run's tally instead of the visits, attendance
+ * days and sessions (its provider pass counted them as it priced the month): areas in the order
+ * `loadDeliveries` gives them, attendance days before sessions.
+ */
+export function deliveriesFromTotals(totals: readonly RunDeliveryTotal[]): Map<string, CustomerDeliveries> {
+  const out = new Map<string, CustomerDeliveries>();
+  const entry = (customerId: string) => {
+    let e = out.get(customerId);
+    if (!e) {
+      e = { minutesByArea: new Map(), unitsByArea: new Map() };
+      out.set(customerId, e);
+    }
+    return e;
+  };
+  for (const t of totals) if (t.visits > 0) entry(t.customerId).minutesByArea.set(t.areaId, t.minutes);
+  for (const t of totals) if (t.attendanceDays > 0) entry(t.customerId).unitsByArea.set(t.areaId, t.attendanceDays);
+  for (const t of totals) {
+    if (t.sessions === 0) continue;
+    const units = entry(t.customerId).unitsByArea;
+    units.set(t.areaId, (units.get(t.areaId) ?? 0) + t.sessions);
   }
   return out;
 }

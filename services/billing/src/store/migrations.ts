@@ -141,4 +141,28 @@ export const billingMigrations: Record<string, Migration> = {
   },
   ...feeCreditMigrations,
   ...providerInvoiceMigrations,
+  /**
+   * What the fee phase of a billing run reads, tallied by the provider pass as it reads the month's
+   * deliveries: approved visits (and their exact length in microseconds), attendance days and sessions
+   * per (run, customer, area, provider), written in the provider's transaction with its statement, so
+   * the fee phase no longer reads the month's visits a second time (bench:billing, issue 14). A run
+   * started before this migration has no tally (`tallies_deliveries` false) and reads the deliveries.
+   */
+  '0950_billing_run_deliveries': {
+    async up(db) {
+      await db.schema
+        .createTable('billing_run_deliveries')
+        .addColumn('run_id', 'uuid', (c) => c.notNull().references('billing_runs.run_id'))
+        .addColumn('customer_id', 'uuid', (c) => c.notNull())
+        .addColumn('area_id', 'text', (c) => c.notNull())
+        .addColumn('provider_id', 'text', (c) => c.notNull())
+        .addColumn('visits', 'integer', (c) => c.notNull())
+        .addColumn('visit_microseconds', 'bigint', (c) => c.notNull())
+        .addColumn('attendance_days', 'integer', (c) => c.notNull())
+        .addColumn('sessions', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('billing_run_deliveries_pk', ['run_id', 'customer_id', 'area_id', 'provider_id'])
+        .execute();
+      await db.schema.alterTable('billing_runs').addColumn('tallies_deliveries', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+    },
+  },
 };

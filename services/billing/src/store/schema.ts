@@ -214,6 +214,23 @@ export type BillingTables = {
     /** Orders priced so far: each provider's transaction adds its statement's orders. */
     orders_priced: ColumnType<number, number | undefined, number>;
     result: ColumnType<unknown, string | null, string | null>;
+    /** Whether the run's provider pass tallies the fee phase's deliveries (`billing_run_deliveries`); false for runs started before it did. */
+    tallies_deliveries: ColumnType<boolean, boolean | undefined, boolean>;
+  };
+  /**
+   * A billing run's approved deliveries per customer, area and provider, tallied as the provider pass
+   * reads them and written with the provider's statement: what the run's fee phase charges from.
+   */
+  billing_run_deliveries: {
+    run_id: string;
+    customer_id: string;
+    area_id: string;
+    provider_id: string;
+    visits: number;
+    /** The approved visits' summed length, exact to the microsecond as the database stores visit times. */
+    visit_microseconds: ColumnType<number, number, number>;
+    attendance_days: number;
+    sessions: number;
   };
   /** A provider's statement of a month as a billing run priced it. */
   provider_statements: {
