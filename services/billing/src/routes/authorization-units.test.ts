@@ -96,10 +96,11 @@ const EFFECTS: Record<string, (f: Fixture, c: AuthorizationCase) => AllowedEffec
   'POST /orders/:orderId/attendance': () => ({ status: 201, rows: { attendance_days: 1, audit_log: 1, outbox: 1 }, body: { recorded: 1, unchanged: 0, days: [{ date: '2025-09-02', month: '2025-09', status: 'reported' }] } }),
   // March's run paid the one approved hour (310 kr): nothing is outstanding.
   'GET /providers/:providerId/statements/:month': (f) => ({ status: 200, rows: {}, body: { providerId: f.providerId, month: '2025-03', totalOre: 31_000, visitCount: 1, paidOre: 31_000, outstandingOre: 0 } }),
-  // One provider's statement and payment (310 kr) and one customer's fee (312 kr), each audited, and the run itself.
+  // One provider's statement and payment (310 kr) and one customer's fee (312 kr), each audited, the run itself,
+  // and the customer's tally of the month's deliveries the fee is charged from (one area).
   'POST /billing-runs': () => ({
     status: 201,
-    rows: { audit_log: 4, billing_runs: 1, fee_invoices: 1, outbox: 3, provider_payments: 1, provider_statements: 1 },
+    rows: { audit_log: 4, billing_run_deliveries: 1, billing_runs: 1, fee_invoices: 1, outbox: 3, provider_payments: 1, provider_statements: 1 },
     body: { status: 'completed', counts: { providers: 1, statements: 1, orders: 1, visits: 1, payments: 1, invoices: 1 }, totals: { statementsOre: 31_000, paymentsOre: 31_000, feesOre: 31_200 } },
   }),
   'GET /billing-runs/:month': (f) => ({ status: 200, rows: {}, body: { runId: f.runId, month: '2025-03', status: 'completed' } }),
