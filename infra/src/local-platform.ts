@@ -309,13 +309,19 @@ export function startNodeProcess(root: string, name: string, script: string, env
   return new ServerProcess({
     name,
     command: process.execPath,
-    args: ['--enable-source-maps', script],
+    // KUNDVAL_CPU_PROF_DIR: every Node process of the platform writes a V8 CPU profile there on exit (diagnosis, bench/README.md).
+    args: ['--enable-source-maps', ...cpuProfileArgs(), script],
     cwd: root,
     env: { ...process.env, ...env },
     stopSignal: 'SIGTERM',
     stopTimeoutMs: 15_000,
     log: (line) => log(name, line),
   });
+}
+
+function cpuProfileArgs(): string[] {
+  const dir = process.env['KUNDVAL_CPU_PROF_DIR'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 export async function httpOk(url: string): Promise<boolean> {

@@ -133,6 +133,7 @@ try {
   const shape = await journeyShape(client.workflow.getHandle(journeyWorkflowId(lastApplicationId)));
   const floor = floorOf(shape);
   console.error(`journey shape: ${shape.signals} signals, ${JSON.stringify(shape.counts)}; after each signal: ${shape.afterSignal.map((c) => c || '-').join(' ')}`);
+  for (const failure of shape.failures) console.error(`  ${failure}`);
   if (args.only !== 'journey') await runPool(Math.min(floorCount, 40), concurrency, floor);
 
   const runs: Array<{ rep: number; kind: 'journey' | 'floor'; result: Omit<PoolRun, 'latenciesMs'> & { p50Ms: number; p99Ms: number } }> = [];

@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { FloorShape } from './floor/shared.js';
 
 /** A journey's history in numbers: what the floor mirrors, and what it leaves out (failures, retries). */
-export type JourneyShape = FloorShape & { events: number; counts: Record<string, number> };
+export type JourneyShape = FloorShape & { events: number; counts: Record<string, number>; failures: string[] };
 
 /**
  * Reads a finished journey's history and reduces it to the floor's shape: how many signals it
@@ -17,6 +17,7 @@ export async function journeyShape(handle: WorkflowHandle): Promise<JourneyShape
   const count = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
   const afterSignal: string[] = [];
   let signals = 0;
+  const failures: string[] = [];
   const issue = (command: string) => {
     const at = Math.max(0, signals - 1);
     afterSignal[at] = (afterSignal[at] ?? '') + command;
@@ -35,12 +36,16 @@ export async function journeyShape(handle: WorkflowHandle): Promise<JourneyShape
       issue('t');
       count('timers');
     } else if (e.workflowTaskCompletedEventAttributes) count('workflowTasks');
-    else if (e.workflowTaskFailedEventAttributes) count('failedWorkflowTasks');
+    else if (e.workflowTaskFailedEventAttributes) {
+      count('failedWorkflowTasks');
+      const failed = e.workflowTaskFailedEventAttributes;
+      failures.push(`workflow task failed (cause ${failed.cause ?? '?'}): ${failed.failure?.message ?? ''}`.slice(0, 300));
+    }
     else if (e.workflowTaskTimedOutEventAttributes) count('timedOutWorkflowTasks');
     else if (e.activityTaskFailedEventAttributes) count('failedActivities');
     else if (e.activityTaskTimedOutEventAttributes) count('timedOutActivities');
     else if (e.startChildWorkflowExecutionInitiatedEventAttributes) count('childWorkflows');
     else if (e.workflowExecutionContinuedAsNewEventAttributes) count('continuedAsNew');
   }
-  return { signals, afterSignal: Array.from({ length: signals }, (_, i) => afterSignal[i] ?? ''), events: events.length, counts };
+  return { signals, afterSignal: Array.from({ length: signals }, (_, i) => afterSignal[i] ?? ''), events: events.length, counts, failures };
 }
