@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { startTemporalDevServer, type TemporalDevServer } from '@kundval/infra';
 import { createLogger, createServiceApp, issueToken } from '@kundval/platform';
-import { SEARCH_ATTRIBUTE_TYPES, journeyWorkflowId, searchAttributes } from '../contracts.js';
+import { SEARCH_ATTRIBUTE_TYPES, journeyWorkflowId, searchAttributes, type JourneyState } from '../contracts.js';
 import { NEXT_PAGE_TOKEN_HEADER, journeyRoutes } from './journeys.js';
 
 /**
@@ -100,5 +102,88 @@ describe('GET /journeys, by municipality and a page at a time', () => {
     const forged = await app.inject({ method: 'GET', url: `/journeys?pageToken=${Buffer.from('not a page token').toString('base64url')}.AAAAAAAAAAAAAAAA`, headers: operator });
     expect(forged.statusCode, forged.body).toBe(400);
     expect(forged.json()).toMatchObject({ error: 'JOURNEYS.BAD_PAGE_TOKEN', issues: [{ field: 'querystring.pageToken' }] });
+  });
+});
+
+/**
+ * `GET /journeys/:applicationId` of a completed journey answers the state the journey returned, read
+ * from its last event: no worker is asked, so polling a finished journey replays nothing (ADR 0051).
+ * The journey here completed on a worker that is gone; a query would wait for one and answer 503.
+ */
+describe('GET /journeys/:applicationId of a completed journey', () => {
+  let temporal: TemporalDevServer;
+  let app: FastifyInstance;
+  const auth = { secret: 'test-secret-that-is-long-enough-for-hs256', issuer: 'kundval-test' };
+  const applicationId = randomUUID();
+  const customerId = randomUUID();
+  const state: JourneyState = {
+    applicationId,
+    customerId,
+    areaId: 'home-care',
+    stage: 'completed',
+    decisionId: randomUUID(),
+    providerId: 'trygga-hander',
+    chosenBy: 'customer',
+    orderId: randomUUID(),
+    denialReason: null,
+    nextDeadline: null,
+    pendingMonths: [],
+    settledMonths: [{ month: '2026-02', feeOre: 123_400, appliedCap: 'none', ocrReference: '1234567890', paymentOre: 987_650, unpricedMinutes: 0 }],
+  };
+
+  beforeAll(async () => {
+    temporal = await startTemporalDevServer({ searchAttributes: SEARCH_ATTRIBUTE_TYPES });
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const taskQueue = `completed-journey-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: temporal.address }),
+      namespace: temporal.namespace,
+      taskQueue,
+      workflowsPath: fileURLToPath(new URL('../test-fixtures/completed-journey.workflow.ts', import.meta.url)),
+    });
+    await worker.runUntil(
+      client.workflow.execute('voucherJourneyWorkflow', {
+        taskQueue,
+        workflowId: journeyWorkflowId(applicationId),
+        args: [{ state }],
+        typedSearchAttributes: [
+          { key: searchAttributes.customer, value: customerId },
+          { key: searchAttributes.municipality, value: 'nacka' },
+        ],
+      }),
+    );
+    app = await createServiceApp({
+      name: 'workflows',
+      version: 'test',
+      description: 'test',
+      logger: createLogger('journeys-test', { level: 'silent' }),
+      auth,
+      routes: async (scope) => {
+        await scope.register(journeyRoutes({ client, namespace: temporal.namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
+      },
+    });
+    await app.ready();
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    await temporal?.stop();
+  });
+
+  it('answers the state the journey returned, with no worker running', async () => {
+    const operator = { authorization: `Bearer ${await issueToken(auth, { sub: 'operator-1', role: 'operator' })}` };
+    const started = Date.now();
+    const res = await app.inject({ method: 'GET', url: `/journeys/${applicationId}`, headers: operator });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ ...state, temporalUiUrl: expect.stringContaining(journeyWorkflowId(applicationId)) });
+    // A query would have waited for a worker until its deadline (15 s) and answered 503.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("still hides it from a citizen who is not its customer (404, as for an unknown id)", async () => {
+    const other = { authorization: `Bearer ${await issueToken(auth, { sub: 'citizen-x', role: 'citizen', customerId: randomUUID() })}` };
+    const res = await app.inject({ method: 'GET', url: `/journeys/${applicationId}`, headers: other });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'WORKFLOWS.JOURNEY_NOT_FOUND' });
   });
 });

@@ -274,6 +274,11 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
    * the same answer as an unknown application.
    */
   async function ownJourney(applicationId: string, principal: Principal) {
+    return (await describedJourney(applicationId, principal)).handle;
+  }
+
+  /** The journey's handle and its description (status, search attributes), if the caller may see it. */
+  async function describedJourney(applicationId: string, principal: Principal) {
     const handle = deps.client.workflow.getHandle(journeyWorkflowId(applicationId));
     const described = await handle.describe().catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
@@ -282,14 +287,21 @@ export function journeyRoutes(deps: { client: Client; namespace: string; tempora
     const customerId = described.typedSearchAttributes.get(searchAttributes.customer);
     const municipality = described.typedSearchAttributes.get(searchAttributes.municipality);
     if (customerId === undefined || !inScope(principal, { customerId, municipality: municipality ?? null })) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
-    return handle;
+    return { handle, described };
   }
 
-  /** The journey's handle and where it stands, if the caller may see it ({@link ownJourney}). */
+  /**
+   * The journey's handle and where it stands, if the caller may see it ({@link ownJourney}). A
+   * completed journey answers with the state it returned, read from its last event; only a journey
+   * still running (or closed otherwise) is queried, which makes a worker replay its whole history
+   * (no sticky cache, ADR 0035) — so a client polling until a journey completes costs no replay once
+   * it has (ADR 0051).
+   */
   async function journey(applicationId: string, principal: Principal) {
-    const handle = await ownJourney(applicationId, principal);
+    const { handle, described } = await describedJourney(applicationId, principal);
     try {
-      const state = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(journeyStateQuery));
+      const read = described.status.name === 'COMPLETED' ? () => handle.result() as Promise<JourneyQueryState> : () => handle.query(journeyStateQuery);
+      const state = await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, read);
       return { handle, state };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound('WORKFLOWS.JOURNEY_NOT_FOUND', 'No journey for this application.');
