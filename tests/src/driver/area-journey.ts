@@ -74,7 +74,7 @@ export async function runAreaJourneyToPayment(platform: Platform, plan: AreaJour
 
   // Occupancy is paid per day of stay without an approval (the journey's policy); everything else the customer approves.
   if (d.unit !== 'occupancy-day') await steps.approveMonth(customerId, orderId, plan.month);
-  const settled = await eventually(async () => (await journeyState(platform, applicationId))?.settledMonths.find((m) => m.month === plan.month), `${area.id}: ${plan.month} to be paid`, 120_000);
+  const settled = await eventually(async () => (await journeyState(platform, applicationId))?.settledMonths.find((m) => m.month === plan.month), `${area.id}: ${plan.month} to be paid`, 120_000, 500);
   return { applicationId, customerId, decisionId, orderId, settled } satisfies { settled: JourneyState['settledMonths'][number] } & Record<string, unknown>;
 }
 

@@ -91,11 +91,14 @@ export class Actor {
 
 /**
  * Polls until `attempt` returns a value (not undefined), for the steps that follow an event through
- * NATS to another service or the journey. Fails with the last error after `timeoutMs`.
+ * NATS to another service or the journey. Fails with the last error after `timeoutMs`. Polls every
+ * 100 ms, or, with `maxPauseMs`, doubles the pause up to it: for reads that cost the platform work,
+ * such as a running journey's state (a query replays its history, ADR 0035).
  */
-export async function eventually<T>(attempt: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(attempt: () => Promise<T | undefined>, what: string, timeoutMs = 30_000, maxPauseMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
+  let pause = 100;
   for (;;) {
     try {
       const value = await attempt();
@@ -104,6 +107,7 @@ export async function eventually<T>(attempt: () => Promise<T | undefined>, what:
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, maxPauseMs);
   }
 }

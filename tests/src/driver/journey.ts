@@ -99,12 +99,15 @@ export async function journeyState(platform: Platform, applicationId: string): P
   return answer.status === 200 ? answer.body : undefined;
 }
 
-/** Waits until the journey reaches one of `stages`, and returns its state. */
+/**
+ * Waits until the journey reaches one of `stages`, and returns its state. Each read of a running
+ * journey is a query, which replays its history on a worker, so the reads back off to two a second.
+ */
 export function journeyReaches(platform: Platform, applicationId: string, stages: string[], timeoutMs = 60_000) {
   return eventually(async () => {
     const state = await journeyState(platform, applicationId);
     return state && stages.includes(state.stage) ? state : undefined;
-  }, `journey ${applicationId} to reach ${stages.join(' or ')}`, timeoutMs);
+  }, `journey ${applicationId} to reach ${stages.join(' or ')}`, timeoutMs, 500);
 }
 
 /**
