@@ -276,6 +276,15 @@ export type RequestOutcome = {
 };
 
 export const personRequestSignal = defineSignal<[PersonRequest]>('personRequest');
+/**
+ * A journey started since ADR 0051 also writes each request's final outcome (`done` or `refused`) to
+ * its memo under {@link requestOutcomeMemoKey}, its latest {@link REQUEST_OUTCOMES_KEPT_IN_MEMO}, and
+ * says so under this key: the route reads the memo from Temporal (no worker, no replay) and queries
+ * only a journey without it.
+ */
+export const REQUEST_OUTCOMES_IN_MEMO = 'personRequestOutcomes';
+export const REQUEST_OUTCOMES_KEPT_IN_MEMO = 10;
+export const requestOutcomeMemoKey = (requestId: string) => `personRequest:${requestId}`;
 /** The outcome of a person's request by its id; null while the journey has not taken it (or forgot it: it keeps the latest 100). */
 export const personRequestQuery = defineQuery<RequestOutcome | null, [string]>('personRequest');
 

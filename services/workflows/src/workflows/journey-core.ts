@@ -61,6 +61,8 @@ export const FEE_FOLLOWS_DECISION_CHANGE = 'fee-follows-decision-change';
  * before still send the command for the changes they received before the patch.
  */
 export const AMEND_IN_ORDERS_CONSUMER = 'amend-in-orders-consumer';
+/** ADR 0051: a person's request's final outcome also goes to the journey's memo, for the route to read without a replay (the shell's, asked once at the start of each run). */
+export const REQUEST_OUTCOMES_IN_MEMO_PATCH = 'request-outcomes-in-memo';
 
 export type Timing = VoucherJourneyInput['timing'];
 

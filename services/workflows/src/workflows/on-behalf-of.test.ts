@@ -18,6 +18,8 @@ import {
   journeyEventSignal,
   journeyStateQuery,
   personRequestQuery,
+  REQUEST_OUTCOMES_IN_MEMO,
+  requestOutcomeMemoKey,
   retryCommandUpdate,
   scaledTiming,
   type JourneyState,
@@ -177,6 +179,27 @@ describe('the journey acting on behalf of a person', () => {
     expect(again).toMatchObject({ status: 'refused', code: 'WORKFLOWS.UPDATE_REFUSED', reason: 'A provider is already chosen; switching is a separate request.' });
     expect(to(decisionId, '/decisions/:decision/choice')).toHaveLength(1);
     expect(await handle.query(personRequestQuery, 'request-never-sent')).toBeNull();
+    await handle.terminate('test over');
+  });
+
+  it("writes each request's final outcome to the journey's memo, its latest ten, where the route reads it without a replay (ADR 0051)", async () => {
+    placeOrder = (b) => ({ status: 201, body: order(b) });
+    const decisionId = randomUUID();
+    const handle = await journey(decisionId);
+    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const customer = { sub: 'citizen-c-9', role: 'citizen', customerId: randomUUID() } as const;
+    const choice = { requestId: `request-${randomUUID()}`, kind: 'chooseProvider', providerId: 'trygga-hander', onBehalfOf: customer } as const;
+    const done = await askJourney(handle, choice, 20_000);
+    expect(done).toEqual({ requestId: choice.requestId, kind: 'chooseProvider', status: 'done', answer: { providerId: 'trygga-hander', chosenBy: 'customer' } });
+    expect((await handle.describe()).memo).toEqual({ [REQUEST_OUTCOMES_IN_MEMO]: true, [requestOutcomeMemoKey(choice.requestId)]: done });
+    // Eleven more, each refused by the journey's own check: the memo keeps the latest ten and the marker.
+    const refused = Array.from({ length: 11 }, () => ({ ...choice, requestId: `request-${randomUUID()}`, providerId: 'omsorg-plus' }));
+    for (const request of refused) expect(await askJourney(handle, request, 20_000)).toMatchObject({ status: 'refused', code: 'WORKFLOWS.UPDATE_REFUSED' });
+    const memo = (await handle.describe()).memo ?? {};
+    expect(Object.keys(memo).sort()).toEqual([REQUEST_OUTCOMES_IN_MEMO, ...refused.slice(1).map((r) => requestOutcomeMemoKey(r.requestId))].sort());
+    // A repeat of a request that has left the memo is still answered, by the journey's own record (one query).
+    expect(await askJourney(handle, choice, 20_000)).toEqual(done);
+    expect(to(decisionId, '/decisions/:decision/choice')).toHaveLength(1);
     await handle.terminate('test over');
   });
 

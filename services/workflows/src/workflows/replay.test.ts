@@ -36,6 +36,7 @@ describe('journey workflow replay', () => {
     ['voucher-home-care-renewed-by-orders.json', 'amend-in-orders-consumer'],
     ['voucher-nursing-home-level-changed-by-orders.json', 'amend-in-orders-consumer'],
     ['voucher-nursing-home-level-lowered-by-orders.json', 'amend-in-orders-consumer'],
+    ['voucher-home-care-chosen-provider-outcomes-in-memo.json', 'request-outcomes-in-memo'],
   ])('has %s recorded on the patched path %s, so replay guards the new branch too', (file, patchId) => {
     expect(patchesIn(load(file))).toContain(patchId);
   });
@@ -65,7 +66,7 @@ describe('journey workflow replay', () => {
   );
 
   /** Histories recorded after the failure policy and task patches, so on their new branches. */
-  const recordedAfterThePolicy = (f: string) => f.includes('command-failed') || f === 'voucher-home-care-person-requests.json' || f.endsWith('-by-orders.json') || f.endsWith('-through-journey.json');
+  const recordedAfterThePolicy = (f: string) => f.includes('command-failed') || f === 'voucher-home-care-person-requests.json' || f.endsWith('-by-orders.json') || f.endsWith('-through-journey.json') || f.endsWith('-outcomes-in-memo.json');
   it.each(histories.filter((f) => !recordedAfterThePolicy(f)))('keeps %s from before the failure policy, so replay guards the old branch', (file) => {
     expect(patchesIn(load(file))).not.toContain('command-failure-policy');
     expect(patchesIn(load(file))).not.toContain('tasks-follow-their-cause');

@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -19,6 +20,8 @@ import type { OrdersActivities } from '../activities/orders.activities.js';
 import {
   CommandFailureType,
   DEFAULT_COMMAND_RETRY_MS,
+  REQUEST_OUTCOMES_IN_MEMO,
+  REQUEST_OUTCOMES_KEPT_IN_MEMO,
   approveMonthUpdate,
   chooseProviderUpdate,
   endJourneyUpdate,
@@ -26,6 +29,7 @@ import {
   journeyStateQuery,
   personRequestQuery,
   personRequestSignal,
+  requestOutcomeMemoKey,
   retryCommandUpdate,
   searchAttributes,
   skipCommandUpdate,
@@ -41,6 +45,7 @@ import {
 import {
   COMMAND_FAILURE_POLICY,
   MONTHS_PER_RUN,
+  REQUEST_OUTCOMES_IN_MEMO_PATCH,
   activeOrders,
   addProvider,
   applyEvent,
@@ -110,6 +115,11 @@ const billingOnBehalf = proxyActivities<Pick<BillingActivities, 'approveMonth'>>
  */
 export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promise<JourneyState> {
   const { policy, timing } = input;
+  // A journey started since this patch writes its people's requests' outcomes to its memo too (ADR 0051).
+  const outcomesInMemo = patched(REQUEST_OUTCOMES_IN_MEMO_PATCH);
+  /** The requests whose outcome the memo holds, oldest first. */
+  const inMemo: string[] = [];
+  if (outcomesInMemo) upsertMemo({ [REQUEST_OUTCOMES_IN_MEMO]: true, ...staleOutcomes(workflowInfo().memo) });
   const s: Carried = (input.carried as Carried | undefined) ?? initialState();
   const inbox = openInbox(s.seen);
   const retryBound = commandOptions(timing.commandRetryMs ?? DEFAULT_COMMAND_RETRY_MS);
@@ -218,8 +228,14 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
     if (requests.has(request.requestId)) return null;
     const settle = (outcome: Pick<RequestOutcome, 'status' | 'answer' | 'code' | 'reason'>) => {
       requests.delete(request.requestId);
-      requests.set(request.requestId, { requestId: request.requestId, kind: request.kind, ...outcome });
+      const settled: RequestOutcome = { requestId: request.requestId, kind: request.kind, ...outcome };
+      requests.set(request.requestId, settled);
       while (requests.size > KEPT_REQUESTS) requests.delete(requests.keys().next().value!);
+      if (outcomesInMemo && outcome.status !== 'pending') {
+        inMemo.push(request.requestId);
+        const dropped = inMemo.length > REQUEST_OUTCOMES_KEPT_IN_MEMO ? inMemo.shift() : undefined;
+        upsertMemo({ [requestOutcomeMemoKey(request.requestId)]: settled, ...(dropped ? { [requestOutcomeMemoKey(dropped)]: undefined } : {}) });
+      }
     };
     const refusedCode = request.kind === 'chooseProvider' || request.kind === 'approveMonth' ? 'WORKFLOWS.UPDATE_REFUSED' : 'WORKFLOWS.NO_SUCH_ATTENTION';
     try {
@@ -362,6 +378,11 @@ export async function voucherJourneyWorkflow(input: VoucherJourneyInput): Promis
   await run(finish(journey, now()));
   await condition(allHandlersFinished);
   return journeyView(input, s, undefined);
+}
+
+/** Outcomes an earlier run of the journey left in the memo (if it was carried over): each key cleared, so the memo stays bounded. */
+function staleOutcomes(memo: Record<string, unknown> | undefined): Record<string, undefined> {
+  return Object.fromEntries(Object.keys(memo ?? {}).filter((key) => key.startsWith(requestOutcomeMemoKey(''))).map((key) => [key, undefined]));
 }
 
 /** How many people's requests a journey keeps the outcome of, for their callers to read back. */
