@@ -54,6 +54,8 @@ export {
   PIN_TAKEOVER_GRACE_MS,
 } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions, StreamSettings, PinnedGroup } from './nats.js';
+export { retryJetStreamRequest, isJetStreamTimeout, isStreamNotFound, JETSTREAM_RETRY_DEFAULTS } from './jetstream-retry.js';
+export type { JetStreamRetryOptions } from './jetstream-retry.js';
 export { inboxHandlers, INBOX_BATCH_EVENTS } from './inbox-consumer.js';
 export { issueToken, verifyToken, serviceAudience, routeScope, assertScope, machineTokens, clientAssertion, DEVELOPMENT_AUDIENCE } from './auth.js';
 export type { TokenSettings, DevelopmentTokenSettings, IdentityProviderSettings, TokenSource, ClientCredentials } from './auth.js';
