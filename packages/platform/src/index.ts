@@ -62,7 +62,7 @@ export type { TokenSettings, DevelopmentTokenSettings, IdentityProviderSettings,
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
 export { scopeCondition, inScope, type ScopeColumns } from './scope.js';
 export type { ServiceAppOptions, FastifyPluginAsyncZod } from './http.js';
-export { EDGE_DEFAULTS, MAX_URL_LENGTH, edgeLimitsFrom } from './edge.js';
+export { EDGE_DEFAULTS, MAX_URL_LENGTH, edgeLimitsFrom, EdgeRefusal } from './edge.js';
 export type { EdgeLimits } from './edge.js';
 export {
   IDEMPOTENCY_KEY_HEADER,
