@@ -82,7 +82,7 @@ describe("the JetStream retry against a real nats-server's errors", () => {
       callback: (_err, msg) => {
         seen.push(msg.subject);
         if (seen.length === 1) return;
-        void nc.request(msg.subject.replace(/^electing\.api/, '$JS.API'), msg.data).then((answer) => msg.respond(answer.data));
+        void nc.request(msg.subject.replace(/^electing\.api/, '$JS.API'), msg.data).then((answer) => msg.respond(answer.data), () => undefined);
       },
     });
     try {
