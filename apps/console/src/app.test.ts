@@ -1,19 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, verifyToken } from '@kundval/platform';
+import { startIdentityProvider, type IdentityProvider } from '@kundval/infra';
 import { buildConsole } from './app.js';
 import { ConsoleConfig } from './config.js';
 import { TEXTS } from './texts.js';
+import { memorySessionStore } from './session-store.js';
+import { SESSION_TTL_MS } from './sign-in.js';
 import { formatAge, sortJourneys, timelineOf } from './journeys.js';
 import type { JourneyState, JourneySummary } from './api.js';
 
 const secret = 'a-console-test-secret-of-at-least-32-chars';
-const config = ConsoleConfig.parse({
+const env = {
   DECISIONS_URL: 'http://127.0.0.1:1',
   ORDERS_URL: 'http://127.0.0.1:1',
   BILLING_URL: 'http://127.0.0.1:1',
   WORKFLOWS_URL: 'http://127.0.0.1:1',
   AUTH_SECRET: secret,
-});
+};
+const config = ConsoleConfig.parse(env);
 
 describe('the console without the platform behind it', () => {
   let app: Awaited<ReturnType<typeof buildConsole>>;
@@ -69,6 +73,51 @@ describe('the console without the platform behind it', () => {
     expect((await bare.inject({ method: 'GET', url: '/signin' })).body).not.toContain('/signin/dev');
     await bare.close();
     expect(ConsoleConfig.safeParse({ ...config, KUNDVAL_ENV: 'production', COOKIE_SECURE: 'true', AUTH_SECRET: secret }).success).toBe(false);
+  });
+});
+
+describe("the sign-in's rate limit per address", () => {
+  let idp: IdentityProvider;
+  let app: Awaited<ReturnType<typeof buildConsole>>;
+  beforeAll(async () => {
+    idp = await startIdentityProvider({ services: ['decisions', 'orders', 'billing', 'workflows'], clients: [], people: [{ sub: 'operator-anna', role: 'operator' }], consoleRedirectUris: ['http://127.0.0.1:4100/signin/callback'] });
+    const { AUTH_SECRET: _, ...noSecret } = env;
+    const limited = ConsoleConfig.parse({ ...noSecret, OIDC_ISSUER: idp.issuer, SIGN_IN_RATE_LIMIT_PER_MINUTE: '3' });
+    app = await buildConsole(limited, createLogger('console', { level: 'silent' }), { sessionStore: memorySessionStore({ ttlMs: SESSION_TTL_MS }) });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await idp?.stop();
+  });
+
+  const from = (remoteAddress: string, url: string) => app.inject({ method: 'GET', url, remoteAddress });
+
+  it('answers 429 RATE_LIMITED with Retry-After past the limit, counting starts and callbacks together, and another address is unaffected', async () => {
+    const answers = [await from('10.0.0.1', '/signin/start'), await from('10.0.0.1', '/signin/callback?code=abc&state=def'), await from('10.0.0.1', '/signin/start?next=%2Fparked')];
+    expect(answers.map((a) => a.statusCode)).toEqual([303, 400, 303]);
+    expect(new URL(answers[0]!.headers.location as string).origin).toBe(new URL(idp.issuer).origin);
+    for (const url of ['/signin/start', '/signin/callback?code=abc&state=def']) {
+      const refused = await from('10.0.0.1', url);
+      expect([refused.statusCode, refused.json(), refused.headers['retry-after']]).toEqual([
+        429,
+        { error: 'RATE_LIMITED', message: 'Too many sign-in requests: at most 3 a minute from one address; retry after the seconds in Retry-After.' },
+        '60',
+      ]);
+    }
+    expect((await from('10.0.0.2', '/signin/start')).statusCode).toBe(303);
+  });
+
+  it('limits no other page: the sign-in page, a page behind it, health and metrics answer the limited address', async () => {
+    for (let i = 0; i < 4; i++) await from('10.0.0.3', '/signin/start');
+    expect((await from('10.0.0.3', '/signin/start')).statusCode).toBe(429);
+    const others = await Promise.all(['/signin', '/signin', '/signin', '/signin', '/find', '/health', '/ready', '/metrics'].map((url) => from('10.0.0.3', url)));
+    expect(others.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 303, 200, 200, 200]);
+  });
+
+  it('takes the limit from SIGN_IN_RATE_LIMIT_PER_MINUTE: 60 unless set, at least 1', () => {
+    expect(config.SIGN_IN_RATE_LIMIT_PER_MINUTE).toBe(60);
+    const refused = ConsoleConfig.safeParse({ ...env, SIGN_IN_RATE_LIMIT_PER_MINUTE: '0' });
+    expect(refused.error?.issues.map((i) => i.path.join('.'))).toEqual(['SIGN_IN_RATE_LIMIT_PER_MINUTE']);
   });
 });
 

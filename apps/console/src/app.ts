@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import { Eta } from 'eta';
 import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Role } from '@kundval/contracts';
-import { createMetrics, httpMetrics, issueToken, readyRoute, serviceAudience, type Logger } from '@kundval/platform';
+import { EdgeRefusal, createMetrics, httpMetrics, issueToken, readyRoute, serviceAudience, type Logger } from '@kundval/platform';
 import { ApiError, SERVICES, platformApi, type PlatformApi, type ServiceName } from './api.js';
 import type { ConsoleConfig } from './config.js';
 import { SESSION_TTL_MS, SignInError, oidcSignIn, type OidcSignIn } from './sign-in.js';
@@ -77,6 +78,18 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger, option
   });
   await app.register(cookie);
   await app.register(formbody);
+  // The sign-in's start and callback share one count per address (a start seals a sign-in into the
+  // store, a callback asks the provider); no other page is limited. The address is the socket's:
+  // trustProxy is off, as in the services (ADR 0024), so behind a front door all share its count.
+  await app.register(rateLimit, {
+    global: false,
+    timeWindow: 60_000,
+    max: config.SIGN_IN_RATE_LIMIT_PER_MINUTE,
+    keyGenerator: (req) => `ip:${req.ip}`,
+    errorResponseBuilder: (_req, context) =>
+      new EdgeRefusal(429, 'RATE_LIMITED', `Too many sign-in requests: at most ${context.max} a minute from one address; retry after the seconds in Retry-After.`),
+  });
+  const signInLimit = app.rateLimit();
   // The same /metrics and /ready as every process (ADR 0028); the console depends on nothing but the services, each with its own.
   await app.register(httpMetrics, { metrics: createMetrics('console') });
   await app.register(readyRoute, { service: 'console', checks: [] });
@@ -169,13 +182,13 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger, option
   // ── Sign-in ────────────────────────────────────────────────────────────────────────────────────
   app.get('/signin', async (req, reply) => page(req, reply, 'signin', { next: safeNext((req.query as Record<string, string>)['next']), message: null }));
   // Through the identity provider: the authorization code flow with PKCE (ADR 0037).
-  app.get('/signin/start', async (req, reply) => {
+  app.get('/signin/start', { onRequest: signInLimit }, async (req, reply) => {
     if (!oidc) return reply.code(404).send({ error: 'NOT_FOUND', message: 'No identity provider is configured.' });
     const { url, transaction } = await oidc.begin(safeNext((req.query as Record<string, string>)['next']));
     // Lax, not Strict: the provider's redirect back is a navigation from another site, and must carry it.
     return reply.setCookie(SIGNIN_COOKIE, transaction, { path: '/signin/callback', httpOnly: true, sameSite: 'lax', secure: config.COOKIE_SECURE, maxAge: 600 }).redirect(url.href, 303);
   });
-  app.get('/signin/callback', async (req, reply) => {
+  app.get('/signin/callback', { onRequest: signInLimit }, async (req, reply) => {
     if (!oidc) return reply.code(404).send({ error: 'NOT_FOUND', message: 'No identity provider is configured.' });
     try {
       const { session, next } = await oidc.complete(req.cookies[SIGNIN_COOKIE], new URL(req.url, publicUrl));
@@ -349,6 +362,8 @@ export async function buildConsole(config: ConsoleConfig, logger: Logger, option
   );
 
   app.setErrorHandler((err, req, reply) => {
+    // A refusal at the edge (429) is the platform's error body, as the services answer it.
+    if (err instanceof EdgeRefusal) return reply.code(err.statusCode).send({ error: err.code, message: err.message });
     if (err instanceof z.ZodError) return page(req, reply, 'error', { error: { status: 400, code: 'VALIDATION', message: z.prettifyError(err) }, back: req.headers.referer ?? '/find' }, 400);
     req.log.error({ err }, 'console error');
     return page(req, reply, 'error', { error: { status: 500, code: 'INTERNAL', message: 'Something went wrong; the error was logged.' }, back: '/find' }, 500);

@@ -27,6 +27,12 @@ export const ConsoleConfig = z
     OIDC_CLIENT_ID: z.string().min(1).default('kundval-console'),
     /** The console's own address as the browser sees it: the base of the callback registered at the provider. */
     PUBLIC_URL: z.url().optional(),
+    /**
+     * Requests a minute from one address to /signin/start and /signin/callback together (a sign-in
+     * is one of each): each start writes a sign-in to the session store and each callback asks the
+     * provider, so a script may not fill the one or flood the other. Counted per console process.
+     */
+    SIGN_IN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Mark the session cookie Secure: on behind TLS (production), off on http://localhost. */
     /**

@@ -2,6 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { JetStreamApiCodes, JetStreamApiError, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
+import { retryJetStreamRequest, type JetStreamRetryOptions } from '@kundval/platform';
 import { SIGN_IN_KEY_PREFIX, SIGN_IN_TTL_MS, type SessionStore } from './session-store.js';
 
 /** The console's bucket: one for every replica, so a session made on one is found on the others (ADR 0043). */
@@ -45,6 +46,13 @@ export function sessionBucket(settings: SessionBucketSettings, description = "Th
 const REQUEST_TIMEOUT_MS = 20_000;
 
 /**
+ * A bucket request is asked again while the cluster forms the bucket: after a timeout while its
+ * group elects a leader, or "stream not found" for a moment after another replica created it (seen
+ * when two consoles start together on three nodes).
+ */
+const WHILE_FORMING: JetStreamRetryOptions = { attempts: 5, whileForming: true, backoffMs: 250 };
+
+/**
  * Opens the session bucket, creating it when it is missing: every replica does this at start, and
  * the first to arrive creates it (an identical second creation is accepted by JetStream). A bucket
  * made with other settings (fewer replicas, another lifetime) is updated to the declared ones, as
@@ -52,10 +60,10 @@ const REQUEST_TIMEOUT_MS = 20_000;
  */
 export async function openSessionBucket(nc: NatsConnection, settings: SessionBucketSettings, bucket = SESSION_BUCKET): Promise<KV> {
   const declared = sessionBucket(settings, bucket === SESSION_BUCKET ? undefined : "The operators' console's sign-ins on their way, sealed (ADR 0043)");
-  const kv = await retryWhileForming(() => new Kvm(nc).create(bucket, { ...declared, timeout: REQUEST_TIMEOUT_MS }));
+  const kv = await retryJetStreamRequest(() => new Kvm(nc).create(bucket, { ...declared, timeout: REQUEST_TIMEOUT_MS }), WHILE_FORMING);
   const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
   const stream = `KV_${bucket}`;
-  const { config } = await retryWhileForming(() => jsm.streams.info(stream));
+  const { config } = await retryJetStreamRequest(() => jsm.streams.info(stream), WHILE_FORMING);
   const maxAge = settings.ttlMs * 1_000_000;
   if (config.num_replicas !== settings.replicas || config.max_age !== maxAge) {
     // JetStream's de-duplication window may not exceed the age (it is two minutes unless shorter).
@@ -110,21 +118,5 @@ async function conflictAsNull(write: () => Promise<number>): Promise<number | nu
   } catch (err) {
     if (err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)) return null;
     throw err;
-  }
-}
-
-/**
- * Runs a bucket request again while the cluster is forming it: a timeout while the stream's group
- * elects a leader, or "stream not found" for a moment after another replica created it (seen when
- * two consoles start together on three nodes).
- */
-async function retryWhileForming<T>(request: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (err) {
-      if (attempt >= attempts || !(err instanceof Error) || !/timeout|stream not found/i.test(err.message + err.name)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-    }
   }
 }

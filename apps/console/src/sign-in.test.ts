@@ -6,6 +6,7 @@ import { natsSessionStore } from './nats-session-store.js';
 import { newSealingKey, sealer, sealingKeys } from './sealing.js';
 import type { SessionStore } from './session-store.js';
 import { REFRESH_CLAIM_MS, SESSION_TTL_MS, SignInError, oidcSignIn, type OidcSignIn } from './sign-in.js';
+import { signInAtProvider } from './testing.js';
 
 /**
  * Console replicas sharing sessions (ADR 0043), against a real oidc-provider (which rotates the
@@ -46,26 +47,9 @@ async function replica(keys: string[] = [key], options: { wrap?: (store: Session
   return { signIn, store };
 }
 
-/** The provider's pages answered as a browser would: follow the redirects, choose the person, come back with the code. */
-async function atProvider(url: URL, sub: string): Promise<URL> {
-  const cookies = new Map<string, string>();
-  const go = async (to: string, init: RequestInit = {}) => {
-    const res = await fetch(new URL(to, idp.issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      cookies.set(pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1));
-    }
-    return res.headers.get('location')!;
-  };
-  let location = await go(url.href);
-  location = await go(location, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `sub=${sub}` });
-  while (!location.startsWith(CONSOLE)) location = await go(location);
-  return new URL(location);
-}
-
 async function signedIn(start: OidcSignIn, finish: OidcSignIn = start) {
   const { url, transaction } = await start.begin('/find');
-  return (await finish.complete(transaction, await atProvider(url, 'operator-anna'))).session;
+  return (await finish.complete(transaction, await signInAtProvider(url, 'operator-anna'))).session;
 }
 
 const refreshAtProvider = (refreshToken: string, resource: string) =>
@@ -160,7 +144,7 @@ describe('sessions shared by console replicas and kept across restarts (ADR 0043
   it('refuses a callback on any replica for a sign-in that was completed already', async () => {
     const [a, b] = [await replica(), await replica()];
     const { url, transaction } = await a.signIn.begin('/stuck');
-    const back = await atProvider(url, 'operator-anna');
+    const back = await signInAtProvider(url, 'operator-anna');
     expect((await b.signIn.complete(transaction, back)).next).toBe('/stuck');
     await expect(a.signIn.complete(transaction, back)).rejects.toMatchObject({ code: 'CONSOLE.SIGN_IN_EXPIRED' });
   });

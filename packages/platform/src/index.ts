@@ -54,13 +54,15 @@ export {
   PIN_TAKEOVER_GRACE_MS,
 } from './nats.js';
 export type { EventBus, EventHandler, ConsumerOptions, StreamSettings, PinnedGroup } from './nats.js';
+export { retryJetStreamRequest, isJetStreamTimeout, isStreamNotFound, JETSTREAM_RETRY_DEFAULTS } from './jetstream-retry.js';
+export type { JetStreamRetryOptions } from './jetstream-retry.js';
 export { inboxHandlers, INBOX_BATCH_EVENTS } from './inbox-consumer.js';
 export { issueToken, verifyToken, serviceAudience, routeScope, assertScope, machineTokens, clientAssertion, DEVELOPMENT_AUDIENCE } from './auth.js';
 export type { TokenSettings, DevelopmentTokenSettings, IdentityProviderSettings, TokenSource, ClientCredentials } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
 export { scopeCondition, inScope, type ScopeColumns } from './scope.js';
 export type { ServiceAppOptions, FastifyPluginAsyncZod } from './http.js';
-export { EDGE_DEFAULTS, MAX_URL_LENGTH, edgeLimitsFrom } from './edge.js';
+export { EDGE_DEFAULTS, MAX_URL_LENGTH, edgeLimitsFrom, EdgeRefusal } from './edge.js';
 export type { EdgeLimits } from './edge.js';
 export {
   IDEMPOTENCY_KEY_HEADER,

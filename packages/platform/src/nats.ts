@@ -13,6 +13,7 @@ import {
   type EventName,
 } from '@kundval/contracts';
 import type { Logger } from './logger.js';
+import { isJetStreamTimeout, retryJetStreamRequest } from './jetstream-retry.js';
 
 /** How long JetStream remembers a message id: a re-publish of the same event inside it is dropped. */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
@@ -140,7 +141,7 @@ export async function connectEventBus(url: string, name: string, streams?: Strea
   const nc = await connect({ servers: url.split(',').map((s) => s.trim()).filter(Boolean), name, maxReconnectAttempts: -1 });
   try {
     const jsm = await jetstreamManager(nc, { timeout: JETSTREAM_API_TIMEOUT_MS });
-    for (const config of platformStreams(streams)) await retryOnTimeout(() => ensureStream(jsm, config, streams !== undefined));
+    for (const config of platformStreams(streams)) await retryJetStreamRequest(() => ensureStream(jsm, config, streams !== undefined));
   } catch (err) {
     await nc.close();
     throw err;
@@ -187,17 +188,6 @@ async function ensureStream(jsm: Awaited<ReturnType<typeof jetstreamManager>>, c
  * default) is too short for six processes asking at once.
  */
 const JETSTREAM_API_TIMEOUT_MS = 20_000;
-
-/** Runs a JetStream management request again after a timeout: the request may have been applied meanwhile, and applying it again is harmless. */
-async function retryOnTimeout<T>(request: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (err) {
-      if (attempt >= attempts || !(err instanceof Error) || !/timeout/i.test(err.message + err.name)) throw err;
-    }
-  }
-}
 
 export type EventHandler = (event: CatalogEvent) => Promise<void>;
 
@@ -257,7 +247,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   const config = platformConsumer(durable, options.events.map((n) => eventCatalog[n].subject), bus.settings, options.pinned);
   // Two replicas of a service share the durable: whichever starts second finds it and applies the
   // same declared configuration as an update.
-  await retryOnTimeout(async () => {
+  await retryJetStreamRequest(async () => {
     let exists = true;
     try {
       await jsm.consumers.info(EVENT_STREAM.name, durable);
@@ -269,7 +259,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
         await jsm.consumers.add(EVENT_STREAM.name, config);
       } catch (err) {
         // A timeout is retried whole; anything else means the other replica created it first.
-        if (err instanceof Error && /timeout/i.test(err.message + err.name)) throw err;
+        if (isJetStreamTimeout(err)) throw err;
         exists = true;
       }
     }
@@ -282,7 +272,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   bus.handlers.set(durable, handler);
   // Fetched with the management client's longer timeout, and again after a timeout: a cluster that
   // has just formed may still be electing the consumer's leader (a CI run lost a replica to it).
-  const consumer = await retryOnTimeout(() => jsm.jetstream().consumers.get(EVENT_STREAM.name, durable));
+  const consumer = await retryJetStreamRequest(() => jsm.jetstream().consumers.get(EVENT_STREAM.name, durable));
   const messages = await consumer.consume({ max_messages: 64, ...(options.pinned ? { group: options.pinned.group, expires: PINNED_PULL_EXPIRES_MS } : {}) });
   const admitted = options.pinned ? admitOnTakeover(messages) : messages;
 

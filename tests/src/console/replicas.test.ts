@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalPlatform } from '@kundval/infra';
+import { cookieSetBy, signInAtProvider } from '@kundval/console/testing';
 import { startTestPlatform } from '../support/platform.js';
 
 /**
@@ -28,25 +29,12 @@ describe('console replicas sharing sessions', () => {
     // The first replica starts the sign-in: its PKCE verifier, state and nonce go to the shared store, sealed.
     const start = await fetch(`${first()}/signin/start?next=%2Fparked`, { redirect: 'manual' });
     expect(start.status).toBe(303);
-    const transaction = /kundval_console_signin=([^;]+)/.exec(start.headers.getSetCookie().join('\n'))![1]!;
-    const idp = platform.identity!.provider;
-    const cookies = new Map<string, string>();
-    const go = async (to: string, init: RequestInit = {}) => {
-      const res = await fetch(new URL(to, idp.issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        cookies.set(pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1));
-      }
-      return res.headers.get('location')!;
-    };
-    let location = await go(start.headers.get('location')!);
-    location = await go(location, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'sub=operator-anna' });
-    while (!location.startsWith(platform.consoleUrl)) location = await go(location);
+    const transaction = cookieSetBy(start, 'kundval_console_signin');
+    const callback = await signInAtProvider(new URL(start.headers.get('location')!), 'operator-anna');
     // The provider sends the browser back to the console's address; here the second replica answers it.
-    const callback = new URL(location);
     const back = await fetch(`${second()}${callback.pathname}${callback.search}`, { headers: { cookie: `kundval_console_signin=${transaction}` }, redirect: 'manual' });
     expect([back.status, back.headers.get('location')]).toEqual([303, '/parked']);
-    session = /kundval_console_session=([^;]+)/.exec(back.headers.getSetCookie().join('\n'))![1]!;
+    session = cookieSetBy(back, SESSION);
 
     // The parked-events page reads all four services with the person's tokens: on each replica.
     for (const replica of [first(), second()]) {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { decodeJwt } from 'jose';
 import { SESSION_TTL_MS, memorySessionStore, newSealingKey, oidcSignIn, sealer, sealingKeys } from '@kundval/console';
+import { signInAtProvider } from '@kundval/console/testing';
 import type { LocalPlatform } from '@kundval/infra';
 import { startTestPlatform } from '../support/platform.js';
 
@@ -132,19 +133,7 @@ describe('signing in to the console through the identity provider', () => {
     const audiences = { decisions: 'urn:kundval:decisions', orders: 'urn:kundval:orders', billing: 'urn:kundval:billing', workflows: 'urn:kundval:workflows' };
     const signIn = oidcSignIn({ issuer: new URL(idp().issuer), clientId: 'kundval-console', redirectUri: `${platform.consoleUrl}/signin/callback`, postLogoutRedirectUri: `${platform.consoleUrl}/signin`, audiences, allowHttp: true, store: memorySessionStore({ ttlMs: SESSION_TTL_MS }), sealer: sealer(sealingKeys([newSealingKey()])) });
     const { url, transaction } = await signIn.begin('/find');
-    const cookies = new Map<string, string>();
-    const go = async (to: string, init: RequestInit = {}) => {
-      const res = await fetch(new URL(to, idp().issuer), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        cookies.set(pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1));
-      }
-      return res.headers.get('location')!;
-    };
-    let location = await go(url.href);
-    location = await go(location, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'sub=operator-anna' });
-    while (!location.startsWith(platform.consoleUrl)) location = await go(location);
-    const { session, next } = await signIn.complete(transaction, new URL(location));
+    const { session, next } = await signIn.complete(transaction, await signInAtProvider(url, 'operator-anna'));
     expect([session.sub, session.role, session.municipality, next]).toEqual(['operator-anna', 'operator', 'nacka', '/find']);
     // One token per service, each for its own audience, living five minutes.
     for (const [service, audience] of Object.entries(audiences)) {
