@@ -173,7 +173,7 @@ describe('the journey acting on behalf of a person', () => {
     const asked = Date.now();
     const refused = await askJourney(handle, { ...approval, requestId: `request-${randomUUID()}` }, 20_000);
     expect([refused?.status, refused?.code, refused?.reason]).toEqual(['refused', 'BILLING.NO_VISITS', message]);
-    // The worker retries another 409 for a minute (the service may not have the facts yet); this one it sent once.
+    // The worker retries another 409 within the request's minute (the service may not have the facts yet); this one it sent once.
     expect(Date.now() - asked).toBeLessThan(20_000);
     const approvals = () => services.sent.filter((s) => s.url === `/orders/${orderId}/months/2026-11/approval`);
     expect(approvals()).toHaveLength(1);
