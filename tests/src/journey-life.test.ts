@@ -267,10 +267,14 @@ describe('the life of a home-care journey', () => {
     expect(escalated.settledMonths).toEqual([]);
     expect(escalated.stage).toBe('in-service');
 
-    // The customer has nothing to approve: the provider reported no visits at all in April. Billing's refusal comes back through the journey.
+    // The customer has nothing to approve: the provider reported no visits at all in April. Billing's refusal comes back
+    // through the journey at once, not after the half minute of retries the worker gives a 409 that is not final (ADR 0044).
     const citizen = actors(platform).citizen(customerId);
+    const asked = Date.now();
     const empty = await steps.approvalAnswer(citizen, orderId, '2026-04');
-    expect(empty).toMatchObject({ status: 409, body: { error: 'BILLING.NO_VISITS' } });
+    const waited = Date.now() - asked;
+    expect(empty).toMatchObject({ status: 409, body: { error: 'BILLING.NO_VISITS', message: 'No visits, sessions or attendance days are reported for 2026-04; a case handler closes a month without deliveries as nothing delivered.' } });
+    expect(waited, 'ms the refusal took').toBeLessThan(15_000);
     // Only the case handler may close the month as delivered-nothing.
     const byCitizen = await citizen.call('POST', `${platform.urls.billing}/orders/${orderId}/months/2026-04/nothing-delivered`, { reason: 'In hospital all April' });
     expect(byCitizen.status).toBe(403);

@@ -60,6 +60,8 @@ export function createBillingActivities(call: ServiceClient) {
         path: `/orders/${input.orderId}/months/${input.month}/approval`,
         body: { disputedVisitIds: input.disputedVisitIds },
         answer: MonthApprovalAnswer,
+        // Nothing reported for the month: the customer has it at once rather than after the update's minute of retries (ADR 0044).
+        finalCodes: ['BILLING.NO_VISITS'],
       });
     },
   };

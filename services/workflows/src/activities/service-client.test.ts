@@ -142,6 +142,16 @@ describe('a refusal', () => {
     expect([failure.type, failure.nonRetryable, failure.details?.[0]]).toEqual(['NotYetValid', false, 'ORDERS.NO_DEFAULT_PROVIDER']);
   });
 
+  it('of a 409 the command names final is not retried, and carries the code; another 409 to it is', async () => {
+    const { call } = clientAnswering(409, { error: 'BILLING.NO_VISITS', message: 'No visits, sessions or attendance days are reported for 2026-04.' });
+    const approve = createBillingActivities(call).approveMonth({ orderId: 'o-1', month: '2026-04', disputedVisitIds: [] });
+    const failure = await failureOf(approve);
+    expect([failure.type, failure.nonRetryable, failure.details]).toEqual(['CommandRefused', true, ['BILLING.NO_VISITS', 'No visits, sessions or attendance days are reported for 2026-04.', 409]]);
+    const other = clientAnswering(409, { error: 'BILLING.MONTH_APPROVED', message: '2026-04 is already approved.' });
+    const notYet = await failureOf(createBillingActivities(other.call).approveMonth({ orderId: 'o-1', month: '2026-04', disputedVisitIds: [] }));
+    expect([notYet.type, notYet.nonRetryable, notYet.details?.[0]]).toEqual(['NotYetValid', false, 'BILLING.MONTH_APPROVED']);
+  });
+
   it('names the fields of a validation refusal in its reason', () => {
     expect(refusalOf(400, JSON.stringify({ error: 'VALIDATION', message: 'Invalid request', issues: [{ field: 'body.month', reason: 'expected YYYY-MM' }] }))).toEqual({
       code: 'VALIDATION',

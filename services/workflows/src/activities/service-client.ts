@@ -19,6 +19,12 @@ export type Command<A> = {
   body?: unknown;
   answer: z.ZodType<A>;
   timeoutMs?: number;
+  /**
+   * Codes of a 404 or 409 that are final for this command: the service answers them as "not now",
+   * which it keeps with no Idempotency-Key so that the same command may succeed later, but retrying
+   * within the journey's bound cannot cure them, so the command is refused at once (`CommandRefused`).
+   */
+  finalCodes?: readonly string[];
 };
 
 /**
@@ -44,7 +50,8 @@ export function idempotencyKey(workflowId: string, command: string, businessKey:
  * - 400, 401, 403, 422 and any other 4xx but those below: refused; retrying the same command cannot
  *   change the answer (`CommandRefused`, non-retryable).
  * - 404, 409: not valid *yet*; the service may not have consumed the event that makes it valid, so
- *   it is retried within the journey's bound (`NotYetValid`).
+ *   it is retried within the journey's bound (`NotYetValid`), unless the command names the code final
+ *   (`Command.finalCodes`).
  * - 408, 429, 5xx and network errors: the service is unavailable; retried (`ServiceUnavailable`).
  */
 export function failureTypeOf(status: number): CommandFailureType {
@@ -146,6 +153,7 @@ export function createServiceClient(baseUrl: string, auth: DevelopmentTokenSetti
       throw failure(CommandFailureType.unexpectedAnswer, `${what} answered ${response.status} with an answer the worker cannot read: ${reason}`, 'UNEXPECTED_ANSWER', reason, response.status);
     }
     const { code, reason } = refusalOf(response.status, text);
-    throw failure(failureTypeOf(response.status), `${what} answered ${response.status}: ${code}: ${reason}`, code, reason, response.status);
+    const type = c.finalCodes?.includes(code) ? CommandFailureType.refused : failureTypeOf(response.status);
+    throw failure(type, `${what} answered ${response.status}: ${code}: ${reason}`, code, reason, response.status);
   };
 }

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { startTemporalDevServer, type TemporalDevServer } from '@kundval/infra';
-import { createServiceClient } from '../activities/service-client.js';
-import { createOrdersActivities } from '../activities/orders.activities.js';
-import { createBillingActivities } from '../activities/billing.activities.js';
-import { createDecisionsActivities } from '../activities/decisions.activities.js';
-import { SEARCH_ATTRIBUTE_TYPES, journeyEventSignal, journeyStateQuery, scaledTiming, type JourneyEvent, type JourneyState, type VoucherJourneyInput } from '../contracts.js';
+import { Worker } from '@temporalio/worker';
+import { journeyEventSignal, scaledTiming, type JourneyEvent, type VoucherJourneyInput } from '../contracts.js';
+import { startScriptedServices, WORKFLOWS_PATH, type Reply, type ScriptedServices } from '../test-fixtures/scripted-services.js';
 import { AMEND_IN_ORDERS_CONSUMER } from './journey-core.js';
-import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
 
 /**
  * A changed decision on the patched path (ADR 0029, `amend-in-orders-consumer`), against a real
@@ -19,71 +12,28 @@ import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
  * payment correction and the amendment billing must hold. The end-to-end renewal and omprövning
  * journeys (tests/src) run the same against the real services.
  */
-type Reply = { status: number; body: unknown };
-type Sent = { method: string; url: string; body: unknown };
-
-const auth = { secret: 'a-test-secret-of-at-least-32-characters', issuer: 'kundval-test' };
-const TASK_QUEUE = `decision-change-${randomUUID()}`;
-
 describe("the journey's decision change, amended by orders", () => {
-  let temporal: TemporalDevServer;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
-  const sent: Sent[] = [];
+  let services: ScriptedServices;
   const orderId = randomUUID();
   const payments: Record<string, Reply> = {};
 
-  const answers: Record<string, (body: unknown) => Reply> = {
-    'POST /orders': (b) => ({ status: 201, body: { orderId, decisionId: (b as { decisionId: string }).decisionId, providerId: 'solgarden', status: 'placed', validFrom: '2026-10-01', validTo: '2026-12-31', endDate: null } }),
-    'POST /provider-payments': (b) => {
-      const p = b as { orderId: string; month: string; basis: string };
-      const reply = { status: 201, body: { paymentId: randomUUID(), orderId: p.orderId, month: p.month, amountOre: p.basis.startsWith('decision-change:') ? 4_200_00 : 30_000_00, unpricedMinutes: 0 } };
-      payments[`${p.month} ${p.basis}`] = reply;
-      return reply;
-    },
-    'POST /tasks': (b) => ({ status: 201, body: { taskId: randomUUID(), ...(b as object), status: 'open' } }),
-    'POST /tasks/close': (b) => ({ status: 200, body: { closed: [{ taskId: randomUUID(), ...(b as object), status: 'done' }] } }),
-  };
-  const fakeFetch: typeof fetch = async (url, init) => {
-    const u = new URL(String(url));
-    const body: unknown = init?.body ? JSON.parse(String(init.body)) : undefined;
-    sent.push({ method: init?.method ?? 'GET', url: u.pathname, body });
-    const route = `${init?.method} ${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')}`;
-    const reply = answers[route]?.(body) ?? { status: 500, body: { error: 'UNSCRIPTED', message: route } };
-    return new Response(JSON.stringify(reply.body), { status: reply.status });
-  };
-
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    temporal = await startTemporalDevServer({ searchAttributes: SEARCH_ATTRIBUTE_TYPES });
-    client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
-    const call = (service: string) => createServiceClient(`http://${service}.test`, auth, { fetch: fakeFetch });
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: temporal.address }),
-      namespace: temporal.namespace,
-      taskQueue: TASK_QUEUE,
-      workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
-      activities: { ...createOrdersActivities(call('orders')), ...createBillingActivities(call('billing')), ...createDecisionsActivities(call('decisions')) },
+    services = await startScriptedServices({
+      name: 'decision-change',
+      script: {
+        'POST /orders': (b) => ({ status: 201, body: { orderId, decisionId: (b as { decisionId: string }).decisionId, providerId: 'solgarden', status: 'placed', validFrom: '2026-10-01', validTo: '2026-12-31', endDate: null } }),
+        'POST /provider-payments': (b) => {
+          const p = b as { orderId: string; month: string; basis: string };
+          const reply = { status: 201, body: { paymentId: randomUUID(), orderId: p.orderId, month: p.month, amountOre: p.basis.startsWith('decision-change:') ? 4_200_00 : 30_000_00, unpricedMinutes: 0 } };
+          payments[`${p.month} ${p.basis}`] = reply;
+          return reply;
+        },
+        'POST /tasks': (b) => ({ status: 201, body: { taskId: randomUUID(), ...(b as object), status: 'open' } }),
+        'POST /tasks/close': (b) => ({ status: 200, body: { closed: [{ taskId: randomUUID(), ...(b as object), status: 'done' }] } }),
+      },
     });
-    running = worker.run();
   }, 180_000);
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await client?.connection.close();
-    await temporal?.stop();
-  });
-
-  async function until(handle: WorkflowHandle, what: string, done: (s: JourneyState) => boolean): Promise<JourneyState> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const state = await handle.query(journeyStateQuery);
-      if (done(state)) return state;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(state)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  afterAll(() => services?.stop());
 
   it('sends no amendment for a changed level, and corrects the month already paid once orderChanged comes, expecting the amendment after', async () => {
     const applicationId = randomUUID();
@@ -96,22 +46,22 @@ describe("the journey's decision change, amended by orders", () => {
       policy: { areaId: 'nursing-home', decisionKind: 'full', deliveryUnit: 'occupancy-day', carePlanDeadlineDays: null, defaultProvider: false, customerApprovesMonths: false, chargesFee: false },
       timing: scaledTiming(86_400, { commandRetryMs: 3_000 }),
     };
-    const handle = await client.workflow.start<typeof voucherJourneyWorkflow>('voucherJourneyWorkflow', { taskQueue: TASK_QUEUE, workflowId: `journey-${applicationId}`, args: [input] });
+    const handle = await services.startJourney(input);
     const signal = (e: DistributiveOmit<JourneyEvent, 'eventId'>) => handle.signal(journeyEventSignal, { eventId: randomUUID(), ...e } as JourneyEvent);
     await signal({ kind: 'decisionMade', decisionId, outcome: 'granted', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validFrom: '2026-10-01', validTo: '2026-12-31', denialReason: null });
     await signal({ kind: 'providerChosen', providerId: 'solgarden', chosenBy: 'customer' });
-    await until(handle, 'the order', (s) => s.orderId === orderId);
+    await services.until(handle, 'the order', (s) => s.orderId === orderId);
     await signal({ kind: 'orderAccepted', orderId });
     await signal({ kind: 'deliveryPeriodRecorded', orderId, period: 'moved-in', from: '2026-10-01', to: null });
-    const paid = await until(handle, 'October and November paid', (s) => s.settledMonths.length === 2);
+    const paid = await services.until(handle, 'October and November paid', (s) => s.settledMonths.length === 2);
 
     await signal({ kind: 'decisionChanged', effectiveFrom: '2026-11-15', careHoursPerMonth: 0, serviceHoursPerMonth: 0, validTo: '2027-03-31', level: 3 });
     // The renewal moves the expiry notice past the next month end: the journey has taken the change.
-    await until(handle, 'the renewal', (s) => s.nextDeadline !== paid.nextDeadline);
+    await services.until(handle, 'the renewal', (s) => s.nextDeadline !== paid.nextDeadline);
     await signal({ kind: 'orderChanged', orderId, effectiveFrom: '2026-11-15', validTo: '2027-03-31', level: 3 });
-    const corrected = await until(handle, 'the correction', (s) => s.settledMonths.find((m) => m.month === '2026-11')?.paymentOre === 30_000_00 + 4_200_00);
+    const corrected = await services.until(handle, 'the correction', (s) => s.settledMonths.find((m) => m.month === '2026-11')?.paymentOre === 30_000_00 + 4_200_00);
 
-    const mine = sent.filter((s) => (s.body as { orderId?: string; decisionId?: string } | undefined)?.orderId === orderId || (s.body as { decisionId?: string } | undefined)?.decisionId === decisionId);
+    const mine = services.sent.filter((s) => (s.body as { orderId?: string; decisionId?: string } | undefined)?.orderId === orderId || (s.body as { decisionId?: string } | undefined)?.decisionId === decisionId);
     expect(mine.filter((s) => s.url.endsWith('/changes')), 'no amendment command: orders amends the order itself').toEqual([]);
     expect(mine.filter((s) => s.url === '/provider-payments').map((s) => s.body)).toEqual([
       { orderId, month: '2026-10', basis: 'occupancy' },
@@ -130,7 +80,7 @@ describe("the journey's decision change, amended by orders", () => {
       .filter((m) => m?.markerName === 'core_patch')
       .map((m) => (JSON.parse(Buffer.from(m!.details!['patch-data']!.payloads![0]!.data!).toString('utf8')) as { id: string }).id);
     expect(patchIds).toContain(AMEND_IN_ORDERS_CONSUMER);
-    await Worker.runReplayHistory({ workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)), replayName: 'decision-change' }, history);
+    await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: 'decision-change' }, history);
     await handle.terminate('test over');
   });
 });

@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { startTemporalDevServer, type TemporalDevServer } from '@kundval/infra';
-import { createServiceClient } from '../activities/service-client.js';
-import { createOrdersActivities } from '../activities/orders.activities.js';
-import { createBillingActivities } from '../activities/billing.activities.js';
-import { createDecisionsActivities } from '../activities/decisions.activities.js';
 import {
-  SEARCH_ATTRIBUTE_TYPES,
   chooseProviderUpdate,
   endJourneyUpdate,
   journeyEventSignal,
@@ -19,9 +11,9 @@ import {
   scaledTiming,
   skipCommandUpdate,
   type JourneyEvent,
-  type JourneyState,
   type VoucherJourneyInput,
 } from '../contracts.js';
+import { startScriptedServices, type Reply, type ScriptedServices } from '../test-fixtures/scripted-services.js';
 import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
 
 /**
@@ -31,52 +23,15 @@ import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
  * parse). The end-to-end test (tests/src/journey-attention.test.ts) covers a refusal the real
  * services give.
  */
-type Reply = { status: number; body: unknown };
-type Sent = { method: string; url: string; headers: Record<string, string>; body: unknown };
-
-const auth = { secret: 'a-test-secret-of-at-least-32-characters', issuer: 'kundval-test' };
-const TASK_QUEUE = `failure-policy-${randomUUID()}`;
 const by = { subject: 'operator-7', role: 'operator' } as const;
 
 describe('the journey under its failure policy', () => {
-  let temporal: TemporalDevServer;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
-  const sent: Sent[] = [];
-  /** What the services answer, per `METHOD /path` (ids replaced by `:id`); set by each test. */
-  let script: Record<string, (body: unknown) => Reply> = {};
-
-  const fakeFetch: typeof fetch = async (url, init) => {
-    const u = new URL(String(url));
-    const body: unknown = init?.body ? JSON.parse(String(init.body)) : undefined;
-    sent.push({ method: init?.method ?? 'GET', url: u.pathname, headers: init?.headers as Record<string, string>, body });
-    const route = `${init?.method} ${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')}`;
-    const reply = script[route]?.(body) ?? { status: 500, body: { error: 'UNSCRIPTED', message: route } };
-    return new Response(JSON.stringify(reply.body), { status: reply.status });
-  };
-
+  /** What the services answer is set by each test (`services.script`). */
+  let services: ScriptedServices;
   beforeAll(async () => {
-    // The scripted refusals are expected: keep the worker's warnings about them out of the test output.
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    temporal = await startTemporalDevServer({ searchAttributes: SEARCH_ATTRIBUTE_TYPES });
-    client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
-    const call = (service: string) => createServiceClient(`http://${service}.test`, auth, { fetch: fakeFetch });
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: temporal.address }),
-      namespace: temporal.namespace,
-      taskQueue: TASK_QUEUE,
-      workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
-      activities: { ...createOrdersActivities(call('orders')), ...createBillingActivities(call('billing')), ...createDecisionsActivities(call('decisions')) },
-    });
-    running = worker.run();
+    services = await startScriptedServices({ name: 'failure-policy' });
   }, 180_000);
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await client?.connection.close();
-    await temporal?.stop();
-  });
+  afterAll(() => services?.stop());
 
   const decisionId = () => randomUUID();
   const tasks: Record<string, (body: unknown) => Reply> = {
@@ -99,19 +54,9 @@ describe('the journey under its failure policy', () => {
       { eventId: randomUUID(), kind: 'decisionMade', decisionId: decision, outcome: 'granted', careHoursPerMonth: 6, serviceHoursPerMonth: 0, validFrom: '2027-01-01', validTo: '2027-01-31', denialReason: null },
       ...(chosen ? [{ eventId: randomUUID(), kind: 'providerChosen' as const, providerId: 'trygga-hander', chosenBy: 'customer' as const }] : []),
     ];
-    const handle = await client.workflow.start<typeof voucherJourneyWorkflow>('voucherJourneyWorkflow', { taskQueue: TASK_QUEUE, workflowId: `journey-${applicationId}`, args: [input] });
+    const handle = await services.startJourney(input);
     for (const e of events) await handle.signal(journeyEventSignal, e);
     return handle;
-  }
-
-  async function until(handle: WorkflowHandle, what: string, done: (s: JourneyState) => boolean): Promise<JourneyState> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const state = await handle.query(journeyStateQuery);
-      if (done(state)) return state;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(state)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 
   /** The journey's KundvalAttention once visibility shows `expected` (it lags the workflow a little), or as it stands after 10 s. */
@@ -134,15 +79,15 @@ describe('the journey under its failure policy', () => {
   }
 
   it('does not fail on a refusal (422): it waits on an attention with a task, and ends when an operator ends it', async () => {
-    script = { ...tasks, 'POST /orders': () => ({ status: 422, body: { error: 'ORDERS.PROVIDER_SUSPENDED', message: 'Trygga Händer is suspended in home-care.' } }) };
+    services.script = { ...tasks, 'POST /orders': () => ({ status: 422, body: { error: 'ORDERS.PROVIDER_SUSPENDED', message: 'Trygga Händer is suspended in home-care.' } }) };
     const handle = await journey(decisionId(), true);
-    const waiting = await until(handle, 'the attention', (s) => s.attention?.open === true);
+    const waiting = await services.until(handle, 'the attention', (s) => s.attention?.open === true);
     expect(waiting.attention).toMatchObject({ command: 'placeOrder', code: 'ORDERS.PROVIDER_SUSPENDED', reason: 'Trygga Händer is suspended in home-care.', failure: 'refused', status: 422 });
     // Refused for good: tried once, never retried.
-    expect(sent.filter((s) => s.url === '/orders' && s.headers['x-correlation-id'] === handle.workflowId)).toHaveLength(1);
+    expect(services.sent.filter((s) => s.url === '/orders' && s.headers['x-correlation-id'] === handle.workflowId)).toHaveLength(1);
     // The task is raised, then the search attribute set, just after the attention is recorded.
-    await until(handle, 'the task', (s) => s.escalations?.some((e) => e.kind === 'command-failed') === true);
-    const raised = sent.filter((s) => s.url === '/tasks' && (s.body as { applicationId: string }).applicationId === waiting.applicationId);
+    await services.until(handle, 'the task', (s) => s.escalations?.some((e) => e.kind === 'command-failed') === true);
+    const raised = services.sent.filter((s) => s.url === '/tasks' && (s.body as { applicationId: string }).applicationId === waiting.applicationId);
     expect(raised.map((s) => s.body)).toEqual([expect.objectContaining({ kind: 'command-failed', key: waiting.attention!.attentionId })]);
     expect(await searchAttribute(handle, ['command-failed'])).toEqual(['command-failed']);
 
@@ -157,7 +102,7 @@ describe('the journey under its failure policy', () => {
     expect(result.stage).toBe('completed');
     expect(result.ended?.reason).toBe('ended by operator operator-7: The customer moved to another municipality.');
     expect(result.attention).toBeNull();
-    const closed = sent.filter((s) => s.url === '/tasks/close' && (s.body as { applicationId: string }).applicationId === result.applicationId);
+    const closed = services.sent.filter((s) => s.url === '/tasks/close' && (s.body as { applicationId: string }).applicationId === result.applicationId);
     expect(closed.map((s) => s.body)).toEqual([expect.objectContaining({ kind: 'command-failed', key: 'placeOrder-1' })]);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     expect(await searchAttribute(handle, ['none'])).toEqual(['none']);
@@ -165,28 +110,28 @@ describe('the journey under its failure policy', () => {
 
   it('takes an answer it cannot read as a failure of its own, and retries the same command with the same key once fixed', async () => {
     let answer: (b: unknown) => Reply = () => ({ status: 201, body: { orderId: 42 } });
-    script = { ...tasks, 'POST /orders': (b) => answer(b) };
+    services.script = { ...tasks, 'POST /orders': (b) => answer(b) };
     const handle = await journey(decisionId(), true);
-    const waiting = await until(handle, 'the attention', (s) => s.attention?.open === true);
+    const waiting = await services.until(handle, 'the attention', (s) => s.attention?.open === true);
     expect(waiting.attention).toMatchObject({ command: 'placeOrder', code: 'UNEXPECTED_ANSWER', failure: 'unexpected-answer', status: 201 });
     expect(waiting.attention!.reason).toMatch(/orderId/);
 
     answer = (b) => ({ status: 201, body: order(b) });
     await handle.executeUpdate(retryCommandUpdate, { args: [{ by, attentionId: waiting.attention!.attentionId }] });
-    const placed = await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    const placed = await services.until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
     expect(placed.attention).toBeNull();
     expect(placed.attentions?.[0]?.resolution).toMatchObject({ action: 'retry', by, reason: null });
-    const keys = sent.filter((s) => s.url === '/orders' && s.headers['x-correlation-id'] === handle.workflowId).map((s) => s.headers['idempotency-key']);
+    const keys = services.sent.filter((s) => s.url === '/orders' && s.headers['x-correlation-id'] === handle.workflowId).map((s) => s.headers['idempotency-key']);
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
     await handle.terminate('test over');
   });
 
   it('answers a refusal of the customer\'s choice to the caller, with the service\'s code, and goes on waiting', async () => {
-    script = { ...tasks, 'POST /decisions/:id/choice': () => ({ status: 403, body: { error: 'AUTH.FORBIDDEN', message: 'The role system may not choose.' } }) };
+    services.script = { ...tasks, 'POST /decisions/:id/choice': () => ({ status: 403, body: { error: 'AUTH.FORBIDDEN', message: 'The role system may not choose.' } }) };
     const decision = decisionId();
     const handle = await journey(decision, false);
-    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const err = await handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: 'trygga-hander' }] }).then(
       () => undefined,
       (e: unknown) => e,
@@ -202,16 +147,16 @@ describe('the journey under its failure policy', () => {
 
   it('skips a payment the services keep refusing: the month no longer holds up the end, and nothing is paid', async () => {
     // Tested through the state only: the month is left to finance, the journey is not stuck on it.
-    script = {
+    services.script = {
       ...tasks,
       'POST /orders': (b) => ({ status: 201, body: order(b) }),
       'POST /provider-payments': () => ({ status: 409, body: { error: 'BILLING.ORDER_CHANGE_PENDING', message: 'Billing does not hold the amendment yet.' } }),
       'POST /orders/:id/reminders': (b) => ({ status: 201, body: { reminderId: randomUUID(), orderId: randomUUID(), ...(b as object) } }),
     };
     const handle = await journey(decisionId(), true);
-    const placed = await until(handle, 'the order', (s) => s.orderId !== null);
+    const placed = await services.until(handle, 'the order', (s) => s.orderId !== null);
     const orderId = placed.orderId!;
-    script['POST /orders/:id/end'] = () => ({ status: 200, body: { ...order({ decisionId: placed.decisionId }), orderId, endDate: '2027-01-31' } });
+    services.script['POST /orders/:id/end'] = () => ({ status: 200, body: { ...order({ decisionId: placed.decisionId }), orderId, endDate: '2027-01-31' } });
     for (const e of [
       { eventId: randomUUID(), kind: 'orderAccepted' as const, orderId },
       { eventId: randomUUID(), kind: 'carePlanAgreed' as const, orderId, agreedOn: '2027-01-03' },
@@ -220,12 +165,12 @@ describe('the journey under its failure policy', () => {
     ]) {
       await handle.signal(journeyEventSignal, e);
     }
-    const waiting = await until(handle, 'the payment attention', (s) => s.attention?.command === 'payProvider');
+    const waiting = await services.until(handle, 'the payment attention', (s) => s.attention?.command === 'payProvider');
     expect(waiting.attention).toMatchObject({ code: 'BILLING.ORDER_CHANGE_PENDING', failure: 'retries-exhausted', status: 409 });
 
     await handle.executeUpdate(skipCommandUpdate, { args: [{ by, reason: 'Finance pays January by hand.' }] });
     const result = await handle.result();
     expect([result.stage, result.settledMonths, result.pendingMonths]).toEqual(['completed', [], []]);
-    expect(sent.some((s) => s.url === '/fees' && s.headers['x-correlation-id'] === handle.workflowId)).toBe(false);
+    expect(services.sent.some((s) => s.url === '/fees' && s.headers['x-correlation-id'] === handle.workflowId)).toBe(false);
   });
 });

@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { startTemporalDevServer, type TemporalDevServer } from '@kundval/infra';
-import { createLogger, createServiceApp, issueToken, verifyToken } from '@kundval/platform';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createLogger, createServiceApp, issueToken } from '@kundval/platform';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '@kundval/contracts';
-import { createServiceClient } from '../activities/service-client.js';
-import { createOrdersActivities } from '../activities/orders.activities.js';
-import { createBillingActivities } from '../activities/billing.activities.js';
-import { createDecisionsActivities } from '../activities/decisions.activities.js';
 import { journeyWorkerInterceptors } from '../activities/on-behalf-of.js';
 import {
-  SEARCH_ATTRIBUTE_TYPES,
   chooseProviderUpdate,
   journeyEventSignal,
   journeyStateQuery,
@@ -22,11 +14,11 @@ import {
   requestOutcomeMemoKey,
   retryCommandUpdate,
   scaledTiming,
-  type JourneyState,
   type VoucherJourneyInput,
 } from '../contracts.js';
 import { askJourney } from '../person-requests.js';
 import { journeyRoutes } from '../routes/journeys.js';
+import { startScriptedServices, TEST_AUTH as auth, type Reply, type ScriptedServices } from '../test-fixtures/scripted-services.js';
 import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
 
 /**
@@ -34,58 +26,33 @@ import type { voucherJourneyWorkflow } from './voucher-journey.workflow.js';
  * the command a person's request makes carries them in its token (`onBehalfOf`), and the journey's
  * own commands do not. What the services do with it is tested in each service's routes.
  */
-type Sent = { method: string; url: string; principal: Principal; body: unknown };
-
-const auth = { secret: 'a-test-secret-of-at-least-32-characters', issuer: 'kundval-test' };
-const TASK_QUEUE = `on-behalf-of-${randomUUID()}`;
 const QUEUE_ENTRY_ID = randomUUID();
 
 describe('the journey acting on behalf of a person', () => {
-  let temporal: TemporalDevServer;
-  let client: Client;
-  let worker: Worker;
-  let running: Promise<void>;
+  let services: ScriptedServices;
   let app: FastifyInstance;
-  const sent: Sent[] = [];
-  let placeOrder: (body: unknown) => { status: number; body: unknown } = () => ({ status: 500, body: {} });
+  let placeOrder: (body: unknown) => Reply = () => ({ status: 500, body: {} });
+  let approveMonth: (body: unknown) => Reply = () => ({ status: 500, body: {} });
 
   const order = (b: unknown) => ({ orderId: randomUUID(), decisionId: (b as { decisionId: string }).decisionId, providerId: 'trygga-hander', status: 'placed', validFrom: '2027-01-01', validTo: '2027-01-31', endDate: null });
-  const answers: Record<string, (body: unknown, path: string) => { status: number; body: unknown }> = {
-    'POST /tasks': (b) => ({ status: 201, body: { taskId: randomUUID(), ...(b as object), status: 'open' } }),
-    'POST /tasks/close': (b) => ({ status: 200, body: { closed: [{ taskId: randomUUID(), ...(b as object), status: 'done' }] } }),
-    'POST /decisions/:id/choice': (b, path) => recordChoice(b as { providerId: string }, path.split('/')[2]!),
-    'POST /orders': (b) => placeOrder(b),
-    'POST /orders/:id/months/2026-11/approval': (b) => approveMonth(b),
-  };
-  let approveMonth: (body: unknown) => { status: number; body: unknown } = () => ({ status: 500, body: {} });
   /** Orders' answer to a choice: recorded, except at sjotorpsgarden, a nursing home with no free place, which queues the customer (202). */
   const recordChoice = (b: { providerId: string }, decisionId: string) =>
     b.providerId === 'sjotorpsgarden'
       ? { status: 202, body: { queueEntryId: QUEUE_ENTRY_ID, providerId: b.providerId, areaId: 'nursing-home', decisionId, customerId: randomUUID(), status: 'waiting', position: 3, queuedAt: '2027-01-02T09:00:00.000Z', offer: null } }
       : { status: 201, body: { choiceId: randomUUID(), decisionId, providerId: b.providerId, chosenBy: 'customer' } };
-  const fakeFetch: typeof fetch = async (url, init) => {
-    const u = new URL(String(url));
-    const headers = init?.headers as Record<string, string>;
-    sent.push({ method: init?.method ?? 'GET', url: u.pathname, principal: await verifyToken(auth, headers.authorization!.slice('Bearer '.length)), body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    const route = `${init?.method} ${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')}`;
-    const reply = answers[route]?.(init?.body ? JSON.parse(String(init.body)) : undefined, u.pathname) ?? { status: 500, body: { error: 'UNSCRIPTED', message: route } };
-    return new Response(JSON.stringify(reply.body), { status: reply.status });
-  };
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    temporal = await startTemporalDevServer({ searchAttributes: SEARCH_ATTRIBUTE_TYPES });
-    client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
-    const call = (service: string) => createServiceClient(`http://${service}.test`, auth, { fetch: fakeFetch });
-    worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: temporal.address }),
-      namespace: temporal.namespace,
-      taskQueue: TASK_QUEUE,
-      workflowsPath: fileURLToPath(new URL('./index.ts', import.meta.url)),
-      activities: { ...createOrdersActivities(call('orders')), ...createBillingActivities(call('billing')), ...createDecisionsActivities(call('decisions')) },
+    services = await startScriptedServices({
+      name: 'on-behalf-of',
       interceptors: journeyWorkerInterceptors,
+      script: {
+        'POST /tasks': (b) => ({ status: 201, body: { taskId: randomUUID(), ...(b as object), status: 'open' } }),
+        'POST /tasks/close': (b) => ({ status: 200, body: { closed: [{ taskId: randomUUID(), ...(b as object), status: 'done' }] } }),
+        'POST /decisions/:id/choice': (b, path) => recordChoice(b as { providerId: string }, path.split('/')[2]!),
+        'POST /orders': (b) => placeOrder(b),
+        'POST /orders/:id/months/2026-11/approval': (b) => approveMonth(b),
+      },
     });
-    running = worker.run();
     app = await createServiceApp({
       name: 'workflows',
       version: 'test',
@@ -93,17 +60,14 @@ describe('the journey acting on behalf of a person', () => {
       logger: createLogger('on-behalf-of-test', { level: 'silent' }),
       auth,
       routes: async (scope) => {
-        await scope.register(journeyRoutes({ client, namespace: temporal.namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
+        await scope.register(journeyRoutes({ client: services.client, namespace: services.namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
       },
     });
     await app.ready();
   }, 180_000);
   afterAll(async () => {
     await app?.close();
-    worker?.shutdown();
-    await running;
-    await client?.connection.close();
-    await temporal?.stop();
+    await services?.stop();
   });
 
   async function journey(decisionId: string, validity = { validFrom: '2027-01-01', validTo: '2027-01-31' }, customerId: string = randomUUID()): Promise<WorkflowHandle<typeof voucherJourneyWorkflow>> {
@@ -115,34 +79,25 @@ describe('the journey acting on behalf of a person', () => {
       policy: { areaId: 'home-care', decisionKind: 'full', deliveryUnit: 'minutes-by-band', carePlanDeadlineDays: 14, defaultProvider: true, customerApprovesMonths: true, chargesFee: true },
       timing: scaledTiming(86_400, { choiceDeadlineMs: 600_000, commandRetryMs: 3_000 }),
     };
-    const handle = await client.workflow.start<typeof voucherJourneyWorkflow>('voucherJourneyWorkflow', { taskQueue: TASK_QUEUE, workflowId: `journey-${applicationId}`, args: [input] });
+    const handle = await services.startJourney(input);
     await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'decisionMade', decisionId, outcome: 'granted', careHoursPerMonth: 6, serviceHoursPerMonth: 0, ...validity, denialReason: null });
     return handle;
   }
 
-  async function until(handle: WorkflowHandle, what: string, done: (s: JourneyState) => boolean): Promise<JourneyState> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const state = await handle.query(journeyStateQuery);
-      if (done(state)) return state;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(state)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const to = (decisionId: string, path: string) => sent.filter((s) => s.url === path.replace(':decision', decisionId));
+  const to = (decisionId: string, path: string) => services.sent.filter((s) => s.url === path.replace(':decision', decisionId));
 
   it("records the customer's choice on their behalf, and places the order that follows as the journey's own", async () => {
     placeOrder = (b) => ({ status: 201, body: order(b) });
     const decisionId = randomUUID();
     const handle = await journey(decisionId);
-    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const customer = { sub: 'citizen-c-1', role: 'citizen', customerId: randomUUID() } as const;
     await handle.executeUpdate(chooseProviderUpdate, { args: [{ providerId: 'trygga-hander', onBehalfOf: customer }] });
     // Orders announces the choice; the journey then places the order on its own.
     await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
-    await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    await services.until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
     expect(to(decisionId, '/decisions/:decision/choice').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: customer }]);
-    expect(sent.filter((s) => s.url === '/orders').at(-1)!.principal).toEqual({ sub: 'journey-worker', role: 'system' });
+    expect(services.sent.filter((s) => s.url === '/orders').at(-1)!.principal).toEqual({ sub: 'journey-worker', role: 'system' });
     await handle.terminate('test over');
   });
 
@@ -151,12 +106,12 @@ describe('the journey acting on behalf of a person', () => {
     const decisionId = randomUUID();
     const handle = await journey(decisionId);
     await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
-    const waiting = await until(handle, 'the attention', (s) => s.attention?.open === true && (s.escalations?.length ?? 0) > 0);
-    const before = sent.length;
+    const waiting = await services.until(handle, 'the attention', (s) => s.attention?.open === true && (s.escalations?.length ?? 0) > 0);
+    const before = services.sent.length;
     placeOrder = (b) => ({ status: 201, body: order(b) });
     await handle.executeUpdate(retryCommandUpdate, { args: [{ by: { subject: 'operator-7', role: 'operator' }, attentionId: waiting.attention!.attentionId }] });
-    await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
-    const after = sent.slice(before);
+    await services.until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    const after = services.sent.slice(before);
     expect(after.filter((s) => s.url === '/orders').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'operator-7', role: 'operator' } }]);
     // The attention's task is closed by the journey, on its own behalf.
     expect(after.filter((s) => s.url !== '/orders').every((s) => s.principal.onBehalfOf === undefined)).toBe(true);
@@ -167,7 +122,7 @@ describe('the journey acting on behalf of a person', () => {
     placeOrder = (b) => ({ status: 201, body: order(b) });
     const decisionId = randomUUID();
     const handle = await journey(decisionId);
-    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const customer = { sub: 'citizen-c-2', role: 'citizen', customerId: randomUUID() } as const;
     const request = { requestId: `request-${randomUUID()}`, kind: 'chooseProvider', providerId: 'trygga-hander', onBehalfOf: customer } as const;
     expect(await askJourney(handle, request, 20_000)).toEqual({ requestId: request.requestId, kind: 'chooseProvider', status: 'done', answer: { providerId: 'trygga-hander', chosenBy: 'customer' } });
@@ -209,10 +164,10 @@ describe('the journey acting on behalf of a person', () => {
     // A month already over, so the journey waits for its approval as soon as the order is accepted.
     const handle = await journey(decisionId, { validFrom: '2026-11-01', validTo: '2026-11-30' });
     await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
-    const placed = await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    const placed = await services.until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
     const orderId = placed.orderId!;
     await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'orderAccepted', orderId });
-    await until(handle, 'the month', (s) => s.pendingMonths.includes('2026-11'));
+    await services.until(handle, 'the month', (s) => s.pendingMonths.includes('2026-11'));
     approveMonth = () => ({ status: 422, body: { error: 'BILLING.UNKNOWN_VISIT', message: 'A disputed visit is not one of the order\'s visits in 2026-11.' } });
     const customer = { sub: 'citizen-c-3', role: 'citizen', customerId: randomUUID() } as const;
     const refused = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'approveMonth', orderId, month: '2026-11', disputedVisitIds: [], onBehalfOf: customer }, 20_000);
@@ -220,10 +175,35 @@ describe('the journey acting on behalf of a person', () => {
     approveMonth = () => ({ status: 201, body: { orderId, month: '2026-11', approvedVisits: 3, disputedVisits: 0 } });
     const approved = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'approveMonth', orderId, month: '2026-11', disputedVisitIds: [], onBehalfOf: customer }, 20_000);
     expect(approved).toMatchObject({ status: 'done', answer: { orderId, month: '2026-11', approvedVisits: 3 } });
-    expect(sent.filter((s) => s.url === `/orders/${orderId}/months/2026-11/approval`).map((s) => s.principal)).toEqual([
+    expect(services.sent.filter((s) => s.url === `/orders/${orderId}/months/2026-11/approval`).map((s) => s.principal)).toEqual([
       { sub: 'journey-worker', role: 'system', onBehalfOf: customer },
       { sub: 'journey-worker', role: 'system', onBehalfOf: customer },
     ]);
+    await handle.terminate('test over');
+  });
+
+  it("gives the person billing's refusal of a month with nothing reported (409 BILLING.NO_VISITS) at once: sent once, not retried for the request's minute", async () => {
+    placeOrder = (b) => ({ status: 201, body: order(b) });
+    const handle = await journey(randomUUID(), { validFrom: '2026-11-01', validTo: '2026-11-30' });
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
+    const orderId = (await services.until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance')).orderId!;
+    await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'orderAccepted', orderId });
+    await services.until(handle, 'the month', (s) => s.pendingMonths.includes('2026-11'));
+    const message = 'No visits, sessions or attendance days are reported for 2026-11; a case handler closes a month without deliveries as nothing delivered.';
+    approveMonth = () => ({ status: 409, body: { error: 'BILLING.NO_VISITS', message } });
+    const customer = { sub: 'citizen-c-4', role: 'citizen', customerId: randomUUID() } as const;
+    const approval = { kind: 'approveMonth' as const, orderId, month: '2026-11', disputedVisitIds: [], onBehalfOf: customer };
+    const asked = Date.now();
+    const refused = await askJourney(handle, { ...approval, requestId: `request-${randomUUID()}` }, 20_000);
+    expect([refused?.status, refused?.code, refused?.reason]).toEqual(['refused', 'BILLING.NO_VISITS', message]);
+    // The worker retries another 409 within the request's minute (the service may not have the facts yet); this one it sent once.
+    expect(Date.now() - asked).toBeLessThan(20_000);
+    const approvals = () => services.sent.filter((s) => s.url === `/orders/${orderId}/months/2026-11/approval`);
+    expect(approvals()).toHaveLength(1);
+    // Once the provider has reported, the same approval goes through.
+    approveMonth = () => ({ status: 201, body: { orderId, month: '2026-11', approvedVisits: 2, disputedVisits: 0 } });
+    expect(await askJourney(handle, { ...approval, requestId: `request-${randomUUID()}` }, 20_000)).toMatchObject({ status: 'done', answer: { orderId, month: '2026-11', approvedVisits: 2 } });
+    expect(approvals()).toHaveLength(2);
     await handle.terminate('test over');
   });
 
@@ -232,17 +212,17 @@ describe('the journey acting on behalf of a person', () => {
     const decisionId = randomUUID();
     const handle = await journey(decisionId);
     await handle.signal(journeyEventSignal, { eventId: randomUUID(), kind: 'providerChosen', providerId: 'trygga-hander', chosenBy: 'customer' });
-    const waiting = await until(handle, 'the attention', (s) => s.attention?.open === true && (s.escalations?.length ?? 0) > 0);
+    const waiting = await services.until(handle, 'the attention', (s) => s.attention?.open === true && (s.escalations?.length ?? 0) > 0);
     const by = { subject: 'operator-8', role: 'operator' } as const;
     // A request naming another attention is refused with the reason, and changes nothing.
     const wrong = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'retry', attentionId: 'placeOrder-9', by }, 20_000);
     expect(wrong).toMatchObject({ status: 'refused', code: 'WORKFLOWS.NO_SUCH_ATTENTION', reason: `attentionId: the open attention is ${waiting.attention!.attentionId}, not placeOrder-9.` });
-    const before = sent.length;
+    const before = services.sent.length;
     placeOrder = (b) => ({ status: 201, body: order(b) });
     const retried = await askJourney(handle, { requestId: `request-${randomUUID()}`, kind: 'retry', command: 'placeOrder', attentionId: waiting.attention!.attentionId, by }, 20_000);
     expect(retried).toMatchObject({ status: 'done', answer: { attentionId: waiting.attention!.attentionId, command: 'placeOrder', open: false, resolution: { action: 'retry', by } } });
-    await until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
-    expect(sent.slice(before).filter((s) => s.url === '/orders').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'operator-8', role: 'operator' } }]);
+    await services.until(handle, 'the order', (s) => s.stage === 'awaiting-acceptance');
+    expect(services.sent.slice(before).filter((s) => s.url === '/orders').map((s) => s.principal)).toEqual([{ sub: 'journey-worker', role: 'system', onBehalfOf: { sub: 'operator-8', role: 'operator' } }]);
     await handle.terminate('test over');
   });
   /** `POST /journeys/:applicationId/choice` as `principal`, with a fresh Idempotency-Key. */
@@ -256,7 +236,7 @@ describe('the journey acting on behalf of a person', () => {
     const decisionId = randomUUID();
     const customerId = randomUUID();
     const handle = await journey(decisionId, undefined, customerId);
-    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const customer = { sub: `citizen-${customerId}`, role: 'citizen', customerId } as const;
     const answer = await chooseThroughRoute(handle, customer, { providerId: 'ektorps-hage', district: 'Fisksätra', stayInQueueFor: 'sjotorpsgarden' });
     expect([answer.statusCode, answer.json()]).toEqual([200, { providerId: 'ektorps-hage', chosenBy: 'customer' }]);
@@ -270,7 +250,7 @@ describe('the journey acting on behalf of a person', () => {
   it("carries a case handler's first day for a provider added beside others to orders on their behalf", async () => {
     const decisionId = randomUUID();
     const handle = await journey(decisionId);
-    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const caseHandler = { sub: 'handlaggare-4', role: 'case-handler' } as const;
     const answer = await chooseThroughRoute(handle, caseHandler, { providerId: 'dagcentralen', effectiveFrom: '2027-01-10' });
     expect([answer.statusCode, answer.json()]).toEqual([200, { providerId: 'dagcentralen', chosenBy: 'customer' }]);
@@ -284,7 +264,7 @@ describe('the journey acting on behalf of a person', () => {
     const decisionId = randomUUID();
     const customerId = randomUUID();
     const handle = await journey(decisionId, undefined, customerId);
-    const waiting = await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    const waiting = await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const before = Date.now();
     const answer = await chooseThroughRoute(handle, { sub: `citizen-${customerId}`, role: 'citizen', customerId }, { providerId: 'sjotorpsgarden' });
     const after = Date.now();
@@ -303,7 +283,7 @@ describe('the journey acting on behalf of a person', () => {
   it('refuses a choice whose first day is not a date (400, naming the field) before it reaches the journey', async () => {
     const decisionId = randomUUID();
     const handle = await journey(decisionId);
-    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const answer = await chooseThroughRoute(handle, { sub: 'handlaggare-4', role: 'case-handler' }, { providerId: 'dagcentralen', effectiveFrom: '10 January' });
     expect(answer.statusCode).toBe(400);
     expect(answer.json()).toMatchObject({ error: 'VALIDATION', issues: [{ field: 'body.effectiveFrom' }] });

@@ -5,7 +5,7 @@ import { placeOrder, visit, type PlacedOrder } from '../../test-support/correcti
 import { inUseCase, openBillingStore, queryAs } from '../../test-support/use-cases.js';
 import type { BillingDb } from '../../store/db.js';
 import { reportVisits } from '../visits/report-visits.js';
-import { grantedAgainstDelivered } from './granted-delivered.js';
+import { grantedAgainstDelivered, grantedDeliveredPerCustomer } from './granted-delivered.js';
 import { raiseAlerts } from './raise-alerts.js';
 import { listAlerts } from './list-alerts.js';
 
@@ -43,6 +43,18 @@ describe.each(testEngines())('follow-up use cases on %s', (engine) => {
       ['uc-fu-omsorg', 720],
     ]);
     await expect(grantedAgainstDelivered(queryAs(store.db, providerOf(short)), { month: '2025-02', providerId: 'uc-fu-omsorg' })).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it("answers the customers' rows alone, the same as beside the sums, under the same scope", async () => {
+    const rows = await grantedDeliveredPerCustomer(queryAs(store.db, caseHandler), { month: '2025-02' });
+    // In customer order, and the customers' ids are random: compared by provider.
+    expect(rows.map((r) => [r.orderId, r.providerId, r.ordered, r.delivered, r.deliveredShare]).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+      [short.orderId, 'uc-fu-hemtjanst', 720, 480, 0.6667],
+      [other.orderId, 'uc-fu-omsorg', 720, 720, 1],
+    ]);
+    expect(rows).toEqual((await grantedAgainstDelivered(queryAs(store.db, caseHandler), { month: '2025-02' })).customers);
+    expect((await grantedDeliveredPerCustomer(queryAs(store.db, providerOf(other)), { month: '2025-02' })).map((r) => r.orderId)).toEqual([other.orderId]);
+    await expect(grantedDeliveredPerCustomer(queryAs(store.db, providerOf(short)), { month: '2025-02', providerId: 'uc-fu-omsorg' })).rejects.toMatchObject({ kind: 'forbidden' });
   });
 
   it('raises one alert for the run, returns its followUpAlertRaised event, audits it, and raises nothing when asked again', async () => {

@@ -26,6 +26,9 @@ export async function approveMonth(ctx: UseCaseContext, input: ApproveMonth): Pr
   if (await monthApproval(ctx.db, order.order_id, month)) throw conflict('BILLING.MONTH_APPROVED', `${month} is already approved.`);
   const { visits, days, sessions } = await deliveriesOfMonth(ctx.db, order.order_id, month);
   if (visits.length + days.length + sessions.length === 0) {
+    // 409, not 422: the provider may still report, and a 422 is kept with the Idempotency-Key, so the
+    // journey's approval of this month (one key per order and month) would be refused for good. The
+    // journey's worker takes this code as final for the request all the same (ADR 0044).
     throw conflict('BILLING.NO_VISITS', `No visits, sessions or attendance days are reported for ${month}; a case handler closes a month without deliveries as nothing delivered.`);
   }
   const known = new Set([...visits, ...days, ...sessions]);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ErrorBody, type FastifyPluginAsyncZod } from '@kundval/platform';
 import { deviationRuleOfEnvironment, type BillingDeps } from '../../deps.js';
 import { queryContext, useCaseRunner } from '../use-case.js';
-import { grantedAgainstDelivered } from '../../application/follow-up/granted-delivered.js';
+import { grantedAgainstDelivered, grantedDeliveredPerCustomer } from '../../application/follow-up/granted-delivered.js';
 import { raiseAlerts, type DeviationRule } from '../../application/follow-up/raise-alerts.js';
 import { listAlerts } from '../../application/follow-up/list-alerts.js';
 
@@ -96,7 +96,7 @@ export function followUpRoutes(deps: BillingDeps, rule: DeviationRule = deviatio
         },
       },
       async (req, reply) => {
-        const { customers } = await grantedAgainstDelivered(queryOf(req), req.query);
+        const customers = await grantedDeliveredPerCustomer(queryOf(req), req.query);
         const csv = stringify(
           customers.map((r) => CSV_COLUMNS.map((c) => r[c])),
           { header: true, columns: [...CSV_COLUMNS], delimiter: ';', bom: true, record_delimiter: 'windows', cast: { number: (n) => String(n) } },

@@ -246,6 +246,17 @@ describe.each(testEngines())('visit routes on %s', (engine) => {
       expect(await tableCounts(svc.db)).toEqual(before);
     });
 
+    it('keeps no refusal of an empty month with its Idempotency-Key: once the provider reports, the journey\'s same command approves it', async () => {
+      const order = await newOrder();
+      // The journey's key for the approval is the order and month's, the same every time the customer asks (ADR 0016).
+      const journey = { ...(await journeyFor(order)), 'idempotency-key': `approval-${order.orderId}` };
+      const refused = await approve(order, '2025-03', {}, journey);
+      expect([refused.statusCode, refused.json().error]).toEqual([409, 'BILLING.NO_VISITS']);
+      expect((await report(order, [visit('10', '08:00', '09:00')])).statusCode).toBe(201);
+      const approved = await approve(order, '2025-03', {}, journey);
+      expect([approved.statusCode, approved.headers['idempotent-replayed'], approved.json()]).toEqual([201, undefined, { orderId: order.orderId, month: '2025-03', approvedVisits: 1, disputedVisits: 0 }]);
+    });
+
     it('refuses disputing a visit that is not of this order and month with 400 BILLING.UNKNOWN_VISIT naming body.disputedVisitIds, and stores nothing', async () => {
       const order = await newOrder();
       await report(order, [visit('08', '08:00', '09:00')]);
