@@ -141,7 +141,7 @@ describe('the journey acting on behalf of a person', () => {
     placeOrder = (b) => ({ status: 201, body: order(b) });
     const decisionId = randomUUID();
     const handle = await journey(decisionId);
-    await until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
+    await services.until(handle, 'the choice', (s) => s.stage === 'awaiting-choice');
     const customer = { sub: 'citizen-c-9', role: 'citizen', customerId: randomUUID() } as const;
     const choice = { requestId: `request-${randomUUID()}`, kind: 'chooseProvider', providerId: 'trygga-hander', onBehalfOf: customer } as const;
     const done = await askJourney(handle, choice, 20_000);
