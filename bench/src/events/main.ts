@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     relay: { type: 'string', default: 'product', description: 'product, or pipelined: the experiment in pipelined-relay.ts' },
     database: { type: 'string', default: 'pglite', description: 'pglite (on disk, as npm start runs) or postgres (as production runs): the producer’s outbox and the consumer’s store' },
     'consumer-batch': { type: 'string', description: 'events the consumer applies per transaction at most (1: one each; default: the platform’s INBOX_BATCH_EVENTS)' },
+    'consumer-apply': { type: 'string', default: 'batch', description: 'batch (billing’s batch-aware apply: one INSERT per run of placements) or per-event (its apply on each event of a batch)' },
     phases: { type: 'string', default: 'throughput,backlog,latency', description: 'which phases each repetition runs' },
     profile: { type: 'boolean', default: false, description: 'a CPU profile of each producer and consumer per measured run, and on PostgreSQL the statements each product run sent (pg_stat_statements)' },
   },
@@ -49,6 +50,7 @@ const relayOptions = {
 };
 const consumerBatch = args['consumer-batch'];
 const database = args.database!;
+if (!['batch', 'per-event'].includes(args['consumer-apply']!)) throw new Error('--consumer-apply is batch or per-event');
 if (!['pglite', 'postgres'].includes(database)) throw new Error('--database is pglite or postgres');
 const phases = new Set(args.phases!.split(','));
 for (const phase of phases) if (!['throughput', 'backlog', 'latency'].includes(phase)) throw new Error(`unknown phase ${phase}`);
@@ -77,7 +79,7 @@ try {
     return child;
   };
   const paths = {
-    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions), databaseUrl]), consumer: start('consumer', './consumer.ts', 'product', [databaseUrl, consumerBatch ?? '']), stream: EVENT_STREAM.name },
+    product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions), databaseUrl]), consumer: start('consumer', './consumer.ts', 'product', [databaseUrl, consumerBatch ?? '', args['consumer-apply']!]), stream: EVENT_STREAM.name },
     plain: { producer: start('producer', './producer.ts', 'plain'), consumer: start('consumer', './consumer.ts', 'plain'), stream: PLAIN_STREAM.name },
   };
   for (const child of children) await child.next('ready', 120_000);
@@ -195,7 +197,7 @@ try {
       : []),
   ];
   const table = markdownTable('Events: outbox → JetStream → consumer → store, against plain nats.js', rows, { product: 'services’ path', baseline: 'plain nats.js' });
-  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, database, consumerBatch: consumerBatch ?? 'default', phases: [...phases], profile: args.profile, quick: args.quick }, summary: rows, runs, table });
+  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, database, consumerBatch: consumerBatch ?? 'default', consumerApply: args['consumer-apply'], phases: [...phases], profile: args.profile, quick: args.quick }, summary: rows, runs, table });
   console.log(`${table}\n\nresults: ${file}${profileDir ? `\nCPU profiles: ${profileDir}` : ''}`);
   await nc.close();
 } finally {
