@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     database: { type: 'string', default: 'pglite', description: 'pglite (on disk, as npm start runs) or postgres (as production runs): the producer’s outbox and the consumer’s store' },
     'consumer-batch': { type: 'string', description: 'events the consumer applies per transaction at most (1: one each; default: the platform’s INBOX_BATCH_EVENTS)' },
     'consumer-apply': { type: 'string', default: 'batch', description: 'batch (billing’s batch-aware apply: one INSERT per run of placements) or per-event (its apply on each event of a batch)' },
+    floor: { type: 'boolean', default: false, description: 'with --database postgres: the baseline commits each event in a transaction of its own (one INSERT) before publishing it, the durable-write floor' },
     phases: { type: 'string', default: 'throughput,backlog,latency', description: 'which phases each repetition runs' },
     profile: { type: 'boolean', default: false, description: 'a CPU profile of each producer and consumer per measured run, and on PostgreSQL the statements each product run sent (pg_stat_statements)' },
   },
@@ -50,6 +51,7 @@ const relayOptions = {
 };
 const consumerBatch = args['consumer-batch'];
 const database = args.database!;
+if (args.floor && database !== 'postgres') throw new Error('--floor needs --database postgres');
 if (!['batch', 'per-event'].includes(args['consumer-apply']!)) throw new Error('--consumer-apply is batch or per-event');
 if (!['pglite', 'postgres'].includes(database)) throw new Error('--database is pglite or postgres');
 const phases = new Set(args.phases!.split(','));
@@ -80,7 +82,7 @@ try {
   };
   const paths = {
     product: { producer: start('producer', './producer.ts', 'product', [JSON.stringify(relayOptions), databaseUrl]), consumer: start('consumer', './consumer.ts', 'product', [databaseUrl, consumerBatch ?? '', args['consumer-apply']!]), stream: EVENT_STREAM.name },
-    plain: { producer: start('producer', './producer.ts', 'plain'), consumer: start('consumer', './consumer.ts', 'plain'), stream: PLAIN_STREAM.name },
+    plain: { producer: start('producer', './producer.ts', 'plain', args.floor ? ['{}', databaseUrl] : []), consumer: start('consumer', './consumer.ts', 'plain'), stream: PLAIN_STREAM.name },
   };
   for (const child of children) await child.next('ready', 120_000);
   const postgresPid = postgres ? findProcess(['-p', String(postgres.port)]) : undefined;
@@ -89,7 +91,7 @@ try {
     producer: processTreeCpuMs(paths[mode].producer.pid ?? 0),
     consumer: processTreeCpuMs(paths[mode].consumer.pid ?? 0),
     natsServer: nats.pid ? processTreeCpuMs(nats.pid) : undefined,
-    ...(mode === 'product' && postgresPid ? { postgres: processTreeCpuMs(postgresPid) } : {}),
+    ...((mode === 'product' || args.floor) && postgresPid ? { postgres: processTreeCpuMs(postgresPid) } : {}),
   });
 
   let runNo = 0;
@@ -196,8 +198,9 @@ try {
         ]
       : []),
   ];
-  const table = markdownTable('Events: outbox → JetStream → consumer → store, against plain nats.js', rows, { product: 'services’ path', baseline: 'plain nats.js' });
-  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, database, consumerBatch: consumerBatch ?? 'default', consumerApply: args['consumer-apply'], phases: [...phases], profile: args.profile, quick: args.quick }, summary: rows, runs, table });
+  const baselineLabel = args.floor ? 'plain nats.js + one INSERT transaction per event' : 'plain nats.js';
+  const table = markdownTable(`Events: outbox → JetStream → consumer → store, against ${baselineLabel}`, rows, { product: 'services’ path', baseline: baselineLabel });
+  const file = writeResult('events', { options: { reps, count, writers, rate, seconds, relayOptions, database, consumerBatch: consumerBatch ?? 'default', consumerApply: args['consumer-apply'], floor: args.floor, phases: [...phases], profile: args.profile, quick: args.quick }, summary: rows, runs, table });
   console.log(`${table}\n\nresults: ${file}${profileDir ? `\nCPU profiles: ${profileDir}` : ''}`);
   await nc.close();
 } finally {
