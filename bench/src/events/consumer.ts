@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { EVENT_STREAM, type EventEnvelope } from '@kundval/contracts';
-import { applyOrderChange, billingMigrations, type BillingTables } from '@kundval/billing';
+import { applyOrderChange, applyOrderChanges, billingMigrations, type BillingTables } from '@kundval/billing';
 import { connectEventBus, createLogger, inboxHandlers, messagingMigration, openDatabase, startConsumer, type MessagingTables } from '@kundval/platform';
 import { serve, tell, type Message } from '../lib/child.js';
 import { Arrivals, PLAIN_STREAM } from './shared.js';
@@ -12,8 +12,8 @@ import { Arrivals, PLAIN_STREAM } from './shared.js';
 /**
  * The consuming side, a process of its own as a service is.
  * - `product`: the platform's `startConsumer` (durable, explicit acks, schema check at the edge)
- *   with `inboxHandlers` applying billing's own orders-consumer change (`applyOrderChange`): mark
- *   the event in the inbox, store the order, on billing's own schema and migrations in an on-disk PGlite database or on PostgreSQL;
+ *   with `inboxHandlers` applying billing's own orders-consumer change (`applyOrderChange`, and for
+ *   a batch `applyOrderChanges`, one INSERT per run of placements): mark the event in the inbox, store the order, on billing's own schema and migrations in an on-disk PGlite database or on PostgreSQL;
  *   events that wait together go in one transaction (at most the optional third argument per
  *   transaction; 1 is one transaction per event). An event counts as stored once its transaction
  *   has committed.
@@ -24,6 +24,8 @@ const natsUrl = process.argv[3]!;
 /** `pglite` (an on-disk database in a temporary folder) or a PostgreSQL URL. */
 const databaseArg = process.argv[4] ?? 'pglite';
 const maxEvents = process.argv[5] ? Number(process.argv[5]) : undefined;
+/** `batch`: billing's batch-aware apply (one INSERT per run of placements), as its consumer runs; `per-event`: `applyOrderChange` on each event of a batch. */
+const applyMode = process.argv[6] || 'batch';
 const logger = createLogger('bench-consumer', { level: 'warn' });
 type Arm = Message & { durable: string; expected: number };
 
@@ -39,7 +41,7 @@ if (mode === 'product') {
         const { durable, expected } = message as Arm;
         const arrivals = new Arrivals(expected);
         // Billing's own orders-consumer change (services/billing/src/consumers/orders.consumer.ts).
-        const handlers = inboxHandlers(db, durable, applyOrderChange, maxEvents ? { maxEvents } : {});
+        const handlers = inboxHandlers(db, durable, applyOrderChange, { ...(maxEvents ? { maxEvents } : {}), ...(applyMode === 'batch' ? { applyBatch: applyOrderChanges } : {}) });
         const consumer = await startConsumer({
           bus,
           durable,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
+import pg from 'pg';
 import type { EventEnvelope } from '@kundval/contracts';
 import { OutboxRelay, connectEventBus, createLogger, enqueueEvent, messagingMigration, openDatabase, type MessagingTables } from '@kundval/platform';
 import { serve, tell, type Message } from '../lib/child.js';
@@ -15,7 +16,10 @@ import { PLAIN_STREAM, drive, now, orderPlacedPayload, type Load, type Produced 
  * - `product`: each event is written by `enqueueEvent` in its own transaction on an on-disk PGlite
  *   database or on PostgreSQL (as a service route does), then the service's `OutboxRelay` publishes it to JetStream,
  *   kicked after each commit exactly as `runService` wires it.
- * - `plain`: the same envelope bytes handed straight to `js.publish`, awaiting the ack.
+ * - `plain`: the same envelope bytes handed straight to `js.publish`, awaiting the ack; with a
+ *   PostgreSQL URL (`--floor`), each event is first committed in a transaction of its own
+ *   (`BEGIN`, one INSERT of the envelope, `COMMIT` on bare `pg`), the durable-write floor of an
+ *   event a service commits before it is published.
  */
 const mode = process.argv[2];
 const natsUrl = process.argv[3]!;
@@ -71,6 +75,19 @@ if (mode === 'product') {
 } else if (mode === 'plain') {
   const nc = await connect({ servers: natsUrl, name: 'bench-plain-producer' });
   const js = jetstream(nc);
+  const floorUrl = process.argv[5];
+  const pool = floorUrl ? new pg.Pool({ connectionString: floorUrl, max: 10 }) : undefined;
+  await pool?.query('create schema if not exists floor; create table if not exists floor.events (event_id uuid primary key, envelope jsonb not null)');
+  const commit = async (envelope: EventEnvelope, body: string) => {
+    const client = await pool!.connect();
+    try {
+      await client.query('begin');
+      await client.query('insert into floor.events (event_id, envelope) values ($1, $2)', [envelope.eventId, body]);
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+  };
   serve(
     {
       produce: async (message) => {
@@ -80,13 +97,18 @@ if (mode === 'product') {
         await drive(load, async () => {
           const envelope: EventEnvelope = { eventId: randomUUID(), subject: PLAIN_STREAM.subject, occurredAt: new Date().toISOString(), correlationId: null, payload: orderPlacedPayload() };
           emittedAt[envelope.eventId] = now();
-          await js.publish(PLAIN_STREAM.subject, JSON.stringify(envelope));
+          const body = JSON.stringify(envelope);
+          if (pool) await commit(envelope, body);
+          await js.publish(PLAIN_STREAM.subject, body);
         });
         const publishedAt = now();
         return { emittedAt, startedAt, writtenAt: publishedAt, publishedAt } satisfies Produced;
       },
     },
-    () => nc.drain(),
+    async () => {
+      await nc.drain();
+      await pool?.end();
+    },
   );
 } else {
   throw new Error(`unknown mode ${mode}`);

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PhaseProfiler } from './cpu-profile.js';
 
 /** A message between the orchestrator and a benchmark child process: a `type` and its data. */
 export type Message = { type: string } & Record<string, unknown>;
@@ -47,6 +48,10 @@ export class Child {
         resolve(code);
       });
     });
+  }
+
+  get pid(): number | undefined {
+    return this.#process.pid;
   }
 
   send(message: Message): void {
@@ -102,11 +107,18 @@ export function tell(message: Message): void {
 /**
  * In a child: answers each request type with its handler (`<type>:done`, with `error` when it
  * failed), and exits cleanly on SIGTERM (or when the orchestrator goes away) after `onStop`.
+ * Every child also answers `cpu-profile:start` and `cpu-profile:stop` (`{ file }`, answered with
+ * the profile's summary), so that a benchmark can profile one phase of its processes.
  */
 export function serve(handlers: Record<string, (message: Message) => Promise<Record<string, unknown>>>, onStop: () => Promise<void> = async () => undefined): void {
+  const profiler = new PhaseProfiler();
+  const builtIn: Record<string, (message: Message) => Promise<Record<string, unknown>>> = {
+    'cpu-profile:start': async () => (await profiler.start(), {}),
+    'cpu-profile:stop': async (message) => ({ summary: await profiler.stop(String(message['file'])) }),
+  };
   process.on('message', (raw) => {
     const message = raw as Message;
-    const handler = handlers[message.type];
+    const handler = handlers[message.type] ?? builtIn[message.type];
     if (!handler) return tell({ type: `${message.type}:done`, error: `no handler for ${message.type}` });
     handler(message).then(
       (result) => tell({ type: `${message.type}:done`, ...result }),

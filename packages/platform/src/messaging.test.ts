@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startNatsServer, type NatsServer } from '@kundval/infra';
-import { PARKED_STREAM, type CatalogEvent } from '@kundval/contracts';
+import { randomUUID } from 'node:crypto';
+import { PARKED_STREAM, eventCatalog, type CatalogEvent } from '@kundval/contracts';
 import type { Kysely } from 'kysely';
 import { openDatabase, type Database } from './database.js';
 import { OutboxRelay, audit, enqueueEvent, markEventProcessed, markEventsProcessed, messagingMigration, type MessagingTables } from './outbox.js';
@@ -140,6 +141,33 @@ describe('outbox, relay and consumer against a real nats-server and PGlite', () 
     expect([...fresh].sort()).toEqual([b, c]);
     const rows = await db.selectFrom('inbox').select('event_id').where('consumer', '=', 'batch-marks').orderBy('event_id').execute();
     expect(rows.map((r) => r.event_id)).toEqual([a, b, c]);
+  });
+
+  it("hands a batch-aware apply the batch's new events once each, in stream order, and rolls the batch's inbox marks back with it when it fails", async () => {
+    const event = (orderId: string): CatalogEvent => ({ name: 'orderAccepted', eventId: randomUUID(), subject: eventCatalog.orderAccepted.subject, occurredAt: new Date().toISOString(), correlationId: null, payload: accepted(orderId) });
+    const [a, b, c] = [event('o-ab-1'), event('o-ab-2'), event('o-ab-3')];
+    await markEventProcessed(db, 'batch-apply', a.eventId);
+    const calls: string[][] = [];
+    let fail = false;
+    const handlers = inboxHandlers(db, 'batch-apply', () => Promise.reject(new Error('a batch goes through applyBatch')), {
+      applyBatch: async (trx, events) => {
+        calls.push(events.map((e) => (e.name === 'orderAccepted' ? e.payload.orderId : e.name)));
+        for (const e of events) await audit(trx, { sub: 'consumer', role: 'system' }, { action: 'stored', entity: 'order', entityId: e.eventId });
+        if (fail) throw new Error('the batch fails');
+      },
+    });
+    // b is delivered twice in the batch; a was applied before.
+    await handlers.batch!.handler([a, b, c, b]);
+    expect(calls).toEqual([['o-ab-2', 'o-ab-3']]);
+    // All applied already: applyBatch is not called with nothing.
+    await handlers.batch!.handler([a, c]);
+    expect(calls).toHaveLength(1);
+    const d = event('o-ab-4');
+    fail = true;
+    await expect(handlers.batch!.handler([b, d])).rejects.toThrow('the batch fails');
+    const marked = await db.selectFrom('inbox').select('event_id').where('consumer', '=', 'batch-apply').execute();
+    expect(marked.map((r) => r.event_id).sort()).toEqual([a.eventId, b.eventId, c.eventId].sort());
+    expect(await db.selectFrom('audit_log').select('entity_id').where('entity_id', 'in', [a.eventId, b.eventId, c.eventId, d.eventId]).execute()).toHaveLength(2);
   });
 
   it('applies waiting events in one transaction each batch, records every event id in the inbox, and parks a failing event alone', async () => {

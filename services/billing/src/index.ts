@@ -12,7 +12,7 @@ export type { BillingDb } from './store/db.js';
 export { billingMigrations } from './store/migrations.js';
 export type { BillingTables } from './store/schema.js';
 export { BillingConfig } from './config.js';
-export { startOrdersConsumer, applyOrderEvent, applyOrderChange } from './consumers/orders.consumer.js';
+export { startOrdersConsumer, applyOrderEvent, applyOrderChange, applyOrderChanges } from './consumers/orders.consumer.js';
 export { runBillingMonth, RUN_BASIS } from './billing-run/run-month.js';
 export type { BillingRunOptions, BillingRunResult } from './billing-run/run-month.js';
 export { priceProviderMonth } from './billing-run/provider-month.js';

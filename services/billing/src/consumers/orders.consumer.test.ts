@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InsertQueryNode, type KyselyPlugin } from 'kysely';
+import type { EventPayload } from '@kundval/contracts';
 import { tableCounts, testEngines } from '@kundval/platform/testing';
 import { applyOrderEvent, ordersConsumerHandlers } from './orders.consumer.js';
 import { changeOrder, endOrder, orderEvent, placeOrder, startFullBilling, type FullBilling } from '../test-support/corrections.js';
@@ -132,6 +135,35 @@ describe.each(testEngines())("billing's copy of orders on %s", (engine) => {
     const before = await tableCounts(svc.db);
     await batch.handler([placed, changed, ended]);
     expect(await tableCounts(svc.db)).toEqual(before);
+  });
+
+  it('writes each run of placements in a batch with one INSERT, between the amendments and ends in stream order, an order placed twice once', async () => {
+    let ordersInserts = 0;
+    const plugin: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (InsertQueryNode.is(args.node) && args.node.into?.table.identifier.name === 'orders') ordersInserts++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const placement = (level: number) => {
+      const ids = { orderId: randomUUID(), applicationId: randomUUID(), customerId: randomUUID(), providerId: 'kopia' };
+      return { ids, event: orderEvent('orderPlaced', { ...ids, decisionId: randomUUID(), providerKind: 'private', areaId: 'nursing-home', municipality: 'nacka', validFrom: '2025-03-01', validTo: '2025-12-31', level, careHoursPerMonth: 0, serviceHoursPerMonth: 0, decidingMunicipality: null }) };
+    };
+    const [p1, p2, p3, p4] = [placement(1), placement(2), placement(3), placement(4)];
+    // The same placement published again under another event id, with other terms: the first one placed holds.
+    const p3Again = orderEvent('orderPlaced', { ...(p3.event.payload as EventPayload<'orderPlaced'>), level: 6 });
+    const end1 = orderEvent('orderEnded', { ...p1.ids, endDate: '2025-06-30', reason: 'switched' });
+    const change2 = orderEvent('orderChanged', { ...p2.ids, effectiveFrom: '2025-07-01', validTo: '2026-06-30', level: 5, careHoursPerMonth: 0, serviceHoursPerMonth: 0 });
+    const events = [p1.event, p2.event, end1, p3.event, p3Again, change2, p4.event];
+    await ordersConsumerHandlers(svc.db.withPlugin(plugin) as typeof svc.db).batch!.handler(events);
+    expect(ordersInserts).toBe(3);
+    expect(await row(p1.ids.orderId)).toMatchObject({ level: 1, end_date: '2025-06-30', end_reason: 'switched', valid_to: '2025-12-31' });
+    expect(await row(p2.ids.orderId)).toMatchObject({ level: 5, placed_level: 2, valid_to: '2026-06-30', end_date: null });
+    expect(await row(p3.ids.orderId)).toMatchObject({ level: 3, placed_level: 3, end_date: null });
+    expect(await row(p4.ids.orderId)).toMatchObject({ level: 4, placed_level: 4, valid_from: '2025-03-01', valid_to: '2025-12-31', provider_id: 'kopia', area_id: 'nursing-home', deciding_municipality: null });
+    const inbox = await svc.db.selectFrom('inbox').select('event_id').where('event_id', 'in', events.map((e) => e.eventId)).execute();
+    expect(inbox).toHaveLength(7);
   });
 
   it('records nothing of a batch in which one event cannot be applied yet, so each can be applied alone', async () => {

@@ -1,7 +1,7 @@
-import type { CatalogEvent } from '@kundval/contracts';
+import type { CatalogEvent, EventPayload } from '@kundval/contracts';
 import { inboxHandlers, startConsumer, type EventBus, type Logger } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
-import { copyOrderChanged, copyOrderEnded, copyOrderPlaced } from '../application/orders/copy-order.js';
+import { copyOrderChanged, copyOrderEnded, copyOrderPlaced, copyOrdersPlaced } from '../application/orders/copy-order.js';
 
 const CONSUMER = 'billing-orders';
 
@@ -25,15 +25,36 @@ export function startOrdersConsumer(deps: { bus: EventBus; db: BillingDb; logger
 
 /**
  * The consumer's handlers: events that wait together are applied in one transaction, each id still
- * recorded in the inbox; when that transaction fails, each is applied alone (ADR 0030).
+ * recorded in the inbox, the placements among them written together (`applyOrderChanges`); when
+ * that transaction fails, each is applied alone (ADR 0030).
  */
 export function ordersConsumerHandlers(db: BillingDb) {
-  return inboxHandlers(db, CONSUMER, applyOrderChange);
+  return inboxHandlers(db, CONSUMER, applyOrderChange, { applyBatch: applyOrderChanges });
 }
 
 /** Applies one order event on its own, once: what the consumer does for an event that arrives alone. */
 export async function applyOrderEvent(db: BillingDb, event: CatalogEvent): Promise<void> {
   await ordersConsumerHandlers(db).handler(event);
+}
+
+/**
+ * What order events change in billing's copy, in stream order, inside the caller's transaction:
+ * each run of placements is one INSERT of every order in it (the bulk of the stream: an order is
+ * placed once, amended or ended seldom); an amendment or an end is applied after the placements
+ * before it are written, as `applyOrderChange` on each event in turn would.
+ */
+export async function applyOrderChanges(trx: BillingDb, events: CatalogEvent[]): Promise<void> {
+  let placed: EventPayload<'orderPlaced'>[] = [];
+  for (const event of events) {
+    if (event.name === 'orderPlaced') {
+      placed.push(event.payload);
+      continue;
+    }
+    if (placed.length > 0) await copyOrdersPlaced(trx, placed);
+    placed = [];
+    await applyOrderChange(trx, event);
+  }
+  if (placed.length > 0) await copyOrdersPlaced(trx, placed);
 }
 
 /** What one order event changes in billing's copy, inside the caller's transaction (the inbox has recorded its id there). */

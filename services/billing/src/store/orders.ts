@@ -10,6 +10,12 @@ export async function insertOrderCopy(db: BillingDb, order: Insertable<BillingTa
   await db.insertInto('orders').values(order).onConflict((oc) => oc.column('order_id').doNothing()).execute();
 }
 
+/** Inserts billing's copies of several orders with one statement, skipping those it has already (an order placed twice in the list is inserted once). */
+export async function insertOrderCopies(db: BillingDb, orders: Insertable<BillingTables['orders']>[]): Promise<void> {
+  if (orders.length === 0) return;
+  await db.insertInto('orders').values(orders).onConflict((oc) => oc.column('order_id').doNothing()).execute();
+}
+
 /** Locks the order's row (amendments of one order are serialised on it); undefined for an order billing does not know. */
 export function lockOrder(db: BillingDb, orderId: string) {
   return db.selectFrom('orders').select('order_id').where('order_id', '=', orderId).forUpdate().executeTakeFirst();

@@ -1,6 +1,6 @@
 import type { EventPayload } from '@kundval/contracts';
 import type { BillingDb } from '../../store/db.js';
-import { endOrderCopy, findOrderChange, insertOrderChange, insertOrderCopy, latestOrderTerms, lockOrder, replaceOrderChange, setOrderTerms } from '../../store/orders.js';
+import { endOrderCopy, findOrderChange, insertOrderChange, insertOrderCopies, insertOrderCopy, latestOrderTerms, lockOrder, replaceOrderChange, setOrderTerms } from '../../store/orders.js';
 
 /*
  * Billing's copy of orders: which provider (and provider kind, for the rate) delivers to which
@@ -13,7 +13,16 @@ import { endOrderCopy, findOrderChange, insertOrderChange, insertOrderCopy, late
 
 /** An order placed: its copy, once (the same event again changes nothing). */
 export async function copyOrderPlaced(db: BillingDb, o: EventPayload<'orderPlaced'>): Promise<void> {
-  await insertOrderCopy(db, {
+  await insertOrderCopy(db, orderCopy(o));
+}
+
+/** Orders placed, in one statement: what `copyOrderPlaced` on each in turn leaves, each order once. */
+export async function copyOrdersPlaced(db: BillingDb, placed: EventPayload<'orderPlaced'>[]): Promise<void> {
+  await insertOrderCopies(db, placed.map(orderCopy));
+}
+
+function orderCopy(o: EventPayload<'orderPlaced'>) {
+  return {
     order_id: o.orderId,
     application_id: o.applicationId,
     customer_id: o.customerId,
@@ -28,7 +37,7 @@ export async function copyOrderPlaced(db: BillingDb, o: EventPayload<'orderPlace
     care_hours_per_month: o.careHoursPerMonth,
     service_hours_per_month: o.serviceHoursPerMonth,
     deciding_municipality: o.decidingMunicipality,
-  });
+  };
 }
 
 /**
