@@ -49,6 +49,11 @@ export class Child {
     });
   }
 
+  /** The process id (for reading its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
   send(message: Message): void {
     this.#process.send(message);
   }
