@@ -9,6 +9,7 @@ import { connectEventBus, issueToken } from '@kundval/platform';
 import { Child } from '../lib/child.js';
 import { compare, markdownTable, writeResult } from '../lib/results.js';
 import { startServiceProcess } from '../lib/service-process.js';
+import { processCpuMs } from '../lib/cpu.js';
 import { ORDER_VALIDITY, nextSlotOffset } from './schedule.js';
 
 /**
@@ -81,11 +82,15 @@ try {
   const load = new Child('autocannon', new URL('./load.ts', import.meta.url));
   cleanup.unshift(() => load.stop());
 
-  type RunResult = { sent: number; ok: number; non2xx: number; errors: number; statuses: string; durationS: number; requestsPerSecond: number; latencyMs: { p50: number; p90: number; p99: number; max: number } };
+  type RunResult = { sent: number; ok: number; non2xx: number; errors: number; statuses: string; durationS: number; requestsPerSecond: number; latencyMs: { p50: number; p90: number; p99: number; max: number }; serverCpuMsPerRequest: number | null };
+  const pids: Record<Target, number | undefined> = { billing: billing.pid, bare: bare.pid, durable: durableFloor?.pid };
   let slotOffset = 0;
   let runNo = 0;
   const runAgainst = async (target: Target, seconds: number): Promise<RunResult> => {
-    const result = await load.request<RunResult & { type: string }>({
+    // The server's own CPU time (user + system, from /proc) per answered request: what the machine's
+    // load cannot inflate as it does wall-clock throughput, since waiting for a core is not counted.
+    const cpuBefore = processCpuMs(pids[target]);
+    const answer = await load.request<Omit<RunResult, 'serverCpuMsPerRequest'> & { type: string }>({
       type: 'run',
       url: urls[target]!,
       token,
@@ -95,6 +100,8 @@ try {
       slotOffset,
       runId: `r${runNo++}`,
     });
+    const cpuAfter = processCpuMs(pids[target]);
+    const result: RunResult = { ...answer, serverCpuMsPerRequest: cpuBefore === null || cpuAfter === null || answer.ok === 0 ? null : (cpuAfter - cpuBefore) / answer.ok };
     slotOffset = nextSlotOffset(slotOffset, result.sent, orderIds.length);
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target}: ${result.non2xx} non-2xx answers (${result.statuses}) and ${result.errors} errors`);
     return result;
@@ -110,7 +117,7 @@ try {
     for (const target of order) {
       const result = await runAgainst(target, durationS);
       runs.push({ rep, target, result });
-      console.error(`rep ${rep} ${target.padEnd(7)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.latencyMs.p50.toFixed(2)} ms  p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+      console.error(`rep ${rep} ${target.padEnd(7)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.latencyMs.p50.toFixed(2)} ms  p99 ${result.latencyMs.p99.toFixed(2)} ms  server CPU ${result.serverCpuMsPerRequest?.toFixed(3) ?? '?'} ms/request`);
     }
   }
 
@@ -127,6 +134,8 @@ try {
       compare('latency p50', 'ms', of('billing', (r) => r.latencyMs.p50), of('durable', (r) => r.latencyMs.p50)),
       compare('latency p99', 'ms', of('billing', (r) => r.latencyMs.p99), of('durable', (r) => r.latencyMs.p99)),
     ];
+    const cpu = (target: Target) => of(target, (r) => r.serverCpuMsPerRequest ?? Number.NaN);
+    if (![...cpu('billing'), ...cpu('durable')].some(Number.isNaN)) floorRows.push(compare('server CPU per request', 'ms', cpu('billing'), cpu('durable')));
     rows.push(...floorRows.map((r) => ({ ...r, metric: `${r.metric} vs durable-write floor` })));
     table += `\n\n${markdownTable(`HTTP: the same, against the durable-write floor (bare Fastify, one INSERT transaction on the same PostgreSQL)`, floorRows, { product: 'billing service', baseline: 'durable-write floor' })}`;
   }

@@ -50,6 +50,7 @@ export class Child {
     });
   }
 
+  /** The process id (for reading its CPU time from /proc). */
   get pid(): number | undefined {
     return this.#process.pid;
   }

@@ -19,7 +19,9 @@ export async function startServiceProcess(service: string, env: Record<string, s
   const script = join(findRepoRoot(), 'services', service, 'dist', 'server.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: build first (npm run build).`);
   const out = createWriteStream(logFile(service), { flags: 'w' });
-  const child = spawn(process.execPath, ['--enable-source-maps', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF_DIR: the service writes a V8 CPU profile there on exit, as the tsx children do (child.ts).
+  const profile = process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : [];
+  const child = spawn(process.execPath, ['--enable-source-maps', ...profile, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

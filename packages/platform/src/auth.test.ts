@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { assertScope, issueToken, routeScope, verifyToken } from './auth.js';
+import { assertScope, issueToken, routeScope, tokenVerifier, verifyToken } from './auth.js';
 import type { Principal } from '@kundval/contracts';
 import { AppError } from './errors.js';
 
@@ -39,6 +39,65 @@ describe('bearer tokens', () => {
     expect(await codeOf(await issueToken({ ...settings, issuer: 'someone-else' }, { sub: 'x', role: 'operator' }))).toBe('AUTH.BAD_TOKEN');
     const otherAudience = await new SignJWT({ role: 'operator' }).setProtectedHeader({ alg: 'HS256' }).setSubject('op').setIssuer(settings.issuer).setAudience('elsewhere').setIssuedAt().setExpirationTime('1h').sign(key);
     expect(await codeOf(otherAudience)).toBe('AUTH.BAD_TOKEN');
+  });
+});
+
+describe('the verifier that remembers verified tokens (ADR 0048)', () => {
+  const T = Date.parse('2026-12-07T14:00:00Z');
+  const at = (ms: number) => () => ms;
+  const signedAt = (secret: string, iat: number, exp: number) =>
+    new SignJWT({ role: 'provider', providerId: 'stor-omsorg' }).setProtectedHeader({ alg: 'HS256' }).setSubject('ann').setIssuer(settings.issuer).setAudience('kundval').setIssuedAt(iat).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+  async function codeWith(verify: (token: string) => Promise<unknown>, token: string): Promise<string> {
+    try {
+      await verify(token);
+      return 'accepted';
+    } catch (err) {
+      if (err instanceof AppError) return err.code;
+      throw err;
+    }
+  }
+
+  it('answers the principal verifyToken reads, frozen, the same for every request that sends the token', async () => {
+    const token = await issueToken(settings, { sub: 'w', role: 'system', onBehalfOf: { sub: 'op-7', role: 'operator' } });
+    const verify = tokenVerifier(settings);
+    const first = await verify(token);
+    expect(first).toEqual(await verifyToken(settings, token));
+    expect(await verify(token)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.onBehalfOf)).toBe(true);
+  });
+
+  it('still refuses a remembered token once it has expired, as expired, with the same 30 seconds of skew', async () => {
+    let now = T;
+    const verify = tokenVerifier(settings, { now: () => now, ttlMs: 3600_000 });
+    const token = await signedAt(settings.secret, T / 1000 - 60, T / 1000 + 60);
+    expect(await codeWith(verify, token)).toBe('accepted');
+    now = T + 59_000;
+    expect(await codeWith(verify, token)).toBe('accepted');
+    now = T + 60_000 + 20_000;
+    expect(await codeWith(verify, token), 'past exp, verified afresh: inside the tolerance').toBe('accepted');
+    now = T + 60_000 + 31_000;
+    expect(await codeWith(verify, token)).toBe('AUTH.TOKEN_EXPIRED');
+    expect(await codeWith(tokenVerifier(settings, { now: at(T + 91_000) }), token), 'as a verifier that never saw it').toBe('AUTH.TOKEN_EXPIRED');
+  });
+
+  it('refuses a token with the same claims signed with another key, or with its signature changed, after verifying the genuine one', async () => {
+    const verify = tokenVerifier(settings, { now: at(T) });
+    const genuine = await signedAt(settings.secret, T / 1000, T / 1000 + 3600);
+    expect(await codeWith(verify, genuine)).toBe('accepted');
+    const forged = await signedAt('another-secret-of-at-least-32-characters', T / 1000, T / 1000 + 3600);
+    expect(forged.split('.').slice(0, 2)).toEqual(genuine.split('.').slice(0, 2));
+    expect(await codeWith(verify, forged)).toBe('AUTH.BAD_TOKEN');
+    const [header, payload, signature] = genuine.split('.') as [string, string, string];
+    const flipped = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await codeWith(verify, flipped)).toBe('AUTH.BAD_TOKEN');
+    expect(await codeWith(verify, genuine)).toBe('accepted');
+  });
+
+  it('does not let one settings\' verifier accept what another verified: a token of another issuer secret stays refused', async () => {
+    const other = { secret: 'another-secret-of-at-least-32-characters', issuer: settings.issuer };
+    const token = await issueToken(other, { sub: 'x', role: 'operator' });
+    expect(await codeWith(tokenVerifier(other), token)).toBe('accepted');
+    expect(await codeWith(tokenVerifier(settings), token)).toBe('AUTH.BAD_TOKEN');
   });
 });
 

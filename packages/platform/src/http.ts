@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Principal, Role } from '@kundval/contracts';
 import { AppError, forbidden, refusalAnswer } from './errors.js';
-import { assertScope, routeScope, verifyToken, type TokenSettings } from './auth.js';
+import { assertScope, routeScope, tokenVerifier, type TokenSettings } from './auth.js';
 import { COMMAND_METHODS, IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders, idempotencyHonoured } from './idempotency.js';
 import type { Logger } from './logger.js';
 import { EDGE_DEFAULTS, MAX_URL_LENGTH, EdgeRefusal, isOpenRoute, methodsServing, rateLimits, securityHeaders, type EdgeLimits } from './edge.js';
@@ -193,6 +193,7 @@ function documentEdgeRefusals(app: FastifyInstance): void {
 
 const authentication = fp<{ settings: TokenSettings; service: string }>(
   async (app, { settings, service }) => {
+    const verifyToken = tokenVerifier(settings);
     app.decorateRequest('principal', null as unknown as Principal);
     app.decorateRequest('correlationId', '');
     app.addHook('onRequest', async (req: FastifyRequest, reply) => {
@@ -206,7 +207,7 @@ const authentication = fp<{ settings: TokenSettings; service: string }>(
       if (!header?.startsWith('Bearer ')) {
         throw new AppError('unauthenticated', 'AUTH.MISSING_TOKEN', 'Send a bearer token in the Authorization header.');
       }
-      req.principal = await verifyToken(settings, header.slice('Bearer '.length));
+      req.principal = await verifyToken(header.slice('Bearer '.length));
       if (config.roles && !config.roles.includes(req.principal.role)) {
         throw forbidden(`The role ${req.principal.role} may not call this endpoint.`);
       }

@@ -71,6 +71,13 @@ function routes(deps: { db: Kysely<Tables>; afterCommit: () => void }): FastifyP
         return { status: 201, body: { id, value: req.body.value, version: 2 } };
       }),
     );
+    // A command that says it wrote no events: its commit spares the relay a pass.
+    app.post('/quiet/:id', { schema: { params: z.object({ id: z.string() }), body: ThingBody } }, async (req, reply) =>
+      run(req, reply, async (trx) => {
+        const row = await trx.insertInto('things').values({ id: req.params.id, value: req.body.value, version: 1 }).returningAll().executeTakeFirstOrThrow();
+        return { status: 201, body: row, enqueued: Number(req.body.tags?.length ?? 0) };
+      }),
+    );
     app.post('/bypass', { schema: { body: ThingBody } }, async (req) => ({ ignored: req.body.value }));
   };
 }
@@ -111,6 +118,19 @@ describe.each(testEngines())('one Idempotency-Key mechanism on %s', (engine) => 
     expect(svc.commits(), 'a replay does not kick the relay').toBe(commits);
     // Unkeyed, the same request is a new command, answered by the route's own rule (unchanged: 200).
     expect((await put('t1', alice, null, { value: 'one' })).statusCode).toBe(200);
+  });
+
+  it('kicks the relay after a commit unless the command says it wrote no events', async () => {
+    const commits = svc.commits();
+    const quiet = await svc.app.inject({ method: 'POST', url: '/quiet/q1', headers: alice, payload: { value: 'q' } });
+    expect(quiet.statusCode).toBe(201);
+    expect(svc.commits(), 'enqueued: 0 leaves the relay alone').toBe(commits);
+    const loud = await svc.app.inject({ method: 'POST', url: '/quiet/q2', headers: alice, payload: { value: 'q', tags: ['an event'] } });
+    expect(loud.statusCode).toBe(201);
+    expect(svc.commits(), 'a command that wrote an event kicks it').toBe(commits + 1);
+    await openGate('q3');
+    expect((await put('q3', alice, null, { value: 'three' })).statusCode).toBe(201);
+    expect(svc.commits(), 'a command that does not say kicks it as before').toBe(commits + 2);
   });
 
   it('compares the canonical JSON of the body: the same members in another order are the same request', async () => {
@@ -229,7 +249,7 @@ describe.each(testEngines())('one Idempotency-Key mechanism on %s', (engine) => 
   it('declares the header on every command in the OpenAPI document', () => {
     const doc = (svc.app as unknown as { swagger(): { paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>> } }).swagger();
     const commands = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([m]) => ['post', 'put', 'patch'].includes(m)).map(([m, op]) => [`${m} ${path}`, op] as const));
-    expect(commands.map(([name]) => name).sort()).toEqual(['post /bypass', 'post /slow/{id}', 'post /spanning/{id}', 'put /things/{id}']);
+    expect(commands.map(([name]) => name).sort()).toEqual(['post /bypass', 'post /quiet/{id}', 'post /slow/{id}', 'post /spanning/{id}', 'put /things/{id}']);
     for (const [name, op] of commands) expect(op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'), name).toBe(true);
     const put = doc.paths['/things/{id}']?.['put'] as unknown as { responses: Record<string, unknown> };
     // 413 and 429 are the edge's (ADR 0024), documented on every route that documents its answers.

@@ -57,7 +57,7 @@ export type { EventBus, EventHandler, ConsumerOptions, StreamSettings, PinnedGro
 export { retryJetStreamRequest, isJetStreamTimeout, isStreamNotFound, JETSTREAM_RETRY_DEFAULTS } from './jetstream-retry.js';
 export type { JetStreamRetryOptions } from './jetstream-retry.js';
 export { inboxHandlers, INBOX_BATCH_EVENTS } from './inbox-consumer.js';
-export { issueToken, verifyToken, serviceAudience, routeScope, assertScope, machineTokens, clientAssertion, DEVELOPMENT_AUDIENCE } from './auth.js';
+export { issueToken, verifyToken, tokenVerifier, serviceAudience, routeScope, assertScope, machineTokens, clientAssertion, DEVELOPMENT_AUDIENCE } from './auth.js';
 export type { TokenSettings, DevelopmentTokenSettings, IdentityProviderSettings, TokenSource, ClientCredentials } from './auth.js';
 export { createServiceApp, ErrorBody, assertProviderScope, assertCustomerScope } from './http.js';
 export { scopeCondition, inScope, type ScopeColumns } from './scope.js';

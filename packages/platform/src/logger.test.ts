@@ -1,4 +1,7 @@
+import { execFile, spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createLogger, scrubIdentityNumbers } from './logger.js';
 
@@ -24,3 +27,27 @@ describe('identity numbers never reach a log line', () => {
   });
 });
 
+
+describe('lines written asynchronously (ADR 0048)', () => {
+  it('still writes every line of a process that exits straight after logging them', async () => {
+    const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
+    const script = `import { createLogger } from ${JSON.stringify(logger)}; const log = createLogger('exit-test'); for (let i = 0; i < 2000; i++) log.info({ i }, 'line'); process.exit(3);`;
+    const child = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { maxBuffer: 64 * 1024 * 1024 }).catch((err: { code: number; stdout: string }) => err);
+    expect(child).toMatchObject({ code: 3 });
+    const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { i: number; msg: string });
+    expect(lines.map((l) => l.i)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+  });
+
+  it('writes a quiet process\'s line within the flush interval, without waiting for a full block', async () => {
+    const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
+    // The line must be out while the process still runs: the parent reads it, then the child is killed (no exit flush).
+    const script = `import { createLogger } from ${JSON.stringify(logger)}; createLogger('quiet').info('one line'); setInterval(() => undefined, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(String(chunk))));
+      expect(JSON.parse(line)).toMatchObject({ name: 'quiet', msg: 'one line' });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { assertCustomerScope, assertProviderScope, forbidden, notFound } from '@
 import type { Principal } from '@kundval/contracts';
 import type { BillingDb } from '../store/db.js';
 import type { OrderRow } from '../store/rows.js';
+import { orderDeliveriesLock } from '../visits/record-visit.js';
 
 /** The columns of a select that say whose a row is; a table that does not know one leaves it out. */
 export type ScopeColumns<DB, TB extends keyof DB> = {
@@ -41,6 +42,22 @@ export function ordersInScope(db: BillingDb, principal: Principal) {
 export async function orderInScope(db: BillingDb, principal: Principal, orderId: string, message = 'No such order.'): Promise<OrderRow> {
   const order = await ordersInScope(db, principal).selectAll().where('order_id', '=', orderId).executeTakeFirst();
   if (!order) throw notFound('BILLING.ORDER_NOT_FOUND', message);
+  return order;
+}
+
+/**
+ * {@link orderInScope} that also takes the order's deliveries lock (`lockOrderDeliveries`) in the
+ * same statement, for a use case that reports into the order: one round trip instead of two, and the
+ * lock is taken only when the order is found in scope, as when taken after the read.
+ */
+export async function orderInScopeLocked(db: BillingDb, principal: Principal, orderId: string, message = 'No such order.'): Promise<OrderRow> {
+  const row = await ordersInScope(db, principal)
+    .selectAll()
+    .select(orderDeliveriesLock(sql.ref<string>('orders.order_id')).as('deliveries_locked'))
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  if (!row) throw notFound('BILLING.ORDER_NOT_FOUND', message);
+  const { deliveries_locked: _locked, ...order } = row;
   return order;
 }
 

@@ -26,7 +26,7 @@ export function useCaseRunner(deps: BillingDeps) {
         const ctx: UseCaseContext = { db: trx, principal: req.principal, correlationId: req.correlationId, now: clock(), newId: randomUUID };
         const outcome = await useCase(ctx);
         await enqueueAll(ctx, outcome.events);
-        return { status: options?.status?.(outcome) ?? (outcome.created ? 201 : 200), body: outcome.result };
+        return { status: options?.status?.(outcome) ?? (outcome.created ? 201 : 200), body: outcome.result, enqueued: outcome.events.length };
       },
       options,
     );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { DELIVERY_ROUTES, monthOf, stockholmDate } from '@kundval/domain';
 import { conflict, invalid, type AppError } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
@@ -31,7 +31,17 @@ const MAX_VISIT_MS = 24 * 3600_000;
  * another, and the order's reports are one provider's anyway. Re-entrant within the transaction.
  */
 export async function lockOrderDeliveries(trx: BillingDb, orderId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`order-deliveries|${orderId}`}))`.execute(trx);
+  await sql`select ${orderDeliveriesLock(orderId)}`.execute(trx);
+}
+
+/**
+ * The lock of {@link lockOrderDeliveries} as an expression, for a statement that takes it as it reads
+ * the order (`orderInScopeLocked`): the order's id as a value, or a reference to an `order_id`
+ * column (a uuid's text is its lowercase form, as the id read back from the row is).
+ */
+export function orderDeliveriesLock(orderId: string | RawBuilder<string>): RawBuilder<void> {
+  const key = typeof orderId === 'string' ? sql`${`order-deliveries|${orderId}`}` : sql`'order-deliveries|' || ${orderId}::text`;
+  return sql<void>`pg_advisory_xact_lock(hashtext(${key}))`;
 }
 
 /**

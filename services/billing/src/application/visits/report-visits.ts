@@ -1,7 +1,7 @@
 import { audit } from '@kundval/platform';
-import { lockOrderDeliveries, recordVisit, type ReportedVisit } from '../../visits/record-visit.js';
+import { recordVisit, type ReportedVisit } from '../../visits/record-visit.js';
 import type { Outcome, UseCaseContext } from '../context.js';
-import { orderInScope } from '../scope.js';
+import { orderInScopeLocked } from '../scope.js';
 import { toVisit, type VisitView } from './visit-view.js';
 
 // One visit as a provider reports it: the schema the adapter's body is built of.
@@ -15,8 +15,8 @@ export type ReportVisits = { orderId: string; visits: readonly ReportedVisit[] }
  * The whole report is refused if one visit is (each refusal names `body.visits.<i>`).
  */
 export async function reportVisits(ctx: UseCaseContext, input: ReportVisits): Promise<Outcome<{ visits: VisitView[] }>> {
-  const order = await orderInScope(ctx.db, ctx.principal, input.orderId, 'No such order (it may not have reached billing yet).');
-  await lockOrderDeliveries(ctx.db, order.order_id);
+  // Read in scope and locked in one statement (the lock serialises the report against the month's approval).
+  const order = await orderInScopeLocked(ctx.db, ctx.principal, input.orderId, 'No such order (it may not have reached billing yet).');
   const visits: VisitView[] = [];
   for (const [i, v] of input.visits.entries()) {
     const { row } = await recordVisit(ctx.db, order, v, `body.visits.${i}`);

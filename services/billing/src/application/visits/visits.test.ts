@@ -4,7 +4,9 @@ import type { Principal } from '@kundval/contracts';
 import { seedOrder, type SeededOrder } from '../../test-support/billing-routes.js';
 import { inUseCase, openBillingStore, queryAs } from '../../test-support/use-cases.js';
 import type { BillingDb } from '../../store/db.js';
+import { sql, type KyselyPlugin } from 'kysely';
 import { reportVisits } from './report-visits.js';
+import { orderInScopeLocked } from '../scope.js';
 import { listVisits } from './list-visits.js';
 import { approveMonth } from './approve-month.js';
 import { resolveDisputes } from './resolve-disputes.js';
@@ -34,6 +36,34 @@ describe.each(testEngines())('visit use cases on %s', (engine) => {
       ['b', '2025-03', 'reported', '2025-03-05T07:00:00.000Z'],
     ]);
     expect((await listVisits(queryAs(store.db, customer(order)), { orderId: order.orderId, month: '2025-03' })).map((v) => v.externalId)).toEqual(['a', 'b']);
+  });
+
+  it('reports one visit in three statements: the order read in scope with its lock, the insert, the audit', async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    // Each statement's kind, recorded as its result comes back (one per round trip; subqueries are transformed too, so not counted there).
+    const kinds = new Map<unknown, string>();
+    const sent: string[] = [];
+    const plugin: KyselyPlugin = {
+      transformQuery: (args) => (kinds.set(args.queryId, args.node.kind), args.node),
+      transformResult: async (args) => (sent.push(kinds.get(args.queryId)!), args.result),
+    };
+    await inUseCase(store.db.withPlugin(plugin) as BillingDb, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('s1', '10')] }));
+    expect(sent).toEqual(['SelectQueryNode', 'InsertQueryNode', 'InsertQueryNode']);
+  });
+
+  it.runIf(engine === 'postgres')("holds the order's deliveries lock from the read of the order until the report commits", async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    const tryLock = async () => (await sql<{ got: boolean }>`select pg_try_advisory_xact_lock(hashtext(${`order-deliveries|${order.orderId}`})) as got`.execute(store.db)).rows[0]!.got;
+    await store.db.transaction().execute(async (trx) => {
+      await orderInScopeLocked(trx, provider(order), order.orderId);
+      expect(await tryLock(), 'another transaction cannot take it (as approveMonth would wait for it)').toBe(false);
+    });
+    expect(await tryLock()).toBe(true);
+    const other = { ...provider(order), providerId: 'someone-else' };
+    await store.db.transaction().execute(async (trx) => {
+      await expect(orderInScopeLocked(trx, other, order.orderId)).rejects.toMatchObject({ code: 'BILLING.ORDER_NOT_FOUND' });
+      expect(await tryLock(), 'an order out of scope is not locked').toBe(true);
+    });
   });
 
   it("approves a month but the disputed visit, returning monthApproved; the case handler's resolution returns disputeResolved", async () => {
