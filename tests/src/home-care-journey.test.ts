@@ -57,7 +57,8 @@ describe('the home-care journey, end to end on real Temporal, NATS and services'
     const provider = actors(platform).provider('saltsjo-omsorg');
     const payments = await provider.ok<Array<{ amountOre: number; lines: unknown[] }>>('GET', `${platform.urls.billing}/providers/saltsjo-omsorg/payments?month=2026-02`);
     expect(payments.map((p) => p.amountOre)).toEqual([203_950]);
-    await recordHistory(platform, result.applicationId, 'voucher-home-care-chosen-provider');
+    // Recorded since request outcomes go to the memo (ADR 0051); `voucher-home-care-chosen-provider.json` is the same journey from before.
+    await recordHistory(platform, result.applicationId, 'voucher-home-care-chosen-provider-outcomes-in-memo');
   });
 
   it('gives the default provider to a customer who does not choose in time, and caps the fee at maxtaxa', async () => {
