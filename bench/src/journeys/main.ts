@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     'floor-multiple': { type: 'string', default: '2', description: 'floor workflows per run, as a multiple of journeys per run' },
     'max-activities': { type: 'string', default: '100' },
     'max-workflow-tasks': { type: 'string', default: '40' },
+    'workflow-threads': { type: 'string', default: '2', description: 'both workers’ threads for workflow code (WORKER_WORKFLOW_THREADS; the SDK’s default is 1)' },
     'max-cached-workflows': { type: 'string', default: '0', description: 'both workers’ sticky cache (the journey worker runs without one, ADR 0035; the SDK’s default is larger)' },
     'bridge-concurrency': { type: 'string', description: 'BRIDGE_CONCURRENCY of the journey bridge (product default 32; 1 = one event at a time)' },
     'log-level': { type: 'string', default: 'info' },
@@ -60,6 +61,7 @@ const workerEnv = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: args['max-activities']!,
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: args['max-workflow-tasks']!,
   WORKER_MAX_CACHED_WORKFLOWS: args['max-cached-workflows']!,
+  WORKER_WORKFLOW_THREADS: args['workflow-threads']!,
 };
 const pragmas = args['temporal-pragma']!;
 if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');
@@ -173,7 +175,7 @@ try {
       compare('application to payment p50', 'ms', of('journey', (r) => r.p50Ms), of('floor', (r) => r.p50Ms)),
       compare('application to payment p99', 'ms', of('journey', (r) => r.p99Ms), of('floor', (r) => r.p99Ms)),
     ];
-    const settings = `${topology === 'cluster' ? 'cluster topology: two workers and two replicas of each service, ' : ''}${concurrency} in flight; worker ${workerEnv.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS} workflow tasks / ${workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES} activities, ${workerEnv.WORKER_MAX_CACHED_WORKFLOWS} cached workflows${pragmas.length ? `; SQLite ${pragmas.join(', ')}` : ''}`;
+    const settings = `${topology === 'cluster' ? 'cluster topology: two workers and two replicas of each service, ' : ''}${concurrency} in flight; worker ${workerEnv.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS} workflow tasks / ${workerEnv.WORKER_MAX_CONCURRENT_ACTIVITIES} activities, ${workerEnv.WORKER_MAX_CACHED_WORKFLOWS} cached workflows, ${workerEnv.WORKER_WORKFLOW_THREADS} workflow threads${pragmas.length ? `; SQLite ${pragmas.join(', ')}` : ''}`;
     const table = markdownTable(`Journeys: home-care journeys through the services against the Temporal floor (${settings})`, rows, { product: 'journeys', baseline: 'engine floor' });
     const file = writeResult('journeys', {
       options: { topology, reps, journeys, floorCount, concurrency, workerEnv, logLevel: args['log-level'], temporalPragmas: pragmas, quick: args.quick },

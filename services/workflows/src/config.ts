@@ -54,6 +54,12 @@ export const WorkflowsConfig = z
      * journey can no longer be read or resumed (ADR 0035). Raise it only with an SDK that has the fix.
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(0),
+    /**
+     * Threads that run workflow code in one worker process (the SDK's `workflowThreadPoolSize`; its
+     * default is 1 with the reused V8 context). Without a sticky cache every task replays its journey's
+     * history, so one thread is where a busy worker queues (bench/README.md section 12): 2 by default.
+     */
+    WORKER_WORKFLOW_THREADS: z.coerce.number().int().positive().default(2),
     /** Journey signals the bridge has in flight at once, across journeys; each journey's events stay in order (ADR 0030). 1 is one event at a time. */
     BRIDGE_CONCURRENCY: z.coerce.number().int().positive().default(32),
     /** Deliveries of an event the bridge cannot signal yet (its journey not started, Temporal away) before it is parked for an operator. */

@@ -58,6 +58,7 @@ const worker = await Worker.create({
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   // No sticky queue by default (ADR 0035): a task never waits in a dead worker's queue.
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS,
 });
 // /health, /ready (Temporal answers) and /metrics of the worker process, on WORKER_PORT (ADR 0028).
 const app = await createServiceApp({

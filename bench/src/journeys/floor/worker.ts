@@ -7,8 +7,8 @@ import { FLOOR_TASK_QUEUE } from './shared.js';
 /**
  * The floor's worker, a process of its own as the journey worker is, with the journey worker's
  * options (services/workflows/src/worker.ts): the concurrency limits come from the same
- * environment variables, WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS and
- * WORKER_MAX_CACHED_WORKFLOWS.
+ * environment variables, WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+ * WORKER_MAX_CACHED_WORKFLOWS and WORKER_WORKFLOW_THREADS.
  */
 const env = (name: string) => {
   const value = process.env[name];
@@ -26,6 +26,7 @@ const worker = await Worker.create({
   maxConcurrentActivityTaskExecutions: Number(env('WORKER_MAX_CONCURRENT_ACTIVITIES')),
   maxConcurrentWorkflowTaskExecutions: Number(env('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS')),
   maxCachedWorkflows: Number(env('WORKER_MAX_CACHED_WORKFLOWS')),
+  workflowThreadPoolSize: Number(env('WORKER_WORKFLOW_THREADS')),
 });
 const running = worker.run();
 serve({}, async () => {
