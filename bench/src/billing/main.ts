@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     'provider-page': { type: 'string', description: 'runBillingMonth providerPageSize (product default 200)' },
     'customer-page': { type: 'string', description: 'runBillingMonth customerPageSize (product default 1000)' },
     'insert-batch': { type: 'string', description: 'runBillingMonth insertBatchSize (product default 500)' },
+    'providers-ahead': { type: 'string', description: 'runBillingMonth providersAhead (product default 1; 0: one provider at a time)' },
+    'pages-ahead': { type: 'string', description: 'runBillingMonth pagesAhead (product default 1)' },
     'floor-fetch': { type: 'string', description: 'rows per FETCH of the floor; the visit page size by default' },
     variant: { type: 'string', multiple: true, default: [], description: 'tuning: also run the product with other page sizes, e.g. customer-page=5000 (repeatable)' },
     pglite: { type: 'boolean', default: false, description: 'also run the sizes up to --pglite-max on PGlite' },
@@ -51,15 +53,25 @@ const tuning: RunTuning = {
   ...(args['provider-page'] ? { providerPageSize: Number(args['provider-page']) } : {}),
   ...(args['customer-page'] ? { customerPageSize: Number(args['customer-page']) } : {}),
   ...(args['insert-batch'] ? { insertBatchSize: Number(args['insert-batch']) } : {}),
+  ...(args['providers-ahead'] ? { providersAhead: Number(args['providers-ahead']) } : {}),
+  ...(args['pages-ahead'] ? { pagesAhead: Number(args['pages-ahead']) } : {}),
 };
-const TUNING_FLAGS: Record<string, keyof RunTuning> = { 'visit-page': 'visitPageSize', 'provider-page': 'providerPageSize', 'customer-page': 'customerPageSize', 'insert-batch': 'insertBatchSize' };
+const TUNING_FLAGS: Record<string, keyof RunTuning> = {
+  'visit-page': 'visitPageSize',
+  'provider-page': 'providerPageSize',
+  'customer-page': 'customerPageSize',
+  'insert-batch': 'insertBatchSize',
+  'providers-ahead': 'providersAhead',
+  'pages-ahead': 'pagesAhead',
+};
 /** Tuning variants: the product with other page sizes, measured in the same rotation as the product and the floor. */
 const variants = args.variant!.map((v) => {
   const overrides = Object.fromEntries(
     v.split(',').map((part) => {
       const [flag, value] = part.split('=');
       const key = TUNING_FLAGS[flag!.trim()];
-      if (!key || !Number(value)) throw new Error(`--variant ${v}: expected ${Object.keys(TUNING_FLAGS).join('|')}=N[,…]`);
+      // providers-ahead=0 is a value (one provider at a time); the page sizes are at least 1.
+      if (!key || !/^\d+$/.test(value ?? '') || (Number(value) === 0 && key !== 'providersAhead')) throw new Error(`--variant ${v}: expected ${Object.keys(TUNING_FLAGS).join('|')}=N[,…]`);
       return [key, Number(value)];
     }),
   ) as RunTuning;

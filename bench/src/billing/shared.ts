@@ -18,9 +18,9 @@ export const SCHEMA = 'billing';
 export const MIGRATIONS = { '0000_messaging': messagingMigration, ...billingMigrations };
 
 /** The run's page and batch sizes (runBillingMonth's options); left out, the product's defaults apply. */
-export type RunTuning = { visitPageSize?: number; providerPageSize?: number; customerPageSize?: number; insertBatchSize?: number };
+export type RunTuning = { visitPageSize?: number; providerPageSize?: number; customerPageSize?: number; insertBatchSize?: number; providersAhead?: number; pagesAhead?: number };
 /** runBillingMonth's defaults (services/billing/src/billing-run/run-month.ts), for the floor's fetch size and the report. */
-export const PRODUCT_DEFAULTS = { visitPageSize: 5000, providerPageSize: 200, customerPageSize: 1000, insertBatchSize: 500 } as const;
+export const PRODUCT_DEFAULTS = { visitPageSize: 5000, providerPageSize: 200, customerPageSize: 1000, insertBatchSize: 500, providersAhead: 1, pagesAhead: 1 } as const;
 
 /** What the orchestrator asks a measurement process to do. */
 export type MeasureSpec = { mode: 'product' | 'floor'; url: string; tuning: RunTuning; floorFetchSize: number };

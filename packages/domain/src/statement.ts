@@ -105,11 +105,28 @@ type Pricer = {
   finish(): ProviderStatement;
 };
 
-/** The one pricing path behind {@link createStatementAccumulator} and {@link priceProviderStatement}. */
-function openPricer(header: z.infer<typeof AccumulatorHeader>, bandsInput: TimeBandConfig | undefined): Pricer {
+/**
+ * Rate tables validated once per array a caller passes, as band configurations are compiled once
+ * per object (`prepareTimeBands`): a billing run opens an accumulator per order over its provider's
+ * same tables, and validating them (their schema, gaps and overlaps) cost more than pricing the
+ * order's visits. Tables are configuration a caller does not change after pricing with them.
+ */
+const validatedTables = new WeakMap<readonly unknown[], RateTable[]>();
+
+function validatedOnce(tables: readonly unknown[]): RateTable[] {
+  let valid = validatedTables.get(tables);
+  if (!valid) {
+    valid = validateRateTables(tables);
+    validatedTables.set(tables, valid);
+  }
+  return valid;
+}
+
+/** The one pricing path behind {@link createStatementAccumulator} and {@link priceProviderStatement}; `rateTables` is the caller's array (the header's is a copy). */
+function openPricer(header: z.infer<typeof AccumulatorHeader>, bandsInput: TimeBandConfig | undefined, rateTables: readonly unknown[]): Pricer {
   const bands: PreparedTimeBands = prepareTimeBands(bandsInput ?? NACKA_TIME_BANDS);
   const config = bands.config;
-  const allTables = validateRateTables(header.rateTables);
+  const allTables = validatedOnce(rateTables);
   const tables = allTables.filter(
     (t) => (header.municipality === undefined || t.municipality === header.municipality) && (header.areaId === undefined || t.areaId === header.areaId),
   );
@@ -258,7 +275,7 @@ function openPricer(header: z.infer<typeof AccumulatorHeader>, bandsInput: TimeB
  */
 export function createStatementAccumulator(input: StatementAccumulatorInput): StatementAccumulator {
   const header = parseWith(AccumulatorHeader, input, 'DOMAIN.INVALID_INPUT', 'statement input');
-  const pricer = openPricer(header, input.bands);
+  const pricer = openPricer(header, input.bands, input.rateTables);
   const ledger = new VisitLedger();
   let count = 0;
   let offered = 0;
@@ -299,7 +316,7 @@ export function createStatementAccumulator(input: StatementAccumulatorInput): St
  */
 export function priceProviderStatement(input: ProviderStatementInput): ProviderStatement {
   const header = parseWith(Header, input, 'DOMAIN.INVALID_INPUT', 'statement input');
-  const pricer = openPricer(header, input.bands);
+  const pricer = openPricer(header, input.bands, input.rateTables);
   for (const visit of validateVisits(header.visits)) pricer.addChecked(visit);
   return pricer.finish();
 }

@@ -4,10 +4,11 @@ import { AppError } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
 import { occupancyAreaIds, unitArea, type RateTableCache } from '../areas.js';
 import { addMinuteLines, addUnitLines, priceMinuteLines, priceUnitLines, type MinuteLine, type PricedMinuteLine, type PricedUnitLine, type UnitLine } from '../pricing/lines.js';
-import { OrderVisitPricer, occupiedDays, priceOrderDays, type ExcludedDelivery } from '../pricing/order-pricing.js';
+import { OrderVisitPricer, occupiedDays, priceOrderDays, type ExcludedDelivery, type OccupancyRecord } from '../pricing/order-pricing.js';
 import { loadLevelTimelines, type LevelTimeline } from '../pricing/order-terms.js';
 import type { OrderMonthNow } from '../payments/order-payments.js';
 import type { OrderRow } from '../visits/record-visit.js';
+import { readAhead, type ReadAhead } from './read-ahead.js';
 
 /** Microsecond ISO instants: exact for the keyset cursor, and read by the domain's fast path (a fraction of zeros). */
 const ISO_UTC_US = `YYYY-MM-DD"T"HH24:MI:SS.US"Z"`;
@@ -27,6 +28,8 @@ export type ProviderMonthOptions = {
   orderPageSize?: number;
   /** Called once per order with what its month is worth now, or why it could not be priced. */
   onOrder?: (outcome: OrderOutcome) => void | Promise<void>;
+  /** The provider's reads, started already (`startProviderReads`, same provider, month and tables); started here when left out. */
+  reads?: ProviderReads;
 };
 
 export type Refusal = { orderId: string; code: string; message: string };
@@ -79,23 +82,160 @@ export function visitMicros(start: string, end: string): number {
   return microsOfDay(end) - microsOfDay(start);
 }
 
+type VisitRow = { visit_id: string; order_id: string; customer_id: string; kind: 'care' | 'service'; status: (typeof STATEMENT_STATUSES)[number]; start: string; end: string };
+type DayRow = { id: string; order_id: string; customer_id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' };
+/** A page of deliveries with the orders its rows belong to (and, for unit areas, their level timelines), read together. */
+type DeliveryPage<R> = { rows: R[]; orders: Map<string, OrderRow>; levels: Map<string, LevelTimeline> };
+type PlacementPage = { orders: OrderRow[]; records: Array<OccupancyRecord & { order_id: string }>; levels: Map<string, LevelTimeline> };
+
+/** A provider's month's reads, under way: each source's next pages are fetched while the one before is priced. */
+export type ProviderReads = {
+  visits: ReadAhead<DeliveryPage<VisitRow>>;
+  attendanceDays: ReadAhead<DeliveryPage<DayRow>>;
+  sessions: ReadAhead<DeliveryPage<DayRow>>;
+  placements: ReadAhead<PlacementPage> | null;
+  /** Waits for every read asked for (before the transaction that reads them ends). */
+  close(): Promise<void>;
+};
+
+export type ProviderReadsOptions = Pick<ProviderMonthOptions, 'providerId' | 'month' | 'tables' | 'visitPageSize' | 'orderPageSize'> & {
+  /** Pages of each source read ahead of the pricing (1: the next page is read while one is priced). */
+  pagesAhead?: number;
+};
+
+async function ordersById(db: BillingDb, ids: string[]): Promise<Map<string, OrderRow>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  return new Map((await db.selectFrom('orders').selectAll().where('order_id', 'in', unique).execute()).map((o) => [o.order_id, o]));
+}
+
+/**
+ * Starts a provider's month's reads: the first page of its visits (with their orders and rate
+ * tables), attendance days, sessions and placements are asked for at once, and each source's next
+ * page as soon as the one before has arrived, up to `pagesAhead` pages waiting per source. Memory
+ * holds those pages, never the month. Started in the provider's transaction before the one before
+ * it has committed, the reads of the next provider overlap the pricing and writes of this one.
+ */
+export function startProviderReads(db: BillingDb, options: ProviderReadsOptions): ProviderReads {
+  const { providerId, month, tables } = options;
+  const pageSize = options.visitPageSize ?? 5000;
+  const orderPageSize = options.orderPageSize ?? 500;
+  const ahead = options.pagesAhead ?? 1;
+  const noLevels = new Map<string, LevelTimeline>();
+
+  const visits = readAhead<DeliveryPage<VisitRow>>(async (previous) => {
+    if (previous && previous.rows.length < pageSize) return null;
+    const after = previous?.rows[previous.rows.length - 1];
+    let q = db
+      .selectFrom('visits')
+      .select(['visit_id', 'order_id', 'customer_id', 'kind', 'status', sql<string>`to_char(start_at at time zone 'UTC', ${ISO_UTC_US})`.as('start'), sql<string>`to_char(end_at at time zone 'UTC', ${ISO_UTC_US})`.as('end')])
+      .where('local_month', '=', month)
+      .where('provider_id', '=', providerId)
+      .where('status', 'in', [...STATEMENT_STATUSES]);
+    if (after) q = q.where(sql<boolean>`(order_id, start_at, visit_id) > (${after.order_id}::uuid, ${after.start}::timestamptz, ${after.visit_id}::uuid)`);
+    const rows = (await q.orderBy('order_id').orderBy('start_at').orderBy('visit_id').limit(pageSize).execute()) as VisitRow[];
+    const orders = await ordersById(db, rows.map((v) => v.order_id));
+    // The rate tables the page's orders are priced by, into the provider's cache; a failure here is the pricing's to report.
+    for (const o of orders.values()) tables.minuteTables(o.municipality, o.area_id).catch(() => undefined);
+    return { rows, orders, levels: noLevels };
+  }, ahead);
+
+  const unitDays = (source: 'attendance_days' | 'sessions') =>
+    readAhead<DeliveryPage<DayRow>>(async (previous) => {
+      if (previous && previous.rows.length < pageSize) return null;
+      const after = previous?.rows[previous.rows.length - 1];
+      const idColumn = source === 'attendance_days' ? 'attendance_id' : 'session_id';
+      const cursor = after ? sql<boolean>`(order_id, date, ${sql.ref(idColumn)}) > (${after.order_id}::uuid, ${after.date}::date, ${after.id}::uuid)` : sql<boolean>`true`;
+      const rows =
+        source === 'attendance_days'
+          ? await db
+              .selectFrom('attendance_days')
+              .select(['attendance_id as id', 'order_id', 'customer_id', 'date', 'status'])
+              .where('local_month', '=', month)
+              .where('provider_id', '=', providerId)
+              .where('status', 'in', [...STATEMENT_STATUSES])
+              .where(cursor)
+              .orderBy('order_id')
+              .orderBy('date')
+              .orderBy('attendance_id')
+              .limit(pageSize)
+              .execute()
+          : await db
+              .selectFrom('sessions')
+              .select(['session_id as id', 'order_id', 'customer_id', 'date', 'status'])
+              .where('local_month', '=', month)
+              .where('provider_id', '=', providerId)
+              .where('status', 'in', [...STATEMENT_STATUSES])
+              .where(cursor)
+              .orderBy('order_id')
+              .orderBy('date')
+              .orderBy('session_id')
+              .limit(pageSize)
+              .execute();
+      const orders = await ordersById(db, rows.map((d) => d.order_id));
+      // Each order's level timeline is read with its page, as the orders are.
+      const levels = await loadLevelTimelines(db, [...orders.values()]);
+      return { rows, orders, levels };
+    }, ahead);
+
+  const occupancyAreas = occupancyAreaIds();
+  const placements =
+    occupancyAreas.length === 0
+      ? null
+      : readAhead<PlacementPage>(async (previous) => {
+          if (previous && previous.orders.length < orderPageSize) return null;
+          let q = db
+            .selectFrom('orders')
+            .selectAll()
+            .where('provider_id', '=', providerId)
+            .where('area_id', 'in', occupancyAreas)
+            .where('valid_from', '<=', lastDayOfMonth(month))
+            .where(sql<boolean>`coalesce(least(end_date, valid_to), valid_to) >= ${firstDayOfMonth(month)}::date`);
+          const after = previous?.orders[previous.orders.length - 1];
+          if (after) q = q.where('order_id', '>', after.order_id);
+          const orders = await q.orderBy('order_id').limit(orderPageSize).execute();
+          if (orders.length === 0) return { orders, records: [], levels: noLevels };
+          const ids = orders.map((o) => o.order_id);
+          const records = await db.selectFrom('occupancy_periods').select(['order_id', 'kind', 'from_date', 'to_date']).where('order_id', 'in', ids).orderBy('from_date').execute();
+          return { orders, records, levels: await loadLevelTimelines(db, orders) };
+        }, 1);
+
+  const attendanceDays = unitDays('attendance_days');
+  const sessions = unitDays('sessions');
+  return {
+    visits,
+    attendanceDays,
+    sessions,
+    placements,
+    close: async () => {
+      await Promise.all([visits.close(), attendanceDays.close(), sessions.close(), placements?.close()]);
+    },
+  };
+}
+
 /**
  * Prices a provider's month by streaming its deliveries from the database: visits page by page in
  * (order, start) order, each order priced by the domain's accumulator as its visits arrive and then
- * let go; then attendance days, sessions and occupied days of its unit-area orders. Memory holds one page, one
- * order and the provider's lines — never the month's visits — so a provider with a million visits
- * costs what one with a hundred does. An order whose pricing is refused (a rate table missing, a
- * level unknown) is reported and left off, and the rest is priced.
+ * let go; then attendance days, sessions and occupied days of its unit-area orders. Memory holds a
+ * page or two, one order and the provider's lines — never the month's visits — so a provider with a
+ * million visits costs what one with a hundred does. An order whose pricing is refused (a rate table
+ * missing, a level unknown) is reported and left off, and the rest is priced.
  */
 export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOptions): Promise<ProviderMonthStatement> {
   const { providerId, month, tables } = options;
-  const visitPageSize = options.visitPageSize ?? 5000;
-  const orderPageSize = options.orderPageSize ?? 500;
+  const reads = options.reads ?? startProviderReads(db, options);
+  try {
+    return await priceFromReads(providerId, month, tables, reads, options.onOrder);
+  } finally {
+    await reads.close();
+  }
+}
+
+async function priceFromReads(providerId: string, month: string, tables: RateTableCache, reads: ProviderReads, onOrder: ProviderMonthOptions['onOrder']): Promise<ProviderMonthStatement> {
   const minuteLines = new Map<string, MinuteLine>();
   const unitLines = new Map<string, UnitLine>();
   const excluded: ExcludedDelivery[] = [];
   const refused: Refusal[] = [];
-  const orders = new Map<string, OrderRow>();
   let providerKind: 'municipal' | 'private' | null = null;
   let unpricedMinutes = 0;
   let visitCount = 0;
@@ -111,11 +251,6 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
     return t;
   };
 
-  const loadOrders = async (ids: Iterable<string>) => {
-    const missing = [...new Set(ids)].filter((id) => !orders.has(id));
-    if (missing.length === 0) return;
-    for (const o of await db.selectFrom('orders').selectAll().where('order_id', 'in', missing).execute()) orders.set(o.order_id, o);
-  };
   const settle = async (outcome: OrderOutcome) => {
     orderCount++;
     providerKind ??= outcome.order.provider_kind;
@@ -127,7 +262,7 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
       unpricedMinutes += outcome.now.unpricedMinutes;
       excluded.push(...outcome.now.excluded);
     }
-    await options.onOrder?.(outcome);
+    await onOrder?.(outcome);
   };
 
   // 1. Visits (minute areas), keyset-paged in (order, start, id) order.
@@ -145,25 +280,12 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
     const priced = c.pricer.finish();
     await settle({ order: c.order, now: { lines: priced.lines, unitLines: [], excluded: priced.excluded, unpricedMinutes: priced.unpricedMinutes, hospitalDays: 0, deliveries: c.visits } });
   };
-  let cursor: { order_id: string; start: string; visit_id: string } | null = null;
-  for (;;) {
-    let q = db
-      .selectFrom('visits')
-      .select(['visit_id', 'order_id', 'customer_id', 'kind', 'status', sql<string>`to_char(start_at at time zone 'UTC', ${ISO_UTC_US})`.as('start'), sql<string>`to_char(end_at at time zone 'UTC', ${ISO_UTC_US})`.as('end')])
-      .where('local_month', '=', month)
-      .where('provider_id', '=', providerId)
-      .where('status', 'in', [...STATEMENT_STATUSES]);
-    if (cursor) {
-      const c: { order_id: string; start: string; visit_id: string } = cursor;
-      q = q.where(sql<boolean>`(order_id, start_at, visit_id) > (${c.order_id}::uuid, ${c.start}::timestamptz, ${c.visit_id}::uuid)`);
-    }
-    const page = await q.orderBy('order_id').orderBy('start_at').orderBy('visit_id').limit(visitPageSize).execute();
-    await loadOrders(page.map((v) => v.order_id));
-    for (const v of page) {
+  for (let page = await reads.visits.next(); page !== null; page = await reads.visits.next()) {
+    for (const v of page.rows) {
       visitCount++;
       if (open.current?.order.order_id !== v.order_id) {
         await finishCurrent();
-        const order: OrderRow = orders.get(v.order_id)!;
+        const order: OrderRow = page.orders.get(v.order_id)!;
         const started: OpenOrder = { order, pricer: null, refused: null, visits: 0, approved: null };
         open.current = started;
         try {
@@ -188,19 +310,11 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
         c.refused = err;
       }
     }
-    if (page.length < visitPageSize) break;
-    const last = page[page.length - 1]!;
-    cursor = { order_id: last.order_id, start: last.start, visit_id: last.visit_id };
-    // Orders of earlier pages are done: keep only the one still open.
-    for (const id of orders.keys()) if (id !== last.order_id) orders.delete(id);
   }
   await finishCurrent();
 
-  // 2. Attendance days (day activities) and sessions (areas paid per session), keyset-paged in
-  // (order, date, id) order; each order's level timeline is read with its page, as the orders are.
-  const levels = new Map<string, LevelTimeline>();
-  type DayRow = { id: string; order_id: string; customer_id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' };
-  type OpenDays = { order: OrderRow; days: Omit<DayRow, 'order_id' | 'customer_id'>[] };
+  // 2. Attendance days (day activities) and sessions (areas paid per session), keyset-paged in (order, date, id) order.
+  type OpenDays = { order: OrderRow; levels: LevelTimeline; days: Omit<DayRow, 'order_id' | 'customer_id'>[] };
   const openDays: { current: OpenDays | null } = { current: null };
   const finishDays = async () => {
     const c = openDays.current;
@@ -210,53 +324,22 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
     const area = unitArea(order.area_id);
     if (!area) return;
     try {
-      const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days, levels.get(order.order_id)!);
+      const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days, c.levels);
       await settle({ order, now: { lines: [], unitLines: priced.lines, excluded: priced.excluded, unpricedMinutes: 0, hospitalDays: 0, deliveries: days.length } });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       await settle({ order, refused: err });
     }
   };
-  const unitPage = async (source: 'attendance_days' | 'sessions', after: { order_id: string; date: string; id: string } | null): Promise<DayRow[]> => {
-    const cursor = (id: string) => (after ? sql<boolean>`(order_id, date, ${sql.ref(id)}) > (${after.order_id}::uuid, ${after.date}::date, ${after.id}::uuid)` : sql<boolean>`true`);
-    if (source === 'attendance_days') {
-      return db
-        .selectFrom('attendance_days')
-        .select(['attendance_id as id', 'order_id', 'customer_id', 'date', 'status'])
-        .where('local_month', '=', month)
-        .where('provider_id', '=', providerId)
-        .where('status', 'in', [...STATEMENT_STATUSES])
-        .where(cursor('attendance_id'))
-        .orderBy('order_id')
-        .orderBy('date')
-        .orderBy('attendance_id')
-        .limit(visitPageSize)
-        .execute();
-    }
-    return db
-      .selectFrom('sessions')
-      .select(['session_id as id', 'order_id', 'customer_id', 'date', 'status'])
-      .where('local_month', '=', month)
-      .where('provider_id', '=', providerId)
-      .where('status', 'in', [...STATEMENT_STATUSES])
-      .where(cursor('session_id'))
-      .orderBy('order_id')
-      .orderBy('date')
-      .orderBy('session_id')
-      .limit(visitPageSize)
-      .execute();
-  };
-  for (const source of ['attendance_days', 'sessions'] as const) {
-    let dayCursor: { order_id: string; date: string; id: string } | null = null;
-    for (;;) {
-      const page = await unitPage(source, dayCursor);
-      await loadOrders(page.map((d) => d.order_id));
-      const unread = [...new Set(page.map((d) => d.order_id))].filter((id) => !levels.has(id)).map((id) => orders.get(id)!);
-      for (const [id, timeline] of await loadLevelTimelines(db, unread)) levels.set(id, timeline);
-      for (const d of page) {
+  for (const [source, pages] of [
+    ['attendance_days', reads.attendanceDays],
+    ['sessions', reads.sessions],
+  ] as const) {
+    for (let page = await pages.next(); page !== null; page = await pages.next()) {
+      for (const d of page.rows) {
         if (openDays.current?.order.order_id !== d.order_id) {
           await finishDays();
-          openDays.current = { order: orders.get(d.order_id)!, days: [] };
+          openDays.current = { order: page.orders.get(d.order_id)!, levels: page.levels.get(d.order_id)!, days: [] };
         }
         openDays.current.days.push({ id: d.id, date: d.date, status: d.status });
         if (d.status === 'approved') {
@@ -265,57 +348,27 @@ export async function priceProviderMonth(db: BillingDb, options: ProviderMonthOp
           else t.sessions++;
         }
       }
-      if (page.length < visitPageSize) break;
-      const last = page[page.length - 1]!;
-      dayCursor = { order_id: last.order_id, date: last.date, id: last.id };
-      // Orders of earlier pages are priced (but for the one still open): their timelines can go.
-      for (const id of levels.keys()) if (id !== last.order_id) levels.delete(id);
     }
     await finishDays();
   }
 
   // 3. Occupancy (nursing homes): every placement of the provider in force during the month.
-  const occupancyAreas = occupancyAreaIds();
-  if (occupancyAreas.length > 0) {
-    let orderCursor: string | null = null;
-    for (;;) {
-      let q = db
-        .selectFrom('orders')
-        .selectAll()
-        .where('provider_id', '=', providerId)
-        .where('area_id', 'in', occupancyAreas)
-        .where('valid_from', '<=', lastDayOfMonth(month))
-        .where(sql<boolean>`coalesce(least(end_date, valid_to), valid_to) >= ${firstDayOfMonth(month)}::date`);
-      if (orderCursor) q = q.where('order_id', '>', orderCursor);
-      const page = await q.orderBy('order_id').limit(orderPageSize).execute();
-      if (page.length === 0) break;
-      const records = await db
-        .selectFrom('occupancy_periods')
-        .select(['order_id', 'kind', 'from_date', 'to_date'])
-        .where(
-          'order_id',
-          'in',
-          page.map((o) => o.order_id),
-        )
-        .orderBy('from_date')
-        .execute();
-      const pageLevels = await loadLevelTimelines(db, page);
-      for (const order of page) {
-        const own = records.filter((r) => r.order_id === order.order_id);
+  if (reads.placements) {
+    for (let page = await reads.placements.next(); page !== null; page = await reads.placements.next()) {
+      for (const order of page.orders) {
+        const own = page.records.filter((r) => r.order_id === order.order_id);
         if (!own.some((r) => r.kind === 'moved-in')) continue;
         const area = unitArea(order.area_id)!;
         try {
           const { days, hospitalDays } = occupiedDays(order, month, own);
           if (days.length === 0) continue;
-          const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days, pageLevels.get(order.order_id)!);
+          const priced = priceOrderDays(area, await tables.unitTables(order.municipality, area.id), order, month, days, page.levels.get(order.order_id)!);
           await settle({ order, now: { lines: [], unitLines: priced.lines, excluded: priced.excluded, unpricedMinutes: 0, hospitalDays, deliveries: days.length } });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           await settle({ order, refused: err });
         }
       }
-      if (page.length < orderPageSize) break;
-      orderCursor = page[page.length - 1]!.order_id;
     }
   }
 

@@ -344,5 +344,89 @@ describe.each(testEngines())('the monthly billing run on %s', (engine) => {
       // November: three and two home-care orders, a day activity, the order without rates, and the five placements in force (March's to November's).
       expect(Object.fromEntries(counted)['2025-11']).toBe(13);
     });
+
+    it("pays, with the next provider read ahead, killed mid-way and resumed, every provider exactly its statement's öre, as one provider at a time does", async () => {
+      const oneAtATime = await monthOfDeliveries('2025-07', '+02:00');
+      const ahead = await monthOfDeliveries('2025-10', '+02:00');
+      const issued: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+      let settled = 0;
+      const recorder = (dieAtProvider: number | null) =>
+        svc.db.withPlugin({
+          transformQuery(args) {
+            const compiled = svc.db.getExecutor().compileQuery(args.node, args.queryId);
+            issued.push({ sql: compiled.sql, parameters: compiled.parameters });
+            if (dieAtProvider !== null && compiled.sql.startsWith('insert into "provider_statements"') && ++settled === dieAtProvider) throw new Error('killed between providers');
+            return args.node;
+          },
+          async transformResult(args) {
+            return args.result;
+          },
+        });
+      /** Where, among the statements issued, run-beta's visits were first read and run-alfa's statement written. */
+      const betaReadAndAlfaWritten = () => ({
+        betaVisits: issued.findIndex((q) => /^select .* from "visits"/.test(q.sql) && q.parameters.includes('run-beta')),
+        alfaStatement: issued.findIndex((q) => q.sql.startsWith('insert into "provider_statements"') && q.parameters.includes('run-alfa')),
+      });
+      /** Each provider's statement against the same month priced live, provider by provider, and what is left to pay it. */
+      const againstLive = async (runId: string, month: string) => {
+        const out: Record<string, { statementOre: number; liveOre: number; outstandingOre: number }> = {};
+        for (const s of await statementsOf(runId)) {
+          const live = (await svc.app.inject({ method: 'GET', url: `/providers/${s.provider_id}/statements/${month}`, headers: finance })).json();
+          out[s.provider_id] = { statementOre: s.total_ore, liveOre: live.totalOre, outstandingOre: live.outstandingOre };
+        }
+        return out;
+      };
+
+      const { result: sequentialRun } = await runBillingMonth({ db: recorder(null), month: '2025-07', clock: () => new Date('2025-08-04T06:00:00Z'), providersAhead: 0, executionDate: '2025-08-05' });
+      const sequential = betaReadAndAlfaWritten();
+      expect(sequential.alfaStatement).toBeGreaterThan(0);
+      expect(sequential.betaVisits).toBeGreaterThan(sequential.alfaStatement);
+
+      issued.length = 0;
+      const t0 = new Date('2025-11-03T06:00:00Z');
+      await expect(runBillingMonth({ db: recorder(3), month: '2025-10', clock: () => t0, providerPageSize: 2, executionDate: '2025-11-05' })).rejects.toThrow('killed between providers');
+      // On PostgreSQL the next provider's visits were read before the one before it was written: the reads
+      // overlapped. PGlite has one connection, which the provider being written holds: the next one waits.
+      const overlapped = betaReadAndAlfaWritten();
+      expect(overlapped.betaVisits).toBeGreaterThan(0);
+      if (engine === 'postgres') expect(overlapped.betaVisits).toBeLessThan(overlapped.alfaStatement);
+      else expect(overlapped.betaVisits).toBeGreaterThan(overlapped.alfaStatement);
+      // The provider read ahead of the one that died wrote nothing: two statements, and payments of those two only.
+      const run = await svc.db.selectFrom('billing_runs').select(['run_id', 'status']).where('month', '=', '2025-10').executeTakeFirstOrThrow();
+      expect(run.status).toBe('running');
+      expect((await statementsOf(run.run_id)).map((s) => s.provider_id)).toEqual(['run-alfa', 'run-beta']);
+      const paidSoFar = await svc.db.selectFrom('provider_payments').select('provider_id').distinct().where('run_id', '=', run.run_id).orderBy('provider_id').execute();
+      expect(paidSoFar.map((p) => p.provider_id)).toEqual(['run-alfa', 'run-beta']);
+
+      const { result: resumedRun } = await runBillingMonth({ db: svc.db, month: '2025-10', clock: () => new Date(t0.getTime() + 10 * 60_000), executionDate: '2025-11-05' });
+      expect(resumedRun.runId).toBe(run.run_id);
+
+      // Every provider's statement is what the month is worth priced on its own, and the payments (the run's and the journey's) pay it to the öre.
+      for (const [runId, month] of [
+        [sequentialRun.runId, '2025-07'],
+        [resumedRun.runId, '2025-10'],
+      ] as const) {
+        const providers = await againstLive(runId, month);
+        expect(Object.keys(providers)).toEqual(['run-alfa', 'run-beta', 'run-delta', 'run-epsilon', 'run-gamma']);
+        for (const [providerId, p] of Object.entries(providers)) {
+          expect(p.statementOre, `${month} ${providerId}`).toBe(p.liveOre);
+          expect(p.outstandingOre, `${month} ${providerId}`).toBe(0);
+        }
+        expect(providers['run-alfa']!.statementOre).toBeGreaterThan(0);
+      }
+      // July and October 2025 have 31 days and the same weekday minutes in the setup's eight weekdays (none a
+      // Friday evening or a holiday): the setup's orders of each provider are paid the same öre by either run.
+      // (Per order a provider's rounding öre may land on another order: the orders' ids, and so their order, differ.)
+      const paidBySetup = async (runId: string, setup: Setup) => {
+        const rows = await svc.db.selectFrom('provider_payments').select(['order_id', 'amount_ore']).where('run_id', '=', runId).execute();
+        const out: Record<string, number> = {};
+        for (const o of setup.orders.concat(setup.refused)) out[o.providerId] = (out[o.providerId] ?? 0) + rows.filter((r) => r.order_id === o.orderId).reduce((s, r) => s + r.amount_ore, 0);
+        return out;
+      };
+      const paidSequentially = await paidBySetup(sequentialRun.runId, oneAtATime);
+      expect(await paidBySetup(resumedRun.runId, ahead)).toEqual(paidSequentially);
+      expect(Object.keys(paidSequentially).sort()).toEqual(['run-alfa', 'run-beta', 'run-delta', 'run-epsilon', 'run-gamma']);
+      expect(paidSequentially['run-alfa']).toBeGreaterThan(0);
+    });
   });
 });

@@ -14,7 +14,7 @@ import { loadPaidLedgers, lockProviderMonth } from '../payments/order-payments.j
 import { openPeriod } from '../periods.js';
 import { insertRunDeliveries, runDeliveryTotals } from '../store/run-deliveries.js';
 import { commitDelta, emptyLedger, paymentDelta } from '../pricing/lines.js';
-import { priceProviderMonth, type Refusal } from './provider-month.js';
+import { priceProviderMonth, startProviderReads, type Refusal } from './provider-month.js';
 
 /** The basis of the payments and invoices a billing run makes: one of each per order-month and customer-month. */
 export const RUN_BASIS = 'billing-run';
@@ -37,6 +37,13 @@ export type BillingRunOptions = {
   visitPageSize?: number;
   /** Providers read per query. */
   providerPageSize?: number;
+  /**
+   * Providers whose transactions are open ahead of the one being priced, reading (never writing)
+   * until it commits: 1 by default, 0 for one provider at a time. Each holds a pooled connection.
+   */
+  providersAhead?: number;
+  /** Pages of each of a provider's sources (visits, attendance days, sessions, placements) read ahead of its pricing. */
+  pagesAhead?: number;
   /** Customers charged per transaction. */
   customerPageSize?: number;
   /** Payment rows written per insert. */
@@ -110,6 +117,8 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
   const providerPageSize = options.providerPageSize ?? 200;
   const customerPageSize = options.customerPageSize ?? 1000;
   const insertBatchSize = options.insertBatchSize ?? 500;
+  const pagesAhead = options.pagesAhead ?? 1;
+  const providersAhead = options.providersAhead ?? 1;
   const tariffOrePerHour = options.tariffOrePerHour ?? 31_200;
 
   const run = await startOrResume(db, month, clock, actor, options.staleAfterMs ?? 120_000, correlationId);
@@ -123,118 +132,134 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
   await db.updateTable('billing_runs').set({ orders_to_price: await ordersToPrice(db, month) }).where('run_id', '=', runId).execute();
 
   // 1. Providers: statements and payments.
-  const occupancyAreas = occupancyAreaIds();
   const resumeAfter = await db.selectFrom('provider_statements').select('provider_id').where('run_id', '=', runId).orderBy('provider_id', 'desc').limit(1).executeTakeFirst();
-  let providerCursor: string | null = resumeAfter?.provider_id ?? null;
-  for (;;) {
-    const approved = db.selectFrom('month_approvals as m').innerJoin('orders as o', 'o.order_id', 'm.order_id').select('o.provider_id').where('m.month', '=', month);
-    const placed = db
-      .selectFrom('orders')
-      .select('provider_id')
-      .where('area_id', 'in', occupancyAreas.length > 0 ? occupancyAreas : ['-'])
-      .where('valid_from', '<=', lastDayOfMonth(month))
-      .where(sql<boolean>`least(end_date, valid_to) >= ${firstDayOfMonth(month)}::date`);
-    let q = db.selectFrom(approved.union(placed).as('p')).select('p.provider_id');
-    if (providerCursor !== null) q = q.where('p.provider_id', '>', providerCursor);
-    const providers = await q.orderBy('p.provider_id').limit(providerPageSize).execute();
-    for (const { provider_id: providerId } of providers) {
-      await db.transaction().execute(async (trx) => {
-        await lockProviderMonth(trx, providerId, month);
-        const ledgers = await loadPaidLedgers(trx, providerId, month);
-        const previouslyPaidOre = ledgers.provider.totalOre;
-        const paymentRefusals: Refusal[] = [];
-        let pending: PaymentRow[] = [];
-        let paidOre = 0;
-        let payments = 0;
-        let rechargedOre = 0;
-        const flush = async () => {
-          if (pending.length === 0) return;
-          const rows = pending;
-          pending = [];
-          await trx.insertInto('provider_payments').values(rows.map((r) => r.row)).execute();
-          await recordRecharges(trx, rows.flatMap((r) => (r.recharge ? [r.recharge] : [])));
-          await enqueueEvents(trx, 'providerPaymentCreated', rows.map((r) => r.event), { correlationId, occurredAt: clock() });
-        };
-        const statement = await priceProviderMonth(trx, {
-          providerId,
-          month,
-          // Read inside the transaction: an embedded database has one connection, which the transaction holds.
-          tables: new RateTableCache(trx),
-          visitPageSize,
-          onOrder: async (outcome) => {
-            if ('refused' in outcome) return;
-            const { order, now } = outcome;
-            const orderPaid = ledgers.byOrder.get(order.order_id) ?? emptyLedger();
-            const delta = paymentDelta(now, orderPaid, ledgers.provider);
-            if (delta.lines.length === 0 && delta.unitLines.length === 0) return;
-            if (delta.amountOre < 0) {
-              paymentRefusals.push({ orderId: order.order_id, code: 'BILLING.NEGATIVE_CORRECTION', message: `Worth ${orderPaid.totalOre + delta.amountOre} öre, ${orderPaid.totalOre} öre paid already.` });
-              return;
-            }
-            commitDelta(ledgers.provider, delta);
-            const paymentId = randomUUID();
-            paidOre += delta.amountOre;
-            payments++;
-            const recharge = rechargeFor(order, { payment_id: paymentId, month, period_month: periodMonth, amount_ore: delta.amountOre });
-            rechargedOre += recharge?.amount_ore ?? 0;
-            pending.push({
-              recharge,
-              row: {
-                payment_id: paymentId,
-                order_id: order.order_id,
-                provider_id: providerId,
-                month,
-                basis: RUN_BASIS,
-                period_month: periodMonth,
-                amount_ore: delta.amountOre,
-                payable_ore: orderPaid.totalOre + delta.amountOre,
-                previously_paid_ore: orderPaid.totalOre,
-                unpriced_minutes: delta.unpricedMinutes,
-                lines: JSON.stringify(delta.lines),
-                unit_lines: JSON.stringify(delta.unitLines),
-                run_id: runId,
-              },
-              event: { paymentId, applicationId: order.application_id, orderId: order.order_id, providerId, month, amountOre: delta.amountOre, unpricedMinutes: delta.unpricedMinutes },
-            });
-            if (pending.length >= insertBatchSize) await flush();
-          },
-        });
-        await flush();
-        // What the fee phase charges from, with the statement: a resumed run skips this provider, and its tally is there once.
-        if (talliesDeliveries) await insertRunDeliveries(trx, runId, providerId, statement.approved, insertBatchSize);
-        const refused = [...statement.refused, ...paymentRefusals];
-        await trx
-          .insertInto('provider_statements')
-          .values({
-            run_id: runId,
-            provider_id: providerId,
-            month,
-            provider_kind: statement.providerKind,
-            lines: JSON.stringify(statement.lines),
-            unit_lines: JSON.stringify(statement.unitLines),
-            total_ore: statement.totalOre,
-            unpriced_minutes: statement.unpricedMinutes,
-            visit_count: statement.visitCount,
-            excluded: JSON.stringify(statement.excluded),
-            previously_paid_ore: previouslyPaidOre,
-            paid_ore: paidOre,
-            refused: JSON.stringify(refused),
-          })
-          .execute();
-        await audit(trx, actor, {
-          action: 'billing-run.provider-settled',
-          entity: 'provider',
-          entityId: providerId,
-          after: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, rechargedOre, payments, orders: statement.orderCount, refused: refused.length },
-          correlationId,
-        });
-        await heartbeat(trx);
-        await trx.updateTable('billing_runs').set((eb) => ({ orders_priced: eb('orders_priced', '+', statement.orderCount) })).where('run_id', '=', runId).execute();
+  const providers = providerIds(db, month, resumeAfter?.provider_id ?? null, providerPageSize);
+  const settleProvider = (providerId: string, previousCommitted: Promise<void>) =>
+    db.transaction().execute(async (trx) => {
+      await lockProviderMonth(trx, providerId, month);
+      const ledgers = await loadPaidLedgers(trx, providerId, month);
+      // Read inside the transaction: an embedded database has one connection, which the transaction holds.
+      const tables = new RateTableCache(trx);
+      const reads = startProviderReads(trx, { providerId, month, tables, visitPageSize, pagesAhead });
+      try {
+        // Nothing is written before the provider before this one has committed: statements commit in
+        // provider order, so a resumed run, which starts after the last provider with a statement, skips none.
+        await previousCommitted;
+      } catch (err) {
+        await reads.close();
+        throw err;
+      }
+      const previouslyPaidOre = ledgers.provider.totalOre;
+      const paymentRefusals: Refusal[] = [];
+      let pending: PaymentRow[] = [];
+      let paidOre = 0;
+      let payments = 0;
+      let rechargedOre = 0;
+      const flush = async () => {
+        if (pending.length === 0) return;
+        const rows = pending;
+        pending = [];
+        await trx.insertInto('provider_payments').values(rows.map((r) => r.row)).execute();
+        await recordRecharges(trx, rows.flatMap((r) => (r.recharge ? [r.recharge] : [])));
+        await enqueueEvents(trx, 'providerPaymentCreated', rows.map((r) => r.event), { correlationId, occurredAt: clock() });
+      };
+      const statement = await priceProviderMonth(trx, {
+        providerId,
+        month,
+        tables,
+        reads,
+        onOrder: async (outcome) => {
+          if ('refused' in outcome) return;
+          const { order, now } = outcome;
+          const orderPaid = ledgers.byOrder.get(order.order_id) ?? emptyLedger();
+          const delta = paymentDelta(now, orderPaid, ledgers.provider);
+          if (delta.lines.length === 0 && delta.unitLines.length === 0) return;
+          if (delta.amountOre < 0) {
+            paymentRefusals.push({ orderId: order.order_id, code: 'BILLING.NEGATIVE_CORRECTION', message: `Worth ${orderPaid.totalOre + delta.amountOre} öre, ${orderPaid.totalOre} öre paid already.` });
+            return;
+          }
+          commitDelta(ledgers.provider, delta);
+          const paymentId = randomUUID();
+          paidOre += delta.amountOre;
+          payments++;
+          const recharge = rechargeFor(order, { payment_id: paymentId, month, period_month: periodMonth, amount_ore: delta.amountOre });
+          rechargedOre += recharge?.amount_ore ?? 0;
+          pending.push({
+            recharge,
+            row: {
+              payment_id: paymentId,
+              order_id: order.order_id,
+              provider_id: providerId,
+              month,
+              basis: RUN_BASIS,
+              period_month: periodMonth,
+              amount_ore: delta.amountOre,
+              payable_ore: orderPaid.totalOre + delta.amountOre,
+              previously_paid_ore: orderPaid.totalOre,
+              unpriced_minutes: delta.unpricedMinutes,
+              lines: JSON.stringify(delta.lines),
+              unit_lines: JSON.stringify(delta.unitLines),
+              run_id: runId,
+            },
+            event: { paymentId, applicationId: order.application_id, orderId: order.order_id, providerId, month, amountOre: delta.amountOre, unpricedMinutes: delta.unpricedMinutes },
+          });
+          if (pending.length >= insertBatchSize) await flush();
+        },
       });
+      await flush();
+      // What the fee phase charges from, with the statement: a resumed run skips this provider, and its tally is there once.
+      if (talliesDeliveries) await insertRunDeliveries(trx, runId, providerId, statement.approved, insertBatchSize);
+      const refused = [...statement.refused, ...paymentRefusals];
+      await trx
+        .insertInto('provider_statements')
+        .values({
+          run_id: runId,
+          provider_id: providerId,
+          month,
+          provider_kind: statement.providerKind,
+          lines: JSON.stringify(statement.lines),
+          unit_lines: JSON.stringify(statement.unitLines),
+          total_ore: statement.totalOre,
+          unpriced_minutes: statement.unpricedMinutes,
+          visit_count: statement.visitCount,
+          excluded: JSON.stringify(statement.excluded),
+          previously_paid_ore: previouslyPaidOre,
+          paid_ore: paidOre,
+          refused: JSON.stringify(refused),
+        })
+        .execute();
+      await audit(trx, actor, {
+        action: 'billing-run.provider-settled',
+        entity: 'provider',
+        entityId: providerId,
+        after: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, rechargedOre, payments, orders: statement.orderCount, refused: refused.length },
+        correlationId,
+      });
+      await heartbeat(trx);
+      await trx.updateTable('billing_runs').set((eb) => ({ orders_priced: eb('orders_priced', '+', statement.orderCount) })).where('run_id', '=', runId).execute();
+    });
+  // Providers ahead: while a provider is priced and written, the next one's transaction has taken
+  // its lock and read its ledgers, and its deliveries are on their way on another connection.
+  const inFlight: Promise<void>[] = [];
+  const settleOldest = async () => {
+    try {
+      await inFlight.shift();
+    } catch (err) {
+      // The ones after it fail at their gate, having written nothing; they end before the run does.
+      await Promise.allSettled(inFlight);
+      throw err;
     }
-    if (providers.length < providerPageSize) break;
-    providerCursor = providers[providers.length - 1]!.provider_id;
+  };
+  let last: Promise<void> = Promise.resolve();
+  for await (const providerId of providers) {
+    const current = settleProvider(providerId, last);
+    // Awaited in turn below, and by the next provider's transaction as its gate; a failure must not count as unhandled meanwhile.
+    current.catch(() => undefined);
+    inFlight.push(current);
+    last = current;
+    if (inFlight.length > providersAhead) await settleOldest();
   }
+  while (inFlight.length > 0) await settleOldest();
 
   // 2. Customers: fee invoices across all areas, one maxtaxa.
   let customerCursor: string | null = null;
@@ -364,6 +389,27 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
     await audit(trx, actor, { action: 'billing-run.completed', entity: 'billing-run', entityId: runId, after: result, correlationId });
   });
   return { created: true, result };
+}
+
+/** The providers a run of `month` visits (those with an approved month or a placement in force), after `after`, in id order, a page at a time. */
+async function* providerIds(db: BillingDb, month: string, after: string | null, pageSize: number): AsyncGenerator<string> {
+  const occupancyAreas = occupancyAreaIds();
+  let cursor = after;
+  for (;;) {
+    const approved = db.selectFrom('month_approvals as m').innerJoin('orders as o', 'o.order_id', 'm.order_id').select('o.provider_id').where('m.month', '=', month);
+    const placed = db
+      .selectFrom('orders')
+      .select('provider_id')
+      .where('area_id', 'in', occupancyAreas.length > 0 ? occupancyAreas : ['-'])
+      .where('valid_from', '<=', lastDayOfMonth(month))
+      .where(sql<boolean>`least(end_date, valid_to) >= ${firstDayOfMonth(month)}::date`);
+    let q = db.selectFrom(approved.union(placed).as('p')).select('p.provider_id');
+    if (cursor !== null) q = q.where('p.provider_id', '>', cursor);
+    const page = await q.orderBy('p.provider_id').limit(pageSize).execute();
+    for (const { provider_id } of page) yield provider_id;
+    if (page.length < pageSize) return;
+    cursor = page[page.length - 1]!.provider_id;
+  }
 }
 
 /**
