@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     'floor-multiple': { type: 'string', default: '2', description: 'floor workflows per run, as a multiple of journeys per run' },
     'max-activities': { type: 'string', default: '100' },
     'max-workflow-tasks': { type: 'string', default: '40' },
-    'workflow-threads': { type: 'string', default: '2', description: 'both workers’ threads for workflow code (WORKER_WORKFLOW_THREADS; the SDK’s default is 1)' },
+    'workflow-threads': { type: 'string', default: '1', description: 'both workers’ threads for workflow code (WORKER_WORKFLOW_THREADS, default 1 as the SDK’s)' },
     'max-cached-workflows': { type: 'string', default: '0', description: 'both workers’ sticky cache (the journey worker runs without one, ADR 0035; the SDK’s default is larger)' },
     'bridge-concurrency': { type: 'string', description: 'BRIDGE_CONCURRENCY of the journey bridge (product default 32; 1 = one event at a time)' },
     'log-level': { type: 'string', default: 'info' },

@@ -34,8 +34,8 @@ describe('the workflows configuration (bridge and worker)', () => {
     expect(problems({ ...development, WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toEqual(['WORKER_MAX_CACHED_WORKFLOWS: Too small: expected number to be >=0']);
   });
 
-  it('runs workflow code on two threads unless told otherwise, and refuses none', () => {
-    expect(loadConfig(WorkflowsConfig, development).WORKER_WORKFLOW_THREADS).toBe(2);
+  it('runs workflow code on one thread unless told otherwise, and refuses none', () => {
+    expect(loadConfig(WorkflowsConfig, development).WORKER_WORKFLOW_THREADS).toBe(1);
     expect(loadConfig(WorkflowsConfig, { ...development, WORKER_WORKFLOW_THREADS: '4' }).WORKER_WORKFLOW_THREADS).toBe(4);
     expect(problems({ ...development, WORKER_WORKFLOW_THREADS: '0' })).toEqual(['WORKER_WORKFLOW_THREADS: Too small: expected number to be >0']);
   });

@@ -55,11 +55,12 @@ export const WorkflowsConfig = z
      */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().default(0),
     /**
-     * Threads that run workflow code in one worker process (the SDK's `workflowThreadPoolSize`; its
-     * default is 1 with the reused V8 context). Without a sticky cache every task replays its journey's
-     * history, so one thread is where a busy worker queues (bench/README.md section 12): 2 by default.
+     * Threads that run workflow code in one worker process (the SDK's `workflowThreadPoolSize`), 1 by
+     * default as the SDK's with the reused V8 context. More did not help here: the SDK gives a new
+     * workflow to the thread with the fewest resident ones, and without a sticky cache none stays
+     * resident, so a profile of two threads found one doing all the work (bench/README.md section 12).
      */
-    WORKER_WORKFLOW_THREADS: z.coerce.number().int().positive().default(2),
+    WORKER_WORKFLOW_THREADS: z.coerce.number().int().positive().default(1),
     /** Journey signals the bridge has in flight at once, across journeys; each journey's events stay in order (ADR 0030). 1 is one event at a time. */
     BRIDGE_CONCURRENCY: z.coerce.number().int().positive().default(32),
     /** Deliveries of an event the bridge cannot signal yet (its journey not started, Temporal away) before it is parked for an operator. */
