@@ -9,6 +9,24 @@ import { createLogger, createServiceApp, issueToken } from '@kundval/platform';
 import { SEARCH_ATTRIBUTE_TYPES, journeyWorkflowId, searchAttributes, type JourneyState } from '../contracts.js';
 import { NEXT_PAGE_TOKEN_HEADER, journeyRoutes } from './journeys.js';
 
+const auth = { secret: 'test-secret-that-is-long-enough-for-hs256', issuer: 'kundval-test' };
+
+/** The workflows service's journey routes alone, on a client of the test's Temporal dev server. */
+async function journeysApp(client: Client, namespace: string): Promise<FastifyInstance> {
+  const app = await createServiceApp({
+    name: 'workflows',
+    version: 'test',
+    description: 'test',
+    logger: createLogger('journeys-test', { level: 'silent' }),
+    auth,
+    routes: async (scope) => {
+      await scope.register(journeyRoutes({ client, namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
+    },
+  });
+  await app.ready();
+  return app;
+}
+
 /**
  * `GET /journeys` against a real Temporal dev server: journeys started with their search attributes
  * on a task queue no worker polls (visibility lists them as they are), found by municipality and
@@ -19,7 +37,6 @@ describe('GET /journeys, by municipality and a page at a time', () => {
   let client: Client;
   let app: FastifyInstance;
   let operator: Record<string, string>;
-  const auth = { secret: 'test-secret-that-is-long-enough-for-hs256', issuer: 'kundval-test' };
   const nacka = Array.from({ length: 5 }, () => randomUUID());
   const varmdo = Array.from({ length: 2 }, () => randomUUID());
 
@@ -40,17 +57,7 @@ describe('GET /journeys, by municipality and a page at a time', () => {
         });
       }
     }
-    app = await createServiceApp({
-      name: 'workflows',
-      version: 'test',
-      description: 'test',
-      logger: createLogger('journeys-test', { level: 'silent' }),
-      auth,
-      routes: async (scope) => {
-        await scope.register(journeyRoutes({ client, namespace: temporal.namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
-      },
-    });
-    await app.ready();
+    app = await journeysApp(client, temporal.namespace);
     operator = { authorization: `Bearer ${await issueToken(auth, { sub: 'operator-1', role: 'operator' })}` };
     // Visibility takes the started journeys in a moment after their start.
     for (let tries = 0; ; tries++) {
@@ -113,7 +120,6 @@ describe('GET /journeys, by municipality and a page at a time', () => {
 describe('GET /journeys/:applicationId of a completed journey', () => {
   let temporal: TemporalDevServer;
   let app: FastifyInstance;
-  const auth = { secret: 'test-secret-that-is-long-enough-for-hs256', issuer: 'kundval-test' };
   const applicationId = randomUUID();
   const customerId = randomUUID();
   const state: JourneyState = {
@@ -153,17 +159,7 @@ describe('GET /journeys/:applicationId of a completed journey', () => {
         ],
       }),
     );
-    app = await createServiceApp({
-      name: 'workflows',
-      version: 'test',
-      description: 'test',
-      logger: createLogger('journeys-test', { level: 'silent' }),
-      auth,
-      routes: async (scope) => {
-        await scope.register(journeyRoutes({ client, namespace: temporal.namespace, temporalUiUrl: 'http://127.0.0.1:8233' }));
-      },
-    });
-    await app.ready();
+    app = await journeysApp(client, temporal.namespace);
   }, 120_000);
   afterAll(async () => {
     await app?.close();
