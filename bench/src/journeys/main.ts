@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     'max-workflow-tasks': { type: 'string', default: '40' },
     'workflow-threads': { type: 'string', default: '1', description: 'both workers’ threads for workflow code (WORKER_WORKFLOW_THREADS, default 1 as the SDK’s)' },
     'max-cached-workflows': { type: 'string', default: '0', description: 'both workers’ sticky cache (the journey worker runs without one, ADR 0035; the SDK’s default is larger)' },
+    'workflow-stack-traces': { type: 'boolean', default: false, description: 'both workers keep a stack per workflow promise for the stack-trace query (the journey worker does not by default, ADR 0052; the SDK does)' },
     'bridge-concurrency': { type: 'string', description: 'BRIDGE_CONCURRENCY of the journey bridge (product default 32; 1 = one event at a time)' },
     'log-level': { type: 'string', default: 'info' },
     'temporal-pragma': { type: 'string', multiple: true, default: [] },
@@ -62,6 +63,7 @@ const workerEnv = {
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: args['max-workflow-tasks']!,
   WORKER_MAX_CACHED_WORKFLOWS: args['max-cached-workflows']!,
   WORKER_WORKFLOW_THREADS: args['workflow-threads']!,
+  WORKER_WORKFLOW_STACK_TRACES: String(args['workflow-stack-traces']),
 };
 const pragmas = args['temporal-pragma']!;
 if (reps < 3) throw new Error('at least three repetitions: every figure is a median with its spread');

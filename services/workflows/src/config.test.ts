@@ -39,4 +39,10 @@ describe('the workflows configuration (bridge and worker)', () => {
     expect(loadConfig(WorkflowsConfig, { ...development, WORKER_WORKFLOW_THREADS: '4' }).WORKER_WORKFLOW_THREADS).toBe(4);
     expect(problems({ ...development, WORKER_WORKFLOW_THREADS: '0' })).toEqual(['WORKER_WORKFLOW_THREADS: Too small: expected number to be >0']);
   });
+
+  it('keeps no stack per workflow promise unless told to (ADR 0052), and refuses a value that is not true or false', () => {
+    expect(loadConfig(WorkflowsConfig, development).WORKER_WORKFLOW_STACK_TRACES).toBe(false);
+    expect(loadConfig(WorkflowsConfig, { ...development, WORKER_WORKFLOW_STACK_TRACES: 'true' }).WORKER_WORKFLOW_STACK_TRACES).toBe(true);
+    expect(problems({ ...development, WORKER_WORKFLOW_STACK_TRACES: 'yes' })).toEqual(['WORKER_WORKFLOW_STACK_TRACES: Invalid option: expected one of "true"|"false"']);
+  });
 });

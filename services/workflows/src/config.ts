@@ -61,6 +61,13 @@ export const WorkflowsConfig = z
      * resident, so a profile of two threads found one doing all the work (bench/README.md section 12).
      */
     WORKER_WORKFLOW_THREADS: z.coerce.number().int().positive().default(1),
+    /**
+     * Whether the worker keeps a stack for every promise workflow code makes, so the stack-trace query
+     * (the Temporal UI's "Stack Trace" tab) can say where a running journey waits. Off by default: without
+     * a sticky cache every workflow task replays the whole history, and the SDK's hook that keeps those
+     * stacks was half of a replay's CPU (ADR 0052). Turn it on to look into a journey that seems stuck.
+     */
+    WORKER_WORKFLOW_STACK_TRACES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     /** Journey signals the bridge has in flight at once, across journeys; each journey's events stay in order (ADR 0030). 1 is one event at a time. */
     BRIDGE_CONCURRENCY: z.coerce.number().int().positive().default(32),
     /** Deliveries of an event the bridge cannot signal yet (its journey not started, Temporal away) before it is parked for an operator. */

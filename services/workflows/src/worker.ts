@@ -12,6 +12,7 @@ import { createOrdersActivities } from './activities/orders.activities.js';
 import { createBillingActivities } from './activities/billing.activities.js';
 import { createDecisionsActivities } from './activities/decisions.activities.js';
 import { journeyWorkerInterceptors } from './activities/on-behalf-of.js';
+import { WORKFLOW_STACK_TRACES_ENV } from './stack-traces.js';
 
 /** The journey worker process: runs the journey workflows and their activities. */
 const config = loadConfig(WorkflowsConfig);
@@ -40,6 +41,8 @@ function tokensFor(service: 'decisions' | 'orders' | 'billing'): TokenSource {
   if (!config.AUTH_SECRET) throw new Error('Invalid configuration: set AUTH_TOKEN_URL and AUTH_CLIENT_SECRET (the identity provider) or, in development, AUTH_SECRET');
   return machineTokens({ secret: config.AUTH_SECRET, issuer: config.AUTH_ISSUER, subject: WORKER_SUBJECT });
 }
+// Read by the SDK (as patched, patches/@temporalio+worker+*.patch) in each workflow thread, which takes its environment from here.
+process.env[WORKFLOW_STACK_TRACES_ENV] = config.WORKER_WORKFLOW_STACK_TRACES ? 'on' : 'off';
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const worker = await Worker.create({
   connection,

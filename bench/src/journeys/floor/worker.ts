@@ -8,13 +8,15 @@ import { FLOOR_TASK_QUEUE } from './shared.js';
  * The floor's worker, a process of its own as the journey worker is, with the journey worker's
  * options (services/workflows/src/worker.ts): the concurrency limits come from the same
  * environment variables, WORKER_MAX_CONCURRENT_ACTIVITIES, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
- * WORKER_MAX_CACHED_WORKFLOWS and WORKER_WORKFLOW_THREADS.
+ * WORKER_MAX_CACHED_WORKFLOWS, WORKER_WORKFLOW_THREADS and WORKER_WORKFLOW_STACK_TRACES (the last read
+ * by the SDK as the project patches it, in each workflow thread, from TEMPORAL_WORKFLOW_STACK_TRACES; ADR 0052).
  */
 const env = (name: string) => {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is required`);
   return value;
 };
+process.env['TEMPORAL_WORKFLOW_STACK_TRACES'] = env('WORKER_WORKFLOW_STACK_TRACES') === 'true' ? 'on' : 'off';
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
 const worker = await Worker.create({

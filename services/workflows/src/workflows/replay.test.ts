@@ -6,6 +6,7 @@ import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { startTracing } from '@kundval/platform';
 import { journeyWorkerInterceptors } from '../activities/on-behalf-of.js';
 import { withJourneyTracing } from '../tracing.js';
+import { WORKFLOW_STACK_TRACES_ENV } from '../stack-traces.js';
 
 /**
  * Replay tests: every recorded journey history (histories/*.json, recorded from the end-to-end
@@ -17,6 +18,8 @@ const historyDir = fileURLToPath(new URL('./histories/', import.meta.url));
 const histories = readdirSync(historyDir).filter((f) => f.endsWith('.json'));
 /** What the worker runs the workflows with (worker.ts): the journey's interceptors and Temporal's OpenTelemetry ones (ADR 0038). */
 const asTheWorkerRuns = withJourneyTracing(startTracing('replay-test'), journeyWorkerInterceptors);
+// …and without the promise hook of the stack-trace query, as the worker runs by default (ADR 0052).
+process.env[WORKFLOW_STACK_TRACES_ENV] = 'off';
 const load = (file: string) => JSON.parse(readFileSync(`${historyDir}${file}`, 'utf8')) as unknown;
 
 describe('journey workflow replay', () => {
