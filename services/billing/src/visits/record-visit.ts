@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { DELIVERY_ROUTES, monthOf, stockholmDate } from '@kundval/domain';
-import { conflict, invalid, type AppError } from '@kundval/platform';
+import { conflict, invalid, type AppError, type AuditRow } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
@@ -53,17 +53,27 @@ export function orderDeliveriesLock(orderId: string | RawBuilder<string>): RawBu
  * `orderEnded` event shortens it), not in a month the customer has approved (or a case handler
  * closed as nothing delivered), and overlaps no other visit of the same customer. The caller holds
  * {@link lockOrderDeliveries} for the order, taken once for the whole report.
+ *
+ * With `audit`, the report's audit row is written by the statement that inserts the visit (one
+ * round trip less for the last visit of a report): `audited` says whether it was, which it is
+ * exactly when the visit was inserted; otherwise the caller writes it as before.
  */
-export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
+export async function recordVisit(
+  trx: BillingDb,
+  order: OrderRow,
+  v: ReportedVisit,
+  field: string,
+  audit?: AuditRow,
+): Promise<{ row: VisitRow; created: boolean; audited: boolean }> {
   const unit = deliveryUnitOf(order.area_id);
   // Days of a nursing home or a day activity, and sessions, have routes of their own; the refusal names it.
   if (unit !== 'minutes-by-band') throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}, not by the minute: report it with ${DELIVERY_ROUTES[unit]}.`, { field });
   // One statement on the usual path: a visit that passes the rules needing no database is inserted
   // only if its month is open, it overlaps no visit of the customer and its externalId is new.
   // Otherwise every rule is checked in the order they are told, to say why (or to find it re-sent).
-  const row = refusedWithoutDatabase(order, v, field) ? undefined : await insertIfAllowed(trx, order, v, monthOf(stockholmDate(new Date(v.start))));
-  if (row) return { row, created: true };
-  return explainRefusal(trx, order, v, field);
+  const row = refusedWithoutDatabase(order, v, field) ? undefined : await insertIfAllowed(trx, order, v, monthOf(stockholmDate(new Date(v.start))), audit);
+  if (row) return { row, created: true, audited: audit !== undefined };
+  return { ...(await explainRefusal(trx, order, v, field)), audited: false };
 }
 
 /** The first rule the visit breaks that needs nothing from the database (its length, the order's validity), or null. */
@@ -80,8 +90,43 @@ function refusedWithoutDatabase(order: OrderRow, v: ReportedVisit, field: string
   return null;
 }
 
-/** Inserts the visit unless its month is settled, it overlaps another of the customer's, or its externalId is taken; the row, or undefined. */
-function insertIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string): Promise<VisitRow | undefined> {
+/**
+ * Inserts the visit unless its month is settled, it overlaps another of the customer's, or its
+ * externalId is taken; the row, or undefined. With `audit`, the same statement writes the audit row
+ * when, and only when, it inserts the visit (`WITH inserted AS (INSERT … RETURNING *) INSERT INTO
+ * audit_log SELECT … FROM inserted`).
+ */
+async function insertIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string, audit?: AuditRow): Promise<VisitRow | undefined> {
+  const insert = insertVisitIfAllowed(trx, order, v, month);
+  if (!audit) return insert.returningAll().executeTakeFirst();
+  return trx
+    .with('inserted', () => insert.returningAll())
+    .with('audited', (db) =>
+      db
+        .insertInto('audit_log')
+        .columns(['actor', 'actor_role', ...(audit.agent === undefined ? [] : (['agent'] as const)), 'action', 'entity', 'entity_id', 'before', 'after', 'correlation_id'])
+        .expression(
+          db
+            .selectFrom('inserted')
+            .select([
+              sql<string>`${audit.actor}::text`.as('actor'),
+              sql<string>`${audit.actor_role}::text`.as('actor_role'),
+              ...(audit.agent === undefined ? [] : [sql<string>`${audit.agent}::text`.as('agent')]),
+              sql<string>`${audit.action}::text`.as('action'),
+              sql<string>`${audit.entity}::text`.as('entity'),
+              sql<string>`${audit.entity_id}::text`.as('entity_id'),
+              sql<string | null>`${audit.before}::jsonb`.as('before'),
+              sql<string | null>`${audit.after}::jsonb`.as('after'),
+              sql<string | null>`${audit.correlation_id}::text`.as('correlation_id'),
+            ]),
+        ),
+    )
+    .selectFrom('inserted')
+    .selectAll()
+    .executeTakeFirst();
+}
+
+function insertVisitIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string) {
   const start = new Date(v.start);
   const end = new Date(v.end);
   return trx
@@ -115,9 +160,7 @@ function insertIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, mont
           ),
         ),
     )
-    .onConflict((oc) => oc.columns(['provider_id', 'external_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+    .onConflict((oc) => oc.columns(['provider_id', 'external_id']).doNothing());
 }
 
 /**
