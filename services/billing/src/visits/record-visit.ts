@@ -6,6 +6,7 @@ import { conflict, invalid, type AppError, type AuditRow } from '@kundval/platfo
 import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
+import { compiledOnce } from './compiled-once.js';
 
 import type { OrderRow } from '../store/rows.js';
 export type { OrderRow };
@@ -90,72 +91,104 @@ function refusedWithoutDatabase(order: OrderRow, v: ReportedVisit, field: string
   return null;
 }
 
+/** The values of the visit's insert, as {@link insertIfAllowed} sends them. */
+type VisitValues = {
+  visitId: string;
+  orderId: string;
+  customerId: string;
+  providerId: string;
+  externalId: string;
+  kind: string;
+  start: Date;
+  end: Date;
+  month: string;
+};
+
 /**
  * Inserts the visit unless its month is settled, it overlaps another of the customer's, or its
  * externalId is taken; the row, or undefined. With `audit`, the same statement writes the audit row
  * when, and only when, it inserts the visit (`WITH inserted AS (INSERT … RETURNING *) INSERT INTO
- * audit_log SELECT … FROM inserted`).
+ * audit_log SELECT … FROM inserted`). The statement's shape is fixed, so it is compiled once.
  */
 async function insertIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string, audit?: AuditRow): Promise<VisitRow | undefined> {
-  const insert = insertVisitIfAllowed(trx, order, v, month);
-  if (!audit) return insert.returningAll().executeTakeFirst();
-  return trx
-    .with('inserted', () => insert.returningAll())
-    .with('audited', (db) =>
-      db
+  const values: VisitValues = {
+    visitId: randomUUID(),
+    orderId: order.order_id,
+    customerId: order.customer_id,
+    providerId: order.provider_id,
+    externalId: v.externalId,
+    kind: v.kind,
+    start: new Date(v.start),
+    end: new Date(v.end),
+    month,
+  };
+  const inserted = !audit
+    ? await insertVisit(trx, values)
+    : audit.agent === undefined
+      ? await insertVisitAudited(trx, { ...values, ...audit })
+      : await insertVisitAuditedWithAgent(trx, { ...values, ...audit });
+  return inserted.rows[0];
+}
+
+const insertVisit = compiledOnce((db: BillingDb, a: VisitValues) => insertVisitIfAllowed(db, a).returningAll());
+const insertVisitAudited = compiledOnce((db: BillingDb, a: VisitValues & AuditRow) => insertVisitAndAudit(db, a, false));
+const insertVisitAuditedWithAgent = compiledOnce((db: BillingDb, a: VisitValues & AuditRow) => insertVisitAndAudit(db, a, true));
+
+function insertVisitAndAudit(db: BillingDb, a: VisitValues & AuditRow, withAgent: boolean) {
+  return db
+    .with('inserted', () => insertVisitIfAllowed(db, a).returningAll())
+    .with('audited', (cte) =>
+      cte
         .insertInto('audit_log')
-        .columns(['actor', 'actor_role', ...(audit.agent === undefined ? [] : (['agent'] as const)), 'action', 'entity', 'entity_id', 'before', 'after', 'correlation_id'])
+        .columns(['actor', 'actor_role', ...(withAgent ? (['agent'] as const) : []), 'action', 'entity', 'entity_id', 'before', 'after', 'correlation_id'])
         .expression(
-          db
+          cte
             .selectFrom('inserted')
             .select([
-              sql<string>`${audit.actor}::text`.as('actor'),
-              sql<string>`${audit.actor_role}::text`.as('actor_role'),
-              ...(audit.agent === undefined ? [] : [sql<string>`${audit.agent}::text`.as('agent')]),
-              sql<string>`${audit.action}::text`.as('action'),
-              sql<string>`${audit.entity}::text`.as('entity'),
-              sql<string>`${audit.entity_id}::text`.as('entity_id'),
-              sql<string | null>`${audit.before}::jsonb`.as('before'),
-              sql<string | null>`${audit.after}::jsonb`.as('after'),
-              sql<string | null>`${audit.correlation_id}::text`.as('correlation_id'),
+              sql<string>`${a.actor}::text`.as('actor'),
+              sql<string>`${a.actor_role}::text`.as('actor_role'),
+              ...(withAgent ? [sql<string>`${a.agent}::text`.as('agent')] : []),
+              sql<string>`${a.action}::text`.as('action'),
+              sql<string>`${a.entity}::text`.as('entity'),
+              sql<string>`${a.entity_id}::text`.as('entity_id'),
+              sql<string | null>`${a.before}::jsonb`.as('before'),
+              sql<string | null>`${a.after}::jsonb`.as('after'),
+              sql<string | null>`${a.correlation_id}::text`.as('correlation_id'),
             ]),
         ),
     )
     .selectFrom('inserted')
-    .selectAll()
-    .executeTakeFirst();
+    .selectAll();
 }
 
-function insertVisitIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string) {
-  const start = new Date(v.start);
-  const end = new Date(v.end);
+function insertVisitIfAllowed(trx: BillingDb, a: VisitValues) {
   return trx
     .insertInto('visits')
     .columns(['visit_id', 'order_id', 'customer_id', 'provider_id', 'external_id', 'kind', 'start_at', 'end_at', 'local_month', 'status'])
     .expression(
       trx
         .selectNoFrom([
-          sql`${randomUUID()}::uuid`.as('visit_id'),
-          sql`${order.order_id}::uuid`.as('order_id'),
-          sql`${order.customer_id}::uuid`.as('customer_id'),
-          sql`${order.provider_id}`.as('provider_id'),
-          sql`${v.externalId}`.as('external_id'),
-          sql`${v.kind}`.as('kind'),
-          sql`${start}::timestamptz`.as('start_at'),
-          sql`${end}::timestamptz`.as('end_at'),
-          sql`${month}`.as('local_month'),
+          sql`${a.visitId}::uuid`.as('visit_id'),
+          sql`${a.orderId}::uuid`.as('order_id'),
+          sql`${a.customerId}::uuid`.as('customer_id'),
+          sql`${a.providerId}`.as('provider_id'),
+          sql`${a.externalId}`.as('external_id'),
+          sql`${a.kind}`.as('kind'),
+          sql`${a.start}::timestamptz`.as('start_at'),
+          sql`${a.end}::timestamptz`.as('end_at'),
+          sql`${a.month}`.as('local_month'),
           sql`'reported'`.as('status'),
         ])
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('month_approvals').select(sql`1`.as('one')).where('order_id', '=', order.order_id).where('month', '=', month))),
+          not(exists(selectFrom('month_approvals').select(sql`1`.as('one')).where('order_id', '=', a.orderId).where('month', '=', a.month))),
         )
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
               selectFrom('visits')
                 .select(sql`1`.as('one'))
-                .where('customer_id', '=', order.customer_id)
-                .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${start}::timestamptz, ${end}::timestamptz)`),
+                .where('customer_id', '=', a.customerId)
+                .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${a.start}::timestamptz, ${a.end}::timestamptz)`),
             ),
           ),
         ),
