@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IsoDate, IsoMonth, addDays, lastDayOfMonth, monthsCovered, nextMonth, previousMonth, startOfDayMs, stockholmDate, stockholmMonth } from './calendar-date.js';
+import fc from 'fast-check';
+import { IsoDate, IsoMonth, addDays, lastDayOfMonth, monthsCovered, nextMonth, previousMonth, startOfDayMs, stockholmDate, stockholmDateByIntl, stockholmMonth } from './calendar-date.js';
 
 describe('calendar dates and months at the edge', () => {
   it.each(['2026-02', '1900-01', '2999-12'])('accepts the month %s', (month) => {
@@ -32,6 +33,34 @@ describe("the municipality's day at an instant (Europe/Stockholm)", () => {
     ['2026-12-31T23:00:00Z', '2027-01-01'], // New Year in Stockholm, still 2026 in UTC
   ])('at %s is %s', (instant, date) => {
     expect(stockholmDate(new Date(instant))).toBe(date);
+  });
+
+  it('is the date Intl formats at every quarter hour of the days around each summer-time change 2024–2027, every hour of 2026, and every 97th hour 1900–2100', () => {
+    const differing: string[] = [];
+    const check = (ms: number) => {
+      // The quarter hour's first instant and the last one of the hour it falls in.
+      for (const t of [new Date(ms), new Date(Math.floor(ms / 3_600_000) * 3_600_000 + 3_599_999)]) if (stockholmDate(t) !== stockholmDateByIntl(t)) differing.push(t.toISOString());
+    };
+    const changes = ['2024-03-31', '2024-10-27', '2025-03-30', '2025-10-26', '2026-03-29', '2026-10-25', '2027-03-28', '2027-10-31'];
+    for (const day of changes) for (let ms = Date.parse(`${day}T00:00:00Z`) - 24 * 3_600_000; ms < Date.parse(`${day}T00:00:00Z`) + 48 * 3_600_000; ms += 15 * 60_000) check(ms);
+    for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 3_600_000) check(ms);
+    for (let ms = Date.UTC(1900, 0, 1); ms < Date.UTC(2100, 0, 1); ms += 97 * 3_600_000) check(ms);
+    expect(differing).toEqual([]);
+  });
+
+  it('is the date Intl formats at any instant from 1800 to 2200 (before 1900 Stockholm was not a whole hour from UTC)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1800, 0, 1), max: Date.UTC(2200, 0, 1) }), (ms) => {
+        expect(stockholmDate(new Date(ms))).toBe(stockholmDateByIntl(new Date(ms)));
+      }),
+      { numRuns: 5_000 },
+    );
+    // The last seconds of 1899, when Stockholm kept no whole-hour offset in some versions of the tz database.
+    expect(stockholmDate(new Date('1899-12-31T22:59:50Z'))).toBe(stockholmDateByIntl(new Date('1899-12-31T22:59:50Z')));
+  });
+
+  it('refuses an invalid date as Intl does', () => {
+    expect(() => stockholmDate(new Date(Number.NaN))).toThrow(RangeError);
   });
 });
 

@@ -132,14 +132,44 @@ export function daysInMonth(month: string): number {
 
 const STOCKHOLM_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+/** The Stockholm date at an instant as `Intl` formats it: what {@link stockholmDate} keeps per hour. */
+export function stockholmDateByIntl(at: Date): string {
+  const parts = Object.fromEntries(STOCKHOLM_DATE.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts['year']}-${parts['month']}-${parts['day']}`;
+}
+
+const HOUR_MS = 3_600_000;
+/**
+ * From 1900 on, Europe/Stockholm's offset from UTC has been a whole number of hours (+1, +2, and +3
+ * in the war years of the tz database's shared Berlin rules) and it has changed only on a whole UTC
+ * hour, so its midnight falls on a whole UTC hour and the date is the same all through one. Before
+ * 1900 the tz database has a local mean time (+0:53:28, or +1:12:12 and +1:00:14 in older versions),
+ * so those instants are formatted one by one.
+ */
+const WHOLE_HOURS_FROM_MS = Date.UTC(1900, 0, 1);
+/** The Stockholm date of each UTC hour seen lately, by the hour's number since 1970; cleared when full. */
+const dateOfHour = new Map<number, string>();
+const MAX_HOURS_KEPT = 8192;
+
 /**
  * The calendar date in Europe/Stockholm at an instant, `YYYY-MM-DD`: the municipality's day, on
  * which deadlines, "tomorrow" and a decision's date fall. Pure: the caller passes the instant (its
- * clock), so workflows and tests fix it.
+ * clock), so workflows and tests fix it. `Intl` formats each UTC hour once (formatting cost about a
+ * tenth of the visit report's own work per call, bench README section 14); the test compares it
+ * with `Intl` at every quarter hour across years of summer-time changes.
  */
 export function stockholmDate(at: Date): string {
-  const parts = Object.fromEntries(STOCKHOLM_DATE.formatToParts(at).map((p) => [p.type, p.value]));
-  return `${parts['year']}-${parts['month']}-${parts['day']}`;
+  const ms = at.getTime();
+  // An invalid date (NaN) or one before 1900 goes to Intl as it is (which refuses the invalid one).
+  if (!(ms >= WHOLE_HOURS_FROM_MS)) return stockholmDateByIntl(at);
+  const hour = Math.floor(ms / HOUR_MS);
+  let date = dateOfHour.get(hour);
+  if (date === undefined) {
+    date = stockholmDateByIntl(new Date(hour * HOUR_MS));
+    if (dateOfHour.size >= MAX_HOURS_KEPT) dateOfHour.clear();
+    dateOfHour.set(hour, date);
+  }
+  return date;
 }
 
 /** The month in Europe/Stockholm at an instant, `YYYY-MM`: where a visit is billed (DOMAIN.md §2). */

@@ -31,12 +31,13 @@ export {
   enqueueEvent,
   OutboxRelay,
   audit,
+  auditRow,
   markEventProcessed,
   markEventsProcessed,
   purgeMessaging,
   startMessagingPurge,
 } from './outbox.js';
-export type { MessagingTables, MessagingRetention, EventPublisher, Actor, AnyServiceDb } from './outbox.js';
+export type { MessagingTables, MessagingRetention, EventPublisher, Actor, AnyServiceDb, AuditRow, AuditedChange } from './outbox.js';
 export {
   connectEventBus,
   startConsumer,

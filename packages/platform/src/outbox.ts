@@ -309,28 +309,47 @@ export function startMessagingPurge(
  */
 export type Actor = { sub: string; role: string; onBehalfOf?: { sub: string; role: string } | undefined };
 
+/** What an audit row records: the change, in the terms of its entity. */
+export type AuditedChange = { action: string; entity: string; entityId: string; before?: unknown; after?: unknown; correlationId?: string | null };
+
+/** The columns of one audit row as {@link audit} inserts it (`agent` only when there is one). */
+export type AuditRow = {
+  actor: string;
+  actor_role: string;
+  agent?: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  /** JSON text, or null. */
+  before: string | null;
+  /** JSON text, or null. */
+  after: string | null;
+  correlation_id: string | null;
+};
+
+/**
+ * The audit row of a change, for a statement that writes it together with the change it records
+ * (a CTE: the row is then written exactly when the change is). {@link audit} inserts the same row.
+ */
+export function auditRow(actor: Actor, change: AuditedChange): AuditRow {
+  return {
+    actor: actor.onBehalfOf?.sub ?? actor.sub,
+    actor_role: actor.onBehalfOf?.role ?? actor.role,
+    // Only named when there is one, so a database without the column (no audit agent migration) still takes direct changes.
+    ...(actor.onBehalfOf ? { agent: actor.sub } : {}),
+    action: change.action,
+    entity: change.entity,
+    entity_id: change.entityId,
+    before: change.before === undefined ? null : JSON.stringify(change.before),
+    after: change.after === undefined ? null : JSON.stringify(change.after),
+    correlation_id: change.correlationId ?? null,
+  };
+}
+
 /** Records one change in the audit trail, inside the transaction that makes the change: who, in what role, through which agent, when, what. */
-export async function audit(
-  service: AnyServiceDb,
-  actor: Actor,
-  change: { action: string; entity: string; entityId: string; before?: unknown; after?: unknown; correlationId?: string | null },
-): Promise<void> {
+export async function audit(service: AnyServiceDb, actor: Actor, change: AuditedChange): Promise<void> {
   const trx = service as Kysely<MessagingTables>;
-  await trx
-    .insertInto('audit_log')
-    .values({
-      actor: actor.onBehalfOf?.sub ?? actor.sub,
-      actor_role: actor.onBehalfOf?.role ?? actor.role,
-      // Only named when there is one, so a database without the column (no audit agent migration) still takes direct changes.
-      ...(actor.onBehalfOf ? { agent: actor.sub } : {}),
-      action: change.action,
-      entity: change.entity,
-      entity_id: change.entityId,
-      before: change.before === undefined ? null : JSON.stringify(change.before),
-      after: change.after === undefined ? null : JSON.stringify(change.after),
-      correlation_id: change.correlationId ?? null,
-    })
-    .execute();
+  await trx.insertInto('audit_log').values(auditRow(actor, change)).execute();
 }
 
 /**

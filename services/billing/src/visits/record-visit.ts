@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { DELIVERY_ROUTES, monthOf, stockholmDate } from '@kundval/domain';
-import { conflict, invalid, type AppError } from '@kundval/platform';
+import { conflict, invalid, type AppError, type AuditRow } from '@kundval/platform';
 import type { BillingDb } from '../store/db.js';
 import type { BillingTables } from '../store/schema.js';
 import { deliveryUnitOf, orderEnd } from '../areas.js';
+import { compiledOnce } from './compiled-once.js';
 
 import type { OrderRow } from '../store/rows.js';
 export type { OrderRow };
@@ -53,17 +54,27 @@ export function orderDeliveriesLock(orderId: string | RawBuilder<string>): RawBu
  * `orderEnded` event shortens it), not in a month the customer has approved (or a case handler
  * closed as nothing delivered), and overlaps no other visit of the same customer. The caller holds
  * {@link lockOrderDeliveries} for the order, taken once for the whole report.
+ *
+ * With `audit`, the report's audit row is written by the statement that inserts the visit (one
+ * round trip less for the last visit of a report): `audited` says whether it was, which it is
+ * exactly when the visit was inserted; otherwise the caller writes it as before.
  */
-export async function recordVisit(trx: BillingDb, order: OrderRow, v: ReportedVisit, field: string): Promise<{ row: VisitRow; created: boolean }> {
+export async function recordVisit(
+  trx: BillingDb,
+  order: OrderRow,
+  v: ReportedVisit,
+  field: string,
+  audit?: AuditRow,
+): Promise<{ row: VisitRow; created: boolean; audited: boolean }> {
   const unit = deliveryUnitOf(order.area_id);
   // Days of a nursing home or a day activity, and sessions, have routes of their own; the refusal names it.
   if (unit !== 'minutes-by-band') throw conflict('BILLING.AREA_MISMATCH', `Order ${order.order_id} is in ${order.area_id}, paid by ${unit}, not by the minute: report it with ${DELIVERY_ROUTES[unit]}.`, { field });
   // One statement on the usual path: a visit that passes the rules needing no database is inserted
   // only if its month is open, it overlaps no visit of the customer and its externalId is new.
   // Otherwise every rule is checked in the order they are told, to say why (or to find it re-sent).
-  const row = refusedWithoutDatabase(order, v, field) ? undefined : await insertIfAllowed(trx, order, v, monthOf(stockholmDate(new Date(v.start))));
-  if (row) return { row, created: true };
-  return explainRefusal(trx, order, v, field);
+  const row = refusedWithoutDatabase(order, v, field) ? undefined : await insertIfAllowed(trx, order, v, monthOf(stockholmDate(new Date(v.start))), audit);
+  if (row) return { row, created: true, audited: audit !== undefined };
+  return { ...(await explainRefusal(trx, order, v, field)), audited: false };
 }
 
 /** The first rule the visit breaks that needs nothing from the database (its length, the order's validity), or null. */
@@ -80,44 +91,109 @@ function refusedWithoutDatabase(order: OrderRow, v: ReportedVisit, field: string
   return null;
 }
 
-/** Inserts the visit unless its month is settled, it overlaps another of the customer's, or its externalId is taken; the row, or undefined. */
-function insertIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string): Promise<VisitRow | undefined> {
-  const start = new Date(v.start);
-  const end = new Date(v.end);
+/** The values of the visit's insert, as {@link insertIfAllowed} sends them. */
+type VisitValues = {
+  visitId: string;
+  orderId: string;
+  customerId: string;
+  providerId: string;
+  externalId: string;
+  kind: string;
+  start: Date;
+  end: Date;
+  month: string;
+};
+
+/**
+ * Inserts the visit unless its month is settled, it overlaps another of the customer's, or its
+ * externalId is taken; the row, or undefined. With `audit`, the same statement writes the audit row
+ * when, and only when, it inserts the visit (`WITH inserted AS (INSERT … RETURNING *) INSERT INTO
+ * audit_log SELECT … FROM inserted`). The statement's shape is fixed, so it is compiled once.
+ */
+async function insertIfAllowed(trx: BillingDb, order: OrderRow, v: ReportedVisit, month: string, audit?: AuditRow): Promise<VisitRow | undefined> {
+  const values: VisitValues = {
+    visitId: randomUUID(),
+    orderId: order.order_id,
+    customerId: order.customer_id,
+    providerId: order.provider_id,
+    externalId: v.externalId,
+    kind: v.kind,
+    start: new Date(v.start),
+    end: new Date(v.end),
+    month,
+  };
+  const inserted = !audit
+    ? await insertVisit(trx, values)
+    : audit.agent === undefined
+      ? await insertVisitAudited(trx, { ...values, ...audit })
+      : await insertVisitAuditedWithAgent(trx, { ...values, ...audit });
+  return inserted.rows[0];
+}
+
+const insertVisit = compiledOnce((db: BillingDb, a: VisitValues) => insertVisitIfAllowed(db, a).returningAll());
+const insertVisitAudited = compiledOnce((db: BillingDb, a: VisitValues & AuditRow) => insertVisitAndAudit(db, a, false));
+const insertVisitAuditedWithAgent = compiledOnce((db: BillingDb, a: VisitValues & AuditRow) => insertVisitAndAudit(db, a, true));
+
+function insertVisitAndAudit(db: BillingDb, a: VisitValues & AuditRow, withAgent: boolean) {
+  return db
+    .with('inserted', () => insertVisitIfAllowed(db, a).returningAll())
+    .with('audited', (cte) =>
+      cte
+        .insertInto('audit_log')
+        .columns(['actor', 'actor_role', ...(withAgent ? (['agent'] as const) : []), 'action', 'entity', 'entity_id', 'before', 'after', 'correlation_id'])
+        .expression(
+          cte
+            .selectFrom('inserted')
+            .select([
+              sql<string>`${a.actor}::text`.as('actor'),
+              sql<string>`${a.actor_role}::text`.as('actor_role'),
+              ...(withAgent ? [sql<string>`${a.agent}::text`.as('agent')] : []),
+              sql<string>`${a.action}::text`.as('action'),
+              sql<string>`${a.entity}::text`.as('entity'),
+              sql<string>`${a.entity_id}::text`.as('entity_id'),
+              sql<string | null>`${a.before}::jsonb`.as('before'),
+              sql<string | null>`${a.after}::jsonb`.as('after'),
+              sql<string | null>`${a.correlation_id}::text`.as('correlation_id'),
+            ]),
+        ),
+    )
+    .selectFrom('inserted')
+    .selectAll();
+}
+
+function insertVisitIfAllowed(trx: BillingDb, a: VisitValues) {
   return trx
     .insertInto('visits')
     .columns(['visit_id', 'order_id', 'customer_id', 'provider_id', 'external_id', 'kind', 'start_at', 'end_at', 'local_month', 'status'])
     .expression(
       trx
         .selectNoFrom([
-          sql`${randomUUID()}::uuid`.as('visit_id'),
-          sql`${order.order_id}::uuid`.as('order_id'),
-          sql`${order.customer_id}::uuid`.as('customer_id'),
-          sql`${order.provider_id}`.as('provider_id'),
-          sql`${v.externalId}`.as('external_id'),
-          sql`${v.kind}`.as('kind'),
-          sql`${start}::timestamptz`.as('start_at'),
-          sql`${end}::timestamptz`.as('end_at'),
-          sql`${month}`.as('local_month'),
+          sql`${a.visitId}::uuid`.as('visit_id'),
+          sql`${a.orderId}::uuid`.as('order_id'),
+          sql`${a.customerId}::uuid`.as('customer_id'),
+          sql`${a.providerId}`.as('provider_id'),
+          sql`${a.externalId}`.as('external_id'),
+          sql`${a.kind}`.as('kind'),
+          sql`${a.start}::timestamptz`.as('start_at'),
+          sql`${a.end}::timestamptz`.as('end_at'),
+          sql`${a.month}`.as('local_month'),
           sql`'reported'`.as('status'),
         ])
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('month_approvals').select(sql`1`.as('one')).where('order_id', '=', order.order_id).where('month', '=', month))),
+          not(exists(selectFrom('month_approvals').select(sql`1`.as('one')).where('order_id', '=', a.orderId).where('month', '=', a.month))),
         )
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(
               selectFrom('visits')
                 .select(sql`1`.as('one'))
-                .where('customer_id', '=', order.customer_id)
-                .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${start}::timestamptz, ${end}::timestamptz)`),
+                .where('customer_id', '=', a.customerId)
+                .where(sql<boolean>`tstzrange(start_at, end_at) && tstzrange(${a.start}::timestamptz, ${a.end}::timestamptz)`),
             ),
           ),
         ),
     )
-    .onConflict((oc) => oc.columns(['provider_id', 'external_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+    .onConflict((oc) => oc.columns(['provider_id', 'external_id']).doNothing());
 }
 
 /**

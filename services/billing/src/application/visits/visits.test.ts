@@ -38,17 +38,52 @@ describe.each(testEngines())('visit use cases on %s', (engine) => {
     expect((await listVisits(queryAs(store.db, customer(order)), { orderId: order.orderId, month: '2025-03' })).map((v) => v.externalId)).toEqual(['a', 'b']);
   });
 
-  it('reports one visit in three statements: the order read in scope with its lock, the insert, the audit', async () => {
+  it('reports one visit in two statements: the order read in scope with its lock, and the insert that writes the audit row with it', async () => {
     const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
-    // Each statement's kind, recorded as its result comes back (one per round trip; subqueries are transformed too, so not counted there).
+    // Each statement's kind, recorded as its result comes back (one per round trip; subqueries are transformed too, so not counted
+    // there). The visit's insert is compiled once, without the plugins (`compiledOnce`), so it has no kind here.
     const kinds = new Map<unknown, string>();
     const sent: string[] = [];
     const plugin: KyselyPlugin = {
       transformQuery: (args) => (kinds.set(args.queryId, args.node.kind), args.node),
-      transformResult: async (args) => (sent.push(kinds.get(args.queryId)!), args.result),
+      transformResult: async (args) => (sent.push(kinds.get(args.queryId) ?? 'compiled once'), args.result),
     };
     await inUseCase(store.db.withPlugin(plugin) as BillingDb, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('s1', '10')] }));
-    expect(sent).toEqual(['SelectQueryNode', 'InsertQueryNode', 'InsertQueryNode']);
+    // The insert is a CTE (`WITH inserted AS (INSERT …), audited AS (INSERT INTO audit_log …) SELECT … FROM inserted`).
+    expect(sent).toEqual(['SelectQueryNode', 'compiled once']);
+  });
+
+  const auditsOf = (o: SeededOrder) =>
+    store.db
+      .selectFrom('audit_log')
+      .select(['actor', 'actor_role', 'agent', 'action', 'entity', 'entity_id', 'before', 'after', 'correlation_id'])
+      .where('entity', '=', 'order')
+      .where('entity_id', '=', o.orderId)
+      .orderBy('id')
+      .execute();
+
+  it('audits a report exactly once with the whole report, whether its last visit is new or re-sent, and not a refused one', async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    const first = [visit('r1', '11'), visit('r2', '12')];
+    await inUseCase(store.db, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: first }));
+    // The last visit re-sent: its insert writes nothing, so the audit row is written on its own.
+    const second = [visit('r3', '13'), visit('r2', '12')];
+    await inUseCase(store.db, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: second }));
+    // Refused at its last visit (it overlaps r3): nothing of the report stays, its audit neither.
+    const refused = await inUseCase(store.db, provider(order), (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('r4', '14'), { ...visit('r5', '13'), externalId: 'r5' }] })).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'BILLING.VISIT_OVERLAPS' });
+    const row = (after: unknown) => ({ actor: 'provider-user', actor_role: 'provider', agent: null, action: 'visits.reported', entity: 'order', entity_id: order.orderId, before: null, after, correlation_id: 'use-case-test' });
+    expect(await auditsOf(order)).toEqual([row(first), row(second)]);
+    expect((await store.db.selectFrom('visits').select('external_id').where('order_id', '=', order.orderId).orderBy('external_id').execute()).map((v) => v.external_id)).toEqual(['r1', 'r2', 'r3']);
+  });
+
+  it('names the agent in the audit row the insert writes when the report is made on a provider user\'s behalf', async () => {
+    const order = await seedOrder(store.db, { providerId: 'uc-omsorg' });
+    const agent: Principal = { sub: 'integration', role: 'system', onBehalfOf: { sub: 'provider-user', role: 'provider', providerId: order.providerId } };
+    await inUseCase(store.db, agent, (ctx) => reportVisits(ctx, { orderId: order.orderId, visits: [visit('b1', '15')] }));
+    expect(await auditsOf(order)).toEqual([
+      { actor: 'provider-user', actor_role: 'provider', agent: 'integration', action: 'visits.reported', entity: 'order', entity_id: order.orderId, before: null, after: [visit('b1', '15')], correlation_id: 'use-case-test' },
+    ]);
   });
 
   it.runIf(engine === 'postgres')("holds the order's deliveries lock from the read of the order until the report commits", async () => {
