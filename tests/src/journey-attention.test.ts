@@ -105,6 +105,11 @@ describe.each(TOPOLOGIES)('a command refused for good becomes an attention a per
     expect(open).toEqual([expect.objectContaining({ kind: 'command-failed', key: waiting.attention!.attentionId })]);
     expect(open[0]!.message).toMatch(/assignDefaultProvider.*ORDERS\.NO_DEFAULT_PROVIDER/);
 
+    // The worker as shipped keeps no stack per workflow promise (ADR 0052), so the stack-trace query the Temporal UI asks
+    // of a waiting journey gets the SDK's own refusal: the setting reached the worker's workflow threads.
+    const stackTrace = await temporal.workflow.getHandle(journeyWorkflowId(applicationId)).query('__stack_trace').then(() => 'answered', (err: unknown) => (err instanceof Error ? err.message : String(err)));
+    expect(stackTrace).toMatch(/Workflow stack traces are not enabled on this worker/);
+
     // Only an operator or a case handler resolves it, with a valid body, and only the attention that is open.
     const path = `${workflows()}/journeys/${applicationId}/attention`;
     expect((await people().citizen(customerId).call('POST', `${path}/retry`)).status).toBe(403);
