@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { messagingMigration, openDatabase, type Database } from '@kundval/platform';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { messagingMigration, openDatabase, type Database, type MessagingTables } from '@kundval/platform';
 import { testDatabaseUrl, testEngines } from '@kundval/platform/testing';
 import type { BillingTables } from './schema.js';
 import type { BillingDb } from './db.js';
@@ -10,12 +9,12 @@ import { insertRows } from './insert-rows.js';
 import { enqueueEvents } from '../outbox-bulk.js';
 
 describe.each(testEngines())('rows written by pre-built statements on %s', (engine) => {
-  let database: Database<unknown>;
+  let database: Database<BillingTables & MessagingTables>;
   let db: BillingDb;
 
   beforeAll(async () => {
-    database = await openDatabase<BillingTables>({ url: await testDatabaseUrl(engine, inject('postgresUrl'), 'insert_rows'), schema: 'billing', migrations: { '0000_messaging': messagingMigration, ...billingMigrations } });
-    db = database.db as unknown as BillingDb;
+    database = await openDatabase<BillingTables & MessagingTables>({ url: await testDatabaseUrl(engine, inject('postgresUrl'), 'insert_rows'), schema: 'billing', migrations: { '0000_messaging': messagingMigration, ...billingMigrations } });
+    db = database.db;
   });
   afterAll(() => database?.close());
 
