@@ -236,8 +236,12 @@ export async function runBillingMonth(options: BillingRunOptions): Promise<{ cre
         after: { runId, month, periodMonth, statementOre: statement.totalOre, previouslyPaidOre, paidOre, rechargedOre, payments, orders: statement.orderCount, refused: refused.length },
         correlationId,
       });
-      await heartbeat(trx);
-      await trx.updateTable('billing_runs').set((eb) => ({ orders_priced: eb('orders_priced', '+', statement.orderCount) })).where('run_id', '=', runId).execute();
+      // The heartbeat and the progress in one statement: a round trip less per provider.
+      await trx
+        .updateTable('billing_runs')
+        .set((eb) => ({ heartbeat_at: clock(), orders_priced: eb('orders_priced', '+', statement.orderCount) }))
+        .where('run_id', '=', runId)
+        .execute();
     });
   // Providers ahead: while a provider is priced and written, the next one's transaction has taken
   // its lock and read its ledgers, and its deliveries are on their way on another connection.
