@@ -1,7 +1,7 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startPostgres } from '@kundval/infra';
@@ -11,7 +11,7 @@ import { Child } from '../lib/child.js';
 import { compare, writeResult } from '../lib/results.js';
 import { logFile } from '../lib/service-process.js';
 import { copySink, generate, insertSink, type Workload } from './generate.js';
-import { billingTable, variantTable } from './report.js';
+import { baselineTable, billingTable, variantTable } from './report.js';
 import { MIGRATIONS, PRODUCT_DEFAULTS, SCHEMA, type Measurement, type MeasureSpec, type RunTuning } from './shared.js';
 
 /**
@@ -37,6 +37,13 @@ const { values: args } = parseArgs({
     'pages-ahead': { type: 'string', description: 'runBillingMonth pagesAhead (product default 1)' },
     'floor-fetch': { type: 'string', description: 'rows per FETCH of the floor; the visit page size by default' },
     variant: { type: 'string', multiple: true, default: [], description: 'tuning: also run the product with other page sizes, e.g. customer-page=5000 (repeatable)' },
+    'baseline-build': {
+      type: 'string',
+      multiple: true,
+      default: [],
+      description:
+        'a copy of an earlier build of services/billing/dist (inside the repository, so its imports resolve): measured as the side "baseline <folder name>" in the same rotation, to compare a code change old against new (repeatable)',
+    },
     pglite: { type: 'boolean', default: false, description: 'also run the sizes up to --pglite-max on PGlite' },
     'pglite-max': { type: 'string', default: '60000' },
     seed: { type: 'string', default: '1' },
@@ -77,6 +84,8 @@ const variants = args.variant!.map((v) => {
   ) as RunTuning;
   return { label: v, tuning: { ...tuning, ...overrides } };
 });
+const baselines = args['baseline-build']!.map((dir) => ({ label: `baseline ${basename(resolve(dir))}`, module: resolve(dir, 'index.js') }));
+for (const b of baselines) if (!existsSync(b.module)) throw new Error(`--baseline-build: no ${b.module}`);
 const floorFetchSize = Number(args['floor-fetch'] ?? tuning.visitPageSize ?? PRODUCT_DEFAULTS.visitPageSize);
 const seed = Number(args.seed);
 const repsFor = (visits: number) => (visits >= 10_000_000 ? largeReps : reps);
@@ -178,9 +187,32 @@ try {
     summary['variants'] = variantRows as never;
     tables.push(variantTable(variantRows));
   }
+  if (baselines.length > 0) {
+    const of = (engine: Engine, visits: number, side: string, pick: (m: Measurement) => number) =>
+      runs.filter((r) => r.engine === engine && r.visits === visits && r.side === side).sort((a, b) => a.rep - b.rep).map((r) => pick(r.result));
+    const baselineRows = (['postgres', 'pglite'] as const).flatMap((engine) =>
+      sizes.flatMap((visits) =>
+        baselines.flatMap((b) =>
+          of(engine, visits, b.label, (m) => m.seconds).length === 0
+            ? []
+            : [
+                {
+                  engine,
+                  visits,
+                  label: b.label,
+                  time: compare('wall time', 's', of(engine, visits, 'product', (m) => m.seconds), of(engine, visits, b.label, (m) => m.seconds)),
+                  cpu: compare('CPU time', 's', of(engine, visits, 'product', (m) => m.cpuSeconds), of(engine, visits, b.label, (m) => m.cpuSeconds)),
+                },
+              ],
+        ),
+      ),
+    );
+    summary['baselines'] = baselineRows as never;
+    tables.push(baselineTable(baselineRows));
+  }
   const table = tables.join('\n\n');
   const file = writeResult('billing', {
-    options: { sizes, reps, largeReps, variants, tuning: { ...PRODUCT_DEFAULTS, ...tuning }, floorFetchSize, seed, pglite: args.pglite, pgliteMax: Number(args['pglite-max']), quick: args.quick, full: args.full },
+    options: { sizes, reps, largeReps, variants, baselineBuilds: baselines, tuning: { ...PRODUCT_DEFAULTS, ...tuning }, floorFetchSize, seed, pglite: args.pglite, pgliteMax: Number(args['pglite-max']), quick: args.quick, full: args.full },
     loads,
     summary,
     runs,
@@ -202,6 +234,7 @@ async function measureSize(engine: Engine, url: string, visits: number) {
     { side: 'product', spec: { mode: 'product', url, tuning, floorFetchSize } },
     { side: 'floor', spec: { mode: 'floor', url, tuning, floorFetchSize } },
     ...variants.map((v) => ({ side: `variant ${v.label}`, spec: { mode: 'product' as const, url, tuning: v.tuning, floorFetchSize } })),
+    ...baselines.map((b) => ({ side: b.label, spec: { mode: 'product' as const, url, tuning, floorFetchSize, billingModule: b.module } })),
   ];
   for (let rep = 1; rep <= repsFor(visits); rep++) {
     const order = sides.length === 2 ? (rep % 2 === 1 ? sides : [...sides].reverse()) : [...sides.slice((rep - 1) % sides.length), ...sides.slice(0, (rep - 1) % sides.length)];

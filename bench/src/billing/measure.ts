@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
-import { runBillingMonth, type BillingDb, type BillingTables } from '@kundval/billing';
+import { pathToFileURL } from 'node:url';
+import * as workspaceBilling from '@kundval/billing';
+import type { BillingDb, BillingTables } from '@kundval/billing';
 import { openDatabase, type MessagingTables } from '@kundval/platform';
 import { serve, tell } from '../lib/child.js';
 import { plainLoop } from './floor.js';
@@ -13,6 +15,8 @@ import { EXECUTION_DATE, MB, MIGRATIONS, MONTH, SCHEMA, TARIFF_ORE_PER_HOUR, typ
  * clears what an earlier repetition's run wrote, so every repetition bills the same month afresh.
  */
 const spec = JSON.parse(process.argv[2]!) as MeasureSpec;
+// `--baseline-build`: the same run from an earlier build, measured in the same rotation as the workspace's.
+const { runBillingMonth } = (spec.billingModule ? await import(pathToFileURL(spec.billingModule).href) : workspaceBilling) as typeof workspaceBilling;
 const database = await openDatabase<BillingTables & MessagingTables>({ url: spec.url, schema: SCHEMA, migrations: MIGRATIONS });
 const db = database.db as BillingDb;
 const rssMB = () => process.memoryUsage.rss() / MB;

@@ -43,3 +43,19 @@ export function variantTable(rows: Array<{ engine: string; visits: number; label
     'Median of the repetitions, (min–max) in brackets.',
   ].join('\n');
 }
+
+/** The workspace's build against earlier ones (`--baseline-build`), each measured in the same rotation. */
+export function baselineTable(rows: Array<{ engine: string; visits: number; label: string; time: ComparedMetric; cpu: ComparedMetric }>): string {
+  return [
+    '### Billing run: this build against earlier builds',
+    '',
+    '| Engine | Visits | Baseline | this build (s) | baseline (s) | Ratio (this ÷ baseline) | this build CPU (s) | baseline CPU (s) | CPU ratio |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.engine} | ${r.visits.toLocaleString('en-US').replace(/,/g, ' ')} | ${r.label} | ${formatSummary(r.time.product)} | ${formatSummary(r.time.baseline)} | ${formatSummary(r.time.ratio, 3)} | ${formatSummary(r.cpu.product)} | ${formatSummary(r.cpu.baseline)} | ${formatSummary(r.cpu.ratio, 3)} |`,
+    ),
+    '',
+    'Median of the repetitions, (min–max) in brackets; ratios per repetition.',
+  ].join('\n');
+}

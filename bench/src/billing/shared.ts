@@ -23,7 +23,14 @@ export type RunTuning = { visitPageSize?: number; providerPageSize?: number; cus
 export const PRODUCT_DEFAULTS = { visitPageSize: 5000, providerPageSize: 200, customerPageSize: 1000, insertBatchSize: 500, providersAhead: 1, pagesAhead: 1 } as const;
 
 /** What the orchestrator asks a measurement process to do. */
-export type MeasureSpec = { mode: 'product' | 'floor'; url: string; tuning: RunTuning; floorFetchSize: number };
+export type MeasureSpec = {
+  mode: 'product' | 'floor';
+  url: string;
+  tuning: RunTuning;
+  floorFetchSize: number;
+  /** The product from another build of `@kundval/billing` (its `dist/index.js`, absolute), instead of the workspace's (`--baseline-build`). */
+  billingModule?: string;
+};
 
 /** What both sides find in the month: compared after every pair, so the floor is known to add up the same money. */
 export type Totals = { visitsRead: number; statementsOre: number; feesOre: number };

@@ -89,6 +89,17 @@ describe('statement accumulator', () => {
     );
   });
 
+  it('leaves the appendix out when asked, and nothing else (property)', () => {
+    fc.assert(
+      fc.property(visitsArb('2025-03'), (visits) => {
+        const full = stream(visits);
+        expect(stream(visits, { appendix: false })).toEqual({ ...full, visits: [] });
+        expect(stream(visits, { appendix: true })).toEqual(full);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('rounds each line once at finish, not per visit', () => {
     // 3 × 7 min at 293 SEK/h: per visit 3 × 3 418 = 10 254 öre; per line 21 min → 10 255.
     const result = stream([

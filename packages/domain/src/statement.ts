@@ -54,12 +54,19 @@ export type ProviderStatement = {
   unpricedMinutes: number;
   /** Non-payable visits and why. */
   excluded: ExcludedVisit[];
-  /** The approved visits that were priced. */
+  /** The approved visits that were priced: the appendix (empty from an accumulator made with `appendix: false`). */
   visits: StatementVisit[];
 };
 
 /** Input of {@link createStatementAccumulator}: a statement's input without the visits, which are added one by one. */
-export type StatementAccumulatorInput = Omit<ProviderStatementInput, 'visits'>;
+export type StatementAccumulatorInput = Omit<ProviderStatementInput, 'visits'> & {
+  /**
+   * Whether the statement lists its priced visits (`visits`, the appendix): true by default. A
+   * caller that reads only the lines, totals and exclusions (the billing run, an accumulator per
+   * order over a million visits) passes false and gets `visits: []`, saving an entry per visit.
+   */
+  appendix?: boolean;
+};
 
 /**
  * Prices a provider's month one visit at a time, for a billing run that streams visits instead of
@@ -91,6 +98,7 @@ const AccumulatorHeader = z.object({
   rateTables: z.array(z.unknown()),
   municipality: z.string().min(1).optional(),
   areaId: z.string().min(1).optional(),
+  appendix: z.boolean().optional(),
 });
 
 const Header = AccumulatorHeader.extend({ visits: z.array(z.unknown()) });
@@ -138,6 +146,7 @@ function openPricer(header: z.infer<typeof AccumulatorHeader>, bandsInput: TimeB
   }
   const providerKind = header.providerKind;
   const month = header.month;
+  const appendix = header.appendix ?? true;
   const bandIds = config.bands.map((b) => b.id);
 
   const lines = new Map<string, Line>();
@@ -225,7 +234,7 @@ function openPricer(header: z.infer<typeof AccumulatorHeader>, bandsInput: TimeB
         if (line === unpricedLine) visitUnpriced += minutes;
       }
       unpricedMinutes += visitUnpriced;
-      priced.push({ visitId: visit.visitId, customerId: visit.customerId, kind: visit.kind, minutes: (visit.endMs - visit.startMs) / 60_000, unpricedMinutes: visitUnpriced });
+      if (appendix) priced.push({ visitId: visit.visitId, customerId: visit.customerId, kind: visit.kind, minutes: (visit.endMs - visit.startMs) / 60_000, unpricedMinutes: visitUnpriced });
     },
     finish() {
       assertOpen();
@@ -257,7 +266,7 @@ function openPricer(header: z.infer<typeof AccumulatorHeader>, bandsInput: TimeB
 /**
  * Starts a provider's statement for a month whose visits are streamed in one at a time with
  * `add`, then priced with `finish`: for a billing run that must not hold all visits in memory. It
- * keeps the sums per (kind, band, rate), the statement's appendix (one small entry per visit) and,
+ * keeps the sums per (kind, band, rate), the statement's appendix (one small entry per visit, unless `appendix: false`) and,
  * to refuse duplicates and overlaps, each visit's id and each customer's intervals; not the visits.
  * The result equals {@link priceProviderStatement} of the same visits (which is built on it),
  * except that a duplicate or overlap is reported when its second visit is added.

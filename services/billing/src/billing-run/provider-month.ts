@@ -16,7 +16,15 @@ const ISO_UTC_US = `YYYY-MM-DD"T"HH24:MI:SS.US"Z"`;
 /** Statuses a statement shows: approved (paid), disputed and rejected (listed as excluded). Reported visits belong to unapproved months. */
 export const STATEMENT_STATUSES = ['approved', 'disputed', 'rejected'] as const;
 
-export type OrderOutcome = { order: OrderRow; now: OrderMonthNow } | { order: OrderRow; refused: AppError };
+/**
+ * The columns of an order the run reads (pricing, payments, recharges, level timelines, occupancy),
+ * not the whole row: orders are read with every page of deliveries.
+ */
+const RUN_ORDER_COLUMNS = ['order_id', 'application_id', 'customer_id', 'provider_id', 'provider_kind', 'area_id', 'municipality', 'placed_level', 'valid_to', 'end_date', 'deciding_municipality'] as const;
+/** An order as the run reads it. */
+export type RunOrder = Pick<OrderRow, (typeof RUN_ORDER_COLUMNS)[number]>;
+
+export type OrderOutcome = { order: RunOrder; now: OrderMonthNow } | { order: RunOrder; refused: AppError };
 
 export type ProviderMonthOptions = {
   providerId: string;
@@ -85,8 +93,8 @@ export function visitMicros(start: string, end: string): number {
 type VisitRow = { visit_id: string; order_id: string; customer_id: string; kind: 'care' | 'service'; status: (typeof STATEMENT_STATUSES)[number]; start: string; end: string };
 type DayRow = { id: string; order_id: string; customer_id: string; date: string; status: 'reported' | 'approved' | 'disputed' | 'rejected' };
 /** A page of deliveries with the orders its rows belong to (and, for unit areas, their level timelines), read together. */
-type DeliveryPage<R> = { rows: R[]; orders: Map<string, OrderRow>; levels: Map<string, LevelTimeline> };
-type PlacementPage = { orders: OrderRow[]; records: Array<OccupancyRecord & { order_id: string }>; levels: Map<string, LevelTimeline> };
+type DeliveryPage<R> = { rows: R[]; orders: Map<string, RunOrder>; levels: Map<string, LevelTimeline> };
+type PlacementPage = { orders: RunOrder[]; records: Array<OccupancyRecord & { order_id: string }>; levels: Map<string, LevelTimeline> };
 
 /** A provider's month's reads, under way: each source's next pages are fetched while the one before is priced. */
 export type ProviderReads = {
@@ -103,10 +111,10 @@ export type ProviderReadsOptions = Pick<ProviderMonthOptions, 'providerId' | 'mo
   pagesAhead?: number;
 };
 
-async function ordersById(db: BillingDb, ids: string[]): Promise<Map<string, OrderRow>> {
+async function ordersById(db: BillingDb, ids: string[]): Promise<Map<string, RunOrder>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  return new Map((await db.selectFrom('orders').selectAll().where('order_id', 'in', unique).execute()).map((o) => [o.order_id, o]));
+  return new Map((await db.selectFrom('orders').select(RUN_ORDER_COLUMNS).where('order_id', 'in', unique).execute()).map((o) => [o.order_id, o]));
 }
 
 /**
@@ -186,7 +194,7 @@ export function startProviderReads(db: BillingDb, options: ProviderReadsOptions)
           if (previous && previous.orders.length < orderPageSize) return null;
           let q = db
             .selectFrom('orders')
-            .selectAll()
+            .select(RUN_ORDER_COLUMNS)
             .where('provider_id', '=', providerId)
             .where('area_id', 'in', occupancyAreas)
             .where('valid_from', '<=', lastDayOfMonth(month))
@@ -267,7 +275,7 @@ async function priceFromReads(providerId: string, month: string, tables: RateTab
 
   // 1. Visits (minute areas), keyset-paged in (order, start, id) order.
   // `approved`: the order's entry in the tally, looked up once per order rather than once per visit (an order's visits are one customer's).
-  type OpenOrder = { order: OrderRow; pricer: OrderVisitPricer | null; refused: AppError | null; visits: number; approved: ApprovedDeliveries | null };
+  type OpenOrder = { order: RunOrder; pricer: OrderVisitPricer | null; refused: AppError | null; visits: number; approved: ApprovedDeliveries | null };
   const open: { current: OpenOrder | null } = { current: null };
   const finishCurrent = async () => {
     const c = open.current;
@@ -285,7 +293,7 @@ async function priceFromReads(providerId: string, month: string, tables: RateTab
       visitCount++;
       if (open.current?.order.order_id !== v.order_id) {
         await finishCurrent();
-        const order: OrderRow = page.orders.get(v.order_id)!;
+        const order: RunOrder = page.orders.get(v.order_id)!;
         const started: OpenOrder = { order, pricer: null, refused: null, visits: 0, approved: null };
         open.current = started;
         try {
@@ -314,7 +322,7 @@ async function priceFromReads(providerId: string, month: string, tables: RateTab
   await finishCurrent();
 
   // 2. Attendance days (day activities) and sessions (areas paid per session), keyset-paged in (order, date, id) order.
-  type OpenDays = { order: OrderRow; levels: LevelTimeline; days: Omit<DayRow, 'order_id' | 'customer_id'>[] };
+  type OpenDays = { order: RunOrder; levels: LevelTimeline; days: Omit<DayRow, 'order_id' | 'customer_id'>[] };
   const openDays: { current: OpenDays | null } = { current: null };
   const finishDays = async () => {
     const c = openDays.current;

@@ -45,8 +45,9 @@ export class OrderVisitPricer {
     month: string,
     private readonly tables: RateTable[],
   ) {
+    // No appendix: `finish` reads the lines and exclusions only, and an entry per visit was the run's garbage.
     this.accumulator = domainRefusal(() =>
-      createStatementAccumulator({ providerId: order.provider_id, providerKind: order.provider_kind, month, rateTables: tables, municipality: order.municipality, areaId: order.area_id }),
+      createStatementAccumulator({ providerId: order.provider_id, providerKind: order.provider_kind, month, rateTables: tables, municipality: order.municipality, areaId: order.area_id, appendix: false }),
     );
   }
 

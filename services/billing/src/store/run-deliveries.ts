@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
 import type { BillingDb } from './db.js';
+import { insertRows } from './insert-rows.js';
+
+const TALLY_COLUMNS = ['run_id', 'customer_id', 'area_id', 'provider_id', 'visits', 'visit_microseconds', 'attendance_days', 'sessions'] as const;
 
 /** One provider's approved deliveries to one customer in one area, as the run's provider pass tallied them. */
 export type RunDeliveryTally = { customerId: string; areaId: string; visits: number; visitMicroseconds: number; attendanceDays: number; sessions: number };
@@ -9,23 +12,22 @@ export type RunDeliveryTotal = { customerId: string; areaId: string; visits: num
 
 /** Writes a provider's tally, `batchSize` rows per statement; in the provider's transaction, with its statement. */
 export async function insertRunDeliveries(trx: BillingDb, runId: string, providerId: string, tallies: readonly RunDeliveryTally[], batchSize: number): Promise<void> {
-  for (let i = 0; i < tallies.length; i += batchSize) {
-    await trx
-      .insertInto('billing_run_deliveries')
-      .values(
-        tallies.slice(i, i + batchSize).map((t) => ({
-          run_id: runId,
-          customer_id: t.customerId,
-          area_id: t.areaId,
-          provider_id: providerId,
-          visits: t.visits,
-          visit_microseconds: t.visitMicroseconds,
-          attendance_days: t.attendanceDays,
-          sessions: t.sessions,
-        })),
-      )
-      .execute();
-  }
+  await insertRows(
+    trx,
+    'billing_run_deliveries',
+    TALLY_COLUMNS,
+    tallies.map((t) => ({
+      run_id: runId,
+      customer_id: t.customerId,
+      area_id: t.areaId,
+      provider_id: providerId,
+      visits: t.visits,
+      visit_microseconds: t.visitMicroseconds,
+      attendance_days: t.attendanceDays,
+      sessions: t.sessions,
+    })),
+    batchSize,
+  );
 }
 
 /**
